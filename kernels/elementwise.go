@@ -1,0 +1,99 @@
+package kernels
+
+// Sqrt sets dst[i] = sqrt(x[i]), correctly rounded (error <= 0.5 ULP).
+// sqrt(-0) = -0, sqrt(+Inf) = +Inf, and negative x or NaN give NaN.
+// dst may alias x. It panics if len(dst) != len(x).
+func Sqrt[T Float](dst, x []T) {
+	checkSame("Sqrt", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().sqrt(f64s(dst), f64s(x))
+		return
+	}
+	impl32().sqrt(f32s(dst), f32s(x))
+}
+
+// Square sets dst[i] = x[i]*x[i], correctly rounded (error <= 0.5 ULP).
+// dst may alias x. It panics if len(dst) != len(x).
+func Square[T Float](dst, x []T) {
+	checkSame("Square", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().square(f64s(dst), f64s(x))
+		return
+	}
+	impl32().square(f32s(dst), f32s(x))
+}
+
+// Acos sets dst[i] = arccos(x[i]) in [0, pi], with error <= 2 ULP over the
+// whole domain, including near x = ±1 where the result is small (it never
+// loses digits to cancellation: acos(1-e) is as accurate as acos(0.5)).
+// acos(1) = 0 exactly; |x| > 1 and NaN give NaN. dst may alias x.
+// It panics if len(dst) != len(x).
+func Acos[T Float](dst, x []T) {
+	checkSame("Acos", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().acos(f64s(dst), f64s(x))
+		return
+	}
+	impl32().acos(f32s(dst), f32s(x))
+}
+
+// Atan2 sets dst[i] = atan2(y[i], x[i]) in [-pi, pi], with error <= 2 ULP,
+// and the special values of math.Atan2 (signed zeros, infinities, NaN).
+// dst may alias x or y. It panics unless dst, y and x have equal lengths.
+func Atan2[T Float](dst, y, x []T) {
+	checkSame("Atan2", []string{"dst", "y", "x"}, len(dst), len(y), len(x))
+	if is64[T]() {
+		impl64().atan2(f64s(dst), f64s(y), f64s(x))
+		return
+	}
+	impl32().atan2(f32s(dst), f32s(y), f32s(x))
+}
+
+// Sin sets dst[i] = sin(x[i]) with error <= 2 ULP for |x| < 2^29; for
+// larger |x| the absolute error is at most 2u (the reduced argument keeps
+// 64 bits, so small results lose relative accuracy). ±Inf and NaN give NaN. dst may alias x. It panics if
+// len(dst) != len(x).
+func Sin[T Float](dst, x []T) {
+	checkSame("Sin", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().sin(f64s(dst), f64s(x))
+		return
+	}
+	impl32().sin(f32s(dst), f32s(x))
+}
+
+// Cos sets dst[i] = cos(x[i]) with the error bounds of Sin. ±Inf and NaN
+// give NaN. dst may alias x. It panics if len(dst) != len(x).
+func Cos[T Float](dst, x []T) {
+	checkSame("Cos", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().cos(f64s(dst), f64s(x))
+		return
+	}
+	impl32().cos(f32s(dst), f32s(x))
+}
+
+// Exp sets dst[i] = e^x[i] with error <= 2 ULP; results beyond the range
+// of T give +Inf or 0 (subnormal results are accurate to 1 ULP of the
+// smallest subnormal), exp(-Inf) = 0 and NaN gives NaN. dst may alias x.
+// It panics if len(dst) != len(x).
+func Exp[T Float](dst, x []T) {
+	checkSame("Exp", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().exp(f64s(dst), f64s(x))
+		return
+	}
+	impl32().exp(f32s(dst), f32s(x))
+}
+
+// Log sets dst[i] = ln(x[i]) with error <= 2 ULP for every positive x,
+// subnormals included; log(±0) = -Inf, log(+Inf) = +Inf, and negative x or
+// NaN give NaN. dst may alias x. It panics if len(dst) != len(x).
+func Log[T Float](dst, x []T) {
+	checkSame("Log", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().log(f64s(dst), f64s(x))
+		return
+	}
+	impl32().log(f32s(dst), f32s(x))
+}

@@ -1,0 +1,33 @@
+package kernels
+
+// genericOps returns the reference implementation of every kernel.
+func genericOps[T float32 | float64]() *ops[T] {
+	return &ops[T]{
+		sqrt:   sqrtGeneric[T],
+		square: squareGeneric[T],
+		acos:   acosGeneric[T],
+		atan2:  atan2Generic[T],
+		sin:    sinGeneric[T],
+		cos:    cosGeneric[T],
+		exp:    expGeneric[T],
+		log:    logGeneric[T],
+
+		dot:   dotGeneric[T],
+		axpy:  axpyGeneric[T],
+		scale: scaleGeneric[T],
+		sum:   sumGeneric[T],
+		norm2: norm2Generic[T],
+
+		toSphere:  toSphereGeneric[T],
+		toSimplex: toSimplexGeneric[T],
+
+		sphereDist:         sphereDistGeneric[T],
+		slerp:              slerpGeneric[T],
+		logMap:             logMapGeneric[T],
+		expMap:             expMapGeneric[T],
+		projectTangent:     projectTangentGeneric[T],
+		pairwiseSphereDist: pairwiseSphereDistGeneric[T],
+
+		gemm: gemmGeneric[T],
+	}
+}

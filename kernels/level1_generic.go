@@ -1,0 +1,98 @@
+package kernels
+
+import "math"
+
+// The generic level-1 kernels accumulate in float64 with four partial sums,
+// so float32 results are far inside their bounds.
+
+func dotGeneric[T float32 | float64](x, y []T) T {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i]) * float64(y[i])
+		s1 += float64(x[i+1]) * float64(y[i+1])
+		s2 += float64(x[i+2]) * float64(y[i+2])
+		s3 += float64(x[i+3]) * float64(y[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i]) * float64(y[i])
+	}
+	return T((s0 + s1) + (s2 + s3))
+}
+
+func axpyGeneric[T float32 | float64](alpha T, x, y []T) {
+	y = y[:len(x)]
+	a := float64(alpha)
+	for i, v := range x {
+		y[i] = T(a*float64(v) + float64(y[i]))
+	}
+}
+
+func scaleGeneric[T float32 | float64](alpha T, x []T) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+func sumGeneric[T float32 | float64](x []T) T {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+		s2 += float64(x[i+2])
+		s3 += float64(x[i+3])
+	}
+	for ; i < len(x); i++ {
+		s0 += float64(x[i])
+	}
+	return T((s0 + s1) + (s2 + s3))
+}
+
+func norm2Generic[T float32 | float64](x []T) T {
+	var s float64
+	for _, v := range x {
+		f := float64(v)
+		s += f * f
+	}
+	// In float64, squares of float32 values neither overflow nor lose
+	// accuracy to underflow, so only float64 input can need rescaling.
+	if is64[T]() && !(s >= 0x1p-968 && s <= math.MaxFloat64) && len(x) > 0 {
+		return T(norm2Scaled(f64s(x)))
+	}
+	return T(math.Sqrt(s))
+}
+
+// norm2Scaled computes the norm of x after scaling it by a power of two so
+// that the largest magnitude is in [1/2, 1): the scaling is exact, no square
+// overflows, and squares that underflow are below u of the sum.
+func norm2Scaled(x []float64) float64 {
+	var m float64
+	nan := false
+	for _, v := range x {
+		a := math.Abs(v)
+		if math.IsInf(a, 0) {
+			return math.Inf(1)
+		}
+		if a != a {
+			nan = true
+		}
+		m = max(m, a)
+	}
+	if nan {
+		return math.NaN()
+	}
+	if m == 0 {
+		return 0
+	}
+	_, e := math.Frexp(m)
+	var s float64
+	for _, v := range x {
+		// Ldexp rather than a multiplication by 2^-e: for subnormal m,
+		// 2^-e is not representable.
+		f := math.Ldexp(v, -e)
+		s += f * f
+	}
+	return math.Ldexp(math.Sqrt(s), e)
+}

@@ -1,0 +1,266 @@
+package kernels
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// SinkhornOptions configures Sinkhorn. The zero value of MaxIter and Tol
+// selects their defaults; Reg must be set.
+type SinkhornOptions struct {
+	// Reg is the entropic regularisation epsilon > 0: the plan minimises
+	// <plan, cost> - Reg*H(plan). Smaller values approach the exact
+	// transport plan and need more iterations (and LogDomain once
+	// cost/Reg exceeds the range of exp in T: about 87 for float32,
+	// 708 for float64).
+	Reg float64
+	// MaxIter caps the number of iterations (one row and one column
+	// scaling each); 0 means 1000.
+	MaxIter int
+	// Tol is the marginal error at which the iterations stop; 0 means 1e-9.
+	Tol float64
+	// LogDomain runs the stabilised log-domain iterations on the dual
+	// potentials (log-sum-exp), which work for any Reg > 0 at several
+	// times the cost of the scaling iterations.
+	LogDomain bool
+}
+
+// SinkhornResult reports how Sinkhorn ended.
+type SinkhornResult struct {
+	// Iterations is the number of iterations run.
+	Iterations int
+	// MarginalError is the L1 distance of the returned plan's marginals
+	// from a and b: sum_i |sum_j plan_ij - a_i| + sum_j |sum_i plan_ij - b_j|.
+	MarginalError float64
+	// Converged reports that the iterations stopped because the marginal
+	// error reached Tol, not because MaxIter ran out.
+	Converged bool
+}
+
+// ErrNumerical is wrapped by the error Sinkhorn returns when its scaling
+// iterations overflow or underflow, which happens when cost/Reg is too
+// large for exp in T; LogDomain avoids it.
+var ErrNumerical = errors.New("numerical overflow in Sinkhorn scaling")
+
+// Sinkhorn computes the entropy-regularised optimal transport plan between
+// the marginals a (n masses) and b (m masses) for the n x m row-major cost
+// matrix, writing it to plan (n x m). The iterations stop when the L1
+// marginal error falls to opts.Tol (checked every iteration at no extra
+// cost) or after opts.MaxIter iterations; non-convergence is reported in the
+// result, not as an error.
+//
+// It returns an error wrapping ErrMarginals if a or b has a negative or
+// non-finite entry or no mass, or if their sums differ by more than a
+// relative 1e-6 (float64) or 1e-4 (float32); ErrCost for a NaN or infinite
+// cost; ErrNumerical if the scaling iterations leave the range of T; and a
+// plain error for an invalid Reg, MaxIter or Tol. It panics if len(cost) or
+// len(plan) is not len(a)*len(b).
+func Sinkhorn[T Float](plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+	n, m := len(a), len(b)
+	checkOTLengths("Sinkhorn", len(plan), len(cost), n, m)
+	if !(opts.Reg > 0 && opts.Reg <= math.MaxFloat64) {
+		return SinkhornResult{}, fmt.Errorf("kernels.Sinkhorn: Reg = %v must be positive and finite", opts.Reg)
+	}
+	if opts.MaxIter < 0 || !(opts.Tol >= 0) {
+		return SinkhornResult{}, fmt.Errorf("kernels.Sinkhorn: MaxIter = %d and Tol = %v must not be negative", opts.MaxIter, opts.Tol)
+	}
+	if opts.MaxIter == 0 {
+		opts.MaxIter = 1000
+	}
+	if opts.Tol == 0 {
+		opts.Tol = 1e-9
+	}
+	if _, _, err := validateOT("Sinkhorn", cost, a, b); err != nil {
+		return SinkhornResult{}, err
+	}
+	var res SinkhornResult
+	var err error
+	if is64[T]() {
+		res, err = sinkhorn(impl64(), f64s(plan), f64s(cost), f64s(a), f64s(b), opts)
+	} else {
+		res, err = sinkhorn(impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
+	}
+	if err != nil {
+		return res, err
+	}
+	res.MarginalError = marginalError(plan, a, b)
+	return res, nil
+}
+
+func sinkhorn[T float32 | float64](o *ops[T], plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+	// plan first holds -cost/reg (and K = exp of it in the scaling form).
+	o.axpy(T(-1/opts.Reg), cost, zeroed(plan))
+	if opts.LogDomain {
+		return sinkhornLog(o, plan, a, b, opts), nil
+	}
+	return sinkhornScaling(o, plan, a, b, opts)
+}
+
+// zeroed clears x and returns it.
+func zeroed[T float32 | float64](x []T) []T {
+	clear(x)
+	return x
+}
+
+// sinkhornScaling runs u = a/(K v), v = b/(K^T u) with K = exp(-cost/reg)
+// held in k, and leaves diag(u) K diag(v) in k.
+func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+	n, m := len(a), len(b)
+	o.exp(k, k)
+	u, kv := make([]T, n), make([]T, n)
+	v, ktu := make([]T, m), make([]T, m)
+	fill(v, 1)
+	var res SinkhornResult
+	for it := 0; ; it++ {
+		for i := range kv {
+			kv[i] = o.dot(k[i*m:(i+1)*m], v)
+		}
+		if it > 0 {
+			// The column marginals are exact after the v update; the
+			// row marginals of diag(u) K diag(v) are u*(K v).
+			var e float64
+			for i, ai := range a {
+				e += math.Abs(float64(u[i])*float64(kv[i]) - float64(ai))
+			}
+			if e <= opts.Tol {
+				res.Converged = true
+				break
+			}
+		}
+		if it == opts.MaxIter {
+			break
+		}
+		res.Iterations++
+		for i, ai := range a {
+			u[i] = safeDiv(ai, kv[i])
+		}
+		clear(ktu)
+		for i, ui := range u {
+			o.axpy(ui, k[i*m:(i+1)*m], ktu)
+		}
+		for j, bj := range b {
+			v[j] = safeDiv(bj, ktu[j])
+		}
+		if !allFinite(u) || !allFinite(v) {
+			return res, fmt.Errorf("kernels.Sinkhorn: %w at iteration %d: cost/Reg spans more than exp can represent; use LogDomain or a larger Reg", ErrNumerical, res.Iterations)
+		}
+	}
+	for i, ui := range u {
+		row := k[i*m : (i+1)*m]
+		for j, vj := range v {
+			row[j] *= ui * vj
+		}
+	}
+	return res, nil
+}
+
+// sinkhornLog runs the log-domain iterations on the potentials f and g (in
+// units of reg): f_i = log a_i - LSE_j(g_j + p_ij), g_j = log b_j -
+// LSE_i(f_i + p_ij), with p = -cost/reg held in p; it leaves
+// exp(f_i + g_j + p_ij) in p.
+func sinkhornLog[T float32 | float64](o *ops[T], p, a, b []T, opts SinkhornOptions) SinkhornResult {
+	n, m := len(a), len(b)
+	la, lb := make([]T, n), make([]T, m)
+	o.log(la, a)
+	o.log(lb, b)
+	f, g := make([]T, n), make([]T, m)
+	lse := make([]T, n)
+	colMax, colSum, tmp := make([]T, m), make([]T, m), make([]T, m)
+	var res SinkhornResult
+	for it := 0; ; it++ {
+		for i := range lse {
+			lse[i] = logSumExpShifted(o, p[i*m:(i+1)*m], g, tmp)
+		}
+		if it > 0 {
+			// Row i of exp(f + g + p) sums to exp(f_i + lse_i).
+			var e float64
+			for i, ai := range a {
+				e += math.Abs(math.Exp(float64(f[i])+float64(lse[i])) - float64(ai))
+			}
+			if e <= opts.Tol {
+				res.Converged = true
+				break
+			}
+		}
+		if it == opts.MaxIter {
+			break
+		}
+		res.Iterations++
+		for i := range f {
+			f[i] = la[i] - lse[i]
+		}
+		// Column log-sum-exp, one row at a time: first the maxima, then
+		// the shifted sums.
+		fill(colMax, T(math.Inf(-1)))
+		for i, fi := range f {
+			for j, v := range p[i*m : (i+1)*m] {
+				colMax[j] = max(colMax[j], fi+v)
+			}
+		}
+		clear(colSum)
+		for i, fi := range f {
+			row := p[i*m : (i+1)*m]
+			for j := range tmp {
+				tmp[j] = fi + row[j] - colMax[j]
+			}
+			o.exp(tmp, tmp)
+			for j, t := range tmp {
+				if !math.IsInf(float64(colMax[j]), -1) {
+					colSum[j] += t
+				}
+			}
+		}
+		for j := range g {
+			if math.IsInf(float64(colMax[j]), -1) {
+				g[j] = colMax[j]
+				continue
+			}
+			g[j] = lb[j] - (colMax[j] + T(math.Log(float64(colSum[j]))))
+		}
+	}
+	for i, fi := range f {
+		row := p[i*m : (i+1)*m]
+		for j, gj := range g {
+			row[j] += fi + gj
+		}
+		o.exp(row, row)
+	}
+	return res
+}
+
+// logSumExpShifted returns log sum_j exp(g_j + p_j), using tmp (len(g)) as
+// scratch. Terms of -Inf contribute nothing; if all are -Inf it returns
+// -Inf.
+func logSumExpShifted[T float32 | float64](o *ops[T], p, g, tmp []T) T {
+	mx := T(math.Inf(-1))
+	for j, v := range p {
+		mx = max(mx, g[j]+v)
+	}
+	if math.IsInf(float64(mx), -1) {
+		return mx
+	}
+	for j, v := range p {
+		tmp[j] = g[j] + v - mx
+	}
+	o.exp(tmp, tmp)
+	return mx + T(math.Log(float64(o.sum(tmp))))
+}
+
+// safeDiv returns x/y, and 0 when x is 0: a row or column without mass
+// stays empty even if its kernel row underflowed to zero.
+func safeDiv[T float32 | float64](x, y T) T {
+	if x == 0 {
+		return 0
+	}
+	return x / y
+}
+
+func allFinite[T float32 | float64](x []T) bool {
+	for _, v := range x {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return false
+		}
+	}
+	return true
+}
