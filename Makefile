@@ -1,0 +1,79 @@
+# fisherflow: make builds, make test is what CI runs (see .ci/run).
+SHELL     := /bin/bash
+GO        ?= go
+QEMU      ?= qemu-aarch64-static
+FUZZTIME  ?= 10s
+BENCHTIME ?= 300ms
+COVER_MIN ?= 90
+PKGS      := ./...
+
+.PHONY: all build test vet test-amd64 test-race test-purego test-arm64 test-cross \
+	check-generate cover generate bench fuzz test-long clean
+
+all: build
+
+build:
+	$(GO) build $(PKGS)
+
+# Everything CI checks, in order of cost.
+test: vet test-amd64 test-race test-purego test-cross cover test-arm64 check-generate
+	@echo "make test: all checks passed"
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet $(PKGS)
+	GOARCH=arm64 $(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
+	$(GO) vet -tags purego $(PKGS)
+
+test-amd64:
+	$(GO) test $(PKGS)
+
+test-race:
+	$(GO) test -race -short $(PKGS)
+
+test-purego:
+	$(GO) test -tags purego -short $(PKGS)
+
+# Other architectures build and run the generic path (386 runs natively).
+test-cross:
+	GOARCH=386 $(GO) test -short ./kernels/...
+	GOARCH=riscv64 $(GO) vet $(PKGS)
+
+# The arm64 build under user-mode emulation (.ci/run installs qemu).
+test-arm64:
+	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
+	GOARCH=arm64 $(GO) test -short -exec $(QEMU) $(PKGS)
+
+# Statement coverage of the kernels package must stay >= COVER_MIN%.
+cover:
+	$(GO) test -short -coverprofile=/tmp/fisherflow-cover.out ./kernels >/dev/null
+	@$(GO) tool cover -func=/tmp/fisherflow-cover.out | awk -v min=$(COVER_MIN) \
+		'/^total:/ { sub("%","",$$3); printf "kernels coverage: %s%% (minimum %s%%)\n", $$3, min; if ($$3+0 < min) exit 1 }'
+
+generate:
+	$(GO) generate $(PKGS)
+
+# Regenerating must not change any generated file.
+check-generate:
+	@gen() { grep -rlE --include='*.go' --include='*.s' '^// Code generated .* DO NOT EDIT\.$$' . | sort | xargs -r sha256sum; }; \
+	before=$$(gen); $(GO) generate $(PKGS); after=$$(gen); \
+	if [ "$$before" != "$$after" ]; then echo "go generate changed generated files:"; \
+		diff <(echo "$$before") <(echo "$$after"); exit 1; fi; \
+	echo "go generate: generated files are up to date"
+
+test-long:
+	$(GO) test -timeout 60m -run . $(PKGS)
+
+# Benchmarks of every kernel, path and precision; writes BENCHMARKS.md.
+bench:
+	@mkdir -p bench/out
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels | tee bench/out/kernels.txt
+	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt
+
+fuzz:
+	@for f in $$($(GO) test -list '^Fuzz' ./kernels | grep '^Fuzz'); do \
+		echo "== $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernels || exit 1; done
+
+clean:
+	rm -rf bench/out

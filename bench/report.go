@@ -1,0 +1,163 @@
+// Package bench turns the output of the kernels' go test benchmarks into
+// the tables of BENCHMARKS.md. Benchmarks are named Family/path/case (for
+// example BenchmarkSqrt/avx2/f32/n=4096), and each table has one row per
+// case and one column per path, with the speed-up over the generic path.
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Result is one benchmark line.
+type Result struct {
+	Family, Path, Case string
+	// Metrics maps a unit (ns/op, MB/s, GFLOP/s, ...) to its value.
+	Metrics map[string]float64
+}
+
+// knownPaths are the kernel path names, best first.
+var knownPaths = []string{"avx512", "avx2", "neon", "generic"}
+
+// Parse reads go test -bench output and returns its results in order.
+// Lines that are not benchmark results are skipped.
+func Parse(r io.Reader) ([]Result, error) {
+	var out []Result
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") || (len(f)-2)%2 != 0 {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				name = name[:i] // the GOMAXPROCS suffix
+			}
+		}
+		parts := strings.SplitN(name, "/", 3)
+		if len(parts) < 3 || !slices.Contains(knownPaths, parts[1]) {
+			continue
+		}
+		res := Result{Family: parts[0], Path: parts[1], Case: parts[2], Metrics: map[string]float64{}}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("bench: %q: %w", sc.Text(), err)
+			}
+			res.Metrics[f[i+1]] = v
+		}
+		out = append(out, res)
+	}
+	return out, sc.Err()
+}
+
+// Figure returns the number that the tables show for a result, and its
+// unit: GFLOP/s where reported, else GB/s, else ms per solve, else ns/op.
+func (r Result) Figure() (float64, string) {
+	if v, ok := r.Metrics["GFLOP/s"]; ok {
+		return v, "GFLOP/s"
+	}
+	if v, ok := r.Metrics["MB/s"]; ok {
+		return v / 1000, "GB/s"
+	}
+	if v, ok := r.Metrics["ms/solve"]; ok {
+		return v, "ms"
+	}
+	return r.Metrics["ns/op"], "ns/op"
+}
+
+// higherIsBetter reports whether a larger figure in this unit is faster.
+func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" }
+
+// Markdown writes one table per family.
+func Markdown(w io.Writer, results []Result) {
+	var families []string
+	for _, r := range results {
+		if !slices.Contains(families, r.Family) {
+			families = append(families, r.Family)
+		}
+	}
+	for _, fam := range families {
+		var paths, cases []string
+		fig := map[[2]string]Result{}
+		for _, r := range results {
+			if r.Family != fam {
+				continue
+			}
+			if !slices.Contains(paths, r.Path) {
+				paths = append(paths, r.Path)
+			}
+			if !slices.Contains(cases, r.Case) {
+				cases = append(cases, r.Case)
+			}
+			fig[[2]string{r.Case, r.Path}] = r
+		}
+		slices.SortStableFunc(paths, func(a, b string) int {
+			return slices.Index(knownPaths, a) - slices.Index(knownPaths, b)
+		})
+		fmt.Fprintf(w, "### %s\n\n| case |", fam)
+		for _, p := range paths {
+			fmt.Fprintf(w, " %s |", p)
+		}
+		for _, p := range paths {
+			if p != "generic" {
+				fmt.Fprintf(w, " %s / generic |", p)
+			}
+		}
+		fmt.Fprint(w, "\n|---|")
+		for _, p := range paths {
+			fmt.Fprint(w, "---:|")
+			if p != "generic" {
+				fmt.Fprint(w, "---:|")
+			}
+		}
+		fmt.Fprintln(w)
+		for _, c := range cases {
+			fmt.Fprintf(w, "| %s |", c)
+			for _, p := range paths {
+				if r, ok := fig[[2]string{c, p}]; ok {
+					v, unit := r.Figure()
+					fmt.Fprintf(w, " %s %s |", format(v), unit)
+				} else {
+					fmt.Fprint(w, " — |")
+				}
+			}
+			g, hasG := fig[[2]string{c, "generic"}]
+			for _, p := range paths {
+				if p == "generic" {
+					continue
+				}
+				r, ok := fig[[2]string{c, p}]
+				if !ok || !hasG {
+					fmt.Fprint(w, " — |")
+					continue
+				}
+				v, unit := r.Figure()
+				gv, _ := g.Figure()
+				ratio := v / gv
+				if !higherIsBetter(unit) {
+					ratio = gv / v
+				}
+				fmt.Fprintf(w, " %.2fx |", ratio)
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func format(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}

@@ -1,0 +1,371 @@
+package kernels_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// Benchmarks are named Family/path/precision/shape so that benchstat can
+// compare paths and commits; each reports GB/s (bytes read and written,
+// via SetBytes) or GFLOP/s.
+
+func benchPaths(b *testing.B, f func(b *testing.B)) {
+	prev := kernels.Path()
+	defer kernels.UsePath(prev)
+	for _, p := range kernels.Paths() {
+		if err := kernels.UsePath(p); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(p, f)
+	}
+}
+
+func benchData[T kernels.Float](n int, lo, hi float64) []T {
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	x := make([]T, n)
+	for i := range x {
+		x[i] = T(lo + (hi-lo)*r.Float64())
+	}
+	return x
+}
+
+func sizeOf[T kernels.Float]() int64 {
+	if unit[T]() == 0x1p-24 {
+		return 4
+	}
+	return 8
+}
+
+func precName[T kernels.Float]() string {
+	if sizeOf[T]() == 4 {
+		return "f32"
+	}
+	return "f64"
+}
+
+// elementwise benchmarks: n elements in, n out.
+func benchUnary[T kernels.Float](b *testing.B, sizes []int, lo, hi float64, f func(dst, x []T)) {
+	for _, n := range sizes {
+		x := benchData[T](n, lo, hi)
+		dst := make([]T, n)
+		b.Run(fmt.Sprintf("%s/n=%d", precName[T](), n), func(b *testing.B) {
+			b.SetBytes(2 * int64(n) * sizeOf[T]())
+			for b.Loop() {
+				f(dst, x)
+			}
+		})
+	}
+}
+
+var (
+	memSizes  = []int{4096, 1 << 18, 1 << 22}
+	mathSizes = []int{4096, 1 << 18}
+)
+
+func BenchmarkSqrt(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, memSizes, 0, 1, kernels.Sqrt[float32])
+		benchUnary(b, memSizes, 0, 1, kernels.Sqrt[float64])
+	})
+}
+
+func BenchmarkSquare(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, memSizes, -1, 1, kernels.Square[float32])
+		benchUnary(b, memSizes, -1, 1, kernels.Square[float64])
+	})
+}
+
+func BenchmarkAcos(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, -1, 1, kernels.Acos[float32])
+		benchUnary(b, mathSizes, -1, 1, kernels.Acos[float64])
+	})
+}
+
+func BenchmarkSin(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, -10, 10, kernels.Sin[float32])
+		benchUnary(b, mathSizes, -10, 10, kernels.Sin[float64])
+	})
+}
+
+func BenchmarkCos(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, -10, 10, kernels.Cos[float32])
+		benchUnary(b, mathSizes, -10, 10, kernels.Cos[float64])
+	})
+}
+
+func BenchmarkExp(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, -50, 50, kernels.Exp[float32])
+		benchUnary(b, mathSizes, -50, 50, kernels.Exp[float64])
+	})
+}
+
+func BenchmarkLog(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, 1e-6, 1e6, kernels.Log[float32])
+		benchUnary(b, mathSizes, 1e-6, 1e6, kernels.Log[float64])
+	})
+}
+
+func BenchmarkAtan2(b *testing.B) {
+	run := func(b *testing.B, n int, f32 bool) {
+		if f32 {
+			y, x, dst := benchData[float32](n, -1, 1), benchData[float32](n, -1, 1), make([]float32, n)
+			b.SetBytes(3 * int64(n) * 4)
+			for b.Loop() {
+				kernels.Atan2(dst, y, x)
+			}
+			return
+		}
+		y, x, dst := benchData[float64](n, -1, 1), benchData[float64](n, -1, 1), make([]float64, n)
+		b.SetBytes(3 * int64(n) * 8)
+		for b.Loop() {
+			kernels.Atan2(dst, y, x)
+		}
+	}
+	benchPaths(b, func(b *testing.B) {
+		for _, f32 := range []bool{true, false} {
+			for _, n := range mathSizes {
+				name := map[bool]string{true: "f32", false: "f64"}[f32]
+				b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) { run(b, n, f32) })
+			}
+		}
+	})
+}
+
+func benchLevel1[T kernels.Float](b *testing.B) {
+	for _, n := range memSizes {
+		x, y := benchData[T](n, -1, 1), benchData[T](n, -1, 1)
+		sz := int64(n) * sizeOf[T]()
+		p := precName[T]()
+		b.Run(fmt.Sprintf("Dot/%s/n=%d", p, n), func(b *testing.B) {
+			b.SetBytes(2 * sz)
+			for b.Loop() {
+				kernels.Dot(x, y)
+			}
+		})
+		b.Run(fmt.Sprintf("Axpy/%s/n=%d", p, n), func(b *testing.B) {
+			b.SetBytes(3 * sz)
+			for b.Loop() {
+				kernels.Axpy(1e-9, x, y)
+			}
+		})
+		b.Run(fmt.Sprintf("Scale/%s/n=%d", p, n), func(b *testing.B) {
+			b.SetBytes(2 * sz)
+			for b.Loop() {
+				kernels.Scale(1, x)
+			}
+		})
+		b.Run(fmt.Sprintf("Sum/%s/n=%d", p, n), func(b *testing.B) {
+			b.SetBytes(sz)
+			for b.Loop() {
+				kernels.Sum(x)
+			}
+		})
+		b.Run(fmt.Sprintf("Norm2/%s/n=%d", p, n), func(b *testing.B) {
+			b.SetBytes(sz)
+			for b.Loop() {
+				kernels.Norm2(x)
+			}
+		})
+	}
+}
+
+func BenchmarkLevel1(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchLevel1[float32](b)
+		benchLevel1[float64](b)
+	})
+}
+
+// Rows of the Fisher-Flow shapes: 4096 rows of d = 160 categories (the
+// largest toy K) and of d = 4 (DNA).
+var rowShapes = [][2]int{{4096, 160}, {65536, 4}}
+
+func benchGeometry[T kernels.Float](b *testing.B) {
+	for _, s := range rowShapes {
+		n, d := s[0], s[1]
+		p := randSimplexRows[T](rand.New(rand.NewPCG(2, 3)), 2*n, d)
+		x := make([]T, len(p))
+		kernels.ToSphere(x, p, d)
+		x0, x1 := x[:n*d], x[n*d:]
+		dst := make([]T, n*d)
+		ts := benchData[T](n, 0, 1)
+		sz := int64(n*d) * sizeOf[T]()
+		shape := fmt.Sprintf("%s/%dx%d", precName[T](), n, d)
+		b.Run("ToSphere/"+shape, func(b *testing.B) {
+			b.SetBytes(2 * sz)
+			for b.Loop() {
+				kernels.ToSphere(dst, p[:n*d], d)
+			}
+		})
+		b.Run("ToSimplex/"+shape, func(b *testing.B) {
+			b.SetBytes(2 * sz)
+			for b.Loop() {
+				kernels.ToSimplex(dst, x0, d)
+			}
+		})
+		b.Run("SphereDist/"+shape, func(b *testing.B) {
+			b.SetBytes(2 * sz)
+			for b.Loop() {
+				kernels.SphereDist(dst[:n], x0, x1, d)
+			}
+		})
+		b.Run("Slerp/"+shape, func(b *testing.B) {
+			b.SetBytes(3 * sz)
+			for b.Loop() {
+				kernels.Slerp(dst, x0, x1, ts, d)
+			}
+		})
+		b.Run("LogMap/"+shape, func(b *testing.B) {
+			b.SetBytes(3 * sz)
+			for b.Loop() {
+				kernels.LogMap(dst, x0, x1, d)
+			}
+		})
+		b.Run("ExpMap/"+shape, func(b *testing.B) {
+			kernels.LogMap(dst, x0, x1, d)
+			v := append([]T(nil), dst...)
+			b.SetBytes(3 * sz)
+			for b.Loop() {
+				kernels.ExpMap(dst, x0, v, d)
+			}
+		})
+		b.Run("ProjectTangent/"+shape, func(b *testing.B) {
+			b.SetBytes(3 * sz)
+			for b.Loop() {
+				kernels.ProjectTangent(dst, x0, x1, d)
+			}
+		})
+	}
+	// The OT cost of a training batch: 512 x 512 pairs of d = 160.
+	n, d := 512, 160
+	p := randSimplexRows[T](rand.New(rand.NewPCG(4, 5)), 2*n, d)
+	x := make([]T, len(p))
+	kernels.ToSphere(x, p, d)
+	out := make([]T, n*n)
+	b.Run(fmt.Sprintf("PairwiseSphereDist/%s/%dx%dx%d", precName[T](), n, n, d), func(b *testing.B) {
+		b.SetBytes(2 * int64(n*d) * sizeOf[T]())
+		for b.Loop() {
+			kernels.PairwiseSphereDist(out, x[:n*d], x[n*d:], d)
+		}
+		b.ReportMetric(float64(n*n)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpairs/s")
+	})
+}
+
+func BenchmarkGeometry(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchGeometry[float32](b)
+		benchGeometry[float64](b)
+	})
+}
+
+func benchOT[T kernels.Float](b *testing.B) {
+	for _, n := range []int{128, 512} {
+		r := rand.New(rand.NewPCG(6, uint64(n)))
+		cost64, a64, b64 := randProblem(r, n, n)
+		cost, a, bm := make([]T, len(cost64)), make([]T, n), make([]T, n)
+		for i, v := range cost64 {
+			cost[i] = T(v)
+		}
+		for i := range a {
+			a[i], bm[i] = T(a64[i]), T(b64[i])
+		}
+		// Rescale b so the sums agree exactly in T.
+		var sa, sb float64
+		for i := range a {
+			sa += float64(a[i])
+			sb += float64(bm[i])
+		}
+		for i := range bm {
+			bm[i] = T(float64(bm[i]) * sa / sb)
+		}
+		plan := make([]T, n*n)
+		for _, logDomain := range []bool{false, true} {
+			name := map[bool]string{false: "Sinkhorn", true: "SinkhornLog"}[logDomain]
+			b.Run(fmt.Sprintf("%s/%s/%dx%d", name, precName[T](), n, n), func(b *testing.B) {
+				var res kernels.SinkhornResult
+				tol := 1e-6
+				for b.Loop() {
+					var err error
+					res, err = kernels.Sinkhorn(plan, cost, a, bm, kernels.SinkhornOptions{Reg: 0.05, Tol: tol, MaxIter: 10000, LogDomain: logDomain})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.Iterations), "iters")
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/solve")
+			})
+		}
+		b.Run(fmt.Sprintf("EMD/%s/%dx%d", precName[T](), n, n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := kernels.EMD(plan, cost, a, bm); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/solve")
+		})
+	}
+}
+
+func BenchmarkOT(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchOT[float32](b)
+		benchOT[float64](b)
+	})
+}
+
+// Gemm shapes: squares, and the BestMLP layers at batch 512 (K = 160:
+// 4K+64 = 704 inputs, 512 hidden) with the transposed products of backprop.
+var gemmShapes = []struct {
+	name    string
+	tA, tB  bool
+	m, n, k int
+}{
+	{"square", false, false, 64, 64, 64},
+	{"square", false, false, 256, 256, 256},
+	{"square", false, false, 512, 512, 512},
+	{"square", false, false, 1024, 1024, 1024},
+	{"mlp-fwd", false, true, 512, 512, 704},
+	{"mlp-fwd", false, true, 512, 512, 576},
+	{"mlp-dx", false, false, 512, 704, 512},
+	{"mlp-dw", true, false, 512, 704, 512},
+}
+
+func benchGemm[T kernels.Float](b *testing.B) {
+	for _, s := range gemmShapes {
+		ar, ac := s.m, s.k
+		if s.tA {
+			ar, ac = s.k, s.m
+		}
+		br, bc := s.k, s.n
+		if s.tB {
+			br, bc = s.n, s.k
+		}
+		a, bm, c := benchData[T](ar*ac, -1, 1), benchData[T](br*bc, -1, 1), make([]T, s.m*s.n)
+		name := fmt.Sprintf("%s/%s/%dx%dx%d", s.name, precName[T](), s.m, s.n, s.k)
+		if s.tA || s.tB {
+			name += fmt.Sprintf("/t%s", map[[2]bool]string{{true, false}: "A", {false, true}: "B", {true, true}: "AB"}[[2]bool{s.tA, s.tB}])
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func BenchmarkGemm(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchGemm[float32](b)
+		benchGemm[float64](b)
+	})
+}

@@ -1,0 +1,104 @@
+package kernels_test
+
+import (
+	"fmt"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// Two categorical distributions over 3 classes, mapped to the sphere,
+// their Fisher-Rao geodesic angle, and the point halfway between them,
+// mapped back to the simplex.
+func Example() {
+	const d = 3
+	p := []float64{
+		1, 0, 0, // a corner of the simplex (one-hot)
+		0.2, 0.3, 0.5,
+	}
+	x := make([]float64, len(p))
+	kernels.ToSphere(x, p, d)
+
+	theta := make([]float64, 1)
+	kernels.SphereDist(theta, x[:d], x[d:], d)
+
+	mid := make([]float64, d)
+	kernels.Slerp(mid, x[:d], x[d:], []float64{0.5}, d)
+	kernels.ToSimplex(mid, mid, d)
+
+	fmt.Printf("sphere: %.4f\nangle: %.4f rad\nmidpoint: %.4f\n", x, theta[0], mid)
+	// Output:
+	// sphere: [1.0000 0.0000 0.0000 0.4472 0.5477 0.7071]
+	// angle: 1.1071 rad
+	// midpoint: [0.7236 0.1036 0.1727]
+}
+
+// LogMap gives the tangent vector whose length is the angle; ExpMap
+// follows it back.
+func ExampleLogMap() {
+	x := []float64{0.8, 0.6, 0}
+	y := []float64{0, 0.6, 0.8}
+	v := make([]float64, 3)
+	kernels.LogMap(v, x, y, 3)
+	back := make([]float64, 3)
+	kernels.ExpMap(back, x, v, 3)
+	kernels.Axpy(-1, y, back)
+	fmt.Printf("v = %.4f, |v| = %.4f\n|ExpMap(x, v) - y| < 1e-15: %v\n", v, kernels.Norm2(v), kernels.Norm2(back) < 1e-15)
+	// Output:
+	// v = [-0.3712 0.4950 1.0312], |v| = 1.2025
+	// |ExpMap(x, v) - y| < 1e-15: true
+}
+
+// The exact transport plan between uniform marginals is a permutation;
+// Sinkhorn's entropic plan approaches it as Reg shrinks.
+func ExampleEMD() {
+	cost := []float64{
+		0, 2, 1,
+		1, 0, 2,
+		2, 1, 0,
+	}
+	a := []float64{1.0 / 3, 1.0 / 3, 1.0 / 3}
+	plan := make([]float64, 9)
+	total, err := kernels.EMD(plan, cost, a, a)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("cost %.3f\nplan %.3f\n", total, plan)
+
+	res, err := kernels.Sinkhorn(plan, cost, a, a, kernels.SinkhornOptions{Reg: 0.05, Tol: 1e-9})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("sinkhorn converged=%v error<1e-9: %v\nplan %.3f\n", res.Converged, res.MarginalError < 1e-9, plan)
+	// Output:
+	// cost 0.000
+	// plan [0.333 0.000 0.000 0.000 0.333 0.000 0.000 0.000 0.333]
+	// sinkhorn converged=true error<1e-9: true
+	// plan [0.333 0.000 0.000 0.000 0.333 0.000 0.000 0.000 0.333]
+}
+
+// Gemm multiplies row-major matrices with BLAS semantics; here C = A B^T.
+func ExampleGemm() {
+	a := []float32{1, 2, 3, 4, 5, 6} // 2 x 3
+	b := []float32{1, 0, 1, 0, 1, 0} // 2 x 3, used transposed
+	c := make([]float32, 4)          // 2 x 2
+	kernels.Gemm(false, true, 2, 2, 3, 1, a, 3, b, 3, 0, c, 2)
+	fmt.Println(c)
+	// Output: [4 2 10 5]
+}
+
+// Paths lists the kernel paths this CPU can run, best first; UsePath
+// forces one (FISHERFLOW_KERNELS does the same at start-up).
+func ExampleUsePath() {
+	paths := kernels.Paths()
+	fmt.Println("generic is always last:", paths[len(paths)-1])
+	if err := kernels.UsePath("generic"); err != nil {
+		panic(err)
+	}
+	fmt.Println("active:", kernels.Path())
+	fmt.Println("unknown name refused:", kernels.UsePath("mmx") != nil)
+	kernels.UsePath(paths[0])
+	// Output:
+	// generic is always last: generic
+	// active: generic
+	// unknown name refused: true
+}
