@@ -40,11 +40,23 @@ func gemmGeneric[T float32 | float64](transA, transB bool, m, n, k int, alpha T,
 			} else {
 				aip = a[i*lda+p]
 			}
-			aip *= alpha
-			row := c[i*ldc : i*ldc+n]
-			for j, v := range brow {
-				row[j] += aip * v
-			}
+			axpyUnrolled(aip*alpha, brow, c[i*ldc:i*ldc+n])
 		}
+	}
+}
+
+// axpyUnrolled sets y[j] += a*x[j] in T, four elements at a time.
+func axpyUnrolled[T float32 | float64](a T, x, y []T) {
+	y = y[:len(x)]
+	j := 0
+	for ; j+4 <= len(x); j += 4 {
+		xs, ys := x[j:j+4:j+4], y[j:j+4:j+4]
+		ys[0] += a * xs[0]
+		ys[1] += a * xs[1]
+		ys[2] += a * xs[2]
+		ys[3] += a * xs[3]
+	}
+	for ; j < len(x); j++ {
+		y[j] += a * x[j]
 	}
 }
