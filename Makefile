@@ -25,6 +25,7 @@ vet:
 	GOARCH=arm64 $(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	$(GO) vet -tags purego $(PKGS)
+	cd asm && $(GO) vet ./...
 
 test-amd64:
 	$(GO) test $(PKGS)

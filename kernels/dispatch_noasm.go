@@ -1,3 +1,5 @@
+//go:build purego || !amd64
+
 package kernels
 
 // archPaths returns the SIMD paths of this architecture, best first. No

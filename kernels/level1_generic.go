@@ -56,10 +56,26 @@ func norm2Generic[T float32 | float64](x []T) T {
 		f := float64(v)
 		s += f * f
 	}
-	// In float64, squares of float32 values neither overflow nor lose
-	// accuracy to underflow, so only float64 input can need rescaling.
-	if is64[T]() && !(s >= 0x1p-968 && s <= math.MaxFloat64) && len(x) > 0 {
+	return norm2Finish(x, s)
+}
+
+// norm2Finish returns the norm of x given s, its sum of squares computed
+// in float64. In float64, squares of float32 values neither overflow nor
+// lose accuracy to underflow, so only float64 input can need rescaling;
+// a NaN s comes from NaN or Inf elements, and any Inf makes the norm +Inf.
+func norm2Finish[T float32 | float64](x []T, s float64) T {
+	if s >= 0x1p-968 && s <= math.MaxFloat64 || len(x) == 0 {
+		return T(math.Sqrt(s))
+	}
+	if is64[T]() {
 		return T(norm2Scaled(f64s(x)))
+	}
+	if s != s {
+		for _, v := range x {
+			if math.IsInf(float64(v), 0) {
+				return T(math.Inf(1))
+			}
+		}
 	}
 	return T(math.Sqrt(s))
 }

@@ -39,10 +39,7 @@ func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
 			copy(out, a)
 			continue
 		}
-		tt := float64(tr)
-		s := sinc(theta)
-		ca := (1 - tt) * sinc((1-tt)*theta) / s
-		cb := tt * sinc(tt*theta) / s
+		ca, cb := slerpCoefs(float64(tr), theta)
 		for i := range out {
 			out[i] = T(ca*float64(a[i]) + cb*float64(b[i]))
 		}
@@ -52,10 +49,7 @@ func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
 func logMapGeneric[T float32 | float64](dst, x, y []T, d int) {
 	for r := 0; r < len(x); r += d {
 		a, b, out := x[r:r+d], y[r:r+d], dst[r:r+d]
-		theta := angle(a, b)
-		h := math.Sin(theta / 2)
-		c := 2 * h * h // 1 - cos(theta), without cancellation
-		k := 1 / sinc(theta)
+		c, k := logMapCoefs(angle(a, b))
 		for i := range out {
 			av := float64(a[i])
 			out[i] = T(((float64(b[i]) - av) + c*av) * k)
@@ -89,4 +83,19 @@ func projectTangentGeneric[T float32 | float64](dst, x, v []T, d int) {
 			out[i] = T(float64(w[i]) - p*float64(a[i]))
 		}
 	}
+}
+
+// slerpCoefs returns the weights of x0 and x1 at fraction t of a geodesic
+// of angle theta > 0: sin((1-t)theta)/sin(theta) and sin(t theta)/sin(theta),
+// through sinc so that nothing divides by a small sine.
+func slerpCoefs(t, theta float64) (ca, cb float64) {
+	s := sinc(theta)
+	return (1 - t) * sinc((1-t)*theta) / s, t * sinc(t*theta) / s
+}
+
+// logMapCoefs returns c = 1 - cos(theta), computed as 2 sin^2(theta/2)
+// without cancellation, and k = theta/sin(theta) = 1/sinc(theta).
+func logMapCoefs(theta float64) (c, k float64) {
+	h := math.Sin(theta / 2)
+	return 2 * h * h, 1 / sinc(theta)
 }

@@ -23,7 +23,9 @@ type Guarded[T ~float32 | ~float64] struct {
 // NewGuarded returns a guarded slice of length n, starting offset elements
 // after the first guard, filled with v.
 func NewGuarded[T ~float32 | ~float64](n, offset int, v T) *Guarded[T] {
-	sent := T(math.Inf(-1)) // a value no kernel writes to memory it owns by chance
+	// A finite sentinel: arithmetic on it (scaling, adding) changes it,
+	// where an infinity or a NaN would survive and hide a stray write.
+	sent := T(-1234.5678)
 	g := &Guarded[T]{full: make([]T, n+2*GuardLen+offset), start: GuardLen + offset, n: n, sent: sent}
 	for i := range g.full {
 		g.full[i] = sent
@@ -50,7 +52,7 @@ func (g *Guarded[T]) Check() error {
 		if i >= g.start && i < g.start+g.n {
 			continue
 		}
-		if v != g.sent {
+		if math.Float64bits(float64(v)) != math.Float64bits(float64(g.sent)) {
 			return fmt.Errorf("guard element %d (relative to the slice) overwritten with %v", i-g.start, v)
 		}
 	}

@@ -1,0 +1,31 @@
+// Command elementwise generates kernels/elementwise_amd64.s: the
+// elementwise kernels for AVX2+FMA and AVX-512, float32 and float64.
+// Sqrt and Square are single correctly rounded instructions; each
+// iteration of the main loop handles 4 vectors.
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/fisherflow/fisherflow/asm/internal/emit"
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, k := range emit.Variants() {
+		unary(k, "sqrt", "sets dst[i] = sqrt(x[i]).", func(v reg.VecVirtual) { k.Sqrt(v, v) })
+		unary(k, "square", "sets dst[i] = x[i]*x[i].", func(v reg.VecVirtual) { k.Mul(v, v, v) })
+	}
+	Generate()
+}
+
+func unary(k emit.Kernel, name, doc string, op func(v reg.VecVirtual)) {
+	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
+	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
+	k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 4, func(in []reg.VecVirtual) []reg.VecVirtual {
+		op(in[0])
+		return in
+	})
+	emit.Ret()
+}

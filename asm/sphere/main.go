@@ -1,0 +1,116 @@
+// Command sphere generates kernels/sphere_amd64.s: the row primitives from
+// which the Go drivers in kernels/simd.go build ToSphere, ToSimplex and
+// the sphere geometry, for AVX2+FMA and AVX-512, float32 and float64.
+// Angle sums accumulate in float64 for both precisions (float32 rows are
+// widened as they are loaded), so the angle of close rows keeps its
+// relative accuracy.
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/fisherflow/fisherflow/asm/internal/emit"
+)
+
+func main() {
+	ConstraintExpr("!purego")
+	for _, k := range emit.Variants() {
+		divSqrt(k)
+		divSquare(k)
+		diffSumSq(k)
+		axpby(k)
+		logMapRow(k)
+	}
+	Generate()
+}
+
+func param(k emit.Kernel, name string) reg.VecVirtual {
+	v := k.Vec()
+	k.Broadcast(emit.ParamAddr(name), v)
+	return v
+}
+
+func ptr(name string) reg.GPVirtual { return emit.Ptr(name) }
+
+func length(name string) reg.GPVirtual { return emit.Len(name) }
+
+// rowMap emits dst = op(x) with a float64 scalar s: in float64 arithmetic
+// for both precisions (float32 rows are widened and rounded once at the
+// end, so tiny entries keep their relative accuracy).
+func rowMap(k emit.Kernel, name, doc string, op func(k64 emit.Kernel, s, v reg.VecVirtual)) {
+	k.Begin(name, "func(dst, x []T, s float64)", doc)
+	k64 := emit.Kernel{ISA: k.ISA, Prec: emit.Float64}
+	s := k64.Vec()
+	k64.Broadcast(emit.ParamAddr("s"), s)
+	dst, x, n := ptr("dst"), ptr("x"), length("x")
+	body := func(in []reg.VecVirtual) []reg.VecVirtual {
+		op(k64, s, in[0])
+		return in
+	}
+	if k.Prec == emit.Float32 {
+		k.MapWide(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 2, body)
+	} else {
+		k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 2, body)
+	}
+	emit.Ret()
+}
+
+// divSqrt: ToSphere's row map.
+func divSqrt(k emit.Kernel) {
+	rowMap(k, "divSqrt", "sets dst[i] = sqrt(x[i]/s), in float64.", func(k64 emit.Kernel, s, v reg.VecVirtual) {
+		k64.Div(s, v, v)
+		k64.Sqrt(v, v)
+	})
+}
+
+// divSquare: ToSimplex's row map.
+func divSquare(k emit.Kernel) {
+	rowMap(k, "divSquare", "sets dst[i] = x[i]^2/s, in float64.", func(k64 emit.Kernel, s, v reg.VecVirtual) {
+		k64.Mul(v, v, v)
+		k64.Div(s, v, v)
+	})
+}
+
+// diffSumSq returns sum (x-y)^2 and sum (x+y)^2 in float64.
+func diffSumSq(k emit.Kernel) {
+	k.Begin("diffSumSq", "func(x, y []T) (sm, sp float64)", "returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.")
+	x, y, n := ptr("x"), ptr("y"), length("x")
+	k64 := emit.Kernel{ISA: k.ISA, Prec: emit.Float64}
+	acc := k64.Reduce(n, []reg.GPVirtual{x, y}, 2, 2, k.Prec == emit.Float32, func(in, acc []reg.VecVirtual) {
+		d, s := k64.Vec(), k64.Vec()
+		k64.Sub(in[1], in[0], d)
+		k64.Add(in[1], in[0], s)
+		k64.FMA231(d, d, acc[0])
+		k64.FMA231(s, s, acc[1])
+	})
+	emit.Ret(emit.Result(k64.HSum(acc[0]), "sm"), emit.Result(k64.HSum(acc[1]), "sp"))
+}
+
+// axpby: dst = a*x + b*y, the combination of Slerp, ExpMap and
+// ProjectTangent.
+func axpby(k emit.Kernel) {
+	k.Begin("axpby", "func(dst []T, a T, x []T, b T, y []T)", "sets dst[i] = a*x[i] + b*y[i].")
+	a, b := param(k, "a"), param(k, "b")
+	dst, x, y, n := ptr("dst"), ptr("x"), ptr("y"), length("x")
+	k.Map(n, []reg.GPVirtual{x, y}, []reg.GPVirtual{dst}, 2, func(in []reg.VecVirtual) []reg.VecVirtual {
+		k.Mul(a, in[0], in[0])
+		k.FMA231(b, in[1], in[0])
+		return in[:1]
+	})
+	emit.Ret()
+}
+
+// logMapRow: dst = ((y - x) + c*x) * k, LogMap without cancellation.
+func logMapRow(k emit.Kernel) {
+	k.Begin("logMapRow", "func(dst, x, y []T, c, k T)", "sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.")
+	c, kk := param(k, "c"), param(k, "k")
+	dst, x, y, n := ptr("dst"), ptr("x"), ptr("y"), length("x")
+	k.Map(n, []reg.GPVirtual{x, y}, []reg.GPVirtual{dst}, 2, func(in []reg.VecVirtual) []reg.VecVirtual {
+		k.Sub(in[0], in[1], in[1]) // y - x
+		k.FMA231(c, in[0], in[1])  // + c*x
+		k.Mul(kk, in[1], in[1])
+		return in[1:]
+	})
+	emit.Ret()
+}
