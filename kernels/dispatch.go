@@ -35,6 +35,9 @@ type ops[T float32 | float64] struct {
 	pairwiseSphereDist             func(dst, x, y []T, d int)
 
 	gemm func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+	// gemmMK is the micro-kernel behind gemm (zero for the generic
+	// loops); tests and benchmarks reach it here.
+	gemmMK microKernel[T]
 }
 
 // path is a named set of kernel implementations for both precisions.

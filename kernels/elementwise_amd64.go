@@ -5,25 +5,41 @@
 package kernels
 
 // sqrtAVX2F32 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
+//
+//go:noescape
 func sqrtAVX2F32(dst []float32, x []float32)
 
 // squareAVX2F32 sets dst[i] = x[i]*x[i]. len(dst) >= len(x).
+//
+//go:noescape
 func squareAVX2F32(dst []float32, x []float32)
 
 // sqrtAVX2F64 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
+//
+//go:noescape
 func sqrtAVX2F64(dst []float64, x []float64)
 
 // squareAVX2F64 sets dst[i] = x[i]*x[i]. len(dst) >= len(x).
+//
+//go:noescape
 func squareAVX2F64(dst []float64, x []float64)
 
 // sqrtAVX512F32 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
+//
+//go:noescape
 func sqrtAVX512F32(dst []float32, x []float32)
 
 // squareAVX512F32 sets dst[i] = x[i]*x[i]. len(dst) >= len(x).
+//
+//go:noescape
 func squareAVX512F32(dst []float32, x []float32)
 
 // sqrtAVX512F64 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
+//
+//go:noescape
 func sqrtAVX512F64(dst []float64, x []float64)
 
 // squareAVX512F64 sets dst[i] = x[i]*x[i]. len(dst) >= len(x).
+//
+//go:noescape
 func squareAVX512F64(dst []float64, x []float64)

@@ -8,3 +8,4 @@ package kernels
 //go:generate sh -c "cd ../asm && go run ./elementwise -out ../kernels/elementwise_amd64.s -stubs ../kernels/elementwise_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./level1 -out ../kernels/level1_amd64.s -stubs ../kernels/level1_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./sphere -out ../kernels/sphere_amd64.s -stubs ../kernels/sphere_amd64.go -pkg kernels"
+//go:generate sh -c "cd ../asm && go run ./gemm -out ../kernels/gemm_amd64.s -stubs ../kernels/gemm_amd64.go -pkg kernels"

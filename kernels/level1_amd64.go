@@ -5,61 +5,101 @@
 package kernels
 
 // dotAVX2F32 returns sum x[i]*y[i] (len(y) >= len(x)).
+//
+//go:noescape
 func dotAVX2F32(x []float32, y []float32) (r float32)
 
 // axpyAVX2F32 sets y[i] += alpha*x[i] (len(y) >= len(x)).
+//
+//go:noescape
 func axpyAVX2F32(alpha float32, x []float32, y []float32)
 
 // scaleAVX2F32 sets x[i] *= alpha.
+//
+//go:noescape
 func scaleAVX2F32(alpha float32, x []float32)
 
 // sumAVX2F32 returns sum x[i].
+//
+//go:noescape
 func sumAVX2F32(x []float32) (r float32)
 
 // sumSqAVX2F32 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
 func sumSqAVX2F32(x []float32) (r float64)
 
 // dotAVX2F64 returns sum x[i]*y[i] (len(y) >= len(x)).
+//
+//go:noescape
 func dotAVX2F64(x []float64, y []float64) (r float64)
 
 // axpyAVX2F64 sets y[i] += alpha*x[i] (len(y) >= len(x)).
+//
+//go:noescape
 func axpyAVX2F64(alpha float64, x []float64, y []float64)
 
 // scaleAVX2F64 sets x[i] *= alpha.
+//
+//go:noescape
 func scaleAVX2F64(alpha float64, x []float64)
 
 // sumAVX2F64 returns sum x[i].
+//
+//go:noescape
 func sumAVX2F64(x []float64) (r float64)
 
 // sumSqAVX2F64 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
 func sumSqAVX2F64(x []float64) (r float64)
 
 // dotAVX512F32 returns sum x[i]*y[i] (len(y) >= len(x)).
+//
+//go:noescape
 func dotAVX512F32(x []float32, y []float32) (r float32)
 
 // axpyAVX512F32 sets y[i] += alpha*x[i] (len(y) >= len(x)).
+//
+//go:noescape
 func axpyAVX512F32(alpha float32, x []float32, y []float32)
 
 // scaleAVX512F32 sets x[i] *= alpha.
+//
+//go:noescape
 func scaleAVX512F32(alpha float32, x []float32)
 
 // sumAVX512F32 returns sum x[i].
+//
+//go:noescape
 func sumAVX512F32(x []float32) (r float32)
 
 // sumSqAVX512F32 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
 func sumSqAVX512F32(x []float32) (r float64)
 
 // dotAVX512F64 returns sum x[i]*y[i] (len(y) >= len(x)).
+//
+//go:noescape
 func dotAVX512F64(x []float64, y []float64) (r float64)
 
 // axpyAVX512F64 sets y[i] += alpha*x[i] (len(y) >= len(x)).
+//
+//go:noescape
 func axpyAVX512F64(alpha float64, x []float64, y []float64)
 
 // scaleAVX512F64 sets x[i] *= alpha.
+//
+//go:noescape
 func scaleAVX512F64(alpha float64, x []float64)
 
 // sumAVX512F64 returns sum x[i].
+//
+//go:noescape
 func sumAVX512F64(x []float64) (r float64)
 
 // sumSqAVX512F64 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
 func sumSqAVX512F64(x []float64) (r float64)

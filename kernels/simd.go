@@ -20,6 +20,8 @@ type prims[T float32 | float64] struct {
 	divSqrt, divSquare func(dst, x []T, s float64)
 	axpby              func(dst []T, a T, x []T, b T, y []T)
 	logMapRow          func(dst, x, y []T, c, k T)
+	// gemm is the GEMM micro-kernel, if the path has one.
+	gemm microKernel[T]
 }
 
 // simdOps returns the generic table with every kernel the primitives
@@ -29,6 +31,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o.sqrt, o.square = p.sqrt, p.square
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
 	o.norm2 = func(x []T) T { return norm2Finish(x, p.sumSq(x)) }
+	if p.gemm.fn != nil {
+		o.gemm, o.gemmMK = blockedGemm(p.gemm, p.scale), p.gemm
+	}
 
 	o.toSphere = func(dst, x []T, d int) {
 		for r := 0; r < len(x); r += d {

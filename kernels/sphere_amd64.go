@@ -5,61 +5,101 @@
 package kernels
 
 // divSqrtAVX2F32 sets dst[i] = sqrt(x[i]/s), in float64.
+//
+//go:noescape
 func divSqrtAVX2F32(dst []float32, x []float32, s float64)
 
 // divSquareAVX2F32 sets dst[i] = x[i]^2/s, in float64.
+//
+//go:noescape
 func divSquareAVX2F32(dst []float32, x []float32, s float64)
 
 // diffSumSqAVX2F32 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+//
+//go:noescape
 func diffSumSqAVX2F32(x []float32, y []float32) (sm float64, sp float64)
 
 // axpbyAVX2F32 sets dst[i] = a*x[i] + b*y[i].
+//
+//go:noescape
 func axpbyAVX2F32(dst []float32, a float32, x []float32, b float32, y []float32)
 
 // logMapRowAVX2F32 sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.
+//
+//go:noescape
 func logMapRowAVX2F32(dst []float32, x []float32, y []float32, c float32, k float32)
 
 // divSqrtAVX2F64 sets dst[i] = sqrt(x[i]/s), in float64.
+//
+//go:noescape
 func divSqrtAVX2F64(dst []float64, x []float64, s float64)
 
 // divSquareAVX2F64 sets dst[i] = x[i]^2/s, in float64.
+//
+//go:noescape
 func divSquareAVX2F64(dst []float64, x []float64, s float64)
 
 // diffSumSqAVX2F64 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+//
+//go:noescape
 func diffSumSqAVX2F64(x []float64, y []float64) (sm float64, sp float64)
 
 // axpbyAVX2F64 sets dst[i] = a*x[i] + b*y[i].
+//
+//go:noescape
 func axpbyAVX2F64(dst []float64, a float64, x []float64, b float64, y []float64)
 
 // logMapRowAVX2F64 sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.
+//
+//go:noescape
 func logMapRowAVX2F64(dst []float64, x []float64, y []float64, c float64, k float64)
 
 // divSqrtAVX512F32 sets dst[i] = sqrt(x[i]/s), in float64.
+//
+//go:noescape
 func divSqrtAVX512F32(dst []float32, x []float32, s float64)
 
 // divSquareAVX512F32 sets dst[i] = x[i]^2/s, in float64.
+//
+//go:noescape
 func divSquareAVX512F32(dst []float32, x []float32, s float64)
 
 // diffSumSqAVX512F32 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+//
+//go:noescape
 func diffSumSqAVX512F32(x []float32, y []float32) (sm float64, sp float64)
 
 // axpbyAVX512F32 sets dst[i] = a*x[i] + b*y[i].
+//
+//go:noescape
 func axpbyAVX512F32(dst []float32, a float32, x []float32, b float32, y []float32)
 
 // logMapRowAVX512F32 sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.
+//
+//go:noescape
 func logMapRowAVX512F32(dst []float32, x []float32, y []float32, c float32, k float32)
 
 // divSqrtAVX512F64 sets dst[i] = sqrt(x[i]/s), in float64.
+//
+//go:noescape
 func divSqrtAVX512F64(dst []float64, x []float64, s float64)
 
 // divSquareAVX512F64 sets dst[i] = x[i]^2/s, in float64.
+//
+//go:noescape
 func divSquareAVX512F64(dst []float64, x []float64, s float64)
 
 // diffSumSqAVX512F64 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+//
+//go:noescape
 func diffSumSqAVX512F64(x []float64, y []float64) (sm float64, sp float64)
 
 // axpbyAVX512F64 sets dst[i] = a*x[i] + b*y[i].
+//
+//go:noescape
 func axpbyAVX512F64(dst []float64, a float64, x []float64, b float64, y []float64)
 
 // logMapRowAVX512F64 sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.
+//
+//go:noescape
 func logMapRowAVX512F64(dst []float64, x []float64, y []float64, c float64, k float64)

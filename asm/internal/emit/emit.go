@@ -93,6 +93,7 @@ func isIdent(c byte) bool {
 // the element type) and a doc line.
 func (k *Kernel) Begin(base, sig, doc string) {
 	TEXT(k.Name(base), NOSPLIT, k.Sig(sig))
+	Pragma("noescape")
 	Doc(k.Name(base) + " " + doc)
 	k.label = 0
 }

@@ -1,0 +1,17 @@
+//go:build !purego
+
+package peak
+
+import "github.com/fisherflow/fisherflow/internal/cpu"
+
+func loops() []loop {
+	f := cpu.Detected()
+	avx512 := func() bool { return f.AVX512 }
+	avx2 := func() bool { return f.AVX2FMA }
+	return []loop{
+		{"avx512", "f32", 16, fmaAVX512F32, avx512},
+		{"avx512", "f64", 8, fmaAVX512F64, avx512},
+		{"avx2", "f32", 8, fmaAVX2F32, avx2},
+		{"avx2", "f64", 4, fmaAVX2F64, avx2},
+	}
+}

@@ -1,0 +1,288 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/fisherflow/fisherflow/internal/cpu"
+)
+
+// microKernel is a register-blocked GEMM kernel: fn adds alpha * Ap * Bp to
+// the mr x nr tile at c, for a packed mr x kc panel Ap and a packed kc x nr
+// panel Bp.
+type microKernel[T float32 | float64] struct {
+	mr, nr int
+	fn     func(kc int, a, b, c *T, ldc int, alpha T)
+}
+
+// threads is the number of goroutines a Gemm call may use; 0 means
+// GOMAXPROCS. It is configuration read by every call, like the active
+// path.
+var threads atomic.Int64
+
+// SetThreads sets the number of goroutines Gemm uses per call (n <= 0
+// restores the default, GOMAXPROCS) and returns the previous setting.
+func SetThreads(n int) int {
+	return int(threads.Swap(int64(max(n, 0))))
+}
+
+func gemmThreads() int {
+	if n := int(threads.Load()); n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// blocking holds the cache blocking of one micro-kernel shape.
+type blocking struct{ kc, mc, nc int }
+
+// blockingFor derives kc, mc and nc from the cache sizes the CPU reports.
+// The micro-kernels broadcast A and load B as vectors, so the small
+// mr x kc panel of A is the one that stays in L1 while the kc x nr panels
+// of B stream past it: kc fills half of L1d with the A panel, the
+// kc x nc block of B fills half of L2, and the mc x kc block of A half of
+// L3 (shared by the threads).
+func blockingFor(mr, nr, size int) blocking {
+	c := cpu.Describe().Caches
+	l1, l2, l3 := c.L1D, c.L2, c.L3
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 256 << 10
+	}
+	if l3 <= 0 {
+		l3 = 4 << 20
+	}
+	kc := min(max(l1/2/(mr*size)/8*8, 64), 512)
+	nc := min(max(l2/2/(kc*size)/nr*nr, nr), 8192/nr*nr)
+	mc := min(max(l3/2/(kc*size)/mr*mr, mr), 8192/mr*mr)
+	return blocking{kc: kc, mc: mc, nc: nc}
+}
+
+// gemmSmall is the size (m*n*k) below which packing costs more than it
+// saves and the generic loops are used.
+const gemmSmall = 8 * 8 * 8
+
+// blockedGemm returns a GEMM built on a micro-kernel in the
+// BLIS/GotoBLAS structure: for each nc-wide block of B and kc-deep slice,
+// B is packed into nr-wide panels; for each mc-high block of A, A is packed
+// into mr-high panels, and the micro-kernel runs over every (panel of B,
+// panel of A) pair, the B panel staying in L1 while the A panels stream
+// from L2. Edge tiles run the same kernel into a scratch tile (the panels
+// are zero-padded), so no size falls back to slow code.
+func blockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T)) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	var size T
+	return newBlockedGemm(mk, scale, blockingFor(mk.mr, mk.nr, int(unsafe.Sizeof(size))))
+}
+
+// newBlockedGemm is blockedGemm with the blocking given (tests use tiny
+// blocks to cross every block boundary).
+func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T), bl blocking) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	pool := sync.Pool{New: func() any { return new(gemmBuffers[T]) }}
+	return func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+		if m*n*k <= gemmSmall {
+			gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+			return
+		}
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			switch beta {
+			case 0:
+				clear(row)
+			case 1:
+			default:
+				scale(beta, row)
+			}
+		}
+		if alpha == 0 || k == 0 {
+			return
+		}
+		buf := pool.Get().(*gemmBuffers[T])
+		defer pool.Put(buf)
+		nt := gemmThreads()
+		g := gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
+			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: nt}
+		g.run(buf)
+	}
+}
+
+// gemmBuffers are the packing buffers of one call, reused through a pool.
+type gemmBuffers[T float32 | float64] struct {
+	a, b  []T
+	tiles [][]T // one scratch tile per thread
+}
+
+func grow[T float32 | float64](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+type gemmCall[T float32 | float64] struct {
+	mk             microKernel[T]
+	bl             blocking
+	transA, transB bool
+	m, n, k        int
+	alpha          T
+	a              []T
+	lda            int
+	b              []T
+	ldb            int
+	c              []T
+	ldc            int
+	threads        int
+}
+
+func (g *gemmCall[T]) run(buf *gemmBuffers[T]) {
+	mr, nr := g.mk.mr, g.mk.nr
+	kc, mc, nc := g.bl.kc, g.bl.mc, g.bl.nc
+	buf.a = grow(buf.a, ceilTo(min(mc, g.m), mr)*kc)
+	buf.b = grow(buf.b, ceilTo(min(nc, g.n), nr)*kc)
+	for len(buf.tiles) < g.threads {
+		buf.tiles = append(buf.tiles, nil)
+	}
+	for t := range buf.tiles {
+		buf.tiles[t] = grow(buf.tiles[t], mr*nr)
+	}
+	// A (the mc x kc block in L3) is packed once per kc slice; B is packed
+	// in kc x nc blocks that fit L2 and are shared by the threads, which
+	// split the A panels between them.
+	for pc := 0; pc < g.k; pc += kc {
+		kb := min(kc, g.k-pc)
+		for ic := 0; ic < g.m; ic += mc {
+			mb := min(mc, g.m-ic)
+			npa := ceilDiv(mb, mr)
+			parallel(g.threads, npa, func(_, lo, hi int) {
+				g.packA(buf.a, ic, pc, mb, kb, lo, hi)
+			})
+			for jc := 0; jc < g.n; jc += nc {
+				nb := min(nc, g.n-jc)
+				parallel(g.threads, ceilDiv(nb, nr), func(_, lo, hi int) {
+					g.packB(buf.b, pc, jc, kb, nb, lo, hi)
+				})
+				parallel(g.threads, npa, func(t, lo, hi int) {
+					g.macro(buf.a, buf.b, ic, jc, mb, nb, kb, lo, hi, buf.tiles[t])
+				})
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over A panels lo..hi and every B panel of
+// the block: each A panel stays in L1 while the B panels stream from L2.
+func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T) {
+	mr, nr := g.mk.mr, g.mk.nr
+	for ip := lo; ip < hi; ip++ {
+		rows := min(mr, mb-ip*mr)
+		apan := &ap[ip*mr*kb]
+		for jp := 0; jp*nr < nb; jp++ {
+			cols := min(nr, nb-jp*nr)
+			bpan := &bp[jp*nr*kb]
+			ci := (ic+ip*mr)*g.ldc + jc + jp*nr
+			if rows == mr && cols == nr {
+				g.mk.fn(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
+				continue
+			}
+			clear(tile)
+			g.mk.fn(kb, apan, bpan, &tile[0], nr, g.alpha)
+			for r := 0; r < rows; r++ {
+				dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
+				for j, v := range tile[r*nr : r*nr+cols] {
+					dst[j] += v
+				}
+			}
+		}
+	}
+}
+
+// packA packs panels lo..hi of the mb x kb block of op(A) at (ic, pc) into
+// mr-high panels: panel ip holds kb steps of mr values, zero-padded.
+func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
+	mr := g.mk.mr
+	for ip := lo; ip < hi; ip++ {
+		pan := dst[ip*mr*kb : (ip+1)*mr*kb]
+		rows := min(mr, mb-ip*mr)
+		i0 := ic + ip*mr
+		if g.transA {
+			// op(A)[i,p] = a[p*lda+i]: rows of the panel are contiguous.
+			for p := 0; p < kb; p++ {
+				src := g.a[(pc+p)*g.lda+i0 : (pc+p)*g.lda+i0+rows]
+				d := pan[p*mr : p*mr+mr]
+				copy(d, src)
+				clear(d[rows:])
+			}
+			continue
+		}
+		for r := 0; r < rows; r++ {
+			src := g.a[(i0+r)*g.lda+pc : (i0+r)*g.lda+pc+kb]
+			for p, v := range src {
+				pan[p*mr+r] = v
+			}
+		}
+		for r := rows; r < mr; r++ {
+			for p := 0; p < kb; p++ {
+				pan[p*mr+r] = 0
+			}
+		}
+	}
+}
+
+// packB packs panels lo..hi of the kb x nb block of op(B) at (pc, jc) into
+// nr-wide panels: panel jp holds kb steps of nr values, zero-padded.
+func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
+	nr := g.mk.nr
+	for jp := lo; jp < hi; jp++ {
+		pan := dst[jp*nr*kb : (jp+1)*nr*kb]
+		cols := min(nr, nb-jp*nr)
+		j0 := jc + jp*nr
+		if !g.transB {
+			for p := 0; p < kb; p++ {
+				src := g.b[(pc+p)*g.ldb+j0 : (pc+p)*g.ldb+j0+cols]
+				d := pan[p*nr : p*nr+nr]
+				copy(d, src)
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p,j] = b[j*ldb+p]: columns of the panel are contiguous.
+		for j := 0; j < cols; j++ {
+			src := g.b[(j0+j)*g.ldb+pc : (j0+j)*g.ldb+pc+kb]
+			for p, v := range src {
+				pan[p*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for p := 0; p < kb; p++ {
+				pan[p*nr+j] = 0
+			}
+		}
+	}
+}
+
+// parallel splits 0..n into up to threads contiguous ranges and runs
+// f(id, lo, hi) on each, with distinct ids below threads; the last range
+// runs on the calling goroutine.
+func parallel(threads, n int, f func(id, lo, hi int)) {
+	t := min(threads, n)
+	if t <= 1 {
+		f(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < t-1; i++ {
+		wg.Add(1)
+		go func(id, lo, hi int) {
+			defer wg.Done()
+			f(id, lo, hi)
+		}(i, i*n/t, (i+1)*n/t)
+	}
+	f(t-1, (t-1)*n/t, n)
+	wg.Wait()
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+func ceilTo(a, b int) int  { return ceilDiv(a, b) * b }
