@@ -101,18 +101,20 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 			return
 		}
 		buf := pool.Get().(*gemmBuffers[T])
-		defer pool.Put(buf)
-		nt := gemmThreads()
-		g := gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
-			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: nt}
-		g.run(buf)
+		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
+			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: gemmThreads(), buf: buf}
+		buf.call.run()
+		buf.call = gemmCall[T]{} // drop the caller's slices
+		pool.Put(buf)
 	}
 }
 
-// gemmBuffers are the packing buffers of one call, reused through a pool.
+// gemmBuffers are the packing buffers and the state of one call, reused
+// through a pool so that a call allocates nothing in steady state.
 type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
 	tiles [][]T // one scratch tile per thread
+	call  gemmCall[T]
 }
 
 func grow[T float32 | float64](s []T, n int) []T {
@@ -135,9 +137,32 @@ type gemmCall[T float32 | float64] struct {
 	c              []T
 	ldc            int
 	threads        int
+	buf            *gemmBuffers[T]
+	// The block being worked on.
+	pc, ic, jc, kb, mb, nb int
 }
 
-func (g *gemmCall[T]) run(buf *gemmBuffers[T]) {
+// The phases of a block that the threads share.
+const (
+	phasePackA = iota
+	phasePackB
+	phaseMacro
+)
+
+// work runs one thread's share lo..hi of a phase of the current block.
+func (g *gemmCall[T]) work(phase, id, lo, hi int) {
+	switch phase {
+	case phasePackA:
+		g.packA(g.buf.a, g.ic, g.pc, g.mb, g.kb, lo, hi)
+	case phasePackB:
+		g.packB(g.buf.b, g.pc, g.jc, g.kb, g.nb, lo, hi)
+	case phaseMacro:
+		g.macro(g.buf.a, g.buf.b, g.ic, g.jc, g.mb, g.nb, g.kb, lo, hi, g.buf.tiles[id])
+	}
+}
+
+func (g *gemmCall[T]) run() {
+	buf := g.buf
 	mr, nr := g.mk.mr, g.mk.nr
 	kc, mc, nc := g.bl.kc, g.bl.mc, g.bl.nc
 	buf.a = grow(buf.a, ceilTo(min(mc, g.m), mr)*kc)
@@ -151,22 +176,16 @@ func (g *gemmCall[T]) run(buf *gemmBuffers[T]) {
 	// A (the mc x kc block in L3) is packed once per kc slice; B is packed
 	// in kc x nc blocks that fit L2 and are shared by the threads, which
 	// split the A panels between them.
-	for pc := 0; pc < g.k; pc += kc {
-		kb := min(kc, g.k-pc)
-		for ic := 0; ic < g.m; ic += mc {
-			mb := min(mc, g.m-ic)
-			npa := ceilDiv(mb, mr)
-			parallel(g.threads, npa, func(_, lo, hi int) {
-				g.packA(buf.a, ic, pc, mb, kb, lo, hi)
-			})
-			for jc := 0; jc < g.n; jc += nc {
-				nb := min(nc, g.n-jc)
-				parallel(g.threads, ceilDiv(nb, nr), func(_, lo, hi int) {
-					g.packB(buf.b, pc, jc, kb, nb, lo, hi)
-				})
-				parallel(g.threads, npa, func(t, lo, hi int) {
-					g.macro(buf.a, buf.b, ic, jc, mb, nb, kb, lo, hi, buf.tiles[t])
-				})
+	for g.pc = 0; g.pc < g.k; g.pc += kc {
+		g.kb = min(kc, g.k-g.pc)
+		for g.ic = 0; g.ic < g.m; g.ic += mc {
+			g.mb = min(mc, g.m-g.ic)
+			npa := ceilDiv(g.mb, mr)
+			parallel(g.threads, npa, g, phasePackA)
+			for g.jc = 0; g.jc < g.n; g.jc += nc {
+				g.nb = min(nc, g.n-g.jc)
+				parallel(g.threads, ceilDiv(g.nb, nr), g, phasePackB)
+				parallel(g.threads, npa, g, phaseMacro)
 			}
 		}
 	}
@@ -263,24 +282,54 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 	}
 }
 
+// worker is a phase of a GEMM block that threads can share.
+type worker interface{ work(phase, id, lo, hi int) }
+
+// task is one thread's share of a phase, sent by value to a pool worker.
+type task struct {
+	w         worker
+	phase, id int
+	lo, hi    int
+	done      *sync.WaitGroup
+}
+
+// tasks feeds the pool workers, which start on first use and stay (a GEMM
+// call then starts no goroutine and allocates nothing).
+var (
+	tasks      = make(chan task)
+	workersMu  sync.Mutex
+	numWorkers int
+)
+
+func ensureWorkers(n int) {
+	workersMu.Lock()
+	defer workersMu.Unlock()
+	for ; numWorkers < n; numWorkers++ {
+		go func() {
+			for t := range tasks {
+				t.w.work(t.phase, t.id, t.lo, t.hi)
+				t.done.Done()
+			}
+		}()
+	}
+}
+
 // parallel splits 0..n into up to threads contiguous ranges and runs
-// f(id, lo, hi) on each, with distinct ids below threads; the last range
-// runs on the calling goroutine.
-func parallel(threads, n int, f func(id, lo, hi int)) {
+// w.work(phase, id, lo, hi) on each, with distinct ids below threads; the
+// last range runs on the calling goroutine.
+func parallel(threads, n int, w worker, phase int) {
 	t := min(threads, n)
 	if t <= 1 {
-		f(0, 0, n)
+		w.work(phase, 0, 0, n)
 		return
 	}
+	ensureWorkers(t - 1)
 	var wg sync.WaitGroup
+	wg.Add(t - 1)
 	for i := 0; i < t-1; i++ {
-		wg.Add(1)
-		go func(id, lo, hi int) {
-			defer wg.Done()
-			f(id, lo, hi)
-		}(i, i*n/t, (i+1)*n/t)
+		tasks <- task{w: w, phase: phase, id: i, lo: i * n / t, hi: (i + 1) * n / t, done: &wg}
 	}
-	f(t-1, (t-1)*n/t, n)
+	w.work(phase, t-1, (t-1)*n/t, n)
 	wg.Wait()
 }
 

@@ -1,0 +1,206 @@
+package fisherflow
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+func small(c Config) Config {
+	if c.K == 0 {
+		c.K = 5
+	}
+	c.Batch, c.Hidden, c.TimeDim, c.EvalEvery, c.ValBatches = 128, 64, 16, 50, 2
+	return c
+}
+
+// Training must beat the untrained network by a wide margin on the toy
+// target, for Fisher-Flow with and without OT and for linear FM.
+func TestTrainingLearnsToy(t *testing.T) {
+	steps := 300
+	if testing.Short() {
+		steps = 150
+	}
+	for _, c := range []Config{{OT: NoOT}, {OT: ExactOT}, {Method: Linear}} {
+		c.Steps = steps
+		tr, err := NewTrainer(small(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := tr.EvalKL(2048, 20, 1)
+		for tr.Step < tr.Cfg.Steps {
+			if _, err := tr.TrainStep(); err != nil {
+				t.Fatal(err)
+			}
+			if tr.Step%tr.Cfg.EvalEvery == 0 {
+				tr.Validate()
+			}
+		}
+		tr.UseBest()
+		after, _ := tr.EvalKL(2048, 20, 1)
+		t.Logf("%s ot=%s: KL untrained %.4f, trained %.4f", tr.Cfg.Method, tr.Cfg.OT, before, after)
+		if !(after < before/3) {
+			t.Errorf("%s ot=%s: KL %.4f after training, %.4f before", tr.Cfg.Method, tr.Cfg.OT, after, before)
+		}
+	}
+}
+
+// A seed makes a run repeatable bit for bit (GEMM threads split output
+// tiles, never a sum).
+func TestReproducible(t *testing.T) {
+	losses := func() []float64 {
+		tr, err := NewTrainer(small(Config{OT: ExactOT, Seed: 7}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ls []float64
+		for i := 0; i < 15; i++ {
+			l, err := tr.TrainStep()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls = append(ls, l)
+		}
+		return append(ls, tr.Validate())
+	}
+	a, b := losses(), losses()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("step %d: %v vs %v", i, a[i], b[i])
+		}
+	}
+}
+
+// The regression target is the time derivative of the interpolant, and
+// the interpolant hits both ends; its norm is the angle (constant speed).
+func TestInterpolantAndTarget(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	d, k, batch := 7, 3, 5
+	n := batch * k * d
+	x0, x1 := make([]float64, n), make([]float64, n)
+	seq := make([]int, batch*k)
+	for i := range seq {
+		seq[i] = r.IntN(d)
+	}
+	for _, m := range []Method{FisherFlow, Linear} {
+		m.prior(r, x0, d)
+		oneHot(x1, seq, d)
+		g := newGeometry(batch*k, d)
+		xt, u := make([]float64, n), make([]float64, n)
+		xp, xm, scratch := make([]float64, n), make([]float64, n), make([]float64, n)
+		ts := make([]float64, batch)
+		for i := range ts {
+			ts[i] = 0.1 + 0.8*r.Float64()
+		}
+		g.interpolate(m, xt, u, x0, x1, ts, k)
+		const h = 1e-6
+		tp, tm := make([]float64, batch), make([]float64, batch)
+		for i := range ts {
+			tp[i], tm[i] = ts[i]+h, ts[i]-h
+		}
+		g.interpolate(m, xp, scratch, x0, x1, tp, k)
+		g.interpolate(m, xm, scratch, x0, x1, tm, k)
+		for i := range u {
+			if fd := (xp[i] - xm[i]) / (2 * h); math.Abs(fd-u[i]) > 1e-6 {
+				t.Fatalf("%s: target %v, finite difference %v at %d", m, u[i], fd, i)
+			}
+		}
+		// Ends.
+		zero, one := make([]float64, batch), make([]float64, batch)
+		for i := range one {
+			one[i] = 1
+		}
+		g.interpolate(m, xt, u, x0, x1, zero, k)
+		for i := range xt {
+			if math.Abs(xt[i]-x0[i]) > 1e-15 {
+				t.Fatalf("%s: x_0 != prior", m)
+			}
+		}
+		g.interpolate(m, xt, u, x0, x1, one, k)
+		for i := range xt {
+			if math.Abs(xt[i]-x1[i]) > 1e-12 {
+				t.Fatalf("%s: x_1 != data: %v vs %v", m, xt[i], x1[i])
+			}
+		}
+		if m == FisherFlow {
+			th := make([]float64, batch*k)
+			kernels.SphereDist(th, x0, x1, d)
+			for row := 0; row < batch*k; row++ {
+				if nu := kernels.Norm2(u[row*d : (row+1)*d]); math.Abs(nu-th[row]) > 1e-12 {
+					t.Fatalf("|u| = %v, angle %v", nu, th[row])
+				}
+			}
+		}
+	}
+}
+
+// Exact OT lowers the total pairing cost of a batch.
+func TestCouplingLowersCost(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	d, k, b := 6, 4, 64
+	n := b * k * d
+	x0, x1 := make([]float64, n), make([]float64, n)
+	seq := make([]int, b*k)
+	for i := range seq {
+		seq[i] = r.IntN(d)
+	}
+	FisherFlow.prior(r, x0, d)
+	oneHot(x1, seq, d)
+	cost := func() float64 {
+		th := make([]float64, b*k)
+		kernels.SphereDist(th, x0, x1, d)
+		var s float64
+		for _, v := range th {
+			s += v * v
+		}
+		return s
+	}
+	before := cost()
+	c := newCoupler(ExactOT, Permutation, b, k, d)
+	if err := c.couple(r, x0, x1, seq); err != nil {
+		t.Fatal(err)
+	}
+	after := cost()
+	if !(after < before) {
+		t.Fatalf("coupling cost %v, independent %v", after, before)
+	}
+	// The data rows and the categories still agree.
+	for i, cat := range seq {
+		if x1[i*d+cat] != 1 {
+			t.Fatal("sequences and one-hot rows out of step")
+		}
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []Config{
+		{K: 1},
+		{K: 5, Method: "diffusion"},
+		{K: 5, OT: "greedy"},
+		{K: 5, Method: Linear, OT: ExactOT},
+		{K: 5, Schedule: "step"},
+		{K: 5, LR: -1},
+		{K: 5, EMA: 1},
+		{K: 5, Batch: -3},
+	} {
+		if _, err := NewTrainer(c); err == nil {
+			t.Errorf("config %+v accepted", c)
+		}
+	}
+}
+
+// A training step at the reference shape (K=40, batch 512, hidden 512,
+// two GEMM threads) allocates nothing once its buffers exist. (The OT
+// solvers still allocate their work arrays.)
+func TestTrainStepAllocs(t *testing.T) {
+	tr, err := NewTrainer(Config{K: 40, OT: NoOT, ValBatches: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.TrainStep()
+	if allocs := testing.AllocsPerRun(3, func() { tr.TrainStep() }); allocs != 0 {
+		t.Fatalf("%v allocations per training step", allocs)
+	}
+}

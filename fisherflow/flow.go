@@ -1,0 +1,182 @@
+package fisherflow
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// Method is a flow-matching geometry.
+type Method string
+
+const (
+	// FisherFlow runs on the sphere: prior uniform on the positive
+	// orthant, geodesic (slerp) interpolant, exp-map Euler sampling.
+	FisherFlow Method = "fisherflow"
+	// Linear is linear flow matching on the simplex: Dirichlet(1) prior,
+	// x_t = (1-t) x0 + t x1, Euler steps projected back to the simplex.
+	Linear Method = "linear"
+)
+
+// ParseMethod validates a method name.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(s); m {
+	case FisherFlow, Linear:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown method %q (choices: fisherflow, linear)", s)
+}
+
+// prior fills x (rows of d) with prior points of the method.
+func (m Method) prior(r *rand.Rand, x []float64, d int) {
+	switch m {
+	case FisherFlow:
+		// |N(0, I)| normalised: uniform on the positive orthant.
+		for i := range x {
+			x[i] = math.Abs(r.NormFloat64())
+		}
+		normalizeRows(x, d)
+	case Linear:
+		// Dirichlet(1): normalised Exp(1) draws.
+		for i := range x {
+			x[i] = -math.Log(1 - r.Float64())
+		}
+		for row := 0; row < len(x); row += d {
+			s := kernels.Sum(x[row : row+d])
+			kernels.Scale(1/s, x[row:row+d])
+		}
+	}
+}
+
+// normalizeRows scales each row to unit Euclidean norm.
+func normalizeRows(x []float64, d int) {
+	for row := 0; row < len(x); row += d {
+		kernels.Scale(1/kernels.Norm2(x[row:row+d]), x[row:row+d])
+	}
+}
+
+// oneHot writes the one-hot rows of the categories seq into x1.
+func oneHot(x1 []float64, seq []int, d int) {
+	clear(x1)
+	for i, c := range seq {
+		x1[i*d+c] = 1
+	}
+}
+
+// geometry holds the float64 scratch of the interpolant.
+type geometry struct {
+	d            int
+	theta, trows []float64 // per row
+	logm         []float64 // LogMap(x0, x1)
+}
+
+func newGeometry(rows, d int) *geometry {
+	return &geometry{d: d, theta: make([]float64, rows), trows: make([]float64, rows), logm: make([]float64, rows*d)}
+}
+
+// interpolate sets xt to the method's interpolant of x0 and x1 at the
+// per-sequence times t (positions rows per sequence) and u to its
+// velocity, the regression target.
+func (g *geometry) interpolate(m Method, xt, u, x0, x1, t []float64, positions int) {
+	d := g.d
+	rows := len(x0) / d
+	for i := 0; i < rows; i++ {
+		g.trows[i] = t[i/positions]
+	}
+	switch m {
+	case FisherFlow:
+		// x_t = slerp; u_t = d/dt x_t = cos(t th) L - th sin(t th) x0
+		// with L = LogMap(x0, x1) = th e (|e| = 1): no division by sin.
+		kernels.Slerp(xt, x0, x1, g.trows[:rows], d)
+		kernels.LogMap(g.logm[:rows*d], x0, x1, d)
+		kernels.SphereDist(g.theta[:rows], x0, x1, d)
+		for i := 0; i < rows; i++ {
+			th, tt := g.theta[i], g.trows[i]
+			c, s := math.Cos(tt*th), th*math.Sin(tt*th)
+			for j := i * d; j < (i+1)*d; j++ {
+				u[j] = c*g.logm[j] - s*x0[j]
+			}
+		}
+	case Linear:
+		for i := 0; i < rows; i++ {
+			tt := g.trows[i]
+			for j := i * d; j < (i+1)*d; j++ {
+				xt[j] = (1-tt)*x0[j] + tt*x1[j]
+				u[j] = x1[j] - x0[j]
+			}
+		}
+	}
+}
+
+// projectOutput makes the network output v tangent at x: on the sphere
+// v - <x,v>x (x normalised first), on the simplex v - mean(v) per row. The
+// projection is symmetric, so the same call maps output gradients back.
+func (m Method) projectOutput(v, x []float32, d int, scratch []float32) {
+	switch m {
+	case FisherFlow:
+		copy(scratch, x)
+		for row := 0; row < len(x); row += d {
+			xr := scratch[row : row+d]
+			kernels.Scale(1/kernels.Norm2(xr), xr)
+		}
+		kernels.ProjectTangent(v, scratch[:len(x)], v, d)
+	case Linear:
+		for row := 0; row < len(v); row += d {
+			vr := v[row : row+d]
+			mean := kernels.Sum(vr) / float32(d)
+			for i := range vr {
+				vr[i] -= mean
+			}
+		}
+	}
+}
+
+// step advances x (float64 rows of d) by dt along the tangent field v: on
+// the sphere by the exponential map, then renormalised and folded back to
+// the positive orthant (abs), as the reference does; on the simplex by an
+// Euler step clipped at 0 and renormalised.
+func (m Method) step(x, v []float64, dt float64, d int) {
+	kernels.Scale(dt, v)
+	switch m {
+	case FisherFlow:
+		kernels.ExpMap(x, x, v, d)
+		for i := range x {
+			x[i] = math.Abs(x[i])
+		}
+		normalizeRows(x, d)
+	case Linear:
+		kernels.Axpy(1, v, x)
+		for row := 0; row < len(x); row += d {
+			xr := x[row : row+d]
+			var s float64
+			for i, w := range xr {
+				if w < 0 {
+					w = 0
+				}
+				xr[i] = w
+				s += w
+			}
+			if s == 0 {
+				for i := range xr {
+					xr[i] = 1 / float64(d)
+				}
+				continue
+			}
+			kernels.Scale(1/s, xr)
+		}
+	}
+}
+
+// argmax returns the index of the largest of x (the largest probability:
+// x^2 on the sphere is monotone in x there, as x >= 0).
+func argmax(x []float64) int {
+	best := 0
+	for i, v := range x {
+		if v > x[best] {
+			best = i
+		}
+	}
+	return best
+}

@@ -1,0 +1,139 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// BestMLP is the toy network of Fisher-Flow's reference code: the time t
+// is embedded by Linear(1 -> TDim), and four blocks each apply
+// Linear([h, temb]) to the previous output h concatenated with the
+// embedding, LeakyReLU(0.01) on the first three, and a residual h + out
+// wherever input and output widths agree:
+//
+//	In+TDim -> Hidden -> Hidden -> Hidden -> In.
+type BestMLP[T Float] struct {
+	In, Hidden, TDim int
+	Time             *Linear[T]
+	Blocks           [4]*Linear[T]
+	act              LeakyReLU[T]
+	maxBatch         int
+
+	// Activations of the last Forward, planned for maxBatch rows.
+	t    []T
+	temb []T
+	cat  [4][]T // block inputs [h, temb]
+	pre  [4][]T // block linear outputs
+	h    [4][]T // block outputs
+	// Gradient scratch.
+	dcat, dh, dprev, dtemb []T
+}
+
+// NewBestMLP returns a BestMLP for inputs of width in (positions x
+// categories), with buffers for batches of up to maxBatch rows.
+func NewBestMLP[T Float](in, hidden, tdim, maxBatch int, r *rand.Rand) *BestMLP[T] {
+	m := &BestMLP[T]{In: in, Hidden: hidden, TDim: tdim, act: LeakyReLU[T]{Slope: 0.01}, maxBatch: maxBatch}
+	m.Time = NewLinear[T]("time", 1, tdim, r)
+	dims := [5]int{in, hidden, hidden, hidden, in}
+	for i := range m.Blocks {
+		m.Blocks[i] = NewLinear[T](fmt.Sprintf("block%d", i), dims[i]+tdim, dims[i+1], r)
+	}
+	m.t = make([]T, maxBatch)
+	m.temb = make([]T, maxBatch*tdim)
+	maxCat, maxOut := 0, 0
+	for i, b := range m.Blocks {
+		m.cat[i] = make([]T, maxBatch*b.In)
+		m.pre[i] = make([]T, maxBatch*b.Out)
+		m.h[i] = make([]T, maxBatch*b.Out)
+		maxCat, maxOut = max(maxCat, b.In), max(maxOut, b.Out, dims[i])
+	}
+	m.dcat = make([]T, maxBatch*maxCat)
+	m.dh = make([]T, maxBatch*maxOut)
+	m.dprev = make([]T, maxBatch*maxOut)
+	m.dtemb = make([]T, maxBatch*tdim)
+	return m
+}
+
+// Params returns every parameter: time embedding, then the blocks.
+func (m *BestMLP[T]) Params() Params[T] {
+	ps := m.Time.Params()
+	for _, b := range m.Blocks {
+		ps = append(ps, b.Params()...)
+	}
+	return ps
+}
+
+// Forward computes the network on batch rows of x (batch x In) at times t
+// (batch) and returns the output (batch x In), a buffer owned by the
+// network and valid until the next Forward.
+func (m *BestMLP[T]) Forward(x, t []T, batch int) []T {
+	if batch > m.maxBatch || len(x) != batch*m.In || len(t) != batch {
+		panic(fmt.Sprintf("nn.BestMLP.Forward: batch %d (max %d), len(x)=%d (want %d), len(t)=%d", batch, m.maxBatch, len(x), batch*m.In, len(t)))
+	}
+	copy(m.t, t)
+	temb := m.temb[:batch*m.TDim]
+	m.Time.Forward(temb, t, batch)
+	prev, pw := x, m.In
+	for i, b := range m.Blocks {
+		cat := m.cat[i][:batch*b.In]
+		for r := 0; r < batch; r++ {
+			copy(cat[r*b.In:], prev[r*pw:(r+1)*pw])
+			copy(cat[r*b.In+pw:(r+1)*b.In], temb[r*m.TDim:(r+1)*m.TDim])
+		}
+		pre, h := m.pre[i][:batch*b.Out], m.h[i][:batch*b.Out]
+		b.Forward(pre, cat, batch)
+		if i < 3 {
+			m.act.Forward(h, pre)
+		} else {
+			copy(h, pre)
+		}
+		if pw == b.Out {
+			addTo(h, prev[:batch*pw])
+		}
+		prev, pw = h, b.Out
+	}
+	return prev
+}
+
+// Backward adds the parameter gradients of the last Forward for the
+// output gradient dout (batch x In).
+func (m *BestMLP[T]) Backward(dout []T, batch int) {
+	dh := m.dh[:batch*m.In]
+	copy(dh, dout)
+	dtemb := m.dtemb[:batch*m.TDim]
+	clear(dtemb)
+	for i := 3; i >= 0; i-- {
+		b := m.Blocks[i]
+		pw := b.In - m.TDim
+		dpre := dh
+		if i < 3 {
+			dpre = m.dprev[:batch*b.Out]
+			m.act.Backward(dpre, dh, m.pre[i][:batch*b.Out])
+		}
+		dcat := m.dcat[:batch*b.In]
+		b.Backward(dcat, dpre, m.cat[i][:batch*b.In], batch)
+		if i == 0 {
+			for r := 0; r < batch; r++ {
+				addTo(dtemb[r*m.TDim:(r+1)*m.TDim], dcat[r*b.In+pw:(r+1)*b.In])
+			}
+			break
+		}
+		// Split dcat into the gradient of the previous output (plus the
+		// residual path) and of the time embedding.
+		next := m.dh[:batch*pw]
+		if pw == b.Out {
+			// dh is still needed for the residual: build next in dprev.
+			next = m.dprev[:batch*pw]
+		}
+		for r := 0; r < batch; r++ {
+			copy(next[r*pw:(r+1)*pw], dcat[r*b.In:r*b.In+pw])
+			addTo(dtemb[r*m.TDim:(r+1)*m.TDim], dcat[r*b.In+pw:(r+1)*b.In])
+		}
+		if pw == b.Out {
+			addTo(next, dh)
+			copy(m.dh[:batch*pw], next)
+		}
+		dh = m.dh[:batch*pw]
+	}
+	m.Time.Backward(nil, dtemb, m.t[:batch], batch)
+}

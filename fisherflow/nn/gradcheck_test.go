@@ -1,0 +1,131 @@
+package nn
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// gradCheck compares analytic gradients with central differences of the
+// scalar loss L = sum_i w_i y_i, for every parameter and (unless
+// paramsOnly) every input element, in float64. forward recomputes y from
+// the current parameters and x; backward adds parameter gradients and
+// sets dx for dy = w.
+func gradCheck(t *testing.T, name string, ps Params[float64], x []float64, forward func(x []float64) []float64, backward func(dx, dy, x []float64), paramsOnly ...bool) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(9, 9))
+	y := forward(x)
+	w := make([]float64, len(y))
+	for i := range w {
+		w[i] = r.NormFloat64()
+	}
+	loss := func() float64 {
+		yy := forward(x)
+		var s float64
+		for i, v := range yy {
+			s += w[i] * v
+		}
+		return s
+	}
+	ps.ZeroGrad()
+	forward(x)
+	dx := make([]float64, len(x))
+	backward(dx, append([]float64(nil), w...), x)
+	const h = 1e-6
+	check := func(what string, v []float64, i int, analytic float64) {
+		old := v[i]
+		v[i] = old + h
+		lp := loss()
+		v[i] = old - h
+		lm := loss()
+		v[i] = old
+		num := (lp - lm) / (2 * h)
+		if d := math.Abs(num - analytic); d > 1e-6*math.Max(1, math.Abs(num)) {
+			t.Errorf("%s: d/d%s[%d]: analytic %.10g, numeric %.10g", name, what, i, analytic, num)
+		}
+	}
+	for _, p := range ps {
+		for i := range p.W {
+			check(p.Name, p.W, i, p.G[i])
+		}
+	}
+	if len(paramsOnly) > 0 && paramsOnly[0] {
+		return
+	}
+	for i := range x {
+		check("x", x, i, dx[i])
+	}
+}
+
+func randSlice(r *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = r.NormFloat64()
+	}
+	return x
+}
+
+func TestLinearGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	l := NewLinear[float64]("l", 5, 7, r)
+	batch := 3
+	y := make([]float64, batch*7)
+	gradCheck(t, "Linear", l.Params(), randSlice(r, batch*5),
+		func(x []float64) []float64 { l.Forward(y, x, batch); return y },
+		func(dx, dy, x []float64) { l.Backward(dx, dy, x, batch) })
+}
+
+func TestActivationGrads(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	x := randSlice(r, 40)
+	x[0] = 0.3 // away from LeakyReLU's kink
+	for _, a := range []struct {
+		name string
+		f, b func(y, x []float64)
+		bw   func(dx, dy, x []float64)
+	}{
+		{"LeakyReLU", LeakyReLU[float64]{0.01}.Forward, nil, LeakyReLU[float64]{0.01}.Backward},
+		{"SiLU", SiLU[float64]{}.Forward, nil, SiLU[float64]{}.Backward},
+		{"GELU", GELU[float64]{}.Forward, nil, GELU[float64]{}.Backward},
+	} {
+		y := make([]float64, len(x))
+		xx := append([]float64(nil), x...)
+		for i := range xx {
+			if math.Abs(xx[i]) < 1e-3 {
+				xx[i] = 0.5
+			}
+		}
+		gradCheck(t, a.name, nil, xx,
+			func(x []float64) []float64 { a.f(y, x); return y },
+			a.bw)
+	}
+}
+
+func TestLayerNormGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	l := NewLayerNorm[float64]("ln", 6)
+	for i := range l.Gain.W {
+		l.Gain.W[i] = 1 + 0.3*r.NormFloat64()
+		l.Shift.W[i] = 0.3 * r.NormFloat64()
+	}
+	y := make([]float64, 4*6)
+	gradCheck(t, "LayerNorm", l.Params(), randSlice(r, 4*6),
+		func(x []float64) []float64 { l.Forward(y, x); return y },
+		func(dx, dy, x []float64) { l.Backward(dx, dy, x) })
+}
+
+func TestBestMLPGrad(t *testing.T) {
+	for _, c := range []struct{ in, hidden int }{{6, 5}, {5, 5}} { // with and without the residual of block 0 and 3
+		r := rand.New(rand.NewPCG(4, uint64(c.in)))
+		batch := 3
+		m := NewBestMLP[float64](c.in, c.hidden, 4, batch, r)
+		ts := []float64{0.1, 0.5, 0.9}
+		// BestMLP does not compute the gradient of its input (x is
+		// data), so only its parameters are checked.
+		x := randSlice(r, batch*c.in)
+		gradCheck(t, "BestMLP", m.Params(), x,
+			func(x []float64) []float64 { return m.Forward(x, ts, batch) },
+			func(dx, dy, x []float64) { m.Backward(dy, batch) },
+			true)
+	}
+}

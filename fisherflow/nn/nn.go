@@ -1,0 +1,256 @@
+// Package nn holds the neural-network layers of fisherflow, written by hand
+// in the style of llm.c: each layer is a forward/backward pair over
+// row-major buffers that the caller plans once, so a training step
+// allocates nothing. Matrix products go through kernels.Gemm. Every
+// backward pass is checked against finite differences in float64.
+//
+// Conventions: a batch of B rows of width n is a []T of length B*n.
+// Backward functions add parameter gradients into the layer's gradient
+// buffers (so they accumulate until Params.ZeroGrad) and write (not add)
+// input gradients.
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// Float is the element type of the networks.
+type Float interface{ ~float32 | ~float64 }
+
+// Param is one named parameter tensor with its gradient.
+type Param[T Float] struct {
+	Name  string
+	Shape []int
+	W, G  []T
+}
+
+// Params is the set of parameters of a network, in a fixed order.
+type Params[T Float] []*Param[T]
+
+// ZeroGrad clears every gradient.
+func (ps Params[T]) ZeroGrad() {
+	for _, p := range ps {
+		clear(p.G)
+	}
+}
+
+// Count returns the number of scalars.
+func (ps Params[T]) Count() int {
+	n := 0
+	for _, p := range ps {
+		n += len(p.W)
+	}
+	return n
+}
+
+// newParam allocates a parameter of the given shape.
+func newParam[T Float](name string, shape ...int) *Param[T] {
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	return &Param[T]{Name: name, Shape: shape, W: make([]T, n), G: make([]T, n)}
+}
+
+// Linear is y = x W^T + b with W of shape Out x In (PyTorch's layout).
+type Linear[T Float] struct {
+	In, Out int
+	Weight  *Param[T]
+	Bias    *Param[T]
+}
+
+// NewLinear returns a Linear layer initialised as PyTorch does:
+// U(-1/sqrt(In), 1/sqrt(In)) for weights and biases.
+func NewLinear[T Float](name string, in, out int, r *rand.Rand) *Linear[T] {
+	l := &Linear[T]{In: in, Out: out, Weight: newParam[T](name+".weight", out, in), Bias: newParam[T](name+".bias", out)}
+	bound := 1 / math.Sqrt(float64(in))
+	for i := range l.Weight.W {
+		l.Weight.W[i] = T((2*r.Float64() - 1) * bound)
+	}
+	for i := range l.Bias.W {
+		l.Bias.W[i] = T((2*r.Float64() - 1) * bound)
+	}
+	return l
+}
+
+// Params returns the weight and the bias.
+func (l *Linear[T]) Params() Params[T] { return Params[T]{l.Weight, l.Bias} }
+
+// Forward sets y (B x Out) = x (B x In) W^T + b.
+func (l *Linear[T]) Forward(y, x []T, batch int) {
+	l.check("Forward", len(y), len(x), batch)
+	for i := 0; i < batch; i++ {
+		copy(y[i*l.Out:(i+1)*l.Out], l.Bias.W)
+	}
+	kernels.Gemm(false, true, batch, l.Out, l.In, 1, x, l.In, l.Weight.W, l.In, 1, y, l.Out)
+}
+
+// Backward adds dL/dW = dy^T x and dL/db = sum of dy rows to the gradients
+// and, if dx is not nil, sets dx = dy W.
+func (l *Linear[T]) Backward(dx, dy, x []T, batch int) {
+	l.check("Backward", len(dy), len(x), batch)
+	kernels.Gemm(true, false, l.Out, l.In, batch, 1, dy, l.Out, x, l.In, 1, l.Weight.G, l.In)
+	for i := 0; i < batch; i++ {
+		kernels.Axpy(1, dy[i*l.Out:(i+1)*l.Out], l.Bias.G)
+	}
+	if dx != nil {
+		kernels.Gemm(false, false, batch, l.In, l.Out, 1, dy, l.Out, l.Weight.W, l.In, 0, dx, l.In)
+	}
+}
+
+func (l *Linear[T]) check(fn string, ny, nx, batch int) {
+	if ny != batch*l.Out || nx != batch*l.In {
+		panic(fmt.Sprintf("nn.Linear.%s: %d x %d layer, batch %d: got len(y or dy)=%d, len(x)=%d", fn, l.In, l.Out, batch, ny, nx))
+	}
+}
+
+// LeakyReLU is max(x, slope*x).
+type LeakyReLU[T Float] struct{ Slope T }
+
+// Forward sets y = leaky(x); y may alias x.
+func (a LeakyReLU[T]) Forward(y, x []T) {
+	for i, v := range x {
+		if v < 0 {
+			v *= a.Slope
+		}
+		y[i] = v
+	}
+}
+
+// Backward sets dx = dy * leaky'(x) from the layer's input x; dx may alias
+// dy.
+func (a LeakyReLU[T]) Backward(dx, dy, x []T) {
+	for i, v := range x {
+		g := dy[i]
+		if v < 0 {
+			g *= a.Slope
+		}
+		dx[i] = g
+	}
+}
+
+// SiLU is x * sigmoid(x) (swish).
+type SiLU[T Float] struct{}
+
+// Forward sets y = x*sigmoid(x); y may alias x.
+func (SiLU[T]) Forward(y, x []T) {
+	for i, v := range x {
+		f := float64(v)
+		y[i] = T(f / (1 + math.Exp(-f)))
+	}
+}
+
+// Backward sets dx = dy * (s + x s (1-s)), s = sigmoid(x).
+func (SiLU[T]) Backward(dx, dy, x []T) {
+	for i, v := range x {
+		f := float64(v)
+		s := 1 / (1 + math.Exp(-f))
+		dx[i] = T(float64(dy[i]) * (s + f*s*(1-s)))
+	}
+}
+
+// GELU is the exact x * Phi(x) (PyTorch's default).
+type GELU[T Float] struct{}
+
+// Forward sets y = x Phi(x); y may alias x.
+func (GELU[T]) Forward(y, x []T) {
+	for i, v := range x {
+		f := float64(v)
+		y[i] = T(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
+	}
+}
+
+// Backward sets dx = dy * (Phi(x) + x phi(x)).
+func (GELU[T]) Backward(dx, dy, x []T) {
+	for i, v := range x {
+		f := float64(v)
+		cdf := 0.5 * (1 + math.Erf(f/math.Sqrt2))
+		pdf := math.Exp(-0.5*f*f) / math.Sqrt(2*math.Pi)
+		dx[i] = T(float64(dy[i]) * (cdf + f*pdf))
+	}
+}
+
+// LayerNorm normalises each row of width N to zero mean and unit variance
+// (biased, eps 1e-5 as in PyTorch), then scales and shifts per column.
+type LayerNorm[T Float] struct {
+	N           int
+	Eps         float64
+	Gain, Shift *Param[T]
+	// mean and rstd of the last Forward, per row (planned by Plan).
+	mean, rstd []float64
+}
+
+// NewLayerNorm returns a LayerNorm with gain 1 and shift 0.
+func NewLayerNorm[T Float](name string, n int) *LayerNorm[T] {
+	l := &LayerNorm[T]{N: n, Eps: 1e-5, Gain: newParam[T](name+".weight", n), Shift: newParam[T](name+".bias", n)}
+	for i := range l.Gain.W {
+		l.Gain.W[i] = 1
+	}
+	return l
+}
+
+// Params returns the gain and the shift.
+func (l *LayerNorm[T]) Params() Params[T] { return Params[T]{l.Gain, l.Shift} }
+
+// Plan sizes the per-row statistics for batches up to rows.
+func (l *LayerNorm[T]) Plan(rows int) {
+	l.mean, l.rstd = make([]float64, rows), make([]float64, rows)
+}
+
+// Forward normalises each row of x into y (y may alias x).
+func (l *LayerNorm[T]) Forward(y, x []T) {
+	rows := len(x) / l.N
+	if len(l.mean) < rows {
+		l.Plan(rows)
+	}
+	for r := 0; r < rows; r++ {
+		xr, yr := x[r*l.N:(r+1)*l.N], y[r*l.N:(r+1)*l.N]
+		var m float64
+		for _, v := range xr {
+			m += float64(v)
+		}
+		m /= float64(l.N)
+		var s float64
+		for _, v := range xr {
+			d := float64(v) - m
+			s += d * d
+		}
+		rs := 1 / math.Sqrt(s/float64(l.N)+l.Eps)
+		l.mean[r], l.rstd[r] = m, rs
+		for i, v := range xr {
+			yr[i] = T((float64(v)-m)*rs*float64(l.Gain.W[i]) + float64(l.Shift.W[i]))
+		}
+	}
+}
+
+// Backward adds the gain and shift gradients and sets dx from dy and the
+// x of the last Forward (dx may alias dy).
+func (l *LayerNorm[T]) Backward(dx, dy, x []T) {
+	rows := len(x) / l.N
+	n := float64(l.N)
+	for r := 0; r < rows; r++ {
+		xr, dyr, dxr := x[r*l.N:(r+1)*l.N], dy[r*l.N:(r+1)*l.N], dx[r*l.N:(r+1)*l.N]
+		m, rs := l.mean[r], l.rstd[r]
+		var sg, sgx float64 // sum of g and of g*xhat, g = dy*gain
+		for i, v := range xr {
+			xh := (float64(v) - m) * rs
+			g := float64(dyr[i]) * float64(l.Gain.W[i])
+			sg += g
+			sgx += g * xh
+			l.Gain.G[i] += T(float64(dyr[i]) * xh)
+			l.Shift.G[i] += dyr[i]
+		}
+		for i, v := range xr {
+			xh := (float64(v) - m) * rs
+			g := float64(dyr[i]) * float64(l.Gain.W[i])
+			dxr[i] = T(rs * (g - sg/n - xh*sgx/n))
+		}
+	}
+}
+
+// addTo adds x to y.
+func addTo[T Float](y, x []T) { kernels.Axpy(1, x, y) }

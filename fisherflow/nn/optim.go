@@ -1,0 +1,143 @@
+package nn
+
+import "math"
+
+// AdamW is Adam with decoupled weight decay, as torch.optim.AdamW:
+//
+//	w -= lr*wd*w; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+//	w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps).
+//
+// Moments are kept in float64.
+type AdamW[T Float] struct {
+	Beta1, Beta2, Eps, WeightDecay float64
+	// Step is the number of updates done.
+	Step int
+	M, V [][]float64
+}
+
+// NewAdamW returns AdamW with PyTorch's defaults (0.9, 0.999, 1e-8) and
+// the given weight decay, with moments for ps.
+func NewAdamW[T Float](ps Params[T], weightDecay float64) *AdamW[T] {
+	o := &AdamW[T]{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay}
+	for _, p := range ps {
+		o.M = append(o.M, make([]float64, len(p.W)))
+		o.V = append(o.V, make([]float64, len(p.W)))
+	}
+	return o
+}
+
+// Update applies one step with learning rate lr.
+func (o *AdamW[T]) Update(ps Params[T], lr float64) {
+	o.Step++
+	c1 := 1 - math.Pow(o.Beta1, float64(o.Step))
+	c2 := 1 - math.Pow(o.Beta2, float64(o.Step))
+	for k, p := range ps {
+		m, v := o.M[k], o.V[k]
+		for i, g := range p.G {
+			gf := float64(g)
+			w := float64(p.W[i]) * (1 - lr*o.WeightDecay)
+			m[i] = o.Beta1*m[i] + (1-o.Beta1)*gf
+			v[i] = o.Beta2*v[i] + (1-o.Beta2)*gf*gf
+			w -= lr * (m[i] / c1) / (math.Sqrt(v[i]/c2) + o.Eps)
+			p.W[i] = T(w)
+		}
+	}
+}
+
+// ClipGradNorm scales all gradients so that their global Euclidean norm is
+// at most maxNorm (as torch.nn.utils.clip_grad_norm_) and returns the norm
+// before clipping.
+func ClipGradNorm[T Float](ps Params[T], maxNorm float64) float64 {
+	var s float64
+	for _, p := range ps {
+		for _, g := range p.G {
+			s += float64(g) * float64(g)
+		}
+	}
+	norm := math.Sqrt(s)
+	if maxNorm > 0 && norm > maxNorm {
+		f := T(maxNorm / (norm + 1e-6))
+		for _, p := range ps {
+			for i := range p.G {
+				p.G[i] *= f
+			}
+		}
+	}
+	return norm
+}
+
+// Cosine is torch's CosineAnnealingLR: lr = min + (base-min)(1+cos(pi t/T))/2.
+func Cosine(base, minLR float64, t, period int) float64 {
+	if period <= 0 {
+		return base
+	}
+	return minLR + (base-minLR)*(1+math.Cos(math.Pi*float64(t)/float64(period)))/2
+}
+
+// Plateau is torch's ReduceLROnPlateau in mode "min" with a relative
+// threshold: after more than Patience evaluations without a relative
+// improvement of Threshold, the rate is multiplied by Factor.
+type Plateau struct {
+	Factor, Threshold float64
+	Patience          int
+	LR, MinLR         float64
+	best              float64
+	bad               int
+	started           bool
+}
+
+// NewPlateau returns a Plateau at rate lr with torch's defaults
+// (threshold 1e-4) and the given factor and patience.
+func NewPlateau(lr, factor float64, patience int) *Plateau {
+	return &Plateau{Factor: factor, Threshold: 1e-4, Patience: patience, LR: lr}
+}
+
+// Observe records a validation loss and returns the learning rate to use.
+func (p *Plateau) Observe(loss float64) float64 {
+	if !p.started || loss < p.best*(1-p.Threshold) {
+		p.best, p.bad, p.started = loss, 0, true
+		return p.LR
+	}
+	p.bad++
+	if p.bad > p.Patience {
+		p.LR = max(p.LR*p.Factor, p.MinLR)
+		p.bad = 0
+	}
+	return p.LR
+}
+
+// EMA keeps an exponential moving average of parameters:
+// avg = decay*avg + (1-decay)*w.
+type EMA[T Float] struct {
+	Decay float64
+	Avg   [][]T
+}
+
+// NewEMA starts an average at the current parameters.
+func NewEMA[T Float](ps Params[T], decay float64) *EMA[T] {
+	e := &EMA[T]{Decay: decay}
+	for _, p := range ps {
+		e.Avg = append(e.Avg, append([]T(nil), p.W...))
+	}
+	return e
+}
+
+// Update moves the average towards the parameters.
+func (e *EMA[T]) Update(ps Params[T]) {
+	for k, p := range ps {
+		a := e.Avg[k]
+		for i, w := range p.W {
+			a[i] = T(e.Decay*float64(a[i]) + (1-e.Decay)*float64(w))
+		}
+	}
+}
+
+// Swap exchanges the averaged and the current parameters (call twice to
+// restore).
+func (e *EMA[T]) Swap(ps Params[T]) {
+	for k, p := range ps {
+		for i := range p.W {
+			p.W[i], e.Avg[k][i] = e.Avg[k][i], p.W[i]
+		}
+	}
+}
