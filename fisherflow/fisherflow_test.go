@@ -204,3 +204,25 @@ func TestTrainStepAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per training step", allocs)
 	}
 }
+
+// The one-hot cost table agrees with PairwiseSphereDist.
+func TestOneHotCost(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	d, k, b := 9, 3, 20
+	x0, x1 := make([]float64, b*k*d), make([]float64, b*k*d)
+	seq := make([]int, b*k)
+	for i := range seq {
+		seq[i] = r.IntN(d)
+	}
+	FisherFlow.prior(r, x0, d)
+	oneHot(x1, seq, d)
+	c := newCoupler(ExactOT, Permutation, b, k, d)
+	c.costOneHot(x0, seq)
+	fast := append([]float64(nil), c.cost...)
+	c.costGeneral(x0, x1)
+	for i := range fast {
+		if math.Abs(fast[i]-c.cost[i]) > 1e-12 {
+			t.Fatalf("cost[%d]: one-hot %v, general %v", i, fast[i], c.cost[i])
+		}
+	}
+}
