@@ -87,16 +87,7 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 			gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			switch beta {
-			case 0:
-				clear(row)
-			case 1:
-			default:
-				scale(beta, row)
-			}
-		}
+		scaleC(beta, c, m, n, ldc, scale)
 		if alpha == 0 || k == 0 {
 			return
 		}

@@ -4,18 +4,7 @@ package kernels
 // C accumulates alpha*op(A)[i,p] times row p of op(B). Arguments are checked
 // and m, n > 0.
 func gemmGeneric[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		switch beta {
-		case 0:
-			clear(row)
-		case 1:
-		default:
-			for j := range row {
-				row[j] *= beta
-			}
-		}
-	}
+	scaleC(beta, c, m, n, ldc, scaleGeneric[T])
 	if alpha == 0 || k == 0 {
 		return
 	}
@@ -58,5 +47,20 @@ func axpyUnrolled[T float32 | float64](a T, x, y []T) {
 	}
 	for ; j < len(x); j++ {
 		y[j] += a * x[j]
+	}
+}
+
+// scaleC sets C = beta*C with BLAS semantics: beta == 0 clears C without
+// reading it, so NaN in C does not propagate.
+func scaleC[T float32 | float64](beta T, c []T, m, n, ldc int, scale func(alpha T, x []T)) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			scale(beta, row)
+		}
 	}
 }

@@ -64,20 +64,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		sm, sp := p.diffSumSq(x, y)
 		return 2 * math.Atan2(math.Sqrt(sm), math.Sqrt(sp))
 	}
-	o.sphereDist = func(dst, x, y []T, d int) {
-		for i := range dst {
-			dst[i] = T(angle(x[i*d:(i+1)*d], y[i*d:(i+1)*d]))
-		}
-	}
-	o.pairwiseSphereDist = func(dst, x, y []T, d int) {
-		m := len(y) / d
-		for i := 0; i < len(x)/d; i++ {
-			xi, out := x[i*d:(i+1)*d], dst[i*m:(i+1)*m]
-			for j := range out {
-				out[j] = T(angle(xi, y[j*d:(j+1)*d]))
-			}
-		}
-	}
+	o.sphereDist = func(dst, x, y []T, d int) { rowAngles(dst, x, y, d, angle) }
+	o.pairwiseSphereDist = func(dst, x, y []T, d int) { pairAngles(dst, x, y, d, angle) }
 	o.slerp = func(dst, x0, x1, t []T, d int) {
 		for r, tr := range t {
 			a, b, out := x0[r*d:(r+1)*d], x1[r*d:(r+1)*d], dst[r*d:(r+1)*d]

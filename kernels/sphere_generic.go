@@ -16,12 +16,22 @@ func angle[T float32 | float64](x, y []T) float64 {
 }
 
 func sphereDistGeneric[T float32 | float64](dst, x, y []T, d int) {
+	rowAngles(dst, x, y, d, angle[T])
+}
+
+func pairwiseSphereDistGeneric[T float32 | float64](dst, x, y []T, d int) {
+	pairAngles(dst, x, y, d, angle[T])
+}
+
+// rowAngles sets dst[i] to the angle between row i of x and of y.
+func rowAngles[T float32 | float64](dst, x, y []T, d int, angle func(x, y []T) float64) {
 	for i := range dst {
 		dst[i] = T(angle(x[i*d:(i+1)*d], y[i*d:(i+1)*d]))
 	}
 }
 
-func pairwiseSphereDistGeneric[T float32 | float64](dst, x, y []T, d int) {
+// pairAngles sets dst[i*m+j] to the angle between row i of x and row j of y.
+func pairAngles[T float32 | float64](dst, x, y []T, d int, angle func(x, y []T) float64) {
 	m := len(y) / d
 	for i := 0; i < len(x)/d; i++ {
 		xi, out := x[i*d:(i+1)*d], dst[i*m:(i+1)*m]
