@@ -74,8 +74,22 @@ func (r Result) Figure() (float64, string) {
 // higherIsBetter reports whether a larger figure in this unit is faster.
 func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" }
 
+// Peaks maps "path/precision" (e.g. "avx512/f32") to a measured peak in
+// GFLOP/s; GFLOP/s figures of that path are shown with their fraction of it.
+type Peaks map[string]float64
+
+// precisionOf returns "f32" or "f64" if a case names one.
+func precisionOf(c string) string {
+	for _, part := range strings.Split(c, "/") {
+		if part == "f32" || part == "f64" {
+			return part
+		}
+	}
+	return ""
+}
+
 // Markdown writes one table per family.
-func Markdown(w io.Writer, results []Result) {
+func Markdown(w io.Writer, results []Result, peaks Peaks) {
 	var families []string
 	for _, r := range results {
 		if !slices.Contains(families, r.Family) {
@@ -122,7 +136,12 @@ func Markdown(w io.Writer, results []Result) {
 			for _, p := range paths {
 				if r, ok := fig[[2]string{c, p}]; ok {
 					v, unit := r.Figure()
-					fmt.Fprintf(w, " %s %s |", format(v), unit)
+					pk := peaks[p+"/"+precisionOf(c)]
+					if unit == "GFLOP/s" && pk > 0 {
+						fmt.Fprintf(w, " %s %s (%.0f%% of peak) |", format(v), unit, 100*v/pk)
+					} else {
+						fmt.Fprintf(w, " %s %s |", format(v), unit)
+					}
 				} else {
 					fmt.Fprint(w, " — |")
 				}

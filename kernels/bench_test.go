@@ -3,6 +3,7 @@ package kernels_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/fisherflow/fisherflow/kernels"
@@ -354,12 +355,18 @@ func benchGemm[T kernels.Float](b *testing.B) {
 		if s.tA || s.tB {
 			name += fmt.Sprintf("/t%s", map[[2]bool]string{{true, false}: "A", {false, true}: "B", {true, true}: "AB"}[[2]bool{s.tA, s.tB}])
 		}
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+		for _, th := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("%s/threads=%d", name, th), func(b *testing.B) {
+				defer kernels.SetThreads(kernels.SetThreads(th))
+				for b.Loop() {
+					kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+				}
+				b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			if runtime.GOMAXPROCS(0) == 1 {
+				break
 			}
-			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		}
 	}
 }
 
