@@ -69,7 +69,7 @@ test-long:
 # Benchmarks of every kernel, path and precision; writes BENCHMARKS.md.
 bench:
 	@mkdir -p bench/out
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels | tee bench/out/kernels.txt
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels ./kernels/gonumblas | tee bench/out/kernels.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt
 
 fuzz:

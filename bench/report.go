@@ -20,8 +20,20 @@ type Result struct {
 	Metrics map[string]float64
 }
 
-// knownPaths are the kernel path names, best first.
-var knownPaths = []string{"avx512", "avx2", "neon", "generic"}
+// knownPaths are the kernel path names, best first, then the in-process
+// peers benchmarked beside them.
+var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum"}
+
+// baseline returns the column the speed-ups are measured against: the
+// generic path, or a peer when the family has no generic column.
+func baseline(paths []string) string {
+	for _, b := range []string{"generic", "gonum"} {
+		if slices.Contains(paths, b) {
+			return b
+		}
+	}
+	return ""
+}
 
 // Parse reads go test -bench output and returns its results in order.
 // Lines that are not benchmark results are skipped.
@@ -114,19 +126,20 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 		slices.SortStableFunc(paths, func(a, b string) int {
 			return slices.Index(knownPaths, a) - slices.Index(knownPaths, b)
 		})
+		base := baseline(paths)
 		fmt.Fprintf(w, "### %s\n\n| case |", fam)
 		for _, p := range paths {
 			fmt.Fprintf(w, " %s |", p)
 		}
 		for _, p := range paths {
-			if p != "generic" {
-				fmt.Fprintf(w, " %s / generic |", p)
+			if base != "" && p != base {
+				fmt.Fprintf(w, " %s / %s |", p, base)
 			}
 		}
 		fmt.Fprint(w, "\n|---|")
 		for _, p := range paths {
 			fmt.Fprint(w, "---:|")
-			if p != "generic" {
+			if base != "" && p != base {
 				fmt.Fprint(w, "---:|")
 			}
 		}
@@ -146,9 +159,9 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 					fmt.Fprint(w, " — |")
 				}
 			}
-			g, hasG := fig[[2]string{c, "generic"}]
+			g, hasG := fig[[2]string{c, base}]
 			for _, p := range paths {
-				if p == "generic" {
+				if base == "" || p == base {
 					continue
 				}
 				r, ok := fig[[2]string{c, p}]
