@@ -1,5 +1,26 @@
 package kernels
 
+import (
+	"sync"
+	"unsafe"
+)
+
+// gatherPool holds the scratch rows of gemmGeneric.
+var gatherPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// bytesAs returns n elements of T backed by *buf, growing it if needed.
+func bytesAs[T float32 | float64](buf *[]byte, n int) []T {
+	var z T
+	size := int(unsafe.Sizeof(z))
+	if cap(*buf) < n*size {
+		*buf = make([]byte, n*size)
+	}
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(*buf))), n)
+}
+
 // gemmGeneric is the reference: C is scaled by beta first, then each row of
 // C accumulates alpha*op(A)[i,p] times row p of op(B). Arguments are checked
 // and m, n > 0.
@@ -8,10 +29,13 @@ func gemmGeneric[T float32 | float64](transA, transB bool, m, n, k int, alpha T,
 	if alpha == 0 || k == 0 {
 		return
 	}
-	// With B transposed, a row of op(B) is strided; gather it once per p.
+	// With B transposed, a row of op(B) is strided; gather it once per p
+	// into a pooled buffer (a call allocates nothing in steady state).
 	var bt []T
 	if transB {
-		bt = make([]T, n)
+		buf := gatherPool.Get().(*[]byte)
+		defer gatherPool.Put(buf)
+		bt = bytesAs[T](buf, n)
 	}
 	for p := 0; p < k; p++ {
 		brow := bt
