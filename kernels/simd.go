@@ -67,16 +67,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o.sphereDist = func(dst, x, y []T, d int) { rowAngles(dst, x, y, d, angle) }
 	o.pairwiseSphereDist = func(dst, x, y []T, d int) { pairAngles(dst, x, y, d, angle) }
 	o.slerp = func(dst, x0, x1, t []T, d int) {
-		for r, tr := range t {
-			a, b, out := x0[r*d:(r+1)*d], x1[r*d:(r+1)*d], dst[r*d:(r+1)*d]
-			theta := angle(a, b)
-			if theta == 0 {
-				copy(out, a)
-				continue
-			}
-			ca, cb := slerpCoefs(float64(tr), theta)
+		slerpRows(dst, x0, x1, t, d, angle, func(out, a, b []T, ca, cb float64) {
 			p.axpby(out, T(ca), a, T(cb), b)
-		}
+		})
 	}
 	o.logMap = func(dst, x, y []T, d int) {
 		for r := 0; r < len(x); r += d {

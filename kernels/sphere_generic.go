@@ -42,6 +42,16 @@ func pairAngles[T float32 | float64](dst, x, y []T, d int, angle func(x, y []T) 
 }
 
 func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
+	slerpRows(dst, x0, x1, t, d, angle[T], func(out, a, b []T, ca, cb float64) {
+		for i := range out {
+			out[i] = T(ca*float64(a[i]) + cb*float64(b[i]))
+		}
+	})
+}
+
+// slerpRows is the Slerp driver of every path: per row, the angle, then
+// out = ca*x0 + cb*x1 by combine (identical rows copy x0 exactly).
+func slerpRows[T float32 | float64](dst, x0, x1, t []T, d int, angle func(x, y []T) float64, combine func(out, a, b []T, ca, cb float64)) {
 	for r, tr := range t {
 		a, b, out := x0[r*d:(r+1)*d], x1[r*d:(r+1)*d], dst[r*d:(r+1)*d]
 		theta := angle(a, b)
@@ -50,9 +60,7 @@ func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
 			continue
 		}
 		ca, cb := slerpCoefs(float64(tr), theta)
-		for i := range out {
-			out[i] = T(ca*float64(a[i]) + cb*float64(b[i]))
-		}
+		combine(out, a, b, ca, cb)
 	}
 }
 
