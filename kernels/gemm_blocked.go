@@ -67,12 +67,13 @@ func blockingFor(mr, nr, size int) blocking {
 const gemmSmall = 8 * 8 * 8
 
 // blockedGemm returns a GEMM built on a micro-kernel in the
-// BLIS/GotoBLAS structure: for each nc-wide block of B and kc-deep slice,
-// B is packed into nr-wide panels; for each mc-high block of A, A is packed
-// into mr-high panels, and the micro-kernel runs over every (panel of B,
-// panel of A) pair, the B panel staying in L1 while the A panels stream
-// from L2. Edge tiles run the same kernel into a scratch tile (the panels
-// are zero-padded), so no size falls back to slow code.
+// BLIS/GotoBLAS structure: for each kc-deep slice and mc-high block of A,
+// A is packed once into mr-high panels; for each nc-wide block of B, B is
+// packed into nr-wide panels, and the micro-kernel runs over every (panel
+// of A, panel of B) pair, the A panel staying in L1 while the B panels
+// stream from L2 (see blockingFor and run). Edge tiles run the same kernel
+// into a scratch tile (the panels are zero-padded), so no size falls back
+// to slow code.
 func blockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T)) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	var size T
 	return newBlockedGemm(mk, scale, blockingFor(mk.mr, mk.nr, int(unsafe.Sizeof(size))))

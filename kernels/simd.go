@@ -60,10 +60,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		}
 	}
 
-	angle := func(x, y []T) float64 {
-		sm, sp := p.diffSumSq(x, y)
-		return 2 * math.Atan2(math.Sqrt(sm), math.Sqrt(sp))
-	}
+	angle := func(x, y []T) float64 { return angleFromSums(p.diffSumSq(x, y)) }
 	o.sphereDist = func(dst, x, y []T, d int) { rowAngles(dst, x, y, d, angle) }
 	o.pairwiseSphereDist = func(dst, x, y []T, d int) { pairAngles(dst, x, y, d, angle) }
 	o.slerp = func(dst, x0, x1, t []T, d int) {

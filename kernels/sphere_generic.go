@@ -12,7 +12,13 @@ func angle[T float32 | float64](x, y []T) float64 {
 		sm += dm * dm
 		sp += dp * dp
 	}
-	return 2 * math.Atan2(math.Sqrt(sm), math.Sqrt(sp)) // both >= 0: no quadrant issue
+	return angleFromSums(sm, sp)
+}
+
+// angleFromSums returns 2*atan2(sqrt(sm), sqrt(sp)), the angle between two
+// rows from |x-y|^2 and |x+y|^2 (both >= 0: no quadrant issue).
+func angleFromSums(sm, sp float64) float64 {
+	return 2 * math.Atan2(math.Sqrt(sm), math.Sqrt(sp))
 }
 
 func sphereDistGeneric[T float32 | float64](dst, x, y []T, d int) {
