@@ -221,11 +221,22 @@ func TestOneHotCost(t *testing.T) {
 	oneHot(x1, seq, d)
 	c := newCoupler(ExactOT, Permutation, b, k, d)
 	c.costOneHot(x0, seq)
-	fast := append([]float64(nil), c.cost...)
-	c.costGeneral(x0, x1)
-	for i := range fast {
-		if math.Abs(fast[i]-c.cost[i]) > 1e-12 {
-			t.Fatalf("cost[%d]: one-hot %v, general %v", i, fast[i], c.cost[i])
+	// The general cost: PairwiseSphereDist per position, squared, summed.
+	want := make([]float64, b*b)
+	gx0, gx1, dist := make([]float64, b*d), make([]float64, b*d), make([]float64, b*b)
+	for p := 0; p < k; p++ {
+		for i := 0; i < b; i++ {
+			copy(gx0[i*d:(i+1)*d], x0[(i*k+p)*d:(i*k+p+1)*d])
+			copy(gx1[i*d:(i+1)*d], x1[(i*k+p)*d:(i*k+p+1)*d])
+		}
+		kernels.PairwiseSphereDist(dist, gx0, gx1, d)
+		for i, th := range dist {
+			want[i] += th * th
+		}
+	}
+	for i := range want {
+		if math.Abs(c.cost[i]-want[i]) > 1e-12 {
+			t.Fatalf("cost[%d]: one-hot %v, general %v", i, c.cost[i], want[i])
 		}
 	}
 }

@@ -58,9 +58,8 @@ type coupler struct {
 	mode                OTMode
 	resample            Resampling
 	batch, positions, d int
-	cost, dist, plan    []float64
+	cost, plan          []float64
 	a                   []float64
-	gx0, gx1            []float64
 	x0c, x1c            []float64
 	seqc                []int
 	pairI, pairJ        []int
@@ -73,12 +72,11 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 	if mode == NoOT {
 		return c
 	}
-	c.cost, c.dist, c.plan = make([]float64, batch*batch), make([]float64, batch*batch), make([]float64, batch*batch)
+	c.cost, c.plan = make([]float64, batch*batch), make([]float64, batch*batch)
 	c.a = make([]float64, batch)
 	for i := range c.a {
 		c.a[i] = 1 / float64(batch)
 	}
-	c.gx0, c.gx1 = make([]float64, batch*d), make([]float64, batch*d)
 	c.x0c, c.x1c = make([]float64, batch*positions*d), make([]float64, batch*positions*d)
 	c.seqc = make([]int, batch*positions)
 	c.pairI, c.pairJ = make([]int, batch), make([]int, batch)
@@ -91,8 +89,9 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 // the angle between x0 and the corner e_c depends on x0 only through
 // |x0|^2 and x0_c, |x0 -+ e_c|^2 = |x0|^2 -+ 2 x0_c + 1, so a table of
 // batch x positions x d angles replaces batch^2 x positions angles of
-// length-d rows. (Near x0_c = 1 the difference loses relative accuracy,
-// to about 1e-8 rad, which no coupling can notice.)
+// length-d rows of kernels.PairwiseSphereDist (the tests check that the
+// two agree). (Near x0_c = 1 the difference loses relative accuracy, to
+// about 1e-8 rad, which no coupling can notice.)
 func (c *coupler) costOneHot(x0 []float64, seq []int) {
 	b, k, d := c.batch, c.positions, c.d
 	for row := 0; row < b*k; row++ {
@@ -111,22 +110,6 @@ func (c *coupler) costOneHot(x0 []float64, seq []int) {
 				s += a * a
 			}
 			out[j] = s
-		}
-	}
-}
-
-// costGeneral fills c.cost from any rows with PairwiseSphereDist.
-func (c *coupler) costGeneral(x0, x1 []float64) {
-	b, k, d := c.batch, c.positions, c.d
-	clear(c.cost)
-	for p := 0; p < k; p++ {
-		for i := 0; i < b; i++ {
-			copy(c.gx0[i*d:(i+1)*d], x0[(i*k+p)*d:(i*k+p+1)*d])
-			copy(c.gx1[i*d:(i+1)*d], x1[(i*k+p)*d:(i*k+p+1)*d])
-		}
-		kernels.PairwiseSphereDist(c.dist, c.gx0, c.gx1, d)
-		for i, th := range c.dist {
-			c.cost[i] += th * th
 		}
 	}
 }

@@ -2,6 +2,8 @@ package fisherflow
 
 import (
 	"math/rand/v2"
+
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // sampleBatch is the number of sequences integrated together.
@@ -48,14 +50,7 @@ func (tr *Trainer) Sample(n, steps int, seed uint64, probs []float64) []int {
 			if probs != nil {
 				p := probs[(start*k+row)*d : (start*k+row+1)*d]
 				if cfg.Method == FisherFlow {
-					var s float64
-					for i, w := range xr {
-						p[i] = w * w
-						s += p[i]
-					}
-					for i := range p {
-						p[i] /= s
-					}
+					kernels.ToSimplex(p, xr, d)
 				} else {
 					copy(p, xr)
 				}
@@ -68,13 +63,6 @@ func (tr *Trainer) Sample(n, steps int, seed uint64, probs []float64) []int {
 // EvalKL samples n sequences and returns the KL of their empirical
 // per-position distribution to the target, with the counts.
 func (tr *Trainer) EvalKL(n, steps int, seed uint64) (float64, [][]int) {
-	seqs := tr.Sample(n, steps, seed, nil)
-	counts := make([][]int, tr.Cfg.Positions)
-	for p := range counts {
-		counts[p] = make([]int, tr.Cfg.K)
-	}
-	for i, c := range seqs {
-		counts[i%tr.Cfg.Positions][c]++
-	}
+	counts := tr.Toy.Counts(tr.Sample(n, steps, seed, nil))
 	return tr.Toy.KL(counts), counts
 }

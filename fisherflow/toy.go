@@ -47,6 +47,19 @@ func (t *Toy) Sample(r *rand.Rand, seq []int) {
 	}
 }
 
+// Counts returns counts[p][c], the number of sequences in seqs (n x
+// Positions categories) with class c at position p.
+func (t *Toy) Counts(seqs []int) [][]int {
+	counts := make([][]int, t.Positions)
+	for p := range counts {
+		counts[p] = make([]int, t.K)
+	}
+	for i, c := range seqs {
+		counts[i%t.Positions][c]++
+	}
+	return counts
+}
+
 // KL returns the mean over positions of KL(empirical || target), sum_c
 // q_c log(q_c/p_c) with 0 log 0 = 0, for counts[p][c] of generated classes.
 func (t *Toy) KL(counts [][]int) float64 {

@@ -161,13 +161,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		tr.UseBest()
 		t0 := time.Now()
 		seqs := tr.Sample(o.evalSamples, o.sampleSteps, cfg.Seed+1, nil)
-		counts := make([][]int, cfg.Positions)
-		for p := range counts {
-			counts[p] = make([]int, cfg.K)
-		}
 		var samples bytes.Buffer
 		for i, c := range seqs {
-			counts[i%cfg.Positions][c]++
 			samples.WriteString(strconv.Itoa(c))
 			if i%cfg.Positions == cfg.Positions-1 {
 				samples.WriteByte('\n')
@@ -175,7 +170,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 				samples.WriteByte(',')
 			}
 		}
-		kl := tr.Toy.KL(counts)
+		kl := tr.Toy.KL(tr.Toy.Counts(seqs))
 		res["kl"], res["eval_samples"], res["sample_seconds"] = kl, o.evalSamples, time.Since(t0).Seconds()
 		if err := writeFile(filepath.Join(o.out, "samples.csv"), samples.Bytes()); err != nil {
 			return err
