@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/fisherflow/fisherflow/fisherflow"
+	"github.com/fisherflow/fisherflow/internal/atomicfile"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -122,14 +123,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		SampleSteps int               `json:"sample_steps"`
 		Kernels     string            `json:"kernels"`
 	}{o.task, cfg, o.evalSamples, o.sampleSteps, kernels.Path()}, "", "  ")
-	if err := writeFile(filepath.Join(o.out, "config.json"), append(conf, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "config.json"), append(conf, '\n')); err != nil {
 		return err
 	}
 	var target bytes.Buffer
 	for _, row := range tr.Toy.Probs {
 		target.WriteString(joinFloats(row) + "\n")
 	}
-	if err := writeFile(filepath.Join(o.out, "target.csv"), target.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "target.csv"), target.Bytes()); err != nil {
 		return err
 	}
 
@@ -141,7 +142,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	for tr.Step < cfg.Steps {
 		loss, err := tr.TrainStep()
 		if err != nil {
-			writeFile(filepath.Join(o.out, "metrics.csv"), metrics.Bytes())
+			atomicfile.WriteFile(filepath.Join(o.out, "metrics.csv"), metrics.Bytes())
 			return err
 		}
 		val := ""
@@ -153,7 +154,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(&metrics, "%d,%g,%s,%g,%.3f\n", tr.Step, loss, val, tr.LR, time.Since(start).Seconds())
 	}
 	trainTime := time.Since(start)
-	if err := writeFile(filepath.Join(o.out, "metrics.csv"), metrics.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "metrics.csv"), metrics.Bytes()); err != nil {
 		return err
 	}
 	res := map[string]any{"steps": cfg.Steps, "train_seconds": trainTime.Seconds(), "best_val_loss": tr.BestVal}
@@ -172,13 +173,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		kl := tr.Toy.KL(tr.Toy.Counts(seqs))
 		res["kl"], res["eval_samples"], res["sample_seconds"] = kl, o.evalSamples, time.Since(t0).Seconds()
-		if err := writeFile(filepath.Join(o.out, "samples.csv"), samples.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(o.out, "samples.csv"), samples.Bytes()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "KL(generated || target) = %.5f over %d samples (%d Euler steps, best-validation weights)\n", kl, o.evalSamples, o.sampleSteps)
 	}
 	js, _ := json.MarshalIndent(res, "", "  ")
-	return writeFile(filepath.Join(o.out, "result.json"), append(js, '\n'))
+	return atomicfile.WriteFile(filepath.Join(o.out, "result.json"), append(js, '\n'))
 }
 
 func joinFloats(x []float64) string {
@@ -187,31 +188,4 @@ func joinFloats(x []float64) string {
 		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	return strings.Join(s, ",")
-}
-
-// writeFile writes data atomically: a temporary file in the same folder,
-// synced, then renamed over name.
-func writeFile(name string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), name)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
 }

@@ -9,13 +9,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/fisherflow/fisherflow/bench"
 	"github.com/fisherflow/fisherflow/bench/peak"
+	"github.com/fisherflow/fisherflow/internal/atomicfile"
 	"github.com/fisherflow/fisherflow/internal/cpu"
 	"github.com/fisherflow/fisherflow/kernels"
 )
@@ -98,25 +98,7 @@ func run(out, cmd string, inputs []string) error {
 	fmt.Fprintf(&b, "ms is the time of one complete solve. For Sinkhorn: Reg 0.05, Tol 1e-6 on random costs in [0, 1).\n\n")
 	fmt.Fprintf(&b, "## Kernels\n\n")
 	bench.Markdown(&b, results, peaks)
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".benchmarks-*.md")
-	if err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), out)
+	return atomicfile.WriteFile(out, b.Bytes())
 }
 
 func kib(n int) string {
