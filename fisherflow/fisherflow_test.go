@@ -9,11 +9,23 @@ import (
 )
 
 func small(c Config) Config {
-	if c.K == 0 {
-		c.K = 5
-	}
 	c.Batch, c.Hidden, c.TimeDim, c.EvalEvery, c.ValBatches = 128, 64, 16, 50, 2
 	return c
+}
+
+// toyTrainer builds a float32 trainer on a toy target of k classes.
+func toyTrainer(t testing.TB, c Config, k int) (*Trainer[float32], *Toy) {
+	t.Helper()
+	seed := c.Seed
+	if seed == 0 {
+		seed = 12345
+	}
+	toy := NewToy(k, 4, seed)
+	tr, err := NewTrainer[float32](c, toy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, toy
 }
 
 // Training must beat the untrained network by a wide margin on the toy
@@ -25,11 +37,8 @@ func TestTrainingLearnsToy(t *testing.T) {
 	}
 	for _, c := range []Config{{OT: NoOT}, {OT: ExactOT}, {Method: Linear}} {
 		c.Steps = steps
-		tr, err := NewTrainer(small(c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		before, _ := tr.EvalKL(2048, 20, 1)
+		tr, toy := toyTrainer(t, small(c), 5)
+		before, _ := EvalKL(tr, toy, 2048, 20, 1)
 		for tr.Step < tr.Cfg.Steps {
 			if _, err := tr.TrainStep(); err != nil {
 				t.Fatal(err)
@@ -39,7 +48,7 @@ func TestTrainingLearnsToy(t *testing.T) {
 			}
 		}
 		tr.UseBest()
-		after, _ := tr.EvalKL(2048, 20, 1)
+		after, _ := EvalKL(tr, toy, 2048, 20, 1)
 		t.Logf("%s ot=%s: KL untrained %.4f, trained %.4f", tr.Cfg.Method, tr.Cfg.OT, before, after)
 		if !(after < before/3) {
 			t.Errorf("%s ot=%s: KL %.4f after training, %.4f before", tr.Cfg.Method, tr.Cfg.OT, after, before)
@@ -51,10 +60,7 @@ func TestTrainingLearnsToy(t *testing.T) {
 // tiles, never a sum).
 func TestReproducible(t *testing.T) {
 	losses := func() []float64 {
-		tr, err := NewTrainer(small(Config{OT: ExactOT, Seed: 7}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		tr, _ := toyTrainer(t, small(Config{OT: ExactOT, Seed: 7}), 5)
 		var ls []float64
 		for i := 0; i < 15; i++ {
 			l, err := tr.TrainStep()
@@ -176,18 +182,23 @@ func TestCouplingLowersCost(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for _, c := range []Config{
-		{K: 1},
-		{K: 5, Method: "diffusion"},
-		{K: 5, OT: "greedy"},
-		{K: 5, Method: Linear, OT: ExactOT},
-		{K: 5, Schedule: "step"},
-		{K: 5, LR: -1},
-		{K: 5, EMA: 1},
-		{K: 5, Batch: -3},
+		{Method: "diffusion"},
+		{OT: "greedy"},
+		{Method: Linear, OT: ExactOT},
+		{Schedule: "step"},
+		{LR: -1},
+		{LR: math.NaN()},
+		{EMA: 1},
+		{Batch: -3},
+		{Net: "transformer"},
+		{Depth: 1},
 	} {
-		if _, err := NewTrainer(c); err == nil {
+		if _, err := NewTrainer[float32](c, NewToy(5, 4, 1)); err == nil {
 			t.Errorf("config %+v accepted", c)
 		}
+	}
+	if _, err := NewTrainer[float32](Config{}, NewToy(1, 4, 1)); err == nil {
+		t.Errorf("one category accepted")
 	}
 }
 
@@ -198,10 +209,7 @@ func TestTrainStepAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race (its instrumentation allocates); checked by the plain test run")
 	}
-	tr, err := NewTrainer(Config{K: 40, OT: NoOT, ValBatches: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, _ := toyTrainer(t, Config{OT: NoOT, ValBatches: 1}, 40)
 	tr.TrainStep()
 	if allocs := testing.AllocsPerRun(3, func() { tr.TrainStep() }); allocs != 0 {
 		t.Fatalf("%v allocations per training step", allocs)
@@ -220,20 +228,10 @@ func TestOneHotCost(t *testing.T) {
 	FisherFlow.prior(r, x0, d)
 	oneHot(x1, seq, d)
 	c := newCoupler(ExactOT, Permutation, b, k, d)
-	c.costOneHot(x0, seq)
 	// The general cost: PairwiseSphereDist per position, squared, summed.
-	want := make([]float64, b*b)
-	gx0, gx1, dist := make([]float64, b*d), make([]float64, b*d), make([]float64, b*b)
-	for p := 0; p < k; p++ {
-		for i := 0; i < b; i++ {
-			copy(gx0[i*d:(i+1)*d], x0[(i*k+p)*d:(i*k+p+1)*d])
-			copy(gx1[i*d:(i+1)*d], x1[(i*k+p)*d:(i*k+p+1)*d])
-		}
-		kernels.PairwiseSphereDist(dist, gx0, gx1, d)
-		for i, th := range dist {
-			want[i] += th * th
-		}
-	}
+	c.costGeneral(x0, x1)
+	want := append([]float64(nil), c.cost...)
+	c.costOneHot(x0, seq)
 	for i := range want {
 		if math.Abs(c.cost[i]-want[i]) > 1e-12 {
 			t.Fatalf("cost[%d]: one-hot %v, general %v", i, c.cost[i], want[i])

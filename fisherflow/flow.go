@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/fisherflow/fisherflow/fisherflow/nn"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -113,7 +114,7 @@ func (g *geometry) interpolate(m Method, xt, u, x0, x1, t []float64, positions i
 // projectOutput makes the network output v tangent at x: on the sphere
 // v - <x,v>x (x normalised first), on the simplex v - mean(v) per row. The
 // projection is symmetric, so the same call maps output gradients back.
-func (m Method) projectOutput(v, x []float32, d int, scratch []float32) {
+func projectOutput[T nn.Float](m Method, v, x []T, d int, scratch []T) {
 	switch m {
 	case FisherFlow:
 		copy(scratch, x)
@@ -125,12 +126,29 @@ func (m Method) projectOutput(v, x []float32, d int, scratch []float32) {
 	case Linear:
 		for row := 0; row < len(v); row += d {
 			vr := v[row : row+d]
-			mean := kernels.Sum(vr) / float32(d)
+			mean := kernels.Sum(vr) / T(d)
 			for i := range vr {
 				vr[i] -= mean
 			}
 		}
 	}
+}
+
+// fromSimplex maps probability rows of d onto the method's manifold in
+// place: sqrt on the sphere, the identity on the simplex.
+func (m Method) fromSimplex(x []float64, d int) {
+	if m == FisherFlow {
+		kernels.ToSphere(x, x, d)
+	}
+}
+
+// toSimplex maps rows of the method's manifold to probabilities.
+func (m Method) toSimplex(dst, x []float64, d int) {
+	if m == FisherFlow {
+		kernels.ToSimplex(dst, x, d)
+		return
+	}
+	copy(dst, x)
 }
 
 // step advances x (float64 rows of d) by dt along the tangent field v: on

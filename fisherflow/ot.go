@@ -65,6 +65,7 @@ type coupler struct {
 	pairI, pairJ        []int
 	cum                 []float64
 	ang                 []float64 // one-hot path: angle of each x0 row to each corner
+	gx0, gx1, dist      []float64 // general path: one position of every sequence
 }
 
 func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coupler {
@@ -82,6 +83,7 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 	c.pairI, c.pairJ = make([]int, batch), make([]int, batch)
 	c.cum = make([]float64, batch*batch)
 	c.ang = make([]float64, batch*positions*d)
+	c.gx0, c.gx1, c.dist = make([]float64, batch*d), make([]float64, batch*d), make([]float64, batch*batch)
 	return c
 }
 
@@ -114,15 +116,38 @@ func (c *coupler) costOneHot(x0 []float64, seq []int) {
 	}
 }
 
+// costGeneral fills c.cost for any data rows: per position,
+// kernels.PairwiseSphereDist between the batch's prior and data rows,
+// squared and summed.
+func (c *coupler) costGeneral(x0, x1 []float64) {
+	b, k, d := c.batch, c.positions, c.d
+	clear(c.cost)
+	for p := 0; p < k; p++ {
+		for i := 0; i < b; i++ {
+			copy(c.gx0[i*d:(i+1)*d], x0[(i*k+p)*d:(i*k+p+1)*d])
+			copy(c.gx1[i*d:(i+1)*d], x1[(i*k+p)*d:(i*k+p+1)*d])
+		}
+		kernels.PairwiseSphereDist(c.dist, c.gx0, c.gx1, d)
+		for i, th := range c.dist {
+			c.cost[i] += th * th
+		}
+	}
+}
+
 // couple reorders x0, x1 and seq (batch sequences of positions rows of d)
-// into the pairs of the coupling.
+// into the pairs of the coupling. seq is nil when the data rows are not
+// one-hot.
 func (c *coupler) couple(r *rand.Rand, x0, x1 []float64, seq []int) error {
 	if c.mode == NoOT {
 		return nil
 	}
 	b, k, d := c.batch, c.positions, c.d
-	// The data rows are the one-hot rows of seq.
-	c.costOneHot(x0, seq)
+	if seq != nil {
+		// The data rows are the one-hot rows of seq.
+		c.costOneHot(x0, seq)
+	} else {
+		c.costGeneral(x0, x1)
+	}
 	switch c.mode {
 	case ExactOT:
 		if _, err := kernels.EMD(c.plan, c.cost, c.a, c.a); err != nil {
@@ -170,11 +195,14 @@ func (c *coupler) couple(r *rand.Rand, x0, x1 []float64, seq []int) error {
 	copy(c.x1c, x1)
 	copy(c.seqc, seq)
 	row := k * d
+	hasSeq := seq != nil
 	for n := 0; n < b; n++ {
 		i, j := c.pairI[n], c.pairJ[n]
 		copy(x0[n*row:(n+1)*row], c.x0c[i*row:(i+1)*row])
 		copy(x1[n*row:(n+1)*row], c.x1c[j*row:(j+1)*row])
-		copy(seq[n*k:(n+1)*k], c.seqc[j*k:(j+1)*k])
+		if hasSeq {
+			copy(seq[n*k:(n+1)*k], c.seqc[j*k:(j+1)*k])
+		}
 	}
 	return nil
 }

@@ -6,10 +6,10 @@ import (
 )
 
 // Toy is the synthetic benchmark of Dirichlet and Fisher flow matching:
-// Positions independent categoricals over K classes, each with
+// Len independent categoricals over K classes, each with
 // probabilities softmax(U[0,1)^K), drawn once from the seed.
 type Toy struct {
-	K, Positions int
+	K, Len int
 	// Probs[p][c] is the target probability of class c at position p.
 	Probs [][]float64
 }
@@ -17,7 +17,7 @@ type Toy struct {
 // NewToy draws the target distribution.
 func NewToy(k, positions int, seed uint64) *Toy {
 	r := rand.New(rand.NewPCG(seed, 0x70a))
-	t := &Toy{K: k, Positions: positions}
+	t := &Toy{K: k, Len: positions}
 	for p := 0; p < positions; p++ {
 		row := make([]float64, k)
 		var s float64
@@ -33,10 +33,10 @@ func NewToy(k, positions int, seed uint64) *Toy {
 	return t
 }
 
-// Sample fills seq (n sequences x Positions) with draws from the target.
+// Sample fills seq (n sequences x Len) with draws from the target.
 func (t *Toy) Sample(r *rand.Rand, seq []int) {
 	for i := range seq {
-		probs := t.Probs[i%t.Positions]
+		probs := t.Probs[i%t.Len]
 		u := r.Float64()
 		c := 0
 		for c < t.K-1 && u >= probs[c] {
@@ -48,14 +48,14 @@ func (t *Toy) Sample(r *rand.Rand, seq []int) {
 }
 
 // Counts returns counts[p][c], the number of sequences in seqs (n x
-// Positions categories) with class c at position p.
+// Len categories) with class c at position p.
 func (t *Toy) Counts(seqs []int) [][]int {
-	counts := make([][]int, t.Positions)
+	counts := make([][]int, t.Len)
 	for p := range counts {
 		counts[p] = make([]int, t.K)
 	}
 	for i, c := range seqs {
-		counts[i%t.Positions][c]++
+		counts[i%t.Len][c]++
 	}
 	return counts
 }

@@ -9,39 +9,39 @@ import (
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
 )
 
-// Config is a training run of the toy benchmark. The zero value of a field
-// selects the default noted beside it (the reference hyper-parameters).
+// Config is a training run. The zero value of a field selects the default
+// noted beside it (the reference hyper-parameters of the toy benchmark).
 type Config struct {
-	K           int        // categories (K in the paper); required
-	Positions   int        // sequence length; 4
-	Method      Method     // fisherflow
-	OT          OTMode     // exact for fisherflow, none for linear
-	Resample    Resampling // replacement (as the reference)
-	Steps       int        // 3000
-	Batch       int        // 512
-	LR          float64    // 1e-3
-	WeightDecay float64    // 0
-	ClipNorm    float64    // 1.0
-	Schedule    string     // "plateau" (factor 0.1, patience 10 evaluations), "cosine" or "constant"
-	EMA         float64    // 0 (off); e.g. 0.99
-	Hidden      int        // 512
-	TimeDim     int        // 64
-	EvalEvery   int        // 196 steps (one reference "epoch" of 100k samples)
-	ValBatches  int        // 10 (5,000 sequences as the reference)
-	Seed        uint64     // 12345
+	Method      Method     `json:"method"`       // fisherflow
+	OT          OTMode     `json:"ot"`           // exact for fisherflow, none for linear
+	Resample    Resampling `json:"resample"`     // replacement (as the reference)
+	Steps       int        `json:"steps"`        // 3000
+	Batch       int        `json:"batch"`        // 512
+	LR          float64    `json:"lr"`           // 1e-3
+	WeightDecay float64    `json:"weight_decay"` // 0
+	ClipNorm    float64    `json:"clip_norm"`    // 1.0
+	Schedule    string     `json:"schedule"`     // "plateau" (factor 0.1, patience 10 evaluations), "cosine" or "constant"
+	EMA         float64    `json:"ema"`          // 0 (off); e.g. 0.99
+	Net         string     `json:"net"`          // "bestmlp" (the toy network) or "mlp" (the smiley network)
+	Hidden      int        `json:"hidden"`       // 512
+	Depth       int        `json:"depth"`        // 4 (Linear layers of "mlp")
+	TimeDim     int        `json:"time_dim"`     // 64 (time embedding of "bestmlp")
+	EvalEvery   int        `json:"eval_every"`   // 196 steps (one reference "epoch" of 100k samples)
+	ValBatches  int        `json:"val_batches"`  // 10 (5,000 sequences as the reference)
+	Seed        uint64     `json:"seed"`         // 12345
 }
 
-// withDefaults fills zero fields and validates the result.
-func (c Config) withDefaults() (Config, error) {
+// WithDefaults fills zero fields and validates the result.
+func (c Config) WithDefaults() (Config, error) {
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
 		}
 	}
-	def(&c.Positions, 4)
 	def(&c.Steps, 3000)
 	def(&c.Batch, 512)
 	def(&c.Hidden, 512)
+	def(&c.Depth, 4)
 	def(&c.TimeDim, 64)
 	def(&c.EvalEvery, 196)
 	def(&c.ValBatches, 10)
@@ -66,17 +66,17 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Schedule == "" {
 		c.Schedule = "plateau"
 	}
+	if c.Net == "" {
+		c.Net = "bestmlp"
+	}
 	if c.Seed == 0 {
 		c.Seed = 12345
 	}
 	var errs []error
-	if c.K < 2 {
-		errs = append(errs, fmt.Errorf("K = %d: need at least 2 categories", c.K))
+	if c.Steps < 0 || c.Batch < 1 || c.Hidden < 1 || c.TimeDim < 1 || c.EvalEvery < 1 || c.ValBatches < 1 || c.Depth < 2 {
+		errs = append(errs, fmt.Errorf("batch, hidden, time-dim, eval-every and val-batches must be positive, depth at least 2, steps non-negative"))
 	}
-	if c.Positions < 1 || c.Steps < 0 || c.Batch < 1 || c.Hidden < 1 || c.TimeDim < 1 || c.EvalEvery < 1 || c.ValBatches < 1 {
-		errs = append(errs, fmt.Errorf("positions, batch, hidden, time-dim, eval-every and val-batches must be positive and steps non-negative"))
-	}
-	if !(c.LR > 0) || c.WeightDecay < 0 || c.ClipNorm < 0 || c.EMA < 0 || c.EMA >= 1 {
+	if !(c.LR > 0) || !(c.WeightDecay >= 0) || !(c.ClipNorm >= 0) || !(c.EMA >= 0) || c.EMA >= 1 {
 		errs = append(errs, fmt.Errorf("lr must be positive, weight decay and clip norm non-negative, EMA in [0, 1)"))
 	}
 	if _, err := ParseMethod(string(c.Method)); err != nil {
@@ -96,112 +96,171 @@ func (c Config) withDefaults() (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("unknown schedule %q (choices: plateau, cosine, constant)", c.Schedule))
 	}
+	switch c.Net {
+	case "bestmlp", "mlp":
+	default:
+		errs = append(errs, fmt.Errorf("unknown network %q (choices: bestmlp, mlp)", c.Net))
+	}
 	return c, errors.Join(errs...)
 }
 
-// batchBuffers are the float64 geometry and float32 network buffers of
+// batchBuffers are the float64 geometry and network-precision buffers of
 // one batch, planned once.
-type batchBuffers struct {
+type batchBuffers[T nn.Float] struct {
 	seq            []int
 	t              []float64
 	x0, x1, xt, u  []float64
-	xin, dout, scr []float32
-	tin            []float32
+	xin, dout, scr []T
+	tin            []T
 }
 
-func newBatchBuffers(batch, positions, d int) *batchBuffers {
+func newBatchBuffers[T nn.Float](batch, positions, d int) *batchBuffers[T] {
 	n := batch * positions * d
-	return &batchBuffers{
+	return &batchBuffers[T]{
 		seq: make([]int, batch*positions), t: make([]float64, batch),
 		x0: make([]float64, n), x1: make([]float64, n), xt: make([]float64, n), u: make([]float64, n),
-		xin: make([]float32, n), dout: make([]float32, n), scr: make([]float32, n), tin: make([]float32, batch),
+		xin: make([]T, n), dout: make([]T, n), scr: make([]T, n), tin: make([]T, batch),
 	}
 }
 
-// Trainer trains a BestMLP vector field on the toy benchmark.
-type Trainer struct {
-	Cfg    Config
-	Toy    *Toy
-	Net    *nn.BestMLP[float32]
-	Params nn.Params[float32]
+// Trainer trains a vector field on a Data distribution, with the network
+// in precision T (float32 or float64) and the geometry in float64.
+type Trainer[T nn.Float] struct {
+	Cfg  Config
+	Data Data
+	// Positions and K are the shape of one data point.
+	Positions, K int
+	Net          nn.Network[T]
+	Params       nn.Params[T]
 
-	opt     *nn.AdamW[float32]
+	opt     *nn.AdamW[T]
 	plateau *nn.Plateau
-	ema     *nn.EMA[float32]
+	ema     *nn.EMA[T]
+	src     *rand.PCG // the training stream, saved in checkpoints
 	rng     *rand.Rand
 	geo     *geometry
 	coupler *coupler
-	buf     *batchBuffers
-	val     []*batchBuffers // fixed validation batches
+	buf     *batchBuffers[T]
+	val     []*batchBuffers[T] // fixed validation batches
 
 	// Step is the number of optimizer steps done; LR the current rate.
 	Step int
 	LR   float64
 	// BestVal is the lowest validation loss seen, and best its weights.
 	BestVal float64
-	best    [][]float32
+	best    [][]T
 }
 
-// NewTrainer builds the data, the network and every buffer of a run.
-func NewTrainer(cfg Config) (*Trainer, error) {
-	cfg, err := cfg.withDefaults()
+// NewTrainer builds the network and every buffer of a run on data.
+func NewTrainer[T nn.Float](cfg Config, data Data) (*Trainer[T], error) {
+	tr, err := newModel[T](cfg, data.Positions(), data.Categories())
 	if err != nil {
-		return nil, fmt.Errorf("fisherflow: invalid config: %w", err)
+		return nil, err
 	}
-	d, k := cfg.K, cfg.Positions
-	in := k * d
-	init := rand.New(rand.NewPCG(cfg.Seed, 1))
-	tr := &Trainer{
-		Cfg:     cfg,
-		Toy:     NewToy(d, k, cfg.Seed),
-		Net:     nn.NewBestMLP[float32](in, cfg.Hidden, cfg.TimeDim, max(cfg.Batch, sampleBatch), init),
-		rng:     rand.New(rand.NewPCG(cfg.Seed, 2)),
-		geo:     newGeometry(max(cfg.Batch, sampleBatch)*k, d),
-		coupler: newCoupler(cfg.OT, cfg.Resample, cfg.Batch, k, d),
-		buf:     newBatchBuffers(cfg.Batch, k, d),
-		LR:      cfg.LR,
-		BestVal: math.Inf(1),
-	}
-	tr.Params = tr.Net.Params()
-	tr.opt = nn.NewAdamW(tr.Params, cfg.WeightDecay)
-	tr.plateau = nn.NewPlateau(cfg.LR, 0.1, 10)
-	if cfg.EMA > 0 {
-		tr.ema = nn.NewEMA(tr.Params, cfg.EMA)
-	}
+	tr.Data = data
+	cfg = tr.Cfg
+	k, d := tr.Positions, tr.K
+	tr.coupler = newCoupler(cfg.OT, cfg.Resample, cfg.Batch, k, d)
+	tr.buf = newBatchBuffers[T](cfg.Batch, k, d)
 	// The validation set is fixed by the seed: the same sequences, prior
 	// points, coupling and times at every evaluation (coupled like the
 	// training batches, so the two losses are comparable).
 	vr := rand.New(rand.NewPCG(cfg.Seed, 3))
 	for i := 0; i < cfg.ValBatches; i++ {
-		b := newBatchBuffers(cfg.Batch, k, d)
+		b := newBatchBuffers[T](cfg.Batch, k, d)
 		if err := tr.draw(vr, b); err != nil {
 			return nil, err
 		}
 		tr.val = append(tr.val, b)
 	}
+	return tr, nil
+}
+
+// NewSampler builds a network from a checkpoint for sampling only (its
+// TrainStep and Validate must not be called): the weights of the best
+// validation loss if best, else the last weights.
+func NewSampler[T nn.Float](ck *CheckpointFile, best bool) (*Trainer[T], error) {
+	tr, err := newModel[T](ck.Config, ck.Positions, ck.K)
+	if err != nil {
+		return nil, err
+	}
+	if err := tr.Restore(ck); err != nil {
+		return nil, err
+	}
+	if best && !math.IsInf(tr.BestVal, 1) {
+		tr.UseBest()
+	}
+	return tr, nil
+}
+
+// newModel builds the network, optimizer and geometry of a run on data
+// of positions x d.
+func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("fisherflow: invalid config: %w", err)
+	}
+	if k < 1 || d < 2 {
+		return nil, fmt.Errorf("fisherflow: data of %d positions x %d categories: need at least 1 x 2", k, d)
+	}
+	in := k * d
+	init := rand.New(rand.NewPCG(cfg.Seed, 1))
+	maxBatch := max(cfg.Batch, sampleBatch)
+	var net nn.Network[T]
+	switch cfg.Net {
+	case "bestmlp":
+		net = nn.NewBestMLP[T](in, cfg.Hidden, cfg.TimeDim, maxBatch, init)
+	case "mlp":
+		net = nn.NewMLP[T](in, cfg.Hidden, cfg.Depth, maxBatch, init)
+	}
+	src := rand.NewPCG(cfg.Seed, 2)
+	tr := &Trainer[T]{
+		Cfg:       cfg,
+		Positions: k,
+		K:         d,
+		Net:       net,
+		src:       src,
+		rng:       rand.New(src),
+		geo:       newGeometry(maxBatch*k, d),
+		LR:        cfg.LR,
+		BestVal:   math.Inf(1),
+	}
+	tr.Params = net.Params()
+	tr.opt = nn.NewAdamW(tr.Params, cfg.WeightDecay)
+	tr.plateau = nn.NewPlateau(cfg.LR, 0.1, 10)
+	if cfg.EMA > 0 {
+		tr.ema = nn.NewEMA(tr.Params, cfg.EMA)
+	}
 	for _, p := range tr.Params {
-		tr.best = append(tr.best, append([]float32(nil), p.W...))
+		tr.best = append(tr.best, append([]T(nil), p.W...))
 	}
 	return tr, nil
 }
 
 // draw fills b with a fresh batch: data, prior, coupling, times and the
 // interpolant with its target.
-func (tr *Trainer) draw(r *rand.Rand, b *batchBuffers) error {
-	d, k := tr.Cfg.K, tr.Cfg.Positions
-	tr.Toy.Sample(r, b.seq)
-	oneHot(b.x1, b.seq, d)
+func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
+	d, k := tr.K, tr.Positions
+	seq := b.seq
+	if tr.Data.Categorical() {
+		tr.Data.Draw(r, b.seq, nil)
+		oneHot(b.x1, b.seq, d)
+	} else {
+		tr.Data.Draw(r, nil, b.x1)
+		tr.Cfg.Method.fromSimplex(b.x1, d)
+		seq = nil
+	}
 	tr.Cfg.Method.prior(r, b.x0, d)
-	if err := tr.coupler.couple(r, b.x0, b.x1, b.seq); err != nil {
+	if err := tr.coupler.couple(r, b.x0, b.x1, seq); err != nil {
 		return err
 	}
 	for i := range b.t {
 		b.t[i] = r.Float64()
-		b.tin[i] = float32(b.t[i])
+		b.tin[i] = T(b.t[i])
 	}
 	tr.geo.interpolate(tr.Cfg.Method, b.xt, b.u, b.x0, b.x1, b.t, k)
 	for i, v := range b.xt {
-		b.xin[i] = float32(v)
+		b.xin[i] = T(v)
 	}
 	return nil
 }
@@ -209,35 +268,41 @@ func (tr *Trainer) draw(r *rand.Rand, b *batchBuffers) error {
 // loss runs the network on b and returns the batch mean of the squared
 // error summed over positions and categories; with grad it also sets
 // b.dout to the loss gradient with respect to the raw network output.
-func (tr *Trainer) loss(b *batchBuffers, grad bool) float64 {
-	batch, d := tr.Cfg.Batch, tr.Cfg.K
+func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
+	batch, d := tr.Cfg.Batch, tr.K
 	out := tr.Net.Forward(b.xin, b.tin, batch)
-	tr.Cfg.Method.projectOutput(out, b.xin, d, b.scr)
+	projectOutput(tr.Cfg.Method, out, b.xin, d, b.scr)
 	var s float64
 	inv := 2 / float64(batch)
 	for i, v := range out {
 		e := float64(v) - b.u[i]
 		s += e * e
-		b.dout[i] = float32(inv * e)
+		b.dout[i] = T(inv * e)
 	}
 	if grad {
-		tr.Cfg.Method.projectOutput(b.dout, b.xin, d, b.scr)
+		projectOutput(tr.Cfg.Method, b.dout, b.xin, d, b.scr)
 	}
 	return s / float64(batch)
 }
 
+// ErrNonFinite is returned by TrainStep when the loss or the gradient is
+// NaN or infinite; the weights are left as they were before the step.
+var ErrNonFinite = errors.New("loss or gradient is not finite")
+
 // TrainStep runs one optimizer step and returns the batch loss.
-func (tr *Trainer) TrainStep() (float64, error) {
+func (tr *Trainer[T]) TrainStep() (float64, error) {
 	if err := tr.draw(tr.rng, tr.buf); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("fisherflow: step %d: %w", tr.Step+1, err)
 	}
 	tr.Params.ZeroGrad()
 	l := tr.loss(tr.buf, true)
 	if math.IsNaN(l) || math.IsInf(l, 0) {
-		return l, fmt.Errorf("fisherflow: loss is %v at step %d", l, tr.Step+1)
+		return l, fmt.Errorf("fisherflow: step %d: loss %v: %w", tr.Step+1, l, ErrNonFinite)
 	}
 	tr.Net.Backward(tr.buf.dout, tr.Cfg.Batch)
-	nn.ClipGradNorm(tr.Params, tr.Cfg.ClipNorm)
+	if g := nn.ClipGradNorm(tr.Params, tr.Cfg.ClipNorm); math.IsNaN(g) || math.IsInf(g, 0) {
+		return l, fmt.Errorf("fisherflow: step %d: gradient norm %v: %w", tr.Step+1, g, ErrNonFinite)
+	}
 	if tr.Cfg.Schedule == "cosine" {
 		tr.LR = nn.Cosine(tr.Cfg.LR, 0, tr.Step, tr.Cfg.Steps)
 	}
@@ -252,7 +317,7 @@ func (tr *Trainer) TrainStep() (float64, error) {
 // Validate returns the loss on the fixed validation set (with the EMA
 // weights when EMA is on), steps the plateau schedule, and keeps the
 // weights if they are the best so far.
-func (tr *Trainer) Validate() float64 {
+func (tr *Trainer[T]) Validate() float64 {
 	if tr.ema != nil {
 		tr.ema.Swap(tr.Params)
 		defer tr.ema.Swap(tr.Params)
@@ -275,8 +340,43 @@ func (tr *Trainer) Validate() float64 {
 }
 
 // UseBest loads the weights of the best validation loss.
-func (tr *Trainer) UseBest() {
+func (tr *Trainer[T]) UseBest() {
 	for i, p := range tr.Params {
 		copy(p.W, tr.best[i])
 	}
+}
+
+// EstimateBytes returns about how much memory a run of cfg on data of
+// positions x k takes with the network in precision ("f32" or "f64"), so
+// that a caller can refuse up front what cannot fit.
+func EstimateBytes(cfg Config, positions, k int, precision string) (int64, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return 0, err
+	}
+	sz := int64(4)
+	if precision == "f64" {
+		sz = 8
+	}
+	n, h := int64(positions)*int64(k), int64(cfg.Hidden)
+	b, mb := int64(cfg.Batch), int64(max(cfg.Batch, sampleBatch))
+	batches := (int64(cfg.ValBatches) + 1) * b * n * (4*8 + 3*sz)
+	geo := mb*int64(positions)*16 + mb*n*8
+	sampling := int64(sampleBatch) * n * (16 + 2*sz)
+	var ot int64
+	if cfg.OT != NoOT {
+		ot = 4*b*b*8 + 3*b*n*8
+	}
+	var params, acts int64
+	switch cfg.Net {
+	case "bestmlp":
+		t := int64(cfg.TimeDim)
+		params = (n+t)*h + 2*(h+t)*h + (h+t)*n + 3*h + n + 2*t
+		acts = mb * (t + 3*(n+t) + 9*h + 3*n) * sz
+	case "mlp":
+		params = (n+1)*h + int64(cfg.Depth-2)*h*h + h*n + int64(cfg.Depth)*h + n
+		acts = mb * (int64(cfg.Depth)*2*h + 4*n) * sz
+	}
+	params *= 4*sz + 16 // weights, gradients, best, EMA; AdamW moments in float64
+	return batches + geo + sampling + ot + params + acts, nil
 }

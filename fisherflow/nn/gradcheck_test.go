@@ -129,3 +129,16 @@ func TestBestMLPGrad(t *testing.T) {
 			true)
 	}
 }
+
+func TestMLPGrad(t *testing.T) {
+	for _, depth := range []int{2, 4} {
+		r := rand.New(rand.NewPCG(5, uint64(depth)))
+		batch := 3
+		m := NewMLP[float64](3, 6, depth, batch, r)
+		ts := []float64{0.2, 0.6, 0.95}
+		gradCheck(t, "MLP", m.Params(), randSlice(r, batch*3),
+			func(x []float64) []float64 { return m.Forward(x, ts, batch) },
+			func(dx, dy, x []float64) { m.Backward(dy, batch) },
+			true)
+	}
+}

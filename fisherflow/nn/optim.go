@@ -81,9 +81,11 @@ type Plateau struct {
 	Factor, Threshold float64
 	Patience          int
 	LR, MinLR         float64
-	best              float64
-	bad               int
-	started           bool
+	// Best is the lowest loss seen, Bad the evaluations since it improved,
+	// Started whether any loss was seen (the state a checkpoint keeps).
+	Best    float64
+	Bad     int
+	Started bool
 }
 
 // NewPlateau returns a Plateau at rate lr with torch's defaults
@@ -94,14 +96,14 @@ func NewPlateau(lr, factor float64, patience int) *Plateau {
 
 // Observe records a validation loss and returns the learning rate to use.
 func (p *Plateau) Observe(loss float64) float64 {
-	if !p.started || loss < p.best*(1-p.Threshold) {
-		p.best, p.bad, p.started = loss, 0, true
+	if !p.Started || loss < p.Best*(1-p.Threshold) {
+		p.Best, p.Bad, p.Started = loss, 0, true
 		return p.LR
 	}
-	p.bad++
-	if p.bad > p.Patience {
+	p.Bad++
+	if p.Bad > p.Patience {
 		p.LR = max(p.LR*p.Factor, p.MinLR)
-		p.bad = 0
+		p.Bad = 0
 	}
 	return p.LR
 }

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// logger shows a run: a progress bar on a terminal, plain lines when
+// stdout is not one (or with -quiet), JSON lines with -json.
+type logger struct {
+	w     io.Writer
+	mode  string // "bar", "plain" or "json"
+	total int
+	bar   *progressbar.ProgressBar
+}
+
+func newLogger(w io.Writer, f cliFlags, total int) *logger {
+	l := &logger{w: w, mode: "plain", total: total}
+	switch {
+	case f.json:
+		l.mode = "json"
+	case f.quiet:
+	default:
+		if file, ok := w.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
+			l.mode = "bar"
+		}
+	}
+	return l
+}
+
+func (l *logger) json(v map[string]any) {
+	b, _ := json.Marshal(v)
+	fmt.Fprintln(l.w, string(b))
+}
+
+func num(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v
+}
+
+func (l *logger) start(c RunConfig, tk *task, out, path string, step int) {
+	what := fmt.Sprintf("%s %d positions x %d categories", c.Task, tk.data.Positions(), tk.data.Categories())
+	if l.mode == "json" {
+		l.json(map[string]any{"event": "start", "task": c.Task, "positions": tk.data.Positions(), "categories": tk.data.Categories(),
+			"method": c.Train.Method, "ot": c.Train.OT, "steps": c.Train.Steps, "from_step": step, "batch": c.Train.Batch,
+			"seed": c.Train.Seed, "precision": c.Precision, "kernels": path, "out": out})
+		return
+	}
+	from := ""
+	if step > 0 {
+		from = fmt.Sprintf(" (resuming at step %d)", step)
+	}
+	fmt.Fprintf(l.w, "fisherflow-train: %s, method=%s ot=%s, %d steps of batch %d%s, seed %d, %s kernels, %s -> %s\n",
+		what, c.Train.Method, c.Train.OT, c.Train.Steps, c.Train.Batch, from, c.Train.Seed, path, c.Precision, out)
+	if l.mode == "bar" {
+		l.bar = progressbar.NewOptions(l.total,
+			progressbar.OptionSetWriter(l.w),
+			progressbar.OptionSetWidth(28),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+		l.bar.Set(step)
+	}
+}
+
+func (l *logger) step(r metricRow, rate float64) {
+	if l.bar != nil {
+		desc := fmt.Sprintf("loss %.4f", r.loss)
+		l.bar.Describe(desc)
+		l.bar.Set(r.step)
+	}
+}
+
+func eta(steps int, rate float64) string {
+	if rate <= 0 {
+		return "?"
+	}
+	return time.Duration(float64(steps) / rate * float64(time.Second)).Round(time.Second).String()
+}
+
+func (l *logger) eval(r metricRow, rate float64, metric string) {
+	switch l.mode {
+	case "json":
+		l.json(map[string]any{"event": "eval", "step": r.step, "steps": l.total, "loss": r.loss, "val_loss": num(r.val),
+			"metric": num(r.metric), "metric_name": metric, "lr": r.lr, "steps_per_second": rate, "eta_seconds": float64(l.total-r.step) / rate})
+	case "bar":
+		m := ""
+		if !math.IsNaN(r.metric) {
+			m = fmt.Sprintf(" %s %.4g", metric, r.metric)
+		}
+		l.bar.Describe(fmt.Sprintf("loss %.4f val %.4f%s", r.loss, r.val, m))
+	default:
+		m := ""
+		if !math.IsNaN(r.metric) {
+			m = fmt.Sprintf("  %s %.4g", metric, r.metric)
+		}
+		fmt.Fprintf(l.w, "step %d/%d  loss %.4f  val %.4f%s  lr %.2g  %.1f steps/s  ETA %s\n",
+			r.step, l.total, r.loss, r.val, m, r.lr, rate, eta(l.total-r.step, rate))
+	}
+}
+
+func (l *logger) finishTraining() {
+	if l.bar != nil {
+		l.bar.Finish()
+		fmt.Fprintln(l.w)
+	}
+}
+
+func (l *logger) interrupted(step int, out string) {
+	if l.bar != nil {
+		fmt.Fprintln(l.w)
+	}
+	if l.mode == "json" {
+		l.json(map[string]any{"event": "interrupted", "step": step, "checkpoint": out})
+		return
+	}
+	fmt.Fprintf(l.w, "interrupted at step %d: checkpoint saved in %s; continue with: fisherflow-train -resume %s\n", step, out, out)
+}
+
+func (l *logger) result(tk *task, score float64, c RunConfig, file string) {
+	if l.mode == "json" {
+		l.json(map[string]any{"event": "result", "metric_name": tk.metric, "metric": score, "samples": c.EvalSamples,
+			"sample_steps": c.SampleSteps, "floor": num(tk.floor(c.EvalSamples)), "file": file})
+		return
+	}
+	switch {
+	case tk.toy != nil:
+		fmt.Fprintf(l.w, "KL(generated || target) = %.4g over %d samples (%d Euler steps, best-validation weights; a perfect model scores about %.1g with this many samples)\n",
+			score, c.EvalSamples, c.SampleSteps, tk.floor(c.EvalSamples))
+	case tk.points != nil:
+		fmt.Fprintf(l.w, "energy distance to the held-out points = %.4g over %d samples (0 = same distribution)\n", score, c.EvalSamples)
+	default:
+		fmt.Fprintf(l.w, "per-position Jensen-Shannon divergence to the held-out sequences = %.4g over %d samples (0 = same marginals, log 2 = disjoint)\n", score, c.EvalSamples)
+	}
+	if p := tk.paperFigure(); p != "" {
+		fmt.Fprintf(l.w, "for reference, %s\n", p)
+	}
+}
+
+func (l *logger) done(out string, files []string) {
+	if l.mode == "json" {
+		l.json(map[string]any{"event": "done", "out": out, "files": files})
+		return
+	}
+	fmt.Fprintf(l.w, "run folder %s: config.json, metrics.csv, %s, result.json, %s\n", out, checkpointName, strings.Join(files, ", "))
+}

@@ -1,0 +1,155 @@
+package fisherflow
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Data is a distribution to learn: sequences of Positions() probability
+// vectors over Categories() classes. Categorical data (every vector a
+// one-hot, i.e. a sequence of classes) is drawn as classes; other data
+// (points inside the simplex, such as the smiley) as probability vectors.
+type Data interface {
+	Positions() int
+	Categories() int
+	// Categorical reports whether the data are sequences of classes.
+	Categorical() bool
+	// Draw fills seq (categorical data: n x Positions classes) or x (other
+	// data: n x Positions x Categories probabilities) with n independent
+	// draws; the other slice is ignored.
+	Draw(r *rand.Rand, seq []int, x []float64)
+}
+
+// Positions returns the sequence length of the toy target.
+func (t *Toy) Positions() int { return t.Len }
+
+// Categories returns K.
+func (t *Toy) Categories() int { return t.K }
+
+// Categorical is true: the toy target is a distribution of sequences.
+func (t *Toy) Categorical() bool { return true }
+
+// Draw samples sequences from the target.
+func (t *Toy) Draw(r *rand.Rand, seq []int, _ []float64) { t.Sample(r, seq) }
+
+// Sequences is a finite set of equal-length sequences of classes, drawn
+// uniformly with replacement.
+type Sequences struct {
+	Len, K int
+	Seqs   [][]int
+}
+
+// NewSequences checks that seqs are non-empty, of one length, with
+// classes in [0, k).
+func NewSequences(seqs [][]int, k int) (*Sequences, error) {
+	if len(seqs) == 0 {
+		return nil, fmt.Errorf("no sequences")
+	}
+	if k < 2 {
+		return nil, fmt.Errorf("%d categories: need at least 2", k)
+	}
+	n := len(seqs[0])
+	if n == 0 {
+		return nil, fmt.Errorf("sequence 1 is empty")
+	}
+	for i, s := range seqs {
+		if len(s) != n {
+			return nil, fmt.Errorf("sequence %d has length %d, sequence 1 has %d", i+1, len(s), n)
+		}
+		for j, c := range s {
+			if c < 0 || c >= k {
+				return nil, fmt.Errorf("sequence %d position %d: class %d outside [0, %d)", i+1, j+1, c, k)
+			}
+		}
+	}
+	return &Sequences{Len: n, K: k, Seqs: seqs}, nil
+}
+
+// Positions returns the sequence length.
+func (s *Sequences) Positions() int { return s.Len }
+
+// Categories returns the number of classes.
+func (s *Sequences) Categories() int { return s.K }
+
+// Categorical is true.
+func (s *Sequences) Categorical() bool { return true }
+
+// Draw copies n uniformly drawn sequences into seq.
+func (s *Sequences) Draw(r *rand.Rand, seq []int, _ []float64) {
+	for i := 0; i+s.Len <= len(seq); i += s.Len {
+		copy(seq[i:i+s.Len], s.Seqs[r.IntN(len(s.Seqs))])
+	}
+}
+
+// Points is a finite set of points of one simplex (k = 1 position),
+// drawn uniformly with replacement.
+type Points struct {
+	K int
+	P [][]float64
+}
+
+// Positions is 1.
+func (p *Points) Positions() int { return 1 }
+
+// Categories returns the dimension of the probability vectors.
+func (p *Points) Categories() int { return p.K }
+
+// Categorical is false.
+func (p *Points) Categorical() bool { return false }
+
+// Draw copies n uniformly drawn points into x.
+func (p *Points) Draw(r *rand.Rand, _ []int, x []float64) {
+	for i := 0; i+p.K <= len(x); i += p.K {
+		copy(x[i:i+p.K], p.P[r.IntN(len(p.P))])
+	}
+}
+
+// Smiley draws the smiley-face data set of Fisher-Flow's simplex
+// experiment on the 2-simplex: n points, n/3 in each of two "eyes"
+// (radius U(0, 0.05), angle U(0, 2 pi), centred at (0.4, 0.45) and
+// (0.6, 0.45)) and the rest on a "smile" arc (angle linspace(0, pi/2) +
+// 1.25 pi, radius 0.2 + U(-0.03, 0.03), centre (0.5, 0.3)), in the plane of
+// the triangle A=(0,0), B=(1,0), C=(1/2, sqrt(3)/2), returned in
+// barycentric coordinates (A, B, C).
+func Smiley(n int, r *rand.Rand) *Points {
+	pts := &Points{K: 3}
+	eye := n / 3
+	add := func(x, y float64) { pts.P = append(pts.P, Barycentric(x, y)) }
+	for _, cx := range []float64{0.4, 0.6} {
+		for i := 0; i < eye; i++ {
+			rad, ang := 0.05*r.Float64(), 2*math.Pi*r.Float64()
+			add(cx+rad*math.Cos(ang), 0.45+rad*math.Sin(ang))
+		}
+	}
+	m := n - 2*eye
+	for i := 0; i < m; i++ {
+		th := 0.0
+		if m > 1 {
+			th = math.Pi / 2 * float64(i) / float64(m-1)
+		}
+		rad := 0.2 + 0.06*r.Float64() - 0.03
+		add(0.5+rad*math.Cos(th+1.25*math.Pi), 0.3+rad*math.Sin(th+1.25*math.Pi))
+	}
+	return pts
+}
+
+// Barycentric returns the barycentric coordinates of the plane point
+// (x, y) in the triangle A=(0,0), B=(1,0), C=(1/2, sqrt(3)/2), clipped at 0
+// and renormalised (points of the smiley lie inside).
+func Barycentric(x, y float64) []float64 {
+	c := y / (math.Sqrt(3) / 2)
+	b := x - c/2
+	a := 1 - b - c
+	p := []float64{max(a, 0), max(b, 0), max(c, 0)}
+	s := p[0] + p[1] + p[2]
+	for i := range p {
+		p[i] /= s
+	}
+	return p
+}
+
+// Cartesian is the inverse of Barycentric: the plane point of p.
+func Cartesian(p []float64) (x, y float64) {
+	return p[1] + p[2]/2, p[2] * math.Sqrt(3) / 2
+}

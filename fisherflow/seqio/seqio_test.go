@@ -1,0 +1,93 @@
+package seqio
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestFASTA(t *testing.T) {
+	in := ">s1 first\nACGT\nacgt\n\n>s2\nTTTT\nGGGG\n"
+	s, err := Parse([]byte(in), "x.fa", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Format != FASTA || s.Alphabet != DNA || s.K != 4 {
+		t.Fatalf("format %s alphabet %q K %d", s.Format, s.Alphabet, s.K)
+	}
+	want := [][]int{{0, 1, 2, 3, 0, 1, 2, 3}, {3, 3, 3, 3, 2, 2, 2, 2}}
+	if !reflect.DeepEqual(s.Seqs, want) || !reflect.DeepEqual(s.Names, []string{"s1 first", "s2"}) {
+		t.Fatalf("got %v %v", s.Seqs, s.Names)
+	}
+	var out bytes.Buffer
+	if err := Write(&out, FASTA, s.Alphabet, s.Seqs); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(out.Bytes(), "y", Options{})
+	if err != nil || !reflect.DeepEqual(back.Seqs, want) {
+		t.Fatalf("round trip: %v %v", back, err)
+	}
+	// Protein is detected; a foreign symbol is located.
+	p, err := Parse([]byte(">p\nMKWVTFISLL\n"), "p.fasta", Options{})
+	if err != nil || p.Alphabet != Protein {
+		t.Fatalf("protein: %v %v", p, err)
+	}
+	_, err = Parse([]byte(">a\nACGT\nAC#T\n"), "bad.fa", Options{Alphabet: "dna"})
+	if err == nil || !strings.Contains(err.Error(), "bad.fa:3:3:") {
+		t.Fatalf("error %v, want bad.fa:3:3", err)
+	}
+	_, err = Parse([]byte(">a\nACGTN\n"), "n.fa", Options{})
+	if err == nil || !strings.Contains(err.Error(), "ACGTN") {
+		t.Fatalf("N: %v", err)
+	}
+	if s, err := Parse([]byte(">a\nACGTN\n"), "n.fa", Options{Alphabet: "ACGTN"}); err != nil || s.K != 5 {
+		t.Fatalf("explicit alphabet: %v %v", s, err)
+	}
+	for _, bad := range []string{"ACGT\n>a\nAC\n", ">a\n>b\nAC\n", "", "  \n\n"} {
+		if _, err := Parse([]byte(bad), "b.fa", Options{}); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestTextAndCSV(t *testing.T) {
+	s, err := Parse([]byte("abc\ncab\n\n"), "x.txt", Options{})
+	if err != nil || s.Alphabet != "abc" || !reflect.DeepEqual(s.Seqs, [][]int{{0, 1, 2}, {2, 0, 1}}) {
+		t.Fatalf("text: %+v %v", s, err)
+	}
+	c, err := Parse([]byte("a,b,c\n0,1,2\n2, 0 ,5\n"), "x.csv", Options{})
+	if err != nil || c.K != 6 || !reflect.DeepEqual(c.Seqs, [][]int{{0, 1, 2}, {2, 0, 5}}) {
+		t.Fatalf("csv: %+v %v", c, err)
+	}
+	_, err = Parse([]byte("0,1\n1,x\n"), "y.csv", Options{})
+	if err == nil || !strings.Contains(err.Error(), "y.csv:2:3:") {
+		t.Fatalf("csv error %v", err)
+	}
+	_, err = Parse([]byte("0,1\n1,7\n"), "y.csv", Options{K: 3})
+	if err == nil || !strings.Contains(err.Error(), "y.csv:2:3:") {
+		t.Fatalf("csv -k error %v", err)
+	}
+}
+
+func TestEqualize(t *testing.T) {
+	mk := func() *Set {
+		s, err := Parse([]byte("ACGT\nAC\nACG\n"), "r.txt", Options{Alphabet: "dna"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if err := mk().Equalize(""); !errors.Is(err, ErrRagged) || !strings.Contains(err.Error(), "-pad or -crop") {
+		t.Fatalf("ragged: %v", err)
+	}
+	c := mk()
+	if err := c.Equalize("crop"); err != nil || !reflect.DeepEqual(c.Seqs, [][]int{{0, 1}, {0, 1}, {0, 1}}) {
+		t.Fatalf("crop: %v %v", c.Seqs, err)
+	}
+	p := mk()
+	if err := p.Equalize("pad"); err != nil || p.K != 5 || p.Alphabet != "ACGT-" || !reflect.DeepEqual(p.Seqs[1], []int{0, 1, 4, 4}) {
+		t.Fatalf("pad: %+v %v", p, err)
+	}
+}
