@@ -1,0 +1,30 @@
+package fisherflow
+
+import (
+	"testing"
+)
+
+// BenchmarkTrainStep is issue 7's speed protocol: one BestMLP training
+// step at K=160 (4 positions), batch 512, float32, without OT (the
+// network's cost; bench/peers/fisherflow_toy.py -bench -k 160 times the
+// same step in PyTorch). It reports steps/s and the GEMM GFLOP/s.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, k := range []int{40, 160} {
+		b.Run(map[int]string{40: "K=40", 160: "K=160"}[k], func(b *testing.B) {
+			tr, _ := toyTrainer(b, Config{OT: NoOT, ValBatches: 1}, k)
+			tr.TrainStep()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := tr.TrainStep(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sec := b.Elapsed().Seconds() / float64(b.N)
+			// Forward 2mnk per Linear, backward twice that.
+			in, h, t := 4*k, 512, 64
+			flops := 3 * 2 * 512.0 * float64((in+t)*h+2*(h+t)*h+(h+t)*in)
+			b.ReportMetric(1/sec, "steps/s")
+			b.ReportMetric(flops/sec/1e9, "GFLOP/s")
+		})
+	}
+}
