@@ -110,24 +110,17 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 // training data's.
 func outputFormat(ck *fisherflow.CheckpointFile, s sampleFlags) (seqio.Format, string) {
 	alphabet, format := ck.Meta["alphabet"], seqio.Format(ck.Meta["data_format"])
-	f := strings.ToLower(s.format)
-	if f == "" {
-		switch strings.ToLower(filepath.Ext(s.out)) {
-		case ".fa", ".fasta", ".fna", ".faa":
-			f = "fasta"
-		case ".txt":
-			f = "text"
-		case ".csv":
-			f = "csv"
-		}
-	}
-	switch f {
+	switch strings.ToLower(s.format) {
 	case "fasta":
 		format = seqio.FASTA
 	case "text", "txt":
 		format = seqio.Text
 	case "csv":
 		format = seqio.CSV
+	case "":
+		if f, ok := seqio.FormatOf(s.out); ok {
+			format = f
+		}
 	}
 	if format == "" {
 		format = seqio.CSV

@@ -239,7 +239,7 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 		if evalAt(tr.Step) {
 			row.val = tr.Validate()
 			if c.TrackEval > 0 {
-				row.metric = evaluate(tr, tk, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
+				row.metric, _, _ = evaluate(tr, tk, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
 			}
 		}
 		row.seconds = prevSeconds + time.Since(start).Seconds()
@@ -266,11 +266,8 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 	if c.EvalSamples > 0 {
 		tr.UseBest()
 		t0 := time.Now()
-		if tk.needsProbs() {
-			probs = make([]float64, c.EvalSamples*positions*k)
-		}
-		classes = tr.Sample(c.EvalSamples, c.SampleSteps, c.Train.Seed+1, probs)
-		score := tk.score(classes, probs)
+		var score float64
+		score, classes, probs = evaluate(tr, tk, c.EvalSamples, c.SampleSteps, c.Train.Seed+1)
 		res["metric"], res["metric_name"], res["eval_samples"], res["sample_seconds"] = score, tk.metric, c.EvalSamples, time.Since(t0).Seconds()
 		if tk.toy != nil {
 			res["kl"], res["kl_floor"] = score, tk.floor(c.EvalSamples)
@@ -301,13 +298,15 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 	return nil
 }
 
-// evaluate scores n samples of the current weights.
-func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, seed uint64) float64 {
+// evaluate draws n samples with the current weights and scores them; it
+// returns the classes and (when the task scores them) the probabilities.
+func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, seed uint64) (float64, []int, []float64) {
 	var probs []float64
 	if tk.needsProbs() {
 		probs = make([]float64, n*tr.Positions*tr.K)
 	}
-	return tk.score(tr.Sample(n, steps, seed, probs), probs)
+	classes := tr.Sample(n, steps, seed, probs)
+	return tk.score(classes, probs), classes, probs
 }
 
 func stepOf(ck *fisherflow.CheckpointFile) int {

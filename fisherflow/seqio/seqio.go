@@ -267,18 +267,27 @@ func detect(b []byte, name, opt string) (Format, error) {
 	default:
 		return "", fmt.Errorf("unknown format %q (choices: fasta, text, csv)", opt)
 	}
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".fa", ".fasta", ".fna", ".faa", ".fas":
-		return FASTA, nil
-	case ".csv":
-		return CSV, nil
-	case ".txt", ".seq":
-		return Text, nil
+	if f, ok := FormatOf(name); ok {
+		return f, nil
 	}
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) > 0 && t[0] == '>' {
 		return FASTA, nil
 	}
 	return Text, nil
+}
+
+// FormatOf returns the format that a file name's extension says, if any:
+// .fa .fasta .fna .faa .fas are FASTA, .csv CSV, .txt .seq text.
+func FormatOf(name string) (Format, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".fa", ".fasta", ".fna", ".faa", ".fas":
+		return FASTA, true
+	case ".csv":
+		return CSV, true
+	case ".txt", ".seq":
+		return Text, true
+	}
+	return "", false
 }
 
 func parseCSV(b []byte, name string, k int) (*Set, error) {
