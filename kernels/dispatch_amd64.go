@@ -18,7 +18,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F32, diffSumSq: diffSumSqAVX512F32,
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby: axpbyAVX512F32, logMapRow: logMapRowAVX512F32,
-				gemm: microKernel[float32]{mr: 14, nr: 32, fn: gemmKernelAVX512F32},
+				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64,
@@ -26,7 +26,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F64, diffSumSq: diffSumSqAVX512F64,
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
 				axpby: axpbyAVX512F64, logMapRow: logMapRowAVX512F64,
-				gemm: microKernel[float64]{mr: 14, nr: 16, fn: gemmKernelAVX512F64},
+				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64},
 			}),
 		},
 		{

@@ -14,12 +14,12 @@ func gemmKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alph
 //go:noescape
 func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
-// gemmKernelAVX512F32 adds alpha * A * B to the 14x32 tile at c (row stride ldc elements); a is a packed 14 x kc panel, b a packed kc x 32 panel.
+// gemmKernelAVX512F32 adds alpha * A * B to the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
 //
 //go:noescape
 func gemmKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// gemmKernelAVX512F64 adds alpha * A * B to the 14x16 tile at c (row stride ldc elements); a is a packed 14 x kc panel, b a packed kc x 16 panel.
+// gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
 func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
