@@ -211,32 +211,56 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 }
 
 // packA packs panels lo..hi of the mb x kb block of op(A) at (ic, pc) into
-// mr-high panels: panel ip holds kb steps of mr values, zero-padded.
+// mr-high panels: panel ip holds kb steps of mr values, zero-padded. Full
+// panels of the 6-row kernels take unrolled paths without calls (a copy of
+// 6 values per step through memmove, or an array assignment, which the
+// generic code also compiles to memmove, cost a third of a transposed
+// GEMM).
 func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 	mr := g.mk.mr
 	for ip := lo; ip < hi; ip++ {
 		pan := dst[ip*mr*kb : (ip+1)*mr*kb]
 		rows := min(mr, mb-ip*mr)
 		i0 := ic + ip*mr
-		if g.transA {
-			// op(A)[i,p] = a[p*lda+i]: rows of the panel are contiguous.
+		switch {
+		case g.transA && mr == 6 && rows == 6:
+			// op(A)[i,p] = a[p*lda+i]: each step is 6 contiguous values.
+			for p := 0; p < kb; p++ {
+				o := (pc+p)*g.lda + i0
+				src := g.a[o : o+6 : o+6]
+				d := pan[p*6 : p*6+6 : p*6+6]
+				d[0], d[1], d[2], d[3], d[4], d[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+			}
+		case g.transA:
 			for p := 0; p < kb; p++ {
 				src := g.a[(pc+p)*g.lda+i0 : (pc+p)*g.lda+i0+rows]
 				d := pan[p*mr : p*mr+mr]
 				copy(d, src)
 				clear(d[rows:])
 			}
-			continue
-		}
-		for r := 0; r < rows; r++ {
-			src := g.a[(i0+r)*g.lda+pc : (i0+r)*g.lda+pc+kb]
-			for p, v := range src {
-				pan[p*mr+r] = v
+		case mr == 6 && rows == 6:
+			// Six rows of A interleaved step by step.
+			r0 := g.a[i0*g.lda+pc:][:kb]
+			r1 := g.a[(i0+1)*g.lda+pc:][:kb]
+			r2 := g.a[(i0+2)*g.lda+pc:][:kb]
+			r3 := g.a[(i0+3)*g.lda+pc:][:kb]
+			r4 := g.a[(i0+4)*g.lda+pc:][:kb]
+			r5 := g.a[(i0+5)*g.lda+pc:][:kb]
+			for p := range r0 {
+				d := pan[p*6 : p*6+6 : p*6+6]
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
-		}
-		for r := rows; r < mr; r++ {
-			for p := 0; p < kb; p++ {
-				pan[p*mr+r] = 0
+		default:
+			for r := 0; r < rows; r++ {
+				src := g.a[(i0+r)*g.lda+pc : (i0+r)*g.lda+pc+kb]
+				for p, v := range src {
+					pan[p*mr+r] = v
+				}
+			}
+			for r := rows; r < mr; r++ {
+				for p := 0; p < kb; p++ {
+					pan[p*mr+r] = 0
+				}
 			}
 		}
 	}
@@ -260,15 +284,21 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 			continue
 		}
 		// op(B)[p,j] = b[j*ldb+p]: columns of the panel are contiguous.
-		for j := 0; j < cols; j++ {
-			src := g.b[(j0+j)*g.ldb+pc : (j0+j)*g.ldb+pc+kb]
-			for p, v := range src {
-				pan[p*nr+j] = v
+		// Transpose in strips of packStrip steps, so that the writes of a
+		// strip (packStrip lines of the panel) stay in L1 while every
+		// column passes.
+		const packStrip = 128
+		for p0 := 0; p0 < kb; p0 += packStrip {
+			n := min(packStrip, kb-p0)
+			strip := pan[p0*nr : (p0+n)*nr]
+			for j := 0; j < cols; j++ {
+				src := g.b[(j0+j)*g.ldb+pc+p0:][:n]
+				for p, v := range src {
+					strip[p*nr+j] = v
+				}
 			}
-		}
-		for j := cols; j < nr; j++ {
-			for p := 0; p < kb; p++ {
-				pan[p*nr+j] = 0
+			for p := 0; p < n; p++ {
+				clear(strip[p*nr+cols : (p+1)*nr])
 			}
 		}
 	}
