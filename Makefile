@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench fuzz test-long clean
+	check-generate cover generate bench bench-peer-gemm bench-peers-setup fuzz test-long clean
 
 all: build
 
@@ -67,10 +67,31 @@ test-long:
 	$(GO) test -timeout 60m -run . $(PKGS)
 
 # Benchmarks of every kernel, path and precision; writes BENCHMARKS.md.
+# GEMM runs GEMM_ROUNDS times, each round followed by the OpenBLAS peer
+# (numpy), so that both sides see the same phases of this shared machine;
+# the report takes medians. The peer runs with OPENBLAS_CORETYPE and
+# OPENBLAS_L2_SIZE unset, which this machine sets to hold OpenBLAS to AVX2.
+PEER_PY     ?= /usr/bin/python3
+GEMM_ROUNDS ?= 3
 bench:
 	@mkdir -p bench/out
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels ./kernels/gonumblas | tee bench/out/kernels.txt
-	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt
+	@rm -f bench/out/gemm.txt bench/out/peers.txt
+	@for i in $$(seq 2 $(GEMM_ROUNDS)); do \
+		$(GO) test -run '^$$' -bench '^BenchmarkGemm$$' -benchtime $(BENCHTIME) ./kernels >> bench/out/gemm.txt || exit 1; \
+		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; done
+	@$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt
+	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/peers.txt
+
+# One round of the GEMM peer; says so when numpy or threadpoolctl is missing.
+bench-peer-gemm:
+	@if $(PEER_PY) -c 'import numpy, threadpoolctl' 2>/dev/null; then \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PEER_PY) bench/peers/gemm.py -count 1 -time 0.3; \
+	else echo "# peer missing: $(PEER_PY) with numpy and threadpoolctl (make bench-peers-setup)" >&2; fi
+
+# The Debian packages of the out-of-process peers.
+bench-peers-setup:
+	apt-get update && apt-get install -y python3-numpy python3-threadpoolctl python3-scipy python3-pot python3-torch
 
 fuzz:
 	@for f in $$($(GO) test -list '^Fuzz' ./kernels | grep '^Fuzz'); do \

@@ -6,6 +6,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -20,9 +21,14 @@ type Result struct {
 	Metrics map[string]float64
 }
 
-// knownPaths are the kernel path names, best first, then the in-process
-// peers benchmarked beside them.
-var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum"}
+// knownPaths are the kernel path names, best first, then the peers
+// benchmarked beside them: gonum in process, numpy's OpenBLAS out of
+// process (bench/peers).
+var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum", "openblas"}
+
+// peers are the columns that are not our kernels: each table compares its
+// best kernel path with every peer it has.
+var peers = []string{"gonum", "openblas"}
 
 // baseline returns the column the speed-ups are measured against: the
 // generic path, or a peer when the family has no generic column.
@@ -86,9 +92,43 @@ func (r Result) Figure() (float64, string) {
 // higherIsBetter reports whether a larger figure in this unit is faster.
 func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" }
 
-// Peaks maps "path/precision" (e.g. "avx512/f32") to a measured peak in
-// GFLOP/s; GFLOP/s figures of that path are shown with their fraction of it.
-type Peaks map[string]float64
+// Peaks maps "path/precision/threads" (e.g. "avx512/f32/1") to a measured
+// peak in GFLOP/s. A GFLOP/s figure of that path is shown with its fraction
+// of the peak at the thread count its case names ("threads=N"), or at
+// DefaultThreads when it names none.
+type Peaks struct {
+	GFLOPS         map[string]float64
+	DefaultThreads int
+}
+
+// of returns the peak for a path and a case, or 0.
+func (p Peaks) of(path, c string) float64 {
+	threads := p.DefaultThreads
+	for _, part := range strings.Split(c, "/") {
+		if v, ok := strings.CutPrefix(part, "threads="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				threads = n
+			}
+		}
+	}
+	return p.GFLOPS[fmt.Sprintf("%s/%s/%d", path, precisionOf(c), threads)]
+}
+
+// median returns the median figure of repeated results (go test -count):
+// timings on shared machines are noisy, and one outlier must not make a
+// table.
+func median(rs []Result) Result {
+	if len(rs) == 1 {
+		return rs[0]
+	}
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b Result) int {
+		x, _ := a.Figure()
+		y, _ := b.Figure()
+		return cmp.Compare(x, y)
+	})
+	return sorted[len(sorted)/2]
+}
 
 // precisionOf returns "f32" or "f64" if a case names one.
 func precisionOf(c string) string {
@@ -100,7 +140,10 @@ func precisionOf(c string) string {
 	return ""
 }
 
-// Markdown writes one table per family.
+// Markdown writes one table per family: one row per case, one column per
+// path and peer (the median of repeated results), then the speed-up of
+// each path over the generic one (or over gonum when there is no generic
+// column) and of the best path over each other peer.
 func Markdown(w io.Writer, results []Result, peaks Peaks) {
 	var families []string
 	for _, r := range results {
@@ -110,7 +153,7 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 	}
 	for _, fam := range families {
 		var paths, cases []string
-		fig := map[[2]string]Result{}
+		runs := map[[2]string][]Result{}
 		for _, r := range results {
 			if r.Family != fam {
 				continue
@@ -121,61 +164,71 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 			if !slices.Contains(cases, r.Case) {
 				cases = append(cases, r.Case)
 			}
-			fig[[2]string{r.Case, r.Path}] = r
+			k := [2]string{r.Case, r.Path}
+			runs[k] = append(runs[k], r)
+		}
+		fig := map[[2]string]Result{}
+		for k, rs := range runs {
+			fig[k] = median(rs)
 		}
 		slices.SortStableFunc(paths, func(a, b string) int {
 			return slices.Index(knownPaths, a) - slices.Index(knownPaths, b)
 		})
 		base := baseline(paths)
+		best := paths[0] // knownPaths lists the kernel paths best first
+		type ratio struct{ num, den string }
+		var ratios []ratio
+		for _, p := range paths {
+			if base != "" && p != base && !slices.Contains(peers, p) {
+				ratios = append(ratios, ratio{p, base})
+			}
+		}
+		for _, p := range paths {
+			if slices.Contains(peers, p) && p != base && !slices.Contains(peers, best) {
+				ratios = append(ratios, ratio{best, p})
+			}
+		}
 		fmt.Fprintf(w, "### %s\n\n| case |", fam)
 		for _, p := range paths {
 			fmt.Fprintf(w, " %s |", p)
 		}
-		for _, p := range paths {
-			if base != "" && p != base {
-				fmt.Fprintf(w, " %s / %s |", p, base)
-			}
+		for _, r := range ratios {
+			fmt.Fprintf(w, " %s / %s |", r.num, r.den)
 		}
 		fmt.Fprint(w, "\n|---|")
-		for _, p := range paths {
+		for range len(paths) + len(ratios) {
 			fmt.Fprint(w, "---:|")
-			if base != "" && p != base {
-				fmt.Fprint(w, "---:|")
-			}
 		}
 		fmt.Fprintln(w)
 		for _, c := range cases {
 			fmt.Fprintf(w, "| %s |", c)
 			for _, p := range paths {
-				if r, ok := fig[[2]string{c, p}]; ok {
-					v, unit := r.Figure()
-					pk := peaks[p+"/"+precisionOf(c)]
-					if unit == "GFLOP/s" && pk > 0 {
-						fmt.Fprintf(w, " %s %s (%.0f%% of peak) |", format(v), unit, 100*v/pk)
-					} else {
-						fmt.Fprintf(w, " %s %s |", format(v), unit)
-					}
-				} else {
-					fmt.Fprint(w, " — |")
-				}
-			}
-			g, hasG := fig[[2]string{c, base}]
-			for _, p := range paths {
-				if base == "" || p == base {
-					continue
-				}
 				r, ok := fig[[2]string{c, p}]
-				if !ok || !hasG {
+				if !ok {
 					fmt.Fprint(w, " — |")
 					continue
 				}
 				v, unit := r.Figure()
-				gv, _ := g.Figure()
-				ratio := v / gv
-				if !higherIsBetter(unit) {
-					ratio = gv / v
+				if pk := peaks.of(p, c); unit == "GFLOP/s" && pk > 0 {
+					fmt.Fprintf(w, " %s %s (%.0f%% of peak) |", format(v), unit, 100*v/pk)
+				} else {
+					fmt.Fprintf(w, " %s %s |", format(v), unit)
 				}
-				fmt.Fprintf(w, " %.2fx |", ratio)
+			}
+			for _, rt := range ratios {
+				n, okN := fig[[2]string{c, rt.num}]
+				d, okD := fig[[2]string{c, rt.den}]
+				if !okN || !okD {
+					fmt.Fprint(w, " — |")
+					continue
+				}
+				v, unit := n.Figure()
+				dv, _ := d.Figure()
+				x := v / dv
+				if !higherIsBetter(unit) {
+					x = dv / v
+				}
+				fmt.Fprintf(w, " %.2fx |", x)
 			}
 			fmt.Fprintln(w)
 		}

@@ -9,6 +9,10 @@ const sample = `goos: linux
 BenchmarkSqrt/generic/f32/n=4096-2   	  100	  4000 ns/op	 8192.00 MB/s
 BenchmarkSqrt/avx2/f32/n=4096-2      	  100	  1000 ns/op	 32768.00 MB/s
 BenchmarkGemm/generic/square/f64/64x64x64-2  10  500000 ns/op  1.05 GFLOP/s
+BenchmarkGemm/avx2/square/f64/64x64x64/threads=1-2  10  500000 ns/op  9.0 GFLOP/s
+BenchmarkGemm/avx2/square/f64/64x64x64/threads=1-2  10  500000 ns/op  1.0 GFLOP/s
+BenchmarkGemm/avx2/square/f64/64x64x64/threads=1-2  10  500000 ns/op  8.0 GFLOP/s
+BenchmarkGemm/openblas/square/f64/64x64x64/threads=1-2  10  500000 ns/op  4.0 GFLOP/s
 BenchmarkOT/generic/EMD/f64/128x128-2  1  22260926 ns/op  22.26 ms/solve
 BenchmarkOT/avx2/EMD/f64/128x128-2  1  11130463 ns/op  11.13 ms/solve
 PASS
@@ -19,18 +23,21 @@ func TestParseAndMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 5 || res[0].Family != "Sqrt" || res[0].Path != "generic" || res[0].Case != "f32/n=4096" {
+	if len(res) != 9 || res[0].Family != "Sqrt" || res[0].Path != "generic" || res[0].Case != "f32/n=4096" {
 		t.Fatalf("parsed %+v", res)
 	}
 	if v, u := res[1].Figure(); v != 32.768 || u != "GB/s" {
 		t.Fatalf("figure %v %s", v, u)
 	}
 	var b strings.Builder
-	Markdown(&b, res, Peaks{"generic/f64": 2.1})
+	Markdown(&b, res, Peaks{GFLOPS: map[string]float64{"generic/f64/2": 2.1, "avx2/f64/1": 16}, DefaultThreads: 2})
 	md := b.String()
 	for _, want := range []string{
 		"### Sqrt", "| case | avx2 | generic | avx2 / generic |", "| f32/n=4096 | 32.8 GB/s | 8.19 GB/s | 4.00x |",
-		"| square/f64/64x64x64 | 1.05 GFLOP/s (50% of peak) |",
+		"| square/f64/64x64x64 | — | 1.05 GFLOP/s (50% of peak) | — |",
+		// The median of three runs, the one-thread peak, the ratio to the peer.
+		"| case | avx2 | generic | openblas | avx2 / generic | avx2 / openblas |",
+		"| square/f64/64x64x64/threads=1 | 8.00 GFLOP/s (50% of peak) | — | 4.00 GFLOP/s | — | 2.00x |",
 		"| EMD/f64/128x128 | 11.1 ms | 22.3 ms | 2.00x |",
 	} {
 		if !strings.Contains(md, want) {

@@ -35,8 +35,10 @@ func gemmThreads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// blocking holds the cache blocking of one micro-kernel shape.
-type blocking struct{ kc, mc, nc int }
+// blocking holds the cache blocking of one micro-kernel shape, and the
+// work per thread below which a call uses fewer threads
+// (gemmFlopsPerThread; tests set 1 to run every size threaded).
+type blocking struct{ kc, mc, nc, flopsPerThread int }
 
 // blockingFor derives kc, mc and nc from the cache sizes the CPU reports.
 // The micro-kernels broadcast A and load B as vectors, so the small
@@ -59,8 +61,14 @@ func blockingFor(mr, nr, size int) blocking {
 	kc := min(max(l1/2/(mr*size)/8*8, 64), 512)
 	nc := min(max(l2/2/(kc*size)/nr*nr, nr), 8192/nr*nr)
 	mc := min(max(l3/2/(kc*size)/mr*mr, mr), 8192/mr*mr)
-	return blocking{kc: kc, mc: mc, nc: nc}
+	return blocking{kc: kc, mc: mc, nc: nc, flopsPerThread: gemmFlopsPerThread}
 }
+
+// gemmFlopsPerThread is the work (2mnk) below which another thread costs
+// more than it brings: waking a parked worker and the barriers between the
+// phases of a block cost tens of microseconds on a VM. A 256^3 product
+// (2^25 flops) measured no faster on two threads than on one here.
+const gemmFlopsPerThread = 1 << 25
 
 // gemmSmall is the size (m*n*k) below which packing costs more than it
 // saves and the generic loops are used.
@@ -94,7 +102,8 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 		}
 		buf := pool.Get().(*gemmBuffers[T])
 		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
-			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, threads: gemmThreads(), buf: buf}
+			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, buf: buf,
+			threads: min(gemmThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
 		buf.call.run()
 		buf.call = gemmCall[T]{} // drop the caller's slices
 		pool.Put(buf)
@@ -307,12 +316,25 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 // worker is a phase of a GEMM block that threads can share.
 type worker interface{ work(phase, id, lo, hi int) }
 
-// task is one thread's share of a phase, sent by value to a pool worker.
+// task is one thread's part of a phase, sent by value to a pool worker:
+// it takes chunks of the phase's range from next until none is left.
 type task struct {
 	w         worker
 	phase, id int
-	lo, hi    int
+	n, chunk  int
+	next      *atomic.Int64
 	done      *sync.WaitGroup
+}
+
+func (t task) run() {
+	for {
+		hi := int(t.next.Add(int64(t.chunk)))
+		lo := hi - t.chunk
+		if lo >= t.n {
+			return
+		}
+		t.w.work(t.phase, t.id, lo, min(hi, t.n))
+	}
 }
 
 // tasks feeds the pool workers, which start on first use and stay (a GEMM
@@ -329,16 +351,19 @@ func ensureWorkers(n int) {
 	for ; numWorkers < n; numWorkers++ {
 		go func() {
 			for t := range tasks {
-				t.w.work(t.phase, t.id, t.lo, t.hi)
+				t.run()
 				t.done.Done()
 			}
 		}()
 	}
 }
 
-// parallel splits 0..n into up to threads contiguous ranges and runs
-// w.work(phase, id, lo, hi) on each, with distinct ids below threads; the
-// last range runs on the calling goroutine.
+// parallel runs w.work(phase, id, lo, hi) over 0..n on up to threads
+// goroutines (the calling one included), with distinct ids below threads.
+// The range is dealt in chunks of about a quarter of an even share, taken
+// in turn by whichever thread is free: on a shared machine one core often
+// runs slower than the other, and a static split would make every phase
+// wait for it.
 func parallel(threads, n int, w worker, phase int) {
 	t := min(threads, n)
 	if t <= 1 {
@@ -347,11 +372,13 @@ func parallel(threads, n int, w worker, phase int) {
 	}
 	ensureWorkers(t - 1)
 	var wg sync.WaitGroup
+	var next atomic.Int64
+	chunk := max(1, n/(4*t))
 	wg.Add(t - 1)
 	for i := 0; i < t-1; i++ {
-		tasks <- task{w: w, phase: phase, id: i, lo: i * n / t, hi: (i + 1) * n / t, done: &wg}
+		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, next: &next, done: &wg}
 	}
-	w.work(phase, t-1, (t-1)*n/t, n)
+	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, next: &next}.run()
 	wg.Wait()
 }
 

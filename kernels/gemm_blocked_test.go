@@ -28,7 +28,7 @@ func testBlocked[T float32 | float64](t *testing.T, name string, mk microKernel[
 		u = 0x1p-24
 	}
 	for trial := 0; trial < 60; trial++ {
-		bl := blocking{kc: 8 * (1 + r.IntN(3)), mc: mk.mr * (1 + r.IntN(3)), nc: mk.nr * (1 + r.IntN(3))}
+		bl := blocking{kc: 8 * (1 + r.IntN(3)), mc: mk.mr * (1 + r.IntN(3)), nc: mk.nr * (1 + r.IntN(3)), flopsPerThread: 1}
 		gemm := newBlockedGemm(mk, scale, bl)
 		SetThreads(1 + r.IntN(3))
 		m, n, k := 1+r.IntN(3*bl.mc), 1+r.IntN(3*bl.nc), 1+r.IntN(3*bl.kc)

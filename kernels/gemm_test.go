@@ -184,12 +184,17 @@ func TestGemmNaNSemantics(t *testing.T) {
 }
 
 // Gemm has no shared state: concurrent callers (run under -race) get the
-// same results as serial ones.
+// same results as serial ones, including callers large enough to use
+// several threads each (2mnk >= gemmFlopsPerThread).
 func TestGemmConcurrent(t *testing.T) {
+	defer kernels.SetThreads(kernels.SetThreads(2))
 	r := newRand(42)
 	cases := make([]gemmCase[float32], 8)
 	for i := range cases {
 		cases[i] = newGemmCase[float32](r, i%2 == 0, i%3 == 0, 40+i, 33, 50, 1, 0)
+	}
+	for i := 0; i < 2; i++ {
+		cases = append(cases, newGemmCase[float32](r, i == 0, i == 1, 130, 200+i, 700, 1, 0))
 	}
 	var wg sync.WaitGroup
 	for _, g := range cases {
