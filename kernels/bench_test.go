@@ -331,9 +331,11 @@ var gemmShapes = []struct {
 	m, n, k int
 }{
 	{"square", false, false, 64, 64, 64},
+	{"square", false, false, 128, 128, 128},
 	{"square", false, false, 256, 256, 256},
 	{"square", false, false, 512, 512, 512},
 	{"square", false, false, 1024, 1024, 1024},
+	{"square", false, false, 2048, 2048, 2048},
 	{"mlp-fwd", false, true, 512, 512, 704},
 	{"mlp-fwd", false, true, 512, 512, 576},
 	{"mlp-dx", false, false, 512, 704, 512},
@@ -357,6 +359,9 @@ func benchGemm[T kernels.Float](b *testing.B) {
 		}
 		for _, th := range []int{1, runtime.GOMAXPROCS(0)} {
 			b.Run(fmt.Sprintf("%s/threads=%d", name, th), func(b *testing.B) {
+				if kernels.Path() == "generic" && s.m*s.n*s.k > 1<<30 {
+					b.Skip("the generic loops take seconds per call at this size")
+				}
 				defer kernels.SetThreads(kernels.SetThreads(th))
 				for b.Loop() {
 					kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)

@@ -65,10 +65,11 @@ func blockingFor(mr, nr, size int) blocking {
 }
 
 // gemmFlopsPerThread is the work (2mnk) below which another thread costs
-// more than it brings: waking a parked worker and the barriers between the
-// phases of a block cost tens of microseconds on a VM. A 256^3 product
-// (2^25 flops) measured no faster on two threads than on one here.
-const gemmFlopsPerThread = 1 << 25
+// more than it brings (the barriers between the phases of a block, even
+// with spinning workers). Measured here with spinning workers, one thread
+// against two: 64^3 (2^19 flops) 25 and 25 GFLOP/s, 128^3 44 and 57,
+// 256^3 61 and 91.
+const gemmFlopsPerThread = 1 << 21
 
 // gemmSmall is the size (m*n*k) below which packing costs more than it
 // saves and the generic loops are used.
@@ -116,6 +117,7 @@ type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
 	tiles [][]T // one scratch tile per thread
 	call  gemmCall[T]
+	phase phaseSync
 }
 
 func grow[T float32 | float64](s []T, n int) []T {
@@ -182,11 +184,11 @@ func (g *gemmCall[T]) run() {
 		for g.ic = 0; g.ic < g.m; g.ic += mc {
 			g.mb = min(mc, g.m-g.ic)
 			npa := ceilDiv(g.mb, mr)
-			parallel(g.threads, npa, g, phasePackA)
+			parallel(g.threads, npa, g, phasePackA, &buf.phase)
 			for g.jc = 0; g.jc < g.n; g.jc += nc {
 				g.nb = min(nc, g.n-g.jc)
-				parallel(g.threads, ceilDiv(g.nb, nr), g, phasePackB)
-				parallel(g.threads, npa, g, phaseMacro)
+				parallel(g.threads, ceilDiv(g.nb, nr), g, phasePackB, &buf.phase)
+				parallel(g.threads, npa, g, phaseMacro, &buf.phase)
 			}
 		}
 	}
@@ -317,18 +319,26 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 type worker interface{ work(phase, id, lo, hi int) }
 
 // task is one thread's part of a phase, sent by value to a pool worker:
-// it takes chunks of the phase's range from next until none is left.
+// it takes chunks of the phase's range from the phase's counter until none
+// is left.
 type task struct {
 	w         worker
 	phase, id int
 	n, chunk  int
-	next      *atomic.Int64
-	done      *sync.WaitGroup
+	ph        *phaseSync
+}
+
+// phaseSync is the shared state of one parallel phase. It lives in the
+// pooled gemmBuffers, so a phase allocates nothing.
+type phaseSync struct {
+	next atomic.Int64 // the start of the next chunk
+	left atomic.Int32 // workers still running
+	wg   sync.WaitGroup
 }
 
 func (t task) run() {
 	for {
-		hi := int(t.next.Add(int64(t.chunk)))
+		hi := int(t.ph.next.Add(int64(t.chunk)))
 		lo := hi - t.chunk
 		if lo >= t.n {
 			return
@@ -337,10 +347,17 @@ func (t task) run() {
 	}
 }
 
+// Workers and callers spin this many times (a few tens of microseconds)
+// for a task or for the end of a phase before they park: waking a parked
+// goroutine on an idle core costs tens of microseconds on a VM, as much as
+// a whole phase of a 256^3 product.
+const spinTries = 2000
+
 // tasks feeds the pool workers, which start on first use and stay (a GEMM
-// call then starts no goroutine and allocates nothing).
+// call then starts no goroutine and allocates nothing). It is buffered so
+// that a caller never waits for a worker to take its task.
 var (
-	tasks      = make(chan task)
+	tasks      = make(chan task, 64)
 	workersMu  sync.Mutex
 	numWorkers int
 )
@@ -350,12 +367,26 @@ func ensureWorkers(n int) {
 	defer workersMu.Unlock()
 	for ; numWorkers < n; numWorkers++ {
 		go func() {
-			for t := range tasks {
+			for {
+				t := takeTask()
 				t.run()
-				t.done.Done()
+				t.ph.left.Add(-1)
+				t.ph.wg.Done()
 			}
 		}()
 	}
+}
+
+// takeTask returns the next task, spinning for a while before it parks.
+func takeTask() task {
+	for range spinTries {
+		select {
+		case t := <-tasks:
+			return t
+		default:
+		}
+	}
+	return <-tasks
 }
 
 // parallel runs w.work(phase, id, lo, hi) over 0..n on up to threads
@@ -363,23 +394,25 @@ func ensureWorkers(n int) {
 // The range is dealt in chunks of about a quarter of an even share, taken
 // in turn by whichever thread is free: on a shared machine one core often
 // runs slower than the other, and a static split would make every phase
-// wait for it.
-func parallel(threads, n int, w worker, phase int) {
+// wait for it. ph is the phase's state, reused from call to call.
+func parallel(threads, n int, w worker, phase int, ph *phaseSync) {
 	t := min(threads, n)
 	if t <= 1 {
 		w.work(phase, 0, 0, n)
 		return
 	}
 	ensureWorkers(t - 1)
-	var wg sync.WaitGroup
-	var next atomic.Int64
+	ph.next.Store(0)
+	ph.left.Store(int32(t - 1))
+	ph.wg.Add(t - 1)
 	chunk := max(1, n/(4*t))
-	wg.Add(t - 1)
 	for i := 0; i < t-1; i++ {
-		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, next: &next, done: &wg}
+		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, ph: ph}
 	}
-	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, next: &next}.run()
-	wg.Wait()
+	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, ph: ph}.run()
+	for i := 0; i < 16*spinTries && ph.left.Load() > 0; i++ {
+	}
+	ph.wg.Wait()
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

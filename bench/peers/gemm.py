@@ -30,9 +30,11 @@ except ImportError:  # Debian: python3-threadpoolctl
 # The shapes of kernels/bench_test.go (gemmShapes): name, transA, transB, m, n, k.
 SHAPES = [
     ("square", False, False, 64, 64, 64),
+    ("square", False, False, 128, 128, 128),
     ("square", False, False, 256, 256, 256),
     ("square", False, False, 512, 512, 512),
     ("square", False, False, 1024, 1024, 1024),
+    ("square", False, False, 2048, 2048, 2048),
     ("mlp-fwd", False, True, 512, 512, 704),
     ("mlp-fwd", False, True, 512, 512, 576),
     ("mlp-dx", False, False, 512, 704, 512),
