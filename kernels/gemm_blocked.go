@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/fisherflow/fisherflow/internal/cpu"
+	"github.com/fisherflow/fisherflow/internal/par"
 )
 
 // microKernel is a register-blocked GEMM kernel: fn adds alpha * Ap * Bp to
@@ -117,7 +118,7 @@ type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
 	tiles [][]T // one scratch tile per thread
 	call  gemmCall[T]
-	phase phaseSync
+	phase par.Phase
 }
 
 func grow[T float32 | float64](s []T, n int) []T {
@@ -152,8 +153,8 @@ const (
 	phaseMacro
 )
 
-// work runs one thread's share lo..hi of a phase of the current block.
-func (g *gemmCall[T]) work(phase, id, lo, hi int) {
+// Work runs one thread's share lo..hi of a phase of the current block.
+func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 	switch phase {
 	case phasePackA:
 		g.packA(g.buf.a, g.ic, g.pc, g.mb, g.kb, lo, hi)
@@ -184,11 +185,11 @@ func (g *gemmCall[T]) run() {
 		for g.ic = 0; g.ic < g.m; g.ic += mc {
 			g.mb = min(mc, g.m-g.ic)
 			npa := ceilDiv(g.mb, mr)
-			parallel(g.threads, npa, g, phasePackA, &buf.phase)
+			par.For(g.threads, npa, g, phasePackA, &buf.phase)
 			for g.jc = 0; g.jc < g.n; g.jc += nc {
 				g.nb = min(nc, g.n-g.jc)
-				parallel(g.threads, ceilDiv(g.nb, nr), g, phasePackB, &buf.phase)
-				parallel(g.threads, npa, g, phaseMacro, &buf.phase)
+				par.For(g.threads, ceilDiv(g.nb, nr), g, phasePackB, &buf.phase)
+				par.For(g.threads, npa, g, phaseMacro, &buf.phase)
 			}
 		}
 	}
@@ -313,106 +314,6 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 			}
 		}
 	}
-}
-
-// worker is a phase of a GEMM block that threads can share.
-type worker interface{ work(phase, id, lo, hi int) }
-
-// task is one thread's part of a phase, sent by value to a pool worker:
-// it takes chunks of the phase's range from the phase's counter until none
-// is left.
-type task struct {
-	w         worker
-	phase, id int
-	n, chunk  int
-	ph        *phaseSync
-}
-
-// phaseSync is the shared state of one parallel phase. It lives in the
-// pooled gemmBuffers, so a phase allocates nothing.
-type phaseSync struct {
-	next atomic.Int64 // the start of the next chunk
-	left atomic.Int32 // workers still running
-	wg   sync.WaitGroup
-}
-
-func (t task) run() {
-	for {
-		hi := int(t.ph.next.Add(int64(t.chunk)))
-		lo := hi - t.chunk
-		if lo >= t.n {
-			return
-		}
-		t.w.work(t.phase, t.id, lo, min(hi, t.n))
-	}
-}
-
-// Workers and callers spin this many times (a few tens of microseconds)
-// for a task or for the end of a phase before they park: waking a parked
-// goroutine on an idle core costs tens of microseconds on a VM, as much as
-// a whole phase of a 256^3 product.
-const spinTries = 2000
-
-// tasks feeds the pool workers, which start on first use and stay (a GEMM
-// call then starts no goroutine and allocates nothing). It is buffered so
-// that a caller never waits for a worker to take its task.
-var (
-	tasks      = make(chan task, 64)
-	workersMu  sync.Mutex
-	numWorkers int
-)
-
-func ensureWorkers(n int) {
-	workersMu.Lock()
-	defer workersMu.Unlock()
-	for ; numWorkers < n; numWorkers++ {
-		go func() {
-			for {
-				t := takeTask()
-				t.run()
-				t.ph.left.Add(-1)
-				t.ph.wg.Done()
-			}
-		}()
-	}
-}
-
-// takeTask returns the next task, spinning for a while before it parks.
-func takeTask() task {
-	for range spinTries {
-		select {
-		case t := <-tasks:
-			return t
-		default:
-		}
-	}
-	return <-tasks
-}
-
-// parallel runs w.work(phase, id, lo, hi) over 0..n on up to threads
-// goroutines (the calling one included), with distinct ids below threads.
-// The range is dealt in chunks of about a quarter of an even share, taken
-// in turn by whichever thread is free: on a shared machine one core often
-// runs slower than the other, and a static split would make every phase
-// wait for it. ph is the phase's state, reused from call to call.
-func parallel(threads, n int, w worker, phase int, ph *phaseSync) {
-	t := min(threads, n)
-	if t <= 1 {
-		w.work(phase, 0, 0, n)
-		return
-	}
-	ensureWorkers(t - 1)
-	ph.next.Store(0)
-	ph.left.Store(int32(t - 1))
-	ph.wg.Add(t - 1)
-	chunk := max(1, n/(4*t))
-	for i := 0; i < t-1; i++ {
-		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, ph: ph}
-	}
-	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, ph: ph}.run()
-	for i := 0; i < 16*spinTries && ph.left.Load() > 0; i++ {
-	}
-	ph.wg.Wait()
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
