@@ -142,3 +142,38 @@ func TestMLPGrad(t *testing.T) {
 			true)
 	}
 }
+
+// The branch-free LeakyReLU equals its definition bit for bit, specials
+// included (x = -0 is not negative; NaN and infinities pass through).
+func TestLeakyReLUExact(t *testing.T) {
+	testLeakyExact[float32](t)
+	testLeakyExact[float64](t)
+}
+
+func testLeakyExact[T Float](t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x := []T{0, T(math.Copysign(0, -1)), T(math.Inf(1)), T(math.Inf(-1)), T(math.NaN()), 1e-30, -1e-30}
+	for len(x) < 1000 {
+		x = append(x, T(r.NormFloat64()))
+	}
+	dy := make([]T, len(x))
+	for i := range dy {
+		dy[i] = T(r.NormFloat64())
+	}
+	a := LeakyReLU[T]{Slope: 0.01}
+	y, dx := make([]T, len(x)), make([]T, len(x))
+	a.Forward(y, x)
+	a.Backward(dx, dy, x)
+	same := func(p, q T) bool {
+		return math.Float64bits(float64(p)) == math.Float64bits(float64(q)) || (p != p && q != q)
+	}
+	for i, v := range x {
+		wy, wd := v, dy[i]
+		if v < 0 {
+			wy, wd = v*a.Slope, dy[i]*a.Slope
+		}
+		if !same(y[i], wy) || !same(dx[i], wd) {
+			t.Fatalf("x=%v: forward %v want %v, backward %v want %v", v, y[i], wy, dx[i], wd)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/fisherflow/fisherflow/internal/par"
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // AdamW is Adam with decoupled weight decay, as torch.optim.AdamW:
@@ -84,21 +85,20 @@ func (o *AdamW[T]) Work(_, _, lo, hi int) {
 
 // ClipGradNorm scales all gradients so that their global Euclidean norm is
 // at most maxNorm (as torch.nn.utils.clip_grad_norm_) and returns the norm
-// before clipping.
+// before clipping. Each parameter's norm comes from kernels.Norm2 (SIMD,
+// no overflow; relative error below (n/2+2)u for n elements), and the
+// per-parameter norms are combined in float64.
 func ClipGradNorm[T Float](ps Params[T], maxNorm float64) float64 {
 	var s float64
 	for _, p := range ps {
-		for _, g := range p.G {
-			s += float64(g) * float64(g)
-		}
+		n := float64(kernels.Norm2(p.G))
+		s += n * n
 	}
 	norm := math.Sqrt(s)
 	if maxNorm > 0 && norm > maxNorm {
 		f := T(maxNorm / (norm + 1e-6))
 		for _, p := range ps {
-			for i := range p.G {
-				p.G[i] *= f
-			}
+			kernels.Scale(f, p.G)
 		}
 	}
 	return norm
