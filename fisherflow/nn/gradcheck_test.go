@@ -177,3 +177,60 @@ func testLeakyExact[T Float](t *testing.T) {
 		}
 	}
 }
+
+func TestGroupNormGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, c := range []struct{ groups, channels, batch, length int }{{1, 6, 2, 3}, {3, 6, 2, 4}, {2, 4, 3, 1}} {
+		g := NewGroupNorm[float64]("gn", c.groups, c.channels)
+		for i := range g.Gain.W {
+			g.Gain.W[i] = 1 + 0.3*r.NormFloat64()
+			g.Shift.W[i] = 0.3 * r.NormFloat64()
+		}
+		n := c.batch * c.length * c.channels
+		y := make([]float64, n)
+		gradCheck(t, "GroupNorm", g.Params(), randSlice(r, n),
+			func(x []float64) []float64 { g.Forward(y, x, c.batch, c.length); return y },
+			func(dx, dy, x []float64) { g.Backward(dx, dy, x, c.batch, c.length) })
+	}
+}
+
+// GroupNorm with one group over sequences of length 1 is LayerNorm.
+func TestGroupNormMatchesLayerNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	g := NewGroupNorm[float64]("gn", 1, 5)
+	l := NewLayerNorm[float64]("ln", 5)
+	for i := range g.Gain.W {
+		g.Gain.W[i] = 1 + 0.3*r.NormFloat64()
+		l.Gain.W[i] = g.Gain.W[i]
+		g.Shift.W[i] = r.NormFloat64()
+		l.Shift.W[i] = g.Shift.W[i]
+	}
+	x := randSlice(r, 4*5)
+	yg, yl := make([]float64, len(x)), make([]float64, len(x))
+	g.Forward(yg, x, 4, 1)
+	l.Forward(yl, x)
+	for i := range yg {
+		if math.Abs(yg[i]-yl[i]) > 1e-12 {
+			t.Fatalf("GroupNorm(1, C) at length 1 differs from LayerNorm at %d: %v vs %v", i, yg[i], yl[i])
+		}
+	}
+}
+
+func TestGaussianFourierGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	g := NewGaussianFourier[float64](8, 3, r) // scale 3 keeps the FD step resolved
+	ts := []float64{0.1, 0.5, 0.93}
+	y := make([]float64, len(ts)*8)
+	gradCheck(t, "GaussianFourier", nil, ts,
+		func(x []float64) []float64 { g.Forward(y, x); return y },
+		func(dx, dy, x []float64) { g.Backward(dx, dy, x) })
+	// sin^2 + cos^2 = 1 for every frequency.
+	g.Forward(y, ts)
+	for r := range ts {
+		for j := 0; j < 4; j++ {
+			if s, c := y[r*8+j], y[r*8+4+j]; math.Abs(s*s+c*c-1) > 1e-12 {
+				t.Fatalf("row %d frequency %d: sin^2+cos^2 = %v", r, j, s*s+c*c)
+			}
+		}
+	}
+}
