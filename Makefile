@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench bench-peer-gemm bench-peers-setup fuzz test-long clean
+	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peers-setup fuzz test-long clean
 
 all: build
 
@@ -16,7 +16,7 @@ build:
 	$(GO) build $(PKGS)
 
 # Everything CI checks, in order of cost.
-test: vet test-amd64 test-race test-purego test-cross cover test-arm64 check-generate
+test: vet test-amd64 test-race test-purego test-cross cover test-arm64 check-generate bench-check-short
 	@echo "make test: all checks passed"
 
 vet:
@@ -82,6 +82,15 @@ bench:
 		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; done
 	@$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/peers.txt
+
+# The speed guard: ratios measured in one run (SIMD path / generic, GEMM /
+# measured FMA peak, ours / gonum) against the floors in bench/floors.txt.
+# The short version runs in make test (and so in CI).
+bench-check:
+	$(GO) run ./bench/cmd/benchcheck -count 5 -benchtime 200ms
+
+bench-check-short:
+	$(GO) run ./bench/cmd/benchcheck -count 3 -benchtime 50ms
 
 # One round of the GEMM peer; says so when numpy or threadpoolctl is missing.
 bench-peer-gemm:
