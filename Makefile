@@ -7,7 +7,7 @@ BENCHTIME ?= 300ms
 COVER_MIN ?= 90
 PKGS      := ./...
 
-.PHONY: all build test vet test-amd64 test-race test-purego test-arm64 test-cross \
+.PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
 	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peers-setup fuzz test-long clean
 
 all: build
@@ -16,7 +16,7 @@ build:
 	$(GO) build $(PKGS)
 
 # Everything CI checks, in order of cost.
-test: vet test-amd64 test-race test-purego test-cross cover test-arm64 check-generate bench-check-short
+test: vet test-asm test-amd64 test-race test-purego test-cross cover test-arm64 check-generate bench-check-short
 	@echo "make test: all checks passed"
 
 vet:
@@ -26,6 +26,11 @@ vet:
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 	$(GO) vet -tags purego $(PKGS)
 	cd asm && $(GO) vet ./...
+
+# The generators' own tests: the NEON encoder against llvm-mc (skipped,
+# saying so, when llvm is not installed; .ci/run installs it).
+test-asm:
+	cd asm && $(GO) test ./...
 
 test-amd64:
 	$(GO) test $(PKGS)

@@ -1,0 +1,280 @@
+// Command neon generates kernels/level1_arm64.s and its Go declarations:
+// the NEON versions of the level-1 and elementwise primitives (dot, axpy,
+// scale, sum, sqrt, square) for float32 and float64.
+//
+// avo emits only amd64, so this generator writes Go arm64 assembly itself.
+// Go's assembler accepts the loads, stores and VFMLA used here; the vector
+// floating-point instructions it rejects (fadd, fmul, fsqrt, faddp) come
+// from package a64 as WORD directives with the mnemonic in a comment.
+//
+// Every kernel runs a main loop over 4 vectors (16 float32 or 8 float64)
+// with 4 independent accumulators where it reduces, then a scalar tail.
+//
+//	go run ./neon -out ../kernels/level1_arm64.s -stubs ../kernels/level1_arm64.go
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/fisherflow/fisherflow/asm/internal/a64"
+)
+
+// prec is one precision: its Go type, sizes and assembler suffixes.
+type prec struct {
+	name  string // F32, F64
+	typ   string // float32, float64
+	size  int
+	arr   a64.Arr
+	va    string // Go assembler arrangement: S4 or D2
+	fmov  string // FMOVS or FMOVD
+	fs    string // scalar suffix: S or D
+	lanes int    // per 128-bit vector
+}
+
+var precs = []prec{
+	{"F32", "float32", 4, a64.S4, "S4", "FMOVS", "S", 4},
+	{"F64", "float64", 8, a64.D2, "D2", "FMOVD", "D", 2},
+}
+
+// gen accumulates the assembly and the Go declarations.
+type gen struct {
+	s, stubs bytes.Buffer
+	label    int
+}
+
+func (g *gen) f(format string, args ...any) { fmt.Fprintf(&g.s, "\t"+format+"\n", args...) }
+func (g *gen) w(in a64.Inst)                { g.f("%s", in.Go()) }
+func (g *gen) lbl(name string) string {
+	g.label++
+	return fmt.Sprintf("%s_%d", name, g.label)
+}
+func (g *gen) at(l string) { fmt.Fprintf(&g.s, "%s:\n", l) }
+
+// fn starts a function: its TEXT line, its frame size, its Go signature
+// and doc comment for the stubs file.
+func (g *gen) fn(name string, frame int, sig, doc string) {
+	fmt.Fprintf(&g.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, sig, name, frame)
+	fmt.Fprintf(&g.stubs, "\n// %s %s\n//\n//go:noescape\nfunc %s%s\n", name, doc, name, sig)
+}
+
+// vlist is the register list [Va.A, Va+1.A, Va+2.A, Va+3.A].
+func vlist(first int, arr string) string {
+	var r []string
+	for i := 0; i < 4; i++ {
+		r = append(r, fmt.Sprintf("V%d.%s", first+i, arr))
+	}
+	return "[" + strings.Join(r, ", ") + "]"
+}
+
+// The kernels use V0-V3 as accumulators, V4-V7 and V16-V19 for data and
+// V30/V31 for a broadcast scalar; R0-R2 hold pointers and the count.
+
+func (g *gen) zeroAcc() {
+	for i := 0; i < 4; i++ {
+		g.f("VEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+	}
+}
+
+// reduce adds the four accumulators into lane 0 of V0 (= F0).
+func (g *gen) reduce(p prec) {
+	g.w(a64.FADD(p.arr, 0, 0, 1))
+	g.w(a64.FADD(p.arr, 2, 2, 3))
+	g.w(a64.FADD(p.arr, 0, 0, 2))
+	if p.arr == a64.S4 {
+		g.w(a64.FADDP(p.arr, 0, 0, 0))
+	}
+	g.w(a64.FADDPScalar(p.arr, 0, 0))
+}
+
+// loop emits the 4-vector main loop (body) over R2 elements, then the
+// scalar tail (tail), one element at a time.
+func (g *gen) loop(p prec, body, tail func()) {
+	step := 4 * p.lanes
+	main, rest, done := g.lbl("loop"), g.lbl("tail"), g.lbl("done")
+	g.at(main)
+	g.f("CMP $%d, R2", step)
+	g.f("BLT %s", rest)
+	body()
+	g.f("SUB $%d, R2", step)
+	g.f("B %s", main)
+	g.at(rest)
+	g.f("CBZ R2, %s", done)
+	tail()
+	g.f("SUB $1, R2")
+	g.f("B %s", rest)
+	g.at(done)
+}
+
+func (g *gen) dot(p prec) {
+	name := "dotNEON" + p.name
+	g.fn(name, 48+p.size, fmt.Sprintf("(x []%s, y []%s) (r %s)", p.typ, p.typ, p.typ), "returns sum x[i]*y[i] (len(y) >= len(x)).")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.f("MOVD y_base+24(FP), R1")
+	g.zeroAcc()
+	// The main loop leaves the tail to the scalar loop, which accumulates
+	// into F0 after the vector sums are reduced into it.
+	body := func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		g.f("VLD1.P %d(R1), %s", 4*16, vlist(16, p.va))
+		for i := 0; i < 4; i++ {
+			g.f("VFMLA V%d.%s, V%d.%s, V%d.%s", 4+i, p.va, 16+i, p.va, i, p.va)
+		}
+	}
+	main, red := g.lbl("loop"), g.lbl("reduce")
+	g.at(main)
+	g.f("CMP $%d, R2", 4*p.lanes)
+	g.f("BLT %s", red)
+	body()
+	g.f("SUB $%d, R2", 4*p.lanes)
+	g.f("B %s", main)
+	g.at(red)
+	g.reduce(p)
+	rest, done := g.lbl("tail"), g.lbl("done")
+	g.at(rest)
+	g.f("CBZ R2, %s", done)
+	g.f("%s.P %d(R0), F4", p.fmov, p.size)
+	g.f("%s.P %d(R1), F5", p.fmov, p.size)
+	g.f("FMADD%s F5, F0, F4, F0", p.fs)
+	g.f("SUB $1, R2")
+	g.f("B %s", rest)
+	g.at(done)
+	g.f("%s F0, r+48(FP)", p.fmov)
+	g.f("RET")
+}
+
+func (g *gen) sum(p prec) {
+	name := "sumNEON" + p.name
+	g.fn(name, 24+p.size, fmt.Sprintf("(x []%s) (r %s)", p.typ, p.typ), "returns sum x[i].")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.zeroAcc()
+	main, red := g.lbl("loop"), g.lbl("reduce")
+	g.at(main)
+	g.f("CMP $%d, R2", 4*p.lanes)
+	g.f("BLT %s", red)
+	g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+	for i := 0; i < 4; i++ {
+		g.w(a64.FADD(p.arr, i, i, 4+i))
+	}
+	g.f("SUB $%d, R2", 4*p.lanes)
+	g.f("B %s", main)
+	g.at(red)
+	g.reduce(p)
+	rest, done := g.lbl("tail"), g.lbl("done")
+	g.at(rest)
+	g.f("CBZ R2, %s", done)
+	g.f("%s.P %d(R0), F4", p.fmov, p.size)
+	g.f("FADD%s F4, F0, F0", p.fs)
+	g.f("SUB $1, R2")
+	g.f("B %s", rest)
+	g.at(done)
+	g.f("%s F0, r+24(FP)", p.fmov)
+	g.f("RET")
+}
+
+// broadcast loads the scalar argument alpha into F30 and all lanes of V31.
+func (g *gen) broadcast(p prec) {
+	g.f("%s alpha+0(FP), F30", p.fmov)
+	lane := map[string]string{"S4": "S", "D2": "D"}[p.va]
+	g.f("VDUP V30.%s[0], V31.%s", lane, p.va)
+}
+
+func (g *gen) axpy(p prec) {
+	name := "axpyNEON" + p.name
+	g.fn(name, 56, fmt.Sprintf("(alpha %s, x []%s, y []%s)", p.typ, p.typ, p.typ), "sets y[i] += alpha*x[i] (len(y) >= len(x)).")
+	g.broadcast(p)
+	g.f("MOVD x_base+8(FP), R0")
+	g.f("MOVD x_len+16(FP), R2")
+	g.f("MOVD y_base+32(FP), R1")
+	g.loop(p, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		g.f("VLD1 (R1), %s", vlist(16, p.va))
+		for i := 0; i < 4; i++ {
+			g.f("VFMLA V%d.%s, V31.%s, V%d.%s", 4+i, p.va, p.va, 16+i, p.va)
+		}
+		g.f("VST1.P %s, %d(R1)", vlist(16, p.va), 4*16)
+	}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("%s (R1), F5", p.fmov)
+		g.f("FMADD%s F4, F5, F30, F5", p.fs)
+		g.f("%s.P F5, %d(R1)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
+
+func (g *gen) scale(p prec) {
+	name := "scaleNEON" + p.name
+	g.fn(name, 32, fmt.Sprintf("(alpha %s, x []%s)", p.typ, p.typ), "sets x[i] *= alpha.")
+	g.broadcast(p)
+	g.f("MOVD x_base+8(FP), R0")
+	g.f("MOVD x_len+16(FP), R2")
+	g.loop(p, func() {
+		g.f("VLD1 (R0), %s", vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(a64.FMUL(p.arr, 4+i, 4+i, 31))
+		}
+		g.f("VST1.P %s, %d(R0)", vlist(4, p.va), 4*16)
+	}, func() {
+		g.f("%s (R0), F4", p.fmov)
+		g.f("FMUL%s F30, F4, F4", p.fs)
+		g.f("%s.P F4, %d(R0)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
+
+// unary emits dst[i] = op(x[i]) over len(x) elements.
+func (g *gen) unary(p prec, base, doc string, vec func(d, n int) a64.Inst, scalar string) {
+	name := base + "NEON" + p.name
+	g.fn(name, 48, fmt.Sprintf("(dst []%s, x []%s)", p.typ, p.typ), doc)
+	g.f("MOVD dst_base+0(FP), R1")
+	g.f("MOVD x_base+24(FP), R0")
+	g.f("MOVD x_len+32(FP), R2")
+	g.loop(p, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(vec(4+i, 4+i))
+		}
+		g.f("VST1.P %s, %d(R1)", vlist(4, p.va), 4*16)
+	}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f(scalar, p.fs)
+		g.f("%s.P F4, %d(R1)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
+
+func main() {
+	out := flag.String("out", "", "assembly output file")
+	stubs := flag.String("stubs", "", "Go declarations output file")
+	pkg := flag.String("pkg", "kernels", "package of the stubs")
+	flag.Parse()
+	if *out == "" || *stubs == "" {
+		log.Fatal("usage: neon -out file.s -stubs file.go [-pkg name]")
+	}
+	cmdline := "go run ./neon " + strings.Join(os.Args[1:], " ")
+	var g gen
+	fmt.Fprintf(&g.s, "// Code generated by command: %s. DO NOT EDIT.\n\n//go:build !purego\n\n#include \"textflag.h\"\n", cmdline)
+	fmt.Fprintf(&g.stubs, "// Code generated by command: %s. DO NOT EDIT.\n\n//go:build !purego\n\npackage %s\n", cmdline, *pkg)
+	for _, p := range precs {
+		g.dot(p)
+		g.axpy(p)
+		g.scale(p)
+		g.sum(p)
+		g.unary(p, "sqrt", "sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).",
+			func(d, n int) a64.Inst { return a64.FSQRT(p.arr, d, n) }, "FSQRT%s F4, F4")
+		g.unary(p, "square", "sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).",
+			func(d, n int) a64.Inst { return a64.FMUL(p.arr, d, n, n) }, "FMUL%s F4, F4, F4")
+	}
+	if err := os.WriteFile(*out, g.s.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*stubs, g.stubs.Bytes(), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
