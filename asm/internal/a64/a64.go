@@ -117,3 +117,21 @@ func FCVTN(d, n int) Inst {
 func FCVTN2(d, n int) Inst {
 	return Inst{0x4E616800 | reg(n)<<5 | reg(d), fmt.Sprintf("fcvtn2 v%d.4s, v%d.2d", d, n)}
 }
+
+// FMLAElem is vd += vn * vm[index], the by-element form (Go's assembler
+// rejects it): index 0..3 for S4, 0..1 for D2.
+func FMLAElem(a Arr, d, n, m, index int) Inst {
+	lanes := map[Arr]int{S4: 4, D2: 2}[a]
+	if index < 0 || index >= lanes {
+		panic(fmt.Sprintf("a64: fmla element index %d out of range for %s", index, a))
+	}
+	w := 0x4F801000 | a.sz() | reg(m)<<16 | reg(n)<<5 | reg(d)
+	elem := "s"
+	if a == S4 {
+		w |= uint32(index&1)<<21 | uint32(index>>1)<<11 // L, H
+	} else {
+		w |= uint32(index) << 11 // H
+		elem = "d"
+	}
+	return Inst{w, fmt.Sprintf("fmla v%d.%s, v%d.%s, v%d.%s[%d]", d, a, n, a, m, elem, index)}
+}

@@ -28,6 +28,7 @@ func every(r *rand.Rand) []Inst {
 		for _, f := range []func(int, int) Inst{FCVTL, FCVTL2, FCVTN, FCVTN2} {
 			out = append(out, f(v(), v()))
 		}
+		out = append(out, FMLAElem(S4, v(), v(), v(), r.IntN(4)), FMLAElem(D2, v(), v(), v(), r.IntN(2)))
 	}
 	return out
 }
@@ -80,6 +81,7 @@ func TestKnownWords(t *testing.T) {
 		{FADDPScalar(S4, 0, 0), 0x7E30D800},
 		{FSQRT(D2, 0, 0), 0x6EE1F800},
 		{FCVTL(0, 0), 0x0E617800},
+		{FMLAElem(S4, 0, 1, 2, 1), 0x4FA21020},
 	} {
 		if c.in.Word != c.want {
 			t.Errorf("%s: 0x%08x, want 0x%08x", c.in.Text, c.in.Word, c.want)
