@@ -34,6 +34,11 @@ func sqrtNEONF32(dst []float32, x []float32)
 //go:noescape
 func squareNEONF32(dst []float32, x []float32)
 
+// sumSqNEONF32 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
+func sumSqNEONF32(x []float32) (r float64)
+
 // dotNEONF64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -63,3 +68,8 @@ func sqrtNEONF64(dst []float64, x []float64)
 //
 //go:noescape
 func squareNEONF64(dst []float64, x []float64)
+
+// sumSqNEONF64 returns sum x[i]^2, accumulated in float64.
+//
+//go:noescape
+func sumSqNEONF64(x []float64) (r float64)

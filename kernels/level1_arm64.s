@@ -184,6 +184,36 @@ tail_19:
 done_20:
 	RET
 
+// func sumSqNEONF32(x []float32) (r float64)
+TEXT ·sumSqNEONF32(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+loop_21:
+	CMP $4, R2
+	BLT mid_24
+	VLD1.P 16(R0), [V4.S4]
+	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
+	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
+	VFMLA V16.D2, V16.D2, V0.D2
+	VFMLA V17.D2, V17.D2, V1.D2
+	SUB $4, R2
+	B loop_21
+mid_24:
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	WORD $0x7e70d800 // faddp d0, v0.2d
+tail_22:
+	CBZ R2, done_23
+	FMOVS.P 4(R0), F4
+	FCVTSD F4, F4
+	FMADDD F4, F0, F4, F0
+	SUB $1, R2
+	B tail_22
+done_23:
+	FMOVD F0, r+24(FP)
+	RET
+
 // func dotNEONF64(x []float64, y []float64) (r float64)
 TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+0(FP), R0
@@ -193,9 +223,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_21:
+loop_25:
 	CMP $8, R2
-	BLT reduce_22
+	BLT reduce_26
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -203,20 +233,20 @@ loop_21:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_21
-reduce_22:
+	B loop_25
+reduce_26:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_23:
-	CBZ R2, done_24
+tail_27:
+	CBZ R2, done_28
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_23
-done_24:
+	B tail_27
+done_28:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -227,9 +257,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_25:
+loop_29:
 	CMP $8, R2
-	BLT tail_26
+	BLT tail_30
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -238,16 +268,16 @@ loop_25:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_25
-tail_26:
-	CBZ R2, done_27
+	B loop_29
+tail_30:
+	CBZ R2, done_31
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_26
-done_27:
+	B tail_30
+done_31:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -256,9 +286,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_28:
+loop_32:
 	CMP $8, R2
-	BLT tail_29
+	BLT tail_33
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -266,15 +296,15 @@ loop_28:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_28
-tail_29:
-	CBZ R2, done_30
+	B loop_32
+tail_33:
+	CBZ R2, done_34
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_29
-done_30:
+	B tail_33
+done_34:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -285,28 +315,28 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_31:
+loop_35:
 	CMP $8, R2
-	BLT reduce_32
+	BLT reduce_36
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_31
-reduce_32:
+	B loop_35
+reduce_36:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_33:
-	CBZ R2, done_34
+tail_37:
+	CBZ R2, done_38
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_33
-done_34:
+	B tail_37
+done_38:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -315,9 +345,9 @@ TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_35:
+loop_39:
 	CMP $8, R2
-	BLT tail_36
+	BLT tail_40
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
 	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
@@ -325,15 +355,15 @@ loop_35:
 	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_35
-tail_36:
-	CBZ R2, done_37
+	B loop_39
+tail_40:
+	CBZ R2, done_41
 	FMOVD.P 8(R0), F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_36
-done_37:
+	B tail_40
+done_41:
 	RET
 
 // func squareNEONF64(dst []float64, x []float64)
@@ -341,9 +371,9 @@ TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_38:
+loop_42:
 	CMP $8, R2
-	BLT tail_39
+	BLT tail_43
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
@@ -351,13 +381,39 @@ loop_38:
 	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_38
-tail_39:
-	CBZ R2, done_40
+	B loop_42
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_43
+done_44:
+	RET
+
+// func sumSqNEONF64(x []float64) (r float64)
+TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+loop_45:
+	CMP $2, R2
+	BLT mid_48
+	VLD1.P 16(R0), [V16.D2]
+	VFMLA V16.D2, V16.D2, V0.D2
+	SUB $2, R2
+	B loop_45
+mid_48:
+	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
+	WORD $0x7e70d800 // faddp d0, v0.2d
+tail_46:
+	CBZ R2, done_47
+	FMOVD.P 8(R0), F4
+	FMADDD F4, F0, F4, F0
+	SUB $1, R2
+	B tail_46
+done_47:
+	FMOVD F0, r+24(FP)
 	RET

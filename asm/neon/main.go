@@ -1,8 +1,10 @@
 // Command neon generates the arm64 assembly of package kernels and its Go
 // declarations: with -family level1, kernels/level1_arm64.s, the NEON
 // versions of the level-1 and elementwise primitives (dot, axpy, scale,
-// sum, sqrt, square); with -family gemm, kernels/gemm_arm64.s, the GEMM
-// micro-kernels; float32 and float64.
+// sum, sum of squares, sqrt, square); with -family sphere,
+// kernels/sphere_arm64.s, the row primitives of the sphere kernels; with
+// -family gemm, kernels/gemm_arm64.s, the GEMM micro-kernels; float32 and
+// float64.
 //
 // avo emits only amd64, so this generator writes Go arm64 assembly itself.
 // Go's assembler accepts the loads, stores and VFMLA used here; the vector
@@ -327,8 +329,8 @@ func main() {
 	pkg := flag.String("pkg", "kernels", "package of the stubs")
 	family := flag.String("family", "level1", "kernels to write: level1 (level-1 and elementwise) or gemm")
 	flag.Parse()
-	if *out == "" || *stubs == "" || (*family != "level1" && *family != "gemm") {
-		log.Fatal("usage: neon -family level1|gemm -out file.s -stubs file.go [-pkg name]")
+	if *out == "" || *stubs == "" || (*family != "level1" && *family != "gemm" && *family != "sphere") {
+		log.Fatal("usage: neon -family level1|gemm|sphere -out file.s -stubs file.go [-pkg name]")
 	}
 	cmdline := "go run ./neon " + strings.Join(os.Args[1:], " ")
 	var g gen
@@ -339,6 +341,14 @@ func main() {
 			g.gemm(p)
 			continue
 		}
+		if *family == "sphere" {
+			g.divOp(p, "divSqrt", "sets dst[i] = sqrt(x[i]/s), in float64.", false)
+			g.divOp(p, "divSquare", "sets dst[i] = x[i]^2/s, in float64.", true)
+			g.diffSumSq(p)
+			g.axpby(p)
+			g.logMapRow(p)
+			continue
+		}
 		g.dot(p)
 		g.axpy(p)
 		g.scale(p)
@@ -347,6 +357,7 @@ func main() {
 			func(d, n int) a64.Inst { return a64.FSQRT(p.arr, d, n) }, "FSQRT%s F4, F4")
 		g.unary(p, "square", "sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).",
 			func(d, n int) a64.Inst { return a64.FMUL(p.arr, d, n, n) }, "FMUL%s F4, F4, F4")
+		g.sumSq(p)
 	}
 	if err := os.WriteFile(*out, g.s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/fisherflow/fisherflow/asm/internal/a64"
+)
+
+// The sphere primitives (prims in kernels/simd.go): the row loops of
+// ToSphere, ToSimplex and the geodesics. The float64-accumulating ones
+// widen float32 input with fcvtl/fcvtl2 and round once with fcvtn/fcvtn2,
+// as the amd64 paths do. One 128-bit vector of input per iteration, then
+// a scalar tail.
+
+// widen loads one vector of p from R(ptr) (post-increment) into V(src)
+// and leaves its float64 halves in V(lo), V(hi) (float32), or V(lo)
+// itself (float64: hi is unused).
+func (g *gen) widen(p prec, ptr, src, lo, hi int) {
+	if p.arr == a64.D2 {
+		g.f("VLD1.P 16(R%d), [V%d.D2]", ptr, lo)
+		return
+	}
+	g.f("VLD1.P 16(R%d), [V%d.S4]", ptr, src)
+	g.w(a64.FCVTL(lo, src))
+	g.w(a64.FCVTL2(hi, src))
+}
+
+// halves is the number of float64 vectors per input vector.
+func halves(p prec) int {
+	if p.arr == a64.D2 {
+		return 1
+	}
+	return 2
+}
+
+// scalarIn loads one element from R(ptr) (post-increment) into F(r) as a
+// float64.
+func (g *gen) scalarIn(p prec, ptr, r int) {
+	g.f("%s.P %d(R%d), F%d", p.fmov, p.size, ptr, r)
+	if p.arr == a64.S4 {
+		g.f("FCVTSD F%d, F%d", r, r)
+	}
+}
+
+// scalarOut stores the float64 in F(r) to R(ptr) (post-increment) as p.
+func (g *gen) scalarOut(p prec, ptr, r int) {
+	if p.arr == a64.S4 {
+		g.f("FCVTDS F%d, F%d", r, r)
+	}
+	g.f("%s.P F%d, %d(R%d)", p.fmov, r, p.size, ptr)
+}
+
+// narrowStore rounds the float64 vectors V(lo), V(hi) to p and stores one
+// vector at R(ptr) (post-increment).
+func (g *gen) narrowStore(p prec, ptr, lo, hi, tmp int) {
+	if p.arr == a64.D2 {
+		g.f("VST1.P [V%d.D2], 16(R%d)", lo, ptr)
+		return
+	}
+	g.w(a64.FCVTN(tmp, lo))
+	g.w(a64.FCVTN2(tmp, hi))
+	g.f("VST1.P [V%d.S4], 16(R%d)", tmp, ptr)
+}
+
+// vloop emits a loop over R2 elements, one input vector per iteration,
+// then a scalar tail; between them, mid (the reduction of accumulators).
+func (g *gen) vloop(p prec, body, mid, tail func()) {
+	main, rest, done, red := g.lbl("loop"), g.lbl("tail"), g.lbl("done"), g.lbl("mid")
+	g.at(main)
+	g.f("CMP $%d, R2", p.lanes)
+	g.f("BLT %s", red)
+	body()
+	g.f("SUB $%d, R2", p.lanes)
+	g.f("B %s", main)
+	g.at(red)
+	mid()
+	g.at(rest)
+	g.f("CBZ R2, %s", done)
+	tail()
+	g.f("SUB $1, R2")
+	g.f("B %s", rest)
+	g.at(done)
+}
+
+// reduce2 adds the float64 accumulators V(a), V(b) into D(a).
+func (g *gen) reduce2(a, b int) {
+	g.w(a64.FADD(a64.D2, a, a, b))
+	g.w(a64.FADDPScalar(a64.D2, a, a))
+}
+
+func (g *gen) zero(regs ...int) {
+	for _, r := range regs {
+		g.f("VEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
+	}
+}
+
+func (g *gen) sumSq(p prec) {
+	name := "sumSqNEON" + p.name
+	g.fn(name, 32, fmt.Sprintf("(x []%s) (r float64)", p.typ), "returns sum x[i]^2, accumulated in float64.")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.zero(0, 1)
+	g.vloop(p, func() {
+		g.widen(p, 0, 4, 16, 17)
+		for h := 0; h < halves(p); h++ {
+			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 16+h, 16+h, h)
+		}
+	}, func() { g.reduce2(0, 1) }, func() {
+		g.scalarIn(p, 0, 4)
+		g.f("FMADDD F4, F0, F4, F0")
+	})
+	g.f("FMOVD F0, r+24(FP)")
+	g.f("RET")
+}
+
+func (g *gen) diffSumSq(p prec) {
+	name := "diffSumSqNEON" + p.name
+	g.fn(name, 64, fmt.Sprintf("(x []%s, y []%s) (sm float64, sp float64)", p.typ, p.typ),
+		"returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.f("MOVD y_base+24(FP), R1")
+	g.zero(0, 1, 2, 3) // V0, V1: minus; V2, V3: plus
+	g.vloop(p, func() {
+		g.widen(p, 0, 4, 16, 17)
+		g.widen(p, 1, 5, 18, 19)
+		for h := 0; h < halves(p); h++ {
+			g.w(a64.FSUB(a64.D2, 20+h, 16+h, 18+h))
+			g.w(a64.FADD(a64.D2, 22+h, 16+h, 18+h))
+			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 20+h, 20+h, h)
+			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 22+h, 22+h, 2+h)
+		}
+	}, func() {
+		g.reduce2(0, 1)
+		g.reduce2(2, 3)
+	}, func() {
+		g.scalarIn(p, 0, 4)
+		g.scalarIn(p, 1, 5)
+		g.f("FSUBD F5, F4, F6") // F6 = F4 - F5
+		g.f("FADDD F5, F4, F7")
+		g.f("FMADDD F6, F0, F6, F0")
+		g.f("FMADDD F7, F2, F7, F2")
+	})
+	g.f("FMOVD F0, sm+48(FP)")
+	g.f("FMOVD F2, sp+56(FP)")
+	g.f("RET")
+}
+
+// divOp emits dst[i] = op(x[i]) / s in float64 (divSqrt: sqrt(x/s);
+// divSquare: x*x/s).
+func (g *gen) divOp(p prec, base, doc string, square bool) {
+	name := base + "NEON" + p.name
+	g.fn(name, 56, fmt.Sprintf("(dst []%s, x []%s, s float64)", p.typ, p.typ), doc)
+	g.f("MOVD dst_base+0(FP), R1")
+	g.f("MOVD x_base+24(FP), R0")
+	g.f("MOVD x_len+32(FP), R2")
+	g.f("FMOVD s+48(FP), F30")
+	g.f("VDUP V30.D[0], V31.D2")
+	g.vloop(p, func() {
+		g.widen(p, 0, 4, 16, 17)
+		for h := 0; h < halves(p); h++ {
+			if square {
+				g.w(a64.FMUL(a64.D2, 16+h, 16+h, 16+h))
+				g.w(a64.FDIV(a64.D2, 16+h, 16+h, 31))
+			} else {
+				g.w(a64.FDIV(a64.D2, 16+h, 16+h, 31))
+				g.w(a64.FSQRT(a64.D2, 16+h, 16+h))
+			}
+		}
+		g.narrowStore(p, 1, 16, 17, 18)
+	}, func() {}, func() {
+		g.scalarIn(p, 0, 4)
+		if square {
+			g.f("FMULD F4, F4, F4")
+			g.f("FDIVD F30, F4, F4")
+		} else {
+			g.f("FDIVD F30, F4, F4")
+			g.f("FSQRTD F4, F4")
+		}
+		g.scalarOut(p, 1, 4)
+	})
+	g.f("RET")
+}
+
+// bcast loads the scalar argument name (of type p) into F(r) and all
+// lanes of V(v).
+func (g *gen) bcast(p prec, arg string, r, v int) {
+	g.f("%s %s(FP), F%d", p.fmov, arg, r)
+	lane := map[string]string{"S4": "S", "D2": "D"}[p.va]
+	g.f("VDUP V%d.%s[0], V%d.%s", r, lane, v, p.va)
+}
+
+func (g *gen) axpby(p prec) {
+	name := "axpbyNEON" + p.name
+	g.fn(name, 88, fmt.Sprintf("(dst []%s, a %s, x []%s, b %s, y []%s)", p.typ, p.typ, p.typ, p.typ, p.typ),
+		"sets dst[i] = a*x[i] + b*y[i].")
+	g.f("MOVD dst_base+0(FP), R3")
+	g.f("MOVD x_base+32(FP), R0")
+	g.f("MOVD x_len+40(FP), R2")
+	g.f("MOVD y_base+64(FP), R1")
+	g.bcast(p, "a+24", 28, 29)
+	g.bcast(p, "b+56", 30, 31)
+	g.vloop(p, func() {
+		g.f("VLD1.P 16(R0), [V4.%s]", p.va)
+		g.f("VLD1.P 16(R1), [V5.%s]", p.va)
+		g.w(a64.FMUL(p.arr, 6, 5, 31))                      // b*y
+		g.f("VFMLA V4.%s, V29.%s, V6.%s", p.va, p.va, p.va) // + a*x
+		g.f("VST1.P [V6.%s], 16(R3)", p.va)
+	}, func() {}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("%s.P %d(R1), F5", p.fmov, p.size)
+		g.f("FMUL%s F30, F5, F6", p.fs)
+		g.f("FMADD%s F4, F6, F28, F6", p.fs) // F6 += F28*F4
+		g.f("%s.P F6, %d(R3)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
+
+func (g *gen) logMapRow(p prec) {
+	name := "logMapRowNEON" + p.name
+	kOff := 76
+	frame := 80
+	if p.size == 8 {
+		kOff, frame = 80, 88
+	}
+	g.fn(name, frame, fmt.Sprintf("(dst []%s, x []%s, y []%s, c %s, k %s)", p.typ, p.typ, p.typ, p.typ, p.typ),
+		"sets dst[i] = ((y[i] - x[i]) + c*x[i]) * k.")
+	g.f("MOVD dst_base+0(FP), R3")
+	g.f("MOVD x_base+24(FP), R0")
+	g.f("MOVD x_len+32(FP), R2")
+	g.f("MOVD y_base+48(FP), R1")
+	g.bcast(p, "c+72", 28, 29)
+	g.bcast(p, fmt.Sprintf("k+%d", kOff), 30, 31)
+	g.vloop(p, func() {
+		g.f("VLD1.P 16(R0), [V4.%s]", p.va)
+		g.f("VLD1.P 16(R1), [V5.%s]", p.va)
+		g.w(a64.FSUB(p.arr, 6, 5, 4))                       // y - x
+		g.f("VFMLA V4.%s, V29.%s, V6.%s", p.va, p.va, p.va) // + c*x
+		g.w(a64.FMUL(p.arr, 6, 6, 31))                      // * k
+		g.f("VST1.P [V6.%s], 16(R3)", p.va)
+	}, func() {}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("%s.P %d(R1), F5", p.fmov, p.size)
+		g.f("FSUB%s F4, F5, F6", p.fs)       // F6 = F5 - F4
+		g.f("FMADD%s F4, F6, F28, F6", p.fs) // F6 += F28*F4
+		g.f("FMUL%s F30, F6, F6", p.fs)
+		g.f("%s.P F6, %d(R3)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
