@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peers-setup fuzz test-long clean
+	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peers-setup fuzz test-long clean
 
 all: build
 
@@ -72,21 +72,22 @@ test-long:
 	$(GO) test -timeout 60m -run . $(PKGS)
 
 # Benchmarks of every kernel, path and precision; writes BENCHMARKS.md.
-# GEMM runs GEMM_ROUNDS times, each round followed by the OpenBLAS peer
-# (numpy), so that both sides see the same phases of this shared machine;
-# the report takes medians. The peer runs with OPENBLAS_CORETYPE and
+# GEMM and the training step run GEMM_ROUNDS times, each round followed by
+# its peer (numpy's OpenBLAS; PyTorch), so that both sides see the same
+# phases of this shared machine; the report takes medians. The peer runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset, which this machine sets to hold OpenBLAS to AVX2.
 PEER_PY     ?= /usr/bin/python3
 GEMM_ROUNDS ?= 3
 bench:
 	@mkdir -p bench/out
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels ./kernels/gonumblas | tee bench/out/kernels.txt
-	@rm -f bench/out/gemm.txt bench/out/peers.txt
-	@for i in $$(seq 2 $(GEMM_ROUNDS)); do \
-		$(GO) test -run '^$$' -bench '^BenchmarkGemm$$' -benchtime $(BENCHTIME) ./kernels >> bench/out/gemm.txt || exit 1; \
-		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; done
-	@$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt
-	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/peers.txt
+	@rm -f bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
+	@for i in $$(seq 1 $(GEMM_ROUNDS)); do \
+		if [ $$i -gt 1 ]; then $(GO) test -run '^$$' -bench '^BenchmarkGemm$$' -benchtime $(BENCHTIME) ./kernels >> bench/out/gemm.txt || exit 1; fi; \
+		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; \
+		$(GO) test -run '^$$' -bench '^BenchmarkTrainStep$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
+		$(MAKE) --no-print-directory bench-peer-train >> bench/out/peers.txt; done
+	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
 
 # The speed guard: ratios measured in one run (SIMD path / generic, GEMM /
 # measured FMA peak, ours / gonum) against the floors in bench/floors.txt.
@@ -102,6 +103,15 @@ bench-peer-gemm:
 	@if $(PEER_PY) -c 'import numpy, threadpoolctl' 2>/dev/null; then \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PEER_PY) bench/peers/gemm.py -count 1 -time 0.3; \
 	else echo "# peer missing: $(PEER_PY) with numpy and threadpoolctl (make bench-peers-setup)" >&2; fi
+
+# One round of the training-step peer (PyTorch on CPU, the same BestMLP
+# step, batch 512, float32, as many threads as cores); says so when torch
+# is missing.
+bench-peer-train:
+	@if $(PEER_PY) -c 'import torch' 2>/dev/null; then for k in 40 160; do \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_toy.py \
+			-bench -bench-format go -k $$k -threads $$(nproc); done; \
+	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
 
 # The Debian packages of the out-of-process peers.
 bench-peers-setup:

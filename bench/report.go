@@ -24,11 +24,11 @@ type Result struct {
 // knownPaths are the kernel path names, best first, then the peers
 // benchmarked beside them: gonum in process, numpy's OpenBLAS out of
 // process (bench/peers).
-var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum", "openblas"}
+var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum", "openblas", "pytorch"}
 
 // peers are the columns that are not our kernels: each table compares its
 // best kernel path with every peer it has.
-var peers = []string{"gonum", "openblas"}
+var peers = []string{"gonum", "openblas", "pytorch"}
 
 // baseline returns the column the speed-ups are measured against: the
 // generic path, or a peer when the family has no generic column.
@@ -75,8 +75,12 @@ func Parse(r io.Reader) ([]Result, error) {
 }
 
 // Figure returns the number that the tables show for a result, and its
-// unit: GFLOP/s where reported, else GB/s, else ms per solve, else ns/op.
+// unit: steps/s where reported (training steps), else GFLOP/s, else GB/s,
+// else ms per solve, else ns/op.
 func (r Result) Figure() (float64, string) {
+	if v, ok := r.Metrics["steps/s"]; ok {
+		return v, "steps/s"
+	}
 	if v, ok := r.Metrics["GFLOP/s"]; ok {
 		return v, "GFLOP/s"
 	}
@@ -90,7 +94,7 @@ func (r Result) Figure() (float64, string) {
 }
 
 // higherIsBetter reports whether a larger figure in this unit is faster.
-func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" }
+func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s" }
 
 // Peaks maps "path/precision/threads" (e.g. "avx512/f32/1") to a measured
 // peak in GFLOP/s. A GFLOP/s figure of that path is shown with its fraction

@@ -2,15 +2,19 @@ package fisherflow
 
 import (
 	"testing"
+
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // BenchmarkTrainStep is issue 7's speed protocol: one BestMLP training
 // step at K=160 (4 positions), batch 512, float32, without OT (the
 // network's cost; bench/peers/fisherflow_toy.py -bench -k 160 times the
-// same step in PyTorch). It reports steps/s and the GEMM GFLOP/s.
+// same step in PyTorch, -bench-format go for the report). It reports
+// steps/s and the GEMM GFLOP/s, under the name of the active kernel path
+// (TrainStep/avx512/K=160), as the kernel benchmarks do.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, k := range []int{40, 160} {
-		b.Run(map[int]string{40: "K=40", 160: "K=160"}[k], func(b *testing.B) {
+		b.Run(kernels.Path()+"/"+map[int]string{40: "K=40", 160: "K=160"}[k], func(b *testing.B) {
 			tr, _ := toyTrainer(b, Config{OT: NoOT, ValBatches: 1}, k)
 			tr.TrainStep()
 			b.ResetTimer()

@@ -52,6 +52,8 @@ def parse():
     p.add_argument("-out", default="", help="write the result as JSON here")
     p.add_argument("-bench", action="store_true", help="time training steps only (no OT, no evaluation)")
     p.add_argument("-bench-steps", type=int, default=50)
+    p.add_argument("-bench-format", choices=["json", "go"], default="json",
+                   help="go: print a go test -bench line (BenchmarkTrainStep/pytorch/K=...) for bench/cmd/benchreport")
     return p.parse_args()
 
 
@@ -222,21 +224,26 @@ def main():
     if a.bench:
         if a.ot == "exact" and "-ot" not in sys.argv:
             a.ot = "none"
-        batches = [make_batch(a, probs, gen, dtype) for _ in range(4)]
-        for i in range(5):  # warm up
-            xt, u, t = batches[i % 4]
+        # Each step draws its batch, as a training loop does (and as the Go
+        # benchmark's TrainStep does): the prior, the target sample and the
+        # geodesic interpolant are part of the step's cost.
+        def step():
+            xt, u, t = make_batch(a, probs, gen, dtype)
             opt.zero_grad(set_to_none=True)
             loss_of(net, a, xt, u, t).backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
+        for i in range(5):  # warm up
+            step()
         t0 = time.perf_counter()
         for i in range(a.bench_steps):
-            xt, u, t = batches[i % 4]
-            opt.zero_grad(set_to_none=True)
-            loss_of(net, a, xt, u, t).backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
+            step()
         sec = (time.perf_counter() - t0) / a.bench_steps
+        if a.bench_format == "go":
+            print("# peer: PyTorch %s on CPU, %d threads, float32 (bench/peers/fisherflow_toy.py)" % (torch.__version__, a.threads))
+            print("BenchmarkTrainStep/pytorch/K=%d-%d\t%d\t%.0f ns/op\t%.3f steps/s" % (
+                a.k, a.threads, a.bench_steps, sec * 1e9, 1 / sec), flush=True)
+            return
         print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": a.threads, "k": a.k,
                           "batch": a.batch, "dtype": a.dtype, "seconds_per_step": sec, "steps_per_second": 1 / sec}))
         return
