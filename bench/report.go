@@ -94,7 +94,9 @@ func (r Result) Figure() (float64, string) {
 }
 
 // higherIsBetter reports whether a larger figure in this unit is faster.
-func higherIsBetter(unit string) bool { return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s" }
+func higherIsBetter(unit string) bool {
+	return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s"
+}
 
 // Peaks maps "path/precision/threads" (e.g. "avx512/f32/1") to a measured
 // peak in GFLOP/s. A GFLOP/s figure of that path is shown with its fraction
