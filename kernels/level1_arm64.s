@@ -15,7 +15,7 @@ TEXT ·dotNEONF32(SB), NOSPLIT, $0-52
 	VEOR V3.B16, V3.B16, V3.B16
 loop_1:
 	CMP $16, R2
-	BLT reduce_2
+	BLT mid_2
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]
 	VFMLA V4.S4, V16.S4, V0.S4
@@ -24,7 +24,7 @@ loop_1:
 	VFMLA V7.S4, V19.S4, V3.S4
 	SUB $16, R2
 	B loop_1
-reduce_2:
+mid_2:
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
 	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
@@ -50,7 +50,7 @@ TEXT ·axpyNEONF32(SB), NOSPLIT, $0-56
 	MOVD y_base+32(FP), R1
 loop_5:
 	CMP $16, R2
-	BLT tail_6
+	BLT mid_6
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	VLD1 (R1), [V16.S4, V17.S4, V18.S4, V19.S4]
 	VFMLA V4.S4, V31.S4, V16.S4
@@ -60,15 +60,16 @@ loop_5:
 	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R1)
 	SUB $16, R2
 	B loop_5
-tail_6:
-	CBZ R2, done_7
+mid_6:
+tail_7:
+	CBZ R2, done_8
 	FMOVS.P 4(R0), F4
 	FMOVS (R1), F5
 	FMADDS F4, F5, F30, F5
 	FMOVS.P F5, 4(R1)
 	SUB $1, R2
-	B tail_6
-done_7:
+	B tail_7
+done_8:
 	RET
 
 // func scaleNEONF32(alpha float32, x []float32)
@@ -77,9 +78,9 @@ TEXT ·scaleNEONF32(SB), NOSPLIT, $0-32
 	VDUP V30.S[0], V31.S4
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_8:
+loop_9:
 	CMP $16, R2
-	BLT tail_9
+	BLT mid_10
 	VLD1 (R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x6e3fdc84 // fmul v4.4s, v4.4s, v31.4s
 	WORD $0x6e3fdca5 // fmul v5.4s, v5.4s, v31.4s
@@ -87,15 +88,16 @@ loop_8:
 	WORD $0x6e3fdce7 // fmul v7.4s, v7.4s, v31.4s
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
 	SUB $16, R2
-	B loop_8
-tail_9:
-	CBZ R2, done_10
+	B loop_9
+mid_10:
+tail_11:
+	CBZ R2, done_12
 	FMOVS (R0), F4
 	FMULS F30, F4, F4
 	FMOVS.P F4, 4(R0)
 	SUB $1, R2
-	B tail_9
-done_10:
+	B tail_11
+done_12:
 	RET
 
 // func sumNEONF32(x []float32) (r float32)
@@ -106,29 +108,29 @@ TEXT ·sumNEONF32(SB), NOSPLIT, $0-28
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_11:
+loop_13:
 	CMP $16, R2
-	BLT reduce_12
+	BLT mid_14
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
 	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
 	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
 	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
 	SUB $16, R2
-	B loop_11
-reduce_12:
+	B loop_13
+mid_14:
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
 	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
 	WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
 	WORD $0x7e30d800 // faddp s0, v0.2s
-tail_13:
-	CBZ R2, done_14
+tail_15:
+	CBZ R2, done_16
 	FMOVS.P 4(R0), F4
 	FADDS F4, F0, F0
 	SUB $1, R2
-	B tail_13
-done_14:
+	B tail_15
+done_16:
 	FMOVS F0, r+24(FP)
 	RET
 
@@ -137,9 +139,9 @@ TEXT ·sqrtNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_15:
+loop_17:
 	CMP $16, R2
-	BLT tail_16
+	BLT mid_18
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
 	WORD $0x6ea1f8a5 // fsqrt v5.4s, v5.4s
@@ -147,15 +149,16 @@ loop_15:
 	WORD $0x6ea1f8e7 // fsqrt v7.4s, v7.4s
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
 	SUB $16, R2
-	B loop_15
-tail_16:
-	CBZ R2, done_17
+	B loop_17
+mid_18:
+tail_19:
+	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
 	FSQRTS F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
-	B tail_16
-done_17:
+	B tail_19
+done_20:
 	RET
 
 // func squareNEONF32(dst []float32, x []float32)
@@ -163,9 +166,9 @@ TEXT ·squareNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_18:
+loop_21:
 	CMP $16, R2
-	BLT tail_19
+	BLT mid_22
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
 	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
 	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
@@ -173,15 +176,16 @@ loop_18:
 	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
 	SUB $16, R2
-	B loop_18
-tail_19:
-	CBZ R2, done_20
+	B loop_21
+mid_22:
+tail_23:
+	CBZ R2, done_24
 	FMOVS.P 4(R0), F4
 	FMULS F4, F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
-	B tail_19
-done_20:
+	B tail_23
+done_24:
 	RET
 
 // func sumSqNEONF32(x []float32) (r float64)
@@ -190,27 +194,27 @@ TEXT ·sumSqNEONF32(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_21:
+loop_25:
 	CMP $4, R2
-	BLT mid_24
+	BLT mid_26
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
 	VFMLA V16.D2, V16.D2, V0.D2
 	VFMLA V17.D2, V17.D2, V1.D2
 	SUB $4, R2
-	B loop_21
-mid_24:
+	B loop_25
+mid_26:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_22:
-	CBZ R2, done_23
+tail_27:
+	CBZ R2, done_28
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_22
-done_23:
+	B tail_27
+done_28:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -223,9 +227,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_25:
+loop_29:
 	CMP $8, R2
-	BLT reduce_26
+	BLT mid_30
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -233,20 +237,20 @@ loop_25:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_25
-reduce_26:
+	B loop_29
+mid_30:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_27:
-	CBZ R2, done_28
+tail_31:
+	CBZ R2, done_32
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_27
-done_28:
+	B tail_31
+done_32:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -257,9 +261,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_29:
+loop_33:
 	CMP $8, R2
-	BLT tail_30
+	BLT mid_34
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -268,16 +272,17 @@ loop_29:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_29
-tail_30:
-	CBZ R2, done_31
+	B loop_33
+mid_34:
+tail_35:
+	CBZ R2, done_36
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_30
-done_31:
+	B tail_35
+done_36:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -286,9 +291,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_32:
+loop_37:
 	CMP $8, R2
-	BLT tail_33
+	BLT mid_38
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -296,15 +301,16 @@ loop_32:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_32
-tail_33:
-	CBZ R2, done_34
+	B loop_37
+mid_38:
+tail_39:
+	CBZ R2, done_40
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_33
-done_34:
+	B tail_39
+done_40:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -315,28 +321,28 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_35:
+loop_41:
 	CMP $8, R2
-	BLT reduce_36
+	BLT mid_42
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_35
-reduce_36:
+	B loop_41
+mid_42:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_37:
-	CBZ R2, done_38
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_37
-done_38:
+	B tail_43
+done_44:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -345,9 +351,9 @@ TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_39:
+loop_45:
 	CMP $8, R2
-	BLT tail_40
+	BLT mid_46
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
 	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
@@ -355,15 +361,16 @@ loop_39:
 	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_39
-tail_40:
-	CBZ R2, done_41
+	B loop_45
+mid_46:
+tail_47:
+	CBZ R2, done_48
 	FMOVD.P 8(R0), F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_40
-done_41:
+	B tail_47
+done_48:
 	RET
 
 // func squareNEONF64(dst []float64, x []float64)
@@ -371,9 +378,9 @@ TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_42:
+loop_49:
 	CMP $8, R2
-	BLT tail_43
+	BLT mid_50
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
@@ -381,15 +388,16 @@ loop_42:
 	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_42
-tail_43:
-	CBZ R2, done_44
+	B loop_49
+mid_50:
+tail_51:
+	CBZ R2, done_52
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_43
-done_44:
+	B tail_51
+done_52:
 	RET
 
 // func sumSqNEONF64(x []float64) (r float64)
@@ -398,22 +406,22 @@ TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_45:
+loop_53:
 	CMP $2, R2
-	BLT mid_48
+	BLT mid_54
 	VLD1.P 16(R0), [V16.D2]
 	VFMLA V16.D2, V16.D2, V0.D2
 	SUB $2, R2
-	B loop_45
-mid_48:
+	B loop_53
+mid_54:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_46:
-	CBZ R2, done_47
+tail_55:
+	CBZ R2, done_56
 	FMOVD.P 8(R0), F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_46
-done_47:
+	B tail_55
+done_56:
 	FMOVD F0, r+24(FP)
 	RET

@@ -13,7 +13,7 @@ TEXT ·divSqrtNEONF32(SB), NOSPLIT, $0-56
 	VDUP V30.D[0], V31.D2
 loop_1:
 	CMP $4, R2
-	BLT mid_4
+	BLT mid_2
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
@@ -26,9 +26,9 @@ loop_1:
 	VST1.P [V18.S4], 16(R1)
 	SUB $4, R2
 	B loop_1
-mid_4:
-tail_2:
-	CBZ R2, done_3
+mid_2:
+tail_3:
+	CBZ R2, done_4
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FDIVD F30, F4, F4
@@ -36,8 +36,8 @@ tail_2:
 	FCVTDS F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
-	B tail_2
-done_3:
+	B tail_3
+done_4:
 	RET
 
 // func divSquareNEONF32(dst []float32, x []float32, s float64)
@@ -49,7 +49,7 @@ TEXT ·divSquareNEONF32(SB), NOSPLIT, $0-56
 	VDUP V30.D[0], V31.D2
 loop_5:
 	CMP $4, R2
-	BLT mid_8
+	BLT mid_6
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
@@ -62,9 +62,9 @@ loop_5:
 	VST1.P [V18.S4], 16(R1)
 	SUB $4, R2
 	B loop_5
-mid_8:
-tail_6:
-	CBZ R2, done_7
+mid_6:
+tail_7:
+	CBZ R2, done_8
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMULD F4, F4, F4
@@ -72,8 +72,8 @@ tail_6:
 	FCVTDS F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
-	B tail_6
-done_7:
+	B tail_7
+done_8:
 	RET
 
 // func diffSumSqNEONF32(x []float32, y []float32) (sm float64, sp float64)
@@ -87,7 +87,7 @@ TEXT ·diffSumSqNEONF32(SB), NOSPLIT, $0-64
 	VEOR V3.B16, V3.B16, V3.B16
 loop_9:
 	CMP $4, R2
-	BLT mid_12
+	BLT mid_10
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
@@ -104,13 +104,13 @@ loop_9:
 	VFMLA V23.D2, V23.D2, V3.D2
 	SUB $4, R2
 	B loop_9
-mid_12:
+mid_10:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_10:
-	CBZ R2, done_11
+tail_11:
+	CBZ R2, done_12
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMOVS.P 4(R1), F5
@@ -120,8 +120,8 @@ tail_10:
 	FMADDD F6, F0, F6, F0
 	FMADDD F7, F2, F7, F2
 	SUB $1, R2
-	B tail_10
-done_11:
+	B tail_11
+done_12:
 	FMOVD F0, sm+48(FP)
 	FMOVD F2, sp+56(FP)
 	RET
@@ -138,7 +138,7 @@ TEXT ·axpbyNEONF32(SB), NOSPLIT, $0-88
 	VDUP V30.S[0], V31.S4
 loop_13:
 	CMP $4, R2
-	BLT mid_16
+	BLT mid_14
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x6e3fdca6 // fmul v6.4s, v5.4s, v31.4s
@@ -146,17 +146,17 @@ loop_13:
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
 	B loop_13
-mid_16:
-tail_14:
-	CBZ R2, done_15
+mid_14:
+tail_15:
+	CBZ R2, done_16
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FMULS F30, F5, F6
 	FMADDS F4, F6, F28, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_14
-done_15:
+	B tail_15
+done_16:
 	RET
 
 // func logMapRowNEONF32(dst []float32, x []float32, y []float32, c float32, k float32)
@@ -171,7 +171,7 @@ TEXT ·logMapRowNEONF32(SB), NOSPLIT, $0-80
 	VDUP V30.S[0], V31.S4
 loop_17:
 	CMP $4, R2
-	BLT mid_20
+	BLT mid_18
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
@@ -180,9 +180,9 @@ loop_17:
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
 	B loop_17
-mid_20:
-tail_18:
-	CBZ R2, done_19
+mid_18:
+tail_19:
+	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FSUBS F4, F5, F6
@@ -190,8 +190,8 @@ tail_18:
 	FMULS F30, F6, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_18
-done_19:
+	B tail_19
+done_20:
 	RET
 
 // func divSqrtNEONF64(dst []float64, x []float64, s float64)
@@ -203,23 +203,23 @@ TEXT ·divSqrtNEONF64(SB), NOSPLIT, $0-56
 	VDUP V30.D[0], V31.D2
 loop_21:
 	CMP $2, R2
-	BLT mid_24
+	BLT mid_22
 	VLD1.P 16(R0), [V16.D2]
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
 	WORD $0x6ee1fa10 // fsqrt v16.2d, v16.2d
 	VST1.P [V16.D2], 16(R1)
 	SUB $2, R2
 	B loop_21
-mid_24:
-tail_22:
-	CBZ R2, done_23
+mid_22:
+tail_23:
+	CBZ R2, done_24
 	FMOVD.P 8(R0), F4
 	FDIVD F30, F4, F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_22
-done_23:
+	B tail_23
+done_24:
 	RET
 
 // func divSquareNEONF64(dst []float64, x []float64, s float64)
@@ -231,23 +231,23 @@ TEXT ·divSquareNEONF64(SB), NOSPLIT, $0-56
 	VDUP V30.D[0], V31.D2
 loop_25:
 	CMP $2, R2
-	BLT mid_28
+	BLT mid_26
 	VLD1.P 16(R0), [V16.D2]
 	WORD $0x6e70de10 // fmul v16.2d, v16.2d, v16.2d
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
 	VST1.P [V16.D2], 16(R1)
 	SUB $2, R2
 	B loop_25
-mid_28:
-tail_26:
-	CBZ R2, done_27
+mid_26:
+tail_27:
+	CBZ R2, done_28
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FDIVD F30, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_26
-done_27:
+	B tail_27
+done_28:
 	RET
 
 // func diffSumSqNEONF64(x []float64, y []float64) (sm float64, sp float64)
@@ -261,7 +261,7 @@ TEXT ·diffSumSqNEONF64(SB), NOSPLIT, $0-64
 	VEOR V3.B16, V3.B16, V3.B16
 loop_29:
 	CMP $2, R2
-	BLT mid_32
+	BLT mid_30
 	VLD1.P 16(R0), [V16.D2]
 	VLD1.P 16(R1), [V18.D2]
 	WORD $0x4ef2d614 // fsub v20.2d, v16.2d, v18.2d
@@ -270,13 +270,13 @@ loop_29:
 	VFMLA V22.D2, V22.D2, V2.D2
 	SUB $2, R2
 	B loop_29
-mid_32:
+mid_30:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_30:
-	CBZ R2, done_31
+tail_31:
+	CBZ R2, done_32
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F5, F4, F6
@@ -284,8 +284,8 @@ tail_30:
 	FMADDD F6, F0, F6, F0
 	FMADDD F7, F2, F7, F2
 	SUB $1, R2
-	B tail_30
-done_31:
+	B tail_31
+done_32:
 	FMOVD F0, sm+48(FP)
 	FMOVD F2, sp+56(FP)
 	RET
@@ -302,7 +302,7 @@ TEXT ·axpbyNEONF64(SB), NOSPLIT, $0-88
 	VDUP V30.D[0], V31.D2
 loop_33:
 	CMP $2, R2
-	BLT mid_36
+	BLT mid_34
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x6e7fdca6 // fmul v6.2d, v5.2d, v31.2d
@@ -310,17 +310,17 @@ loop_33:
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
 	B loop_33
-mid_36:
-tail_34:
-	CBZ R2, done_35
+mid_34:
+tail_35:
+	CBZ R2, done_36
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMULD F30, F5, F6
 	FMADDD F4, F6, F28, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_34
-done_35:
+	B tail_35
+done_36:
 	RET
 
 // func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k float64)
@@ -335,7 +335,7 @@ TEXT ·logMapRowNEONF64(SB), NOSPLIT, $0-88
 	VDUP V30.D[0], V31.D2
 loop_37:
 	CMP $2, R2
-	BLT mid_40
+	BLT mid_38
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x4ee4d4a6 // fsub v6.2d, v5.2d, v4.2d
@@ -344,9 +344,9 @@ loop_37:
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
 	B loop_37
-mid_40:
-tail_38:
-	CBZ R2, done_39
+mid_38:
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F4, F5, F6
@@ -354,6 +354,6 @@ tail_38:
 	FMULD F30, F6, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_38
-done_39:
+	B tail_39
+done_40:
 	RET

@@ -95,17 +95,21 @@ func (g *gen) reduce(p prec) {
 	g.w(a64.FADDPScalar(p.arr, 0, 0))
 }
 
-// loop emits the 4-vector main loop (body) over R2 elements, then the
-// scalar tail (tail), one element at a time.
-func (g *gen) loop(p prec, body, tail func()) {
-	step := 4 * p.lanes
-	main, rest, done := g.lbl("loop"), g.lbl("tail"), g.lbl("done")
+// loop emits a main loop over the R2 elements, step per iteration
+// (body), then mid if not nil (a reduction of the accumulators), then the
+// scalar tail, one element at a time.
+func (g *gen) loop(step int, body, mid, tail func()) {
+	main, red, rest, done := g.lbl("loop"), g.lbl("mid"), g.lbl("tail"), g.lbl("done")
 	g.at(main)
 	g.f("CMP $%d, R2", step)
-	g.f("BLT %s", rest)
+	g.f("BLT %s", red)
 	body()
 	g.f("SUB $%d, R2", step)
 	g.f("B %s", main)
+	g.at(red)
+	if mid != nil {
+		mid()
+	}
 	g.at(rest)
 	g.f("CBZ R2, %s", done)
 	tail()
@@ -121,33 +125,19 @@ func (g *gen) dot(p prec) {
 	g.f("MOVD x_len+8(FP), R2")
 	g.f("MOVD y_base+24(FP), R1")
 	g.zeroAcc()
-	// The main loop leaves the tail to the scalar loop, which accumulates
-	// into F0 after the vector sums are reduced into it.
-	body := func() {
+	// The scalar tail accumulates into F0 after the vector sums are
+	// reduced into it.
+	g.loop(4*p.lanes, func() {
 		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
 		g.f("VLD1.P %d(R1), %s", 4*16, vlist(16, p.va))
 		for i := 0; i < 4; i++ {
 			g.f("VFMLA V%d.%s, V%d.%s, V%d.%s", 4+i, p.va, 16+i, p.va, i, p.va)
 		}
-	}
-	main, red := g.lbl("loop"), g.lbl("reduce")
-	g.at(main)
-	g.f("CMP $%d, R2", 4*p.lanes)
-	g.f("BLT %s", red)
-	body()
-	g.f("SUB $%d, R2", 4*p.lanes)
-	g.f("B %s", main)
-	g.at(red)
-	g.reduce(p)
-	rest, done := g.lbl("tail"), g.lbl("done")
-	g.at(rest)
-	g.f("CBZ R2, %s", done)
-	g.f("%s.P %d(R0), F4", p.fmov, p.size)
-	g.f("%s.P %d(R1), F5", p.fmov, p.size)
-	g.f("FMADD%s F5, F0, F4, F0", p.fs)
-	g.f("SUB $1, R2")
-	g.f("B %s", rest)
-	g.at(done)
+	}, func() { g.reduce(p) }, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("%s.P %d(R1), F5", p.fmov, p.size)
+		g.f("FMADD%s F5, F0, F4, F0", p.fs)
+	})
 	g.f("%s F0, r+48(FP)", p.fmov)
 	g.f("RET")
 }
@@ -158,26 +148,15 @@ func (g *gen) sum(p prec) {
 	g.f("MOVD x_base+0(FP), R0")
 	g.f("MOVD x_len+8(FP), R2")
 	g.zeroAcc()
-	main, red := g.lbl("loop"), g.lbl("reduce")
-	g.at(main)
-	g.f("CMP $%d, R2", 4*p.lanes)
-	g.f("BLT %s", red)
-	g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
-	for i := 0; i < 4; i++ {
-		g.w(a64.FADD(p.arr, i, i, 4+i))
-	}
-	g.f("SUB $%d, R2", 4*p.lanes)
-	g.f("B %s", main)
-	g.at(red)
-	g.reduce(p)
-	rest, done := g.lbl("tail"), g.lbl("done")
-	g.at(rest)
-	g.f("CBZ R2, %s", done)
-	g.f("%s.P %d(R0), F4", p.fmov, p.size)
-	g.f("FADD%s F4, F0, F0", p.fs)
-	g.f("SUB $1, R2")
-	g.f("B %s", rest)
-	g.at(done)
+	g.loop(4*p.lanes, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(a64.FADD(p.arr, i, i, 4+i))
+		}
+	}, func() { g.reduce(p) }, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("FADD%s F4, F0, F0", p.fs)
+	})
 	g.f("%s F0, r+24(FP)", p.fmov)
 	g.f("RET")
 }
@@ -196,14 +175,14 @@ func (g *gen) axpy(p prec) {
 	g.f("MOVD x_base+8(FP), R0")
 	g.f("MOVD x_len+16(FP), R2")
 	g.f("MOVD y_base+32(FP), R1")
-	g.loop(p, func() {
+	g.loop(4*p.lanes, func() {
 		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
 		g.f("VLD1 (R1), %s", vlist(16, p.va))
 		for i := 0; i < 4; i++ {
 			g.f("VFMLA V%d.%s, V31.%s, V%d.%s", 4+i, p.va, p.va, 16+i, p.va)
 		}
 		g.f("VST1.P %s, %d(R1)", vlist(16, p.va), 4*16)
-	}, func() {
+	}, nil, func() {
 		g.f("%s.P %d(R0), F4", p.fmov, p.size)
 		g.f("%s (R1), F5", p.fmov)
 		g.f("FMADD%s F4, F5, F30, F5", p.fs)
@@ -218,13 +197,13 @@ func (g *gen) scale(p prec) {
 	g.broadcast(p)
 	g.f("MOVD x_base+8(FP), R0")
 	g.f("MOVD x_len+16(FP), R2")
-	g.loop(p, func() {
+	g.loop(4*p.lanes, func() {
 		g.f("VLD1 (R0), %s", vlist(4, p.va))
 		for i := 0; i < 4; i++ {
 			g.w(a64.FMUL(p.arr, 4+i, 4+i, 31))
 		}
 		g.f("VST1.P %s, %d(R0)", vlist(4, p.va), 4*16)
-	}, func() {
+	}, nil, func() {
 		g.f("%s (R0), F4", p.fmov)
 		g.f("FMUL%s F30, F4, F4", p.fs)
 		g.f("%s.P F4, %d(R0)", p.fmov, p.size)
@@ -239,13 +218,13 @@ func (g *gen) unary(p prec, base, doc string, vec func(d, n int) a64.Inst, scala
 	g.f("MOVD dst_base+0(FP), R1")
 	g.f("MOVD x_base+24(FP), R0")
 	g.f("MOVD x_len+32(FP), R2")
-	g.loop(p, func() {
+	g.loop(4*p.lanes, func() {
 		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
 		for i := 0; i < 4; i++ {
 			g.w(vec(4+i, 4+i))
 		}
 		g.f("VST1.P %s, %d(R1)", vlist(4, p.va), 4*16)
-	}, func() {
+	}, nil, func() {
 		g.f("%s.P %d(R0), F4", p.fmov, p.size)
 		g.f(scalar, p.fs)
 		g.f("%s.P F4, %d(R1)", p.fmov, p.size)

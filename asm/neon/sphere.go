@@ -62,26 +62,6 @@ func (g *gen) narrowStore(p prec, ptr, lo, hi, tmp int) {
 	g.f("VST1.P [V%d.S4], 16(R%d)", tmp, ptr)
 }
 
-// vloop emits a loop over R2 elements, one input vector per iteration,
-// then a scalar tail; between them, mid (the reduction of accumulators).
-func (g *gen) vloop(p prec, body, mid, tail func()) {
-	main, rest, done, red := g.lbl("loop"), g.lbl("tail"), g.lbl("done"), g.lbl("mid")
-	g.at(main)
-	g.f("CMP $%d, R2", p.lanes)
-	g.f("BLT %s", red)
-	body()
-	g.f("SUB $%d, R2", p.lanes)
-	g.f("B %s", main)
-	g.at(red)
-	mid()
-	g.at(rest)
-	g.f("CBZ R2, %s", done)
-	tail()
-	g.f("SUB $1, R2")
-	g.f("B %s", rest)
-	g.at(done)
-}
-
 // reduce2 adds the float64 accumulators V(a), V(b) into D(a).
 func (g *gen) reduce2(a, b int) {
 	g.w(a64.FADD(a64.D2, a, a, b))
@@ -100,7 +80,7 @@ func (g *gen) sumSq(p prec) {
 	g.f("MOVD x_base+0(FP), R0")
 	g.f("MOVD x_len+8(FP), R2")
 	g.zero(0, 1)
-	g.vloop(p, func() {
+	g.loop(p.lanes, func() {
 		g.widen(p, 0, 4, 16, 17)
 		for h := 0; h < halves(p); h++ {
 			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 16+h, 16+h, h)
@@ -121,7 +101,7 @@ func (g *gen) diffSumSq(p prec) {
 	g.f("MOVD x_len+8(FP), R2")
 	g.f("MOVD y_base+24(FP), R1")
 	g.zero(0, 1, 2, 3) // V0, V1: minus; V2, V3: plus
-	g.vloop(p, func() {
+	g.loop(p.lanes, func() {
 		g.widen(p, 0, 4, 16, 17)
 		g.widen(p, 1, 5, 18, 19)
 		for h := 0; h < halves(p); h++ {
@@ -156,7 +136,7 @@ func (g *gen) divOp(p prec, base, doc string, square bool) {
 	g.f("MOVD x_len+32(FP), R2")
 	g.f("FMOVD s+48(FP), F30")
 	g.f("VDUP V30.D[0], V31.D2")
-	g.vloop(p, func() {
+	g.loop(p.lanes, func() {
 		g.widen(p, 0, 4, 16, 17)
 		for h := 0; h < halves(p); h++ {
 			if square {
@@ -168,7 +148,7 @@ func (g *gen) divOp(p prec, base, doc string, square bool) {
 			}
 		}
 		g.narrowStore(p, 1, 16, 17, 18)
-	}, func() {}, func() {
+	}, nil, func() {
 		g.scalarIn(p, 0, 4)
 		if square {
 			g.f("FMULD F4, F4, F4")
@@ -200,13 +180,13 @@ func (g *gen) axpby(p prec) {
 	g.f("MOVD y_base+64(FP), R1")
 	g.bcast(p, "a+24", 28, 29)
 	g.bcast(p, "b+56", 30, 31)
-	g.vloop(p, func() {
+	g.loop(p.lanes, func() {
 		g.f("VLD1.P 16(R0), [V4.%s]", p.va)
 		g.f("VLD1.P 16(R1), [V5.%s]", p.va)
 		g.w(a64.FMUL(p.arr, 6, 5, 31))                      // b*y
 		g.f("VFMLA V4.%s, V29.%s, V6.%s", p.va, p.va, p.va) // + a*x
 		g.f("VST1.P [V6.%s], 16(R3)", p.va)
-	}, func() {}, func() {
+	}, nil, func() {
 		g.f("%s.P %d(R0), F4", p.fmov, p.size)
 		g.f("%s.P %d(R1), F5", p.fmov, p.size)
 		g.f("FMUL%s F30, F5, F6", p.fs)
@@ -231,14 +211,14 @@ func (g *gen) logMapRow(p prec) {
 	g.f("MOVD y_base+48(FP), R1")
 	g.bcast(p, "c+72", 28, 29)
 	g.bcast(p, fmt.Sprintf("k+%d", kOff), 30, 31)
-	g.vloop(p, func() {
+	g.loop(p.lanes, func() {
 		g.f("VLD1.P 16(R0), [V4.%s]", p.va)
 		g.f("VLD1.P 16(R1), [V5.%s]", p.va)
 		g.w(a64.FSUB(p.arr, 6, 5, 4))                       // y - x
 		g.f("VFMLA V4.%s, V29.%s, V6.%s", p.va, p.va, p.va) // + c*x
 		g.w(a64.FMUL(p.arr, 6, 6, 31))                      // * k
 		g.f("VST1.P [V6.%s], 16(R3)", p.va)
-	}, func() {}, func() {
+	}, nil, func() {
 		g.f("%s.P %d(R0), F4", p.fmov, p.size)
 		g.f("%s.P %d(R1), F5", p.fmov, p.size)
 		g.f("FSUB%s F4, F5, F6", p.fs)       // F6 = F5 - F4
