@@ -234,3 +234,45 @@ func TestGaussianFourierGrad(t *testing.T) {
 		}
 	}
 }
+
+func TestConv1dGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, c := range []struct{ in, out, kernel, dil, batch, length int }{
+		{3, 2, 3, 1, 2, 5}, {2, 3, 3, 2, 2, 7}, {2, 2, 5, 3, 1, 4}, {1, 1, 1, 1, 3, 2},
+	} {
+		conv := NewConv1d[float64]("conv", c.in, c.out, c.kernel, c.dil, r)
+		y := make([]float64, c.batch*c.length*c.out)
+		gradCheck(t, "Conv1d", conv.Params(), randSlice(r, c.batch*c.length*c.in),
+			func(x []float64) []float64 { conv.Forward(y, x, c.batch, c.length); return y },
+			func(dx, dy, x []float64) { conv.Backward(dx, dy, x, c.batch, c.length) })
+	}
+}
+
+// Conv1d's forward pass against the definition, written as loops.
+func TestConv1dDefinition(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	in, out, kernel, dil, batch, length := 3, 4, 5, 2, 2, 9
+	conv := NewConv1d[float64]("conv", in, out, kernel, dil, r)
+	x := randSlice(r, batch*length*in)
+	y := make([]float64, batch*length*out)
+	conv.Forward(y, x, batch, length)
+	for b := 0; b < batch; b++ {
+		for l := 0; l < length; l++ {
+			for o := 0; o < out; o++ {
+				want := conv.Bias.W[o]
+				for k := 0; k < kernel; k++ {
+					p := l + (k-(kernel-1)/2)*dil
+					if p < 0 || p >= length {
+						continue
+					}
+					for ch := 0; ch < in; ch++ {
+						want += conv.Weight.W[(o*kernel+k)*in+ch] * x[(b*length+p)*in+ch]
+					}
+				}
+				if got := y[(b*length+l)*out+o]; math.Abs(got-want) > 1e-12 {
+					t.Fatalf("y[%d,%d,%d] = %v, want %v", b, l, o, got, want)
+				}
+			}
+		}
+	}
+}

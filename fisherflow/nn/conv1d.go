@@ -1,0 +1,139 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// Conv1d is a 1-d convolution with "same" padding over sequences laid out
+// channels-last (batch x length x channels, as GroupNorm), as
+// torch.nn.Conv1d(In, Out, Kernel, dilation=Dilation,
+// padding=Dilation*(Kernel-1)/2) computes it on the transposed layout:
+//
+//	y[b, l, o] = bias[o] + sum_{k, c} W[o, k, c] * x[b, l + (k - (Kernel-1)/2)*Dilation, c],
+//
+// with x = 0 outside 0..length-1. Kernel is odd. The weight is stored
+// Out x Kernel x In (PyTorch stores Out x In x Kernel; transpose the last
+// two axes to exchange weights with it).
+//
+// Forward and Backward run one sample at a time through an im2col buffer
+// (length x Kernel*In) and kernels.Gemm, so the buffer is that of one
+// sample whatever the batch (9.4 MB for the promoter model's 1024 x 9 x
+// 256 in float32).
+type Conv1d[T Float] struct {
+	In, Out, Kernel, Dilation int
+	Weight, Bias              *Param[T]
+	col                       []T // im2col of one sample, grown on demand
+}
+
+// NewConv1d returns a Conv1d initialised as PyTorch does:
+// U(-1/sqrt(In*Kernel), 1/sqrt(In*Kernel)) for weights and biases. It
+// panics if kernel is even or a size is not positive.
+func NewConv1d[T Float](name string, in, out, kernel, dilation int, r *rand.Rand) *Conv1d[T] {
+	if in <= 0 || out <= 0 || kernel <= 0 || kernel%2 == 0 || dilation <= 0 {
+		panic(fmt.Sprintf("nn.NewConv1d: in %d, out %d, kernel %d (must be odd), dilation %d", in, out, kernel, dilation))
+	}
+	c := &Conv1d[T]{In: in, Out: out, Kernel: kernel, Dilation: dilation,
+		Weight: newParam[T](name+".weight", out, kernel, in), Bias: newParam[T](name+".bias", out)}
+	bound := 1 / math.Sqrt(float64(in*kernel))
+	for i := range c.Weight.W {
+		c.Weight.W[i] = T((2*r.Float64() - 1) * bound)
+	}
+	for i := range c.Bias.W {
+		c.Bias.W[i] = T((2*r.Float64() - 1) * bound)
+	}
+	return c
+}
+
+// Params returns the weight and the bias.
+func (c *Conv1d[T]) Params() Params[T] { return Params[T]{c.Weight, c.Bias} }
+
+// Plan sizes the im2col buffer for sequences of up to length positions.
+func (c *Conv1d[T]) Plan(length int) {
+	if n := length * c.Kernel * c.In; len(c.col) < n {
+		c.col = make([]T, n)
+	}
+}
+
+func (c *Conv1d[T]) check(fn string, ny, nx, batch, length int) {
+	if batch < 0 || length <= 0 || nx != batch*length*c.In || ny != batch*length*c.Out {
+		panic(fmt.Sprintf("nn.Conv1d.%s: %d -> %d channels, batch %d x length %d: got len(x)=%d, len(y or dy)=%d",
+			fn, c.In, c.Out, batch, length, nx, ny))
+	}
+}
+
+// im2col fills col (length x Kernel*In) from one sample xs (length x In):
+// row l holds, for each tap k, the In channels at position
+// l + (k - (Kernel-1)/2)*Dilation, or zeros outside the sequence.
+func (c *Conv1d[T]) im2col(col, xs []T, length int) {
+	w, half := c.Kernel*c.In, (c.Kernel-1)/2
+	for l := 0; l < length; l++ {
+		row := col[l*w : (l+1)*w]
+		for k := 0; k < c.Kernel; k++ {
+			dst := row[k*c.In : (k+1)*c.In]
+			if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
+				copy(dst, xs[p*c.In:(p+1)*c.In])
+			} else {
+				clear(dst)
+			}
+		}
+	}
+}
+
+// Forward sets y (batch x length x Out) from x (batch x length x In).
+func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
+	c.check("Forward", len(y), len(x), batch, length)
+	c.Plan(length)
+	kin := c.Kernel * c.In
+	col := c.col[:length*kin]
+	for b := 0; b < batch; b++ {
+		ys := y[b*length*c.Out : (b+1)*length*c.Out]
+		for l := 0; l < length; l++ {
+			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
+		}
+		c.im2col(col, x[b*length*c.In:(b+1)*length*c.In], length)
+		kernels.Gemm(false, true, length, c.Out, kin, 1, col, kin, c.Weight.W, kin, 1, ys, c.Out)
+	}
+}
+
+// Backward adds the weight and bias gradients for the output gradient dy
+// and the input x of the forward pass and, if dx is not nil, sets dx:
+//
+//	dW += dy^T col, db += sum of dy rows, dcol = dy W, dx = col2im(dcol).
+//
+// dx must not alias x or dy.
+func (c *Conv1d[T]) Backward(dx, dy, x []T, batch, length int) {
+	c.check("Backward", len(dy), len(x), batch, length)
+	if dx != nil && len(dx) != len(x) {
+		panic(fmt.Sprintf("nn.Conv1d.Backward: len(dx)=%d, len(x)=%d", len(dx), len(x)))
+	}
+	c.Plan(length)
+	kin, half := c.Kernel*c.In, (c.Kernel-1)/2
+	col := c.col[:length*kin]
+	for b := 0; b < batch; b++ {
+		dys := dy[b*length*c.Out : (b+1)*length*c.Out]
+		c.im2col(col, x[b*length*c.In:(b+1)*length*c.In], length)
+		kernels.Gemm(true, false, c.Out, kin, length, 1, dys, c.Out, col, kin, 1, c.Weight.G, kin)
+		for l := 0; l < length; l++ {
+			kernels.Axpy(1, dys[l*c.Out:(l+1)*c.Out], c.Bias.G)
+		}
+		if dx == nil {
+			continue
+		}
+		// dcol reuses the col buffer: x's columns are not needed again.
+		kernels.Gemm(false, false, length, kin, c.Out, 1, dys, c.Out, c.Weight.W, kin, 0, col, kin)
+		dxs := dx[b*length*c.In : (b+1)*length*c.In]
+		clear(dxs)
+		for l := 0; l < length; l++ {
+			row := col[l*kin : (l+1)*kin]
+			for k := 0; k < c.Kernel; k++ {
+				if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
+					kernels.Axpy(1, row[k*c.In:(k+1)*c.In], dxs[p*c.In:(p+1)*c.In])
+				}
+			}
+		}
+	}
+}
