@@ -30,3 +30,23 @@ func BenchmarkConv1d(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPromoter times the forward and backward pass of the reference
+// promoter network (length 1024, 256 channels, 20 blocks) on a batch of 2
+// in float32, reporting sequences/s (issue 10's speed protocol, without
+// the optimizer step).
+func BenchmarkPromoter(b *testing.B) {
+	const batch = 2
+	r := rand.New(rand.NewPCG(3, 4))
+	m := NewPromoter[float32](PromoterConfig{Length: 1024}, batch, r)
+	x := make([]float32, batch*m.Width())
+	for i := range x {
+		x[i] = float32(r.Float64())
+	}
+	t := []float32{0.3, 0.7}
+	for b.Loop() {
+		y := m.Forward(x, t, batch)
+		m.Backward(y, batch)
+	}
+	b.ReportMetric(batch*float64(b.N)/b.Elapsed().Seconds(), "seqs/s")
+}
