@@ -32,13 +32,13 @@ func BenchmarkConv1d(b *testing.B) {
 }
 
 // BenchmarkPromoter times the forward and backward pass of the reference
-// promoter network (length 1024, 256 channels, 20 blocks) on a batch of 2
+// promoter ConvNet (length 1024, 256 channels, 20 blocks) on a batch of 2
 // in float32, reporting sequences/s (issue 10's speed protocol, without
 // the optimizer step).
 func BenchmarkPromoter(b *testing.B) {
 	const batch = 2
 	r := rand.New(rand.NewPCG(3, 4))
-	m := NewPromoter[float32](PromoterConfig{Length: 1024}, batch, r)
+	m := NewConvNet[float32](PromoterConfig(1024), batch, r)
 	x := make([]float32, batch*m.Width())
 	for i := range x {
 		x[i] = float32(r.Float64())

@@ -277,26 +277,43 @@ func TestConv1dDefinition(t *testing.T) {
 	}
 }
 
-// The promoter network at a small size (8 channels, 3 blocks cycling
-// dilations 1 and 2, kernel 3, length 5), with a conditioning signal;
-// its parameters against finite differences.
-func TestPromoterGrad(t *testing.T) {
-	r := rand.New(rand.NewPCG(21, 22))
-	batch := 2
-	cfg := PromoterConfig{Length: 5, Channels: 8, Blocks: 3, Kernel: 3, Dilations: []int{1, 2}, Fourier: 2}
-	m := NewPromoter[float64](cfg, batch, r)
-	for _, p := range m.Params() { // GroupNorm starts at gain 1, shift 0: move it
-		for i := range p.W {
-			p.W[i] += 0.1 * r.NormFloat64()
-		}
+// The two reference ConvNets at a small size (8 channels, 3 blocks
+// cycling dilations 1 and 2, kernel 3, length 5): the promoter with a
+// conditioning signal, the enhancer with class labels (one of them the
+// "no class" of guidance); parameters against finite differences.
+func TestConvNetGrad(t *testing.T) {
+	small := func(c ConvNetConfig) ConvNetConfig {
+		c.Channels, c.Blocks, c.Kernel, c.Dilations, c.Fourier = 8, 3, 3, []int{1, 2}, 2
+		return c
 	}
-	m.Condition(randSlice(r, batch*5), batch)
-	ts := []float64{0.3, 0.8}
-	gradCheck(t, "Promoter", m.Params(), randSlice(r, batch*5*4),
-		func(x []float64) []float64 { return m.Forward(x, ts, batch) },
-		func(dx, dy, x []float64) { m.Backward(dy, batch) },
-		true)
-	if m.Width() != 20 {
-		t.Fatalf("Width %d, want 20", m.Width())
+	for _, c := range []struct {
+		name  string
+		cfg   ConvNetConfig
+		class []int
+	}{
+		{"promoter", small(PromoterConfig(5)), nil},
+		{"enhancer", small(EnhancerConfig(5, 3)), []int{1, 3}},
+	} {
+		r := rand.New(rand.NewPCG(21, 22))
+		batch := 2
+		m := NewConvNet[float64](c.cfg, batch, r)
+		for _, p := range m.Params() { // norms start at gain 1, shift 0: move them
+			for i := range p.W {
+				p.W[i] += 0.1 * r.NormFloat64()
+			}
+		}
+		var signal []float64
+		if c.cfg.Signal > 0 {
+			signal = randSlice(r, batch*5*c.cfg.Signal)
+		}
+		m.Condition(signal, c.class, batch)
+		ts := []float64{0.3, 0.8}
+		gradCheck(t, c.name, m.Params(), randSlice(r, batch*5*4),
+			func(x []float64) []float64 { return m.Forward(x, ts, batch) },
+			func(dx, dy, x []float64) { m.Backward(dy, batch) },
+			true)
+		if m.Width() != 20 {
+			t.Fatalf("%s: Width %d, want 20", c.name, m.Width())
+		}
 	}
 }
