@@ -1,0 +1,83 @@
+package fisherflow
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestMotifs(t *testing.T) {
+	for _, motif := range []string{"TATAAT", "TTGACA", "GCG", "A"} {
+		m, err := NewMotifs(40, motif)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		const n = 500
+		seq, sig := make([]int, n*40), make([]float64, n*40)
+		offs := m.Draw(r, seq, sig)
+		// The data itself recalls its motif everywhere.
+		if got := m.MotifRecall(seq, sig, 0); got != 1 {
+			t.Fatalf("%s: recall of the data %v, want 1", motif, got)
+		}
+		for _, off := range offs {
+			if off < 0 || off+len(motif) > 40 {
+				t.Fatalf("%s: offset %d out of range", motif, off)
+			}
+		}
+		// Shuffled signals: recall falls to chance (motif somewhere else
+		// by accident), far below 1.
+		perm := r.Perm(n)
+		shuf := make([]float64, len(sig))
+		for i, p := range perm {
+			copy(shuf[i*40:(i+1)*40], sig[p*40:(p+1)*40])
+		}
+		chance := math.Pow(0.25, float64(len(motif)))
+		if got := m.MotifRecall(seq, shuf, 0); got > chance+0.1 {
+			t.Fatalf("%s: recall with shuffled signals %v, chance %v", motif, got, chance)
+		}
+	}
+	if _, err := NewMotifs(40, "TAXA"); err == nil {
+		t.Error("a motif with X was accepted")
+	}
+	if _, err := NewMotifs(3, "TATAAT"); err == nil {
+		t.Error("a motif longer than the sequence was accepted")
+	}
+}
+
+func TestKmerJS(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	draw := func(n int, p []float64) []int {
+		s := make([]int, n*50)
+		for i := range s {
+			u, c := r.Float64(), 0
+			for c < 3 && u > p[c] {
+				u -= p[c]
+				c++
+			}
+			s[i] = c
+		}
+		return s
+	}
+	uniform := []float64{0.25, 0.25, 0.25, 0.25}
+	a, b := draw(400, uniform), draw(400, uniform)
+	skew := draw(400, []float64{0.7, 0.1, 0.1, 0.1})
+	for k := 3; k <= 6; k++ {
+		same, diff := KmerJS(a, b, 50, 4, k), KmerJS(a, skew, 50, 4, k)
+		if !(same >= 0 && same < diff && diff <= math.Ln2) {
+			t.Fatalf("k=%d: same-distribution %v, skewed %v (want 0 <= same < skewed <= ln 2)", k, same, diff)
+		}
+	}
+	if js := KmerJS(a, a, 50, 4, 4); js != 0 {
+		t.Fatalf("identical sets: %v", js)
+	}
+	// A single sequence ACGT against its mirror TGCA: disjoint 4-mers.
+	if js := KmerJS([]int{0, 1, 2, 3}, []int{3, 2, 1, 0}, 4, 4, 4); math.Abs(js-math.Ln2) > 1e-15 {
+		t.Fatalf("disjoint spectra: %v, want ln 2", js)
+	}
+	// Windows with a symbol outside the alphabet (4 = N) are skipped.
+	// Both sets hold only the 2-mer AC once the N windows are skipped.
+	if js := KmerJS([]int{0, 1, 4, 0, 1}, []int{0, 1, 4, 4, 4}, 5, 4, 2); js != 0 {
+		t.Fatalf("N windows counted: %v", js)
+	}
+}
