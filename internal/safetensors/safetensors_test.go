@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/fisherflow/fisherflow/internal/testutil"
 )
 
 func sample() []Tensor {
@@ -96,13 +98,7 @@ func TestMarshalErrors(t *testing.T) {
 // from the format description in Python/numpy, when python3-numpy is
 // installed.
 func TestNumpyReadsIt(t *testing.T) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
-	if exec.Command(py, "-c", "import numpy").Run() != nil {
-		t.Skip("numpy not installed")
-	}
+	py := testutil.Python(t, "numpy")
 	b, err := Marshal(sample(), map[string]string{"format": "pt"})
 	if err != nil {
 		t.Fatal(err)

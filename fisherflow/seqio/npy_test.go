@@ -1,0 +1,81 @@
+package seqio
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/fisherflow/fisherflow/internal/testutil"
+)
+
+// npy builds a version-1 .npy file by the format description.
+func npy(descr, shape string, data []byte) []byte {
+	h := "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }"
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	b := append([]byte("\x93NUMPY\x01\x00"), byte(len(h)), byte(len(h)>>8))
+	return append(append(b, h...), data...)
+}
+
+func TestParseNPY(t *testing.T) {
+	f32 := make([]byte, 4*6)
+	for i := 0; i < 6; i++ {
+		binary.LittleEndian.PutUint32(f32[4*i:], math.Float32bits(float32(i)+0.5))
+	}
+	a, err := ParseNPY(npy("<f4", "(2, 3)", f32))
+	if err != nil || len(a.Shape) != 2 || a.Shape[0] != 2 || a.Shape[1] != 3 || a.Data[5] != 5.5 {
+		t.Fatalf("float32 (2, 3): %+v, %v", a, err)
+	}
+	f64 := make([]byte, 8*2)
+	binary.BigEndian.PutUint64(f64[8:], math.Float64bits(-2.25))
+	if a, err := ParseNPY(npy(">f8", "(2,)", f64)); err != nil || a.Data[1] != -2.25 || len(a.Shape) != 1 {
+		t.Fatalf("big-endian float64: %+v, %v", a, err)
+	}
+	good := npy("<f4", "(2, 3)", f32)
+	for name, b := range map[string][]byte{
+		"int64":     npy("<i8", "(2, 3)", make([]byte, 48)),
+		"fortran":   []byte(string(good[:10]) + "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n" + string(f32)),
+		"short":     good[:len(good)-1],
+		"long":      append(append([]byte(nil), good...), 0),
+		"magic":     append([]byte("NUMPY!"), good[6:]...),
+		"version":   append(append([]byte(nil), good[:6]...), append([]byte{9, 0}, good[8:]...)...),
+		"shape":     npy("<f4", "(2, -3)", f32),
+		"no header": good[:12],
+	} {
+		if _, err := ParseNPY(b); !errors.Is(err, ErrNPY) {
+			t.Errorf("%s: error %v, want ErrNPY", name, err)
+		}
+	}
+}
+
+// numpy writes a (2, 3, 2) float64 and a (3, 4) float32 signal; ReadNPY
+// reads them back, when python3-numpy is installed.
+func TestReadNPYFromNumpy(t *testing.T) {
+	py := testutil.Python(t, "numpy")
+	dir := t.TempDir()
+	script := `import numpy as np, sys
+np.save(sys.argv[1], np.arange(12, dtype=np.float64).reshape(2, 3, 2) / 4)
+np.save(sys.argv[2], (np.arange(12, dtype=np.float32).reshape(3, 4) - 5))
+`
+	a, b := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
+	if out, err := exec.Command(py, "-c", script, a, b).CombinedOutput(); err != nil {
+		t.Fatalf("numpy: %v\n%s", err, out)
+	}
+	x, err := ReadNPY(a)
+	if err != nil || len(x.Shape) != 3 || x.Shape[2] != 2 || x.Data[11] != 2.75 {
+		t.Fatalf("a.npy: %+v, %v", x, err)
+	}
+	y, err := ReadNPY(b)
+	if err != nil || len(y.Shape) != 2 || y.Shape[1] != 4 || y.Data[0] != -5 || y.Data[11] != 6 {
+		t.Fatalf("b.npy: %+v, %v", y, err)
+	}
+	if _, err := ReadNPY(filepath.Join(dir, "missing.npy")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
