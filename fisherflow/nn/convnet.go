@@ -86,9 +86,11 @@ func (n rowNorm[T]) Backward(dx, dy, x []T, _, _ int) { n.LayerNorm.Backward(dx,
 // with Dense_i(temb) added at every position of its sample and the
 // dilations d_i cycling through Dilations. The Gaussian Fourier
 // frequencies are drawn from the construction seed and are not
-// parameters (as in the reference). Forward keeps every block's
-// activations for Backward: about 4 x Blocks x batch x Length x Channels
-// values (2.7 GB at batch 32 of the promoter in float32).
+// parameters (as in the reference). Forward keeps two activations per
+// block for Backward (the block's output and its convolution's output;
+// the normalised input is recomputed): about 2 x Blocks x batch x Length x
+// Channels values, 1.4 GB at batch 32 of the promoter in float32 (5.5 GB
+// at batch 128), plus one sample's im2col buffer per convolution.
 type ConvNet[T Float] struct {
 	Cfg      ConvNetConfig
 	Fourier  *GaussianFourier[T]
@@ -112,7 +114,8 @@ type ConvNet[T Float] struct {
 	xin, pre0           []T
 	out                 [][]T // Blocks+1 block inputs/outputs
 	dense               [][]T // batch x Channels per block
-	s, n, c             [][]T // pre-norm, normed, conv output per block
+	c                   [][]T // conv output per block
+	s, n                []T   // pre-norm and normed input of the block at hand
 	hp, hg, y           []T
 	dOut, dS, dN, dC    []T // gradient scratch
 	dTemb, dDense, dTmp []T
@@ -167,8 +170,9 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	}
 	for i := 0; i < cfg.Blocks; i++ {
 		m.dense = append(m.dense, buf(nb*C))
-		m.s, m.n, m.c = append(m.s, buf(seq*C)), append(m.n, buf(seq*C)), append(m.c, buf(seq*C))
+		m.c = append(m.c, buf(seq*C))
 	}
+	m.s, m.n = buf(seq*C), buf(seq*C)
 	m.hp, m.hg, m.y = buf(seq*C), buf(seq*C), buf(seq*cfg.Categories)
 	m.dOut, m.dS, m.dN, m.dC = buf(seq*C), buf(seq*C), buf(seq*C), buf(seq*C)
 	m.dTemb, m.dDense, m.dTmp = buf(nb*C), buf(nb*C), buf(nb*C)
@@ -263,15 +267,9 @@ func (m *ConvNet[T]) Forward(x, t []T, batch int) []T {
 
 	for i := range m.Conv {
 		out, next := m.out[i][:seq*C], m.out[i+1][:seq*C]
-		dense, s, n, c := m.dense[i][:batch*C], m.s[i][:seq*C], m.n[i][:seq*C], m.c[i][:seq*C]
+		dense, c := m.dense[i][:batch*C], m.c[i][:seq*C]
 		m.Dense[i].Forward(dense, temb, batch)
-		for p := 0; p < seq; p++ {
-			b := p / L
-			row, drow := s[p*C:(p+1)*C], dense[b*C:(b+1)*C]
-			copy(row, out[p*C:(p+1)*C])
-			addTo(row, drow)
-		}
-		m.Norm[i].Forward(n, s, batch, L)
+		_, n := m.normIn(i, batch)
 		m.Conv[i].Forward(c, n, batch, L)
 		m.act.Forward(next, c)
 		addTo(next, out)
@@ -281,6 +279,25 @@ func (m *ConvNet[T]) Forward(x, t []T, batch int) []T {
 	m.headAct.Forward(hg, hp)
 	m.Head2.Forward(y, hg, batch, L)
 	return y
+}
+
+// normIn computes block i's pre-norm input s = out_i + Dense_i(temb) (at
+// every position) and its normalisation n, into the shared buffers:
+// Forward needs them once, and Backward recomputes them rather than
+// keeping two more activations per block.
+func (m *ConvNet[T]) normIn(i, batch int) (s, n []T) {
+	C, L := m.Cfg.Channels, m.Cfg.Length
+	seq := batch * L
+	out, dense := m.out[i][:seq*C], m.dense[i][:batch*C]
+	s, n = m.s[:seq*C], m.n[:seq*C]
+	for p := 0; p < seq; p++ {
+		b := p / L
+		row := s[p*C : (p+1)*C]
+		copy(row, out[p*C:(p+1)*C])
+		addTo(row, dense[b*C:(b+1)*C])
+	}
+	m.Norm[i].Forward(n, s, batch, L)
+	return s, n
 }
 
 // Backward adds the parameter gradients of the last Forward for the
@@ -301,8 +318,9 @@ func (m *ConvNet[T]) Backward(dy []T, batch int) {
 	for i := len(m.Conv) - 1; i >= 0; i-- {
 		// dOut is the gradient of out_i+1 = out_i + swish(c_i).
 		m.act.Backward(dC, dOut, m.c[i][:seq*C])
-		m.Conv[i].Backward(dN, dC, m.n[i][:seq*C], batch, L)
-		m.Norm[i].Backward(dS, dN, m.s[i][:seq*C], batch, L)
+		s, n := m.normIn(i, batch) // recomputed rather than kept
+		m.Conv[i].Backward(dN, dC, n, batch, L)
+		m.Norm[i].Backward(dS, dN, s, batch, L)
 		// s_i = out_i + dense_i: out_i gets dS on top of the residual
 		// path, dense_i the sum of dS over its sample's positions.
 		addTo(dOut, dS)
