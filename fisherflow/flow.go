@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
+	"github.com/fisherflow/fisherflow/internal/par"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -71,7 +73,16 @@ type geometry struct {
 	d            int
 	theta, trows []float64 // per row
 	logm         []float64 // LogMap(x0, x1)
+
+	// The interpolation in progress, shared by the threads of par.For.
+	m             Method
+	xt, u, x0, x1 []float64
+	phase         par.Phase
 }
+
+// geoChunk is the rows a thread takes at a time; below geoParallel
+// values a batch is interpolated on one thread.
+const geoChunk, geoParallel = 64, 1 << 14
 
 func newGeometry(rows, d int) *geometry {
 	return &geometry{d: d, theta: make([]float64, rows), trows: make([]float64, rows), logm: make([]float64, rows*d)}
@@ -79,30 +90,46 @@ func newGeometry(rows, d int) *geometry {
 
 // interpolate sets xt to the method's interpolant of x0 and x1 at the
 // per-sequence times t (positions rows per sequence) and u to its
-// velocity, the regression target.
+// velocity, the regression target. Chunks of rows run on all cores; each
+// row's result does not depend on the chunking.
 func (g *geometry) interpolate(m Method, xt, u, x0, x1, t []float64, positions int) {
-	d := g.d
-	rows := len(x0) / d
+	rows := len(x0) / g.d
 	for i := 0; i < rows; i++ {
 		g.trows[i] = t[i/positions]
 	}
-	switch m {
+	g.m, g.xt, g.u, g.x0, g.x1 = m, xt, u, x0, x1
+	threads := runtime.GOMAXPROCS(0)
+	if len(x0) < geoParallel {
+		threads = 1
+	}
+	par.For(threads, (rows+geoChunk-1)/geoChunk, g, 0, &g.phase)
+	g.xt, g.u, g.x0, g.x1 = nil, nil, nil, nil
+}
+
+// Work interpolates chunks lo..hi of rows (the par.Worker of interpolate).
+func (g *geometry) Work(_, _, lo, hi int) {
+	d := g.d
+	r0, r1 := lo*geoChunk, min(hi*geoChunk, len(g.x0)/d)
+	xt, u, x0, x1 := g.xt[r0*d:r1*d], g.u[r0*d:r1*d], g.x0[r0*d:r1*d], g.x1[r0*d:r1*d]
+	trows, theta, logm := g.trows[r0:r1], g.theta[r0:r1], g.logm[r0*d:r1*d]
+	rows := r1 - r0
+	switch g.m {
 	case FisherFlow:
 		// x_t = slerp; u_t = d/dt x_t = cos(t th) L - th sin(t th) x0
 		// with L = LogMap(x0, x1) = th e (|e| = 1): no division by sin.
-		kernels.Slerp(xt, x0, x1, g.trows[:rows], d)
-		kernels.LogMap(g.logm[:rows*d], x0, x1, d)
-		kernels.SphereDist(g.theta[:rows], x0, x1, d)
+		kernels.Slerp(xt, x0, x1, trows, d)
+		kernels.LogMap(logm, x0, x1, d)
+		kernels.SphereDist(theta, x0, x1, d)
 		for i := 0; i < rows; i++ {
-			th, tt := g.theta[i], g.trows[i]
+			th, tt := theta[i], trows[i]
 			c, s := math.Cos(tt*th), th*math.Sin(tt*th)
 			for j := i * d; j < (i+1)*d; j++ {
-				u[j] = c*g.logm[j] - s*x0[j]
+				u[j] = c*logm[j] - s*x0[j]
 			}
 		}
 	case Linear:
 		for i := 0; i < rows; i++ {
-			tt := g.trows[i]
+			tt := trows[i]
 			for j := i * d; j < (i+1)*d; j++ {
 				xt[j] = (1-tt)*x0[j] + tt*x1[j]
 				u[j] = x1[j] - x0[j]
