@@ -86,15 +86,11 @@ func (v Verdict) OK() bool { return v.Skipped != "" || v.Ratio >= v.Min }
 // peaks for the "peak" denominators. A floor whose numerator path did
 // not run on this machine is skipped, not failed.
 func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
-	runs := map[[3]string][]Result{}
-	for _, r := range results {
-		k := [3]string{r.Family, r.Path, r.Case}
-		runs[k] = append(runs[k], r)
-	}
+	fig := medians(results)
 	var out []Verdict
 	for _, f := range floors {
 		v := Verdict{Floor: f}
-		num, ok := runs[[3]string{f.Family, f.Num, f.Case}]
+		num, ok := fig[[3]string{f.Family, f.Num, f.Case}]
 		switch {
 		case !ok:
 			v.Skipped = f.Num + " did not run (not supported here?)"
@@ -104,20 +100,15 @@ func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
 				v.Skipped = "no measured peak for " + f.Num
 				break
 			}
-			x, _ := median(num).Figure()
+			x, _ := num.Figure()
 			v.Ratio = x / pk
 		default:
-			den, ok := runs[[3]string{f.Family, f.Den, f.Case}]
+			den, ok := fig[[3]string{f.Family, f.Den, f.Case}]
 			if !ok {
 				v.Skipped = f.Den + " did not run"
 				break
 			}
-			x, unit := median(num).Figure()
-			y, _ := median(den).Figure()
-			v.Ratio = x / y
-			if !higherIsBetter(unit) {
-				v.Ratio = y / x
-			}
+			v.Ratio = speedup(num, den)
 		}
 		out = append(out, v)
 	}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/fisherflow/fisherflow/bench/peak"
 )
 
 // Result is one benchmark line.
@@ -107,6 +109,26 @@ type Peaks struct {
 	DefaultThreads int
 }
 
+// MeasuredPeaks returns the peaks that bench/peak measured, for cases at
+// defaultThreads unless they name their thread count.
+func MeasuredPeaks(measured []peak.Result, defaultThreads int) Peaks {
+	p := Peaks{GFLOPS: map[string]float64{}, DefaultThreads: defaultThreads}
+	for _, r := range measured {
+		p.GFLOPS[peakKey(r.ISA, r.Prec, r.Threads)] = r.GFLOPS
+	}
+	return p
+}
+
+// peakKey is the key of Peaks.GFLOPS.
+func peakKey(path, prec string, threads int) string {
+	return fmt.Sprintf("%s/%s/%d", path, prec, threads)
+}
+
+// Get returns the peak of a path and precision at a thread count, or 0.
+func (p Peaks) Get(path, prec string, threads int) float64 {
+	return p.GFLOPS[peakKey(path, prec, threads)]
+}
+
 // of returns the peak for a path and a case, or 0.
 func (p Peaks) of(path, c string) float64 {
 	threads := p.DefaultThreads
@@ -117,7 +139,7 @@ func (p Peaks) of(path, c string) float64 {
 			}
 		}
 	}
-	return p.GFLOPS[fmt.Sprintf("%s/%s/%d", path, precisionOf(c), threads)]
+	return p.Get(path, precisionOf(c), threads)
 }
 
 // median returns the median figure of repeated results (go test -count):
@@ -134,6 +156,32 @@ func median(rs []Result) Result {
 		return cmp.Compare(x, y)
 	})
 	return sorted[len(sorted)/2]
+}
+
+// medians returns the median of the repeated results of each family,
+// path and case.
+func medians(results []Result) map[[3]string]Result {
+	runs := map[[3]string][]Result{}
+	for _, r := range results {
+		k := [3]string{r.Family, r.Path, r.Case}
+		runs[k] = append(runs[k], r)
+	}
+	out := make(map[[3]string]Result, len(runs))
+	for k, rs := range runs {
+		out[k] = median(rs)
+	}
+	return out
+}
+
+// speedup returns how many times faster num is than den (their figures
+// have the same unit).
+func speedup(num, den Result) float64 {
+	x, unit := num.Figure()
+	y, _ := den.Figure()
+	if higherIsBetter(unit) {
+		return x / y
+	}
+	return y / x
 }
 
 // precisionOf returns "f32" or "f64" if a case names one.
@@ -157,9 +205,9 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 			families = append(families, r.Family)
 		}
 	}
+	fig := medians(results)
 	for _, fam := range families {
 		var paths, cases []string
-		runs := map[[2]string][]Result{}
 		for _, r := range results {
 			if r.Family != fam {
 				continue
@@ -170,12 +218,6 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 			if !slices.Contains(cases, r.Case) {
 				cases = append(cases, r.Case)
 			}
-			k := [2]string{r.Case, r.Path}
-			runs[k] = append(runs[k], r)
-		}
-		fig := map[[2]string]Result{}
-		for k, rs := range runs {
-			fig[k] = median(rs)
 		}
 		slices.SortStableFunc(paths, func(a, b string) int {
 			return slices.Index(knownPaths, a) - slices.Index(knownPaths, b)
@@ -209,7 +251,7 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 		for _, c := range cases {
 			fmt.Fprintf(w, "| %s |", c)
 			for _, p := range paths {
-				r, ok := fig[[2]string{c, p}]
+				r, ok := fig[[3]string{fam, p, c}]
 				if !ok {
 					fmt.Fprint(w, " — |")
 					continue
@@ -222,19 +264,13 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 				}
 			}
 			for _, rt := range ratios {
-				n, okN := fig[[2]string{c, rt.num}]
-				d, okD := fig[[2]string{c, rt.den}]
+				n, okN := fig[[3]string{fam, rt.num, c}]
+				d, okD := fig[[3]string{fam, rt.den, c}]
 				if !okN || !okD {
 					fmt.Fprint(w, " — |")
 					continue
 				}
-				v, unit := n.Figure()
-				dv, _ := d.Figure()
-				x := v / dv
-				if !higherIsBetter(unit) {
-					x = dv / v
-				}
-				fmt.Fprintf(w, " %.2fx |", x)
+				fmt.Fprintf(w, " %.2fx |", speedup(n, d))
 			}
 			fmt.Fprintln(w)
 		}

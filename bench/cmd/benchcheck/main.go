@@ -85,12 +85,11 @@ func run(floorsFile, benchtime string, count int) error {
 		results = append(results, r...)
 	}
 	threads := runtime.GOMAXPROCS(0)
-	peaks := bench.Peaks{GFLOPS: map[string]float64{}, DefaultThreads: threads}
+	var measured []peak.Result
 	if needPeak {
-		for _, r := range peak.Measure(threads, time.Second) {
-			peaks.GFLOPS[fmt.Sprintf("%s/%s/%d", r.ISA, r.Prec, r.Threads)] = r.GFLOPS
-		}
+		measured = peak.Measure(threads, time.Second)
 	}
+	peaks := bench.MeasuredPeaks(measured, threads)
 	vs := bench.Check(floors, results, peaks)
 	fmt.Printf("speed guard: %d floors from %s (medians of %d runs)\n", len(vs), floorsFile, count)
 	if !bench.Report(os.Stdout, vs) {
