@@ -124,7 +124,6 @@ func (a LeakyReLU[T]) Backward(dx, dy, x []T) { scaleNeg(dx, dy, x, a.Slope) }
 // mispredicts half the time, and the branchy loop was four times slower
 // (2.2 against 0.4 ms for 512x512 float32 here).
 func scaleNeg[T Float](dst, src, x []T, s T) {
-	src, x = src[:len(dst)], x[:len(dst)]
 	if unsafe.Sizeof(s) == 4 {
 		scaleNeg32(asF32(dst), asF32(src), asF32(x), float32(s))
 		return
