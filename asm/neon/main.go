@@ -36,7 +36,7 @@ type prec struct {
 	arr   a64.Arr
 	va    string // Go assembler arrangement: S4 or D2
 	fmov  string // FMOVS or FMOVD
-	fs    string // scalar suffix: S or D
+	fs    string // scalar suffix and lane letter: S or D
 	lanes int    // per 128-bit vector
 }
 
@@ -78,10 +78,18 @@ func vlist(first int, arr string) string {
 // The kernels use V0-V3 as accumulators, V4-V7 and V16-V19 for data and
 // V30/V31 for a broadcast scalar; R0-R2 hold pointers and the count.
 
-func (g *gen) zeroAcc() {
-	for i := 0; i < 4; i++ {
-		g.f("VEOR V%d.B16, V%d.B16, V%d.B16", i, i, i)
+// zero clears the vector registers regs.
+func (g *gen) zero(regs ...int) {
+	for _, r := range regs {
+		g.f("VEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
 	}
+}
+
+// bcast loads the scalar argument arg (of type p, "name+offset") into
+// F(r) and all lanes of V(v).
+func (g *gen) bcast(p prec, arg string, r, v int) {
+	g.f("%s %s(FP), F%d", p.fmov, arg, r)
+	g.f("VDUP V%d.%s[0], V%d.%s", r, p.fs, v, p.va)
 }
 
 // reduce adds the four accumulators into lane 0 of V0 (= F0).
@@ -124,7 +132,7 @@ func (g *gen) dot(p prec) {
 	g.f("MOVD x_base+0(FP), R0")
 	g.f("MOVD x_len+8(FP), R2")
 	g.f("MOVD y_base+24(FP), R1")
-	g.zeroAcc()
+	g.zero(0, 1, 2, 3)
 	// The scalar tail accumulates into F0 after the vector sums are
 	// reduced into it.
 	g.loop(4*p.lanes, func() {
@@ -147,7 +155,7 @@ func (g *gen) sum(p prec) {
 	g.fn(name, 24+p.size, fmt.Sprintf("(x []%s) (r %s)", p.typ, p.typ), "returns sum x[i].")
 	g.f("MOVD x_base+0(FP), R0")
 	g.f("MOVD x_len+8(FP), R2")
-	g.zeroAcc()
+	g.zero(0, 1, 2, 3)
 	g.loop(4*p.lanes, func() {
 		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
 		for i := 0; i < 4; i++ {
@@ -161,17 +169,10 @@ func (g *gen) sum(p prec) {
 	g.f("RET")
 }
 
-// broadcast loads the scalar argument alpha into F30 and all lanes of V31.
-func (g *gen) broadcast(p prec) {
-	g.f("%s alpha+0(FP), F30", p.fmov)
-	lane := map[string]string{"S4": "S", "D2": "D"}[p.va]
-	g.f("VDUP V30.%s[0], V31.%s", lane, p.va)
-}
-
 func (g *gen) axpy(p prec) {
 	name := "axpyNEON" + p.name
 	g.fn(name, 56, fmt.Sprintf("(alpha %s, x []%s, y []%s)", p.typ, p.typ, p.typ), "sets y[i] += alpha*x[i] (len(y) >= len(x)).")
-	g.broadcast(p)
+	g.bcast(p, "alpha+0", 30, 31)
 	g.f("MOVD x_base+8(FP), R0")
 	g.f("MOVD x_len+16(FP), R2")
 	g.f("MOVD y_base+32(FP), R1")
@@ -194,7 +195,7 @@ func (g *gen) axpy(p prec) {
 func (g *gen) scale(p prec) {
 	name := "scaleNEON" + p.name
 	g.fn(name, 32, fmt.Sprintf("(alpha %s, x []%s)", p.typ, p.typ), "sets x[i] *= alpha.")
-	g.broadcast(p)
+	g.bcast(p, "alpha+0", 30, 31)
 	g.f("MOVD x_base+8(FP), R0")
 	g.f("MOVD x_len+16(FP), R2")
 	g.loop(4*p.lanes, func() {
@@ -257,7 +258,7 @@ func (g *gen) gemm(p prec) {
 	acc := func(i, j int) int { return 8 + nv*i + j }
 	for i := 0; i < mr; i++ {
 		for j := 0; j < nv; j++ {
-			g.f("VEOR V%d.B16, V%d.B16, V%d.B16", acc(i, j), acc(i, j), acc(i, j))
+			g.zero(acc(i, j))
 		}
 	}
 	bv := na // first B register
@@ -286,9 +287,7 @@ func (g *gen) gemm(p prec) {
 	g.f("MOVD c+24(FP), R3")
 	g.f("MOVD ldc+32(FP), R4")
 	g.f("LSL $%d, R4", map[int]int{4: 2, 8: 3}[p.size])
-	g.f("%s alpha+40(FP), F7", p.fmov)
-	lane := map[string]string{"S4": "S", "D2": "D"}[p.va]
-	g.f("VDUP V7.%s[0], V7.%s", lane, p.va)
+	g.bcast(p, "alpha+40", 7, 7)
 	for i := 0; i < mr; i++ {
 		g.f("VLD1 (R3), [%s]", strings.Join(bregs, ", "))
 		for j := 0; j < nv; j++ {

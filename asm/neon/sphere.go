@@ -68,12 +68,6 @@ func (g *gen) reduce2(a, b int) {
 	g.w(a64.FADDPScalar(a64.D2, a, a))
 }
 
-func (g *gen) zero(regs ...int) {
-	for _, r := range regs {
-		g.f("VEOR V%d.B16, V%d.B16, V%d.B16", r, r, r)
-	}
-}
-
 func (g *gen) sumSq(p prec) {
 	name := "sumSqNEON" + p.name
 	g.fn(name, 32, fmt.Sprintf("(x []%s) (r float64)", p.typ), "returns sum x[i]^2, accumulated in float64.")
@@ -160,14 +154,6 @@ func (g *gen) divOp(p prec, base, doc string, square bool) {
 		g.scalarOut(p, 1, 4)
 	})
 	g.f("RET")
-}
-
-// bcast loads the scalar argument name (of type p) into F(r) and all
-// lanes of V(v).
-func (g *gen) bcast(p prec, arg string, r, v int) {
-	g.f("%s %s(FP), F%d", p.fmov, arg, r)
-	lane := map[string]string{"S4": "S", "D2": "D"}[p.va]
-	g.f("VDUP V%d.%s[0], V%d.%s", r, lane, v, p.va)
 }
 
 func (g *gen) axpby(p prec) {
