@@ -69,7 +69,7 @@ check-generate:
 	echo "go generate: generated files are up to date"
 
 test-long:
-	$(GO) test -timeout 60m -run . $(PKGS)
+	FISHERFLOW_LONG=1 $(GO) test -timeout 60m -run . $(PKGS)
 
 # Benchmarks of every kernel, path and precision; writes BENCHMARKS.md.
 # GEMM and the training step run GEMM_ROUNDS times, each round followed by

@@ -2,6 +2,7 @@ package kernels_test
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -106,12 +107,32 @@ func BenchmarkExp(b *testing.B) {
 		benchUnary(b, mathSizes, -50, 50, kernels.Exp[float32])
 		benchUnary(b, mathSizes, -50, 50, kernels.Exp[float64])
 	})
+	benchMathPeer(b, -50, 50, math.Exp)
 }
 
 func BenchmarkLog(b *testing.B) {
 	benchPaths(b, func(b *testing.B) {
 		benchUnary(b, mathSizes, 1e-6, 1e6, kernels.Log[float32])
 		benchUnary(b, mathSizes, 1e-6, 1e6, kernels.Log[float64])
+	})
+	benchMathPeer(b, 1e-6, 1e6, math.Log)
+}
+
+// benchMathPeer runs the loop a Go user writes without this package (the
+// math package on every element, through float64 for float32) as the
+// pseudo-path "math".
+func benchMathPeer(b *testing.B, lo, hi float64, f func(float64) float64) {
+	b.Run("math", func(b *testing.B) {
+		benchUnary(b, mathSizes, lo, hi, func(dst, x []float32) {
+			for i, v := range x {
+				dst[i] = float32(f(float64(v)))
+			}
+		})
+		benchUnary(b, mathSizes, lo, hi, func(dst, x []float64) {
+			for i, v := range x {
+				dst[i] = f(v)
+			}
+		})
 	})
 }
 

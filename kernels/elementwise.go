@@ -73,10 +73,12 @@ func Cos[T Float](dst, x []T) {
 	impl32().cos(f32s(dst), f32s(x))
 }
 
-// Exp sets dst[i] = e^x[i] with error <= 2 ULP; results beyond the range
-// of T give +Inf or 0 (subnormal results are accurate to 1 ULP of the
-// smallest subnormal), exp(-Inf) = 0 and NaN gives NaN. dst may alias x.
-// It panics if len(dst) != len(x).
+// Exp sets dst[i] = e^x[i]. Every path (generic, AVX2, AVX-512) runs the
+// same polynomial algorithm in float64 and returns the same bits. Error:
+// float64 < 1 ULP (worst seen 0.97 ULP); float32 <= 0.5 ULP + 2^-12 ULP,
+// checked over every float32 input. Results beyond the range of T give
+// +Inf or 0, subnormal results round once, exp(-Inf) = 0 and NaN gives
+// NaN. dst may alias x. It panics if len(dst) != len(x).
 func Exp[T Float](dst, x []T) {
 	checkSame("Exp", []string{"dst", "x"}, len(dst), len(x))
 	if is64[T]() {
@@ -86,9 +88,12 @@ func Exp[T Float](dst, x []T) {
 	impl32().exp(f32s(dst), f32s(x))
 }
 
-// Log sets dst[i] = ln(x[i]) with error <= 2 ULP for every positive x,
-// subnormals included; log(±0) = -Inf, log(+Inf) = +Inf, and negative x or
-// NaN give NaN. dst may alias x. It panics if len(dst) != len(x).
+// Log sets dst[i] = ln(x[i]). Every path returns the same bits (as for
+// Exp). Error for every positive x, subnormals included: float64 < 1 ULP
+// (fdlibm's algorithm; worst seen 0.50 ULP), float32 <= 0.5 ULP + 2^-12
+// ULP, checked over every float32 input. log(±0) = -Inf, log(+Inf) =
+// +Inf, and negative x or NaN give NaN. dst may alias x. It panics if
+// len(dst) != len(x).
 func Log[T Float](dst, x []T) {
 	checkSame("Log", []string{"dst", "x"}, len(dst), len(x))
 	if is64[T]() {

@@ -3,8 +3,8 @@ package kernels
 import "math"
 
 // The generic elementwise kernels evaluate every element in float64 with
-// the math package or the scalar functions of scalar.go, and round once to T,
-// so float32 results are within 0.5 ULP + 2^-29 ULP of exact.
+// the math package, the scalar functions of scalar.go or the vector math
+// functions of vecmath.go, and round once to T.
 
 func sqrtGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
@@ -48,16 +48,22 @@ func cosGeneric[T float32 | float64](dst, x []T) {
 	}
 }
 
+// expGeneric and logGeneric are the vector math functions of vecmath.go,
+// one element at a time, so they return the SIMD paths' bits.
 func expGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
+	q := vmExpQ64[:]
+	if !is64[T]() {
+		q = vmExpQ32[:]
+	}
 	for i, v := range x {
-		dst[i] = T(exp(float64(v)))
+		dst[i] = T(vmExp(float64(v), q))
 	}
 }
 
 func logGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = T(log(float64(v)))
+		dst[i] = T(vmLog(float64(v)))
 	}
 }

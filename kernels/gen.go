@@ -6,7 +6,7 @@ package kernels
 // go generate ./... (or make generate) after changing them; make test
 // checks that the committed files are what the generators write.
 
-//go:generate sh -c "cd ../asm && go run ./elementwise -out ../kernels/elementwise_amd64.s -stubs ../kernels/elementwise_amd64.go -pkg kernels"
+//go:generate sh -c "cd ../asm && go run ./elementwise -out ../kernels/elementwise_amd64.s -stubs ../kernels/elementwise_amd64.go -pkg kernels -tables ../kernels/vecmath_tables.go"
 //go:generate sh -c "cd ../asm && go run ./level1 -out ../kernels/level1_amd64.s -stubs ../kernels/level1_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./sphere -out ../kernels/sphere_amd64.s -stubs ../kernels/sphere_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./gemm -out ../kernels/gemm_amd64.s -stubs ../kernels/gemm_amd64.go -pkg kernels"

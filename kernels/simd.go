@@ -9,6 +9,7 @@ import "math"
 // shares one implementation of the geometry.
 type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
+	exp, log     func(dst, x []T)
 	dot          func(x, y []T) T
 	axpy         func(alpha T, x, y []T)
 	scale        func(alpha T, x []T)
@@ -39,6 +40,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o := genericOps[T]()
 	g := genericOps[T]() // for rows shorter than simdMinRow
 	o.sqrt, o.square = p.sqrt, p.square
+	if p.exp != nil {
+		o.exp, o.log = p.exp, p.log
+	}
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
 	o.norm2 = func(x []T) T { return norm2Finish(x, p.sumSq(x)) }
 	if p.gemm.fn != nil {

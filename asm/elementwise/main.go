@@ -1,23 +1,43 @@
 // Command elementwise generates kernels/elementwise_amd64.s: the
 // elementwise kernels for AVX2+FMA and AVX-512, float32 and float64.
 // Sqrt and Square are single correctly rounded instructions; each
-// iteration of the main loop handles 4 vectors.
+// iteration of the main loop handles 4 vectors. Exp and Log are in
+// vecmath.go; -tables also writes their constants for the generic path.
 package main
 
 import (
+	"bytes"
+	"flag"
+	"log"
+	"os"
+	"strings"
+
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
 func main() {
+	tables := flag.String("tables", "", "also write the vector math constants to this Go file")
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
 		unary(k, "sqrt", "sets dst[i] = sqrt(x[i]).", func(v reg.VecVirtual) { k.Sqrt(v, v) })
 		unary(k, "square", "sets dst[i] = x[i]*x[i].", func(v reg.VecVirtual) { k.Mul(v, v, v) })
+		vecmath(k)
 	}
 	Generate()
+	if *tables != "" {
+		var b bytes.Buffer
+		cmd := "go run main.go " + strings.Join(os.Args[1:], " ")
+		if err := vm.WriteGo(&b, "kernels", cmd); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*tables, b.Bytes(), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
 }
 
 func unary(k emit.Kernel, name, doc string, op func(v reg.VecVirtual)) {

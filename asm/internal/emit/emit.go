@@ -286,6 +286,16 @@ func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, bod
 // loop and step(0, &mask) in the tail; each pointer advances by stride
 // bytes per vector of lanes elements.
 func (k *Kernel) loops(n reg.GPVirtual, ptrs []reg.GPVirtual, lanes, stride, unroll int, step func(u int, mask *Mask)) {
+	k.loopsGroup(n, ptrs, lanes, stride, unroll, func(us []int, mask *Mask) {
+		for _, u := range us {
+			step(u, mask)
+		}
+	})
+}
+
+// loopsGroup is loops with one call of step for all unroll vectors of
+// the main loop: step(us, mask) handles the vectors at offsets us.
+func (k *Kernel) loopsGroup(n reg.GPVirtual, ptrs []reg.GPVirtual, lanes, stride, unroll int, step func(us []int, mask *Mask)) {
 	big, one, tail, done := k.Label("big"), k.Label("one"), k.Label("tail"), k.Label("done")
 	ptrs = unique(ptrs) // an in-place kernel reads and writes through one pointer
 	advance := func(vecs int) {
@@ -294,25 +304,27 @@ func (k *Kernel) loops(n reg.GPVirtual, ptrs []reg.GPVirtual, lanes, stride, unr
 		}
 		SUBQ(U32(uint32(vecs*lanes)), n)
 	}
+	all := make([]int, unroll)
+	for u := range all {
+		all[u] = u
+	}
 	Label(big)
 	CMPQ(n, U32(uint32(unroll*lanes)))
 	JB(LabelRef(one))
-	for u := 0; u < unroll; u++ {
-		step(u, nil)
-	}
+	step(all, nil)
 	advance(unroll)
 	JMP(LabelRef(big))
 	Label(one)
 	CMPQ(n, U32(uint32(lanes)))
 	JB(LabelRef(tail))
-	step(0, nil)
+	step([]int{0}, nil)
 	advance(1)
 	JMP(LabelRef(one))
 	Label(tail)
 	TESTQ(n, n)
 	JZ(LabelRef(done))
 	mask := tailMask(k.ISA, stride/lanes, n)
-	step(0, &mask)
+	step([]int{0}, &mask)
 	Label(done)
 }
 
@@ -411,26 +423,31 @@ func (k *Kernel) MapWide(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int,
 		}
 		res := body(in)
 		for i, p := range outs {
-			m := Mem{Base: p, Disp: u * stride}
-			var half reg.VecVirtual
-			if k.ISA == AVX512 {
-				half = asY(res[i])
-				VCVTPD2PS(res[i], half)
-			} else {
-				half = asX(res[i])
-				VCVTPD2PSY(res[i], half)
-			}
-			switch {
-			case mask == nil:
-				VMOVUPS(half, m)
-			case k.ISA == AVX512:
-				VMOVUPS(half, mask.k, m)
-			default:
-				VMASKMOVPS(half, asX(mask.v), m)
-			}
+			k.storeNarrow(res[i], Mem{Base: p, Disp: u * stride}, mask)
 		}
 	}
 	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k64.Lanes(), stride, unroll, step)
+}
+
+// storeNarrow rounds the float64 vector v to float32 and stores it (the
+// masked lanes, if mask is not nil) to m.
+func (k *Kernel) storeNarrow(v reg.VecVirtual, m Mem, mask *Mask) {
+	var half reg.VecVirtual
+	if k.ISA == AVX512 {
+		half = asY(v)
+		VCVTPD2PS(v, half)
+	} else {
+		half = asX(v)
+		VCVTPD2PSY(v, half)
+	}
+	switch {
+	case mask == nil:
+		VMOVUPS(half, m)
+	case k.ISA == AVX512:
+		VMOVUPS(half, mask.k, m)
+	default:
+		VMASKMOVPS(half, asX(mask.v), m)
+	}
 }
 
 // HSum adds the lanes of v and returns an xmm register whose lane 0 holds

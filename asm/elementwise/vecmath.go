@@ -1,0 +1,97 @@
+package main
+
+import (
+	"math"
+
+	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/vm"
+)
+
+// The vector math functions run in float64 for both precisions: a
+// float32 kernel widens its inputs, evaluates with shorter polynomials
+// and rounds once, which keeps its results within 0.5 ULP + 2^-12 ULP.
+// Each function is the same sequence of operations as its Go mirror in
+// kernels/vecmath.go (vmExp, vmLog), so every path returns the same bits;
+// the comments give the mirror's statements. The unrolled vectors of an
+// iteration go through each operation together (emit.M), which keeps the
+// FMA units busy through the long dependency chains.
+
+// vecmath emits the exp and log kernels of k.
+func vecmath(k emit.Kernel) {
+	q := vm.ExpQ64
+	if k.Prec == emit.Float32 {
+		q = vm.ExpQ32
+	}
+	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", func(m emit.M, x emit.G) emit.G { return expBody(m, x, q) })
+	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", logBody)
+}
+
+// mathUnary emits a kernel whose body works on float64 vectors.
+func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) emit.G) {
+	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
+	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
+	unroll := 4
+	if k.ISA == emit.AVX2 {
+		unroll = 2 // 16 ymm registers
+	}
+	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, k.Prec == emit.Float32,
+		func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in[0])} })
+	emit.Ret()
+}
+
+// expBody returns e^x (vmExp).
+func expBody(m emit.M, x emit.G, q []float64) emit.G {
+	sh := m.C(vm.Shifter)
+	t := m.FMA(m.C(vm.Log2e), x, sh)   // t := FMA(x, Log2e, Shifter)
+	kf := m.Sub(sh, t)                 // k := t - Shifter
+	hi := m.FNMA(m.C(vm.Ln2Hi), kf, x) // hi := FMA(-k, Ln2Hi, x)
+	r := m.FNMA(m.C(vm.Ln2Lo), kf, hi) // r := FMA(-k, Ln2Lo, hi)
+	p := m.Horner(r, q)                // p := horner(r, q)
+	r2 := m.Mul(r, r)                  // r2 := r * r
+	y := m.FMA(r2, p, r)               // y := FMA(r2, p, r)
+	y = m.Add(m.C(1), y)               // y = 1 + y
+	t1 := m.FMA(m.C(0.5), kf, sh)      // t1 := FMA(k, 0.5, Shifter)
+	k1 := m.Sub(sh, t1)                // k1 := t1 - Shifter
+	k2 := m.Sub(k1, kf)                // k2 := k - k1
+	t2 := m.Add(sh, k2)                // t2 := k2 + Shifter
+	y = m.Mul(pow2(m, t1), y)          // y = y * pow2(t1)
+	y = m.Mul(pow2(m, t2), y)          // y = y * pow2(t2)
+	y = m.Sel(m.Cmp(x, emit.GT, m.C(vm.ExpOver)), m.C(math.Inf(1)), y)
+	return m.Sel(m.Cmp(x, emit.LT, m.C(vm.ExpUnder)), m.C(0), y)
+}
+
+// pow2 returns 2^j for t = j + Shifter (|j| < 1023): the exponent field
+// (j + 1023) is the low bits of t's bit pattern shifted into place.
+func pow2(m emit.M, t emit.G) emit.G { return m.Shl(52, m.IAdd(m.Bits(1023), t)) }
+
+// logBody returns ln(x) (vmLog).
+func logBody(m emit.M, x emit.G) emit.G {
+	tiny := m.Cmp(x, emit.LT, m.C(vm.LogTiny))
+	xs := m.Sel(tiny, m.Mul(m.C(vm.LogScale), x), x) // subnormals: x * 2^54
+	kb := m.Sel(tiny, m.C(-54), m.Mov(m.C(0)))
+	e := m.IOr(m.Bits(0x4330000000000000), m.Shr(52, xs))                // 2^52 + biased exponent
+	e = m.Sub(m.C(0x1p52), e)                                            // e := biased exponent
+	mt := m.IOr(m.Bits(0x3ff0000000000000), m.IAnd(m.Bits(1<<52-1), xs)) // m in [1, 2)
+	big := m.Cmp(mt, emit.GT, m.C(vm.Sqrt2))
+	mt = m.Sel(big, m.Mul(m.C(0.5), mt), mt)
+	e = m.Sel(big, m.Add(m.C(1), e), e)
+	kf := m.Add(kb, m.Sub(m.C(1023), e)) // k := (e - 1023) + kb
+	f := m.Sub(m.C(1), mt)               // f := m - 1
+	s := m.Div(m.Add(m.C(2), f), f)      // s := f / (2 + f)
+	s2 := m.Mul(s, s)
+	s4 := m.Mul(s2, s2)
+	lg := vm.LogLg
+	t1 := m.Mul(s2, m.Horner(s4, []float64{lg[0], lg[2], lg[4], lg[6]})) // t1 := s2 * horner(s4, Lg1, Lg3, Lg5, Lg7)
+	t2 := m.Mul(s4, m.Horner(s4, []float64{lg[1], lg[3], lg[5]}))        // t2 := s4 * horner(s4, Lg2, Lg4, Lg6)
+	rr := m.Add(t2, t1)                                                  // R := t1 + t2
+	hfsq := m.Mul(m.C(0.5), m.Mul(f, f))                                 // hfsq := 0.5 * (f * f)
+	a := m.Add(m.Mul(m.C(vm.Ln2Lo), kf), m.Mul(s, m.Add(rr, hfsq)))      // a := s*(hfsq+R) + k*Ln2Lo
+	d := m.Sub(f, m.Sub(a, hfsq))                                        // d := (hfsq - a) - f
+	res := m.Sub(d, m.Mul(m.C(vm.Ln2Hi), kf))                            // res := k*Ln2Hi - d
+	res = m.Sel(m.Cmp(x, emit.NLT, m.C(math.Inf(1))), x, res)            // +Inf, NaN
+	zero := m.Mov(m.C(0))
+	res = m.Sel(m.Cmp(x, emit.LT, zero), m.C(math.NaN()), res)
+	return m.Sel(m.Cmp(x, emit.EQ, zero), m.C(math.Inf(-1)), res)
+}

@@ -1,0 +1,249 @@
+package emit
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// Straight-line vector code (the vector math functions) is written with
+// M, whose operations act on groups of vectors in lockstep: each
+// operation is emitted for every member of the group before the next one,
+// so the members' dependency chains interleave and the core overlaps
+// them (emitted one vector after another, a long chain such as a
+// polynomial fills the scheduler and leaves the FMA units idle). Each
+// operation returns a new group and leaves its operands alone, so an
+// algorithm reads like its scalar Go mirror.
+
+// G is a group of vectors, one per unrolled copy.
+type G []reg.VecVirtual
+
+// M emits group operations for the kernel K on groups of N vectors.
+// Arguments of type any are a G or a shared operand (a constant from
+// Const or ConstBits, or a register).
+type M struct {
+	K *Kernel
+	N int
+}
+
+// C returns the constant v in every lane (a memory operand).
+func (m M) C(v float64) Mem { return m.K.Const(v) }
+
+// Bits returns the bit pattern b in every lane (a memory operand).
+func (m M) Bits(b uint64) Mem { return m.K.ConstBits(b) }
+
+func (m M) at(a any, i int) Op {
+	switch v := a.(type) {
+	case G:
+		return v[i]
+	case Op:
+		return v
+	}
+	panic(fmt.Sprintf("emit: operand %T", a))
+}
+
+func (m M) each(f func(i int, d reg.VecVirtual)) G {
+	g := make(G, m.N)
+	for i := range g {
+		g[i] = m.K.Vec()
+		f(i, g[i])
+	}
+	return g
+}
+
+// Mov returns a copy of a.
+func (m M) Mov(a any) G {
+	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VMOVUPS, VMOVUPD)(m.at(a, i), d) })
+}
+
+// FMA returns a*b + c, rounded once.
+func (m M) FMA(a any, b G, c any) G {
+	d := m.Mov(c)
+	for i := range d {
+		m.K.FMA231(m.at(a, i), b[i], d[i])
+	}
+	return d
+}
+
+// FNMA returns c - a*b, rounded once.
+func (m M) FNMA(a any, b G, c any) G {
+	d := m.Mov(c)
+	for i := range d {
+		m.K.FNMA231(m.at(a, i), b[i], d[i])
+	}
+	return d
+}
+
+// Horner returns c[0] + x*(c[1] + x*(... + x*c[n-1])), each step one FMA.
+func (m M) Horner(x G, c []float64) G {
+	acc := m.Mov(m.C(c[len(c)-1]))
+	for j := len(c) - 2; j >= 0; j-- {
+		for i := range acc {
+			m.K.pick(VFMADD213PS, VFMADD213PD)(m.C(c[j]), x[i], acc[i]) // acc = x*acc + c[j]
+		}
+	}
+	return acc
+}
+
+// Add returns b + a, Sub b - a, Mul a*b and Div b/a (the Go assembler's
+// operand order: a may be shared or in memory, b is a group).
+func (m M) Add(a any, b G) G { return m.bin(m.K.Add, a, b) }
+func (m M) Sub(a any, b G) G { return m.bin(m.K.Sub, a, b) }
+func (m M) Mul(a any, b G) G { return m.bin(m.K.Mul, a, b) }
+func (m M) Div(a any, b G) G { return m.bin(m.K.Div, a, b) }
+
+func (m M) bin(f func(a, b, dst Op), a any, b G) G {
+	return m.each(func(i int, d reg.VecVirtual) { f(m.at(a, i), b[i], d) })
+}
+
+// Cond is a per-lane predicate for each member: opmask registers on
+// AVX-512, vectors of all-ones or all-zeros lanes on AVX2.
+type Cond struct {
+	k []reg.OpmaskVirtual
+	v G
+}
+
+// Comparison predicates of VCMPPS/VCMPPD (ordered and quiet unless noted).
+const (
+	EQ  uint8 = 0x00 // equal
+	LT  uint8 = 0x11 // less than
+	LE  uint8 = 0x12 // less or equal
+	NLT uint8 = 0x15 // not less than: true when either is NaN
+	GT  uint8 = 0x1e // greater than
+	GE  uint8 = 0x1d // greater or equal
+)
+
+// Cmp returns the lanes where x pred y holds.
+func (m M) Cmp(x G, pred uint8, y any) Cond {
+	cmp := m.K.pick(VCMPPS, VCMPPD)
+	if m.K.ISA == AVX512 {
+		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
+		for i := range c.k {
+			c.k[i] = K()
+			cmp(U8(pred), m.at(y, i), x[i], c.k[i])
+		}
+		return c
+	}
+	return Cond{v: m.each(func(i int, d reg.VecVirtual) { cmp(U8(pred), m.at(y, i), x[i], d) })}
+}
+
+// Sel returns t in the lanes where c holds and f elsewhere.
+func (m M) Sel(c Cond, t any, f G) G {
+	if m.K.ISA == AVX512 {
+		// A merge-masked move into a copy of f: avo takes the
+		// destination of a masked instruction as read, so a fresh one
+		// would look live from the function's entry.
+		d := m.Mov(f)
+		for i := range d {
+			m.K.pick(VMOVUPS, VMOVUPD)(m.at(t, i), c.k[i], d[i])
+		}
+		return d
+	}
+	return m.each(func(i int, d reg.VecVirtual) {
+		if m.K.Prec == Float32 {
+			VBLENDVPS(c.v[i], m.at(t, i), f[i], d)
+		} else {
+			VBLENDVPD(c.v[i], m.at(t, i), f[i], d)
+		}
+	})
+}
+
+// Integer operations on the lanes' bit patterns (32-bit lanes in a
+// float32 kernel, 64-bit lanes in a float64 one): IAdd returns b + a,
+// IAnd a & b, IOr a | b; Shl and Shr shift left and right (logical) by n
+// bits.
+func (m M) IAdd(a any, b G) G {
+	return m.bin(func(a, b, d Op) { m.K.pick(VPADDD, VPADDQ)(a, b, d) }, a, b)
+}
+func (m M) IAnd(a any, b G) G {
+	return m.bin(func(a, b, d Op) { m.logic(VPAND, VPANDD, VPANDQ)(a, b, d) }, a, b)
+}
+func (m M) IOr(a any, b G) G {
+	return m.bin(func(a, b, d Op) { m.logic(VPOR, VPORD, VPORQ)(a, b, d) }, a, b)
+}
+
+func (m M) Shl(n uint8, a G) G {
+	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSLLD, VPSLLQ)(U8(n), a[i], d) })
+}
+
+func (m M) Shr(n uint8, a G) G {
+	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSRLD, VPSRLQ)(U8(n), a[i], d) })
+}
+
+// logic picks the VEX form on AVX2 and the EVEX form of the element size
+// on AVX-512.
+func (m M) logic(vex func(a, b, c Op), d32, d64 func(...Op)) func(...Op) {
+	if m.K.ISA == AVX2 {
+		return func(ops ...Op) { vex(ops[0], ops[1], ops[2]) }
+	}
+	return m.K.pick(d32, d64)
+}
+
+// ConstBits returns a memory operand holding the bit pattern b in every
+// lane of a 64-byte vector of the kernel's precision (b is truncated to
+// 32 bits in a float32 kernel).
+func (k *Kernel) ConstBits(b uint64) Mem {
+	name := fmt.Sprintf("bits%d_%x", 8*k.Size(), b)
+	if m, ok := globals[name]; ok {
+		return m
+	}
+	m := GLOBL(name, RODATA|NOPTR)
+	for off := 0; off < 64; off += k.Size() {
+		if k.Prec == Float32 {
+			DATA(off, U32(uint32(b)))
+		} else {
+			DATA(off, U64(b))
+		}
+	}
+	globals[name] = m
+	return m
+}
+
+// MapGroup emits a loop over n elements like Map, with body called once
+// per iteration on groups: in[j] holds the unroll vectors of input j,
+// and body returns one group per output. With wide, the kernel is a
+// float32 one whose arithmetic runs in float64 (see MapWide), and body
+// works on float64 vectors.
+func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, wide bool, body func(m M, in []G) []G) {
+	work, stride := *k, k.Bytes()
+	if wide {
+		work.Prec, stride = Float64, k.Bytes()/2
+	}
+	step := func(us []int, mask *Mask) {
+		m := M{K: &work, N: len(us)}
+		in := make([]G, len(ins))
+		for j, p := range ins {
+			for _, u := range us {
+				v := work.Vec()
+				mem := Mem{Base: p, Disp: u * stride}
+				switch {
+				case wide:
+					work.loadWide(mem, mask, v)
+				case mask != nil:
+					k.LoadMasked(mem, *mask, v)
+				default:
+					k.Load(mem, v)
+				}
+				in[j] = append(in[j], v)
+			}
+		}
+		res := body(m, in)
+		for j, p := range outs {
+			for i, u := range us {
+				mem := Mem{Base: p, Disp: u * stride}
+				if wide {
+					k.storeNarrow(res[j][i], mem, mask)
+					continue
+				}
+				if mask != nil {
+					k.StoreMasked(res[j][i], *mask, mem)
+				} else {
+					k.Store(res[j][i], mem)
+				}
+			}
+		}
+	}
+	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), work.Lanes(), stride, unroll, step)
+}

@@ -1,0 +1,211 @@
+package kernels_test
+
+import (
+	"math"
+	"math/big"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/fisherflow/fisherflow/internal/testutil"
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// longTests reports whether the exhaustive tests run in full
+// (FISHERFLOW_LONG=1, as make test-long sets); otherwise they sample.
+func longTests() bool { return os.Getenv("FISHERFLOW_LONG") != "" }
+
+// vecMathFns are the functions every path computes with the shared
+// vector math (vecmath.go and its generated assembly).
+var vecMathFns = []struct {
+	name string
+	f32  func(dst, x []float32)
+	f64  func(dst, x []float64)
+	ref  func(x float64) float64 // float64 reference for the float32 test
+	big  func(x float64) *big.Float
+}{
+	{"Exp", kernels.Exp[float32], kernels.Exp[float64], math.Exp,
+		func(x float64) *big.Float { return testutil.Exp(testutil.Big(x)) }},
+	{"Log", kernels.Log[float32], kernels.Log[float64], math.Log,
+		func(x float64) *big.Float { return testutil.Log(testutil.Big(x)) }},
+}
+
+// TestVecMathSameBits checks that every path returns the generic path's
+// bits: random bit patterns (every exponent, subnormals, both signs),
+// the ranges where results are normal, and the special values.
+func TestVecMathSameBits(t *testing.T) {
+	r := newRand(7)
+	n := 1 << 16
+	x64 := make([]float64, 0, n+16)
+	x32 := make([]float32, 0, n+16)
+	for i := 0; i < n; i++ {
+		switch i % 4 {
+		case 0:
+			x64 = append(x64, math.Float64frombits(r.Uint64()))
+			x32 = append(x32, math.Float32frombits(r.Uint32()))
+		case 1:
+			x64 = append(x64, -750+1460*r.Float64())
+			x32 = append(x32, float32(-110+200*r.Float64()))
+		case 2:
+			x64 = append(x64, math.Ldexp(r.Float64(), -r.IntN(1100)))
+			x32 = append(x32, float32(math.Ldexp(r.Float64(), -r.IntN(160))))
+		default:
+			x64 = append(x64, 1+(r.Float64()-0.5)*math.Ldexp(1, -r.IntN(50)))
+			x32 = append(x32, float32(1+(r.Float64()-0.5)*math.Ldexp(1, -r.IntN(30))))
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(),
+		0x1p-1074, 0x1p-1022, math.MaxFloat64, 709.78, 709.79, -745.13, -745.14, math.Sqrt2, 1 / math.Sqrt2} {
+		x64 = append(x64, v)
+		x32 = append(x32, float32(v))
+	}
+	for _, f := range vecMathFns {
+		want64, want32 := make([]float64, len(x64)), make([]float32, len(x32))
+		withPath("generic", func() { f.f64(want64, x64); f.f32(want32, x32) })
+		forEachPath(t, func(t *testing.T) {
+			got64, got32 := make([]float64, len(x64)), make([]float32, len(x32))
+			f.f64(got64, x64)
+			f.f32(got32, x32)
+			for i := range x64 {
+				if math.Float64bits(got64[i]) != math.Float64bits(want64[i]) && !(got64[i] != got64[i] && want64[i] != want64[i]) {
+					t.Fatalf("%s(%v) = %v, generic %v", f.name, x64[i], got64[i], want64[i])
+				}
+				if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) && !(got32[i] != got32[i] && want32[i] != want32[i]) {
+					t.Fatalf("float32 %s(%v) = %v, generic %v", f.name, x32[i], got32[i], want32[i])
+				}
+			}
+		})
+	}
+}
+
+// TestVecMathFloat32All checks every float32 input (every 61st one
+// unless FISHERFLOW_LONG is set) of the active path against the float64
+// math package, whose error is negligible at float32 precision: the
+// bound is 2 ULP, and the worst error seen is logged.
+func TestVecMathFloat32All(t *testing.T) {
+	stride := uint64(61)
+	if testing.Short() {
+		stride = 1021
+	}
+	if longTests() {
+		stride = 1
+	}
+	for _, f := range vecMathFns {
+		workers := runtime.GOMAXPROCS(0)
+		worst := make([]float64, workers)
+		worstX := make([]float32, workers)
+		var wg sync.WaitGroup
+		const chunk = 1 << 12
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				x := make([]float32, chunk)
+				y := make([]float32, chunk)
+				for start := uint64(w) * chunk * stride; start < 1<<32; start += uint64(workers) * chunk * stride {
+					m := 0
+					for b := start; m < chunk && b < 1<<32; b += stride {
+						x[m] = math.Float32frombits(uint32(b))
+						m++
+					}
+					f.f32(y[:m], x[:m])
+					for i := 0; i < m; i++ {
+						e := ulp32Err(y[i], f.ref(float64(x[i])))
+						if e > worst[w] {
+							worst[w], worstX[w] = e, x[i]
+						}
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		max, at := 0.0, float32(0)
+		for w := range worst {
+			if worst[w] > max {
+				max, at = worst[w], worstX[w]
+			}
+		}
+		t.Logf("float32 %s on %s, every %d-th input: worst %.3f ULP at %v", f.name, kernels.Path(), stride, max, at)
+		if max > 2 {
+			t.Errorf("float32 %s(%v): %.3f ULP > 2", f.name, at, max)
+		}
+	}
+}
+
+// ulp32Err returns the error of got against the float64 ref in float32
+// ULP (of the binade of ref; subnormal spacing below 2^-126); special
+// values must match exactly or give +Inf.
+func ulp32Err(got float32, ref float64) float64 {
+	g := float64(got)
+	if math.IsNaN(ref) || math.IsInf(ref, 0) || math.Abs(ref) > math.MaxFloat32 {
+		r32 := float32(ref)
+		if g == float64(r32) || g != g && ref != ref {
+			return 0
+		}
+		if math.IsInf(g, 0) && math.Abs(ref) > math.MaxFloat32 {
+			return 0 // overflow, as float32(ref) rounds
+		}
+		return math.Inf(1)
+	}
+	if g != g || math.IsInf(g, 0) {
+		return math.Inf(1)
+	}
+	_, e := math.Frexp(ref)
+	u := math.Ldexp(1, max(e-24, -149))
+	return math.Abs(g-ref) / u
+}
+
+// TestVecMathFloat64 checks 10^7 random float64 inputs (10^5 unless
+// FISHERFLOW_LONG is set) on the active path: where the result has the
+// bits of the math package's (whose error is below 1 ULP) it is as good;
+// where it differs, it is checked against the exact value (2 ULP).
+func TestVecMathFloat64(t *testing.T) {
+	n := 100_000
+	if longTests() {
+		n = 10_000_000
+	}
+	r := newRand(11)
+	gens := map[string]func() float64{
+		// math.Exp on amd64 overflows from 709.5 on; the accuracy test
+		// covers the top of the range against exact values.
+		"Exp": func() float64 {
+			if r.IntN(4) == 0 {
+				return math.Ldexp(r.Float64()-0.5, -r.IntN(60))
+			}
+			return -745.2 + r.Float64()*(709.4+745.2)
+		},
+		"Log": func() float64 {
+			if r.IntN(4) == 0 {
+				return 1 + math.Ldexp(r.Float64()-0.5, -r.IntN(60))
+			}
+			return math.Abs(randBits(r))
+		},
+	}
+	for _, f := range vecMathFns {
+		x := make([]float64, 1<<14)
+		y := make([]float64, len(x))
+		same, checked, worst := 0, 0, 0.0
+		for done := 0; done < n; done += len(x) {
+			for i := range x {
+				x[i] = gens[f.name]()
+			}
+			f.f64(y, x)
+			for i, v := range x {
+				subnormal := v != 0 && math.Abs(v) < 0x1p-1022 // math.Log is wrong there
+				if !subnormal && y[i] == f.ref(v) {
+					same++
+					continue
+				}
+				checked++
+				e := testutil.ULP64(y[i], f.big(v))
+				worst = max(worst, e)
+				if e > 2 {
+					t.Fatalf("%s(%v) = %v: %.3f ULP > 2", f.name, v, y[i], e)
+				}
+			}
+		}
+		t.Logf("float64 %s on %s, %d inputs: %d as math's, %d checked exactly, worst of those %.3f ULP",
+			f.name, kernels.Path(), n, same, checked, worst)
+	}
+}
