@@ -18,18 +18,19 @@ type microKernel[T float32 | float64] struct {
 	fn     func(kc int, a, b, c *T, ldc int, alpha T)
 }
 
-// threads is the number of goroutines a Gemm call may use; 0 means
-// GOMAXPROCS. It is configuration read by every call, like the active
-// path.
+// threads is the number of goroutines a Gemm or Sinkhorn call may use;
+// 0 means GOMAXPROCS. It is configuration read by every call, like the
+// active path.
 var threads atomic.Int64
 
-// SetThreads sets the number of goroutines Gemm uses per call (n <= 0
-// restores the default, GOMAXPROCS) and returns the previous setting.
+// SetThreads sets the number of goroutines Gemm and Sinkhorn use per
+// call (n <= 0 restores the default, GOMAXPROCS) and returns the previous
+// setting. Results do not depend on it.
 func SetThreads(n int) int {
 	return int(threads.Swap(int64(max(n, 0))))
 }
 
-func gemmThreads() int {
+func kernelThreads() int {
 	if n := int(threads.Load()); n > 0 {
 		return n
 	}
@@ -105,7 +106,7 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 		buf := pool.Get().(*gemmBuffers[T])
 		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
 			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, buf: buf,
-			threads: min(gemmThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
+			threads: min(kernelThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
 		buf.call.run()
 		buf.call = gemmCall[T]{} // drop the caller's slices
 		pool.Put(buf)

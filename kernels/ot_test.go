@@ -388,3 +388,30 @@ func TestOTErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkhornThreads checks that the parallel scaling iterations give
+// the same bits for every number of threads.
+func TestSinkhornThreads(t *testing.T) {
+	defer kernels.SetThreads(kernels.SetThreads(0))
+	r := newRand(8)
+	n, m := 300, 200 // large enough for the parallel pass
+	cost, a, b := randProblem(r, n, m)
+	var want []float64
+	for _, th := range []int{1, 2, 3} {
+		kernels.SetThreads(th)
+		plan := make([]float64, n*m)
+		res, err := kernels.Sinkhorn(plan, cost, a, b, kernels.SinkhornOptions{Reg: 0.02, Tol: 1e-9})
+		if err != nil || !res.Converged {
+			t.Fatalf("threads=%d: %+v, %v", th, res, err)
+		}
+		if want == nil {
+			want = plan
+			continue
+		}
+		for i := range plan {
+			if plan[i] != want[i] {
+				t.Fatalf("threads=%d: plan[%d] = %v, with one thread %v", th, i, plan[i], want[i])
+			}
+		}
+	}
+}

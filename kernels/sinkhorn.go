@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/fisherflow/fisherflow/internal/par"
 )
 
 // SinkhornOptions configures Sinkhorn. The zero value of MaxIter and Tol
@@ -104,24 +106,29 @@ func zeroed[T float32 | float64](x []T) []T {
 }
 
 // sinkhornScaling runs u = a/(K v), v = b/(K^T u) with K = exp(-cost/reg)
-// held in k, and leaves diag(u) K diag(v) in k.
+// held in k, and leaves diag(u) K diag(v) in k. Each iteration makes one
+// pass over K (sinkhornPass): row i gives (K v)_i, then u_i, then adds
+// u_i K_i to K^T u while the row is in cache.
 func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	n, m := len(a), len(b)
 	o.exp(k, k)
-	u, kv := make([]T, n), make([]T, n)
-	v, ktu := make([]T, m), make([]T, m)
+	p := newSinkhornPass(o, k, a, m)
+	v := make([]T, m)
 	fill(v, 1)
+	p.v = v
+	threads := 1
+	if n*m >= sinkhornParallelMin {
+		threads = kernelThreads()
+	}
 	var res SinkhornResult
 	for it := 0; ; it++ {
-		for i := range kv {
-			kv[i] = o.dot(k[i*m:(i+1)*m], v)
-		}
+		par.For(threads, len(p.blocks)-1, p, 0, &p.phase)
 		if it > 0 {
 			// The column marginals are exact after the v update; the
 			// row marginals of diag(u) K diag(v) are u*(K v).
 			var e float64
-			for i, ai := range a {
-				e += math.Abs(float64(u[i])*float64(kv[i]) - float64(ai))
+			for _, be := range p.errs {
+				e += be
 			}
 			if e <= opts.Tol {
 				res.Converged = true
@@ -132,27 +139,77 @@ func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornO
 			break
 		}
 		res.Iterations++
-		for i, ai := range a {
-			u[i] = safeDiv(ai, kv[i])
-		}
-		clear(ktu)
-		for i, ui := range u {
-			o.axpy(ui, k[i*m:(i+1)*m], ktu)
+		p.u, p.unew = p.unew, p.u
+		ktu := p.ktu[0]
+		for _, part := range p.ktu[1:] {
+			o.axpy(1, part, ktu)
 		}
 		for j, bj := range b {
 			v[j] = safeDiv(bj, ktu[j])
 		}
-		if !allFinite(u) || !allFinite(v) {
+		if !allFinite(p.u) || !allFinite(v) {
 			return res, fmt.Errorf("kernels.Sinkhorn: %w at iteration %d: cost/Reg spans more than exp can represent; use LogDomain or a larger Reg", ErrNumerical, res.Iterations)
 		}
 	}
-	for i, ui := range u {
+	for i, ui := range p.u {
 		row := k[i*m : (i+1)*m]
 		for j, vj := range v {
 			row[j] *= ui * vj
 		}
 	}
 	return res, nil
+}
+
+// sinkhornParallelMin is the size of K from which the scaling iterations
+// use several threads.
+const sinkhornParallelMin = 1 << 15
+
+// sinkhornPass is one scaling iteration over K, as a par.Worker over
+// blocks of rows. The blocks are fixed by n alone and each keeps its own
+// partial K^T u and marginal error, summed in block order, so results do
+// not depend on the number of threads or on which thread ran a block.
+type sinkhornPass[T float32 | float64] struct {
+	o       *ops[T]
+	k, a    []T
+	m       int
+	v       []T
+	u, unew []T       // u of the last iteration, and the one this pass computes
+	blocks  []int     // row ranges blocks[i]..blocks[i+1]
+	ktu     [][]T     // per block: sum over its rows of u_i K_i
+	errs    []float64 // per block: sum over its rows of |u_i (K v)_i - a_i|
+	phase   par.Phase
+}
+
+func newSinkhornPass[T float32 | float64](o *ops[T], k, a []T, m int) *sinkhornPass[T] {
+	n := len(a)
+	nb := min(16, max(1, n/32))
+	p := &sinkhornPass[T]{o: o, k: k, a: a, m: m, u: make([]T, n), unew: make([]T, n), errs: make([]float64, nb)}
+	for i := 0; i <= nb; i++ {
+		p.blocks = append(p.blocks, i*n/nb)
+	}
+	for range nb {
+		p.ktu = append(p.ktu, make([]T, m))
+	}
+	return p
+}
+
+// Work runs blocks lo..hi.
+func (p *sinkhornPass[T]) Work(_, _, lo, hi int) {
+	m := p.m
+	for blk := lo; blk < hi; blk++ {
+		acc := p.ktu[blk]
+		clear(acc)
+		var e float64
+		for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
+			row := p.k[i*m : (i+1)*m]
+			kv := p.o.dot(row, p.v)
+			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+			ui := safeDiv(p.a[i], kv)
+			p.unew[i] = ui
+			p.o.axpy(ui, row, acc)
+		}
+		p.errs[blk] = e
+	}
 }
 
 // sinkhornLog runs the log-domain iterations on the potentials f and g (in
