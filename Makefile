@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peers-setup fuzz test-long clean
+	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-kernels bench-peers-setup fuzz test-long clean
 
 all: build
 
@@ -87,6 +87,7 @@ bench:
 		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; \
 		$(GO) test -run '^$$' -bench '^BenchmarkTrainStep$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
 		$(MAKE) --no-print-directory bench-peer-train >> bench/out/peers.txt; done
+	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
 
 # The speed guard: ratios measured in one run (SIMD path / generic, GEMM /
@@ -102,6 +103,13 @@ bench-check-short:
 bench-peer-gemm:
 	@if $(PEER_PY) -c 'import numpy, threadpoolctl' 2>/dev/null; then \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PEER_PY) bench/peers/gemm.py -count 1 -time 0.3; \
+	else echo "# peer missing: $(PEER_PY) with numpy and threadpoolctl (make bench-peers-setup)" >&2; fi
+
+# The elementwise (numpy) and transport (POT) peers; says so when numpy is
+# missing (the script says so for POT).
+bench-peer-kernels:
+	@if $(PEER_PY) -c 'import numpy, threadpoolctl' 2>/dev/null; then \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PEER_PY) bench/peers/kernels.py -count 3 -time 0.2; \
 	else echo "# peer missing: $(PEER_PY) with numpy and threadpoolctl (make bench-peers-setup)" >&2; fi
 
 # One round of the training-step peer (PyTorch on CPU, the same BestMLP

@@ -24,13 +24,14 @@ type Result struct {
 }
 
 // knownPaths are the kernel path names, best first, then the peers
-// benchmarked beside them: gonum in process, numpy's OpenBLAS out of
-// process (bench/peers).
-var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum", "openblas", "pytorch"}
+// benchmarked beside them: gonum and the math package loop ("math") in
+// process; numpy's OpenBLAS, numpy, POT and PyTorch out of process
+// (bench/peers).
+var knownPaths = []string{"avx512", "avx2", "neon", "generic", "gonum", "math", "openblas", "numpy", "pot", "pytorch"}
 
 // peers are the columns that are not our kernels: each table compares its
 // best kernel path with every peer it has.
-var peers = []string{"gonum", "openblas", "pytorch"}
+var peers = []string{"gonum", "math", "openblas", "numpy", "pot", "pytorch"}
 
 // baseline returns the column the speed-ups are measured against: the
 // generic path, or a peer when the family has no generic column.

@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from gobench import timeit
+
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
 except ImportError:  # Debian: python3-threadpoolctl
@@ -47,19 +49,6 @@ def case_name(name, ta, tb, m, n, k, prec, threads):
     if ta or tb:
         s += "/t" + ("A" if ta else "") + ("B" if tb else "")
     return "%s/threads=%d" % (s, threads)
-
-
-def timeit(f, seconds):
-    f()
-    reps, el = 1, 0.0
-    while True:  # calibrate like testing.B: grow until the run is long enough
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            f()
-        el = time.perf_counter() - t0
-        if el >= seconds or reps >= 1 << 20:
-            return reps, el
-        reps = max(reps + 1, int(reps * min(100.0, 1.2 * seconds / max(el, 1e-9))))
 
 
 def main():
