@@ -52,12 +52,14 @@ func cosGeneric[T float32 | float64](dst, x []T) {
 // one element at a time, so they return the SIMD paths' bits.
 func expGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
-	q := vmExpQ64[:]
 	if !is64[T]() {
-		q = vmExpQ32[:]
+		for i, v := range x {
+			dst[i] = T(vmExp32(float32(v)))
+		}
+		return
 	}
 	for i, v := range x {
-		dst[i] = T(vmExp(float64(v), q))
+		dst[i] = T(vmExp(float64(v), vmExpQ64[:]))
 	}
 }
 

@@ -44,6 +44,69 @@ func vmExp(x float64, q []float64) float64 {
 	return y // NaN stays NaN
 }
 
+// vmExp32 is vmExp in float32 arithmetic, with vmExpQF32 and the float32
+// split of ln2: every operation rounds to float32, as in the 16-lane
+// assembly.
+func vmExp32(x float32) float32 {
+	const sh = float32(vmShifter32)
+	t := fma32(x, vmLog2e, sh)
+	k := t - sh
+	hi := fma32(-k, vmLn2Hi32, x)
+	r := fma32(-k, vmLn2Lo32, hi)
+	q := &vmExpQF32
+	p := q[len(q)-1]
+	for i := len(q) - 2; i >= 0; i-- {
+		p = fma32(p, r, q[i])
+	}
+	r2 := float32(r * r)
+	y := fma32(r2, p, r)
+	y = 1 + y
+	t1 := fma32(k, 0.5, sh)
+	k1 := t1 - sh
+	k2 := k - k1
+	t2 := k2 + sh
+	y = float32(y * vmPow2f32(t1))
+	y = float32(y * vmPow2f32(t2))
+	switch {
+	case x > vmExpOver32:
+		return float32(math.Inf(1))
+	case x < vmExpUnder32:
+		return 0
+	}
+	return y
+}
+
+// vmPow2f32 returns 2^j for t = j + vmShifter32, |j| < 127.
+func vmPow2f32(t float32) float32 {
+	return math.Float32frombits((math.Float32bits(t) + 127) << 23)
+}
+
+// fma32 returns a*b + c rounded once to float32, as the float32 FMA
+// instructions do. a*b is exact in float64, and rounding the float64 sum
+// to float32 gives the right result unless that sum is a float32
+// midpoint (then the first rounding may have decided the tie) or in
+// float32's subnormal range: there the sum is rounded to odd instead
+// (when inexact, the neighbour with an odd last bit), which makes the
+// final rounding correct.
+func fma32(a, b, c float32) float32 {
+	p := float64(a) * float64(b)
+	s := p + float64(c)
+	if math.Float64bits(s)&(1<<29-1) != 1<<28 && !(math.Abs(s) < 0x1p-126) {
+		return float32(s)
+	}
+	v := s - p
+	e := (p - (s - v)) + (float64(c) - v) // s + e = p + c exactly
+	if bits := math.Float64bits(s); e != 0 && bits&1 == 0 {
+		if (e > 0) == (s > 0) {
+			bits++
+		} else {
+			bits--
+		}
+		s = math.Float64frombits(bits)
+	}
+	return float32(s)
+}
+
 // vmPow2 returns 2^j for t = j + vmShifter, |j| < 1023.
 func vmPow2(t float64) float64 {
 	return math.Float64frombits((math.Float64bits(t) + 1023) << 52)

@@ -6,19 +6,25 @@ package kernels
 // that also emits them into the assembly (asm/internal/vm says where
 // they come from).
 const (
-	vmLog2e    = 0x1.71547652b82fep+00
-	vmLn2Hi    = 0x1.62e42feep-01
-	vmLn2Lo    = 0x1.a39ef35793c76p-33
-	vmShifter  = 0x1.8p+52
-	vmExpOver  = 0x1.62e42fefa39efp+09
-	vmExpUnder = -0x1.74910d52d3051p+09
-	vmSqrt2    = 0x1.6a09e667f3bcdp+00
-	vmLogTiny  = 0x1p-1022
-	vmLogScale = 0x1p+54
+	vmLog2e      = 0x1.71547652b82fep+00
+	vmLn2Hi      = 0x1.62e42feep-01
+	vmLn2Lo      = 0x1.a39ef35793c76p-33
+	vmShifter    = 0x1.8p+52
+	vmExpOver    = 0x1.62e42fefa39efp+09
+	vmExpUnder   = -0x1.74910d52d3051p+09
+	vmSqrt2      = 0x1.6a09e667f3bcdp+00
+	vmLogTiny    = 0x1p-1022
+	vmLogScale   = 0x1p+54
+	vmShifter32  = 0x1.8p+23
+	vmLn2Hi32    = 0x1.63p-01
+	vmLn2Lo32    = -0x1.bd0105c4242eap-13
+	vmExpOver32  = 0x1.6333333333333p+06
+	vmExpUnder32 = -0x1.ap+06
 )
 
 var (
-	vmExpQ64 = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33}
-	vmExpQ32 = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19}
-	vmLogLg  = [...]float64{0x1.5555555555593p-01, 0x1.999999997fa04p-02, 0x1.2492494229359p-02, 0x1.c71c51d8e78afp-03, 0x1.7466496cb03dep-03, 0x1.39a09d078c69fp-03, 0x1.2f112df3e5244p-03}
+	vmExpQ64  = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33}
+	vmExpQ32  = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19}
+	vmLogLg   = [...]float64{0x1.5555555555593p-01, 0x1.999999997fa04p-02, 0x1.2492494229359p-02, 0x1.c71c51d8e78afp-03, 0x1.7466496cb03dep-03, 0x1.39a09d078c69fp-03, 0x1.2f112df3e5244p-03}
+	vmExpQF32 = [...]float32{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13}
 )

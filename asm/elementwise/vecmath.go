@@ -9,62 +9,77 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
-// The vector math functions run in float64 for both precisions: a
-// float32 kernel widens its inputs, evaluates with shorter polynomials
-// and rounds once, which keeps its results within 0.5 ULP + 2^-12 ULP.
+// Exp runs in the kernel's precision; log runs in float64 for both: a
+// float32 kernel widens its inputs, evaluates and rounds once.
 // Each function is the same sequence of operations as its Go mirror in
 // kernels/vecmath.go (vmExp, vmLog), so every path returns the same bits;
 // the comments give the mirror's statements. The unrolled vectors of an
 // iteration go through each operation together (emit.M), which keeps the
 // FMA units busy through the long dependency chains.
 
-// vecmath emits the exp and log kernels of k.
-func vecmath(k emit.Kernel) {
-	q := vm.ExpQ64
-	if k.Prec == emit.Float32 {
-		q = vm.ExpQ32
-	}
-	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", func(m emit.M, x emit.G) emit.G { return expBody(m, x, q) })
-	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", logBody)
+// expConsts are the constants of one precision's exp.
+type expConsts struct {
+	shifter, ln2Hi, ln2Lo, over, under float64
+	q                                  []float64
+	mant, bias                         int // significand bits, exponent bias
 }
 
-// mathUnary emits a kernel whose body works on float64 vectors.
-func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) emit.G) {
+var (
+	exp64 = expConsts{vm.Shifter, vm.Ln2Hi, vm.Ln2Lo, vm.ExpOver, vm.ExpUnder, vm.ExpQ64, 52, 1023}
+	exp32 = expConsts{vm.Shifter32, vm.Ln2Hi32, vm.Ln2Lo32, vm.ExpOver32, vm.ExpUnder32, vm.ExpQF32, 23, 127}
+)
+
+// vecmath emits the exp and log kernels of k. Exp runs in the kernel's
+// precision (vmExp, vmExp32); log in float64 for both (vmLog).
+func vecmath(k emit.Kernel) {
+	c := exp64
+	if k.Prec == emit.Float32 {
+		c = exp32
+	}
+	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", false, func(m emit.M, x emit.G) emit.G { return expBody(m, x, c) })
+	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", k.Prec == emit.Float32, logBody)
+}
+
+// mathUnary emits a kernel whose body works on vectors of its precision,
+// or with wide, a float32 kernel whose body works on float64 vectors.
+func mathUnary(k emit.Kernel, name, doc string, wide bool, body func(m emit.M, x emit.G) emit.G) {
 	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
 	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
 	unroll := 4
 	if k.ISA == emit.AVX2 {
 		unroll = 2 // 16 ymm registers
 	}
-	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, k.Prec == emit.Float32,
+	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, wide,
 		func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in[0])} })
 	emit.Ret()
 }
 
-// expBody returns e^x (vmExp).
-func expBody(m emit.M, x emit.G, q []float64) emit.G {
-	sh := m.C(vm.Shifter)
-	t := m.FMA(m.C(vm.Log2e), x, sh)   // t := FMA(x, Log2e, Shifter)
-	kf := m.Sub(sh, t)                 // k := t - Shifter
-	hi := m.FNMA(m.C(vm.Ln2Hi), kf, x) // hi := FMA(-k, Ln2Hi, x)
-	r := m.FNMA(m.C(vm.Ln2Lo), kf, hi) // r := FMA(-k, Ln2Lo, hi)
-	p := m.Horner(r, q)                // p := horner(r, q)
-	r2 := m.Mul(r, r)                  // r2 := r * r
-	y := m.FMA(r2, p, r)               // y := FMA(r2, p, r)
-	y = m.Add(m.C(1), y)               // y = 1 + y
-	t1 := m.FMA(m.C(0.5), kf, sh)      // t1 := FMA(k, 0.5, Shifter)
-	k1 := m.Sub(sh, t1)                // k1 := t1 - Shifter
-	k2 := m.Sub(k1, kf)                // k2 := k - k1
-	t2 := m.Add(sh, k2)                // t2 := k2 + Shifter
-	y = m.Mul(pow2(m, t1), y)          // y = y * pow2(t1)
-	y = m.Mul(pow2(m, t2), y)          // y = y * pow2(t2)
-	y = m.Sel(m.Cmp(x, emit.GT, m.C(vm.ExpOver)), m.C(math.Inf(1)), y)
-	return m.Sel(m.Cmp(x, emit.LT, m.C(vm.ExpUnder)), m.C(0), y)
+// expBody returns e^x (vmExp, vmExp32).
+func expBody(m emit.M, x emit.G, c expConsts) emit.G {
+	sh := m.C(c.shifter)
+	t := m.FMA(m.C(vm.Log2e), x, sh)  // t := FMA(x, Log2e, Shifter)
+	kf := m.Sub(sh, t)                // k := t - Shifter
+	hi := m.FNMA(m.C(c.ln2Hi), kf, x) // hi := FMA(-k, Ln2Hi, x)
+	r := m.FNMA(m.C(c.ln2Lo), kf, hi) // r := FMA(-k, Ln2Lo, hi)
+	p := m.Horner(r, c.q)             // p := horner(r, q)
+	r2 := m.Mul(r, r)                 // r2 := r * r
+	y := m.FMA(r2, p, r)              // y := FMA(r2, p, r)
+	y = m.Add(m.C(1), y)              // y = 1 + y
+	t1 := m.FMA(m.C(0.5), kf, sh)     // t1 := FMA(k, 0.5, Shifter)
+	k1 := m.Sub(sh, t1)               // k1 := t1 - Shifter
+	k2 := m.Sub(k1, kf)               // k2 := k - k1
+	t2 := m.Add(sh, k2)               // t2 := k2 + Shifter
+	y = m.Mul(pow2(m, t1, c), y)      // y = y * pow2(t1)
+	y = m.Mul(pow2(m, t2, c), y)      // y = y * pow2(t2)
+	y = m.Sel(m.Cmp(x, emit.GT, m.C(c.over)), m.C(math.Inf(1)), y)
+	return m.Sel(m.Cmp(x, emit.LT, m.C(c.under)), m.C(0), y)
 }
 
-// pow2 returns 2^j for t = j + Shifter (|j| < 1023): the exponent field
-// (j + 1023) is the low bits of t's bit pattern shifted into place.
-func pow2(m emit.M, t emit.G) emit.G { return m.Shl(52, m.IAdd(m.Bits(1023), t)) }
+// pow2 returns 2^j for t = j + Shifter (|j| < bias): the exponent field
+// (j + bias) is the low bits of t's bit pattern shifted into place.
+func pow2(m emit.M, t emit.G, c expConsts) emit.G {
+	return m.Shl(uint8(c.mant), m.IAdd(m.Bits(uint64(c.bias)), t))
+}
 
 // logBody returns ln(x) (vmLog).
 func logBody(m emit.M, x emit.G) emit.G {

@@ -11,6 +11,7 @@
 //     2^-57 of the result for ExpQ64 (up to r^13/13!) and below 2^-36 for
 //     ExpQ32 (up to r^9/9!, float32 results computed in float64); a
 //     minimax fit would save one term, not accuracy.
+//     ExpQF32 (up to r^7/7!, for float32 exp in float32) is below 2^-27.
 //   - log: fdlibm's e_log.c, whose Lg1..Lg7 are a Remez fit of
 //     R(s) = log((1+s)/(1-s)) - 2s on s^2 in [0, 0.1716] with error below
 //     2^-58.45 (the same table as Go's math.Log).
@@ -38,6 +39,20 @@ const (
 	ExpUnder = -7.45133219101941108420e+02 // exp(x) < 2^-1075 below
 )
 
+// Float32 exp runs in float32 (16 lanes per zmm): the same steps with
+// Shifter32 = 1.5 * 2^23, Cephes' split of ln2 (Ln2Hi32 has 9 significant
+// bits, so k Ln2Hi32 is exact), q up to r^5/7! (truncation below 2^-27
+// of the result), and thresholds past which the result is +Inf or 0
+// whatever the rounding (exp overflows float32 from 88.7228 and rounds to
+// 0 below -103.9721).
+const (
+	Shifter32  = 0x1.8p23
+	Ln2Hi32    = 0.693359375
+	Ln2Lo32    = -2.12194440e-4
+	ExpOver32  = 88.8
+	ExpUnder32 = -104
+)
+
 // Log constants: x = 2^k m with m in (sqrt2/2, sqrt2], f = m - 1,
 // s = f/(2+f), log(1+f) = f - (f^2/2 - s (f^2/2 + R(s))).
 const (
@@ -57,6 +72,8 @@ var LogLg = []float64{
 var (
 	ExpQ64 = taylorExp(13)
 	ExpQ32 = taylorExp(9)
+	// ExpQF32 is q for the float32 exp, rounded to float32 where used.
+	ExpQF32 = taylorExp(7)
 )
 
 // taylorExp returns 1/i! for i = 2..n, rounded to float64.
@@ -89,15 +106,17 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		{"Log2e", Log2e}, {"Ln2Hi", Ln2Hi}, {"Ln2Lo", Ln2Lo}, {"Shifter", Shifter},
 		{"ExpOver", ExpOver}, {"ExpUnder", ExpUnder},
 		{"Sqrt2", Sqrt2}, {"LogTiny", LogTiny}, {"LogScale", LogScale},
+		{"Shifter32", Shifter32}, {"Ln2Hi32", Ln2Hi32}, {"Ln2Lo32", Ln2Lo32},
+		{"ExpOver32", ExpOver32}, {"ExpUnder32", ExpUnder32},
 	} {
 		fmt.Fprintf(&b, "\tvm%s = %s\n", c.name, hex(c.v))
 	}
 	b.WriteString(")\n\nvar (\n")
 	for _, t := range []struct {
-		name string
-		vs   []float64
-	}{{"ExpQ64", ExpQ64}, {"ExpQ32", ExpQ32}, {"LogLg", LogLg}} {
-		fmt.Fprintf(&b, "\tvm%s = [...]float64{", t.name)
+		name, typ string
+		vs        []float64
+	}{{"ExpQ64", "float64", ExpQ64}, {"ExpQ32", "float64", ExpQ32}, {"LogLg", "float64", LogLg}, {"ExpQF32", "float32", ExpQF32}} {
+		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
 				b.WriteString(", ")
