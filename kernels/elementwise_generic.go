@@ -65,6 +65,12 @@ func expGeneric[T float32 | float64](dst, x []T) {
 
 func logGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
+	if !is64[T]() {
+		for i, v := range x {
+			dst[i] = T(vmLog32(float32(v)))
+		}
+		return
+	}
 	for i, v := range x {
 		dst[i] = T(vmLog(float64(v)))
 	}

@@ -148,3 +148,41 @@ func vmLog(x float64) float64 {
 	}
 	return res
 }
+
+// vmLog32 is the float32 log: x = 2^k m with m in (sqrt2/2, sqrt2],
+// f = m - 1, and Cephes' log(1+f) = f - f^2/2 + f^3 P(f), every
+// operation rounded to float32.
+func vmLog32(x float32) float32 {
+	xs, kb := x, float32(0)
+	if x < 0x1p-126 {
+		xs, kb = float32(x*0x1p23), -23
+	}
+	b := math.Float32bits(xs)
+	e := math.Float32frombits(b>>23|0x4b000000) - 0x1p23
+	m := math.Float32frombits(b&(1<<23-1) | 0x3f800000)
+	if m > float32(vmSqrt2) {
+		m, e = float32(0.5*m), e+1
+	}
+	k := (e - 127) + kb
+	f := m - 1
+	z := float32(f * f)
+	q := &vmLogP32
+	p := q[len(q)-1]
+	for i := len(q) - 2; i >= 0; i-- {
+		p = fma32(p, f, q[i])
+	}
+	y := float32(float32(f*z) * p)
+	y = fma32(k, vmLn2Lo32, y)
+	y = fma32(-0.5, z, y)
+	r := f + y
+	r = fma32(k, vmLn2Hi32, r)
+	switch {
+	case !(x < float32(math.Inf(1))): // +Inf, NaN
+		return x
+	case x < 0:
+		return float32(math.NaN())
+	case x == 0:
+		return float32(math.Inf(-1))
+	}
+	return r
+}

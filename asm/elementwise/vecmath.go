@@ -9,8 +9,6 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
-// Exp runs in the kernel's precision; log runs in float64 for both: a
-// float32 kernel widens its inputs, evaluates and rounds once.
 // Each function is the same sequence of operations as its Go mirror in
 // kernels/vecmath.go (vmExp, vmLog), so every path returns the same bits;
 // the comments give the mirror's statements. The unrolled vectors of an
@@ -29,15 +27,19 @@ var (
 	exp32 = expConsts{vm.Shifter32, vm.Ln2Hi32, vm.Ln2Lo32, vm.ExpOver32, vm.ExpUnder32, vm.ExpQF32, 23, 127}
 )
 
-// vecmath emits the exp and log kernels of k. Exp runs in the kernel's
-// precision (vmExp, vmExp32); log in float64 for both (vmLog).
+// vecmath emits the exp and log kernels of k, in the kernel's precision
+// (vmExp, vmExp32, vmLog, vmLog32).
 func vecmath(k emit.Kernel) {
 	c := exp64
 	if k.Prec == emit.Float32 {
 		c = exp32
 	}
 	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", false, func(m emit.M, x emit.G) emit.G { return expBody(m, x, c) })
-	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", k.Prec == emit.Float32, logBody)
+	log := logBody
+	if k.Prec == emit.Float32 {
+		log = logBody32
+	}
+	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", false, log)
 }
 
 // mathUnary emits a kernel whose body works on vectors of its precision,
@@ -109,4 +111,30 @@ func logBody(m emit.M, x emit.G) emit.G {
 	zero := m.Mov(m.C(0))
 	res = m.Sel(m.Cmp(x, emit.LT, zero), m.C(math.NaN()), res)
 	return m.Sel(m.Cmp(x, emit.EQ, zero), m.C(math.Inf(-1)), res)
+}
+
+// logBody32 returns ln(x) in float32 (vmLog32): x = 2^k m with m in
+// (sqrt2/2, sqrt2], f = m - 1, log(1+f) = f - f^2/2 + f^3 P(f).
+func logBody32(m emit.M, x emit.G) emit.G {
+	tiny := m.Cmp(x, emit.LT, m.C(0x1p-126))
+	xs := m.Sel(tiny, m.Mul(m.C(0x1p23), x), x) // subnormals: x * 2^23
+	kb := m.Sel(tiny, m.C(-23), m.Mov(m.C(0)))
+	e := m.IOr(m.Bits(0x4b000000), m.Shr(23, xs))                // 2^23 + biased exponent
+	e = m.Sub(m.C(0x1p23), e)                                    // e := biased exponent
+	mt := m.IOr(m.Bits(0x3f800000), m.IAnd(m.Bits(1<<23-1), xs)) // m in [1, 2)
+	big := m.Cmp(mt, emit.GT, m.C(vm.Sqrt2))
+	mt = m.Sel(big, m.Mul(m.C(0.5), mt), mt)
+	e = m.Sel(big, m.Add(m.C(1), e), e)
+	kf := m.Add(kb, m.Sub(m.C(127), e))                   // k := (e - 127) + kb
+	f := m.Sub(m.C(1), mt)                                // f := m - 1
+	z := m.Mul(f, f)                                      // z := f * f
+	y := m.Mul(m.Horner(f, vm.LogP32), m.Mul(f, z))       // y := (f * z) * horner(f, P)
+	y = m.FMA(m.C(vm.Ln2Lo32), kf, y)                     // y = FMA(k, Ln2Lo32, y)
+	y = m.FNMA(m.C(0.5), z, y)                            // y = FMA(-0.5, z, y)
+	r := m.Add(y, f)                                      // r := f + y
+	r = m.FMA(m.C(vm.Ln2Hi32), kf, r)                     // r = FMA(k, Ln2Hi32, r)
+	r = m.Sel(m.Cmp(x, emit.NLT, m.C(math.Inf(1))), x, r) // +Inf, NaN
+	zero := m.Mov(m.C(0))
+	r = m.Sel(m.Cmp(x, emit.LT, zero), m.C(math.NaN()), r)
+	return m.Sel(m.Cmp(x, emit.EQ, zero), m.C(math.Inf(-1)), r)
 }

@@ -12,7 +12,7 @@
 //     ExpQ32 (up to r^9/9!, float32 results computed in float64); a
 //     minimax fit would save one term, not accuracy.
 //     ExpQF32 (up to r^7/7!, for float32 exp in float32) is below 2^-27.
-//   - log: fdlibm's e_log.c, whose Lg1..Lg7 are a Remez fit of
+//   - log: float32 uses Cephes' logf polynomial (LogP32); float64 fdlibm's e_log.c, whose Lg1..Lg7 are a Remez fit of
 //     R(s) = log((1+s)/(1-s)) - 2s on s^2 in [0, 0.1716] with error below
 //     2^-58.45 (the same table as Go's math.Log).
 package vm
@@ -60,6 +60,15 @@ const (
 	LogTiny  = 0x1p-1022 // subnormal inputs are scaled by 2^54 first
 	LogScale = 0x1p54
 )
+
+// LogP32 is Cephes' logf polynomial (S. L. Moshier, Cephes Math Library
+// 2.2, logf.c), constant term first: log(1+f) = f - f^2/2 + f^3 P(f) for
+// f in [sqrt2/2 - 1, sqrt2 - 1], relative error below 7.6e-8 in Cephes'
+// tests; float32 log runs in float32 with it.
+var LogP32 = []float64{
+	3.3333331174e-1, -2.4999993993e-1, 2.0000714765e-1, -1.6668057665e-1, 1.4249322787e-1,
+	-1.2420140846e-1, 1.1676998740e-1, -1.1514610310e-1, 7.0376836292e-2,
+}
 
 // LogLg are fdlibm's Lg1..Lg7.
 var LogLg = []float64{
@@ -115,7 +124,8 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 	for _, t := range []struct {
 		name, typ string
 		vs        []float64
-	}{{"ExpQ64", "float64", ExpQ64}, {"ExpQ32", "float64", ExpQ32}, {"LogLg", "float64", LogLg}, {"ExpQF32", "float32", ExpQF32}} {
+	}{{"ExpQ64", "float64", ExpQ64}, {"ExpQ32", "float64", ExpQ32}, {"LogLg", "float64", LogLg},
+		{"ExpQF32", "float32", ExpQF32}, {"LogP32", "float32", LogP32}} {
 		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
