@@ -67,12 +67,18 @@ func expBody(m emit.M, x emit.G, c expConsts) emit.G {
 	r2 := m.Mul(r, r)                 // r2 := r * r
 	y := m.FMA(r2, p, r)              // y := FMA(r2, p, r)
 	y = m.Add(m.C(1), y)              // y = 1 + y
-	t1 := m.FMA(m.C(0.5), kf, sh)     // t1 := FMA(k, 0.5, Shifter)
-	k1 := m.Sub(sh, t1)               // k1 := t1 - Shifter
-	k2 := m.Sub(k1, kf)               // k2 := k - k1
-	t2 := m.Add(sh, k2)               // t2 := k2 + Shifter
-	y = m.Mul(pow2(m, t1, c), y)      // y = y * pow2(t1)
-	y = m.Mul(pow2(m, t2, c), y)      // y = y * pow2(t2)
+	if m.K.ISA == emit.AVX512 {
+		// One rounding of y * 2^k, as the two exact-then-rounded
+		// products below: y * 2^k1 is a normal number.
+		y = m.Scalef(y, kf)
+	} else {
+		t1 := m.FMA(m.C(0.5), kf, sh) // t1 := FMA(k, 0.5, Shifter)
+		k1 := m.Sub(sh, t1)           // k1 := t1 - Shifter
+		k2 := m.Sub(k1, kf)           // k2 := k - k1
+		t2 := m.Add(sh, k2)           // t2 := k2 + Shifter
+		y = m.Mul(pow2(m, t1, c), y)  // y = y * pow2(t1)
+		y = m.Mul(pow2(m, t2, c), y)  // y = y * pow2(t2)
+	}
 	y = m.Sel(m.Cmp(x, emit.GT, m.C(c.over)), m.C(math.Inf(1)), y)
 	return m.Sel(m.Cmp(x, emit.LT, m.C(c.under)), m.C(0), y)
 }

@@ -98,6 +98,14 @@ func (m M) bin(f func(a, b, dst Op), a any, b G) G {
 	return m.each(func(i int, d reg.VecVirtual) { f(m.at(a, i), b[i], d) })
 }
 
+// Scalef returns a * 2^floor(b), rounded once (AVX-512 only).
+func (m M) Scalef(a G, b G) G {
+	if m.K.ISA != AVX512 {
+		panic("emit: Scalef needs AVX-512")
+	}
+	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VSCALEFPS, VSCALEFPD)(b[i], a[i], d) })
+}
+
 // Cond is a per-lane predicate for each member: opmask registers on
 // AVX-512, vectors of all-ones or all-zeros lanes on AVX2.
 type Cond struct {
