@@ -303,6 +303,12 @@ func TestSinkhornFloat32(t *testing.T) {
 			t.Fatalf("log=%v: %+v %v", logDomain, res, err)
 		}
 	}
+	// cost/Reg up to 500, far beyond float32's exp range: only the log
+	// domain (absorbing its scalings many times) converges.
+	res, err := kernels.Sinkhorn(plan, toF32(cost), toF32(a), toF32(b), kernels.SinkhornOptions{Reg: 0.002, Tol: 1e-5, LogDomain: true, MaxIter: 100000})
+	if err != nil || !res.Converged || res.MarginalError > 2e-5 {
+		t.Fatalf("float32 log domain, Reg 0.002: %+v %v", res, err)
+	}
 }
 
 func TestSinkhornEdgeCases(t *testing.T) {

@@ -22,9 +22,11 @@ type SinkhornOptions struct {
 	MaxIter int
 	// Tol is the marginal error at which the iterations stop; 0 means 1e-9.
 	Tol float64
-	// LogDomain runs the stabilised log-domain iterations on the dual
-	// potentials (log-sum-exp), which work for any Reg > 0 at several
-	// times the cost of the scaling iterations.
+	// LogDomain runs the stabilised iterations on the dual potentials,
+	// which work for any Reg > 0: exact log-sum-exp iterations recentre
+	// the potentials whenever the scalings of the stabilised kernel leave
+	// a safe range, and scaling iterations run in between, so the cost is
+	// that of the scaling form plus a few log-sum-exp passes.
 	LogDomain bool
 }
 
@@ -230,78 +232,177 @@ func (p *sinkhornPass[T]) Work(_, _, lo, hi int) {
 	}
 }
 
-// sinkhornLog runs the log-domain iterations on the potentials f and g (in
-// units of reg): f_i = log a_i - LSE_j(g_j + p_ij), g_j = log b_j -
-// LSE_i(f_i + p_ij), with p = -cost/reg held in p; it leaves
-// exp(f_i + g_j + p_ij) in p.
+// sinkhornLog runs the iterations on the dual potentials f and g (in
+// units of reg), stabilised as in Schmitzer's "Stabilized sparse scaling
+// algorithms for entropy regularized transport problems" (2019): an exact
+// log-domain iteration, f_i = log a_i - LSE_j(g_j + p_ij) then g_j =
+// log b_j - LSE_i(f_i + p_ij), recentres the potentials; then scaling
+// iterations run on the stabilised kernel exp(p_ij + f_i + g_j), whose
+// entries are at most about 1, until their scalings u, v leave
+// [e^-B, e^B] (B = absorbBound); then log u and log v are absorbed into f
+// and g and the next exact iteration recentres. In exact arithmetic this
+// is the log-domain sequence; in floating point it works for any Reg, at
+// about the cost of the scaling iterations. p holds -cost/reg on entry;
+// it leaves exp(f_i + g_j + p_ij) in p.
 func sinkhornLog[T float32 | float64](o *ops[T], p, a, b []T, opts SinkhornOptions) SinkhornResult {
 	n, m := len(a), len(b)
-	la, lb := make([]T, n), make([]T, m)
-	o.log(la, a)
-	o.log(lb, b)
-	f, g := make([]T, n), make([]T, m)
-	lse := make([]T, n)
-	colMax, colSum, tmp := make([]T, m), make([]T, m), make([]T, m)
+	ls := newLogStep(o, p, a, b)
+	kt := make([]T, n*m)
+	pass := newSinkhornPass(o, kt, a, m)
+	v, vOld := make([]T, m), make([]T, m)
+	pass.v = v
+	bound := absorbBound[T]()
+	threads := 1
+	if n*m >= sinkhornParallelMin {
+		threads = kernelThreads()
+	}
 	var res SinkhornResult
-	for it := 0; ; it++ {
-		for i := range lse {
-			lse[i] = logSumExpShifted(o, p[i*m:(i+1)*m], g, tmp)
-		}
-		if it > 0 {
-			// Row i of exp(f + g + p) sums to exp(f_i + lse_i).
+	absorb := func() {
+		ls.absorb(ls.f, pass.u, a)
+		ls.absorb(ls.g, v, b)
+	}
+	for !res.Converged && res.Iterations < opts.MaxIter {
+		ls.step()
+		res.Iterations++
+		ls.kernel(kt)
+		flushSubnormal(kt)
+		fill(pass.u, 1)
+		fill(v, 1)
+		for {
+			par.For(threads, len(pass.blocks)-1, pass, 0, &pass.phase)
 			var e float64
-			for i, ai := range a {
-				e += math.Abs(math.Exp(float64(f[i])+float64(lse[i])) - float64(ai))
+			for _, be := range pass.errs {
+				e += be
 			}
 			if e <= opts.Tol {
 				res.Converged = true
 				break
 			}
-		}
-		if it == opts.MaxIter {
-			break
-		}
-		res.Iterations++
-		for i := range f {
-			f[i] = la[i] - lse[i]
-		}
-		// Column log-sum-exp, one row at a time: first the maxima, then
-		// the shifted sums.
-		fill(colMax, T(math.Inf(-1)))
-		for i, fi := range f {
-			for j, v := range p[i*m : (i+1)*m] {
-				colMax[j] = max(colMax[j], fi+v)
+			if res.Iterations == opts.MaxIter {
+				break
 			}
+			pass.u, pass.unew = pass.unew, pass.u
+			copy(vOld, v)
+			ktu := pass.ktu[0]
+			for _, part := range pass.ktu[1:] {
+				o.axpy(1, part, ktu)
+			}
+			for j, bj := range b {
+				v[j] = safeDiv(bj, ktu[j])
+			}
+			if !inRange(pass.u, bound) || !inRange(v, bound) {
+				// Undo this update and recentre from the last
+				// scalings in range.
+				pass.u, pass.unew = pass.unew, pass.u
+				copy(v, vOld)
+				break
+			}
+			res.Iterations++
 		}
-		clear(colSum)
-		for i, fi := range f {
-			row := p[i*m : (i+1)*m]
-			for j := range tmp {
-				tmp[j] = fi + row[j] - colMax[j]
-			}
-			o.exp(tmp, tmp)
-			for j, t := range tmp {
-				if !math.IsInf(float64(colMax[j]), -1) {
-					colSum[j] += t
-				}
-			}
-		}
-		for j := range g {
-			if math.IsInf(float64(colMax[j]), -1) {
-				g[j] = colMax[j]
-				continue
-			}
-			g[j] = lb[j] - (colMax[j] + T(math.Log(float64(colSum[j]))))
+		absorb()
+	}
+	ls.kernel(p)
+	return res
+}
+
+// absorbBound is B of sinkhornLog: the scalings stay within e^±B, so that
+// their products with the kernel's entries stay far from overflow.
+func absorbBound[T float32 | float64]() float64 {
+	if is64[T]() {
+		return 150
+	}
+	return 20
+}
+
+// inRange reports whether every x is finite and zero or within
+// [e^-bound, e^bound].
+func inRange[T float32 | float64](x []T, bound float64) bool {
+	lo, hi := math.Exp(-bound), math.Exp(bound)
+	for _, v := range x {
+		if f := float64(v); f != 0 && !(f >= lo && f <= hi) {
+			return false
 		}
 	}
+	return true
+}
+
+// logStep holds the exact log-domain iteration of sinkhornLog.
+type logStep[T float32 | float64] struct {
+	o                        *ops[T]
+	p                        []T // -cost/reg
+	n, m                     int
+	la, lb, f, g             []T
+	lse, colMax, colSum, tmp []T
+}
+
+func newLogStep[T float32 | float64](o *ops[T], p, a, b []T) *logStep[T] {
+	n, m := len(a), len(b)
+	s := &logStep[T]{o: o, p: p, n: n, m: m, la: make([]T, n), lb: make([]T, m), f: make([]T, n), g: make([]T, m),
+		lse: make([]T, n), colMax: make([]T, m), colSum: make([]T, m), tmp: make([]T, m)}
+	o.log(s.la, a)
+	o.log(s.lb, b)
+	return s
+}
+
+// step sets f_i = log a_i - LSE_j(g_j + p_ij), then g_j = log b_j -
+// LSE_i(f_i + p_ij).
+func (s *logStep[T]) step() {
+	o, p, m := s.o, s.p, s.m
+	f, g := s.f, s.g
+	for i := range f {
+		f[i] = s.la[i] - logSumExpShifted(o, p[i*m:(i+1)*m], g, s.tmp)
+	}
+	// Column log-sum-exp, one row at a time: first the maxima, then the
+	// shifted sums.
+	colMax, colSum, tmp := s.colMax, s.colSum, s.tmp
+	fill(colMax, T(math.Inf(-1)))
+	for i, fi := range f {
+		for j, v := range p[i*m : (i+1)*m] {
+			colMax[j] = max(colMax[j], fi+v)
+		}
+	}
+	clear(colSum)
 	for i, fi := range f {
 		row := p[i*m : (i+1)*m]
-		for j, gj := range g {
-			row[j] += fi + gj
+		for j := range tmp {
+			tmp[j] = fi + row[j] - colMax[j]
 		}
-		o.exp(row, row)
+		o.exp(tmp, tmp)
+		for j, t := range tmp {
+			if !math.IsInf(float64(colMax[j]), -1) {
+				colSum[j] += t
+			}
+		}
 	}
-	return res
+	for j := range g {
+		if math.IsInf(float64(colMax[j]), -1) {
+			g[j] = colMax[j]
+			continue
+		}
+		g[j] = s.lb[j] - (colMax[j] + T(math.Log(float64(colSum[j]))))
+	}
+}
+
+// kernel writes exp(p_ij + f_i + g_j) to k (which may be p).
+func (s *logStep[T]) kernel(k []T) {
+	m := s.m
+	for i, fi := range s.f {
+		row, out := s.p[i*m:(i+1)*m], k[i*m:(i+1)*m]
+		for j, gj := range s.g {
+			out[j] = row[j] + fi + gj
+		}
+		s.o.exp(out, out)
+	}
+}
+
+// absorb adds log x to the potential pot where the mass w is positive
+// (a row or column without mass keeps its potential; its scaling is 0).
+func (s *logStep[T]) absorb(pot, x, w []T) {
+	for i, xi := range x {
+		if w[i] > 0 {
+			pot[i] += T(math.Log(float64(xi)))
+		}
+	}
 }
 
 // logSumExpShifted returns log sum_j exp(g_j + p_j), using tmp (len(g)) as
