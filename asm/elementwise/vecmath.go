@@ -89,20 +89,37 @@ func pow2(m emit.M, t emit.G, c expConsts) emit.G {
 	return m.Shl(uint8(c.mant), m.IAdd(m.Bits(uint64(c.bias)), t))
 }
 
-// logBody returns ln(x) (vmLog).
-func logBody(m emit.M, x emit.G) emit.G {
-	tiny := m.Cmp(x, emit.LT, m.C(vm.LogTiny))
-	xs := m.Sel(tiny, m.Mul(m.C(vm.LogScale), x), x) // subnormals: x * 2^54
-	kb := m.Sel(tiny, m.C(-54), m.Mov(m.C(0)))
-	e := m.IOr(m.Bits(0x4330000000000000), m.Shr(52, xs))                // 2^52 + biased exponent
-	e = m.Sub(m.C(0x1p52), e)                                            // e := biased exponent
-	mt := m.IOr(m.Bits(0x3ff0000000000000), m.IAnd(m.Bits(1<<52-1), xs)) // m in [1, 2)
+// logSplit returns k and f = m - 1 with x = 2^k m, m in (sqrt2/2,
+// sqrt2]: subnormal x (below tiny) are scaled by 2^scale first, then the
+// exponent field (mant bits up, bias) and the significand are taken
+// from the bits. The mirrors' first lines.
+func logSplit(m emit.M, x emit.G, tiny float64, scale, mant, bias int) (k, f emit.G) {
+	small := m.Cmp(x, emit.LT, m.C(tiny))
+	xs := m.Sel(small, m.Mul(m.C(math.Ldexp(1, scale)), x), x)
+	kb := m.Sel(small, m.C(float64(-scale)), m.Mov(m.C(0)))
+	// 2^mant's bits ORed with the exponent field are 2^mant + field.
+	e := m.IOr(m.Bits(bitsOf(m, math.Ldexp(1, mant))), m.Shr(uint8(mant), xs)) // 2^mant + biased exponent
+	e = m.Sub(m.C(math.Ldexp(1, mant)), e)                                     // e := biased exponent
+	mt := m.IOr(m.Bits(uint64(bias)<<mant), m.IAnd(m.Bits(1<<mant-1), xs))     // m in [1, 2)
 	big := m.Cmp(mt, emit.GT, m.C(vm.Sqrt2))
 	mt = m.Sel(big, m.Mul(m.C(0.5), mt), mt)
 	e = m.Sel(big, m.Add(m.C(1), e), e)
-	kf := m.Add(kb, m.Sub(m.C(1023), e)) // k := (e - 1023) + kb
-	f := m.Sub(m.C(1), mt)               // f := m - 1
-	s := m.Div(m.Add(m.C(2), f), f)      // s := f / (2 + f)
+	k = m.Add(kb, m.Sub(m.C(float64(bias)), e)) // k := (e - bias) + kb
+	return k, m.Sub(m.C(1), mt)                 // f := m - 1
+}
+
+// bitsOf returns the bit pattern of v in the kernel's precision.
+func bitsOf(m emit.M, v float64) uint64 {
+	if m.K.Prec == emit.Float32 {
+		return uint64(math.Float32bits(float32(v)))
+	}
+	return math.Float64bits(v)
+}
+
+// logBody returns ln(x) (vmLog).
+func logBody(m emit.M, x emit.G) emit.G {
+	kf, f := logSplit(m, x, vm.LogTiny, 54, 52, 1023)
+	s := m.Div(m.Add(m.C(2), f), f) // s := f / (2 + f)
 	s2 := m.Mul(s, s)
 	s4 := m.Mul(s2, s2)
 	lg := vm.LogLg
@@ -122,17 +139,7 @@ func logBody(m emit.M, x emit.G) emit.G {
 // logBody32 returns ln(x) in float32 (vmLog32): x = 2^k m with m in
 // (sqrt2/2, sqrt2], f = m - 1, log(1+f) = f - f^2/2 + f^3 P(f).
 func logBody32(m emit.M, x emit.G) emit.G {
-	tiny := m.Cmp(x, emit.LT, m.C(0x1p-126))
-	xs := m.Sel(tiny, m.Mul(m.C(0x1p23), x), x) // subnormals: x * 2^23
-	kb := m.Sel(tiny, m.C(-23), m.Mov(m.C(0)))
-	e := m.IOr(m.Bits(0x4b000000), m.Shr(23, xs))                // 2^23 + biased exponent
-	e = m.Sub(m.C(0x1p23), e)                                    // e := biased exponent
-	mt := m.IOr(m.Bits(0x3f800000), m.IAnd(m.Bits(1<<23-1), xs)) // m in [1, 2)
-	big := m.Cmp(mt, emit.GT, m.C(vm.Sqrt2))
-	mt = m.Sel(big, m.Mul(m.C(0.5), mt), mt)
-	e = m.Sel(big, m.Add(m.C(1), e), e)
-	kf := m.Add(kb, m.Sub(m.C(127), e))                   // k := (e - 127) + kb
-	f := m.Sub(m.C(1), mt)                                // f := m - 1
+	kf, f := logSplit(m, x, 0x1p-126, 23, 23, 127)
 	z := m.Mul(f, f)                                      // z := f * f
 	y := m.Mul(m.Horner(f, vm.LogP32), m.Mul(f, z))       // y := (f * z) * horner(f, P)
 	y = m.FMA(m.C(vm.Ln2Lo32), kf, y)                     // y = FMA(k, Ln2Lo32, y)

@@ -352,14 +352,7 @@ func (k *Kernel) Reduce(n reg.GPVirtual, ins []reg.GPVirtual, nacc, unroll int, 
 		for _, p := range ins {
 			v := k.Vec()
 			m := Mem{Base: p, Disp: u * stride}
-			switch {
-			case wide32:
-				k.loadWide(m, mask, v)
-			case mask != nil:
-				k.LoadMasked(m, *mask, v)
-			default:
-				k.Load(m, v)
-			}
+			k.loadAny(m, mask, wide32, v)
 			in = append(in, v)
 		}
 		body(in, acc[u])
@@ -370,6 +363,20 @@ func (k *Kernel) Reduce(n reg.GPVirtual, ins []reg.GPVirtual, nacc, unroll int, 
 		}
 	}
 	return acc[0]
+}
+
+// loadAny loads one vector from m into dst: the masked lanes if mask is
+// not nil, and with wide, float32 elements widened to the float64 vector
+// dst (k is then the float64 kernel).
+func (k *Kernel) loadAny(m Mem, mask *Mask, wide bool, dst reg.VecVirtual) {
+	switch {
+	case wide:
+		k.loadWide(m, mask, dst)
+	case mask != nil:
+		k.LoadMasked(m, *mask, dst)
+	default:
+		k.Load(m, dst)
+	}
 }
 
 // loadWide loads Lanes float32 elements (the masked ones, if mask is not

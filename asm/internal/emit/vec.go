@@ -226,14 +226,7 @@ func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int
 			for _, u := range us {
 				v := work.Vec()
 				mem := Mem{Base: p, Disp: u * stride}
-				switch {
-				case wide:
-					work.loadWide(mem, mask, v)
-				case mask != nil:
-					k.LoadMasked(mem, *mask, v)
-				default:
-					k.Load(mem, v)
-				}
+				work.loadAny(mem, mask, wide, v)
 				in[j] = append(in[j], v)
 			}
 		}
