@@ -3,8 +3,9 @@ package kernels
 import "math"
 
 // The generic elementwise kernels evaluate every element in float64 with
-// the math package, the scalar functions of scalar.go or the vector math
-// functions of vecmath.go, and round once to T.
+// the math package or the scalar functions of scalar.go and round once to
+// T, except Exp and Log, which run the vector math functions of
+// vecmath.go in T's own arithmetic.
 
 func sqrtGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
@@ -59,7 +60,7 @@ func expGeneric[T float32 | float64](dst, x []T) {
 		return
 	}
 	for i, v := range x {
-		dst[i] = T(vmExp(float64(v), vmExpQ64[:]))
+		dst[i] = T(vmExp(float64(v)))
 	}
 }
 

@@ -9,19 +9,18 @@ import "math"
 // fuses, and a conversion around every other product, which stops the
 // compiler from fusing it on the architectures where it may (Go fuses
 // x*y + z on arm64, for instance). The constants are in
-// vecmath_tables.go, generated from asm/internal/vm.
-//
-// Both evaluate in float64; the float32 kernels widen, use the shorter
-// vmExpQ32, and round once.
+// vecmath_tables.go, generated from asm/internal/vm. vmExp32 and vmLog32
+// are the float32 versions, in float32 arithmetic.
 
-// vmExp returns e^x with the polynomial q (vmExpQ64 or vmExpQ32):
-// x = k ln2 + r with |r| <= ln2/2, e^r = 1 + r + r^2 q(r), and 2^k
-// applied as two powers of two so that subnormal results round once.
-func vmExp(x float64, q []float64) float64 {
+// vmExp returns e^x: x = k ln2 + r with |r| <= ln2/2, e^r = 1 + r +
+// r^2 q(r) with q = vmExpQ64, and 2^k applied as two powers of two so that
+// subnormal results round once.
+func vmExp(x float64) float64 {
 	t := math.FMA(x, vmLog2e, vmShifter)
 	k := t - vmShifter
 	hi := math.FMA(-k, vmLn2Hi, x)
 	r := math.FMA(-k, vmLn2Lo, hi)
+	q := &vmExpQ64
 	p := q[len(q)-1]
 	for i := len(q) - 2; i >= 0; i-- {
 		p = math.FMA(p, r, q[i])
@@ -44,7 +43,7 @@ func vmExp(x float64, q []float64) float64 {
 	return y // NaN stays NaN
 }
 
-// vmExp32 is vmExp in float32 arithmetic, with vmExpQF32 and the float32
+// vmExp32 is vmExp in float32 arithmetic, with vmExpQ32 and the float32
 // split of ln2: every operation rounds to float32, as in the 16-lane
 // assembly.
 func vmExp32(x float32) float32 {
@@ -53,7 +52,7 @@ func vmExp32(x float32) float32 {
 	k := t - sh
 	hi := fma32(-k, vmLn2Hi32, x)
 	r := fma32(-k, vmLn2Lo32, hi)
-	q := &vmExpQF32
+	q := &vmExpQ32
 	p := q[len(q)-1]
 	for i := len(q) - 2; i >= 0; i-- {
 		p = fma32(p, r, q[i])

@@ -24,7 +24,7 @@ type expConsts struct {
 
 var (
 	exp64 = expConsts{vm.Shifter, vm.Ln2Hi, vm.Ln2Lo, vm.ExpOver, vm.ExpUnder, vm.ExpQ64, 52, 1023}
-	exp32 = expConsts{vm.Shifter32, vm.Ln2Hi32, vm.Ln2Lo32, vm.ExpOver32, vm.ExpUnder32, vm.ExpQF32, 23, 127}
+	exp32 = expConsts{vm.Shifter32, vm.Ln2Hi32, vm.Ln2Lo32, vm.ExpOver32, vm.ExpUnder32, vm.ExpQ32, 23, 127}
 )
 
 // vecmath emits the exp and log kernels of k, in the kernel's precision
@@ -34,24 +34,23 @@ func vecmath(k emit.Kernel) {
 	if k.Prec == emit.Float32 {
 		c = exp32
 	}
-	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", false, func(m emit.M, x emit.G) emit.G { return expBody(m, x, c) })
+	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", func(m emit.M, x emit.G) emit.G { return expBody(m, x, c) })
 	log := logBody
 	if k.Prec == emit.Float32 {
 		log = logBody32
 	}
-	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", false, log)
+	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", log)
 }
 
-// mathUnary emits a kernel whose body works on vectors of its precision,
-// or with wide, a float32 kernel whose body works on float64 vectors.
-func mathUnary(k emit.Kernel, name, doc string, wide bool, body func(m emit.M, x emit.G) emit.G) {
+// mathUnary emits a kernel whose body maps one group of vectors.
+func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) emit.G) {
 	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
 	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
 	unroll := 4
 	if k.ISA == emit.AVX2 {
 		unroll = 2 // 16 ymm registers
 	}
-	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, wide,
+	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll,
 		func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in[0])} })
 	emit.Ret()
 }

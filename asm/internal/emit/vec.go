@@ -211,33 +211,22 @@ func (k *Kernel) ConstBits(b uint64) Mem {
 
 // MapGroup emits a loop over n elements like Map, with body called once
 // per iteration on groups: in[j] holds the unroll vectors of input j,
-// and body returns one group per output. With wide, the kernel is a
-// float32 one whose arithmetic runs in float64 (see MapWide), and body
-// works on float64 vectors.
-func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, wide bool, body func(m M, in []G) []G) {
-	work, stride := *k, k.Bytes()
-	if wide {
-		work.Prec, stride = Float64, k.Bytes()/2
-	}
+// and body returns one group per output.
+func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
 	step := func(us []int, mask *Mask) {
-		m := M{K: &work, N: len(us)}
+		m := M{K: k, N: len(us)}
 		in := make([]G, len(ins))
 		for j, p := range ins {
 			for _, u := range us {
-				v := work.Vec()
-				mem := Mem{Base: p, Disp: u * stride}
-				work.loadAny(mem, mask, wide, v)
+				v := k.Vec()
+				k.loadAny(Mem{Base: p, Disp: u * k.Bytes()}, mask, false, v)
 				in[j] = append(in[j], v)
 			}
 		}
 		res := body(m, in)
 		for j, p := range outs {
 			for i, u := range us {
-				mem := Mem{Base: p, Disp: u * stride}
-				if wide {
-					k.storeNarrow(res[j][i], mem, mask)
-					continue
-				}
+				mem := Mem{Base: p, Disp: u * k.Bytes()}
 				if mask != nil {
 					k.StoreMasked(res[j][i], *mask, mem)
 				} else {
@@ -246,5 +235,5 @@ func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int
 			}
 		}
 	}
-	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), work.Lanes(), stride, unroll, step)
+	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
 }

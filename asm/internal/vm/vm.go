@@ -8,13 +8,13 @@
 //   - exp: e^r = 1 + r + r^2 q(r) on |r| <= ln2/2, with q the Taylor
 //     polynomial sum_{i>=2} r^(i-2)/i!, computed here with math/big and
 //     rounded once. The truncation error of the last term kept is below
-//     2^-57 of the result for ExpQ64 (up to r^13/13!) and below 2^-36 for
-//     ExpQ32 (up to r^9/9!, float32 results computed in float64); a
-//     minimax fit would save one term, not accuracy.
-//     ExpQF32 (up to r^7/7!, for float32 exp in float32) is below 2^-27.
-//   - log: float32 uses Cephes' logf polynomial (LogP32); float64 fdlibm's e_log.c, whose Lg1..Lg7 are a Remez fit of
-//     R(s) = log((1+s)/(1-s)) - 2s on s^2 in [0, 0.1716] with error below
-//     2^-58.45 (the same table as Go's math.Log).
+//     2^-57 of the result for ExpQ64 (up to r^13/13!) and below 2^-27
+//     for ExpQ32 (up to r^7/7!, evaluated in float32); a minimax fit
+//     would save one term, not accuracy.
+//   - log: float64 uses fdlibm's e_log.c, whose Lg1..Lg7 are a Remez fit
+//     of R(s) = log((1+s)/(1-s)) - 2s on s^2 in [0, 0.1716] with error
+//     below 2^-58.45 (the same table as Go's math.Log); float32 uses
+//     Cephes' logf polynomial (LogP32).
 package vm
 
 import (
@@ -77,12 +77,11 @@ var LogLg = []float64{
 	1.479819860511658591e-01,
 }
 
-// ExpQ64 and ExpQ32 are q's coefficients, constant term first.
+// ExpQ64 and ExpQ32 are q's coefficients for float64 and float32 (rounded
+// to float32 where used), constant term first.
 var (
 	ExpQ64 = taylorExp(13)
-	ExpQ32 = taylorExp(9)
-	// ExpQF32 is q for the float32 exp, rounded to float32 where used.
-	ExpQF32 = taylorExp(7)
+	ExpQ32 = taylorExp(7)
 )
 
 // taylorExp returns 1/i! for i = 2..n, rounded to float64.
@@ -124,8 +123,8 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 	for _, t := range []struct {
 		name, typ string
 		vs        []float64
-	}{{"ExpQ64", "float64", ExpQ64}, {"ExpQ32", "float64", ExpQ32}, {"LogLg", "float64", LogLg},
-		{"ExpQF32", "float32", ExpQF32}, {"LogP32", "float32", LogP32}} {
+	}{{"ExpQ64", "float64", ExpQ64}, {"LogLg", "float64", LogLg},
+		{"ExpQ32", "float32", ExpQ32}, {"LogP32", "float32", LogP32}} {
 		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
