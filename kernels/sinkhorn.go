@@ -112,51 +112,31 @@ func zeroed[T float32 | float64](x []T) []T {
 // pass over K (sinkhornPass): row i gives (K v)_i, then u_i, then adds
 // u_i K_i to K^T u while the row is in cache.
 func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
-	n, m := len(a), len(b)
+	m := len(b)
 	o.exp(k, k)
 	flushSubnormal(k)
 	p := newSinkhornPass(o, k, a, m)
-	v := make([]T, m)
-	fill(v, 1)
-	p.v = v
-	threads := 1
-	if n*m >= sinkhornParallelMin {
-		threads = kernelThreads()
-	}
+	fill(p.v, 1)
 	var res SinkhornResult
 	for it := 0; ; it++ {
-		par.For(threads, len(p.blocks)-1, p, 0, &p.phase)
-		if it > 0 {
-			// The column marginals are exact after the v update; the
-			// row marginals of diag(u) K diag(v) are u*(K v).
-			var e float64
-			for _, be := range p.errs {
-				e += be
-			}
-			if e <= opts.Tol {
-				res.Converged = true
-				break
-			}
+		// The column marginals are exact after the v update; the row
+		// marginals of diag(u) K diag(v) are u*(K v).
+		if e := p.run(); it > 0 && e <= opts.Tol {
+			res.Converged = true
+			break
 		}
 		if it == opts.MaxIter {
 			break
 		}
 		res.Iterations++
-		p.u, p.unew = p.unew, p.u
-		ktu := p.ktu[0]
-		for _, part := range p.ktu[1:] {
-			o.axpy(1, part, ktu)
-		}
-		for j, bj := range b {
-			v[j] = safeDiv(bj, ktu[j])
-		}
-		if !allFinite(p.u) || !allFinite(v) {
+		p.update(b)
+		if !allFinite(p.u) || !allFinite(p.v) {
 			return res, fmt.Errorf("kernels.Sinkhorn: %w at iteration %d: cost/Reg spans more than exp can represent; use LogDomain or a larger Reg", ErrNumerical, res.Iterations)
 		}
 	}
 	for i, ui := range p.u {
 		row := k[i*m : (i+1)*m]
-		for j, vj := range v {
+		for j, vj := range p.v {
 			row[j] *= ui * vj
 		}
 	}
@@ -169,7 +149,7 @@ func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornO
 // cycles): with Reg 0.01 a float32 K of squared distances in the unit
 // square is a fifth subnormal, which made the iterations 5x slower.
 func flushSubnormal[T float32 | float64](x []T) {
-	tiny := T(math.SmallestNonzeroFloat32 * (1 << 23)) // 2^-126
+	tiny := T(0x1p-126)
 	if is64[T]() {
 		tiny = T(0x1p-1022)
 	}
@@ -192,18 +172,23 @@ type sinkhornPass[T float32 | float64] struct {
 	o       *ops[T]
 	k, a    []T
 	m       int
-	v       []T
-	u, unew []T       // u of the last iteration, and the one this pass computes
+	u, v    []T       // the scalings
+	unew    []T       // the u this pass computes
 	blocks  []int     // row ranges blocks[i]..blocks[i+1]
 	ktu     [][]T     // per block: sum over its rows of u_i K_i
 	errs    []float64 // per block: sum over its rows of |u_i (K v)_i - a_i|
+	threads int
 	phase   par.Phase
 }
 
 func newSinkhornPass[T float32 | float64](o *ops[T], k, a []T, m int) *sinkhornPass[T] {
 	n := len(a)
 	nb := min(16, max(1, n/32))
-	p := &sinkhornPass[T]{o: o, k: k, a: a, m: m, u: make([]T, n), unew: make([]T, n), errs: make([]float64, nb)}
+	p := &sinkhornPass[T]{o: o, k: k, a: a, m: m, u: make([]T, n), v: make([]T, m), unew: make([]T, n),
+		errs: make([]float64, nb), threads: 1}
+	if n*m >= sinkhornParallelMin {
+		p.threads = kernelThreads()
+	}
 	for i := 0; i <= nb; i++ {
 		p.blocks = append(p.blocks, i*n/nb)
 	}
@@ -211,6 +196,29 @@ func newSinkhornPass[T float32 | float64](o *ops[T], k, a []T, m int) *sinkhornP
 		p.ktu = append(p.ktu, make([]T, m))
 	}
 	return p
+}
+
+// run makes the pass and returns the L1 error of the row marginals of
+// diag(u) K diag(v) for the u and v it started from.
+func (p *sinkhornPass[T]) run() float64 {
+	par.For(p.threads, len(p.blocks)-1, p, 0, &p.phase)
+	var e float64
+	for _, be := range p.errs {
+		e += be
+	}
+	return e
+}
+
+// update makes the pass's u current and sets v = b / (K^T u).
+func (p *sinkhornPass[T]) update(b []T) {
+	p.u, p.unew = p.unew, p.u
+	ktu := p.ktu[0]
+	for _, part := range p.ktu[1:] {
+		p.o.axpy(1, part, ktu)
+	}
+	for j, bj := range b {
+		p.v[j] = safeDiv(bj, ktu[j])
+	}
 }
 
 // Work runs blocks lo..hi.
@@ -249,57 +257,37 @@ func sinkhornLog[T float32 | float64](o *ops[T], p, a, b []T, opts SinkhornOptio
 	ls := newLogStep(o, p, a, b)
 	kt := make([]T, n*m)
 	pass := newSinkhornPass(o, kt, a, m)
-	v, vOld := make([]T, m), make([]T, m)
-	pass.v = v
+	vOld := make([]T, m)
 	bound := absorbBound[T]()
-	threads := 1
-	if n*m >= sinkhornParallelMin {
-		threads = kernelThreads()
-	}
 	var res SinkhornResult
-	absorb := func() {
-		ls.absorb(ls.f, pass.u, a)
-		ls.absorb(ls.g, v, b)
-	}
 	for !res.Converged && res.Iterations < opts.MaxIter {
 		ls.step()
 		res.Iterations++
 		ls.kernel(kt)
 		flushSubnormal(kt)
 		fill(pass.u, 1)
-		fill(v, 1)
+		fill(pass.v, 1)
 		for {
-			par.For(threads, len(pass.blocks)-1, pass, 0, &pass.phase)
-			var e float64
-			for _, be := range pass.errs {
-				e += be
-			}
-			if e <= opts.Tol {
+			if pass.run() <= opts.Tol {
 				res.Converged = true
 				break
 			}
 			if res.Iterations == opts.MaxIter {
 				break
 			}
-			pass.u, pass.unew = pass.unew, pass.u
-			copy(vOld, v)
-			ktu := pass.ktu[0]
-			for _, part := range pass.ktu[1:] {
-				o.axpy(1, part, ktu)
-			}
-			for j, bj := range b {
-				v[j] = safeDiv(bj, ktu[j])
-			}
-			if !inRange(pass.u, bound) || !inRange(v, bound) {
+			copy(vOld, pass.v)
+			pass.update(b)
+			if !inRange(pass.u, bound) || !inRange(pass.v, bound) {
 				// Undo this update and recentre from the last
 				// scalings in range.
 				pass.u, pass.unew = pass.unew, pass.u
-				copy(v, vOld)
+				copy(pass.v, vOld)
 				break
 			}
 			res.Iterations++
 		}
-		absorb()
+		ls.absorb(ls.f, pass.u, a)
+		ls.absorb(ls.g, pass.v, b)
 	}
 	ls.kernel(p)
 	return res
@@ -328,17 +316,17 @@ func inRange[T float32 | float64](x []T, bound float64) bool {
 
 // logStep holds the exact log-domain iteration of sinkhornLog.
 type logStep[T float32 | float64] struct {
-	o                        *ops[T]
-	p                        []T // -cost/reg
-	n, m                     int
-	la, lb, f, g             []T
-	lse, colMax, colSum, tmp []T
+	o                   *ops[T]
+	p                   []T // -cost/reg
+	m                   int
+	la, lb, f, g        []T
+	colMax, colSum, tmp []T
 }
 
 func newLogStep[T float32 | float64](o *ops[T], p, a, b []T) *logStep[T] {
 	n, m := len(a), len(b)
-	s := &logStep[T]{o: o, p: p, n: n, m: m, la: make([]T, n), lb: make([]T, m), f: make([]T, n), g: make([]T, m),
-		lse: make([]T, n), colMax: make([]T, m), colSum: make([]T, m), tmp: make([]T, m)}
+	s := &logStep[T]{o: o, p: p, m: m, la: make([]T, n), lb: make([]T, m), f: make([]T, n), g: make([]T, m),
+		colMax: make([]T, m), colSum: make([]T, m), tmp: make([]T, m)}
 	o.log(s.la, a)
 	o.log(s.lb, b)
 	return s
