@@ -38,13 +38,7 @@ func NewConv1d[T Float](name string, in, out, kernel, dilation int, r *rand.Rand
 	}
 	c := &Conv1d[T]{In: in, Out: out, Kernel: kernel, Dilation: dilation,
 		Weight: newParam[T](name+".weight", out, kernel, in), Bias: newParam[T](name+".bias", out)}
-	bound := 1 / math.Sqrt(float64(in*kernel))
-	for i := range c.Weight.W {
-		c.Weight.W[i] = T((2*r.Float64() - 1) * bound)
-	}
-	for i := range c.Bias.W {
-		c.Bias.W[i] = T((2*r.Float64() - 1) * bound)
-	}
+	initUniform(1/math.Sqrt(float64(in*kernel)), r, c.Weight, c.Bias)
 	return c
 }
 

@@ -68,14 +68,19 @@ type Linear[T Float] struct {
 // U(-1/sqrt(In), 1/sqrt(In)) for weights and biases.
 func NewLinear[T Float](name string, in, out int, r *rand.Rand) *Linear[T] {
 	l := &Linear[T]{In: in, Out: out, Weight: newParam[T](name+".weight", out, in), Bias: newParam[T](name+".bias", out)}
-	bound := 1 / math.Sqrt(float64(in))
-	for i := range l.Weight.W {
-		l.Weight.W[i] = T((2*r.Float64() - 1) * bound)
-	}
-	for i := range l.Bias.W {
-		l.Bias.W[i] = T((2*r.Float64() - 1) * bound)
-	}
+	initUniform(1/math.Sqrt(float64(in)), r, l.Weight, l.Bias)
 	return l
+}
+
+// initUniform fills the parameters, in order, with draws from
+// U(-bound, bound): PyTorch's default initialisation of linear and
+// convolution layers, with bound = 1/sqrt(fan in).
+func initUniform[T Float](bound float64, r *rand.Rand, ps ...*Param[T]) {
+	for _, p := range ps {
+		for i := range p.W {
+			p.W[i] = T((2*r.Float64() - 1) * bound)
+		}
+	}
 }
 
 // Params returns the weight and the bias.
