@@ -230,21 +230,33 @@ func vmaskTable() Mem {
 // vector of the kernel's precision (so it serves both ISAs). Constants
 // are written as bit patterns, never as float literals.
 func (k *Kernel) Const(v float64) Mem {
-	var name string
 	if k.Prec == Float32 {
-		name = fmt.Sprintf("f32_%08x", math.Float32bits(float32(v)))
-	} else {
-		name = fmt.Sprintf("f64_%016x", math.Float64bits(v))
+		b := math.Float32bits(float32(v))
+		return k.splat(fmt.Sprintf("f32_%08x", b), uint64(b))
 	}
+	b := math.Float64bits(v)
+	return k.splat(fmt.Sprintf("f64_%016x", b), b)
+}
+
+// ConstBits returns a memory operand holding the bit pattern b in every
+// lane of a 64-byte vector of the kernel's precision (b is truncated to
+// 32 bits in a float32 kernel).
+func (k *Kernel) ConstBits(b uint64) Mem {
+	return k.splat(fmt.Sprintf("bits%d_%x", 8*k.Size(), b), b)
+}
+
+// splat returns the 64-byte table name holding b in every lane of the
+// kernel's element size, emitting it on first use.
+func (k *Kernel) splat(name string, b uint64) Mem {
 	if m, ok := globals[name]; ok {
 		return m
 	}
 	m := GLOBL(name, RODATA|NOPTR)
 	for off := 0; off < 64; off += k.Size() {
 		if k.Prec == Float32 {
-			DATA(off, U32(math.Float32bits(float32(v))))
+			DATA(off, U32(uint32(b)))
 		} else {
-			DATA(off, U64(math.Float64bits(v)))
+			DATA(off, U64(b))
 		}
 	}
 	globals[name] = m

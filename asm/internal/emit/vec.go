@@ -189,26 +189,6 @@ func (m M) logic(vex func(a, b, c Op), d32, d64 func(...Op)) func(...Op) {
 	return m.K.pick(d32, d64)
 }
 
-// ConstBits returns a memory operand holding the bit pattern b in every
-// lane of a 64-byte vector of the kernel's precision (b is truncated to
-// 32 bits in a float32 kernel).
-func (k *Kernel) ConstBits(b uint64) Mem {
-	name := fmt.Sprintf("bits%d_%x", 8*k.Size(), b)
-	if m, ok := globals[name]; ok {
-		return m
-	}
-	m := GLOBL(name, RODATA|NOPTR)
-	for off := 0; off < 64; off += k.Size() {
-		if k.Prec == Float32 {
-			DATA(off, U32(uint32(b)))
-		} else {
-			DATA(off, U64(b))
-		}
-	}
-	globals[name] = m
-	return m
-}
-
 // MapGroup emits a loop over n elements like Map, with body called once
 // per iteration on groups: in[j] holds the unroll vectors of input j,
 // and body returns one group per output.
