@@ -18,11 +18,10 @@ benchmark pins kernels.SetThreads.
 import argparse
 import os
 import sys
-import time
 
 import numpy as np
 
-from gobench import timeit
+from gobench import line, timeit
 
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -79,10 +78,8 @@ def main():
                 with threadpool_limits(threads, user_api="blas"):
                     for _ in range(args.count):
                         reps, el = timeit(lambda: np.matmul(opa, opb, out=c), args.time)
-                        gf = 2.0 * m * n * k * reps / el / 1e9
-                        print("BenchmarkGemm/%s/%s-%d\t%d\t%.0f ns/op\t%.2f GFLOP/s" % (
-                            column, case_name(sname, ta, tb, m, n, k, prec, threads), cpus,
-                            reps, el / reps * 1e9, gf), flush=True)
+                        line("Gemm/%s/%s" % (column, case_name(sname, ta, tb, m, n, k, prec, threads)), cpus,
+                             reps, el, (2.0 * m * n * k * reps / el / 1e9, "GFLOP/s"))
 
 
 if __name__ == "__main__":
