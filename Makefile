@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-kernels bench-peers-setup fuzz test-long clean
+	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-kernels bench-peers-setup fuzz test-long reproduce-toy clean
 
 all: build
 
@@ -124,6 +124,22 @@ bench-peer-train:
 # The Debian packages of the out-of-process peers.
 bench-peers-setup:
 	apt-get update && apt-get install -y python3-numpy python3-threadpoolctl python3-scipy python3-pot python3-torch
+
+# The toy benchmark of the paper (Fig. 3): Fisher-Flow with and without
+# exact OT and linear FM at every K, one fisherflow-train run per point,
+# REPRO_JOBS runs at a time; rewrites the K-sweep section of REPRODUCTION.md
+# and bench/plots/kl-vs-k.png. Resumable: run it again after an interruption.
+# At the defaults it takes about 1.5 hours on 2 cores.
+REPRO_STEPS ?= 3000
+REPRO_SEEDS ?= 1
+REPRO_EVAL  ?= 20480
+REPRO_JOBS  ?= 2
+REPRO_OUT   ?= runs/reproduce-toy
+reproduce-toy:
+	$(GO) build -o bin/fisherflow-train ./cmd/fisherflow-train
+	$(GO) run ./bench/cmd/reproduce -train bin/fisherflow-train -out $(REPRO_OUT) -steps $(REPRO_STEPS) \
+		-seeds $(REPRO_SEEDS) -eval-samples $(REPRO_EVAL) -jobs $(REPRO_JOBS) \
+		-cmd "make reproduce-toy REPRO_STEPS=$(REPRO_STEPS) REPRO_SEEDS=$(REPRO_SEEDS) REPRO_EVAL=$(REPRO_EVAL)"
 
 fuzz:
 	@for f in $$($(GO) test -list '^Fuzz' ./kernels | grep '^Fuzz'); do \
