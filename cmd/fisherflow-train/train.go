@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -259,7 +260,7 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 	}
 	log.finishTraining()
 
-	res := map[string]any{"steps": tr.Step, "train_seconds": prevSeconds + time.Since(start).Seconds(), "best_val_loss": tr.BestVal, "kernels": kernels.Path()}
+	res := map[string]any{"steps": tr.Step, "train_seconds": prevSeconds + time.Since(start).Seconds(), "best_val_loss": tr.BestVal, "kernels": kernels.Path(), "revision": revision()}
 	var classes []int
 	var probs []float64
 	samplesName := ""
@@ -375,4 +376,27 @@ func readMetrics(path string, upTo int) ([]metricRow, error) {
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// revision is the commit this binary was built from (with "+modified"
+// when the tree had uncommitted changes), or "unknown" outside a Git
+// checkout, so that a result names the code that produced it.
+func revision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	rev, modified := "unknown", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if modified {
+		rev += "+modified"
+	}
+	return rev
 }

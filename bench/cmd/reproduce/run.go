@@ -27,6 +27,7 @@ type result struct {
 	TrainSeconds  float64 `json:"train_seconds"`
 	SampleSeconds float64 `json:"sample_seconds"`
 	Kernels       string  `json:"kernels"`
+	Revision      string  `json:"revision"`
 
 	uniform float64 // KL of uniform guessing against the point's target
 	err     error   // the point failed or did not run
