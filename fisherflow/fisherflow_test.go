@@ -203,16 +203,19 @@ func TestConfigErrors(t *testing.T) {
 }
 
 // A training step at the reference shape (K=40, batch 512, hidden 512,
-// two GEMM threads) allocates nothing once its buffers exist. (The OT
-// solvers still allocate their work arrays.)
+// two GEMM threads) allocates nothing once its buffers exist, with or
+// without an OT coupling.
 func TestTrainStepAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race (its instrumentation allocates); checked by the plain test run")
 	}
-	tr, _ := toyTrainer(t, Config{OT: NoOT, ValBatches: 1}, 40)
-	tr.TrainStep()
-	if allocs := testing.AllocsPerRun(3, func() { tr.TrainStep() }); allocs != 0 {
-		t.Fatalf("%v allocations per training step", allocs)
+	for _, ot := range []OTMode{NoOT, ExactOT, SinkhornOT} {
+		tr, _ := toyTrainer(t, Config{OT: ot, ValBatches: 1}, 40)
+		tr.TrainStep()
+		tr.TrainStep()
+		if allocs := testing.AllocsPerRun(3, func() { tr.TrainStep() }); allocs != 0 {
+			t.Errorf("OT %s: %v allocations per training step", ot, allocs)
+		}
 	}
 }
 

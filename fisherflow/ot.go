@@ -66,6 +66,7 @@ type coupler struct {
 	cum                 []float64
 	ang                 []float64 // one-hot path: angle of each x0 row to each corner
 	gx0, gx1, dist      []float64 // general path: one position of every sequence
+	work                kernels.OTWork
 }
 
 func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coupler {
@@ -150,17 +151,17 @@ func (c *coupler) couple(r *rand.Rand, x0, x1 []float64, seq []int) error {
 	}
 	switch c.mode {
 	case ExactOT:
-		if _, err := kernels.EMD(c.plan, c.cost, c.a, c.a); err != nil {
+		if _, err := kernels.EMDWith(&c.work, c.plan, c.cost, c.a, c.a); err != nil {
 			return fmt.Errorf("exact OT coupling: %w", err)
 		}
 	case SinkhornOT:
 		// The scaling form (vectorised matrix-vector products) unless
 		// cost/Reg leaves the range of exp; then the log domain.
 		opts := kernels.SinkhornOptions{Reg: 0.05, Tol: 1e-6, MaxIter: 1000}
-		_, err := kernels.Sinkhorn(c.plan, c.cost, c.a, c.a, opts)
+		_, err := kernels.SinkhornWith(&c.work, c.plan, c.cost, c.a, c.a, opts)
 		if errors.Is(err, kernels.ErrNumerical) {
 			opts.LogDomain = true
-			_, err = kernels.Sinkhorn(c.plan, c.cost, c.a, c.a, opts)
+			_, err = kernels.SinkhornWith(&c.work, c.plan, c.cost, c.a, c.a, opts)
 		}
 		if err != nil {
 			return fmt.Errorf("Sinkhorn OT coupling: %w", err)

@@ -8,14 +8,15 @@ import "math"
 // the Hungarian method with row and column potentials (O(n^3) at worst,
 // far less on typical costs): rows are added one at a time, each by a
 // Dijkstra search over columns on reduced costs.
-func assignment(c []float64, n int) (rowTo []int, total float64) {
+// Its work arrays come from w's arenas.
+func assignment(w *OTWork, c []float64, n int) (rowTo []int, total float64) {
 	inf := math.Inf(1)
-	u := make([]float64, n+1) // row potentials (1-based, 0 is a sentinel)
-	v := make([]float64, n+1) // column potentials
-	colTo := make([]int, n+1) // row matched to column j (0: none)
-	way := make([]int, n+1)
-	minv := make([]float64, n+1)
-	used := make([]bool, n+1)
+	u := w.f64.take(n + 1)      // row potentials (1-based, 0 is a sentinel)
+	v := w.f64.take(n + 1)      // column potentials
+	colTo := w.ints.take(n + 1) // row matched to column j (0: none)
+	way := w.ints.take(n + 1)
+	minv := w.f64.take(n + 1)
+	used := w.bools.take(n + 1)
 	for i := 1; i <= n; i++ {
 		colTo[0] = i
 		j0 := 0
@@ -58,7 +59,7 @@ func assignment(c []float64, n int) (rowTo []int, total float64) {
 			j0 = j1
 		}
 	}
-	rowTo = make([]int, n)
+	rowTo = w.ints.take(n)
 	for j := 1; j <= n; j++ {
 		rowTo[colTo[j]-1] = j - 1
 	}

@@ -10,6 +10,7 @@ import (
 // must find the same optimum on uniform square problems.
 func TestAssignmentMatchesSSP(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
+	var wa, ws OTWork // reused across sizes, as a trainer would
 	for trial := 0; trial < 30; trial++ {
 		n := 1 + r.IntN(60)
 		c := make([]float64, n*n)
@@ -19,7 +20,8 @@ func TestAssignmentMatchesSSP(t *testing.T) {
 				c[i] = float64(r.IntN(4)) // ties
 			}
 		}
-		rowTo, total := assignment(c, n)
+		wa.begin()
+		rowTo, total := assignment(&wa, c, n)
 		seen := make([]bool, n)
 		for _, j := range rowTo {
 			if seen[j] {
@@ -28,7 +30,8 @@ func TestAssignmentMatchesSSP(t *testing.T) {
 			seen[j] = true
 		}
 		flow := make([]float64, n*n)
-		s := newEMDSolver(append([]float64(nil), c...), flow, n, n, 1e-14)
+		ws.begin()
+		s := ws.emdSolver(append([]float64(nil), c...), flow, n, n, 1e-14)
 		for i := 0; i < n; i++ {
 			s.supply[i], s.demand[i] = 1, 1
 		}

@@ -27,19 +27,26 @@ import (
 // inputs Sinkhorn rejects. It panics if len(cost) or len(plan) is not
 // len(a)*len(b).
 func EMD[T Float](plan, cost, a, b []T) (T, error) {
+	return EMDWith(new(OTWork), plan, cost, a, b)
+}
+
+// EMDWith is EMD with its scratch memory in w, so that repeated solves
+// allocate nothing (see OTWork).
+func EMDWith[T Float](w *OTWork, plan, cost, a, b []T) (T, error) {
 	n, m := len(a), len(b)
 	checkOTLengths("EMD", len(plan), len(cost), n, m)
 	sa, sb, err := validateOT("EMD", cost, a, b)
 	if err != nil {
 		return 0, err
 	}
+	w.begin()
 	var flow []float64
 	if is64[T]() {
 		flow = zeroed(f64s(plan))
 	} else {
-		flow = make([]float64, n*m)
+		flow = w.f64.take(n * m)
 	}
-	c := make([]float64, n*m)
+	c := w.f64.take(n * m)
 	cmin := math.Inf(1)
 	for i, v := range cost {
 		c[i] = float64(v)
@@ -49,7 +56,7 @@ func EMD[T Float](plan, cost, a, b []T) (T, error) {
 		// Uniform masses on a square problem: an optimal plan is a
 		// permutation scaled by the mass per row (Birkhoff), found by the
 		// assignment solver.
-		rowTo, _ := assignment(c, n)
+		rowTo, _ := assignment(w, c, n)
 		w := sa / float64(n)
 		clear(flow)
 		for i, j := range rowTo {
@@ -63,7 +70,7 @@ func EMD[T Float](plan, cost, a, b []T) (T, error) {
 	for i := range c {
 		c[i] -= cmin
 	}
-	s := newEMDSolver(c, flow, n, m, 1e-14*max(sa, sb))
+	s := w.emdSolver(c, flow, n, m, 1e-14*max(sa, sb))
 	for i, v := range a {
 		s.supply[i] = float64(v)
 	}
@@ -124,16 +131,25 @@ type emdSolver struct {
 	prevRow, prevCol []int // predecessor of a column (a row) and of a row (a column)
 }
 
-func newEMDSolver(c, flow []float64, n, m int, tiny float64) *emdSolver {
-	return &emdSolver{
-		n: n, m: m, c: c, flow: flow, tiny: tiny,
-		supply: make([]float64, n), demand: make([]float64, m),
-		phiR: make([]float64, n), phiC: make([]float64, m),
-		carriers: make([][]int, m),
-		distR:    make([]float64, n), distC: make([]float64, m),
-		doneR: make([]bool, n), doneC: make([]bool, m),
-		prevRow: make([]int, m), prevCol: make([]int, n),
+// emdSolver readies w's solver for the n x m problem c with flow.
+func (w *OTWork) emdSolver(c, flow []float64, n, m int, tiny float64) *emdSolver {
+	for len(w.carriers) < m {
+		w.carriers = append(w.carriers, nil)
 	}
+	for j := range w.carriers {
+		w.carriers[j] = w.carriers[j][:0]
+	}
+	f, b, ints := &w.f64, &w.bools, &w.ints
+	w.emd = emdSolver{
+		n: n, m: m, c: c, flow: flow, tiny: tiny,
+		supply: f.take(n), demand: f.take(m),
+		phiR: f.take(n), phiC: f.take(m),
+		carriers: w.carriers[:m],
+		distR:    f.take(n), distC: f.take(m),
+		doneR: b.take(n), doneC: b.take(m),
+		prevRow: ints.take(m), prevCol: ints.take(n),
+	}
+	return &w.emd
 }
 
 // solve augments along shortest paths until all supply or all demand is

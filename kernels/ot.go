@@ -34,27 +34,35 @@ func marginalSumTol[T Float]() float64 {
 	return 1e-4
 }
 
+// massSum returns the sum of the masses v (marginal name of function fn),
+// or an error wrapping ErrMarginals if v is empty, has a negative or
+// non-finite mass, or no mass at all.
+func massSum[T Float](fn, name string, v []T) (float64, error) {
+	if len(v) == 0 {
+		return 0, fmt.Errorf("kernels.%s: %w: %s is empty", fn, ErrMarginals, name)
+	}
+	var sum float64
+	for i, x := range v {
+		f := float64(x)
+		if !(f >= 0 && f <= math.MaxFloat64) {
+			return 0, fmt.Errorf("kernels.%s: %w: %s[%d] = %v is not a finite non-negative mass", fn, ErrMarginals, name, i, f)
+		}
+		sum += f
+	}
+	if !(sum > 0) {
+		return 0, fmt.Errorf("kernels.%s: %w: %s has no mass", fn, ErrMarginals, name)
+	}
+	return sum, nil
+}
+
 // validateOT checks the marginals and the cost matrix and returns the sums
 // of a and b.
 func validateOT[T Float](fn string, cost, a, b []T) (sa, sb float64, err error) {
-	for _, side := range []struct {
-		name string
-		v    []T
-		sum  *float64
-	}{{"a", a, &sa}, {"b", b, &sb}} {
-		if len(side.v) == 0 {
-			return 0, 0, fmt.Errorf("kernels.%s: %w: %s is empty", fn, ErrMarginals, side.name)
-		}
-		for i, v := range side.v {
-			f := float64(v)
-			if !(f >= 0 && f <= math.MaxFloat64) {
-				return 0, 0, fmt.Errorf("kernels.%s: %w: %s[%d] = %v is not a finite non-negative mass", fn, ErrMarginals, side.name, i, f)
-			}
-			*side.sum += f
-		}
-		if !(*side.sum > 0) {
-			return 0, 0, fmt.Errorf("kernels.%s: %w: %s has no mass", fn, ErrMarginals, side.name)
-		}
+	if sa, err = massSum(fn, "a", a); err != nil {
+		return 0, 0, err
+	}
+	if sb, err = massSum(fn, "b", b); err != nil {
+		return 0, 0, err
 	}
 	if math.Abs(sa-sb) > marginalSumTol[T]()*max(sa, sb) {
 		return 0, 0, fmt.Errorf("kernels.%s: %w: sum(a) = %.17g != sum(b) = %.17g", fn, ErrMarginals, sa, sb)
@@ -68,10 +76,9 @@ func validateOT[T Float](fn string, cost, a, b []T) (sa, sb float64, err error) 
 }
 
 // marginalError returns sum_i |rowsum_i - a_i| + sum_j |colsum_j - b_j| of
-// an n x m plan, in float64.
-func marginalError[T Float](plan, a, b []T) float64 {
+// an n x m plan, in float64, with col (len(b), zeroed) as scratch.
+func marginalError[T Float](plan, a, b []T, col []float64) float64 {
 	m := len(b)
-	col := make([]float64, m)
 	var e float64
 	for i, ai := range a {
 		var r float64

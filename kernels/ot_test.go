@@ -2,6 +2,7 @@ package kernels_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -418,6 +419,95 @@ func TestSinkhornThreads(t *testing.T) {
 			if plan[i] != want[i] {
 				t.Fatalf("threads=%d: plan[%d] = %v, with one thread %v", th, i, plan[i], want[i])
 			}
+		}
+	}
+}
+
+// One OTWork reused across sizes, precisions and solvers gives the bits
+// of fresh solves, and a repeated solve of one size allocates nothing.
+func TestOTWorkReuse(t *testing.T) {
+	r := newRand(41)
+	var w kernels.OTWork
+	type solve struct {
+		name string
+		run  func(w *kernels.OTWork) []float64
+	}
+	var solves []solve
+	for _, n := range []int{5, 64, 17, 200} {
+		cost, a, b := randProblem(r, n, n)
+		u := make([]float64, n)
+		cost32, b32 := make([]float32, n*n), make([]float32, n)
+		for i, c := range cost {
+			cost32[i] = float32(c)
+		}
+		for i := range u {
+			u[i], b32[i] = 1/float64(n), float32(1/float64(n))
+		}
+		for _, lg := range []bool{false, true} {
+			opts := kernels.SinkhornOptions{Reg: 0.05, Tol: 1e-8, LogDomain: lg}
+			solves = append(solves,
+				solve{fmt.Sprintf("EMD uniform %d", n), func(w *kernels.OTWork) []float64 {
+					p := make([]float64, n*n)
+					kernels.EMDWith(w, p, cost, u, u)
+					return p
+				}},
+				solve{fmt.Sprintf("EMD %d", n), func(w *kernels.OTWork) []float64 {
+					p := make([]float64, n*n)
+					kernels.EMDWith(w, p, cost, a, b)
+					return p
+				}},
+				solve{fmt.Sprintf("Sinkhorn %d log=%v", n, lg), func(w *kernels.OTWork) []float64 {
+					p := make([]float64, n*n)
+					if _, err := kernels.SinkhornWith(w, p, cost, a, b, opts); err != nil {
+						t.Fatal(err)
+					}
+					return p
+				}},
+				solve{fmt.Sprintf("Sinkhorn float32 %d log=%v", n, lg), func(w *kernels.OTWork) []float64 {
+					p := make([]float32, n*n)
+					if _, err := kernels.SinkhornWith(w, p, cost32, b32, b32, opts); err != nil {
+						t.Fatal(err)
+					}
+					p64 := make([]float64, len(p))
+					for i, v := range p {
+						p64[i] = float64(v)
+					}
+					return p64
+				}})
+		}
+	}
+	for round := range 2 {
+		for _, s := range solves {
+			got, want := s.run(&w), s.run(new(kernels.OTWork))
+			if !slices.Equal(got, want) {
+				t.Fatalf("round %d, %s: a reused OTWork changed the plan", round, s.name)
+			}
+		}
+	}
+	if raceEnabled {
+		return // -race's instrumentation allocates
+	}
+	n := 128
+	cost, a, b := randProblem(r, n, n)
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = 1 / float64(n)
+	}
+	plan := make([]float64, n*n)
+	for _, c := range []struct {
+		name string
+		f    func()
+	}{
+		{"EMD uniform", func() { kernels.EMDWith(&w, plan, cost, u, u) }},
+		{"EMD", func() { kernels.EMDWith(&w, plan, cost, a, b) }},
+		{"Sinkhorn", func() { kernels.SinkhornWith(&w, plan, cost, a, b, kernels.SinkhornOptions{Reg: 0.05}) }},
+		{"Sinkhorn log", func() {
+			kernels.SinkhornWith(&w, plan, cost, a, b, kernels.SinkhornOptions{Reg: 0.05, LogDomain: true})
+		}},
+	} {
+		c.f()
+		if allocs := testing.AllocsPerRun(3, c.f); allocs != 0 {
+			t.Errorf("%s: %v allocations per solve with a grown OTWork", c.name, allocs)
 		}
 	}
 }

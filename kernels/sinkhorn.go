@@ -61,6 +61,12 @@ var ErrNumerical = errors.New("numerical overflow in Sinkhorn scaling")
 // plain error for an invalid Reg, MaxIter or Tol. It panics if len(cost) or
 // len(plan) is not len(a)*len(b).
 func Sinkhorn[T Float](plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+	return SinkhornWith(new(OTWork), plan, cost, a, b, opts)
+}
+
+// SinkhornWith is Sinkhorn with its scratch memory in w, so that repeated
+// solves allocate nothing (see OTWork).
+func SinkhornWith[T Float](w *OTWork, plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	n, m := len(a), len(b)
 	checkOTLengths("Sinkhorn", len(plan), len(cost), n, m)
 	if !(opts.Reg > 0 && opts.Reg <= math.MaxFloat64) {
@@ -78,27 +84,28 @@ func Sinkhorn[T Float](plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResu
 	if _, _, err := validateOT("Sinkhorn", cost, a, b); err != nil {
 		return SinkhornResult{}, err
 	}
+	w.begin()
 	var res SinkhornResult
 	var err error
 	if is64[T]() {
-		res, err = sinkhorn(impl64(), f64s(plan), f64s(cost), f64s(a), f64s(b), opts)
+		res, err = sinkhorn(w, impl64(), f64s(plan), f64s(cost), f64s(a), f64s(b), opts)
 	} else {
-		res, err = sinkhorn(impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
+		res, err = sinkhorn(w, impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
 	}
 	if err != nil {
 		return res, err
 	}
-	res.MarginalError = marginalError(plan, a, b)
+	res.MarginalError = marginalError(plan, a, b, w.f64.take(m))
 	return res, nil
 }
 
-func sinkhorn[T float32 | float64](o *ops[T], plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+func sinkhorn[T float32 | float64](w *OTWork, o *ops[T], plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	// plan first holds -cost/reg (and K = exp of it in the scaling form).
 	o.axpy(T(-1/opts.Reg), cost, zeroed(plan))
 	if opts.LogDomain {
-		return sinkhornLog(o, plan, a, b, opts), nil
+		return sinkhornLog(w, o, plan, a, b, opts), nil
 	}
-	return sinkhornScaling(o, plan, a, b, opts)
+	return sinkhornScaling(w, o, plan, a, b, opts)
 }
 
 // zeroed clears x and returns it.
@@ -111,11 +118,11 @@ func zeroed[T float32 | float64](x []T) []T {
 // held in k, and leaves diag(u) K diag(v) in k. Each iteration makes one
 // pass over K (sinkhornPass): row i gives (K v)_i, then u_i, then adds
 // u_i K_i to K^T u while the row is in cache.
-func sinkhornScaling[T float32 | float64](o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	m := len(b)
 	o.exp(k, k)
 	flushSubnormal(k)
-	p := newSinkhornPass(o, k, a, m)
+	p := newSinkhornPass(w, o, k, a, m)
 	fill(p.v, 1)
 	var res SinkhornResult
 	for it := 0; ; it++ {
@@ -181,19 +188,26 @@ type sinkhornPass[T float32 | float64] struct {
 	phase   par.Phase
 }
 
-func newSinkhornPass[T float32 | float64](o *ops[T], k, a []T, m int) *sinkhornPass[T] {
+// newSinkhornPass readies w's pass of T over the n x m kernel k
+// (n = len(a)), with its buffers from w's arenas.
+func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int) *sinkhornPass[T] {
 	n := len(a)
 	nb := min(16, max(1, n/32))
-	p := &sinkhornPass[T]{o: o, k: k, a: a, m: m, u: make([]T, n), v: make([]T, m), unew: make([]T, n),
-		errs: make([]float64, nb), threads: 1}
+	ft := floats[T](w)
+	p := passOf[T](w)
+	p.o, p.k, p.a, p.m = o, k, a, m
+	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
+	p.errs, p.threads = w.f64.take(nb), 1
 	if n*m >= sinkhornParallelMin {
 		p.threads = kernelThreads()
 	}
-	for i := 0; i <= nb; i++ {
-		p.blocks = append(p.blocks, i*n/nb)
+	p.blocks = w.ints.take(nb + 1)
+	for i := range p.blocks {
+		p.blocks[i] = i * n / nb
 	}
+	p.ktu = p.ktu[:0]
 	for range nb {
-		p.ktu = append(p.ktu, make([]T, m))
+		p.ktu = append(p.ktu, ft.take(m))
 	}
 	return p
 }
@@ -252,12 +266,12 @@ func (p *sinkhornPass[T]) Work(_, _, lo, hi int) {
 // is the log-domain sequence; in floating point it works for any Reg, at
 // about the cost of the scaling iterations. p holds -cost/reg on entry;
 // it leaves exp(f_i + g_j + p_ij) in p.
-func sinkhornLog[T float32 | float64](o *ops[T], p, a, b []T, opts SinkhornOptions) SinkhornResult {
+func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts SinkhornOptions) SinkhornResult {
 	n, m := len(a), len(b)
-	ls := newLogStep(o, p, a, b)
-	kt := make([]T, n*m)
-	pass := newSinkhornPass(o, kt, a, m)
-	vOld := make([]T, m)
+	ls := newLogStep(w, o, p, a, b)
+	kt := floats[T](w).take(n * m)
+	pass := newSinkhornPass(w, o, kt, a, m)
+	vOld := floats[T](w).take(m)
 	bound := absorbBound[T]()
 	var res SinkhornResult
 	for !res.Converged && res.Iterations < opts.MaxIter {
@@ -323,10 +337,12 @@ type logStep[T float32 | float64] struct {
 	colMax, colSum, tmp []T
 }
 
-func newLogStep[T float32 | float64](o *ops[T], p, a, b []T) *logStep[T] {
+func newLogStep[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T) *logStep[T] {
 	n, m := len(a), len(b)
-	s := &logStep[T]{o: o, p: p, m: m, la: make([]T, n), lb: make([]T, m), f: make([]T, n), g: make([]T, m),
-		colMax: make([]T, m), colSum: make([]T, m), tmp: make([]T, m)}
+	ft := floats[T](w)
+	s := logStepOf[T](w)
+	*s = logStep[T]{o: o, p: p, m: m, la: ft.take(n), lb: ft.take(m), f: ft.take(n), g: ft.take(m),
+		colMax: ft.take(m), colSum: ft.take(m), tmp: ft.take(m)}
 	o.log(s.la, a)
 	o.log(s.lb, b)
 	return s
