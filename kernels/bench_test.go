@@ -86,6 +86,7 @@ func BenchmarkAcos(b *testing.B) {
 		benchUnary(b, mathSizes, -1, 1, kernels.Acos[float32])
 		benchUnary(b, mathSizes, -1, 1, kernels.Acos[float64])
 	})
+	benchMathPeer(b, -1, 1, math.Acos)
 }
 
 func BenchmarkSin(b *testing.B) {
@@ -152,13 +153,36 @@ func BenchmarkAtan2(b *testing.B) {
 			kernels.Atan2(dst, y, x)
 		}
 	}
-	benchPaths(b, func(b *testing.B) {
+	sizes := func(b *testing.B, run func(b *testing.B, n int, f32 bool)) {
 		for _, f32 := range []bool{true, false} {
 			for _, n := range mathSizes {
 				name := map[bool]string{true: "f32", false: "f64"}[f32]
 				b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) { run(b, n, f32) })
 			}
 		}
+	}
+	benchPaths(b, func(b *testing.B) { sizes(b, run) })
+	// The math-package loop a Go user would write, as the pseudo-path "math".
+	b.Run("math", func(b *testing.B) {
+		sizes(b, func(b *testing.B, n int, f32 bool) {
+			if f32 {
+				y, x, dst := benchData[float32](n, -1, 1), benchData[float32](n, -1, 1), make([]float32, n)
+				b.SetBytes(3 * int64(n) * 4)
+				for b.Loop() {
+					for i := range dst {
+						dst[i] = float32(math.Atan2(float64(y[i]), float64(x[i])))
+					}
+				}
+				return
+			}
+			y, x, dst := benchData[float64](n, -1, 1), benchData[float64](n, -1, 1), make([]float64, n)
+			b.SetBytes(3 * int64(n) * 8)
+			for b.Loop() {
+				for i := range dst {
+					dst[i] = math.Atan2(y[i], x[i])
+				}
+			}
+		})
 	})
 }
 

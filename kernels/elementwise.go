@@ -23,11 +23,13 @@ func Square[T Float](dst, x []T) {
 	impl32().square(f32s(dst), f32s(x))
 }
 
-// Acos sets dst[i] = arccos(x[i]) in [0, pi], with error <= 2 ULP over the
-// whole domain, including near x = ±1 where the result is small (it never
-// loses digits to cancellation: acos(1-e) is as accurate as acos(0.5)).
-// acos(1) = 0 exactly; |x| > 1 and NaN give NaN. dst may alias x.
-// It panics if len(dst) != len(x).
+// Acos sets dst[i] = arccos(x[i]) in [0, pi]. Every path runs the same
+// algorithm in float64 (SLEEF's asin polynomial, with 2 asin(sqrt((1-x)/2))
+// for |x| >= 1/2, so acos(1-e) is as accurate as acos(0.5)) and returns the
+// same bits. Error: float64 < 1 ULP (worst 0.72 ULP on 10^7 random inputs
+// weighted towards ±1 and 0), float32 0.5 ULP plus the final rounding
+// (worst 0.50 over every float32 input). acos(1) = 0 exactly; |x| > 1 and
+// NaN give NaN. dst may alias x. It panics if len(dst) != len(x).
 func Acos[T Float](dst, x []T) {
 	checkSame("Acos", []string{"dst", "x"}, len(dst), len(x))
 	if is64[T]() {
@@ -37,8 +39,13 @@ func Acos[T Float](dst, x []T) {
 	impl32().acos(f32s(dst), f32s(x))
 }
 
-// Atan2 sets dst[i] = atan2(y[i], x[i]) in [-pi, pi], with error <= 2 ULP,
-// and the special values of math.Atan2 (signed zeros, infinities, NaN).
+// Atan2 sets dst[i] = atan2(y[i], x[i]) in [-pi, pi], with the special
+// values of math.Atan2 (signed zeros, infinities, NaN) and the quadrant
+// right even where y/x underflows. Every path runs the same algorithm in
+// float64 (min/max of |x| and |y|, SLEEF's atan polynomial, the quadrant's
+// multiple of pi/2 added in two parts) and returns the same bits. Error:
+// float64 < 2 ULP (worst 1.18 ULP on random pairs), float32 0.5 ULP plus
+// the final rounding.
 // dst may alias x or y. It panics unless dst, y and x have equal lengths.
 func Atan2[T Float](dst, y, x []T) {
 	checkSame("Atan2", []string{"dst", "y", "x"}, len(dst), len(y), len(x))

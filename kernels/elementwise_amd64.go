@@ -24,6 +24,16 @@ func expAVX2F32(dst []float32, x []float32)
 //go:noescape
 func logAVX2F32(dst []float32, x []float32)
 
+// acosAVX2F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+//
+//go:noescape
+func acosAVX2F32(dst []float32, x []float32)
+
+// atan2AVX2F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+//
+//go:noescape
+func atan2AVX2F32(dst []float32, y []float32, x []float32)
+
 // sqrtAVX2F64 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
 //
 //go:noescape
@@ -43,6 +53,16 @@ func expAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func logAVX2F64(dst []float64, x []float64)
+
+// acosAVX2F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+//
+//go:noescape
+func acosAVX2F64(dst []float64, x []float64)
+
+// atan2AVX2F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+//
+//go:noescape
+func atan2AVX2F64(dst []float64, y []float64, x []float64)
 
 // sqrtAVX512F32 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
 //
@@ -64,6 +84,16 @@ func expAVX512F32(dst []float32, x []float32)
 //go:noescape
 func logAVX512F32(dst []float32, x []float32)
 
+// acosAVX512F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+//
+//go:noescape
+func acosAVX512F32(dst []float32, x []float32)
+
+// atan2AVX512F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+//
+//go:noescape
+func atan2AVX512F32(dst []float32, y []float32, x []float32)
+
 // sqrtAVX512F64 sets dst[i] = sqrt(x[i]). len(dst) >= len(x).
 //
 //go:noescape
@@ -83,3 +113,13 @@ func expAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func logAVX512F64(dst []float64, x []float64)
+
+// acosAVX512F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+//
+//go:noescape
+func acosAVX512F64(dst []float64, x []float64)
+
+// atan2AVX512F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+//
+//go:noescape
+func atan2AVX512F64(dst []float64, y []float64, x []float64)

@@ -3,9 +3,9 @@ package kernels
 import "math"
 
 // The generic elementwise kernels evaluate every element in float64 with
-// the math package or the scalar functions of scalar.go and round once to
-// T, except Exp and Log, which run the vector math functions of
-// vecmath.go in T's own arithmetic.
+// the math package and round once to T, except the functions of
+// vecmath.go: Exp and Log in T's own arithmetic, Acos and Atan2 in
+// float64.
 
 func sqrtGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
@@ -21,17 +21,20 @@ func squareGeneric[T float32 | float64](dst, x []T) {
 	}
 }
 
+// acosGeneric and atan2Generic run the vector math functions of
+// vecmath.go, in float64 for both precisions, so they return the SIMD
+// paths' bits.
 func acosGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = T(acos(float64(v)))
+		dst[i] = T(vmAcos(float64(v)))
 	}
 }
 
 func atan2Generic[T float32 | float64](dst, y, x []T) {
 	dst, y = dst[:len(x)], y[:len(x)]
 	for i, v := range x {
-		dst[i] = T(atan2(float64(y[i]), float64(v)))
+		dst[i] = T(vmAtan2(float64(y[i]), float64(v)))
 	}
 }
 

@@ -10,6 +10,8 @@ import "math"
 type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
 	exp, log     func(dst, x []T)
+	acos         func(dst, x []T)
+	atan2        func(dst, y, x []T)
 	dot          func(x, y []T) T
 	axpy         func(alpha T, x, y []T)
 	scale        func(alpha T, x []T)
@@ -42,6 +44,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o.sqrt, o.square = p.sqrt, p.square
 	if p.exp != nil {
 		o.exp, o.log = p.exp, p.log
+	}
+	if p.acos != nil {
+		o.acos, o.atan2 = p.acos, p.atan2
 	}
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
 	o.norm2 = func(x []T) T { return norm2Finish(x, p.sumSq(x)) }

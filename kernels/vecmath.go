@@ -185,3 +185,98 @@ func vmLog32(x float32) float32 {
 	}
 	return r
 }
+
+// vmHorner returns c[0] + x*(c[1] + ... + x*c[n-1]), each step one FMA
+// (emit.M.Horner).
+func vmHorner(x float64, c []float64) float64 {
+	p := c[len(c)-1]
+	for i := len(c) - 2; i >= 0; i-- {
+		p = math.FMA(p, x, c[i])
+	}
+	return p
+}
+
+// vmAcos returns arccos(d). For |d| < 1/2 it is pi/2 - asin(d), with
+// asin(x) = x + x^3 u(x^2) (vmAsinU) and pi/2 - x summed in two parts;
+// beyond, with x = sqrt((1-|d|)/2) (exact argument: 1-|d| is exact),
+// acos(|d|) = 2 asin(x), where sqrt's rounding error is carried as
+// xl = (x2 - x^2)/(2x), and acos(-|d|) = pi - 2 asin(x) in two parts.
+// Every rounding is explicit, as in vmExp.
+func vmAcos(d float64) float64 {
+	a := math.Abs(d)
+	o := a < 0.5
+	var x2, x, xl float64
+	if o {
+		x2, x = float64(d*d), a
+	} else {
+		x2 = float64(0.5 * (1 - a))
+		x = math.Sqrt(x2)
+		xl = math.FMA(-x, x, x2) / (x + x)
+		if x2 == 0 {
+			xl = 0
+		}
+	}
+	u := vmHorner(x2, vmAsinU[:])
+	u = float64(u * float64(x*x2))
+	switch {
+	case o:
+		sx, su := math.Copysign(x, d), math.Copysign(u, d)
+		hi := vmPio2Hi - sx
+		e := (vmPio2Hi - hi) - sx
+		return hi + ((e - su) + vmPio2Lo)
+	case d < 0:
+		s := x + x
+		hi := vmPiHi - s
+		e := (vmPiHi - hi) - s
+		w := u + xl
+		w = w + w
+		return hi + ((e - w) + vmPiLo)
+	}
+	t := x + (u + xl)
+	return t + t // NaN for |d| > 1 and NaN (sqrt of a negative or NaN)
+}
+
+// vmAtan2 returns atan2(y, x): with r = min(|x|,|y|)/max(|x|,|y|) in
+// [0, 1], atan(r) = r + c, c = r^3 u(r^2) (vmAtanU), and the result is
+// q + (r + c) or q - (r + c) for q in {0, pi/2, pi} by the quadrant,
+// summed in two parts; then the special cases of math.Atan2, and the
+// sign of y.
+func vmAtan2(y, x float64) float64 {
+	ax, ay := math.Abs(x), math.Abs(y)
+	swap := ax < ay
+	num, den := ay, ax
+	if swap {
+		num, den = ax, ay
+	}
+	r := num / den
+	t := float64(r * r)
+	u := vmHorner(t, vmAtanU[:])
+	c := float64(r * float64(t*u))
+	neg := math.Signbit(x)
+	var qhi, qlo float64
+	switch {
+	case swap:
+		qhi, qlo = vmPio2Hi, vmPio2Lo
+	case neg:
+		qhi, qlo = vmPiHi, vmPiLo
+	}
+	sr, sc := r, c
+	if swap != neg {
+		sr, sc = -r, -c
+	}
+	hi := qhi + sr
+	e := (qhi - hi) + sr
+	res := hi + ((e + sc) + qlo)
+	switch {
+	case x != x || y != y:
+		return x + y
+	case y == 0:
+		res = qhi // 0 or pi
+	case math.IsInf(x, 0) && math.IsInf(y, 0):
+		res = math.Pi / 4
+		if neg {
+			res = 3 * math.Pi / 4
+		}
+	}
+	return math.Copysign(res, y)
+}

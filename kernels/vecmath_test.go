@@ -3,6 +3,7 @@ package kernels_test
 import (
 	"math"
 	"math/big"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"sync"
@@ -29,6 +30,9 @@ var vecMathFns = []struct {
 		func(x float64) *big.Float { return testutil.Exp(testutil.Big(x)) }},
 	{"Log", kernels.Log[float32], kernels.Log[float64], math.Log,
 		func(x float64) *big.Float { return testutil.Log(testutil.Big(x)) }},
+	// math.Acos errs by up to 22 float64 ULP near 1: nothing at float32
+	// precision.
+	{"Acos", kernels.Acos[float32], kernels.Acos[float64], math.Acos, testutil.Acos},
 }
 
 // TestVecMathSameBits checks that every path returns the generic path's
@@ -40,7 +44,10 @@ func TestVecMathSameBits(t *testing.T) {
 	x64 := make([]float64, 0, n+16)
 	x32 := make([]float32, 0, n+16)
 	for i := 0; i < n; i++ {
-		switch i % 4 {
+		switch i % 5 {
+		case 4:
+			x64 = append(x64, 2*r.Float64()-1)
+			x32 = append(x32, float32(2*r.Float64()-1))
 		case 0:
 			x64 = append(x64, math.Float64frombits(r.Uint64()))
 			x32 = append(x32, math.Float32frombits(r.Uint32()))
@@ -175,6 +182,15 @@ func TestVecMathFloat64(t *testing.T) {
 			}
 			return -745.2 + r.Float64()*(709.4+745.2)
 		},
+		"Acos": func() float64 {
+			switch r.IntN(3) {
+			case 0:
+				return 2*r.Float64() - 1
+			case 1:
+				return math.Copysign(1-math.Ldexp(r.Float64(), -r.IntN(60)), r.Float64()-0.5)
+			}
+			return math.Copysign(math.Ldexp(r.Float64(), -r.IntN(1074)), r.Float64()-0.5)
+		},
 		"Log": func() float64 {
 			if r.IntN(4) == 0 {
 				return 1 + math.Ldexp(r.Float64()-0.5, -r.IntN(60))
@@ -207,5 +223,127 @@ func TestVecMathFloat64(t *testing.T) {
 		}
 		t.Logf("float64 %s on %s, %d inputs: %d as math's, %d checked exactly, worst of those %.3f ULP",
 			f.name, kernels.Path(), n, same, checked, worst)
+	}
+}
+
+// Atan2 has two arguments: its tests are its own. Every path returns the
+// generic path's bits on random pairs of every magnitude and the special
+// values.
+func TestAtan2SameBits(t *testing.T) {
+	r := newRand(17)
+	sp := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(), 0x1p-1074, 0x1p-1022, math.MaxFloat64}
+	var y64, x64 []float64
+	var y32, x32 []float32
+	for i := 0; i < 1<<15; i++ {
+		y, x := atan2Pair(r)
+		if i < len(sp)*len(sp) {
+			y, x = sp[i/len(sp)], sp[i%len(sp)]
+		}
+		y64, x64 = append(y64, y), append(x64, x)
+		y32, x32 = append(y32, float32(y)), append(x32, float32(x))
+	}
+	want64, want32 := make([]float64, len(x64)), make([]float32, len(x32))
+	withPath("generic", func() { kernels.Atan2(want64, y64, x64); kernels.Atan2(want32, y32, x32) })
+	forEachPath(t, func(t *testing.T) {
+		got64, got32 := make([]float64, len(x64)), make([]float32, len(x32))
+		kernels.Atan2(got64, y64, x64)
+		kernels.Atan2(got32, y32, x32)
+		for i := range x64 {
+			if math.Float64bits(got64[i]) != math.Float64bits(want64[i]) {
+				t.Fatalf("Atan2(%v, %v) = %v, generic %v", y64[i], x64[i], got64[i], want64[i])
+			}
+			if math.Float32bits(got32[i]) != math.Float32bits(want32[i]) {
+				t.Fatalf("float32 Atan2(%v, %v) = %v, generic %v", y32[i], x32[i], got32[i], want32[i])
+			}
+		}
+	})
+}
+
+// atan2Pair draws y, x: random bit patterns, ratios near 1 and far from
+// it, and both signs.
+func atan2Pair(r *rand.Rand) (y, x float64) {
+	switch r.IntN(3) {
+	case 0:
+		return randBits(r), randBits(r)
+	case 1:
+		x = (r.Float64() - 0.5) * math.Ldexp(1, r.IntN(40)-20)
+		return x * (1 + (r.Float64()-0.5)*math.Ldexp(1, -r.IntN(50))), x
+	}
+	return (r.Float64() - 0.5) * math.Ldexp(1, r.IntN(200)-100), (r.Float64() - 0.5) * math.Ldexp(1, r.IntN(200)-100)
+}
+
+// TestAtan2Accuracy checks 20,000 random pairs (10^6 with
+// FISHERFLOW_LONG; the 256-bit reference is slow) against the exact value: float64 within 2 ULP, and
+// the float32 function, on the same pairs rounded to float32, within 2
+// float32 ULP. For float32 it also runs every y of every 61st bit
+// pattern (every one with FISHERFLOW_LONG) against x = 1, -1 and 0.75.
+func TestAtan2Accuracy(t *testing.T) {
+	n := 20_000 // the exact reference costs about 0.2 ms a pair
+	if testing.Short() {
+		n = 4096
+	}
+	if longTests() {
+		n = 1_000_000 // about 200 s
+	}
+	r := newRand(19)
+	const chunk = 1 << 12
+	y, x, d := make([]float64, chunk), make([]float64, chunk), make([]float64, chunk)
+	y32, x32, d32 := make([]float32, chunk), make([]float32, chunk), make([]float32, chunk)
+	worst, worst32 := 0.0, 0.0
+	for done := 0; done < n; done += chunk {
+		for i := range x {
+			y[i], x[i] = atan2Pair(r)
+			y32[i], x32[i] = float32(y[i]), float32(x[i])
+		}
+		kernels.Atan2(d, y, x)
+		kernels.Atan2(d32, y32, x32)
+		for i := range x {
+			if math.IsNaN(y[i]) || math.IsNaN(x[i]) || math.IsInf(y[i], 0) || math.IsInf(x[i], 0) || y[i] == 0 && x[i] == 0 {
+				continue // the special values are TestElementwiseSpecialValues'
+			}
+			e := testutil.ULP64(d[i], testutil.Atan2(testutil.Big(y[i]), testutil.Big(x[i])))
+			worst = max(worst, e)
+			if e > 2 {
+				t.Fatalf("Atan2(%v, %v) = %v: %.3f ULP > 2", y[i], x[i], d[i], e)
+			}
+			if y32[i] == 0 || x32[i] == 0 || math.IsInf(float64(y32[i]), 0) || math.IsInf(float64(x32[i]), 0) {
+				continue
+			}
+			e = testutil.ULP32(d32[i], testutil.Atan2(testutil.Big(float64(y32[i])), testutil.Big(float64(x32[i]))))
+			worst32 = max(worst32, e)
+			if e > 2 {
+				t.Fatalf("float32 Atan2(%v, %v) = %v: %.3f ULP > 2", y32[i], x32[i], d32[i], e)
+			}
+		}
+	}
+	t.Logf("Atan2 on %s, %d random pairs: worst %.3f ULP (float64), %.3f ULP (float32)", kernels.Path(), n, worst, worst32)
+
+	stride := uint64(61)
+	if testing.Short() {
+		stride = 1021
+	}
+	if longTests() {
+		stride = 1
+	}
+	for _, xv := range []float32{1, -1, 0.75} {
+		worst := 0.0
+		for start := uint64(0); start < 1<<32; start += chunk * stride {
+			m := 0
+			for b := start; m < chunk && b < 1<<32; b += stride {
+				y32[m], x32[m] = math.Float32frombits(uint32(b)), xv
+				m++
+			}
+			kernels.Atan2(d32[:m], y32[:m], x32[:m])
+			for i := 0; i < m; i++ {
+				e := ulp32Err(d32[i], math.Atan2(float64(y32[i]), float64(xv)))
+				if e > worst {
+					worst = e
+				}
+				if e > 2 {
+					t.Fatalf("float32 Atan2(%v, %v) = %v: %.3f ULP > 2", y32[i], xv, d32[i], e)
+				}
+			}
+		}
+		t.Logf("float32 Atan2(y, %v) on %s, every %d-th y: worst %.3f ULP", xv, kernels.Path(), stride, worst)
 	}
 }

@@ -40,19 +40,101 @@ func vecmath(k emit.Kernel) {
 		log = logBody32
 	}
 	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", log)
+	// acos and atan2 run in float64 in both precisions (vmAcos, vmAtan2).
+	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, true, 2,
+		func(m emit.M, in []emit.G) emit.G { return acosBody(m, in[0]) })
+	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, true, 2,
+		func(m emit.M, in []emit.G) emit.G { return atan2Body(m, in[0], in[1]) })
 }
 
 // mathUnary emits a kernel whose body maps one group of vectors.
 func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) emit.G) {
-	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
-	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
-	unroll := 4
-	if k.ISA == emit.AVX2 {
-		unroll = 2 // 16 ymm registers
+	mathFn(k, name, "func(dst, x []T)", doc, []string{"x"}, false, 4,
+		func(m emit.M, in []emit.G) emit.G { return body(m, in[0]) })
+}
+
+// mathFn emits a kernel dst[i] = f(ins[0][i], ...) whose body maps
+// groups of vectors, unroll of them per iteration of the main loop (half
+// as many on AVX2, which has 16 vector registers). With wide, a float32
+// kernel runs the body in float64.
+func mathFn(k emit.Kernel, name, sig, doc string, ins []string, wide bool, unroll int, body func(m emit.M, in []emit.G) emit.G) {
+	k.Begin(name, sig, doc+" len(dst) >= len(x).")
+	dst, n := emit.Ptr("dst"), emit.Len(ins[len(ins)-1])
+	var ptrs []reg.GPVirtual
+	for _, in := range ins {
+		ptrs = append(ptrs, emit.Ptr(in))
 	}
-	k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll,
-		func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in[0])} })
+	if k.ISA == emit.AVX2 {
+		unroll = max(1, unroll/2)
+	}
+	f := func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in)} }
+	if wide && k.Prec == emit.Float32 {
+		k.MapGroupWide(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
+	} else {
+		k.MapGroup(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
+	}
 	emit.Ret()
+}
+
+// acosBody returns arccos(d) in float64 (vmAcos): asin's polynomial on
+// |d| < 1/2, and 2 asin(sqrt((1-|d|)/2)) beyond, with sqrt's rounding
+// error and pi's low part carried separately.
+func acosBody(m emit.M, d emit.G) emit.G {
+	zero := m.Mov(m.C(0))
+	a := m.IAnd(m.Bits(math.MaxInt64), d)                                 // a := |d|
+	o := m.Cmp(a, emit.LT, m.C(0.5))                                      // o := a < 0.5
+	x2 := m.Sel(o, m.Mul(d, d), m.Mul(m.C(0.5), m.Sub(a, m.Mov(m.C(1))))) // x2 := o ? d*d : (1-a)*0.5
+	x := m.Sel(o, a, m.Sqrt(x2))                                          // x := o ? a : sqrt(x2)
+	xl := m.Div(m.Add(x, x), m.FNMA(x, x, x2))                            // xl := FMA(-x, x, x2) / (x + x)
+	xl = m.Sel(m.Cmp(x2, emit.EQ, zero), zero, xl)
+	xl = m.Sel(o, zero, xl)
+	u := m.Horner(x2, vm.AsinU)
+	u = m.Mul(m.Mul(x, x2), u) // u = u * (x2 * x)
+	sign := m.IAnd(m.Bits(1<<63), d)
+	sx, su := m.IOr(sign, x), m.IOr(sign, u)                // copysign
+	hi := m.Sub(sx, m.Mov(m.C(vm.Pio2Hi)))                  // hi := Pio2Hi - sx
+	e := m.Sub(sx, m.Sub(hi, m.Mov(m.C(vm.Pio2Hi))))        // e := (Pio2Hi - hi) - sx
+	small := m.Add(hi, m.Add(m.C(vm.Pio2Lo), m.Sub(su, e))) // hi + ((e - su) + Pio2Lo)
+	t := m.Add(x, m.Add(u, xl))                             // t := x + (xl + u)
+	pos := m.Add(t, t)                                      // 2t
+	s := m.Add(x, x)
+	hi2 := m.Sub(s, m.Mov(m.C(vm.PiHi)))            // hi2 := PiHi - s
+	e2 := m.Sub(s, m.Sub(hi2, m.Mov(m.C(vm.PiHi)))) // e2 := (PiHi - hi2) - s
+	w := m.Add(u, xl)
+	w = m.Add(w, w)                                      // w := 2*(xl + u)
+	neg := m.Add(hi2, m.Add(m.C(vm.PiLo), m.Sub(w, e2))) // hi2 + ((e2 - w) + PiLo)
+	r := m.Sel(m.Cmp(d, emit.LT, zero), neg, pos)
+	return m.Sel(o, small, r)
+}
+
+// atan2Body returns atan2(y, x) in float64 (vmAtan2): r = min/max of
+// |x| and |y| in [0, 1], atan(r) = r + c by SLEEF's polynomial, and the
+// quadrant's multiple of pi/2 added to the signed r + c as a two-part sum.
+func atan2Body(m emit.M, y, x emit.G) emit.G {
+	zero := m.Mov(m.C(0))
+	ax := m.IAnd(m.Bits(math.MaxInt64), x)
+	ay := m.IAnd(m.Bits(math.MaxInt64), y)
+	swap := m.Cmp(ax, emit.LT, ay)
+	num := m.Sel(swap, ax, ay)
+	den := m.Sel(swap, ay, ax)
+	r := m.Div(den, num) // r := num / den
+	t := m.Mul(r, r)
+	u := m.Horner(t, vm.AtanU)
+	c := m.Mul(m.Mul(u, t), r) // c := r * (t * u)
+	neg := m.SignBit(x)
+	qhi := m.Sel(swap, m.C(vm.Pio2Hi), m.Sel(neg, m.C(vm.PiHi), zero))
+	qlo := m.Sel(swap, m.C(vm.Pio2Lo), m.Sel(neg, m.C(vm.PiLo), zero))
+	flip := m.IXor(m.IAnd(m.Bits(1<<63), x), m.Sel(swap, m.Bits(1<<63), zero)) // sign bit: neg != swap
+	sr, sc := m.IXor(flip, r), m.IXor(flip, c)
+	hi := m.Add(sr, qhi)                           // hi := qhi + sr
+	e := m.Add(sr, m.Sub(hi, qhi))                 // e := (qhi - hi) + sr
+	res := m.Add(hi, m.Add(qlo, m.Add(sc, e)))     // hi + ((e + sc) + qlo)
+	res = m.Sel(m.Cmp(y, emit.EQ, zero), qhi, res) // y = ±0: 0 or pi
+	inf := m.C(math.Inf(1))
+	quarter := m.Sel(neg, m.C(3*math.Pi/4), m.Mov(m.C(math.Pi/4)))
+	res = m.Sel(m.Cmp(ax, emit.EQ, inf), m.Sel(m.Cmp(ay, emit.EQ, inf), quarter, res), res)
+	res = m.IOr(m.IAnd(m.Bits(1<<63), y), res)            // the sign of y
+	return m.Sel(m.Cmp(x, emit.UNO, y), m.Add(x, y), res) // NaN
 }
 
 // expBody returns e^x (vmExp, vmExp32).

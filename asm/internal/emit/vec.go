@@ -2,6 +2,7 @@ package emit
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -121,6 +122,7 @@ const (
 	NLT uint8 = 0x15 // not less than: true when either is NaN
 	GT  uint8 = 0x1e // greater than
 	GE  uint8 = 0x1d // greater or equal
+	UNO uint8 = 0x03 // unordered: either is NaN
 )
 
 // Cmp returns the lanes where x pred y holds.
@@ -135,6 +137,32 @@ func (m M) Cmp(x G, pred uint8, y any) Cond {
 		return c
 	}
 	return Cond{v: m.each(func(i int, d reg.VecVirtual) { cmp(U8(pred), m.at(y, i), x[i], d) })}
+}
+
+// SignBit returns the lanes whose sign bit is set (-0 and negative NaNs
+// included, which a comparison with zero misses).
+func (m M) SignBit(x G) Cond {
+	sign := m.Bits(bitsOf(m.K.Prec, math.Copysign(0, -1)))
+	if m.K.ISA == AVX512 {
+		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
+		for i := range c.k {
+			c.k[i] = K()
+			m.K.pick(VPTESTMD, VPTESTMQ)(sign, x[i], c.k[i])
+		}
+		return c
+	}
+	zero := m.K.Vec()
+	m.K.Zero(zero)
+	// 0 > x as signed integers: the sign bit is set.
+	return Cond{v: m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPCMPGTD, VPCMPGTQ)(x[i], zero, d) })}
+}
+
+// bitsOf returns the bit pattern of v in precision p.
+func bitsOf(p Prec, v float64) uint64 {
+	if p == Float32 {
+		return uint64(math.Float32bits(float32(v)))
+	}
+	return math.Float64bits(v)
 }
 
 // Sel returns t in the lanes where c holds and f elsewhere.
@@ -171,6 +199,14 @@ func (m M) IAnd(a any, b G) G {
 func (m M) IOr(a any, b G) G {
 	return m.bin(func(a, b, d Op) { m.logic(VPOR, VPORD, VPORQ)(a, b, d) }, a, b)
 }
+func (m M) IXor(a any, b G) G {
+	return m.bin(func(a, b, d Op) { m.logic(VPXOR, VPXORD, VPXORQ)(a, b, d) }, a, b)
+}
+
+// Sqrt returns sqrt(a), correctly rounded.
+func (m M) Sqrt(a G) G {
+	return m.each(func(i int, d reg.VecVirtual) { m.K.Sqrt(a[i], d) })
+}
 
 func (m M) Shl(n uint8, a G) G {
 	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSLLD, VPSLLQ)(U8(n), a[i], d) })
@@ -187,6 +223,33 @@ func (m M) logic(vex func(a, b, c Op), d32, d64 func(...Op)) func(...Op) {
 		return func(ops ...Op) { vex(ops[0], ops[1], ops[2]) }
 	}
 	return m.K.pick(d32, d64)
+}
+
+// MapGroupWide is MapGroup for a float32 kernel whose arithmetic runs in
+// float64: each vector of float32 elements is widened as it is loaded and
+// narrowed (rounded once) as it is stored, and body works on float64
+// vectors of the ISA's width.
+func (k *Kernel) MapGroupWide(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
+	k64 := &Kernel{ISA: k.ISA, Prec: Float64}
+	stride := k.Bytes() / 2
+	step := func(us []int, mask *Mask) {
+		m := M{K: k64, N: len(us)}
+		in := make([]G, len(ins))
+		for j, p := range ins {
+			for _, u := range us {
+				v := k64.Vec()
+				k64.loadAny(Mem{Base: p, Disp: u * stride}, mask, true, v)
+				in[j] = append(in[j], v)
+			}
+		}
+		res := body(m, in)
+		for j, p := range outs {
+			for i, u := range us {
+				k.storeNarrow(res[j][i], Mem{Base: p, Disp: u * stride}, mask)
+			}
+		}
+	}
+	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), k64.Lanes(), stride, unroll, step)
 }
 
 // MapGroup emits a loop over n elements like Map, with body called once

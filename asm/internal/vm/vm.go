@@ -15,6 +15,14 @@
 //     of R(s) = log((1+s)/(1-s)) - 2s on s^2 in [0, 0.1716] with error
 //     below 2^-58.45 (the same table as Go's math.Log); float32 uses
 //     Cephes' logf polynomial (LogP32).
+//   - acos and atan2: the minimax polynomials of SLEEF 3 (Naoki Shibata,
+//     src/libm/sleefsimddp.c: xasin_u1's 12 coefficients for
+//     asin(x) = x + x^3 u(x^2) on |x| <= 1/2, and atan2k_u1's 20 for
+//     atan(r) = r + r^3 u(r^2) on |r| <= 1), copied as published; SLEEF
+//     reaches 1 ULP with them in double-double arithmetic, and this
+//     package's functions keep the largest terms in two parts instead
+//     (see kernels/vecmath.go). float32 acos and atan2 run the float64
+//     functions and round once.
 package vm
 
 import (
@@ -77,6 +85,36 @@ var LogLg = []float64{
 	1.479819860511658591e-01,
 }
 
+// Pi/2 and Pi as the float64 nearest and the rest (Pio2Lo, PiLo), for
+// sums that keep the rounding error of the large part.
+const (
+	Pio2Hi = 1.5707963267948965580e+00
+	Pio2Lo = 6.1232339957367658e-17
+	PiHi   = 3.1415926535897931160e+00
+	PiLo   = 1.2246467991473532e-16
+)
+
+// AsinU is SLEEF's asin polynomial u (constant term first): asin(x) =
+// x + x^3 u(x^2) for |x| <= 1/2.
+var AsinU = []float64{
+	+0.1666666666666497543e+0, +0.7500000000378581611e-1, +0.4464285681377102438e-1,
+	+0.3038195928038132237e-1, +0.2237176181932048341e-1, +0.1735956991223614604e-1,
+	+0.1388715184501609218e-1, +0.1215360525577377331e-1, +0.6606077476277170610e-2,
+	+0.1929045477267910674e-1, -0.1581918243329996643e-1, +0.3161587650653934628e-1,
+}
+
+// AtanU is SLEEF's atan polynomial u (constant term first): atan(r) =
+// r + r^3 u(r^2) for |r| <= 1.
+var AtanU = []float64{
+	-0.333333333333317605173818, 0.199999999997977351284817, -0.142857142756268568062339,
+	0.111111108376896236538123, -0.0909090442773387574781907, 0.0769225330296203768654095,
+	-0.0666620884778795497194182, 0.0587946590969581003860434, -0.0524914210588448421068719,
+	0.0470843011653283988193763, -0.041848579703592507506027, 0.0359785005035104590853656,
+	-0.0289002344784740315686289, 0.0208024799924145797902497, -0.0128281333663399031014274,
+	0.00646262899036991172313504, -0.00251865614498713360352999, 0.00070557664296393412389774,
+	-0.000125620649967286867384336, 1.06298484191448746607415e-05,
+}
+
 // ExpQ64 and ExpQ32 are q's coefficients for float64 and float32 (rounded
 // to float32 where used), constant term first.
 var (
@@ -116,6 +154,7 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		{"Sqrt2", Sqrt2}, {"LogTiny", LogTiny}, {"LogScale", LogScale},
 		{"Shifter32", Shifter32}, {"Ln2Hi32", Ln2Hi32}, {"Ln2Lo32", Ln2Lo32},
 		{"ExpOver32", ExpOver32}, {"ExpUnder32", ExpUnder32},
+		{"Pio2Hi", Pio2Hi}, {"Pio2Lo", Pio2Lo}, {"PiHi", PiHi}, {"PiLo", PiLo},
 	} {
 		fmt.Fprintf(&b, "\tvm%s = %s\n", c.name, hex(c.v))
 	}
@@ -124,7 +163,8 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		name, typ string
 		vs        []float64
 	}{{"ExpQ64", "float64", ExpQ64}, {"LogLg", "float64", LogLg},
-		{"ExpQ32", "float32", ExpQ32}, {"LogP32", "float32", LogP32}} {
+		{"ExpQ32", "float32", ExpQ32}, {"LogP32", "float32", LogP32},
+		{"AsinU", "float64", AsinU}, {"AtanU", "float64", AtanU}} {
 		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
