@@ -94,6 +94,7 @@ func BenchmarkSin(b *testing.B) {
 		benchUnary(b, mathSizes, -10, 10, kernels.Sin[float32])
 		benchUnary(b, mathSizes, -10, 10, kernels.Sin[float64])
 	})
+	benchMathPeer(b, -10, 10, math.Sin)
 }
 
 func BenchmarkCos(b *testing.B) {
@@ -101,6 +102,7 @@ func BenchmarkCos(b *testing.B) {
 		benchUnary(b, mathSizes, -10, 10, kernels.Cos[float32])
 		benchUnary(b, mathSizes, -10, 10, kernels.Cos[float64])
 	})
+	benchMathPeer(b, -10, 10, math.Cos)
 }
 
 func BenchmarkExp(b *testing.B) {

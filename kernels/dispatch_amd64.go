@@ -15,6 +15,7 @@ func archPaths() []*path {
 			f32: simdOps(prims[float32]{
 				sqrt: sqrtAVX512F32, square: squareAVX512F32, exp: expAVX512F32, log: logAVX512F32,
 				acos: acosAVX512F32, atan2: atan2AVX512F32,
+				sin: sinAVX512F32, cos: cosAVX512F32,
 				dot: dotAVX512F32, axpy: axpyAVX512F32, scale: scaleAVX512F32, sum: sumAVX512F32,
 				sumSq: sumSqAVX512F32, diffSumSq: diffSumSqAVX512F32,
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
@@ -24,6 +25,7 @@ func archPaths() []*path {
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64,
 				acos: acosAVX512F64, atan2: atan2AVX512F64,
+				sin: sinAVX512F64, cos: cosAVX512F64,
 				dot: dotAVX512F64, axpy: axpyAVX512F64, scale: scaleAVX512F64, sum: sumAVX512F64,
 				sumSq: sumSqAVX512F64, diffSumSq: diffSumSqAVX512F64,
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
@@ -37,6 +39,7 @@ func archPaths() []*path {
 			f32: simdOps(prims[float32]{
 				sqrt: sqrtAVX2F32, square: squareAVX2F32, exp: expAVX2F32, log: logAVX2F32,
 				acos: acosAVX2F32, atan2: atan2AVX2F32,
+				sin: sinAVX2F32, cos: cosAVX2F32,
 				dot: dotAVX2F32, axpy: axpyAVX2F32, scale: scaleAVX2F32, sum: sumAVX2F32,
 				sumSq: sumSqAVX2F32, diffSumSq: diffSumSqAVX2F32,
 				divSqrt: divSqrtAVX2F32, divSquare: divSquareAVX2F32,
@@ -46,6 +49,7 @@ func archPaths() []*path {
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX2F64, square: squareAVX2F64, exp: expAVX2F64, log: logAVX2F64,
 				acos: acosAVX2F64, atan2: atan2AVX2F64,
+				sin: sinAVX2F64, cos: cosAVX2F64,
 				dot: dotAVX2F64, axpy: axpyAVX2F64, scale: scaleAVX2F64, sum: sumAVX2F64,
 				sumSq: sumSqAVX2F64, diffSumSq: diffSumSqAVX2F64,
 				divSqrt: divSqrtAVX2F64, divSquare: divSquareAVX2F64,

@@ -56,10 +56,16 @@ func Atan2[T Float](dst, y, x []T) {
 	impl32().atan2(f32s(dst), f32s(y), f32s(x))
 }
 
-// Sin sets dst[i] = sin(x[i]) with error <= 2 ULP for |x| < 2^29; for
-// larger |x| the absolute error is at most 2u (the reduced argument keeps
-// 64 bits, so small results lose relative accuracy). ±Inf and NaN give NaN. dst may alias x. It panics if
-// len(dst) != len(x).
+// Sin sets dst[i] = sin(x[i]). Every path runs the same algorithm in
+// float64 and returns the same bits: for |x| < 2^30, x = q pi/2 + r with r
+// as a two-part number (pi/2 in three parts, about 160 bits, so r keeps its
+// relative accuracy next to the multiples of pi/2) and fdlibm's kernels on
+// r; beyond, the math package's reduction and polynomials. Error: float64
+// < 1 ULP for |x| < 2^30 (worst 0.70 ULP on random inputs, those next to
+// multiples of pi/2 included), and an absolute 2u beyond (math.Sin keeps
+// 64 bits of the reduced argument); float32 0.5 ULP plus the final
+// rounding. sin(±0) = ±0; ±Inf and NaN give NaN. dst may alias x. It
+// panics if len(dst) != len(x).
 func Sin[T Float](dst, x []T) {
 	checkSame("Sin", []string{"dst", "x"}, len(dst), len(x))
 	if is64[T]() {
@@ -69,7 +75,8 @@ func Sin[T Float](dst, x []T) {
 	impl32().sin(f32s(dst), f32s(x))
 }
 
-// Cos sets dst[i] = cos(x[i]) with the error bounds of Sin. ±Inf and NaN
+// Cos sets dst[i] = cos(x[i]) by the algorithm of Sin, with its error
+// bounds (worst 0.70 ULP for |x| < 2^30 on random inputs). ±Inf and NaN
 // give NaN. dst may alias x. It panics if len(dst) != len(x).
 func Cos[T Float](dst, x []T) {
 	checkSame("Cos", []string{"dst", "x"}, len(dst), len(x))

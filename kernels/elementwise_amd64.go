@@ -29,6 +29,16 @@ func logAVX2F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX2F32(dst []float32, x []float32)
 
+// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+//
+//go:noescape
+func sinAVX2F32(dst []float32, x []float32)
+
+// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+//
+//go:noescape
+func cosAVX2F32(dst []float32, x []float32)
+
 // atan2AVX2F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
 //go:noescape
@@ -58,6 +68,16 @@ func logAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func acosAVX2F64(dst []float64, x []float64)
+
+// sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+//
+//go:noescape
+func sinAVX2F64(dst []float64, x []float64)
+
+// cosAVX2F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+//
+//go:noescape
+func cosAVX2F64(dst []float64, x []float64)
 
 // atan2AVX2F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
@@ -89,6 +109,16 @@ func logAVX512F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX512F32(dst []float32, x []float32)
 
+// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+//
+//go:noescape
+func sinAVX512F32(dst []float32, x []float32)
+
+// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+//
+//go:noescape
+func cosAVX512F32(dst []float32, x []float32)
+
 // atan2AVX512F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
 //go:noescape
@@ -118,6 +148,16 @@ func logAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func acosAVX512F64(dst []float64, x []float64)
+
+// sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+//
+//go:noescape
+func sinAVX512F64(dst []float64, x []float64)
+
+// cosAVX512F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+//
+//go:noescape
+func cosAVX512F64(dst []float64, x []float64)
 
 // atan2AVX512F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //

@@ -4,8 +4,8 @@ import "math"
 
 // The generic elementwise kernels evaluate every element in float64 with
 // the math package and round once to T, except the functions of
-// vecmath.go: Exp and Log in T's own arithmetic, Acos and Atan2 in
-// float64.
+// vecmath.go: Exp and Log in T's own arithmetic, Acos, Atan2, Sin and
+// Cos in float64.
 
 func sqrtGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
@@ -21,7 +21,7 @@ func squareGeneric[T float32 | float64](dst, x []T) {
 	}
 }
 
-// acosGeneric and atan2Generic run the vector math functions of
+// acosGeneric, atan2Generic, sinGeneric and cosGeneric run the vector math functions of
 // vecmath.go, in float64 for both precisions, so they return the SIMD
 // paths' bits.
 func acosGeneric[T float32 | float64](dst, x []T) {
@@ -41,14 +41,14 @@ func atan2Generic[T float32 | float64](dst, y, x []T) {
 func sinGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = T(math.Sin(float64(v)))
+		dst[i] = T(vmSin(float64(v)))
 	}
 }
 
 func cosGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
 	for i, v := range x {
-		dst[i] = T(math.Cos(float64(v)))
+		dst[i] = T(vmCos(float64(v)))
 	}
 }
 

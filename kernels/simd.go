@@ -12,10 +12,12 @@ type prims[T float32 | float64] struct {
 	exp, log     func(dst, x []T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
-	dot          func(x, y []T) T
-	axpy         func(alpha T, x, y []T)
-	scale        func(alpha T, x []T)
-	sum          func(x []T) T
+	sin, cos     func(dst, x []T) // for |x| < vmTrigLimit
+
+	dot   func(x, y []T) T
+	axpy  func(alpha T, x, y []T)
+	scale func(alpha T, x []T)
+	sum   func(x []T) T
 	// sumSq and diffSumSq accumulate in float64 for both precisions.
 	sumSq     func(x []T) float64
 	diffSumSq func(x, y []T) (sm, sp float64)
@@ -47,6 +49,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 	if p.acos != nil {
 		o.acos, o.atan2 = p.acos, p.atan2
+	}
+	if p.sin != nil {
+		o.sin, o.cos = trigOp(p.sin, sinGeneric[T]), trigOp(p.cos, cosGeneric[T])
 	}
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
 	o.norm2 = func(x []T) T { return norm2Finish(x, p.sumSq(x)) }
@@ -152,4 +157,25 @@ func maxOf[T float32 | float64]() float64 {
 		return math.MaxFloat64
 	}
 	return math.MaxFloat32
+}
+
+// trigOp runs the SIMD sin or cos kernel on chunks of x whose finite
+// elements are all below vmTrigLimit, and the generic function (the same
+// algorithm, with the math package's reduction beyond the limit) on the
+// others. Each chunk is checked before it is computed, so dst may alias x.
+func trigOp[T float32 | float64](simd, generic func(dst, x []T)) func(dst, x []T) {
+	const chunk = 512
+	return func(dst, x []T) {
+		for lo := 0; lo < len(x); lo += chunk {
+			hi := min(lo+chunk, len(x))
+			f := simd
+			for _, v := range x[lo:hi] {
+				if a := math.Abs(float64(v)); a >= vmTrigLimit && a <= math.MaxFloat64 {
+					f = generic
+					break
+				}
+			}
+			f(dst[lo:hi], x[lo:hi])
+		}
+	}
 }

@@ -280,3 +280,77 @@ func vmAtan2(y, x float64) float64 {
 	}
 	return math.Copysign(res, y)
 }
+
+// vmTrigReduce returns x = q pi/2 + (rh + rl) for |x| < vmTrigLimit, with
+// t = q + vmShifter (whose low bits are q mod 4): x - q Pio2Hi is exact,
+// q Pio2Lo is split exactly by an FMA, and the sums are two-part.
+func vmTrigReduce(x float64) (rh, rl, t float64) {
+	t = math.FMA(x, vmTwoOverPi, vmShifter)
+	q := t - vmShifter
+	a := math.FMA(-q, vmPio2Hi, x)
+	bh := float64(q * vmPio2Lo)
+	bl := math.FMA(q, vmPio2Lo, -bh)
+	c := float64(q * vmPio2Lo2)
+	s := a - bh // two-sum of a and -bh
+	bb := s - a
+	err := (a - (s - bb)) + (-bh - bb)
+	lo := (err - bl) - c
+	rh = s + lo
+	rl = lo - (rh - s)
+	return rh, rl, t
+}
+
+// vmKernelSin returns sin(x + y) for |x + y| <= pi/4, y a tail below
+// x's last place (fdlibm's __kernel_sin with iy = 1, Horner by FMA).
+func vmKernelSin(x, y float64) float64 {
+	z := float64(x * x)
+	v := float64(z * x)
+	r := vmHorner(z, vmSinS[1:])
+	return x - ((float64(z*(float64(0.5*y)-float64(v*r))) - y) - float64(v*vmSinS[0]))
+}
+
+// vmKernelCos returns cos(x + y) for |x + y| <= pi/4 (fdlibm's
+// __kernel_cos: w = 1 - z/2 with its rounding error kept).
+func vmKernelCos(x, y float64) float64 {
+	z := float64(x * x)
+	r := float64(z * vmHorner(z, vmCosC[:]))
+	hz := float64(0.5 * z)
+	w := 1 - hz
+	return w + (((1 - w) - hz) + (float64(z*r) - float64(x*y)))
+}
+
+// vmSin returns sin(x): the reduction of vmTrigReduce, then sin or cos
+// of the reduced argument by q mod 4. Beyond vmTrigLimit (and for the
+// zeros, whose sign it keeps) it returns math.Sin's result.
+func vmSin(x float64) float64 {
+	if !(math.Abs(x) < vmTrigLimit) && !math.IsInf(x, 0) && x == x || x == 0 {
+		return math.Sin(x)
+	}
+	rh, rl, t := vmTrigReduce(x)
+	n := math.Float64bits(t)
+	y := vmKernelSin(rh, rl)
+	if n&1 != 0 {
+		y = vmKernelCos(rh, rl)
+	}
+	if n&2 != 0 {
+		y = -y
+	}
+	return y
+}
+
+// vmCos returns cos(x) as vmSin does sin(x).
+func vmCos(x float64) float64 {
+	if !(math.Abs(x) < vmTrigLimit) && !math.IsInf(x, 0) && x == x {
+		return math.Cos(x)
+	}
+	rh, rl, t := vmTrigReduce(x)
+	n := math.Float64bits(t)
+	y := vmKernelCos(rh, rl)
+	if n&1 != 0 {
+		y = vmKernelSin(rh, rl)
+	}
+	if (n+1)&2 != 0 {
+		y = -y
+	}
+	return y
+}

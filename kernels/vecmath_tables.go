@@ -24,6 +24,9 @@ const (
 	vmPio2Lo     = 0x1.1a62633145c07p-54
 	vmPiHi       = 0x1.921fb54442d18p+01
 	vmPiLo       = 0x1.1a62633145c07p-53
+	vmPio2Lo2    = -0x1.f1976b7ed8fbcp-110
+	vmTwoOverPi  = 0x1.45f306dc9c883p-01
+	vmTrigLimit  = 0x1p+30
 )
 
 var (
@@ -33,4 +36,6 @@ var (
 	vmLogP32 = [...]float32{0x1.555553e25cd96p-02, -0x1.fffff7f002b13p-03, 0x1.999d58f0fbe3ep-03, -0x1.555ca04cb8abbp-03, 0x1.23d37d4cd3339p-03, -0x1.fcba9db73ed2cp-04, 0x1.de4a34d098e98p-04, -0x1.d7a370b138b4bp-04, 0x1.204376245245ap-04}
 	vmAsinU  = [...]float64{0x1.55555555552f4p-03, 0x1.3333333375cdp-04, 0x1.6db6db407c2b3p-05, 0x1.f1c72c5fd95bap-06, 0x1.6e89f8578b64ep-06, 0x1.1c6b5042ec6b2p-06, 0x1.c70ddf81249fcp-07, 0x1.8e3fd48d0fb6fp-07, 0x1.b0ef96b727e7ep-08, 0x1.3c0e0817e9742p-06, -0x1.032e75ccd4ae8p-06, 0x1.02ff4c7428a47p-05}
 	vmAtanU  = [...]float64{-0x1.555555555543ap-02, 0x1.9999999987cfp-03, -0x1.249249211afc7p-03, 0x1.c71c710b37a0bp-04, -0x1.745d0ac14efecp-04, 0x1.3b131f3b00d1p-04, -0x1.110c441e542d6p-04, 0x1.e1a556400767bp-05, -0x1.ae027d1895f2ep-05, 0x1.81b6efb51f8a6p-05, -0x1.56d2d526c0577p-05, 0x1.26bc6260b1bddp-05, -0x1.d9805e7ba23e7p-06, 0x1.54d3eccf8f32p-06, -0x1.a45a2ea379db5p-07, 0x1.a788ec28e9fb3p-08, -0x1.4a20138b90ceep-09, 0x1.71ece4d9ced98p-11, -0x1.077212aa7d6cep-13, 0x1.64adb3e06ee72p-17}
+	vmSinS   = [...]float64{-0x1.5555555555549p-03, 0x1.111111110f8a6p-07, -0x1.a01a019c161d5p-13, 0x1.71de357b1fe7dp-19, -0x1.ae5e68a2b9cebp-26, 0x1.5d93a5acfd57cp-33}
+	vmCosC   = [...]float64{0x1.555555555554cp-05, -0x1.6c16c16c15177p-10, 0x1.a01a019cb159p-16, -0x1.27e4f809c52adp-22, 0x1.1ee9ebdb4b1c4p-29, -0x1.8fae9be8838d4p-37}
 )

@@ -33,6 +33,10 @@ var vecMathFns = []struct {
 	// math.Acos errs by up to 22 float64 ULP near 1: nothing at float32
 	// precision.
 	{"Acos", kernels.Acos[float32], kernels.Acos[float64], math.Acos, testutil.Acos},
+	{"Sin", kernels.Sin[float32], kernels.Sin[float64], math.Sin,
+		func(x float64) *big.Float { s, _ := testutil.SinCos(x); return s }},
+	{"Cos", kernels.Cos[float32], kernels.Cos[float64], math.Cos,
+		func(x float64) *big.Float { _, c := testutil.SinCos(x); return c }},
 }
 
 // TestVecMathSameBits checks that every path returns the generic path's
@@ -191,6 +195,8 @@ func TestVecMathFloat64(t *testing.T) {
 			}
 			return math.Copysign(math.Ldexp(r.Float64(), -r.IntN(1074)), r.Float64()-0.5)
 		},
+		"Sin": trigArg(r),
+		"Cos": trigArg(r),
 		"Log": func() float64 {
 			if r.IntN(4) == 0 {
 				return 1 + math.Ldexp(r.Float64()-0.5, -r.IntN(60))
@@ -345,5 +351,23 @@ func TestAtan2Accuracy(t *testing.T) {
 			}
 		}
 		t.Logf("float32 Atan2(y, %v) on %s, every %d-th y: worst %.3f ULP", xv, kernels.Path(), stride, worst)
+	}
+}
+
+// trigArg draws arguments for Sin and Cos: small ones, every magnitude up
+// to 2^31 (beyond the SIMD kernels' 2^30), and the nearest doubles to
+// multiples of pi/2, where the reduced argument is smallest.
+func trigArg(r *rand.Rand) func() float64 {
+	return func() float64 {
+		switch r.IntN(4) {
+		case 0:
+			return (r.Float64() - 0.5) * 20
+		case 1:
+			return math.Copysign(math.Ldexp(r.Float64(), r.IntN(1100)-1069), r.Float64()-0.5)
+		case 2:
+			k := float64(r.IntN(1 << 20))
+			return math.Nextafter(k*math.Pi/2, math.Inf(r.IntN(2)*2-1))
+		}
+		return (r.Float64() - 0.5) * 0x1p32
 	}
 }

@@ -43,6 +43,10 @@ func vecmath(k emit.Kernel) {
 	// acos and atan2 run in float64 in both precisions (vmAcos, vmAtan2).
 	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, true, 2,
 		func(m emit.M, in []emit.G) emit.G { return acosBody(m, in[0]) })
+	mathFn(k, "sin", "func(dst, x []T)", "sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin).", []string{"x"}, true, 2,
+		func(m emit.M, in []emit.G) emit.G { return sinCosBody(m, in[0], false) })
+	mathFn(k, "cos", "func(dst, x []T)", "sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos).", []string{"x"}, true, 2,
+		func(m emit.M, in []emit.G) emit.G { return sinCosBody(m, in[0], true) })
 	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, true, 2,
 		func(m emit.M, in []emit.G) emit.G { return atan2Body(m, in[0], in[1]) })
 }
@@ -231,4 +235,45 @@ func logBody32(m emit.M, x emit.G) emit.G {
 	zero := m.Mov(m.C(0))
 	r = m.Sel(m.Cmp(x, emit.LT, zero), m.C(math.NaN()), r)
 	return m.Sel(m.Cmp(x, emit.EQ, zero), m.C(math.Inf(-1)), r)
+}
+
+// sinCosBody returns sin(x), or cos(x) with cos, in float64 (vmSin,
+// vmCos): the two-part reduction of vmTrigReduce, fdlibm's kernels on
+// both parts, and the quadrant from the low bits of t. Lanes with |x| >=
+// 2^30 are left to the caller (the Go side recomputes them).
+func sinCosBody(m emit.M, x emit.G, cos bool) emit.G {
+	sign := m.Bits(1 << 63)
+	one := m.Mov(m.C(1))
+	sh := m.C(vm.Shifter)
+	t := m.FMA(m.C(vm.TwoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
+	q := m.Sub(sh, t)                    // q := t - Shifter
+	a := m.FNMA(m.C(vm.Pio2Hi), q, x)    // a := FMA(-q, Pio2Hi, x)
+	bh := m.Mul(m.C(vm.Pio2Lo), q)
+	nbl := m.FNMA(m.C(vm.Pio2Lo), q, bh) // -bl = bh - q*Pio2Lo
+	c := m.Mul(m.C(vm.Pio2Lo2), q)
+	s := m.Sub(bh, a) // s := a - bh
+	bb := m.Sub(a, s) // bb := s - a
+	nbh := m.IXor(sign, bh)
+	e := m.Add(m.Sub(bb, nbh), m.Sub(m.Sub(bb, s), a)) // (a - (s - bb)) + (-bh - bb)
+	lo := m.Sub(c, m.Add(nbl, e))                      // lo := (err - bl) - c
+	rh := m.Add(lo, s)                                 // rh := s + lo
+	rl := m.Sub(m.Sub(s, rh), lo)                      // rl := lo - (rh - s)
+	z := m.Mul(rh, rh)
+	// sin(rh + rl) (vmKernelSin)
+	v := m.Mul(z, rh)
+	r := m.Horner(z, vm.SinS[1:])
+	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                                // 0.5*y - v*r
+	sinr := m.Sub(m.Sub(m.Mul(m.C(vm.SinS[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
+	// cos(rh + rl) (vmKernelCos)
+	rc := m.Mul(m.Horner(z, vm.CosC), z)
+	hz := m.Mul(m.C(0.5), z)
+	w := m.Sub(hz, one)                                                                   // w := 1 - hz
+	cosr := m.Add(w, m.Add(m.Sub(m.Mul(rh, rl), m.Mul(rc, z)), m.Sub(hz, m.Sub(w, one)))) // w + (((1-w) - hz) + (z*r - x*y))
+	if cos {
+		y := m.Sel(m.Bit(t, 0), sinr, cosr)
+		return m.IXor(m.IAnd(sign, m.Shl(62, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
+	}
+	y := m.Sel(m.Bit(t, 0), cosr, sinr)
+	y = m.IXor(m.IAnd(sign, m.Shl(62, t)), y) // negate when n&2
+	return m.Sel(m.Cmp(x, emit.EQ, m.Mov(m.C(0))), x, y)
 }

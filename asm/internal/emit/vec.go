@@ -157,6 +157,21 @@ func (m M) SignBit(x G) Cond {
 	return Cond{v: m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPCMPGTD, VPCMPGTQ)(x[i], zero, d) })}
 }
 
+// Bit returns the lanes whose bit b (of the lane's bit pattern) is set.
+// On AVX2 the condition is the lanes shifted to put bit b in the sign
+// bit, which is all VBLENDVPS/PD look at.
+func (m M) Bit(x G, b uint) Cond {
+	if m.K.ISA == AVX512 {
+		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
+		for i := range c.k {
+			c.k[i] = K()
+			m.K.pick(VPTESTMD, VPTESTMQ)(m.Bits(1<<b), x[i], c.k[i])
+		}
+		return c
+	}
+	return Cond{v: m.Shl(uint8(8*m.K.Size()-1-int(b)), x)}
+}
+
 // bitsOf returns the bit pattern of v in precision p.
 func bitsOf(p Prec, v float64) uint64 {
 	if p == Float32 {

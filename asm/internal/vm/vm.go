@@ -94,6 +94,42 @@ const (
 	PiLo   = 1.2246467991473532e-16
 )
 
+// Sin and cos: x = q pi/2 + r with q = round(x 2/pi) (by adding Shifter)
+// and r = (x - q Pio2Hi) - q Pio2Lo - q Pio2Lo2 as a two-part number: x -
+// q Pio2Hi is exact (it is a multiple of x's or Pio2Hi's last place below
+// 1), q Pio2Lo is split exactly by an FMA, and the parts of pi/2 together
+// carry about 160 bits. Below TrigLimit (2^30) the reduced argument's
+// error is far below its own last place whatever x; beyond, the kernels
+// hand the element to the math package. SinS and CosC are fdlibm's
+// k_sin.c and k_cos.c Remez coefficients (S1..S6, C1..C6): sin(r) and
+// cos(r) within 2^-58 on |r| <= pi/4.
+const (
+	TwoOverPi = 6.36619772367581382433e-01
+	TrigLimit = 0x1p30
+)
+
+// Pio2Lo2 is pi/2 - Pio2Hi - Pio2Lo rounded to float64, from the digits of
+// pi below.
+var Pio2Lo2 = func() float64 {
+	pi, _, err := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899", 10, 400, big.ToNearestEven)
+	if err != nil {
+		panic(err)
+	}
+	r := new(big.Float).SetPrec(400).Quo(pi, big.NewFloat(2))
+	r.Sub(r, big.NewFloat(Pio2Hi))
+	r.Sub(r, big.NewFloat(Pio2Lo))
+	v, _ := r.Float64()
+	return v
+}()
+
+// SinS and CosC are fdlibm's S1..S6 and C1..C6 (Sun Microsystems, 1993).
+var (
+	SinS = []float64{-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
+		2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10}
+	CosC = []float64{4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05,
+		-2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11}
+)
+
 // AsinU is SLEEF's asin polynomial u (constant term first): asin(x) =
 // x + x^3 u(x^2) for |x| <= 1/2.
 var AsinU = []float64{
@@ -155,6 +191,7 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		{"Shifter32", Shifter32}, {"Ln2Hi32", Ln2Hi32}, {"Ln2Lo32", Ln2Lo32},
 		{"ExpOver32", ExpOver32}, {"ExpUnder32", ExpUnder32},
 		{"Pio2Hi", Pio2Hi}, {"Pio2Lo", Pio2Lo}, {"PiHi", PiHi}, {"PiLo", PiLo},
+		{"Pio2Lo2", Pio2Lo2}, {"TwoOverPi", TwoOverPi}, {"TrigLimit", TrigLimit},
 	} {
 		fmt.Fprintf(&b, "\tvm%s = %s\n", c.name, hex(c.v))
 	}
@@ -164,7 +201,8 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		vs        []float64
 	}{{"ExpQ64", "float64", ExpQ64}, {"LogLg", "float64", LogLg},
 		{"ExpQ32", "float32", ExpQ32}, {"LogP32", "float32", LogP32},
-		{"AsinU", "float64", AsinU}, {"AtanU", "float64", AtanU}} {
+		{"AsinU", "float64", AsinU}, {"AtanU", "float64", AtanU},
+		{"SinS", "float64", SinS}, {"CosC", "float64", CosC}} {
 		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
