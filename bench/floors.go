@@ -50,7 +50,7 @@ func ParseFloors(r io.Reader) ([]Floor, error) {
 // Paths returns the benchmark paths a floor needs: the numerator, and the
 // denominator unless it is the measured peak.
 func (f Floor) Paths() []string {
-	if f.Den == "peak" {
+	if f.Den == "peak" || f.Den == "triad" {
 		return []string{f.Num}
 	}
 	return []string{f.Num, f.Den}
@@ -83,7 +83,7 @@ type Verdict struct {
 func (v Verdict) OK() bool { return v.Skipped != "" || v.Ratio >= v.Min }
 
 // Check evaluates floors on results (medians of repeated runs), with
-// peaks for the "peak" denominators. A floor whose numerator path did
+// peaks for the "peak" and "triad" denominators. A floor whose numerator path did
 // not run on this machine is skipped, not failed.
 func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
 	fig := medians(results)
@@ -102,6 +102,13 @@ func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
 			}
 			x, _ := num.Figure()
 			v.Ratio = x / pk
+		case f.Den == "triad":
+			if peaks.TriadGBps <= 0 {
+				v.Skipped = "no measured triad bandwidth"
+				break
+			}
+			x, _ := num.Figure()
+			v.Ratio = x / peaks.TriadGBps
 		default:
 			den, ok := fig[[3]string{f.Family, f.Den, f.Case}]
 			if !ok {

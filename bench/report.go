@@ -105,9 +105,29 @@ func higherIsBetter(unit string) bool {
 // peak in GFLOP/s. A GFLOP/s figure of that path is shown with its fraction
 // of the peak at the thread count its case names ("threads=N"), or at
 // DefaultThreads when it names none.
+//
+// TriadGBps is the one-thread memory bandwidth of the triad; a GB/s figure
+// of a case whose arrays (n= elements of its precision) are at least
+// BigBytes long is shown with its fraction of it.
 type Peaks struct {
 	GFLOPS         map[string]float64
 	DefaultThreads int
+	TriadGBps      float64
+	BigBytes       int
+}
+
+// beyondCaches reports whether the arrays of case c (n=N elements of its
+// precision) are at least p.BigBytes long.
+func (p Peaks) beyondCaches(c string) bool {
+	size := map[string]int{"f32": 4, "f64": 8}[precisionOf(c)]
+	for _, part := range strings.Split(c, "/") {
+		if v, ok := strings.CutPrefix(part, "n="); ok {
+			if n, err := strconv.Atoi(v); err == nil && size > 0 && p.BigBytes > 0 {
+				return n*size >= p.BigBytes
+			}
+		}
+	}
+	return false
 }
 
 // MeasuredPeaks returns the peaks that bench/peak measured, for cases at
@@ -260,6 +280,8 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 				v, unit := r.Figure()
 				if pk := peaks.of(p, c); unit == "GFLOP/s" && pk > 0 {
 					fmt.Fprintf(w, " %s %s (%.0f%% of peak) |", format(v), unit, 100*v/pk)
+				} else if unit == "GB/s" && peaks.TriadGBps > 0 && peaks.beyondCaches(c) {
+					fmt.Fprintf(w, " %s %s (%.0f%% of triad) |", format(v), unit, 100*v/peaks.TriadGBps)
 				} else {
 					fmt.Fprintf(w, " %s %s |", format(v), unit)
 				}

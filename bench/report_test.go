@@ -29,6 +29,17 @@ func TestParseAndMarkdown(t *testing.T) {
 	if v, u := res[1].Figure(); v != 32.768 || u != "GB/s" {
 		t.Fatalf("figure %v %s", v, u)
 	}
+	// Arrays of at least BigBytes give their fraction of the triad.
+	var tb strings.Builder
+	Markdown(&tb, res[:2], Peaks{TriadGBps: 16.384, BigBytes: 4096 * 4})
+	if want := "| f32/n=4096 | 32.8 GB/s (200% of triad) | 8.19 GB/s (50% of triad) | 4.00x |"; !strings.Contains(tb.String(), want) {
+		t.Errorf("markdown lacks %q:\n%s", want, tb.String())
+	}
+	tb.Reset()
+	Markdown(&tb, res[:2], Peaks{TriadGBps: 16.384, BigBytes: 4096*4 + 1})
+	if strings.Contains(tb.String(), "triad") {
+		t.Errorf("arrays below BigBytes given a triad fraction:\n%s", tb.String())
+	}
 	var b strings.Builder
 	Markdown(&b, res, Peaks{GFLOPS: map[string]float64{"generic/f64/2": 2.1, "avx2/f64/1": 16}, DefaultThreads: 2})
 	md := b.String()

@@ -63,7 +63,9 @@ func benchUnary[T kernels.Float](b *testing.B, sizes []int, lo, hi float64, f fu
 }
 
 var (
-	memSizes  = []int{4096, 1 << 18, 1 << 22}
+	// memSizes: in L1, in L2, about the L3, and far beyond the caches
+	// (64 MiB of float32), where the kernels are bound by memory.
+	memSizes  = []int{4096, 1 << 18, 1 << 22, 1 << 24}
 	mathSizes = []int{4096, 1 << 18}
 )
 

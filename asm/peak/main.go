@@ -2,7 +2,9 @@
 // register-only FMAs that measure the floating-point peak of a core, for
 // each ISA and precision. Each iteration issues Chains FMAs into Chains
 // independent accumulators (more than latency x throughput = 4 x 2 = 8),
-// with no loads, so nothing but the FMA pipes limits it.
+// with no loads, so nothing but the FMA pipes limits it. It also writes
+// the STREAM triad a[i] = b[i] + s*c[i] in float64 for each ISA, which
+// measures memory bandwidth on arrays far larger than the caches.
 package main
 
 import (
@@ -40,6 +42,23 @@ func main() {
 		JMP(LabelRef(loop))
 		Label(done)
 		emit.Ret()
+		if k.Prec == emit.Float64 {
+			triad(k)
+		}
 	}
 	Generate()
+}
+
+// triad emits a[i] = b[i] + s*c[i] over len(a) elements, 4 vectors per
+// iteration, with a masked tail.
+func triad(k emit.Kernel) {
+	k.Begin("triad", "func(a, b, c []T, s T)", "sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >= len(a).")
+	a, b, c, n := emit.Ptr("a"), emit.Ptr("b"), emit.Ptr("c"), emit.Len("a")
+	sv := k.Vec()
+	k.Broadcast(emit.ParamAddr("s"), sv)
+	k.Map(n, []reg.GPVirtual{b, c}, []reg.GPVirtual{a}, 4, func(in []reg.VecVirtual) []reg.VecVirtual {
+		k.FMA231(sv, in[1], in[0])
+		return in[:1]
+	})
+	emit.Ret()
 }

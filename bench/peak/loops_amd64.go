@@ -15,3 +15,15 @@ func loops() []loop {
 		{"avx2", "f64", 4, fmaAVX2F64, avx2},
 	}
 }
+
+// triadLoop returns the widest generated triad this CPU runs.
+func triadLoop() func(a, b, c []float64, s float64) {
+	f := cpu.Detected()
+	switch {
+	case f.AVX512:
+		return triadAVX512F64
+	case f.AVX2FMA:
+		return triadAVX2F64
+	}
+	return triadGo
+}

@@ -14,6 +14,11 @@ func fmaAVX2F32(iters int)
 //go:noescape
 func fmaAVX2F64(iters int)
 
+// triadAVX2F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >= len(a).
+//
+//go:noescape
+func triadAVX2F64(a []float64, b []float64, c []float64, s float64)
+
 // fmaAVX512F32 runs iters iterations of 12 independent vector FMAs.
 //
 //go:noescape
@@ -23,3 +28,8 @@ func fmaAVX512F32(iters int)
 //
 //go:noescape
 func fmaAVX512F64(iters int)
+
+// triadAVX512F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >= len(a).
+//
+//go:noescape
+func triadAVX512F64(a []float64, b []float64, c []float64, s float64)

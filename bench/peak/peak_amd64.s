@@ -86,6 +86,88 @@ done_2:
 	VZEROUPPER
 	RET
 
+// func triadAVX2F64(a []float64, b []float64, c []float64, s float64)
+// Requires: AVX, FMA3
+TEXT ·triadAVX2F64(SB), NOSPLIT, $0-80
+	MOVQ         a_base+0(FP), AX
+	MOVQ         b_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         a_len+8(FP), BX
+	VBROADCASTSD s+72(FP), Y0
+
+big_1:
+	CMPQ        BX, $0x00000010
+	JB          one_2
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (DX), Y2
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, (AX)
+	VMOVUPD     32(CX), Y1
+	VMOVUPD     32(DX), Y2
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, 32(AX)
+	VMOVUPD     64(CX), Y1
+	VMOVUPD     64(DX), Y2
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, 64(AX)
+	VMOVUPD     96(CX), Y1
+	VMOVUPD     96(DX), Y2
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x00000010, BX
+	JMP         big_1
+
+one_2:
+	CMPQ        BX, $0x00000004
+	JB          tail_3
+	VMOVUPD     (CX), Y1
+	VMOVUPD     (DX), Y2
+	VFMADD231PD Y0, Y2, Y1
+	VMOVUPD     Y1, (AX)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000004, BX
+	JMP         one_2
+
+tail_3:
+	TESTQ       BX, BX
+	JZ          done_4
+	SHLQ        $0x03, BX
+	MOVQ        $0x0000000000000020, SI
+	SUBQ        BX, SI
+	LEAQ        vmask<>+0(SB), BX
+	VMOVDQU     (BX)(SI*1), Y1
+	VMASKMOVPD  (CX), Y1, Y2
+	VMASKMOVPD  (DX), Y1, Y3
+	VFMADD231PD Y0, Y3, Y2
+	VMASKMOVPD  Y2, Y1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA vmask<>+0(SB)/4, $0xffffffff
+DATA vmask<>+4(SB)/4, $0xffffffff
+DATA vmask<>+8(SB)/4, $0xffffffff
+DATA vmask<>+12(SB)/4, $0xffffffff
+DATA vmask<>+16(SB)/4, $0xffffffff
+DATA vmask<>+20(SB)/4, $0xffffffff
+DATA vmask<>+24(SB)/4, $0xffffffff
+DATA vmask<>+28(SB)/4, $0xffffffff
+DATA vmask<>+32(SB)/4, $0x00000000
+DATA vmask<>+36(SB)/4, $0x00000000
+DATA vmask<>+40(SB)/4, $0x00000000
+DATA vmask<>+44(SB)/4, $0x00000000
+DATA vmask<>+48(SB)/4, $0x00000000
+DATA vmask<>+52(SB)/4, $0x00000000
+DATA vmask<>+56(SB)/4, $0x00000000
+DATA vmask<>+60(SB)/4, $0x00000000
+GLOBL vmask<>(SB), RODATA|NOPTR, $64
+
 // func fmaAVX512F32(iters int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·fmaAVX512F32(SB), NOSPLIT, $0-8
@@ -167,3 +249,82 @@ loop_1:
 done_2:
 	VZEROUPPER
 	RET
+
+// func triadAVX512F64(a []float64, b []float64, c []float64, s float64)
+// Requires: AVX, AVX512F
+TEXT ·triadAVX512F64(SB), NOSPLIT, $0-80
+	MOVQ         a_base+0(FP), AX
+	MOVQ         b_base+24(FP), CX
+	MOVQ         c_base+48(FP), DX
+	MOVQ         a_len+8(FP), BX
+	VBROADCASTSD s+72(FP), Z0
+
+big_1:
+	CMPQ        BX, $0x00000020
+	JB          one_2
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (DX), Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, (AX)
+	VMOVUPD     64(CX), Z1
+	VMOVUPD     64(DX), Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, 64(AX)
+	VMOVUPD     128(CX), Z1
+	VMOVUPD     128(DX), Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, 128(AX)
+	VMOVUPD     192(CX), Z1
+	VMOVUPD     192(DX), Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, 192(AX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, AX
+	SUBQ        $0x00000020, BX
+	JMP         big_1
+
+one_2:
+	CMPQ        BX, $0x00000008
+	JB          tail_3
+	VMOVUPD     (CX), Z1
+	VMOVUPD     (DX), Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, (AX)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000008, BX
+	JMP         one_2
+
+tail_3:
+	TESTQ       BX, BX
+	JZ          done_4
+	LEAQ        kmask16<>+0(SB), SI
+	KMOVW       (SI)(BX*2), K1
+	VMOVUPD.Z   (CX), K1, Z1
+	VMOVUPD.Z   (DX), K1, Z2
+	VFMADD231PD Z0, Z2, Z1
+	VMOVUPD     Z1, K1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA kmask16<>+0(SB)/2, $0x0000
+DATA kmask16<>+2(SB)/2, $0x0001
+DATA kmask16<>+4(SB)/2, $0x0003
+DATA kmask16<>+6(SB)/2, $0x0007
+DATA kmask16<>+8(SB)/2, $0x000f
+DATA kmask16<>+10(SB)/2, $0x001f
+DATA kmask16<>+12(SB)/2, $0x003f
+DATA kmask16<>+14(SB)/2, $0x007f
+DATA kmask16<>+16(SB)/2, $0x00ff
+DATA kmask16<>+18(SB)/2, $0x01ff
+DATA kmask16<>+20(SB)/2, $0x03ff
+DATA kmask16<>+22(SB)/2, $0x07ff
+DATA kmask16<>+24(SB)/2, $0x0fff
+DATA kmask16<>+26(SB)/2, $0x1fff
+DATA kmask16<>+28(SB)/2, $0x3fff
+DATA kmask16<>+30(SB)/2, $0x7fff
+GLOBL kmask16<>(SB), RODATA|NOPTR, $32

@@ -39,7 +39,7 @@ UNARY = [
     ("Exp", np.exp, -50, 50),
     ("Log", np.log, 1e-6, 1e6),
 ]
-MEM_SIZES = [4096, 1 << 18, 1 << 22]
+MEM_SIZES = [4096, 1 << 18, 1 << 22, 1 << 24]
 MATH_SIZES = [4096, 1 << 18]
 OT_REG = 0.01  # otReg
 
