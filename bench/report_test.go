@@ -1,6 +1,9 @@
 package bench
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +56,26 @@ func TestParseAndMarkdown(t *testing.T) {
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestPlots(t *testing.T) {
+	res, err := Parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	names, err := Plots(dir, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(names, "sqrt.png") || !slices.Contains(names, "gemm-f64.png") {
+		t.Errorf("plots %v, want sqrt.png and gemm-f64.png among them", names)
+	}
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() < 1000 {
+			t.Errorf("%s: %v", n, err)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -118,6 +119,17 @@ func run(out, cmd string, inputs []string) error {
 	fmt.Fprintf(&b, "error by the same 1e-6. Exp and Log: \"math\" is the math-package loop a Go user would write.\n\n")
 	fmt.Fprintf(&b, "## Kernels\n\n")
 	bench.Markdown(&b, results, peaks)
+	plotDir := filepath.Join(filepath.Dir(out), "bench", "plots")
+	names, err := bench.Plots(plotDir, results)
+	if err != nil {
+		return fmt.Errorf("plots: %w", err)
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(&b, "## Plots\n\nMedians of the tables above, drawn by the same command into bench/plots/.\n\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "![%s](bench/plots/%s)\n\n", strings.TrimSuffix(n, ".png"), n)
+		}
+	}
 	return atomicfile.WriteFile(out, b.Bytes())
 }
 

@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// The cases the plots read: square GEMMs and elementwise or level-1
+// kernels over n elements.
+var (
+	gemmCase = regexp.MustCompile(`^square/(f32|f64)/(\d+)x\d+x\d+(?:/threads=(\d+))?$`)
+	sizeCase = regexp.MustCompile(`^(?:(\w+)/)?(f32|f64)/n=(\d+)$`)
+)
+
+// series is one line of a plot.
+type series struct {
+	name string
+	xy   plotter.XYs
+}
+
+// Plots draws, from the medians of results, one PNG per GEMM precision
+// (GFLOP/s against the size of square products, a line per path and
+// thread count) and one per family of kernels over n elements (GB/s
+// against n on a log scale, a line per path and precision; one PNG per
+// kernel of families such as Level1 that hold several), into dir. It returns
+// the file names written.
+func Plots(dir string, results []Result) (names []string, err error) {
+	defer func() {
+		if r := recover(); r != nil { // gonum/plot panics on degenerate data
+			err = fmt.Errorf("drawing failed: %v", r)
+		}
+	}()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	fig := medians(results)
+	plots := map[string][]*series{} // file name -> lines
+	var order []string
+	add := func(file, line string, x, y float64) {
+		if _, ok := plots[file]; !ok {
+			order = append(order, file)
+		}
+		ls := plots[file]
+		i := slices.IndexFunc(ls, func(s *series) bool { return s.name == line })
+		if i < 0 {
+			ls = append(ls, &series{name: line})
+			i = len(ls) - 1
+			plots[file] = ls
+		}
+		ls[i].xy = append(ls[i].xy, plotter.XY{X: x, Y: y})
+	}
+	for _, r := range results { // in benchmark order, each case once
+		m, ok := fig[[3]string{r.Family, r.Path, r.Case}]
+		if !ok || m.Case != r.Case {
+			continue
+		}
+		delete(fig, [3]string{r.Family, r.Path, r.Case})
+		if g := gemmCase.FindStringSubmatch(r.Case); g != nil && r.Family == "Gemm" {
+			v, ok := m.Metrics["GFLOP/s"]
+			if !ok {
+				continue
+			}
+			n, _ := strconv.Atoi(g[2])
+			line := r.Path
+			if g[3] != "" {
+				line += ", " + g[3] + " thread(s)"
+			}
+			add("gemm-"+g[1]+".png", line, float64(n), v)
+			continue
+		}
+		if s := sizeCase.FindStringSubmatch(r.Case); s != nil {
+			v, ok := m.Metrics["MB/s"]
+			if !ok {
+				continue
+			}
+			n, _ := strconv.Atoi(s[3])
+			file := strings.ToLower(r.Family)
+			if s[1] != "" { // a family of several kernels (Level1): one plot each
+				file += "-" + strings.ToLower(s[1])
+			}
+			add(file+".png", r.Path+" "+s[2], float64(n), v/1000)
+		}
+	}
+	for _, file := range order {
+		p := plot.New()
+		p.Add(plotter.NewGrid())
+		p.Legend.Top = true
+		if strings.HasPrefix(file, "gemm-") {
+			p.Legend.Left = true
+			p.Title.Text = "GEMM, square, " + strings.TrimSuffix(strings.TrimPrefix(file, "gemm-"), ".png")
+			p.X.Label.Text, p.Y.Label.Text = "m = n = k", "GFLOP/s"
+		} else {
+			p.Title.Text = strings.TrimSuffix(file, ".png")
+			p.X.Label.Text, p.Y.Label.Text = "n (elements)", "GB/s"
+			p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		}
+		for i, s := range plots[file] {
+			slices.SortFunc(s.xy, func(a, b plotter.XY) int { return int(a.X - b.X) })
+			l, pts, err := plotter.NewLinePoints(s.xy)
+			if err != nil {
+				return names, fmt.Errorf("%s: %w", file, err)
+			}
+			c := plotColor(i)
+			l.Color, pts.Color = c, c
+			if i >= len(palette) {
+				l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+			}
+			p.Add(l, pts)
+			p.Legend.Add(s.name, l)
+		}
+		// Headroom above the lines for the legend.
+		p.Y.Min, p.Y.Max = 0, p.Y.Max*(1+0.09*float64(len(plots[file])))
+		wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
+		if err != nil {
+			return names, err
+		}
+		var b bytes.Buffer
+		if _, err := wt.WriteTo(&b); err != nil {
+			return names, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, file), b.Bytes(), 0o644); err != nil {
+			return names, err
+		}
+		names = append(names, file)
+	}
+	return names, nil
+}
+
+var palette = []color.Color{
+	color.RGBA{R: 31, G: 119, B: 180, A: 255}, color.RGBA{R: 255, G: 127, B: 14, A: 255},
+	color.RGBA{R: 44, G: 160, B: 44, A: 255}, color.RGBA{R: 214, G: 39, B: 40, A: 255},
+	color.RGBA{R: 148, G: 103, B: 189, A: 255}, color.RGBA{R: 140, G: 86, B: 75, A: 255},
+	color.RGBA{R: 227, G: 119, B: 194, A: 255}, color.RGBA{R: 127, G: 127, B: 127, A: 255},
+}
+
+// plotColor cycles the palette (lines past its end are also dashed).
+func plotColor(i int) color.Color { return palette[i%len(palette)] }
