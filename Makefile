@@ -85,7 +85,7 @@ bench:
 	@for i in $$(seq 1 $(GEMM_ROUNDS)); do \
 		if [ $$i -gt 1 ]; then $(GO) test -run '^$$' -bench '^BenchmarkGemm$$' -benchtime $(BENCHTIME) ./kernels >> bench/out/gemm.txt || exit 1; fi; \
 		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; \
-		$(GO) test -run '^$$' -bench '^BenchmarkTrainStep$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
+		$(GO) test -run '^$$' -bench '^Benchmark(TrainStep|Sample)$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
 		$(MAKE) --no-print-directory bench-peer-train >> bench/out/peers.txt; done
 	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
@@ -118,7 +118,9 @@ bench-peer-kernels:
 bench-peer-train:
 	@if $(PEER_PY) -c 'import torch' 2>/dev/null; then for k in 40 160; do \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_toy.py \
-			-bench -bench-format go -k $$k -threads $$(nproc); done; \
+			-bench -bench-format go -k $$k -threads $$(nproc); \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_toy.py \
+			-bench-sample -bench-format go -k $$k -threads $$(nproc); done; \
 	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
 
 # The Debian packages of the out-of-process peers.

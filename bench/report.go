@@ -78,11 +78,13 @@ func Parse(r io.Reader) ([]Result, error) {
 }
 
 // Figure returns the number that the tables show for a result, and its
-// unit: steps/s where reported (training steps), else GFLOP/s, else GB/s,
+// unit: steps/s or samples/s where reported (training, sampling), else GFLOP/s, else GB/s,
 // else ms per solve, else ns/op.
 func (r Result) Figure() (float64, string) {
-	if v, ok := r.Metrics["steps/s"]; ok {
-		return v, "steps/s"
+	for _, u := range []string{"steps/s", "samples/s"} {
+		if v, ok := r.Metrics[u]; ok {
+			return v, u
+		}
 	}
 	if v, ok := r.Metrics["GFLOP/s"]; ok {
 		return v, "GFLOP/s"
@@ -98,7 +100,7 @@ func (r Result) Figure() (float64, string) {
 
 // higherIsBetter reports whether a larger figure in this unit is faster.
 func higherIsBetter(unit string) bool {
-	return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s"
+	return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s" || unit == "samples/s"
 }
 
 // Peaks maps "path/precision/threads" (e.g. "avx512/f32/1") to a measured

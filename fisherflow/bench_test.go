@@ -32,3 +32,22 @@ func BenchmarkTrainStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSample times generation with the BestMLP of the toy benchmark
+// (K=40 and 160, 4 positions, float32): 512 sequences integrated over
+// 100 exp-map Euler steps, as the evaluation does, reporting samples/s
+// (bench/peers/fisherflow_toy.py -bench-sample times the same in
+// PyTorch). The weights are the initial ones: the cost does not depend
+// on them.
+func BenchmarkSample(b *testing.B) {
+	const n, steps = 512, 100
+	for _, k := range []int{40, 160} {
+		b.Run(kernels.Path()+"/"+map[int]string{40: "K=40", 160: "K=160"}[k], func(b *testing.B) {
+			tr, _ := toyTrainer(b, Config{OT: NoOT, ValBatches: 1}, k)
+			for b.Loop() {
+				tr.Sample(n, steps, 1, nil)
+			}
+			b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+		})
+	}
+}

@@ -10,6 +10,7 @@ shared with the Go implementation.
         -seed 1 -eval-samples 51200 -threads 2 [-target target.csv] [-out result.json]
 
     fisherflow_toy.py -bench -k 160 -threads 2     # training-step speed only
+    fisherflow_toy.py -bench-sample -k 160 -threads 2  # sampling speed only
 
 -target reads the target distribution (one row per position, K
 probabilities) written by fisherflow-train, so both implementations are
@@ -52,6 +53,8 @@ def parse():
     p.add_argument("-out", default="", help="write the result as JSON here")
     p.add_argument("-bench", action="store_true", help="time training steps only (no OT, no evaluation)")
     p.add_argument("-bench-steps", type=int, default=50)
+    p.add_argument("-bench-sample", action="store_true",
+                   help="time generation only: 512 sequences, -sample-steps Euler steps (BenchmarkSample)")
     p.add_argument("-bench-format", choices=["json", "go"], default="json",
                    help="go: print a go test -bench line (BenchmarkTrainStep/pytorch/K=...) for bench/cmd/benchreport")
     return p.parse_args()
@@ -220,6 +223,22 @@ def main():
     net = BestMLP(a.positions * a.k).to(dtype)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=0.1, patience=10)
+
+    if a.bench_sample:
+        n, reps = 512, 2
+        generate(net, a, n, gen, dtype)  # warm up
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            generate(net, a, n, gen, dtype)
+        sec = (time.perf_counter() - t0) / reps
+        if a.bench_format == "go":
+            print("# peer: PyTorch %s on CPU, %d threads, float32 (bench/peers/fisherflow_toy.py)" % (torch.__version__, a.threads))
+            print("BenchmarkSample/pytorch/K=%d-%d\t%d\t%.0f ns/op\t%.1f samples/s" % (
+                a.k, a.threads, reps, sec * 1e9, n / sec), flush=True)
+            return
+        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": a.threads, "k": a.k,
+                          "samples_per_second": n / sec, "sample_steps": a.sample_steps}))
+        return
 
     if a.bench:
         if a.ot == "exact" and "-ot" not in sys.argv:
