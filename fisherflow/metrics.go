@@ -3,6 +3,10 @@ package fisherflow
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // EnergyDistance returns the energy distance between two point sets of
@@ -122,4 +126,90 @@ func KmerJS(a, b []int, length, alphabet, k int) float64 {
 		return f
 	}
 	return jsDivergence(spectrum(a), spectrum(b))
+}
+
+// FrechetDistance returns the Fréchet distance between Gaussians fitted
+// to two sets of embeddings (rows of dim values; x holds len(x)/dim
+// points, y len(y)/dim): |mu_x - mu_y|^2 + Tr(S_x + S_y - 2 (S_x^(1/2)
+// S_y S_x^(1/2))^(1/2)), with unbiased covariances. This is the
+// distance behind FID and, on the embeddings of a sequence classifier,
+// the FBD of the DNA benchmarks; it is computed over whole sets (not per
+// batch), so its small-sample bias is that of the covariances. The
+// square roots come from symmetric eigendecompositions with negative
+// rounding-level eigenvalues clipped to 0. Each set needs at least two
+// points.
+func FrechetDistance(x, y []float64, dim int) (float64, error) {
+	if dim < 1 || len(x)%dim != 0 || len(y)%dim != 0 || len(x) < 2*dim || len(y) < 2*dim {
+		return 0, fmt.Errorf("fisherflow.FrechetDistance: %d and %d values are not two or more rows of %d", len(x), len(y), dim)
+	}
+	mx, sx := meanCov(x, dim)
+	my, sy := meanCov(y, dim)
+	var d2 float64
+	for i := range mx {
+		d2 += (mx[i] - my[i]) * (mx[i] - my[i])
+	}
+	root, err := symSqrt(sx)
+	if err != nil {
+		return 0, err
+	}
+	var m mat.Dense
+	m.Mul(root, sy)
+	m.Mul(&m, root)
+	ms := mat.NewSymDense(dim, nil) // root S_y root, symmetrised
+	for i := 0; i < dim; i++ {
+		for j := i; j < dim; j++ {
+			ms.SetSym(i, j, (m.At(i, j)+m.At(j, i))/2)
+		}
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(ms, false) {
+		return 0, fmt.Errorf("fisherflow.FrechetDistance: eigendecomposition failed")
+	}
+	var trSqrt float64
+	for _, l := range eig.Values(nil) {
+		trSqrt += math.Sqrt(max(l, 0))
+	}
+	return d2 + mat.Trace(sx) + mat.Trace(sy) - 2*trSqrt, nil
+}
+
+// meanCov returns the mean and the unbiased covariance of rows of dim.
+func meanCov(x []float64, dim int) ([]float64, *mat.SymDense) {
+	n := len(x) / dim
+	mu := make([]float64, dim)
+	for r := 0; r < n; r++ {
+		kernels.Axpy(1, x[r*dim:(r+1)*dim], mu)
+	}
+	kernels.Scale(1/float64(n), mu)
+	c := mat.NewSymDense(dim, nil)
+	d := make([]float64, dim)
+	for r := 0; r < n; r++ {
+		for i, v := range x[r*dim : (r+1)*dim] {
+			d[i] = v - mu[i]
+		}
+		c.SymRankOne(c, 1/float64(n-1), mat.NewVecDense(dim, d))
+	}
+	return mu, c
+}
+
+// symSqrt returns the square root of the symmetric positive semidefinite
+// s (eigenvalues below 0, from rounding, taken as 0).
+func symSqrt(s *mat.SymDense) (*mat.Dense, error) {
+	var eig mat.EigenSym
+	if !eig.Factorize(s, true) {
+		return nil, fmt.Errorf("fisherflow.FrechetDistance: eigendecomposition failed")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	n := len(vals)
+	root := mat.NewDense(n, n, nil)
+	scaled := mat.DenseCopyOf(&vecs)
+	for j, l := range vals {
+		f := math.Sqrt(max(l, 0))
+		for i := 0; i < n; i++ {
+			scaled.Set(i, j, scaled.At(i, j)*f)
+		}
+	}
+	root.Mul(scaled, vecs.T())
+	return root, nil
 }

@@ -81,3 +81,30 @@ func TestKmerJS(t *testing.T) {
 		t.Fatalf("N windows counted: %v", js)
 	}
 }
+
+// The Fréchet distance of Gaussians has a closed form in one dimension
+// and for commuting (diagonal) covariances; it is 0 for a set against
+// itself and grows with a shift of the mean.
+func TestFrechetDistance(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	const n, dim = 4000, 3
+	x, y := make([]float64, n*dim), make([]float64, n*dim)
+	for i := 0; i < n; i++ {
+		for j := 0; j < dim; j++ {
+			x[i*dim+j] = r.NormFloat64() * float64(j+1)
+			y[i*dim+j] = r.NormFloat64()*2*float64(j+1) + 1
+		}
+	}
+	if d, err := FrechetDistance(x, x, dim); err != nil || math.Abs(d) > 1e-9 {
+		t.Errorf("FD(x, x) = %v, %v; want 0", d, err)
+	}
+	// Diagonal covariances s_j^2 and 4 s_j^2, mean shift 1 per dimension:
+	// FD = dim + sum_j (s_j - 2 s_j)^2 = 3 + 1 + 4 + 9.
+	d, err := FrechetDistance(x, y, dim)
+	if err != nil || math.Abs(d-17) > 0.1*17 {
+		t.Errorf("FD = %v, %v; want about 17", d, err)
+	}
+	if _, err := FrechetDistance(x[:dim], y, dim); err == nil {
+		t.Error("one point accepted")
+	}
+}
