@@ -108,3 +108,32 @@ func TestFrechetDistance(t *testing.T) {
 		t.Error("one point accepted")
 	}
 }
+
+// gcContent is a stand-in predictor: the fraction of C and G (classes 1
+// and 2 of ACGT).
+type gcContent struct{}
+
+func (gcContent) Predict(seqs [][]int) ([]float64, error) {
+	out := make([]float64, len(seqs))
+	for i, s := range seqs {
+		for _, c := range s {
+			if c == 1 || c == 2 {
+				out[i]++
+			}
+		}
+		out[i] /= float64(len(s))
+	}
+	return out, nil
+}
+
+func TestSPMSE(t *testing.T) {
+	truth := [][]int{{0, 1, 2, 3}, {1, 1, 1, 1}}
+	gen := [][]int{{0, 0, 0, 0}, {1, 1, 1, 1}}
+	// GC 0.5 vs 0, and 1 vs 1: (0.25 + 0) / 2.
+	if v, err := SPMSE(gcContent{}, gen, truth); err != nil || v != 0.125 {
+		t.Errorf("SPMSE = %v, %v; want 0.125", v, err)
+	}
+	if _, err := SPMSE(gcContent{}, gen[:1], truth); err == nil {
+		t.Error("unpaired sets accepted")
+	}
+}
