@@ -317,3 +317,44 @@ func TestConvNetGrad(t *testing.T) {
 		}
 	}
 }
+
+// The classifier at a small size (6 channels, 3 blocks cycling
+// dilations 1 and 2, kernel 3, length 5, 3 classes): parameters and
+// inputs against finite differences, through the cross-entropy loss.
+func TestClassifierGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	cfg := ClassifierConfig{Length: 5, Categories: 4, Classes: 3, Channels: 6, Blocks: 3, Kernel: 3, Dilations: []int{1, 2}}
+	batch := 2
+	m := NewClassifier[float64](cfg, batch, r)
+	for _, p := range m.Params() { // norms start at gain 1, shift 0: move them
+		for i := range p.W {
+			p.W[i] += 0.1 * r.NormFloat64()
+		}
+	}
+	gradCheck(t, "Classifier", m.Params(), randSlice(r, batch*5*4),
+		func(x []float64) []float64 { return m.Forward(x, batch) },
+		func(dx, dy, x []float64) { m.Backward(dy, batch) },
+		true)
+	if len(m.Embedding(batch)) != batch*6 {
+		t.Fatalf("embedding length %d", len(m.Embedding(batch)))
+	}
+	// CrossEntropy's gradient against finite differences of its loss.
+	logits, labels := randSlice(r, batch*3), []int{2, 0}
+	d := make([]float64, len(logits))
+	CrossEntropy(d, logits, labels, 3)
+	tmp := make([]float64, len(logits))
+	for i := range logits {
+		old := logits[i]
+		logits[i] = old + 1e-6
+		lp := CrossEntropy(tmp, logits, labels, 3)
+		logits[i] = old - 1e-6
+		lm := CrossEntropy(tmp, logits, labels, 3)
+		logits[i] = old
+		if num := (lp - lm) / 2e-6; math.Abs(num-d[i]) > 1e-7 {
+			t.Errorf("CrossEntropy: d/dlogit[%d] analytic %v, numeric %v", i, d[i], num)
+		}
+	}
+	if l := CrossEntropy(d[:3], []float64{1000, 0, 0}, []int{0}, 3); !(l >= 0 && l < 1e-9) {
+		t.Errorf("CrossEntropy of a confident right answer = %v", l)
+	}
+}
