@@ -21,6 +21,20 @@ type Data interface {
 	Draw(r *rand.Rand, seq []int, x []float64)
 }
 
+// ConditionedData is categorical Data whose sequences come with
+// conditioning: a signal of Signal() channels at every position and/or
+// one of Classes() class labels (0 for none). A Trainer on it conditions
+// the network (Config.Net "promoter" or "enhancer") on them.
+type ConditionedData interface {
+	Data
+	Signal() int
+	Classes() int
+	// DrawConditioned fills n = len(seq)/Positions() sequences with their
+	// signals (n x Positions x Signal) and class labels (n); signal or
+	// class is nil when the data have none.
+	DrawConditioned(r *rand.Rand, seq []int, signal []float64, class []int)
+}
+
 // Positions returns the sequence length of the toy target.
 func (t *Toy) Positions() int { return t.Len }
 

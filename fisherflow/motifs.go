@@ -103,3 +103,32 @@ func (m *Motifs) MotifRecall(seq []int, signal []float64, mismatches int) float6
 	}
 	return float64(hits) / float64(n)
 }
+
+// MotifData is the Motifs benchmark as ConditionedData for a Trainer:
+// sequences over ACGT with a one-channel signal at every position.
+type MotifData struct{ *Motifs }
+
+// Positions returns the sequence length.
+func (d MotifData) Positions() int { return d.Length }
+
+// Categories returns 4, the bases.
+func (d MotifData) Categories() int { return 4 }
+
+// Categorical is true.
+func (d MotifData) Categorical() bool { return true }
+
+// Signal returns 1: one signal channel.
+func (d MotifData) Signal() int { return 1 }
+
+// Classes returns 0: no class labels.
+func (d MotifData) Classes() int { return 0 }
+
+// Draw fills seq with sequences and drops their signals.
+func (d MotifData) Draw(r *rand.Rand, seq []int, _ []float64) {
+	d.Motifs.Draw(r, seq, make([]float64, len(seq)))
+}
+
+// DrawConditioned fills seq and signal (class is ignored).
+func (d MotifData) DrawConditioned(r *rand.Rand, seq []int, signal []float64, _ []int) {
+	d.Motifs.Draw(r, seq, signal)
+}

@@ -1,11 +1,24 @@
 package fisherflow
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
-// sampleBatch is the number of sequences integrated together.
+// sampleBatch is the number of sequences integrated together by the MLPs
+// (the convolutional networks, whose activations are per position, use
+// the training batch; see sampleRows).
 const sampleBatch = 2048
+
+// sampleRows returns how many sequences the network of cfg integrates
+// together, which is also the batch its buffers are planned for.
+func sampleRows(cfg Config) int {
+	if cfg.Net == "promoter" || cfg.Net == "enhancer" {
+		return cfg.Batch
+	}
+	return max(cfg.Batch, sampleBatch)
+}
 
 // Sample generates n points with the current weights by integrating the
 // learned field over steps Euler steps from the prior (exp-map steps on
@@ -13,20 +26,80 @@ const sampleBatch = 2048
 // Positions) and, if probs is not nil (n x Positions x K), writes the final
 // probability vectors there.
 func (tr *Trainer[T]) Sample(n, steps int, seed uint64, probs []float64) []int {
+	return tr.sample(n, steps, seed, nil, nil, 1, probs)
+}
+
+// SampleConditioned is Sample for a network trained on ConditionedData:
+// sequence i is generated under signal[i*Positions*Signal:] (nil: zeros)
+// and class[i] (nil, or Classes for "no class"). With class labels and
+// guidance w != 1 the field is classifier-free guidance's u + w (c - u),
+// c the conditional and u the unconditional ("no class") field, taken to
+// the tangent space as every field is.
+func (tr *Trainer[T]) SampleConditioned(n, steps int, seed uint64, signal []float64, class []int, guidance float64, probs []float64) ([]int, error) {
+	k, S, C := tr.Positions, tr.Cfg.Signal, tr.Cfg.Classes
+	switch {
+	case signal != nil && len(signal) != n*k*S:
+		return nil, fmt.Errorf("fisherflow.SampleConditioned: %d signal values for %d sequences of %d positions x %d channels", len(signal), n, k, S)
+	case class != nil && (len(class) != n || C == 0):
+		return nil, fmt.Errorf("fisherflow.SampleConditioned: %d class labels for %d sequences of a model with %d classes", len(class), n, C)
+	case !(guidance >= 0) || math.IsInf(guidance, 0):
+		return nil, fmt.Errorf("fisherflow.SampleConditioned: guidance %v must be finite and non-negative", guidance)
+	}
+	for i, c := range class {
+		if c < 0 || c > C {
+			return nil, fmt.Errorf("fisherflow.SampleConditioned: class %d of sequence %d outside 0..%d", c, i, C)
+		}
+	}
+	return tr.sample(n, steps, seed, signal, class, guidance, probs), nil
+}
+
+// sample is Sample and SampleConditioned.
+func (tr *Trainer[T]) sample(n, steps int, seed uint64, signal []float64, class []int, guidance float64, probs []float64) []int {
 	m := tr.Cfg.Method
-	d, k := tr.K, tr.Positions
+	d, k, S := tr.K, tr.Positions, tr.Cfg.Signal
 	r := rand.New(rand.NewPCG(seed, 4))
 	out := make([]int, n*k)
-	rows := sampleBatch * k
+	sb := sampleRows(tr.Cfg)
+	rows := sb * k
 	x := make([]float64, rows*d)
 	v := make([]float64, rows*d)
 	xin := make([]T, rows*d)
 	scr := make([]T, rows*d)
-	tin := make([]T, sampleBatch)
+	tin := make([]T, sb)
+	var sig, cond []T
+	var cls, none []int
+	if S > 0 {
+		sig = make([]T, rows*S)
+	}
+	guided := class != nil && guidance != 1
+	if class != nil {
+		cls, none = make([]int, sb), make([]int, sb)
+		for i := range none {
+			none[i] = tr.Cfg.Classes
+		}
+	}
+	if guided {
+		cond = make([]T, rows*d)
+	}
 	dt := 1 / float64(steps)
-	for start := 0; start < n; start += sampleBatch {
-		b := min(sampleBatch, n-start)
+	for start := 0; start < n; start += sb {
+		b := min(sb, n-start)
 		xb, vb, xinb, scrb := x[:b*k*d], v[:b*k*d], xin[:b*k*d], scr[:b*k*d]
+		var sigb []T
+		if sig != nil {
+			sigb = sig[:b*k*S]
+			clear(sigb)
+			if signal != nil {
+				for i, w := range signal[start*k*S : (start+b)*k*S] {
+					sigb[i] = T(w)
+				}
+			}
+		}
+		var clsb []int
+		if cls != nil {
+			clsb = cls[:b]
+			copy(clsb, class[start:start+b])
+		}
 		m.prior(r, xb, d)
 		for s := 0; s < steps; s++ {
 			for i, w := range xb {
@@ -35,7 +108,18 @@ func (tr *Trainer[T]) Sample(n, steps int, seed uint64, probs []float64) []int {
 			for i := range tin[:b] {
 				tin[i] = T(float64(s) * dt)
 			}
+			tr.condition(sigb, clsb, b)
 			o := tr.Net.Forward(xinb, tin[:b], b)
+			if guided {
+				c := cond[:len(o)]
+				copy(c, o)
+				tr.condition(sigb, none[:b], b)
+				o = tr.Net.Forward(xinb, tin[:b], b)
+				w := T(guidance)
+				for i, u := range o {
+					o[i] = u + w*(c[i]-u)
+				}
+			}
 			projectOutput(m, o, xinb, d, scrb)
 			for i, w := range o {
 				vb[i] = float64(w)

@@ -12,23 +12,28 @@ import (
 // Config is a training run. The zero value of a field selects the default
 // noted beside it (the reference hyper-parameters of the toy benchmark).
 type Config struct {
-	Method      Method     `json:"method"`       // fisherflow
-	OT          OTMode     `json:"ot"`           // exact for fisherflow, none for linear
-	Resample    Resampling `json:"resample"`     // replacement (as the reference)
-	Steps       int        `json:"steps"`        // 3000
-	Batch       int        `json:"batch"`        // 512
-	LR          float64    `json:"lr"`           // 1e-3
-	WeightDecay float64    `json:"weight_decay"` // 0
-	ClipNorm    float64    `json:"clip_norm"`    // 1.0
-	Schedule    string     `json:"schedule"`     // "plateau" (factor 0.1, patience 10 evaluations), "cosine" or "constant"
-	EMA         float64    `json:"ema"`          // 0 (off); e.g. 0.99
-	Net         string     `json:"net"`          // "bestmlp" (the toy network) or "mlp" (the smiley network)
-	Hidden      int        `json:"hidden"`       // 512
-	Depth       int        `json:"depth"`        // 4 (Linear layers of "mlp")
-	TimeDim     int        `json:"time_dim"`     // 64 (time embedding of "bestmlp")
-	EvalEvery   int        `json:"eval_every"`   // 196 steps (one reference "epoch" of 100k samples)
-	ValBatches  int        `json:"val_batches"`  // 10 (5,000 sequences as the reference)
-	Seed        uint64     `json:"seed"`         // 12345
+	Method      Method     `json:"method"`             // fisherflow
+	OT          OTMode     `json:"ot"`                 // exact for fisherflow, none for linear
+	Resample    Resampling `json:"resample"`           // replacement (as the reference)
+	Steps       int        `json:"steps"`              // 3000
+	Batch       int        `json:"batch"`              // 512
+	LR          float64    `json:"lr"`                 // 1e-3
+	WeightDecay float64    `json:"weight_decay"`       // 0
+	ClipNorm    float64    `json:"clip_norm"`          // 1.0
+	Schedule    string     `json:"schedule"`           // "plateau" (factor 0.1, patience 10 evaluations), "cosine" or "constant"
+	EMA         float64    `json:"ema"`                // 0 (off); e.g. 0.99
+	Net         string     `json:"net"`                // "bestmlp" (the toy network), "mlp" (the smiley network), "promoter" or "enhancer" (nn.ConvNet)
+	Hidden      int        `json:"hidden"`             // 512
+	Depth       int        `json:"depth"`              // 4 (Linear layers of "mlp")
+	TimeDim     int        `json:"time_dim"`           // 64 (time embedding of "bestmlp")
+	Channels    int        `json:"channels,omitempty"` // ConvNet channels (0: the reference, 256 promoter, 128 enhancer)
+	Blocks      int        `json:"blocks,omitempty"`   // ConvNet residual blocks (0: the reference, 20)
+	Signal      int        `json:"signal,omitempty"`   // conditioning channels per position (from the data)
+	Classes     int        `json:"classes,omitempty"`  // class labels (from the data)
+	NoClass     float64    `json:"no_class,omitempty"` // share of training labels replaced by "no class", for classifier-free guidance (0.1 when Classes > 0)
+	EvalEvery   int        `json:"eval_every"`         // 196 steps (one reference "epoch" of 100k samples)
+	ValBatches  int        `json:"val_batches"`        // 10 (5,000 sequences as the reference)
+	Seed        uint64     `json:"seed"`               // 12345
 }
 
 // WithDefaults fills zero fields and validates the result.
@@ -72,6 +77,9 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.Seed == 0 {
 		c.Seed = 12345
 	}
+	if c.Classes > 0 && c.NoClass == 0 {
+		c.NoClass = 0.1
+	}
 	var errs []error
 	if c.Steps < 0 || c.Batch < 1 || c.Hidden < 1 || c.TimeDim < 1 || c.EvalEvery < 1 || c.ValBatches < 1 || c.Depth < 2 {
 		errs = append(errs, fmt.Errorf("batch, hidden, time-dim, eval-every and val-batches must be positive, depth at least 2, steps non-negative"))
@@ -98,8 +106,18 @@ func (c Config) WithDefaults() (Config, error) {
 	}
 	switch c.Net {
 	case "bestmlp", "mlp":
+		if c.Signal > 0 || c.Classes > 0 {
+			errs = append(errs, fmt.Errorf("network %q takes no conditioning: use promoter or enhancer for data with a signal or classes", c.Net))
+		}
+	case "promoter", "enhancer":
 	default:
-		errs = append(errs, fmt.Errorf("unknown network %q (choices: bestmlp, mlp)", c.Net))
+		errs = append(errs, fmt.Errorf("unknown network %q (choices: bestmlp, mlp, promoter, enhancer)", c.Net))
+	}
+	if c.Channels < 0 || c.Blocks < 0 || c.Signal < 0 || c.Classes < 0 || !(c.NoClass >= 0 && c.NoClass < 1) {
+		errs = append(errs, fmt.Errorf("channels, blocks, signal and classes must not be negative, no-class share in [0, 1)"))
+	}
+	if (c.Signal > 0 || c.Classes > 0) && c.OT != NoOT {
+		errs = append(errs, fmt.Errorf("OT coupling would pair noise with data across conditions: use -ot none with conditioned data"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -112,15 +130,29 @@ type batchBuffers[T nn.Float] struct {
 	x0, x1, xt, u  []float64
 	xin, dout, scr []T
 	tin            []T
+	// Conditioning of conditioned data: the signal (batch x positions x
+	// Signal) in float64 as drawn and in T for the network, and the class
+	// labels (batch).
+	sig64 []float64
+	sig   []T
+	class []int
 }
 
-func newBatchBuffers[T nn.Float](batch, positions, d int) *batchBuffers[T] {
+func newBatchBuffers[T nn.Float](cfg Config, positions, d int) *batchBuffers[T] {
+	batch := cfg.Batch
 	n := batch * positions * d
-	return &batchBuffers[T]{
+	b := &batchBuffers[T]{
 		seq: make([]int, batch*positions), t: make([]float64, batch),
 		x0: make([]float64, n), x1: make([]float64, n), xt: make([]float64, n), u: make([]float64, n),
 		xin: make([]T, n), dout: make([]T, n), scr: make([]T, n), tin: make([]T, batch),
 	}
+	if cfg.Signal > 0 {
+		b.sig64, b.sig = make([]float64, batch*positions*cfg.Signal), make([]T, batch*positions*cfg.Signal)
+	}
+	if cfg.Classes > 0 {
+		b.class = make([]int, batch)
+	}
+	return b
 }
 
 // Trainer trains a vector field on a Data distribution, with the network
@@ -153,6 +185,9 @@ type Trainer[T nn.Float] struct {
 
 // NewTrainer builds the network and every buffer of a run on data.
 func NewTrainer[T nn.Float](cfg Config, data Data) (*Trainer[T], error) {
+	if cd, ok := data.(ConditionedData); ok {
+		cfg.Signal, cfg.Classes = cd.Signal(), cd.Classes()
+	}
 	tr, err := newModel[T](cfg, data.Positions(), data.Categories())
 	if err != nil {
 		return nil, err
@@ -161,13 +196,13 @@ func NewTrainer[T nn.Float](cfg Config, data Data) (*Trainer[T], error) {
 	cfg = tr.Cfg
 	k, d := tr.Positions, tr.K
 	tr.coupler = newCoupler(cfg.OT, cfg.Resample, cfg.Batch, k, d)
-	tr.buf = newBatchBuffers[T](cfg.Batch, k, d)
+	tr.buf = newBatchBuffers[T](cfg, k, d)
 	// The validation set is fixed by the seed: the same sequences, prior
 	// points, coupling and times at every evaluation (coupled like the
 	// training batches, so the two losses are comparable).
 	vr := rand.New(rand.NewPCG(cfg.Seed, 3))
 	for i := 0; i < cfg.ValBatches; i++ {
-		b := newBatchBuffers[T](cfg.Batch, k, d)
+		b := newBatchBuffers[T](cfg, k, d)
 		if err := tr.draw(vr, b); err != nil {
 			return nil, err
 		}
@@ -205,13 +240,15 @@ func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
 	}
 	in := k * d
 	init := rand.New(rand.NewPCG(cfg.Seed, 1))
-	maxBatch := max(cfg.Batch, sampleBatch)
+	maxBatch := sampleRows(cfg)
 	var net nn.Network[T]
 	switch cfg.Net {
 	case "bestmlp":
 		net = nn.NewBestMLP[T](in, cfg.Hidden, cfg.TimeDim, maxBatch, init)
 	case "mlp":
 		net = nn.NewMLP[T](in, cfg.Hidden, cfg.Depth, maxBatch, init)
+	case "promoter", "enhancer":
+		net = nn.NewConvNet[T](convNetConfig(cfg, k, d), maxBatch, init)
 	}
 	src := rand.NewPCG(cfg.Seed, 2)
 	tr := &Trainer[T]{
@@ -237,12 +274,54 @@ func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
 	return tr, nil
 }
 
+// convNetConfig is the ConvNet of cfg for sequences of k positions of d
+// categories: the reference promoter or enhancer network, with the
+// channels and blocks of cfg where set.
+func convNetConfig(cfg Config, k, d int) nn.ConvNetConfig {
+	c := nn.PromoterConfig(k)
+	if cfg.Net == "enhancer" {
+		c = nn.EnhancerConfig(k, cfg.Classes)
+	}
+	c.Categories, c.Signal, c.Classes = d, cfg.Signal, cfg.Classes
+	if cfg.Channels > 0 {
+		c.Channels = cfg.Channels
+	}
+	if cfg.Blocks > 0 {
+		c.Blocks = cfg.Blocks
+	}
+	return c
+}
+
+// conditioner is a network that takes a per-position signal and class
+// labels (nn.ConvNet).
+type conditioner[T nn.Float] interface {
+	Condition(signal []T, class []int, batch int)
+}
+
+// condition hands b's conditioning to the network, if it takes any.
+func (tr *Trainer[T]) condition(sig []T, class []int, batch int) {
+	if c, ok := tr.Net.(conditioner[T]); ok {
+		c.Condition(sig, class, batch)
+	}
+}
+
 // draw fills b with a fresh batch: data, prior, coupling, times and the
 // interpolant with its target.
 func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 	d, k := tr.K, tr.Positions
 	seq := b.seq
-	if tr.Data.Categorical() {
+	if cd, ok := tr.Data.(ConditionedData); ok {
+		cd.DrawConditioned(r, b.seq, b.sig64, b.class)
+		oneHot(b.x1, b.seq, d)
+		for i, v := range b.sig64 {
+			b.sig[i] = T(v)
+		}
+		for i := range b.class {
+			if r.Float64() < tr.Cfg.NoClass {
+				b.class[i] = tr.Cfg.Classes // "no class", for guidance
+			}
+		}
+	} else if tr.Data.Categorical() {
 		tr.Data.Draw(r, b.seq, nil)
 		oneHot(b.x1, b.seq, d)
 	} else {
@@ -270,6 +349,7 @@ func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 // b.dout to the loss gradient with respect to the raw network output.
 func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 	batch, d := tr.Cfg.Batch, tr.K
+	tr.condition(b.sig, b.class, batch)
 	out := tr.Net.Forward(b.xin, b.tin, batch)
 	projectOutput(tr.Cfg.Method, out, b.xin, d, b.scr)
 	var s float64
@@ -359,10 +439,10 @@ func EstimateBytes(cfg Config, positions, k int, precision string) (int64, error
 		sz = 8
 	}
 	n, h := int64(positions)*int64(k), int64(cfg.Hidden)
-	b, mb := int64(cfg.Batch), int64(max(cfg.Batch, sampleBatch))
-	batches := (int64(cfg.ValBatches) + 1) * b * n * (4*8 + 3*sz)
+	b, mb := int64(cfg.Batch), int64(sampleRows(cfg))
+	batches := (int64(cfg.ValBatches) + 1) * b * (n*(4*8+3*sz) + int64(positions*cfg.Signal)*(8+sz))
 	geo := mb*int64(positions)*16 + mb*n*8
-	sampling := int64(sampleBatch) * n * (16 + 2*sz)
+	sampling := mb * n * (16 + 2*sz)
 	var ot int64
 	if cfg.OT != NoOT {
 		ot = 4*b*b*8 + 3*b*n*8
@@ -376,6 +456,13 @@ func EstimateBytes(cfg Config, positions, k int, precision string) (int64, error
 	case "mlp":
 		params = (n+1)*h + int64(cfg.Depth-2)*h*h + h*n + int64(cfg.Depth)*h + n
 		acts = mb * (int64(cfg.Depth)*2*h + 4*n) * sz
+	case "promoter", "enhancer":
+		cc := convNetConfig(cfg, positions, k)
+		c, l, kw, nb := int64(cc.Channels), int64(positions), int64(cc.Kernel), int64(cc.Blocks)
+		params = nb*(c*c*kw+c*c+5*c) + int64(k+cc.Signal)*c*kw + 3*c*c + c*int64(k) + int64(cc.Classes+1)*c
+		// Two activations per block, a dozen more per position, and one
+		// sample's im2col buffer per convolution.
+		acts = (mb*l*c*(2*nb+14) + (nb+3)*l*c*kw) * sz
 	}
 	params *= 4*sz + 16 // weights, gradients, best, EMA; AdamW moments in float64
 	return batches + geo + sampling + ot + params + acts, nil
