@@ -131,6 +131,8 @@ bench-peers-setup:
 # exact OT and linear FM at every K, one fisherflow-train run per point,
 # REPRO_JOBS runs at a time; rewrites the K-sweep section of REPRODUCTION.md
 # and bench/plots/kl-vs-k.png. Resumable: run it again after an interruption.
+# The binary is built with -buildvcs=true (this machine's GOFLAGS turn it off),
+# so that every result.json names its commit.
 # At the defaults it takes about 1.5 hours on 2 cores.
 REPRO_STEPS ?= 3000
 REPRO_SEEDS ?= 1
@@ -138,7 +140,7 @@ REPRO_EVAL  ?= 20480
 REPRO_JOBS  ?= 2
 REPRO_OUT   ?= runs/reproduce-toy
 reproduce-toy:
-	$(GO) build -o bin/fisherflow-train ./cmd/fisherflow-train
+	$(GO) build -buildvcs=true -o bin/fisherflow-train ./cmd/fisherflow-train
 	$(GO) run ./bench/cmd/reproduce -train bin/fisherflow-train -out $(REPRO_OUT) -steps $(REPRO_STEPS) \
 		-seeds $(REPRO_SEEDS) -eval-samples $(REPRO_EVAL) -jobs $(REPRO_JOBS) \
 		-cmd "make reproduce-toy REPRO_STEPS=$(REPRO_STEPS) REPRO_SEEDS=$(REPRO_SEEDS) REPRO_EVAL=$(REPRO_EVAL)"

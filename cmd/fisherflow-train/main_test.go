@@ -172,6 +172,27 @@ func TestInterruptSavesCheckpoint(t *testing.T) {
 	}
 }
 
+// The motifs task trains a small ConvNet on the signal, scores the
+// motif recall and writes FASTA samples.
+func TestMotifsTask(t *testing.T) {
+	bin := buildBinary(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	out := runBin(t, bin, "-task", "motifs", "-len", "12", "-motif", "TATA", "-channels", "8", "-blocks", "1", "-batch", "16",
+		"-steps", "10", "-eval-every", "5", "-eval-samples", "32", "-track-eval", "0", "-sample-steps", "5", "-quiet", "-out", dir)
+	if !strings.Contains(out, "motif recall = ") {
+		t.Errorf("no recall line in:\n%s", out)
+	}
+	fa, err := os.ReadFile(filepath.Join(dir, "samples.fasta"))
+	if err != nil || strings.Count(string(fa), ">") != 32 {
+		t.Errorf("samples.fasta: %v, %d records", err, strings.Count(string(fa), ">"))
+	}
+	var res map[string]any
+	js, _ := os.ReadFile(filepath.Join(dir, "result.json"))
+	if err := json.Unmarshal(js, &res); err != nil || res["metric_name"] != "motif recall" {
+		t.Errorf("result.json %s: %v", js, err)
+	}
+}
+
 func TestBadInputIsRefused(t *testing.T) {
 	bin := buildBinary(t)
 	tmp := t.TempDir()
@@ -194,6 +215,10 @@ func TestBadInputIsRefused(t *testing.T) {
 		{[]string{"-ot", "greedy"}, "greedy"},
 		{[]string{"-method", "linear", "-ot", "exact"}, "OT"},
 		{[]string{"-task", "promoter"}, "promoter"},
+		{[]string{"-task", "motifs", "-motif", "TAXA"}, "TAXA"},
+		{[]string{"-task", "motifs", "-len", "3"}, "does not fit"},
+		{[]string{"-task", "motifs", "-ot", "exact"}, "-ot none"},
+		{[]string{"-net", "bestmlp", "-task", "motifs"}, "takes no conditioning"},
 		{[]string{"-kernels", "mmx"}, "mmx"},
 		{[]string{"-no-such-flag"}, "flag provided but not defined"},
 		{[]string{"stray"}, "stray"},

@@ -142,6 +142,7 @@ func metricPlot(path string, tk *task, rows []metricRow) error {
 		"KL":              "KL(generated || target) during training",
 		"energy distance": "Energy distance to held-out points during training",
 		"JS":              "Jensen-Shannon divergence of per-position marginals to held-out data",
+		"motif recall":    "Motif where the signal peaks, share of generated sequences",
 	}[tk.metric]
 	p := newPlot(title, "step", tk.metric)
 	lo, hi := xy[0].Y, xy[0].Y

@@ -143,6 +143,9 @@ func (l *logger) result(tk *task, score float64, c RunConfig, file string) {
 			score, c.EvalSamples, c.SampleSteps, tk.floor(c.EvalSamples))
 	case tk.points != nil:
 		fmt.Fprintf(l.w, "energy distance to the held-out points = %.4g over %d samples (0 = same distribution)\n", score, c.EvalSamples)
+	case tk.motifs != nil:
+		fmt.Fprintf(l.w, "motif recall = %.4g over %d samples: the share generated with the motif (at most 1 wrong base) where their signal peaks (untrained: about %.2g)\n",
+			score, c.EvalSamples, chance(len(tk.motifs.Motif)))
 	default:
 		fmt.Fprintf(l.w, "per-position Jensen-Shannon divergence to the held-out sequences = %.4g over %d samples (0 = same marginals, log 2 = disjoint)\n", score, c.EvalSamples)
 	}
@@ -157,4 +160,11 @@ func (l *logger) done(out string, files []string) {
 		return
 	}
 	fmt.Fprintf(l.w, "run folder %s: config.json, metrics.csv, %s, result.json, %s\n", out, checkpointName, strings.Join(files, ", "))
+}
+
+// chance is the probability that uniform random bases match a motif of
+// length m with at most one wrong base at a given offset.
+func chance(m int) float64 {
+	q := math.Pow(0.25, float64(m))
+	return q + float64(m)*0.75*q/0.25
 }

@@ -14,14 +14,17 @@ import (
 
 // task is the data of a run and how its samples are scored and written.
 type task struct {
-	data   fisherflow.Data
-	toy    *fisherflow.Toy
-	set    *seqio.Set         // sequences: the file read
-	held   [][]int            // sequences: held-out split
-	points *fisherflow.Points // smiley: held-out points
+	data     fisherflow.Data
+	toy      *fisherflow.Toy
+	set      *seqio.Set         // sequences: the file read
+	held     [][]int            // sequences: held-out split
+	points   *fisherflow.Points // smiley: held-out points
+	motifs   *fisherflow.Motifs // motifs: the benchmark, and the seed of its evaluation signals
+	evalSeed uint64
 	// metric names the evaluation: KL for the toy (to the target), energy
 	// distance for the smiley and per-position Jensen-Shannon divergence
-	// for sequences (both to the held-out data).
+	// for sequences (both to the held-out data), the recall of the motif
+	// where the signal peaks for motifs (higher is better).
 	metric string
 }
 
@@ -40,6 +43,12 @@ func newTask(c RunConfig) (*task, error) {
 			points: &fisherflow.Points{K: 3, P: all.P[:nh]},
 			metric: "energy distance",
 		}, nil
+	case "motifs":
+		m, err := fisherflow.NewMotifs(c.Len, c.Motif)
+		if err != nil {
+			return nil, err
+		}
+		return &task{data: fisherflow.MotifData{Motifs: m}, motifs: m, evalSeed: c.Train.Seed + 11, metric: "motif recall"}, nil
 	case "sequences":
 		set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: c.Alphabet})
 		if err != nil {
@@ -71,6 +80,8 @@ func newTask(c RunConfig) (*task, error) {
 // the smiley, probability vectors.
 func (tk *task) score(classes []int, probs []float64) float64 {
 	switch {
+	case tk.motifs != nil:
+		return tk.motifs.MotifRecall(classes, tk.signals(len(classes)/tk.motifs.Length), 1)
 	case tk.toy != nil:
 		return tk.toy.KL(tk.toy.Counts(classes))
 	case tk.points != nil:
@@ -86,6 +97,14 @@ func (tk *task) score(classes []int, probs []float64) float64 {
 		}
 		return fisherflow.JSMarginals(classes, held, tk.data.Positions(), tk.data.Categories())
 	}
+}
+
+// signals returns the conditioning signals of n evaluation sequences of
+// the motifs task: the same for every evaluation of a run.
+func (tk *task) signals(n int) []float64 {
+	seq, sig := make([]int, n*tk.motifs.Length), make([]float64, n*tk.motifs.Length)
+	tk.motifs.Draw(rand.New(rand.NewPCG(tk.evalSeed, 0x5197)), seq, sig)
+	return sig
 }
 
 // needsProbs says whether score needs the probability vectors.
@@ -114,6 +133,11 @@ func (tk *task) samplesFile(classes []int, probs []float64) (string, []byte, err
 			b.WriteString(joinFloats(probs[i:i+3]) + "\n")
 		}
 		return "samples.csv", b.Bytes(), nil
+	case tk.motifs != nil:
+		if err := seqio.Write(&b, seqio.FASTA, "ACGT", split(classes, k)); err != nil {
+			return "", nil, err
+		}
+		return "samples.fasta", b.Bytes(), nil
 	case tk.set != nil:
 		seqs := split(classes, k)
 		if err := seqio.Write(&b, tk.set.Format, tk.set.Alphabet, seqs); err != nil {

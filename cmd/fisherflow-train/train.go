@@ -306,7 +306,13 @@ func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, see
 	if tk.needsProbs() {
 		probs = make([]float64, n*tr.Positions*tr.K)
 	}
-	classes := tr.Sample(n, steps, seed, probs)
+	var classes []int
+	if tk.motifs != nil {
+		// Each sequence under its evaluation signal (score draws the same).
+		classes, _ = tr.SampleConditioned(n, steps, seed, tk.signals(n), nil, 1, probs)
+	} else {
+		classes = tr.Sample(n, steps, seed, probs)
+	}
 	return tk.score(classes, probs), classes, probs
 }
 
