@@ -1,9 +1,7 @@
 package bench
 
 import (
-	"bytes"
 	"fmt"
-	"image/color"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +12,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/fisherflow/fisherflow/internal/plotio"
 )
 
 // The cases the plots read: square GEMMs and elementwise or level-1
@@ -111,9 +111,9 @@ func Plots(dir string, results []Result) (names []string, err error) {
 			if err != nil {
 				return names, fmt.Errorf("%s: %w", file, err)
 			}
-			c := plotColor(i)
+			c := plotio.Color(i)
 			l.Color, pts.Color = c, c
-			if i >= len(palette) {
+			if i >= len(plotio.Palette) { // colours repeat: dash the second round
 				l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
 			}
 			p.Add(l, pts)
@@ -121,28 +121,10 @@ func Plots(dir string, results []Result) (names []string, err error) {
 		}
 		// Headroom above the lines for the legend.
 		p.Y.Min, p.Y.Max = 0, p.Y.Max*(1+0.09*float64(len(plots[file])))
-		wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-		if err != nil {
-			return names, err
-		}
-		var b bytes.Buffer
-		if _, err := wt.WriteTo(&b); err != nil {
-			return names, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, file), b.Bytes(), 0o644); err != nil {
+		if err := plotio.SavePNG(p, filepath.Join(dir, file), 8*vg.Inch, 5*vg.Inch); err != nil {
 			return names, err
 		}
 		names = append(names, file)
 	}
 	return names, nil
 }
-
-var palette = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255}, color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255}, color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255}, color.RGBA{R: 140, G: 86, B: 75, A: 255},
-	color.RGBA{R: 227, G: 119, B: 194, A: 255}, color.RGBA{R: 127, G: 127, B: 127, A: 255},
-}
-
-// plotColor cycles the palette (lines past its end are also dashed).
-func plotColor(i int) color.Color { return palette[i%len(palette)] }

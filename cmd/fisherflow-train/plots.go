@@ -14,14 +14,14 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/fisherflow/fisherflow/internal/atomicfile"
+	"github.com/fisherflow/fisherflow/internal/plotio"
 )
 
 var (
-	blue    = color.RGBA{R: 31, G: 119, B: 180, A: 255}
-	orange  = color.RGBA{R: 255, G: 127, B: 14, A: 255}
+	blue    = plotio.Palette[0]
+	orange  = plotio.Palette[1]
 	grey    = color.RGBA{R: 160, G: 160, B: 160, A: 255}
-	palette = []color.Color{blue, orange, color.RGBA{R: 44, G: 160, B: 44, A: 255}, color.RGBA{R: 214, G: 39, B: 40, A: 255},
-		color.RGBA{R: 148, G: 103, B: 189, A: 255}, color.RGBA{R: 140, G: 86, B: 75, A: 255}}
+	palette = plotio.Palette
 )
 
 func newPlot(title, x, y string) *plot.Plot {
@@ -32,18 +32,6 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 	return p
-}
-
-func savePNG(p *plot.Plot, path string, w, h vg.Length) error {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, b.Bytes())
 }
 
 // writePlots draws the run's PNGs and returns their names.
@@ -124,7 +112,7 @@ func lossPlot(path string, rows []metricRow) error {
 		p.Add(lv, pv)
 		p.Legend.Add("validation loss", lv, pv)
 	}
-	return savePNG(p, path, 8*vg.Inch, 5*vg.Inch)
+	return plotio.SavePNG(p, path, 8*vg.Inch, 5*vg.Inch)
 }
 
 // metricPlot: the evaluation metric tracked at every validation.
@@ -162,7 +150,7 @@ func metricPlot(path string, tk *task, rows []metricRow) error {
 	l.Color, pts.Color, l.Width = blue, blue, vg.Points(1.5)
 	p.Add(l, pts)
 	p.Legend.Add(fmt.Sprintf("%s with the current weights (tracking samples)", tk.metric), l, pts)
-	return savePNG(p, path, 8*vg.Inch, 5*vg.Inch)
+	return plotio.SavePNG(p, path, 8*vg.Inch, 5*vg.Inch)
 }
 
 // marginalsPlot: generated class frequency against the target
@@ -201,7 +189,7 @@ func marginalsPlot(path string, tk *task, classes []int) error {
 	diag.Color, diag.Dashes = grey, []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(diag)
 	p.Legend.Add("y = x (perfect)", diag)
-	return savePNG(p, path, 7*vg.Inch, 6*vg.Inch)
+	return plotio.SavePNG(p, path, 7*vg.Inch, 6*vg.Inch)
 }
 
 // smileyPlot: held-out data and generated points in the triangle, side by

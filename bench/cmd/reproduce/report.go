@@ -21,6 +21,7 @@ import (
 
 	"github.com/fisherflow/fisherflow/internal/atomicfile"
 	"github.com/fisherflow/fisherflow/internal/cpu"
+	"github.com/fisherflow/fisherflow/internal/plotio"
 )
 
 // The generated section of the markdown file lies between these lines.
@@ -274,12 +275,6 @@ func joinInts[T int | uint64](v []T) string {
 	return strings.Join(s, ", ")
 }
 
-var palette = []color.Color{
-	color.RGBA{R: 31, G: 119, B: 180, A: 255}, color.RGBA{R: 255, G: 127, B: 14, A: 255},
-	color.RGBA{R: 44, G: 160, B: 44, A: 255}, color.RGBA{R: 214, G: 39, B: 40, A: 255},
-	color.RGBA{R: 148, G: 103, B: 189, A: 255}, color.RGBA{R: 140, G: 86, B: 75, A: 255},
-}
-
 // plot draws KL against K on a log scale, one line per method and budget,
 // with the sampling floor and uniform guessing for reference.
 func (t *table) plot(path string) (err error) {
@@ -334,7 +329,7 @@ func (t *table) plot(path string) (err error) {
 			if len(t.o.steps) > 1 {
 				name += fmt.Sprintf(", %d steps", steps)
 			}
-			if err := line(name, xs, ys, palette[ci%len(palette)], nil, true); err != nil {
+			if err := line(name, xs, ys, plotio.Color(ci), nil, true); err != nil {
 				return err
 			}
 			ci++
@@ -358,13 +353,5 @@ func (t *table) plot(path string) (err error) {
 		}
 	}
 	p.Y.Max *= 5 // headroom for the legend
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, b.Bytes())
+	return plotio.SavePNG(p, path, 8*vg.Inch, 5*vg.Inch)
 }
