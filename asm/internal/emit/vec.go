@@ -240,58 +240,52 @@ func (m M) logic(vex func(a, b, c Op), d32, d64 func(...Op)) func(...Op) {
 	return m.K.pick(d32, d64)
 }
 
+// MapGroup emits a loop over n elements like Map, with body called once
+// per iteration on groups: in[j] holds the unroll vectors of input j,
+// and body returns one group per output.
+func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
+	k.mapGroup(n, ins, outs, unroll, false, body)
+}
+
 // MapGroupWide is MapGroup for a float32 kernel whose arithmetic runs in
 // float64: each vector of float32 elements is widened as it is loaded and
 // narrowed (rounded once) as it is stored, and body works on float64
 // vectors of the ISA's width.
 func (k *Kernel) MapGroupWide(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
-	k64 := &Kernel{ISA: k.ISA, Prec: Float64}
-	stride := k.Bytes() / 2
-	step := func(us []int, mask *Mask) {
-		m := M{K: k64, N: len(us)}
-		in := make([]G, len(ins))
-		for j, p := range ins {
-			for _, u := range us {
-				v := k64.Vec()
-				k64.loadAny(Mem{Base: p, Disp: u * stride}, mask, true, v)
-				in[j] = append(in[j], v)
-			}
-		}
-		res := body(m, in)
-		for j, p := range outs {
-			for i, u := range us {
-				k.storeNarrow(res[j][i], Mem{Base: p, Disp: u * stride}, mask)
-			}
-		}
-	}
-	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), k64.Lanes(), stride, unroll, step)
+	k.mapGroup(n, ins, outs, unroll, true, body)
 }
 
-// MapGroup emits a loop over n elements like Map, with body called once
-// per iteration on groups: in[j] holds the unroll vectors of input j,
-// and body returns one group per output.
-func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
+// mapGroup is MapGroup, and with wide MapGroupWide: body then runs on the
+// float64 kernel of k's ISA, over half-width memory vectors.
+func (k *Kernel) mapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, wide bool, body func(m M, in []G) []G) {
+	kb, stride := k, k.Bytes() // the kernel of body's arithmetic, and the bytes per vector in memory
+	if wide {
+		kb, stride = &Kernel{ISA: k.ISA, Prec: Float64}, k.Bytes()/2
+	}
 	step := func(us []int, mask *Mask) {
-		m := M{K: k, N: len(us)}
+		m := M{K: kb, N: len(us)}
 		in := make([]G, len(ins))
 		for j, p := range ins {
 			for _, u := range us {
-				v := k.Vec()
-				k.loadAny(Mem{Base: p, Disp: u * k.Bytes()}, mask, false, v)
+				v := kb.Vec()
+				kb.loadAny(Mem{Base: p, Disp: u * stride}, mask, wide, v)
 				in[j] = append(in[j], v)
 			}
 		}
 		res := body(m, in)
 		for j, p := range outs {
 			for i, u := range us {
-				mem := Mem{Base: p, Disp: u * k.Bytes()}
-				if mask != nil {
+				mem := Mem{Base: p, Disp: u * stride}
+				switch {
+				case wide:
+					k.storeNarrow(res[j][i], mem, mask)
+				case mask != nil:
 					k.StoreMasked(res[j][i], *mask, mem)
-				} else {
+				default:
 					k.Store(res[j][i], mem)
 				}
 			}
 		}
 	}
-	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
+	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), kb.Lanes(), stride, unroll, step)
 }
