@@ -100,11 +100,8 @@ func (m *FBDModel) check(seqs [][]int) error {
 func (m *FBDModel) oneHot(seqs [][]int) []float32 {
 	K, L := m.Net.Cfg.Categories, m.Net.Cfg.Length
 	x := m.x[:len(seqs)*L*K]
-	clear(x)
 	for b, s := range seqs {
-		for p, c := range s {
-			x[(b*L+p)*K+c] = 1
-		}
+		oneHot(x[b*L*K:(b+1)*L*K], s, K)
 	}
 	return x
 }

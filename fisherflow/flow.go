@@ -61,7 +61,7 @@ func normalizeRows(x []float64, d int) {
 }
 
 // oneHot writes the one-hot rows of the categories seq into x1.
-func oneHot(x1 []float64, seq []int, d int) {
+func oneHot[T nn.Float](x1 []T, seq []int, d int) {
 	clear(x1)
 	for i, c := range seq {
 		x1[i*d+c] = 1
