@@ -77,11 +77,10 @@ func newTask(c RunConfig) (*task, error) {
 }
 
 // score evaluates n generated samples: classes (n x positions) and, for
-// the smiley, probability vectors.
+// the smiley, probability vectors. (The motifs task scores in evaluate,
+// against the signals it sampled under.)
 func (tk *task) score(classes []int, probs []float64) float64 {
 	switch {
-	case tk.motifs != nil:
-		return tk.motifs.MotifRecall(classes, tk.signals(len(classes)/tk.motifs.Length), 1)
 	case tk.toy != nil:
 		return tk.toy.KL(tk.toy.Counts(classes))
 	case tk.points != nil:

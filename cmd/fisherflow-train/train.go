@@ -306,13 +306,14 @@ func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, see
 	if tk.needsProbs() {
 		probs = make([]float64, n*tr.Positions*tr.K)
 	}
-	var classes []int
 	if tk.motifs != nil {
-		// Each sequence under its evaluation signal (score draws the same).
-		classes, _ = tr.SampleConditioned(n, steps, seed, tk.signals(n), nil, 1, probs)
-	} else {
-		classes = tr.Sample(n, steps, seed, probs)
+		// Each sequence under its evaluation signal, scored against it
+		// (the signal's length is right, so SampleConditioned cannot fail).
+		sig := tk.signals(n)
+		classes, _ := tr.SampleConditioned(n, steps, seed, sig, nil, 1, probs)
+		return tk.motifs.MotifRecall(classes, sig, 1), classes, probs
 	}
+	classes := tr.Sample(n, steps, seed, probs)
 	return tk.score(classes, probs), classes, probs
 }
 
