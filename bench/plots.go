@@ -62,13 +62,13 @@ func Plots(dir string, results []Result) (names []string, err error) {
 	}
 	for _, r := range results { // in benchmark order, each case once
 		m, ok := fig[[3]string{r.Family, r.Path, r.Case}]
-		if !ok || m.Case != r.Case {
+		if !ok {
 			continue
 		}
 		delete(fig, [3]string{r.Family, r.Path, r.Case})
+		v, unit := m.Figure()
 		if g := gemmCase.FindStringSubmatch(r.Case); g != nil && r.Family == "Gemm" {
-			v, ok := m.Metrics["GFLOP/s"]
-			if !ok {
+			if unit != "GFLOP/s" {
 				continue
 			}
 			n, _ := strconv.Atoi(g[2])
@@ -79,17 +79,13 @@ func Plots(dir string, results []Result) (names []string, err error) {
 			add("gemm-"+g[1]+".png", line, float64(n), v)
 			continue
 		}
-		if s := sizeCase.FindStringSubmatch(r.Case); s != nil {
-			v, ok := m.Metrics["MB/s"]
-			if !ok {
-				continue
-			}
+		if s := sizeCase.FindStringSubmatch(r.Case); s != nil && unit == "GB/s" {
 			n, _ := strconv.Atoi(s[3])
 			file := strings.ToLower(r.Family)
 			if s[1] != "" { // a family of several kernels (Level1): one plot each
 				file += "-" + strings.ToLower(s[1])
 			}
-			add(file+".png", r.Path+" "+s[2], float64(n), v/1000)
+			add(file+".png", r.Path+" "+s[2], float64(n), v)
 		}
 	}
 	for _, file := range order {
