@@ -55,7 +55,7 @@ type Sequences struct {
 }
 
 // NewSequences checks that seqs are non-empty, of one length, with
-// classes in [0, k).
+// classes in [0, k) or Masked.
 func NewSequences(seqs [][]int, k int) (*Sequences, error) {
 	if len(seqs) == 0 {
 		return nil, fmt.Errorf("no sequences")
@@ -72,7 +72,7 @@ func NewSequences(seqs [][]int, k int) (*Sequences, error) {
 			return nil, fmt.Errorf("sequence %d has length %d, sequence 1 has %d", i+1, len(s), n)
 		}
 		for j, c := range s {
-			if c < 0 || c >= k {
+			if (c < 0 || c >= k) && c != Masked {
 				return nil, fmt.Errorf("sequence %d position %d: class %d outside [0, %d)", i+1, j+1, c, k)
 			}
 		}
@@ -166,4 +166,82 @@ func Barycentric(x, y float64) []float64 {
 // Cartesian is the inverse of Barycentric: the plane point of p.
 func Cartesian(p []float64) (x, y float64) {
 	return p[1] + p[2]/2, p[2] * math.Sqrt(3) / 2
+}
+
+// LabelledSequences is a finite set of equal-length sequences with their
+// conditioning, drawn uniformly with replacement: the promoter data (a
+// signal of Channels values at every position) and the enhancer data (one
+// of NumClasses class labels per sequence), or both.
+type LabelledSequences struct {
+	*Sequences
+	// Sig holds len(Seqs) x Len x Channels values (nil when Channels is 0).
+	Sig      []float64
+	Channels int
+	// Labels holds one class in [0, NumClasses) per sequence (nil when
+	// NumClasses is 0).
+	Labels     []int
+	NumClasses int
+}
+
+// NewLabelledSequences checks the shapes: signal (nil, or len(seqs) x
+// length x channels finite values) and labels (nil, or one per sequence
+// in [0, classes)).
+func NewLabelledSequences(seqs [][]int, k int, signal []float64, channels int, labels []int, classes int) (*LabelledSequences, error) {
+	s, err := NewSequences(seqs, k)
+	if err != nil {
+		return nil, err
+	}
+	if signal != nil && (channels < 1 || len(signal) != len(seqs)*s.Len*channels) {
+		return nil, fmt.Errorf("signal of %d values for %d sequences of length %d x %d channels", len(signal), len(seqs), s.Len, channels)
+	}
+	if signal == nil {
+		channels = 0
+	}
+	for i, v := range signal {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			per := s.Len * channels
+			return nil, fmt.Errorf("signal of sequence %d position %d is %v", i/per+1, i%per/channels+1, v)
+		}
+	}
+	if labels != nil {
+		if len(labels) != len(seqs) || classes < 1 {
+			return nil, fmt.Errorf("%d labels of %d classes for %d sequences", len(labels), classes, len(seqs))
+		}
+		for i, c := range labels {
+			if c < 0 || c >= classes {
+				return nil, fmt.Errorf("label %d of sequence %d outside [0, %d)", c, i+1, classes)
+			}
+		}
+	} else {
+		classes = 0
+	}
+	return &LabelledSequences{Sequences: s, Sig: signal, Channels: channels, Labels: labels, NumClasses: classes}, nil
+}
+
+// Signal returns the signal channels.
+func (s *LabelledSequences) Signal() int { return s.Channels }
+
+// Classes returns the number of class labels.
+func (s *LabelledSequences) Classes() int { return s.NumClasses }
+
+// DrawConditioned copies n uniformly drawn sequences into seq with their
+// signals and labels.
+func (s *LabelledSequences) DrawConditioned(r *rand.Rand, seq []int, signal []float64, class []int) {
+	per := s.Len * s.Channels
+	for i, n := 0, 0; i+s.Len <= len(seq); i, n = i+s.Len, n+1 {
+		j := r.IntN(len(s.Seqs))
+		copy(seq[i:i+s.Len], s.Seqs[j])
+		if signal != nil && per > 0 {
+			copy(signal[n*per:(n+1)*per], s.Sig[j*per:(j+1)*per])
+		}
+		if class != nil && s.Labels != nil {
+			class[n] = s.Labels[j]
+		}
+	}
+}
+
+// Draw copies n uniformly drawn sequences into seq, without their
+// conditioning.
+func (s *LabelledSequences) Draw(r *rand.Rand, seq []int, x []float64) {
+	s.Sequences.Draw(r, seq, x)
 }

@@ -60,13 +60,30 @@ func normalizeRows(x []float64, d int) {
 	}
 }
 
-// oneHot writes the one-hot rows of the categories seq into x1.
-func oneHot[T nn.Float](x1 []T, seq []int, d int) {
+// oneHot writes the one-hot rows of the categories seq into x1; a masked
+// position (class Masked) gets the simplex's centre, 1/d everywhere. It
+// reports whether seq has a masked position.
+func oneHot[T nn.Float](x1 []T, seq []int, d int) bool {
 	clear(x1)
+	masked := false
 	for i, c := range seq {
+		if c == Masked {
+			masked = true
+			for j := range d {
+				x1[i*d+j] = T(1 / float64(d))
+			}
+			continue
+		}
 		x1[i*d+c] = 1
 	}
+	return masked
 }
+
+// Masked is the class of a position whose category is unknown (an N in
+// DNA read with seqio's Ambiguity "mask"): the position's data point is
+// the simplex's centre, and the trainer leaves it out of the loss (and of
+// the OT cost), so the network learns nothing about it from the data.
+const Masked = -1
 
 // geometry holds the float64 scratch of the interpolant.
 type geometry struct {

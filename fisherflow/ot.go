@@ -88,7 +88,8 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 	return c
 }
 
-// costOneHot fills c.cost for one-hot data rows (the categories seq):
+// costOneHot fills c.cost for one-hot data rows (the categories seq;
+// masked positions cost nothing, the data saying nothing there):
 // the angle between x0 and the corner e_c depends on x0 only through
 // |x0|^2 and x0_c, |x0 -+ e_c|^2 = |x0|^2 -+ 2 x0_c + 1, so a table of
 // batch x positions x d angles replaces batch^2 x positions angles of
@@ -109,8 +110,10 @@ func (c *coupler) costOneHot(x0 []float64, seq []int) {
 		for j := range out {
 			var s float64
 			for p := 0; p < k; p++ {
-				a := c.ang[(i*k+p)*d+seq[j*k+p]]
-				s += a * a
+				if cl := seq[j*k+p]; cl != Masked {
+					a := c.ang[(i*k+p)*d+cl]
+					s += a * a
+				}
 			}
 			out[j] = s
 		}

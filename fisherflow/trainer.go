@@ -136,6 +136,8 @@ type batchBuffers[T nn.Float] struct {
 	sig64 []float64
 	sig   []T
 	class []int
+	// masked says seq has masked positions (class Masked).
+	masked bool
 }
 
 func newBatchBuffers[T nn.Float](cfg Config, positions, d int) *batchBuffers[T] {
@@ -197,18 +199,49 @@ func NewTrainer[T nn.Float](cfg Config, data Data) (*Trainer[T], error) {
 	k, d := tr.Positions, tr.K
 	tr.coupler = newCoupler(cfg.OT, cfg.Resample, cfg.Batch, k, d)
 	tr.buf = newBatchBuffers[T](cfg, k, d)
-	// The validation set is fixed by the seed: the same sequences, prior
-	// points, coupling and times at every evaluation (coupled like the
-	// training batches, so the two losses are comparable).
+	if err := tr.drawValidation(data); err != nil {
+		return nil, err
+	}
+	return tr, nil
+}
+
+// drawValidation draws the validation batches from data. The validation
+// set is fixed by the seed: the same sequences, prior points, coupling
+// and times at every evaluation (coupled like the training batches, so
+// the two losses are comparable).
+func (tr *Trainer[T]) drawValidation(data Data) error {
+	cfg, k, d := tr.Cfg, tr.Positions, tr.K
+	train := tr.Data
+	tr.Data = data // draw reads tr.Data
+	defer func() { tr.Data = train }()
 	vr := rand.New(rand.NewPCG(cfg.Seed, 3))
+	tr.val = tr.val[:0]
 	for i := 0; i < cfg.ValBatches; i++ {
 		b := newBatchBuffers[T](cfg, k, d)
 		if err := tr.draw(vr, b); err != nil {
-			return nil, err
+			return err
 		}
 		tr.val = append(tr.val, b)
 	}
-	return tr, nil
+	return nil
+}
+
+// SetValidation draws the validation batches from data (a held-out split)
+// instead of the training data. data must have the training data's shape
+// and conditioning. Call it before training; the validation set of a
+// resumed run is drawn again the same way.
+func (tr *Trainer[T]) SetValidation(data Data) error {
+	if data.Positions() != tr.Positions || data.Categories() != tr.K || data.Categorical() != tr.Data.Categorical() {
+		return fmt.Errorf("fisherflow: validation data of %d positions x %d categories for a model of %d x %d", data.Positions(), data.Categories(), tr.Positions, tr.K)
+	}
+	var sig, cls int
+	if cd, ok := data.(ConditionedData); ok {
+		sig, cls = cd.Signal(), cd.Classes()
+	}
+	if sig != tr.Cfg.Signal || cls != tr.Cfg.Classes {
+		return fmt.Errorf("fisherflow: validation data with %d signal channels and %d classes for a model with %d and %d", sig, cls, tr.Cfg.Signal, tr.Cfg.Classes)
+	}
+	return tr.drawValidation(data)
 }
 
 // NewSampler builds a network from a checkpoint for sampling only (its
@@ -312,7 +345,7 @@ func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 	seq := b.seq
 	if cd, ok := tr.Data.(ConditionedData); ok {
 		cd.DrawConditioned(r, b.seq, b.sig64, b.class)
-		oneHot(b.x1, b.seq, d)
+		b.masked = oneHot(b.x1, b.seq, d)
 		for i, v := range b.sig64 {
 			b.sig[i] = T(v)
 		}
@@ -323,11 +356,14 @@ func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 		}
 	} else if tr.Data.Categorical() {
 		tr.Data.Draw(r, b.seq, nil)
-		oneHot(b.x1, b.seq, d)
+		b.masked = oneHot(b.x1, b.seq, d)
 	} else {
 		tr.Data.Draw(r, nil, b.x1)
 		tr.Cfg.Method.fromSimplex(b.x1, d)
 		seq = nil
+	}
+	if b.masked {
+		tr.Cfg.Method.fromSimplex(b.x1, d) // the centres of masked positions
 	}
 	tr.Cfg.Method.prior(r, b.x0, d)
 	if err := tr.coupler.couple(r, b.x0, b.x1, seq); err != nil {
@@ -345,8 +381,9 @@ func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 }
 
 // loss runs the network on b and returns the batch mean of the squared
-// error summed over positions and categories; with grad it also sets
-// b.dout to the loss gradient with respect to the raw network output.
+// error summed over positions and categories (masked positions left out);
+// with grad it also sets b.dout to the loss gradient with respect to the
+// raw network output.
 func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 	batch, d := tr.Cfg.Batch, tr.K
 	tr.condition(b.sig, b.class, batch)
@@ -358,6 +395,18 @@ func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 		e := float64(v) - b.u[i]
 		s += e * e
 		b.dout[i] = T(inv * e)
+	}
+	if b.masked {
+		for row, c := range b.seq {
+			if c != Masked {
+				continue
+			}
+			for i := row * d; i < (row+1)*d; i++ {
+				e := float64(out[i]) - b.u[i]
+				s -= e * e
+				b.dout[i] = 0
+			}
+		}
 	}
 	if grad {
 		projectOutput(tr.Cfg.Method, b.dout, b.xin, d, b.scr)

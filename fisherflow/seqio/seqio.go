@@ -41,8 +41,25 @@ type Set struct {
 	// K is the number of classes.
 	K     int
 	Names []string // FASTA record names (without '>'), else nil
-	Seqs  [][]int
+	// Seqs are the sequences as classes 0..K-1; under Ambiguity "mask"
+	// class Masked marks an ambiguous base (an IUPAC code such as N).
+	Seqs [][]int
+	// Masked counts the masked positions and Dropped the records left out
+	// under Ambiguity "drop".
+	Masked, Dropped int
+	// Records is the 0-based record number in the file of each sequence
+	// (they differ after records are dropped), to match rows of a table.
+	Records []int
 }
+
+// Masked is the class of a masked position: a base that is not known
+// (N or another IUPAC ambiguity code read with Ambiguity "mask").
+const Masked = -1
+
+// IUPAC are the nucleotide ambiguity codes of the IUPAC alphabet (N any
+// base, R A/G, Y C/T, S G/C, W A/T, K G/T, M A/C, B not A, D not C, H not
+// G, V not T); U (uracil) is not among them: give it in -alphabet.
+const IUPAC = "NRYSWKMBDHV"
 
 // Options say how to read a file.
 type Options struct {
@@ -57,6 +74,13 @@ type Options struct {
 	Alphabet string
 	// K fixes the number of classes of a CSV file (0: the largest class + 1).
 	K int
+	// Ambiguity says what becomes of IUPAC ambiguity codes (N, R, Y, ...)
+	// in DNA: "" or "error" refuses them (the error counts them and
+	// locates the first), "drop" leaves out every record that has one,
+	// "mask" keeps them as class Masked (a position the trainer leaves out
+	// of the loss). It applies when the alphabet is ACGT (given as dna or
+	// detected).
+	Ambiguity string
 }
 
 // ReadFile reads a sequence file.
@@ -140,7 +164,13 @@ func Parse(b []byte, name string, o Options) (*Set, error) {
 	for _, r := range recs {
 		all = append(all, r.seq)
 	}
-	alpha, fold, err := alphabet(all, o.Alphabet, f)
+	amb := strings.ToLower(o.Ambiguity)
+	switch amb {
+	case "", "error", "drop", "mask":
+	default:
+		return nil, fmt.Errorf("unknown ambiguity mode %q (error, drop or mask)", o.Ambiguity)
+	}
+	alpha, fold, err := alphabet(all, o.Alphabet, f, amb == "drop" || amb == "mask")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -154,19 +184,53 @@ func Parse(b []byte, name string, o Options) (*Set, error) {
 			idx[lower(alpha[i])] = i
 		}
 	}
+	var ambiguous [256]bool
+	if alpha == DNA {
+		for i := 0; i < len(IUPAC); i++ {
+			ambiguous[IUPAC[i]], ambiguous[lower(IUPAC[i])] = true, true
+		}
+	}
 	s := &Set{Format: f, Alphabet: alpha, K: len(alpha)}
-	for _, r := range recs {
+	var first *pos
+	var firstName string
+	nAmb := 0
+records:
+	for ri, r := range recs {
 		seq := make([]int, len(r.seq))
 		for i, c := range r.seq {
-			if seq[i] = idx[c]; seq[i] < 0 {
-				p := r.cols[i]
+			if seq[i] = idx[c]; seq[i] >= 0 {
+				continue
+			}
+			p := r.cols[i]
+			if !ambiguous[c] {
 				return nil, fmt.Errorf("%s:%d:%d: %q is not in the %s alphabet %q (choose another with -alphabet)", name, p.line, p.col, rune(c), alphabetName(o.Alphabet, alpha), alpha)
+			}
+			switch amb {
+			case "drop":
+				s.Dropped++
+				continue records
+			case "mask":
+				seq[i] = Masked
+				s.Masked++
+			default:
+				if first == nil {
+					first, firstName = &p, r.name
+				}
+				nAmb++
 			}
 		}
 		s.Seqs = append(s.Seqs, seq)
+		s.Records = append(s.Records, ri)
 		if f == FASTA {
 			s.Names = append(s.Names, r.name)
 		}
+	}
+	if nAmb > 0 {
+		return nil, fmt.Errorf("%s:%d:%d: %d ambiguous bases (IUPAC codes such as N), the first in record %q: mask them (-iupac mask: left out of the loss), drop their records (-iupac drop) or keep N as a class (-alphabet ACGTN)",
+			name, first.line, first.col, nAmb, firstName)
+	}
+	if len(s.Seqs) == 0 {
+		return nil, fmt.Errorf("%s: every one of the %d records has an ambiguous base, and -iupac drop left none", name, s.Dropped)
 	}
 	return s, nil
 }
@@ -193,8 +257,8 @@ func alphabetName(opt, alpha string) string {
 }
 
 // alphabet resolves the alphabet option; fold says letters match in both
-// cases.
-func alphabet(seqs [][]byte, opt string, f Format) (string, bool, error) {
+// cases. With iupac, DNA with IUPAC ambiguity codes is detected as DNA.
+func alphabet(seqs [][]byte, opt string, f Format, iupac bool) (string, bool, error) {
 	switch strings.ToLower(opt) {
 	case "dna":
 		return DNA, true, nil
@@ -216,10 +280,10 @@ func alphabet(seqs [][]byte, opt string, f Format) (string, bool, error) {
 			return true
 		}
 		switch {
-		case within(DNA):
+		case within(DNA), iupac && within(DNA+IUPAC):
 			return DNA, true, nil
 		case within(DNA + "N"):
-			return "", false, fmt.Errorf("DNA with N (unknown base): give -alphabet ACGTN to keep N as a class, or -alphabet dna to refuse it")
+			return "", false, fmt.Errorf("DNA with N (unknown base): mask it (-iupac mask: left out of the loss), drop its records (-iupac drop) or keep N as a class (-alphabet ACGTN)")
 		case within(Protein):
 			return Protein, true, nil
 		case f == FASTA:
@@ -320,6 +384,7 @@ func parseCSV(b []byte, name string, k int) (*Set, error) {
 			col += len(field) + 1
 		}
 		if seq != nil {
+			s.Records = append(s.Records, len(s.Seqs))
 			s.Seqs = append(s.Seqs, seq)
 		}
 	}

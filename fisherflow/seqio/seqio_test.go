@@ -91,3 +91,36 @@ func TestEqualize(t *testing.T) {
 		t.Fatalf("pad: %+v %v", p, err)
 	}
 }
+
+func TestAmbiguity(t *testing.T) {
+	in := ">a\nACGT\n>b\nANGT\nRC\n>c\nacgn\n"
+	_, err := Parse([]byte(in), "n.fa", Options{Alphabet: "dna"})
+	if err == nil || !strings.Contains(err.Error(), "n.fa:4:2: 3 ambiguous bases") || !strings.Contains(err.Error(), `"b"`) {
+		t.Fatalf("error mode: %v", err)
+	}
+	m, err := Parse([]byte(in), "n.fa", Options{Ambiguity: "mask"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]int{{0, 1, 2, 3}, {0, Masked, 2, 3, Masked, 1}, {0, 1, 2, Masked}}
+	if m.Alphabet != DNA || m.Masked != 3 || !reflect.DeepEqual(m.Seqs, want) {
+		t.Fatalf("mask: %q %d %v", m.Alphabet, m.Masked, m.Seqs)
+	}
+	d, err := Parse([]byte(in), "n.fa", Options{Ambiguity: "drop"})
+	if err != nil || d.Dropped != 2 || !reflect.DeepEqual(d.Seqs, want[:1]) || !reflect.DeepEqual(d.Names, []string{"a"}) {
+		t.Fatalf("drop: %+v %v", d, err)
+	}
+	if _, err := Parse([]byte(">b\nNNNN\n"), "n.fa", Options{Ambiguity: "drop"}); err == nil {
+		t.Fatal("drop of every record accepted")
+	}
+	// A symbol that is no IUPAC code is still an error; N kept as a class is not masked.
+	if _, err := Parse([]byte(">b\nAC#T\n"), "n.fa", Options{Ambiguity: "mask", Alphabet: "dna"}); err == nil || !strings.Contains(err.Error(), "n.fa:2:3") {
+		t.Fatalf("foreign symbol under mask: %v", err)
+	}
+	if s, err := Parse([]byte(">b\nACNT\n"), "n.fa", Options{Ambiguity: "mask", Alphabet: "ACGTN"}); err != nil || s.Masked != 0 || s.K != 5 {
+		t.Fatalf("N as a class: %+v %v", s, err)
+	}
+	if _, err := Parse([]byte(">b\nACNT\n"), "n.fa", Options{Ambiguity: "blur"}); err == nil {
+		t.Fatal("unknown mode accepted")
+	}
+}
