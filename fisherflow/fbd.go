@@ -1,10 +1,13 @@
 package fisherflow
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
+	"github.com/fisherflow/fisherflow/internal/safetensors"
 )
 
 // FBDModel is a sequence classifier trained on labelled clean data,
@@ -88,12 +91,62 @@ func (m *FBDModel) check(seqs [][]int) error {
 			return fmt.Errorf("fisherflow.FBDModel: sequence %d has length %d, want %d", i, len(s), cfg.Length)
 		}
 		for p, c := range s {
-			if c < 0 || c >= cfg.Categories {
+			if (c < 0 || c >= cfg.Categories) && c != Masked {
 				return fmt.Errorf("fisherflow.FBDModel: sequence %d, position %d: class %d outside 0..%d", i, p, c, cfg.Categories-1)
 			}
 		}
 	}
 	return nil
+}
+
+// FBDModelFormat names the layout of MarshalBinary's files.
+const FBDModelFormat = "fisherflow-fbd-classifier-1"
+
+// MarshalBinary encodes the classifier as safetensors: the weights
+// (float32, named as nn's parameters) and, in the metadata, "format"
+// (FBDModelFormat), "config" (the ClassifierConfig as JSON) and "batch".
+func (m *FBDModel) MarshalBinary() ([]byte, error) {
+	cfg, err := json.Marshal(m.Net.Cfg)
+	if err != nil {
+		return nil, err
+	}
+	var ts []safetensors.Tensor
+	for _, p := range m.Net.Params() {
+		ts = append(ts, safetensors.Tensor{Name: p.Name, Shape: p.Shape, F32: p.W})
+	}
+	return safetensors.Marshal(ts, map[string]string{"format": FBDModelFormat, "config": string(cfg), "batch": strconv.Itoa(m.batch)})
+}
+
+// UnmarshalFBDModel decodes a classifier written by MarshalBinary.
+func UnmarshalFBDModel(b []byte) (*FBDModel, error) {
+	ts, meta, err := safetensors.Unmarshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("fisherflow: FBD classifier: %w", err)
+	}
+	if meta["format"] != FBDModelFormat {
+		return nil, fmt.Errorf("fisherflow: FBD classifier: format %q, want %q", meta["format"], FBDModelFormat)
+	}
+	var cfg nn.ClassifierConfig
+	if err := json.Unmarshal([]byte(meta["config"]), &cfg); err != nil {
+		return nil, fmt.Errorf("fisherflow: FBD classifier: config: %w", err)
+	}
+	batch, err := strconv.Atoi(meta["batch"])
+	if err != nil || batch < 1 || cfg.Length < 1 || cfg.Channels < 1 || cfg.Classes < 2 || cfg.Categories < 1 || len(cfg.Dilations) == 0 {
+		return nil, fmt.Errorf("fisherflow: FBD classifier: invalid config %s, batch %q", meta["config"], meta["batch"])
+	}
+	m := &FBDModel{Net: nn.NewClassifier[float32](cfg, batch, rand.New(rand.NewPCG(0, 0))), batch: batch, x: make([]float32, batch*cfg.Length*cfg.Categories)}
+	byName := map[string]safetensors.Tensor{}
+	for _, t := range ts {
+		byName[t.Name] = t
+	}
+	for _, p := range m.Net.Params() {
+		t, ok := byName[p.Name]
+		if !ok || len(t.F32) != len(p.W) {
+			return nil, fmt.Errorf("fisherflow: FBD classifier: tensor %q missing or of the wrong size", p.Name)
+		}
+		copy(p.W, t.F32)
+	}
+	return m, nil
 }
 
 // oneHot writes seqs (at most the batch) one-hot into m.x.

@@ -70,6 +70,21 @@ func TestFBDModel(t *testing.T) {
 	if !(same < rnd/5 && same < one/5) {
 		t.Errorf("FBD does not separate: same distribution %.3g, random %.3g, one class %.3g", same, rnd, one)
 	}
+	// The classifier survives a round trip through its file bit for bit.
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := UnmarshalFBDModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := back.FBD(held[:600], held[600:]); err != nil || again != same {
+		t.Fatalf("restored classifier: FBD %v (%v), want %v", again, err, same)
+	}
+	if _, err := UnmarshalFBDModel(b[:len(b)-4]); err == nil {
+		t.Error("a truncated classifier file accepted")
+	}
 	if _, err := m.FBD(held[:1], held); err == nil {
 		t.Error("a one-sequence set accepted")
 	}

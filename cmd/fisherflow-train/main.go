@@ -11,6 +11,9 @@
 //	fisherflow-train -task smiley                    # points on the 2-simplex, with a picture
 //	fisherflow-train -data seqs.fasta -alphabet dna  # your sequences (FASTA, text or CSV)
 //	fisherflow-train -resume runs/k40 -steps 6000    # continue a run
+//	fisherflow-train synth -out dna                  # synthetic DNA files: FASTA, signal .npy, labels CSV
+//	fisherflow-train -task promoter -data dna/data.fasta -signal dna/signal.npy -split-column chrom -test chr9 -val chr10
+//	fisherflow-train -task enhancer -data dna/data.fasta -labels dna/labels.csv -guidance 2
 //	fisherflow-train sample -checkpoint runs/k40/checkpoint.safetensors -n 1000 -out samples.csv
 //
 // A run folder holds config.json (the resolved settings, reusable with
@@ -50,6 +53,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sample" {
 		return sampleCmd(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "synth" {
+		return synthCmd(args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "train" {
 		args = args[1:]

@@ -52,8 +52,9 @@ func TestRunWritesRunFolder(t *testing.T) {
 		}
 	}
 	metrics, _ := os.ReadFile(filepath.Join(dir, "metrics.csv"))
-	if lines := strings.Split(strings.TrimSpace(string(metrics)), "\n"); len(lines) != 21 || lines[0] != metricsHeader {
-		t.Errorf("metrics.csv has %d lines, header %q", len(lines), lines[0])
+	// The header, the untrained model's row 0 (with -track-eval), 20 steps.
+	if lines := strings.Split(strings.TrimSpace(string(metrics)), "\n"); len(lines) != 22 || lines[0] != metricsHeader || !strings.HasPrefix(lines[1], "0,,,") {
+		t.Errorf("metrics.csv has %d lines, header %q, then %q", len(lines), lines[0], lines[1])
 	}
 	samples, _ := os.ReadFile(filepath.Join(dir, "samples.csv"))
 	if lines := strings.Split(strings.TrimSpace(string(samples)), "\n"); len(lines) != 64 || strings.Count(lines[0], ",") != 3 {
@@ -122,7 +123,7 @@ func TestResumeMatchesStraightRun(t *testing.T) {
 	runBin(t, bin, append(tiny, "-steps", "20", "-out", b)...)
 	runBin(t, bin, "-resume", b, "-steps", "40")
 	la, lb := lossColumns(t, a), lossColumns(t, b)
-	if len(la) != 40 || strings.Join(la, "\n") != strings.Join(lb, "\n") {
+	if len(la) != 41 || strings.Join(la, "\n") != strings.Join(lb, "\n") { // row 0 and 40 steps
 		t.Fatalf("straight run:\n%s\nresumed:\n%s", strings.Join(la, "\n"), strings.Join(lb, "\n"))
 	}
 	out, err := exec.Command(bin, "-resume", b, "-lr", "0.1").CombinedOutput()
@@ -190,6 +191,78 @@ func TestMotifsTask(t *testing.T) {
 	js, _ := os.ReadFile(filepath.Join(dir, "result.json"))
 	if err := json.Unmarshal(js, &res); err != nil || res["metric_name"] != "motif recall" {
 		t.Errorf("result.json %s: %v", js, err)
+	}
+}
+
+// The DNA tasks on files: synth writes FASTA, signal and labels; a
+// promoter run reads the signal and splits by chromosome, an enhancer run
+// reads labels and is scored by a classifier it saves; sample generates
+// under a signal and a class.
+func TestDNAFiles(t *testing.T) {
+	bin := buildBinary(t)
+	data := filepath.Join(t.TempDir(), "dna")
+	runBin(t, bin, "synth", "-out", data, "-n", "100", "-len", "16")
+	fa, sig, labels := filepath.Join(data, "data.fasta"), filepath.Join(data, "signal.npy"), filepath.Join(data, "labels.csv")
+	small := []string{"-channels", "8", "-blocks", "1", "-batch", "8", "-steps", "6", "-eval-every", "3", "-eval-samples", "12", "-sample-steps", "3", "-quiet"}
+	prom := filepath.Join(t.TempDir(), "prom")
+	out := runBin(t, bin, append([]string{"-task", "promoter", "-data", fa, "-signal", sig, "-split-column", "chrom", "-test", "chr9", "-val", "chr10",
+		"-track-eval", "8", "-out", prom}, small...)...)
+	for _, want := range []string{"100 sequences of 16 bases", "a signal of 1 channel(s)", "split 80 train / 10 validation / 10 test", "step 0 (untrained)  k-mer JS", "k-mer spectrum distance to the test split = "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("promoter run output lacks %q:\n%s", want, out)
+		}
+	}
+	var res map[string]any
+	js, _ := os.ReadFile(filepath.Join(prom, "result.json"))
+	if err := json.Unmarshal(js, &res); err != nil || res["metric_name"] != "k-mer JS" || res["kmer_js"] == nil || res["class_accuracy"] != nil {
+		t.Errorf("promoter result.json %s: %v", js, err)
+	}
+	gen := runBin(t, bin, "sample", "-checkpoint", prom, "-signal", sig, "-n", "5", "-steps", "3")
+	if strings.Count(gen, ">") != 5 {
+		t.Errorf("sample -signal wrote:\n%s", gen)
+	}
+	enh := filepath.Join(t.TempDir(), "enh")
+	out = runBin(t, bin, append([]string{"-task", "enhancer", "-data", fa, "-labels", labels, "-guidance", "2", "-fbd-steps", "5", "-track-eval", "0", "-out", enh}, small...)...)
+	if !strings.Contains(out, "3 classes (CACGTG, GGGCGG, TATAAT)") || !strings.Contains(out, "classifier: ") {
+		t.Errorf("enhancer run output:\n%s", out)
+	}
+	js, _ = os.ReadFile(filepath.Join(enh, "result.json"))
+	res = nil
+	if err := json.Unmarshal(js, &res); err != nil || res["class_accuracy"] == nil || res["fbd"] == nil {
+		t.Errorf("enhancer result.json %s: %v", js, err)
+	}
+	if _, err := os.Stat(filepath.Join(enh, classifierName)); err != nil {
+		t.Errorf("no saved classifier: %v", err)
+	}
+	gen = runBin(t, bin, "sample", "-checkpoint", enh, "-class", "TATAAT", "-guidance", "3", "-n", "4", "-steps", "3")
+	if strings.Count(gen, ">") != 4 {
+		t.Errorf("sample -class wrote:\n%s", gen)
+	}
+	// A reused classifier file, and the labels from the FASTA headers.
+	runBin(t, bin, append([]string{"-task", "enhancer", "-data", fa, "-labels", "header", "-fbd-classifier", filepath.Join(enh, classifierName),
+		"-track-eval", "0", "-out", filepath.Join(t.TempDir(), "enh2")}, small...)...)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sample", "-checkpoint", prom, "-n", "2"}, "-signal FILE.npy"},
+		{[]string{"sample", "-checkpoint", enh, "-n", "2"}, "-class NAME"},
+		{[]string{"sample", "-checkpoint", enh, "-n", "2", "-class", "XYZ"}, "CACGTG, GGGCGG, TATAAT"},
+		{[]string{"-task", "promoter", "-data", fa, "-test", "chr9"}, "-split-column"},
+		{[]string{"-task", "promoter", "-data", fa, "-split-column", "chrom"}, "needs -test"},
+		{[]string{"-task", "promoter", "-data", fa, "-split-column", "tissue", "-test", "x"}, `"tissue"`},
+		{[]string{"-task", "promoter", "-data", fa, "-signal", labels}, "labels.csv"},
+		{[]string{"-task", "enhancer", "-data", fa, "-labels", filepath.Join(data, "none.csv")}, "none.csv"},
+		{[]string{"-task", "enhancer", "-data", fa, "-labels", "header", "-fbd-classifier", filepath.Join(prom, checkpointName), "-steps", "1", "-eval-samples", "4", "-channels", "8", "-blocks", "1", "-batch", "4", "-sample-steps", "1"}, "format"},
+	} {
+		cmd := exec.Command(bin, append(c.args, "-out", filepath.Join(t.TempDir(), "r"))...)
+		if c.args[0] == "sample" {
+			cmd = exec.Command(bin, c.args...)
+		}
+		out, err := cmd.CombinedOutput()
+		if err == nil || strings.Contains(string(out), "panic") || !strings.Contains(string(out), c.want) {
+			t.Errorf("%v: %v, message lacks %q:\n%s", c.args, err, c.want, out)
+		}
 	}
 }
 

@@ -79,6 +79,9 @@ func lossPlot(path string, rows []metricRow) error {
 	raw, avg, val := plotter.XYs{}, plotter.XYs{}, plotter.XYs{}
 	var sum float64
 	const win = 50
+	if len(rows) > 0 && math.IsNaN(rows[0].loss) {
+		rows = rows[1:] // the untrained model's row
+	}
 	for i, r := range rows {
 		raw = append(raw, plotter.XY{X: float64(r.step), Y: r.loss})
 		sum += r.loss
@@ -131,6 +134,7 @@ func metricPlot(path string, tk *task, rows []metricRow) error {
 		"energy distance": "Energy distance to held-out points during training",
 		"JS":              "Jensen-Shannon divergence of per-position marginals to held-out data",
 		"motif recall":    "Motif where the signal peaks, share of generated sequences",
+		"k-mer JS":        "k-mer spectrum distance (k=3..6) to the test split",
 	}[tk.metric]
 	p := newPlot(title, "step", tk.metric)
 	lo, hi := xy[0].Y, xy[0].Y

@@ -53,7 +53,7 @@ func (l *logger) start(c RunConfig, tk *task, out, path string, step int) {
 	if l.mode == "json" {
 		l.json(map[string]any{"event": "start", "task": c.Task, "positions": tk.data.Positions(), "categories": tk.data.Categories(),
 			"method": c.Train.Method, "ot": c.Train.OT, "steps": c.Train.Steps, "from_step": step, "batch": c.Train.Batch,
-			"seed": c.Train.Seed, "precision": c.Precision, "kernels": path, "out": out})
+			"seed": c.Train.Seed, "precision": c.Precision, "kernels": path, "out": out, "data": tk.summary()})
 		return
 	}
 	from := ""
@@ -62,6 +62,9 @@ func (l *logger) start(c RunConfig, tk *task, out, path string, step int) {
 	}
 	fmt.Fprintf(l.w, "fisherflow-train: %s, method=%s ot=%s, %d steps of batch %d%s, seed %d, %s kernels, %s -> %s\n",
 		what, c.Train.Method, c.Train.OT, c.Train.Steps, c.Train.Batch, from, c.Train.Seed, path, c.Precision, out)
+	if s := tk.summary(); s != "" {
+		fmt.Fprintf(l.w, "data: %s\n", s)
+	}
 	if l.mode == "bar" {
 		l.bar = progressbar.NewOptions(l.total,
 			progressbar.OptionSetWriter(l.w),
@@ -113,6 +116,35 @@ func (l *logger) eval(r metricRow, rate float64, metric string) {
 	}
 }
 
+// note prints a line of information (not in JSON mode).
+func (l *logger) note(s string) {
+	if l.mode != "json" {
+		fmt.Fprintln(l.w, s)
+	}
+}
+
+// classes reports the scoring classifier's view of labelled samples.
+func (l *logger) classes(guidance, acc, accFree, testAcc, fbd float64, n int) {
+	if l.mode == "json" {
+		l.json(map[string]any{"event": "classes", "guidance": guidance, "class_accuracy": acc, "class_accuracy_unguided": accFree,
+			"classifier_test_accuracy": testAcc, "fbd": num(fbd)})
+		return
+	}
+	fmt.Fprintf(l.w, "classifier: %.3f of the samples are of the class they were generated for with guidance %g, %.3f without guidance (chance %.3f); the classifier's accuracy on the test split %.3f; FBD to the test split %.4g (whole sets)\n",
+		acc, guidance, accFree, 1/float64(n), testAcc, fbd)
+}
+
+// untrained reports the metric of the untrained model.
+func (l *logger) untrained(v float64, metric string) {
+	switch l.mode {
+	case "json":
+		l.json(map[string]any{"event": "untrained", "metric_name": metric, "metric": num(v)})
+	case "bar":
+	default:
+		fmt.Fprintf(l.w, "step 0 (untrained)  %s %.4g\n", metric, v)
+	}
+}
+
 func (l *logger) finishTraining() {
 	if l.bar != nil {
 		l.bar.Finish()
@@ -143,6 +175,8 @@ func (l *logger) result(tk *task, score float64, c RunConfig, file string) {
 			score, c.EvalSamples, c.SampleSteps, tk.floor(c.EvalSamples))
 	case tk.points != nil:
 		fmt.Fprintf(l.w, "energy distance to the held-out points = %.4g over %d samples (0 = same distribution)\n", score, c.EvalSamples)
+	case tk.dna != nil:
+		fmt.Fprintf(l.w, "k-mer spectrum distance to the test split = %.4g over %d samples generated under test sequences' conditions (mean over k=3..6 of the Jensen-Shannon divergence of k-mer frequencies; 0 = same spectra)\n", score, c.EvalSamples)
 	case tk.motifs != nil:
 		fmt.Fprintf(l.w, "motif recall = %.4g over %d samples: the share generated with the motif (at most 1 wrong base) where their signal peaks (untrained: about %.2g)\n",
 			score, c.EvalSamples, chance(len(tk.motifs.Motif)))

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/fisherflow/fisherflow/fisherflow"
@@ -21,6 +23,8 @@ type sampleFlags struct {
 	n, steps, threads       int
 	seed                    uint64
 	probs, last             bool
+	signal, class           string
+	guidance                float64
 }
 
 // sampleCmd generates sequences from a checkpoint.
@@ -37,8 +41,11 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&s.probs, "probs", false, "write the final probability vectors (one sample per line: positions x categories values, row-major) instead of classes")
 	fs.BoolVar(&s.last, "last", false, "use the last weights instead of those of the best validation loss")
 	fs.IntVar(&s.threads, "threads", 0, "threads for matrix products (0 = GOMAXPROCS)")
+	fs.StringVar(&s.signal, "signal", "", "models trained with a signal: the signal of each sample, a .npy of shape (n, length) or (n, length, channels); -n defaults to its rows")
+	fs.StringVar(&s.class, "class", "", "models trained with labels: the class of every sample, by name (as in the training labels) or 'none' (unconditional)")
+	fs.Float64Var(&s.guidance, "guidance", 1, "classifier-free guidance scale with -class (1 = plain conditional)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs] [-signal FILE.npy] [-class NAME -guidance W]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,7 +57,12 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	if s.checkpoint == "" {
 		return fmt.Errorf("sample: -checkpoint FILE is required")
 	}
-	if s.n < 1 || s.steps < 1 {
+	nSet := false
+	fs.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
+	if !nSet && s.signal != "" {
+		s.n = 0 // from the signal's rows
+	}
+	if (nSet && s.n < 1) || s.steps < 1 {
 		return fmt.Errorf("sample: -n and -steps must be at least 1")
 	}
 	if st, err := os.Stat(s.checkpoint); err == nil && st.IsDir() {
@@ -76,11 +88,18 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 	if err != nil {
 		return fmt.Errorf("sample: %s: %w", s.checkpoint, err)
 	}
+	sig, class, err := sampleConditions(ck, tr.Cfg, tr.Positions, &s)
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
 	var probs []float64
 	if s.probs {
 		probs = make([]float64, s.n*tr.Positions*tr.K)
 	}
-	classes := tr.Sample(s.n, s.steps, s.seed, probs)
+	classes, err := tr.SampleConditioned(s.n, s.steps, s.seed, sig, class, s.guidance, probs)
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
 	var buf bytes.Buffer
 	if s.probs {
 		row := tr.Positions * tr.K
@@ -104,6 +123,64 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 		return fmt.Errorf("sample: %w", err)
 	}
 	return nil
+}
+
+// sampleConditions resolves -signal and -class for a model of cfg on
+// sequences of length positions, and sets s.n from the signal when it
+// was not given.
+func sampleConditions(ck *fisherflow.CheckpointFile, cfg fisherflow.Config, length int, s *sampleFlags) ([]float64, []int, error) {
+	var sig []float64
+	switch {
+	case s.signal != "" && cfg.Signal == 0:
+		return nil, nil, fmt.Errorf("-signal: this model was trained without a signal")
+	case s.signal == "" && cfg.Signal > 0:
+		return nil, nil, fmt.Errorf("this model generates under a signal of %d channel(s) per base: give -signal FILE.npy of shape (n, %d) or (n, %d, %d)", cfg.Signal, length, length, cfg.Signal)
+	case s.signal != "":
+		a, err := seqio.ReadNPY(s.signal)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-signal: %w", err)
+		}
+		ch := 1
+		if len(a.Shape) == 3 {
+			ch = a.Shape[2]
+		}
+		if len(a.Shape) < 2 || len(a.Shape) > 3 || a.Shape[1] != length || ch != cfg.Signal {
+			return nil, nil, fmt.Errorf("-signal %s: shape %v; this model wants (n, %d) or (n, %d, %d)", s.signal, a.Shape, length, length, cfg.Signal)
+		}
+		if s.n == 0 {
+			s.n = a.Shape[0]
+		}
+		if a.Shape[0] < s.n {
+			return nil, nil, fmt.Errorf("-signal %s: %d rows for -n %d samples", s.signal, a.Shape[0], s.n)
+		}
+		sig = a.Data[:s.n*length*ch]
+	}
+	if s.n < 1 {
+		return nil, nil, fmt.Errorf("-n must be at least 1")
+	}
+	if s.class == "" {
+		if cfg.Classes > 0 {
+			return nil, nil, fmt.Errorf("this model was trained with class labels: give -class NAME (or -class none)")
+		}
+		return sig, nil, nil
+	}
+	if cfg.Classes == 0 {
+		return nil, nil, fmt.Errorf("-class: this model was trained without class labels")
+	}
+	var names []string
+	json.Unmarshal([]byte(ck.Meta["classes"]), &names)
+	c := cfg.Classes // "none": the unconditional field
+	if s.class != "none" {
+		c = slices.Index(names, s.class)
+		if c < 0 {
+			return nil, nil, fmt.Errorf("-class %q: the model's classes are %s", s.class, strings.Join(names, ", "))
+		}
+	}
+	class := make([]int, s.n)
+	for i := range class {
+		class[i] = c
+	}
+	return sig, class, nil
 }
 
 // outputFormat picks the format: -format, else -out's extension, else the

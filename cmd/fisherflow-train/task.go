@@ -21,10 +21,14 @@ type task struct {
 	points   *fisherflow.Points // smiley: held-out points
 	motifs   *fisherflow.Motifs // motifs: the benchmark, and the seed of its evaluation signals
 	evalSeed uint64
+	dna      *dnaData        // promoter and enhancer: the splits and their conditioning
+	val      fisherflow.Data // the validation split, when there is one
+	guidance float64         // promoter and enhancer: guidance of evaluation samples
 	// metric names the evaluation: KL for the toy (to the target), energy
 	// distance for the smiley and per-position Jensen-Shannon divergence
 	// for sequences (both to the held-out data), the recall of the motif
-	// where the signal peaks for motifs (higher is better).
+	// where the signal peaks for motifs (higher is better), the k-mer
+	// spectrum distance to the test split for promoter and enhancer.
 	metric string
 }
 
@@ -49,8 +53,24 @@ func newTask(c RunConfig) (*task, error) {
 			return nil, err
 		}
 		return &task{data: fisherflow.MotifData{Motifs: m}, motifs: m, evalSeed: c.Train.Seed + 11, metric: "motif recall"}, nil
+	case "promoter", "enhancer":
+		d, set, err := loadDNA(c)
+		if err != nil {
+			return nil, err
+		}
+		train, err := d.data(d.train)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Data, err)
+		}
+		tk := &task{data: train, set: set, dna: d, guidance: c.Guidance, metric: "k-mer JS"}
+		if len(d.val.seqs) > 0 {
+			if tk.val, err = d.data(d.val); err != nil {
+				return nil, fmt.Errorf("%s: %w", c.Data, err)
+			}
+		}
+		return tk, nil
 	case "sequences":
-		set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: c.Alphabet})
+		set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: c.Alphabet, Ambiguity: c.IUPAC})
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +126,14 @@ func (tk *task) signals(n int) []float64 {
 	return sig
 }
 
+// summary describes the data read, or "".
+func (tk *task) summary() string {
+	if tk.dna != nil {
+		return tk.dna.summary
+	}
+	return ""
+}
+
 // needsProbs says whether score needs the probability vectors.
 func (tk *task) needsProbs() bool { return tk.points != nil }
 
@@ -132,7 +160,7 @@ func (tk *task) samplesFile(classes []int, probs []float64) (string, []byte, err
 			b.WriteString(joinFloats(probs[i:i+3]) + "\n")
 		}
 		return "samples.csv", b.Bytes(), nil
-	case tk.motifs != nil:
+	case tk.motifs != nil || tk.dna != nil:
 		if err := seqio.Write(&b, seqio.FASTA, "ACGT", split(classes, k)); err != nil {
 			return "", nil, err
 		}

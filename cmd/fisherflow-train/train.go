@@ -31,7 +31,7 @@ const (
 // resumable are the flags that may change when a run is resumed.
 var resumable = map[string]bool{
 	"resume": true, "steps": true, "threads": true, "kernels": true, "quiet": true, "json": true,
-	"eval-samples": true, "track-eval": true, "sample-steps": true,
+	"eval-samples": true, "track-eval": true, "sample-steps": true, "guidance": true, "fbd-classifier": true, "fbd-steps": true,
 }
 
 func trainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -82,7 +82,7 @@ func resumeConfig(args []string, given RunConfig, f cliFlags) (RunConfig, error)
 		}
 	})
 	if len(bad) > 0 {
-		return given, fmt.Errorf("-resume continues a run as configured: %s cannot change (only -steps, -threads, -kernels, -eval-samples, -track-eval, -sample-steps, -quiet, -json)", strings.Join(bad, ", "))
+		return given, fmt.Errorf("-resume continues a run as configured: %s cannot change (only -steps, -threads, -kernels, -eval-samples, -track-eval, -sample-steps, -guidance, -fbd-classifier, -fbd-steps, -quiet, -json)", strings.Join(bad, ", "))
 	}
 	return c, validate(c)
 }
@@ -133,6 +133,11 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 	tr, err := fisherflow.NewTrainer[T](c.Train, tk.data)
 	if err != nil {
 		return err
+	}
+	if tk.val != nil {
+		if err := tr.SetValidation(tk.val); err != nil {
+			return err
+		}
 	}
 	c.Train = tr.Cfg
 	if f.out == "" {
@@ -192,6 +197,9 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 		if tk.set != nil {
 			meta["alphabet"], meta["data_format"] = tk.set.Alphabet, string(tk.set.Format)
 		}
+		if tk.dna != nil {
+			meta["classes"] = tk.dna.classesMeta()
+		}
 		b, err := tr.Checkpoint(meta)
 		if err != nil {
 			return err
@@ -213,6 +221,16 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 		prevSeconds = rows[len(rows)-1].seconds
 	}
 	first := tr.Step
+	if tr.Step == 0 && c.TrackEval > 0 {
+		// The untrained model's metric, as row 0 of metrics.csv: what
+		// training improves on.
+		row := metricRow{loss: math.NaN(), val: math.NaN(), lr: tr.LR}
+		row.metric, _, _ = evaluate(tr, tk, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
+		mw.WriteString(row.csv())
+		rows = append(rows, row)
+		log.untrained(row.metric, tk.metric)
+		start = time.Now() // the seconds column counts training
+	}
 	evalAt := func(step int) bool { return step%c.Train.EvalEvery == 0 || step == c.Train.Steps }
 	for tr.Step < c.Train.Steps {
 		if ctx.Err() != nil {
@@ -273,6 +291,16 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 		if tk.toy != nil {
 			res["kl"], res["kl_floor"] = score, tk.floor(c.EvalSamples)
 		}
+		if tk.dna != nil {
+			// The same conditions and prior draws, at another guidance.
+			resample := func(g float64) ([]int, error) {
+				sig, class, _ := tk.dna.conditions(c.EvalSamples)
+				return tr.SampleConditioned(c.EvalSamples, c.SampleSteps, c.Train.Seed+1, sig, class, g, nil)
+			}
+			if err := tk.dna.report(resample, c, out, classes, res, log); err != nil {
+				return err
+			}
+		}
 		name, b, err := tk.samplesFile(classes, probs)
 		if err != nil {
 			return err
@@ -313,6 +341,16 @@ func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, see
 		classes, _ := tr.SampleConditioned(n, steps, seed, sig, nil, 1, probs)
 		return tk.motifs.MotifRecall(classes, sig, 1), classes, probs
 	}
+	if tk.dna != nil {
+		// Each sequence under the conditions of a test sequence, and the
+		// spectra compared with those test sequences.
+		sig, class, ref := tk.dna.conditions(n)
+		classes, err := tr.SampleConditioned(n, steps, seed, sig, class, tk.guidance, probs)
+		if err != nil {
+			panic(err) // the shapes come from the data the model was built for
+		}
+		return kmerScore(classes, ref, tr.Positions), classes, probs
+	}
 	classes := tr.Sample(n, steps, seed, probs)
 	return tk.score(classes, probs), classes, probs
 }
@@ -340,7 +378,7 @@ func fmtOpt(v float64) string {
 }
 
 func (r metricRow) csv() string {
-	return fmt.Sprintf("%d,%s,%s,%s,%s,%.3f\n", r.step, strconv.FormatFloat(r.loss, 'g', -1, 64), fmtOpt(r.val), fmtOpt(r.lr), fmtOpt(r.metric), r.seconds)
+	return fmt.Sprintf("%d,%s,%s,%s,%s,%.3f\n", r.step, fmtOpt(r.loss), fmtOpt(r.val), fmtOpt(r.lr), fmtOpt(r.metric), r.seconds)
 }
 
 // readMetrics reads metrics.csv up to step (rows after it belong to

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"regexp"
@@ -114,4 +115,43 @@ func ParseNPY(b []byte) (*Array, error) {
 		}
 	}
 	return a, nil
+}
+
+// WriteNPY writes data as a version-1 .npy file of little-endian float32
+// in C order with the given shape (such as a conditioning signal of shape
+// (n, L)); the product of shape must be len(data).
+func WriteNPY(w io.Writer, shape []int, data []float32) error {
+	n := 1
+	dims := make([]string, len(shape))
+	for i, s := range shape {
+		if s < 0 {
+			return fmt.Errorf("WriteNPY: negative dimension in shape %v", shape)
+		}
+		n *= s
+		dims[i] = strconv.Itoa(s)
+	}
+	if n != len(data) {
+		return fmt.Errorf("WriteNPY: shape %v holds %d values, got %d", shape, n, len(data))
+	}
+	tuple := strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	h := "{'descr': '<f4', 'fortran_order': False, 'shape': (" + tuple + "), }"
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	if len(h) > 65535 {
+		return fmt.Errorf("WriteNPY: shape %v: header too long", shape)
+	}
+	b := make([]byte, 0, 10+len(h)+4*len(data))
+	b = append(b, "\x93NUMPY\x01\x00"...)
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(h)))
+	b = append(b, h...)
+	for _, v := range data {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	_, err := w.Write(b)
+	return err
 }

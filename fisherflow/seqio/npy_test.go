@@ -1,12 +1,16 @@
 package seqio
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/fisherflow/fisherflow/internal/testutil"
@@ -77,5 +81,47 @@ np.save(sys.argv[2], (np.arange(12, dtype=np.float32).reshape(3, 4) - 5))
 	}
 	if _, err := ReadNPY(filepath.Join(dir, "missing.npy")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing file: %v", err)
+	}
+}
+
+// WriteNPY's files read back, here and (when installed) in numpy.
+func TestWriteNPY(t *testing.T) {
+	for _, shape := range [][]int{{3}, {2, 3}, {2, 1, 3}, {0, 4}} {
+		n := 1
+		for _, s := range shape {
+			n *= s
+		}
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32(i) - 1.25
+		}
+		var b bytes.Buffer
+		if err := WriteNPY(&b, shape, data); err != nil {
+			t.Fatal(err)
+		}
+		a, err := ParseNPY(b.Bytes())
+		if err != nil || !reflect.DeepEqual(a.Shape, shape) || len(a.Data) != n {
+			t.Fatalf("shape %v: %+v %v", shape, a, err)
+		}
+		for i, v := range a.Data {
+			if v != float64(data[i]) {
+				t.Fatalf("shape %v: value %d is %v, want %v", shape, i, v, data[i])
+			}
+		}
+	}
+	if err := WriteNPY(io.Discard, []int{2, 2}, make([]float32, 3)); err == nil {
+		t.Fatal("3 values for shape (2, 2) accepted")
+	}
+	py := testutil.Python(t, "numpy")
+	path := filepath.Join(t.TempDir(), "s.npy")
+	var b bytes.Buffer
+	WriteNPY(&b, []int{2, 3}, []float32{1, 2, 3, 4, 5, 6.5})
+	os.WriteFile(path, b.Bytes(), 0o644)
+	out, err := exec.Command(py, "-c", "import numpy, sys; a = numpy.load(sys.argv[1]); print(a.dtype, a.shape, a[1, 2])", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("numpy: %v\n%s", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != "float32 (2, 3) 6.5" {
+		t.Fatalf("numpy reads %q", got)
 	}
 }
