@@ -1,6 +1,7 @@
 package fisherflow
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/fisherflow/fisherflow/kernels"
@@ -50,4 +51,50 @@ func BenchmarkSample(b *testing.B) {
 			b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
 		})
 	}
+}
+
+// BenchmarkPromoterStep is issue 10's speed protocol: one training step of
+// the reference promoter model (length 1024, 256 channels, 20 blocks, one
+// signal channel, float32, no OT) on a batch of 8 random sequences with
+// their signals, reporting sequences/s and the process's peak resident
+// memory (bench/peers/fisherflow_promoter.py times the same step in
+// PyTorch and reports its process's peak the same way).
+// Each step is about 12 s on 2 cores: run it with -benchtime 2x.
+func BenchmarkPromoterStep(b *testing.B) {
+	const batch, length = 8, 1024
+	b.Run(kernels.Path()+"/batch=8", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(1, 2))
+		seqs := make([][]int, 64)
+		for i := range seqs {
+			seqs[i] = make([]int, length)
+			for p := range seqs[i] {
+				seqs[i][p] = r.IntN(4)
+			}
+		}
+		sig := make([]float64, len(seqs)*length)
+		for i := range sig {
+			sig[i] = r.Float64()
+		}
+		data, err := NewLabelledSequences(seqs, 4, sig, 1, nil, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr, err := NewTrainer[float32](Config{Net: "promoter", OT: NoOT, Batch: batch, ValBatches: 1, Steps: 1 << 30}, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.TrainStep(); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := tr.TrainStep(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(batch*float64(b.N)/b.Elapsed().Seconds(), "seqs/s")
+		if rss := peakRSS(); rss > 0 {
+			b.ReportMetric(rss/1e6, "peak-MB")
+		}
+	})
 }

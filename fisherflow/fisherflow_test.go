@@ -224,6 +224,27 @@ func TestTrainStepAllocs(t *testing.T) {
 			t.Errorf("OT %s: %v allocations per training step", ot, allocs)
 		}
 	}
+	// The promoter ConvNet on sequences with a signal and masked bases.
+	r := rand.New(rand.NewPCG(1, 1))
+	seqs := make([][]int, 16)
+	for i := range seqs {
+		seqs[i] = make([]int, 32)
+		for p := range seqs[i] {
+			seqs[i][p] = r.IntN(5) - 1 // some Masked
+		}
+	}
+	data, err := NewLabelledSequences(seqs, 4, make([]float64, 16*32), 1, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := NewTrainer[float32](Config{Net: "promoter", Channels: 8, Blocks: 2, Batch: 4, OT: NoOT, ValBatches: 1}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.TrainStep()
+	if allocs := testing.AllocsPerRun(3, func() { tr.TrainStep() }); allocs != 0 {
+		t.Errorf("promoter ConvNet: %v allocations per training step", allocs)
+	}
 }
 
 // The one-hot cost table agrees with PairwiseSphereDist.

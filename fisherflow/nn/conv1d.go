@@ -19,14 +19,33 @@ import (
 // Out x Kernel x In (PyTorch stores Out x In x Kernel; transpose the last
 // two axes to exchange weights with it).
 //
-// Forward and Backward run one sample at a time through an im2col buffer
-// (length x Kernel*In) and kernels.Gemm, so the buffer is that of one
-// sample whatever the batch (9.4 MB for the promoter model's 1024 x 9 x
-// 256 in float32).
+// Forward and Backward run chunks of samples through an im2col buffer
+// (samples x length x Kernel*In) and one kernels.Gemm per chunk. A chunk
+// holds as many samples as fit in colBudget values, and at least one: a
+// single sample for the promoter model (1024 x 9 x 256 values, 9.4 MB in
+// float32), the whole batch for small models, whose per-sample products
+// would be too small to keep the GEMM's threads busy.
 type Conv1d[T Float] struct {
 	In, Out, Kernel, Dilation int
 	Weight, Bias              *Param[T]
-	col                       []T // im2col of one sample, grown on demand
+	// col is the im2col buffer of one chunk, grown on demand; the
+	// convolutions of a network share one (ShareScratch).
+	col *[]T
+}
+
+// ShareScratch makes c use the im2col buffer of other, so that the
+// convolutions of a network, which run one after another, hold one
+// buffer between them. c and other must not run concurrently.
+func (c *Conv1d[T]) ShareScratch(other *Conv1d[T]) { c.col = other.col }
+
+// colBudget is the im2col buffer's size, in values, beyond which a chunk
+// holds a single sample.
+const colBudget = 1 << 21
+
+// chunk returns how many samples of length positions go through the
+// im2col buffer together, for a batch of batch samples.
+func (c *Conv1d[T]) chunk(batch, length int) int {
+	return max(1, min(batch, colBudget/(length*c.Kernel*c.In)))
 }
 
 // NewConv1d returns a Conv1d initialised as PyTorch does:
@@ -37,7 +56,7 @@ func NewConv1d[T Float](name string, in, out, kernel, dilation int, r *rand.Rand
 		panic(fmt.Sprintf("nn.NewConv1d: in %d, out %d, kernel %d (must be odd), dilation %d", in, out, kernel, dilation))
 	}
 	c := &Conv1d[T]{In: in, Out: out, Kernel: kernel, Dilation: dilation,
-		Weight: newParam[T](name+".weight", out, kernel, in), Bias: newParam[T](name+".bias", out)}
+		Weight: newParam[T](name+".weight", out, kernel, in), Bias: newParam[T](name+".bias", out), col: new([]T)}
 	initUniform(1/math.Sqrt(float64(in*kernel)), r, c.Weight, c.Bias)
 	return c
 }
@@ -45,10 +64,11 @@ func NewConv1d[T Float](name string, in, out, kernel, dilation int, r *rand.Rand
 // Params returns the weight and the bias.
 func (c *Conv1d[T]) Params() Params[T] { return Params[T]{c.Weight, c.Bias} }
 
-// Plan sizes the im2col buffer for sequences of up to length positions.
-func (c *Conv1d[T]) Plan(length int) {
-	if n := length * c.Kernel * c.In; len(c.col) < n {
-		c.col = make([]T, n)
+// Plan sizes the im2col buffer for batches of up to batch sequences of up
+// to length positions.
+func (c *Conv1d[T]) Plan(batch, length int) {
+	if n := c.chunk(batch, length) * length * c.Kernel * c.In; len(*c.col) < n {
+		*c.col = make([]T, n)
 	}
 }
 
@@ -80,16 +100,20 @@ func (c *Conv1d[T]) im2col(col, xs []T, length int) {
 // Forward sets y (batch x length x Out) from x (batch x length x In).
 func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 	c.check("Forward", len(y), len(x), batch, length)
-	c.Plan(length)
-	kin := c.Kernel * c.In
-	col := c.col[:length*kin]
-	for b := 0; b < batch; b++ {
-		ys := y[b*length*c.Out : (b+1)*length*c.Out]
-		for l := 0; l < length; l++ {
+	c.Plan(batch, length)
+	kin, per := c.Kernel*c.In, c.chunk(batch, length)
+	for b0 := 0; b0 < batch; b0 += per {
+		nb := min(per, batch-b0)
+		rows := nb * length
+		col := (*c.col)[:rows*kin]
+		for b := 0; b < nb; b++ {
+			c.im2col(col[b*length*kin:(b+1)*length*kin], x[(b0+b)*length*c.In:(b0+b+1)*length*c.In], length)
+		}
+		ys := y[b0*length*c.Out : (b0+nb)*length*c.Out]
+		for l := 0; l < rows; l++ {
 			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
 		}
-		c.im2col(col, x[b*length*c.In:(b+1)*length*c.In], length)
-		kernels.Gemm(false, true, length, c.Out, kin, 1, col, kin, c.Weight.W, kin, 1, ys, c.Out)
+		kernels.Gemm(false, true, rows, c.Out, kin, 1, col, kin, c.Weight.W, kin, 1, ys, c.Out)
 	}
 }
 
@@ -104,28 +128,34 @@ func (c *Conv1d[T]) Backward(dx, dy, x []T, batch, length int) {
 	if dx != nil && len(dx) != len(x) {
 		panic(fmt.Sprintf("nn.Conv1d.Backward: len(dx)=%d, len(x)=%d", len(dx), len(x)))
 	}
-	c.Plan(length)
-	kin, half := c.Kernel*c.In, (c.Kernel-1)/2
-	col := c.col[:length*kin]
-	for b := 0; b < batch; b++ {
-		dys := dy[b*length*c.Out : (b+1)*length*c.Out]
-		c.im2col(col, x[b*length*c.In:(b+1)*length*c.In], length)
-		kernels.Gemm(true, false, c.Out, kin, length, 1, dys, c.Out, col, kin, 1, c.Weight.G, kin)
-		for l := 0; l < length; l++ {
+	c.Plan(batch, length)
+	kin, half, per := c.Kernel*c.In, (c.Kernel-1)/2, c.chunk(batch, length)
+	for b0 := 0; b0 < batch; b0 += per {
+		nb := min(per, batch-b0)
+		rows := nb * length
+		col := (*c.col)[:rows*kin]
+		dys := dy[b0*length*c.Out : (b0+nb)*length*c.Out]
+		for b := 0; b < nb; b++ {
+			c.im2col(col[b*length*kin:(b+1)*length*kin], x[(b0+b)*length*c.In:(b0+b+1)*length*c.In], length)
+		}
+		kernels.Gemm(true, false, c.Out, kin, rows, 1, dys, c.Out, col, kin, 1, c.Weight.G, kin)
+		for l := 0; l < rows; l++ {
 			kernels.Axpy(1, dys[l*c.Out:(l+1)*c.Out], c.Bias.G)
 		}
 		if dx == nil {
 			continue
 		}
 		// dcol reuses the col buffer: x's columns are not needed again.
-		kernels.Gemm(false, false, length, kin, c.Out, 1, dys, c.Out, c.Weight.W, kin, 0, col, kin)
-		dxs := dx[b*length*c.In : (b+1)*length*c.In]
-		clear(dxs)
-		for l := 0; l < length; l++ {
-			row := col[l*kin : (l+1)*kin]
-			for k := 0; k < c.Kernel; k++ {
-				if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
-					kernels.Axpy(1, row[k*c.In:(k+1)*c.In], dxs[p*c.In:(p+1)*c.In])
+		kernels.Gemm(false, false, rows, kin, c.Out, 1, dys, c.Out, c.Weight.W, kin, 0, col, kin)
+		for b := 0; b < nb; b++ {
+			dxs := dx[(b0+b)*length*c.In : (b0+b+1)*length*c.In]
+			clear(dxs)
+			for l := 0; l < length; l++ {
+				row := col[(b*length+l)*kin : (b*length+l+1)*kin]
+				for k := 0; k < c.Kernel; k++ {
+					if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
+						kernels.Axpy(1, row[k*c.In:(k+1)*c.In], dxs[p*c.In:(p+1)*c.In])
+					}
 				}
 			}
 		}

@@ -52,7 +52,7 @@ type activation[T Float] interface {
 func newActivation[T Float](name string) activation[T] {
 	switch name {
 	case "swish":
-		return SiLU[T]{}
+		return &SiLU[T]{}
 	case "gelu":
 		return GELU[T]{}
 	case "relu":
@@ -90,7 +90,7 @@ func (n rowNorm[T]) Backward(dx, dy, x []T, _, _ int) { n.LayerNorm.Backward(dx,
 // block for Backward (the block's output and its convolution's output;
 // the normalised input is recomputed): about 2 x Blocks x batch x Length x
 // Channels values, 1.4 GB at batch 32 of the promoter in float32 (5.5 GB
-// at batch 128), plus one sample's im2col buffer per convolution.
+// at batch 128), plus one im2col buffer that the convolutions share.
 type ConvNet[T Float] struct {
 	Cfg      ConvNetConfig
 	Fourier  *GaussianFourier[T]
@@ -159,6 +159,9 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	}
 	m.Head1 = NewConv1d[T]("head1", C, C, 1, 1, r)
 	m.Head2 = NewConv1d[T]("head2", C, cfg.Categories, 1, 1, r)
+	for _, c := range append(m.Conv, m.Head1, m.Head2) {
+		c.ShareScratch(m.In)
+	}
 
 	nb, seq := maxBatch, maxBatch*L
 	buf := func(n int) []T { return make([]T, n) }

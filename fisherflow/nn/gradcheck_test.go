@@ -85,7 +85,7 @@ func TestActivationGrads(t *testing.T) {
 		bw   func(dx, dy, x []float64)
 	}{
 		{"LeakyReLU", LeakyReLU[float64]{0.01}.Forward, nil, LeakyReLU[float64]{0.01}.Backward},
-		{"SiLU", SiLU[float64]{}.Forward, nil, SiLU[float64]{}.Backward},
+		{"SiLU", (&SiLU[float64]{}).Forward, nil, (&SiLU[float64]{}).Backward},
 		{"GELU", GELU[float64]{}.Forward, nil, GELU[float64]{}.Backward},
 	} {
 		y := make([]float64, len(x))
@@ -356,5 +356,50 @@ func TestClassifierGrad(t *testing.T) {
 	}
 	if l := CrossEntropy(d[:3], []float64{1000, 0, 0}, []int{0}, 3); !(l >= 0 && l < 1e-9) {
 		t.Errorf("CrossEntropy of a confident right answer = %v", l)
+	}
+}
+
+// Conv1d runs a batch in chunks of samples (here 7 and 2 of 9, as the
+// im2col budget allows): the same outputs and gradients as one sample at
+// a time.
+func TestConv1dChunks(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	const in, out, kernel, dil, batch, length = 64, 5, 9, 4, 9, 512
+	conv := NewConv1d[float64]("conv", in, out, kernel, dil, r)
+	if got := conv.chunk(batch, length); got != 7 {
+		t.Fatalf("chunk of %d samples, want 7 (the test's premise)", got)
+	}
+	x, dy := randSlice(r, batch*length*in), randSlice(r, batch*length*out)
+	y, dx := make([]float64, len(dy)), make([]float64, len(x))
+	conv.Forward(y, x, batch, length)
+	conv.Backward(dx, dy, x, batch, length)
+	gw, gb := append([]float64(nil), conv.Weight.G...), append([]float64(nil), conv.Bias.G...)
+	clear(conv.Weight.G)
+	clear(conv.Bias.G)
+	ys, dxs := make([]float64, length*out), make([]float64, length*in)
+	for b := 0; b < batch; b++ {
+		xb, dyb := x[b*length*in:(b+1)*length*in], dy[b*length*out:(b+1)*length*out]
+		conv.Forward(ys, xb, 1, length)
+		conv.Backward(dxs, dyb, xb, 1, length)
+		for i, v := range ys {
+			if w := y[b*length*out+i]; math.Abs(v-w) > 1e-12*(1+math.Abs(w)) {
+				t.Fatalf("sample %d: y[%d] = %v chunked, %v alone", b, i, w, v)
+			}
+		}
+		for i, v := range dxs {
+			if w := dx[b*length*in+i]; math.Abs(v-w) > 1e-12*(1+math.Abs(w)) {
+				t.Fatalf("sample %d: dx[%d] = %v chunked, %v alone", b, i, w, v)
+			}
+		}
+	}
+	for i, v := range conv.Weight.G {
+		if math.Abs(v-gw[i]) > 1e-10*(1+math.Abs(v)) {
+			t.Fatalf("dW[%d] = %v chunked, %v a sample at a time", i, gw[i], v)
+		}
+	}
+	for i, v := range conv.Bias.G {
+		if math.Abs(v-gb[i]) > 1e-10*(1+math.Abs(v)) {
+			t.Fatalf("db[%d] = %v chunked, %v a sample at a time", i, gb[i], v)
+		}
 	}
 }

@@ -171,23 +171,54 @@ func asF64[T Float](x []T) []float64 {
 	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
-// SiLU is x * sigmoid(x) (swish).
-type SiLU[T Float] struct{}
+// SiLU is x * sigmoid(x) (swish). It keeps a small scratch buffer for
+// the exponentials, allocated at first use: use one SiLU per goroutine.
+type SiLU[T Float] struct{ e []T }
 
-// Forward sets y = x*sigmoid(x); y may alias x.
-func (SiLU[T]) Forward(y, x []T) {
-	for i, v := range x {
-		f := float64(v)
-		y[i] = T(f / (1 + math.Exp(-f)))
+// siluBlock is how many values SiLU exponentiates at a time (through the
+// vector kernels.Exp).
+const siluBlock = 512
+
+func (s *SiLU[T]) scratch() []T {
+	if s.e == nil {
+		s.e = make([]T, siluBlock)
+	}
+	return s.e
+}
+
+// Forward sets y = x*sigmoid(x) = x / (1 + exp(-x)); y may alias x. The
+// exponential is kernels.Exp in T (at most 2 ULP), so y is within a few
+// ULP of T of the exact value; for large |x| it is x or -0, never NaN.
+func (s *SiLU[T]) Forward(y, x []T) {
+	e := s.scratch()
+	for lo := 0; lo < len(x); lo += siluBlock {
+		xs := x[lo:min(lo+siluBlock, len(x))]
+		ys, es := y[lo:lo+len(xs)], e[:len(xs)]
+		for i, v := range xs {
+			es[i] = -v
+		}
+		kernels.Exp(es, es)
+		for i, v := range xs {
+			ys[i] = v / (1 + es[i])
+		}
 	}
 }
 
-// Backward sets dx = dy * (s + x s (1-s)), s = sigmoid(x).
-func (SiLU[T]) Backward(dx, dy, x []T) {
-	for i, v := range x {
-		f := float64(v)
-		s := 1 / (1 + math.Exp(-f))
-		dx[i] = T(float64(dy[i]) * (s + f*s*(1-s)))
+// Backward sets dx = dy * (s + x s (1-s)), s = sigmoid(x) = 1/(1 +
+// exp(-x)) (kernels.Exp in T, as Forward).
+func (s *SiLU[T]) Backward(dx, dy, x []T) {
+	e := s.scratch()
+	for lo := 0; lo < len(x); lo += siluBlock {
+		xs := x[lo:min(lo+siluBlock, len(x))]
+		dxs, dys, es := dx[lo:lo+len(xs)], dy[lo:lo+len(xs)], e[:len(xs)]
+		for i, v := range xs {
+			es[i] = -v
+		}
+		kernels.Exp(es, es)
+		for i, v := range xs {
+			s := 1 / (1 + es[i])
+			dxs[i] = dys[i] * (s + v*s*(1-s))
+		}
 	}
 }
 
