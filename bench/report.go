@@ -78,10 +78,10 @@ func Parse(r io.Reader) ([]Result, error) {
 }
 
 // Figure returns the number that the tables show for a result, and its
-// unit: steps/s or samples/s where reported (training, sampling), else GFLOP/s, else GB/s,
+// unit: steps/s, samples/s or seqs/s where reported (training, sampling), else GFLOP/s, else GB/s,
 // else ms per solve, else ns/op.
 func (r Result) Figure() (float64, string) {
-	for _, u := range []string{"steps/s", "samples/s"} {
+	for _, u := range []string{"steps/s", "samples/s", "seqs/s"} {
 		if v, ok := r.Metrics[u]; ok {
 			return v, u
 		}
@@ -100,7 +100,7 @@ func (r Result) Figure() (float64, string) {
 
 // higherIsBetter reports whether a larger figure in this unit is faster.
 func higherIsBetter(unit string) bool {
-	return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s" || unit == "samples/s"
+	return unit == "GFLOP/s" || unit == "GB/s" || unit == "steps/s" || unit == "samples/s" || unit == "seqs/s"
 }
 
 // Peaks maps "path/precision/threads" (e.g. "avx512/f32/1") to a measured
@@ -284,6 +284,8 @@ func Markdown(w io.Writer, results []Result, peaks Peaks) {
 					fmt.Fprintf(w, " %s %s (%.0f%% of peak) |", format(v), unit, 100*v/pk)
 				} else if unit == "GB/s" && peaks.TriadGBps > 0 && peaks.beyondCaches(c) {
 					fmt.Fprintf(w, " %s %s (%.0f%% of triad) |", format(v), unit, 100*v/peaks.TriadGBps)
+				} else if mb, ok := r.Metrics["peak-MB"]; ok {
+					fmt.Fprintf(w, " %s %s (peak RSS %.0f MB) |", format(v), unit, mb)
 				} else {
 					fmt.Fprintf(w, " %s %s |", format(v), unit)
 				}
