@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-kernels bench-peers-setup fuzz test-long reproduce-toy clean
+	check-generate cover generate benchmarks bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-kernels bench-peers-setup fuzz test-long reproduce-toy clean
 
 all: build
 
@@ -78,6 +78,8 @@ test-long:
 # OPENBLAS_L2_SIZE unset, which this machine sets to hold OpenBLAS to AVX2.
 PEER_PY     ?= /usr/bin/python3
 GEMM_ROUNDS ?= 3
+benchmarks: bench
+
 bench:
 	@mkdir -p bench/out
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./kernels ./kernels/gonumblas | tee bench/out/kernels.txt
@@ -87,7 +89,7 @@ bench:
 		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; \
 		$(GO) test -run '^$$' -bench '^Benchmark(TrainStep|Sample)$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
 		$(MAKE) --no-print-directory bench-peer-train >> bench/out/peers.txt; done
-	$(GO) test -run '^$$' -bench '^BenchmarkPromoterStep$$' -benchtime 2x ./fisherflow >> bench/out/train.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkPromoter(Step|Sample)$$' -benchtime 2x ./fisherflow >> bench/out/train.txt
 	$(MAKE) --no-print-directory bench-peer-promoter >> bench/out/peers.txt
 	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
@@ -125,12 +127,15 @@ bench-peer-train:
 			-bench-sample -bench-format go -k $$k -threads $$(nproc); done; \
 	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
 
-# The promoter model's training step in PyTorch (batch 8, L=1024, float32,
-# as many threads as cores), the peer of BenchmarkPromoterStep.
+# The promoter model's training step and generation in PyTorch (batch 8,
+# L=1024, float32, as many threads as cores), the peers of
+# BenchmarkPromoterStep and BenchmarkPromoterSample.
 bench-peer-promoter:
 	@if $(PEER_PY) -c 'import torch' 2>/dev/null; then \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_promoter.py \
 			-batch 8 -steps 2 -bench-format go -threads $$(nproc); \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_promoter.py \
+			-bench-sample -batch 8 -bench-format go -threads $$(nproc); \
 	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
 
 # The Debian packages of the out-of-process peers.

@@ -53,36 +53,43 @@ func BenchmarkSample(b *testing.B) {
 	}
 }
 
+// promoterTrainer is the reference promoter model (length 1024, 256
+// channels, 20 blocks, one signal channel, float32, no OT) on 64 random
+// sequences with random signals, for batches of batch.
+func promoterTrainer(b *testing.B, batch int) *Trainer[float32] {
+	const length = 1024
+	r := rand.New(rand.NewPCG(1, 2))
+	seqs := make([][]int, 64)
+	for i := range seqs {
+		seqs[i] = make([]int, length)
+		for p := range seqs[i] {
+			seqs[i][p] = r.IntN(4)
+		}
+	}
+	sig := make([]float64, len(seqs)*length)
+	for i := range sig {
+		sig[i] = r.Float64()
+	}
+	data, err := NewLabelledSequences(seqs, 4, sig, 1, nil, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := NewTrainer[float32](Config{Net: "promoter", OT: NoOT, Batch: batch, ValBatches: 1, Steps: 1 << 30}, data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tr
+}
+
 // BenchmarkPromoterStep is issue 10's speed protocol: one training step of
-// the reference promoter model (length 1024, 256 channels, 20 blocks, one
-// signal channel, float32, no OT) on a batch of 8 random sequences with
-// their signals, reporting sequences/s and the process's peak resident
-// memory (bench/peers/fisherflow_promoter.py times the same step in
-// PyTorch and reports its process's peak the same way).
-// Each step is about 12 s on 2 cores: run it with -benchtime 2x.
+// the reference promoter model on a batch of 8 sequences with their
+// signals, reporting sequences/s and the process's peak resident memory
+// (bench/peers/fisherflow_promoter.py times the same step in PyTorch and
+// reports its process's peak the same way). Each step takes about 10 s on
+// 2 cores: run it with -benchtime 2x.
 func BenchmarkPromoterStep(b *testing.B) {
-	const batch, length = 8, 1024
 	b.Run(kernels.Path()+"/batch=8", func(b *testing.B) {
-		r := rand.New(rand.NewPCG(1, 2))
-		seqs := make([][]int, 64)
-		for i := range seqs {
-			seqs[i] = make([]int, length)
-			for p := range seqs[i] {
-				seqs[i][p] = r.IntN(4)
-			}
-		}
-		sig := make([]float64, len(seqs)*length)
-		for i := range sig {
-			sig[i] = r.Float64()
-		}
-		data, err := NewLabelledSequences(seqs, 4, sig, 1, nil, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		tr, err := NewTrainer[float32](Config{Net: "promoter", OT: NoOT, Batch: batch, ValBatches: 1, Steps: 1 << 30}, data)
-		if err != nil {
-			b.Fatal(err)
-		}
+		tr := promoterTrainer(b, 8)
 		if _, err := tr.TrainStep(); err != nil {
 			b.Fatal(err)
 		}
@@ -92,9 +99,32 @@ func BenchmarkPromoterStep(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(batch*float64(b.N)/b.Elapsed().Seconds(), "seqs/s")
+		b.ReportMetric(8*float64(b.N)/b.Elapsed().Seconds(), "seqs/s")
 		if rss := peakRSS(); rss > 0 {
 			b.ReportMetric(rss/1e6, "peak-MB")
 		}
+	})
+}
+
+// BenchmarkPromoterSample times generation with the promoter model: 8
+// sequences of 1024 bases under their signals, 10 exp-map Euler steps (the
+// evaluation uses 100; the cost is linear in the steps), reporting
+// sequences/s at 100 steps (fisherflow_promoter.py -bench-sample times the
+// same in PyTorch). The weights are the initial ones: the cost does not
+// depend on them.
+func BenchmarkPromoterSample(b *testing.B) {
+	const n, steps = 8, 10
+	b.Run(kernels.Path()+"/n=8", func(b *testing.B) {
+		tr := promoterTrainer(b, n)
+		sig := make([]float64, n*1024)
+		for i := range sig {
+			sig[i] = float64(i%1024) / 1024
+		}
+		for b.Loop() {
+			if _, err := tr.SampleConditioned(n, steps, 1, sig, nil, 1, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds()*steps/100, "seqs/s")
 	})
 }

@@ -15,8 +15,13 @@ interpolant and its velocity, the tangent-projected output, the squared
 error summed over positions and categories, backward, clipping, AdamW.
 
     fisherflow_promoter.py -batch 8 -threads 2 [-length 1024] [-steps 3] [-bench-format go]
+    fisherflow_promoter.py -bench-sample -batch 8 -threads 2   # generation only
 
-It reports sequences/s and the peak resident memory of the process.
+It reports sequences/s and the peak resident memory of the process. With
+-bench-sample it times generation instead: -batch sequences under their
+signals, 10 exp-map Euler steps from the prior (the tangent-projected
+field, x <- exp_x(v dt), then abs and renormalised, as fisherflow's
+sampler), reported as sequences/s at 100 steps.
 Uses Debian's python3-torch.
 """
 import argparse
@@ -89,6 +94,24 @@ def step(net, opt, batch, length, gen):
     return loss.item()
 
 
+@torch.no_grad()
+def sample(net, batch, length, steps, gen):
+    signal = (torch.arange(length, dtype=torch.float32) / length).expand(batch, length)[:, :, None]
+    x = torch.randn(batch, length, 4, generator=gen).abs()
+    x = x / x.norm(dim=-1, keepdim=True)
+    dt = 1.0 / steps
+    for i in range(steps):
+        t = torch.full((batch,), i * dt)
+        v = net(x, signal, t)
+        v = v - (v * x).sum(-1, keepdim=True) * x
+        nv = v.norm(dim=-1, keepdim=True)
+        step = nv * dt
+        x = torch.cos(step) * x + torch.sin(step) * v / nv.clamp_min(1e-12)
+        x = x.abs()
+        x = x / x.norm(dim=-1, keepdim=True)
+    return x.argmax(-1)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-batch", type=int, default=8)
@@ -98,12 +121,27 @@ def main():
     p.add_argument("-steps", type=int, default=3, help="timed steps (after one warm-up step)")
     p.add_argument("-threads", type=int, default=1)
     p.add_argument("-bench-format", choices=["json", "go"], default="json")
+    p.add_argument("-bench-sample", action="store_true", help="time generation (10 Euler steps) instead of training")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     gen = torch.Generator().manual_seed(1)
     net = Promoter(a.channels, a.blocks)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=0.0)
+    if a.bench_sample:
+        steps = 10
+        sample(net, a.batch, a.length, 1, gen)  # warm up
+        t0 = time.perf_counter()
+        sample(net, a.batch, a.length, steps, gen)
+        sec = (time.perf_counter() - t0) * 100 / steps  # per 100-step generation
+        if a.bench_format == "go":
+            print("# peer: PyTorch %s on CPU, %d threads, float32 (bench/peers/fisherflow_promoter.py -bench-sample)" % (torch.__version__, a.threads))
+            print("BenchmarkPromoterSample/pytorch/n=%d-%d\t1\t%.0f ns/op\t%.4f seqs/s" % (
+                a.batch, a.threads, sec * steps / 100 * 1e9, a.batch / sec), flush=True)
+            return
+        print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": a.threads, "batch": a.batch,
+                          "length": a.length, "seqs_per_second_at_100_steps": a.batch / sec}))
+        return
     step(net, opt, a.batch, a.length, gen)  # warm up
     t0 = time.perf_counter()
     for _ in range(a.steps):
