@@ -3,6 +3,9 @@ package nn
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+
+	"github.com/fisherflow/fisherflow/internal/par"
 )
 
 // ConvNetConfig sizes a ConvNet. PromoterConfig and EnhancerConfig return
@@ -62,10 +65,25 @@ func newActivation[T Float](name string) activation[T] {
 }
 
 // seqNorm is a normalisation over sequences (batch x length x channels).
+// forwardRange and backwardRange do samples lo..hi of batch buffers
+// (after Plan), backwardRange adding the parameter gradients into the
+// buffers given: calls on disjoint samples may run concurrently.
 type seqNorm[T Float] interface {
 	Forward(y, x []T, batch, length int)
 	Backward(dx, dy, x []T, batch, length int)
 	Params() Params[T]
+	Plan(batch, length int)
+	forwardRange(y, x []T, lo, hi, length int)
+	backwardRange(dx, dy, x []T, lo, hi, length int, gainGrad, shiftGrad []T)
+}
+
+// groupNorm is a GroupNorm as a seqNorm.
+type groupNorm[T Float] struct{ *GroupNorm[T] }
+
+func (n groupNorm[T]) Plan(batch, _ int) {
+	if len(n.mean) < batch*n.Groups {
+		n.GroupNorm.Plan(batch)
+	}
 }
 
 // rowNorm runs a LayerNorm over the channels of every position.
@@ -73,6 +91,17 @@ type rowNorm[T Float] struct{ *LayerNorm[T] }
 
 func (n rowNorm[T]) Forward(y, x []T, _, _ int)       { n.LayerNorm.Forward(y, x) }
 func (n rowNorm[T]) Backward(dx, dy, x []T, _, _ int) { n.LayerNorm.Backward(dx, dy, x) }
+func (n rowNorm[T]) Plan(batch, length int) {
+	if len(n.mean) < batch*length {
+		n.LayerNorm.Plan(batch * length)
+	}
+}
+func (n rowNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
+	n.forwardRows(y, x, lo*length, hi*length)
+}
+func (n rowNorm[T]) backwardRange(dx, dy, x []T, lo, hi, length int, gainGrad, shiftGrad []T) {
+	n.backwardRows(dx, dy, x, lo*length, hi*length, gainGrad, shiftGrad)
+}
 
 // ConvNet is the residual dilated convolutional network of Fisher-Flow's
 // DNA experiments (the promoter model and the enhancer CNN), on sequences
@@ -105,6 +134,9 @@ type ConvNet[T Float] struct {
 	maxBatch int
 	act      activation[T]
 	headAct  activation[T]
+	// par runs the per-sample work of the blocks (norms, activations,
+	// residual sums) on the threads of internal/par.
+	par convPar[T]
 
 	// Activations of the last Forward, planned for maxBatch samples.
 	signal              []T   // batch x L x Signal, set by Condition
@@ -149,7 +181,7 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 		name := fmt.Sprintf("block%d.norm", i)
 		switch cfg.Norm {
 		case "group":
-			m.Norm = append(m.Norm, NewGroupNorm[T](name, 1, C))
+			m.Norm = append(m.Norm, groupNorm[T]{NewGroupNorm[T](name, 1, C)})
 		case "layer":
 			m.Norm = append(m.Norm, rowNorm[T]{NewLayerNorm[T](name, C)})
 		default:
@@ -180,7 +212,115 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	m.dOut, m.dS, m.dN, m.dC = buf(seq*C), buf(seq*C), buf(seq*C), buf(seq*C)
 	m.dTemb, m.dDense, m.dTmp = buf(nb*C), buf(nb*C), buf(nb*C)
 	m.dHg, m.dHp = buf(seq*C), buf(seq*C)
+	m.par.m = m
+	for range runtime.GOMAXPROCS(0) {
+		m.par.acts = append(m.par.acts, newActivation[T](cfg.Act))
+		m.par.gainG, m.par.shiftG = append(m.par.gainG, buf(C)), append(m.par.shiftG, buf(C))
+	}
+	for _, n := range m.Norm {
+		n.Plan(maxBatch, L)
+		ps := n.Params()
+		m.par.norms = append(m.par.norms, [2]*Param[T]{ps[0], ps[1]})
+	}
 	return m
+}
+
+// convPar is the per-sample work of a ConvNet's blocks as phases of
+// internal/par, over samples: each thread has its own activation (SiLU
+// keeps a scratch) and norm-gradient buffers, which are summed after the
+// phase.
+type convPar[T Float] struct {
+	m        *ConvNet[T]
+	block, L int
+	acts     []activation[T]
+	gainG    [][]T
+	shiftG   [][]T
+	norms    [][2]*Param[T] // each block's norm gain and shift
+	head     bool           // phaseAct*: the head's activation
+	x, y, z  []T            // phaseAct*: the operands
+	phase    par.Phase      // the state of the phase in progress
+}
+
+const (
+	phaseNormIn   = iota // s = out_i + dense_i, n = Norm_i(s)
+	phaseActRes          // out_i+1 = act(c_i) + out_i
+	phaseAct             // y = act(x)
+	phaseActBack         // z = act'(y) * x (z = dx, x = dy, y = input)
+	phaseNormBack        // dS = Norm_i'(dN), dOut += dS, dDense = sum over positions of dS
+)
+
+func (p *convPar[T]) threads(batch int) int { return min(len(p.acts), batch) }
+
+// run runs a phase over batch samples.
+func (p *convPar[T]) run(phase, block, batch int) {
+	p.block, p.L = block, p.m.Cfg.Length
+	par.For(p.threads(batch), batch, p, phase, &p.phase)
+}
+
+// Work does samples lo..hi of a phase.
+func (p *convPar[T]) Work(phase, id, lo, hi int) {
+	m, i, L, C := p.m, p.block, p.L, p.m.Cfg.Channels
+	r0, r1 := lo*L*C, hi*L*C // the values of the samples
+	act := p.acts[id]
+	if p.head {
+		act = m.headAct // stateless (GELU, ReLU)
+	}
+	switch phase {
+	case phaseNormIn:
+		out, dense, s := m.out[i], m.dense[i], m.s
+		for q := lo * L; q < hi*L; q++ {
+			b := q / L
+			row := s[q*C : (q+1)*C]
+			copy(row, out[q*C:(q+1)*C])
+			addTo(row, dense[b*C:(b+1)*C])
+		}
+		m.Norm[i].forwardRange(m.n, s, lo, hi, L)
+	case phaseActRes:
+		next := m.out[i+1][r0:r1]
+		act.Forward(next, m.c[i][r0:r1])
+		addTo(next, m.out[i][r0:r1])
+	case phaseAct:
+		act.Forward(p.y[r0:r1], p.x[r0:r1])
+	case phaseActBack:
+		act.Backward(p.z[r0:r1], p.x[r0:r1], p.y[r0:r1])
+	case phaseNormBack:
+		m.Norm[i].backwardRange(m.dS, m.dN, m.s, lo, hi, L, p.gainG[id], p.shiftG[id])
+		addTo(m.dOut[r0:r1], m.dS[r0:r1])
+		for b := lo; b < hi; b++ {
+			dd := m.dDense[b*C : (b+1)*C]
+			clear(dd)
+			for q := b * L; q < (b+1)*L; q++ {
+				addTo(dd, m.dS[q*C:(q+1)*C])
+			}
+		}
+	}
+}
+
+// act runs y = act(x) (the head's activation if head) over batch samples.
+func (p *convPar[T]) act(head bool, y, x []T, batch int) {
+	p.head, p.x, p.y = head, x, y
+	p.run(phaseAct, 0, batch)
+	p.head, p.x, p.y = false, nil, nil
+}
+
+// actBack runs dx = act'(x) * dy over batch samples.
+func (p *convPar[T]) actBack(head bool, dx, dy, x []T, batch int) {
+	p.head, p.z, p.x, p.y = head, dx, dy, x
+	p.run(phaseActBack, 0, batch)
+	p.head, p.x, p.y, p.z = false, nil, nil, nil
+}
+
+// normBack runs block i's norm backward and its residual and dense sums,
+// then adds the threads' gain and shift gradients to the norm's.
+func (p *convPar[T]) normBack(i, batch int) {
+	p.run(phaseNormBack, i, batch)
+	gain, shift := p.norms[i][0], p.norms[i][1]
+	for t := range p.threads(batch) {
+		addTo(gain.G, p.gainG[t])
+		addTo(shift.G, p.shiftG[t])
+		clear(p.gainG[t])
+		clear(p.shiftG[t])
+	}
 }
 
 // Params returns every trained parameter: the time embedding's Linear,
@@ -266,20 +406,18 @@ func (m *ConvNet[T]) Forward(x, t []T, batch int) []T {
 	}
 	pre0 := m.pre0[:seq*C]
 	m.In.Forward(pre0, xin, batch, L)
-	m.act.Forward(m.out[0][:seq*C], pre0)
+	m.par.act(false, m.out[0], pre0, batch)
 
 	for i := range m.Conv {
-		out, next := m.out[i][:seq*C], m.out[i+1][:seq*C]
 		dense, c := m.dense[i][:batch*C], m.c[i][:seq*C]
 		m.Dense[i].Forward(dense, temb, batch)
 		_, n := m.normIn(i, batch)
 		m.Conv[i].Forward(c, n, batch, L)
-		m.act.Forward(next, c)
-		addTo(next, out)
+		m.par.run(phaseActRes, i, batch)
 	}
 	hp, hg, y := m.hp[:seq*C], m.hg[:seq*C], m.y[:seq*K]
 	m.Head1.Forward(hp, m.out[cfg.Blocks][:seq*C], batch, L)
-	m.headAct.Forward(hg, hp)
+	m.par.act(true, hg, hp, batch)
 	m.Head2.Forward(y, hg, batch, L)
 	return y
 }
@@ -289,18 +427,9 @@ func (m *ConvNet[T]) Forward(x, t []T, batch int) []T {
 // Forward needs them once, and Backward recomputes them rather than
 // keeping two more activations per block.
 func (m *ConvNet[T]) normIn(i, batch int) (s, n []T) {
-	C, L := m.Cfg.Channels, m.Cfg.Length
-	seq := batch * L
-	out, dense := m.out[i][:seq*C], m.dense[i][:batch*C]
-	s, n = m.s[:seq*C], m.n[:seq*C]
-	for p := 0; p < seq; p++ {
-		b := p / L
-		row := s[p*C : (p+1)*C]
-		copy(row, out[p*C:(p+1)*C])
-		addTo(row, dense[b*C:(b+1)*C])
-	}
-	m.Norm[i].Forward(n, s, batch, L)
-	return s, n
+	seq := batch * m.Cfg.Length * m.Cfg.Channels
+	m.par.run(phaseNormIn, i, batch)
+	return m.s[:seq], m.n[:seq]
 }
 
 // Backward adds the parameter gradients of the last Forward for the
@@ -311,32 +440,26 @@ func (m *ConvNet[T]) Backward(dy []T, batch int) {
 	seq := batch * L
 	dHg, dHp, dOut := m.dHg[:seq*C], m.dHp[:seq*C], m.dOut[:seq*C]
 	m.Head2.Backward(dHg, dy[:seq*K], m.hg[:seq*C], batch, L)
-	m.headAct.Backward(dHp, dHg, m.hp[:seq*C])
+	m.par.actBack(true, dHp, dHg, m.hp, batch)
 	m.Head1.Backward(dOut, dHp, m.out[cfg.Blocks][:seq*C], batch, L)
 
 	dTemb := m.dTemb[:batch*C]
 	clear(dTemb)
-	dS, dN, dC := m.dS[:seq*C], m.dN[:seq*C], m.dC[:seq*C]
+	dN, dC := m.dN[:seq*C], m.dC[:seq*C]
 	dDense, dTmp := m.dDense[:batch*C], m.dTmp[:batch*C]
 	for i := len(m.Conv) - 1; i >= 0; i-- {
 		// dOut is the gradient of out_i+1 = out_i + swish(c_i).
-		m.act.Backward(dC, dOut, m.c[i][:seq*C])
-		s, n := m.normIn(i, batch) // recomputed rather than kept
+		m.par.actBack(false, dC, dOut, m.c[i], batch)
+		_, n := m.normIn(i, batch) // recomputed rather than kept
 		m.Conv[i].Backward(dN, dC, n, batch, L)
-		m.Norm[i].Backward(dS, dN, s, batch, L)
 		// s_i = out_i + dense_i: out_i gets dS on top of the residual
 		// path, dense_i the sum of dS over its sample's positions.
-		addTo(dOut, dS)
-		clear(dDense)
-		for p := 0; p < seq; p++ {
-			b := p / L
-			addTo(dDense[b*C:(b+1)*C], dS[p*C:(p+1)*C])
-		}
+		m.par.normBack(i, batch)
 		m.Dense[i].Backward(dTmp, dDense, m.temb[:batch*C], batch)
 		addTo(dTemb, dTmp)
 	}
 	// dOut is now the gradient of out_0 = swish(pre0).
-	m.act.Backward(dC, dOut, m.pre0[:seq*C])
+	m.par.actBack(false, dC, dOut, m.pre0, batch)
 	m.In.Backward(nil, dC, m.xin[:seq*(K+S)], batch, L)
 	if m.ClassEmb != nil {
 		for b := 0; b < batch; b++ {

@@ -55,9 +55,15 @@ func (g *GroupNorm[T]) Forward(y, x []T, batch, length int) {
 	if len(g.mean) < batch*g.Groups {
 		g.Plan(batch)
 	}
+	g.forwardRange(y, x, 0, batch, length)
+}
+
+// forwardRange is Forward for samples lo..hi of batch buffers y and x,
+// planned for them: calls on disjoint ranges may run concurrently.
+func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 	c, cg := g.Channels, g.Channels/g.Groups
 	n := float64(length * cg)
-	for b := 0; b < batch; b++ {
+	for b := lo; b < hi; b++ {
 		xs, ys := x[b*length*c:(b+1)*length*c], y[b*length*c:(b+1)*length*c]
 		for gr := 0; gr < g.Groups; gr++ {
 			lo := gr * cg
@@ -98,15 +104,22 @@ func (g *GroupNorm[T]) Backward(dx, dy, x []T, batch, length int) {
 	g.check("Backward", len(x), batch, length)
 	g.check("Backward", len(dy), batch, length)
 	g.check("Backward", len(dx), batch, length)
+	g.backwardRange(dx, dy, x, 0, batch, length, g.Gain.G, g.Shift.G)
+}
+
+// backwardRange is Backward for samples lo..hi, adding the gain and shift
+// gradients into gainGrad and shiftGrad (Channels each): calls on
+// disjoint ranges with their own gradient buffers may run concurrently.
+func (g *GroupNorm[T]) backwardRange(dx, dy, x []T, from, to, length int, gainGrad, shiftGrad []T) {
 	c, cg := g.Channels, g.Channels/g.Groups
 	n := float64(length * cg)
-	for b := 0; b < batch; b++ {
+	for b := from; b < to; b++ {
 		off := b * length * c
 		for gr := 0; gr < g.Groups; gr++ {
 			lo := gr * cg
 			m, rs := g.mean[b*g.Groups+gr], g.rstd[b*g.Groups+gr]
 			gain := g.Gain.W[lo : lo+cg]
-			gainG, shiftG := g.Gain.G[lo:lo+cg], g.Shift.G[lo:lo+cg]
+			gainG, shiftG := gainGrad[lo:lo+cg], shiftGrad[lo:lo+cg]
 			var sg, sgx float64 // sums of dy*gain and of dy*gain*xhat
 			for l := 0; l < length; l++ {
 				xr, dyr := x[off+l*c+lo:off+l*c+lo+cg], dy[off+l*c+lo:off+l*c+lo+cg]

@@ -276,7 +276,13 @@ func (l *LayerNorm[T]) Forward(y, x []T) {
 	if len(l.mean) < rows {
 		l.Plan(rows)
 	}
-	for r := 0; r < rows; r++ {
+	l.forwardRows(y, x, 0, rows)
+}
+
+// forwardRows is Forward for rows lo..hi of y and x, planned for them:
+// calls on disjoint rows may run concurrently.
+func (l *LayerNorm[T]) forwardRows(y, x []T, lo, hi int) {
+	for r := lo; r < hi; r++ {
 		xr, yr := x[r*l.N:(r+1)*l.N], y[r*l.N:(r+1)*l.N]
 		var m float64
 		for _, v := range xr {
@@ -299,9 +305,15 @@ func (l *LayerNorm[T]) Forward(y, x []T) {
 // Backward adds the gain and shift gradients and sets dx from dy and the
 // x of the last Forward (dx may alias dy).
 func (l *LayerNorm[T]) Backward(dx, dy, x []T) {
-	rows := len(x) / l.N
+	l.backwardRows(dx, dy, x, 0, len(x)/l.N, l.Gain.G, l.Shift.G)
+}
+
+// backwardRows is Backward for rows lo..hi, adding the gain and shift
+// gradients into gainGrad and shiftGrad (N each): calls on disjoint rows
+// with their own gradient buffers may run concurrently.
+func (l *LayerNorm[T]) backwardRows(dx, dy, x []T, lo, hi int, gainGrad, shiftGrad []T) {
 	n := float64(l.N)
-	for r := 0; r < rows; r++ {
+	for r := lo; r < hi; r++ {
 		xr, dyr, dxr := x[r*l.N:(r+1)*l.N], dy[r*l.N:(r+1)*l.N], dx[r*l.N:(r+1)*l.N]
 		m, rs := l.mean[r], l.rstd[r]
 		var sg, sgx float64 // sum of g and of g*xhat, g = dy*gain
@@ -310,8 +322,8 @@ func (l *LayerNorm[T]) Backward(dx, dy, x []T) {
 			g := float64(dyr[i]) * float64(l.Gain.W[i])
 			sg += g
 			sgx += g * xh
-			l.Gain.G[i] += T(float64(dyr[i]) * xh)
-			l.Shift.G[i] += dyr[i]
+			gainGrad[i] += T(float64(dyr[i]) * xh)
+			shiftGrad[i] += dyr[i]
 		}
 		for i, v := range xr {
 			xh := (float64(v) - m) * rs
