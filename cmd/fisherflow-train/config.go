@@ -285,7 +285,7 @@ func motifsDefaults(c *RunConfig, set map[string]bool) {
 // channel; enhancer: 128 channels, 20 layers, LayerNorm), no OT (the
 // reference uses none on these tasks, and it cannot pair across
 // conditions), a batch of 32 and 1,000 steps with a cosine schedule:
-// about 50 s per step of the reference promoter model on 2 cores, so
+// about 30 s per step of the reference promoter model on 2 cores, so
 // shrink -channels and -blocks for quick runs. The evaluation samples 128
 // sequences under the test split's conditions and scores their k-mer
 // spectra against those test sequences.

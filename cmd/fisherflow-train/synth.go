@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/fisherflow/fisherflow/fisherflow/seqio"
 	"github.com/fisherflow/fisherflow/internal/atomicfile"
@@ -35,12 +36,13 @@ func synthCmd(args []string, stdout, stderr io.Writer) error {
 	n := fs.Int("n", 2000, "number of sequences")
 	length := fs.Int("len", 128, "sequence length")
 	seed := fs.Uint64("seed", 1, "random seed")
+	motifList := fs.String("motifs", strings.Join(synthMotifs, ","), "the motifs, one per class (letters of ACGT)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `fisherflow-train synth -out DIR [-n N] [-len L]
 
 Writes synthetic DNA for -task promoter and -task enhancer: GC-rich random sequences, each with one of the
-motifs TATAAT, GGGCGG, CACGTG (its class) planted at a random offset, a per-base signal peaking there, and
-chromosomes chr1..chr10 in turn (to split by). Then, e.g.:
+-motifs (by default TATAAT, GGGCGG, CACGTG; the motif is its class) planted at a random offset, a per-base
+signal peaking there, and chromosomes chr1..chr10 in turn (to split by). Then, e.g.:
 
   fisherflow-train -task promoter -data DIR/data.fasta -signal DIR/signal.npy -split-column chrom -test chr9 -val chr10
   fisherflow-train -task enhancer -data DIR/data.fasta -labels DIR/labels.csv -guidance 2
@@ -55,8 +57,16 @@ Flags:
 	if *out == "" || fs.NArg() > 0 {
 		return fmt.Errorf("synth: -out DIR is required, and takes no arguments (see synth -h)")
 	}
-	if *n < 1 || *length < len(synthMotifs[0]) {
-		return fmt.Errorf("synth: -n must be >= 1 and -len >= %d", len(synthMotifs[0]))
+	motifs := fields(*motifList)
+	longest := 0
+	for _, m := range motifs {
+		if strings.Trim(m, "ACGT") != "" {
+			return fmt.Errorf("synth: -motifs: %q is not made of ACGT", m)
+		}
+		longest = max(longest, len(m))
+	}
+	if *n < 1 || len(motifs) == 0 || *length < longest {
+		return fmt.Errorf("synth: -n must be >= 1, -motifs non-empty and -len at least the longest motif (%d)", longest)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("synth: %w", err)
@@ -76,7 +86,7 @@ Flags:
 			}
 			seq[j] = "ACGT"[b]
 		}
-		m := synthMotifs[r.IntN(len(synthMotifs))]
+		m := motifs[r.IntN(len(motifs))]
 		off := r.IntN(L - len(m) + 1)
 		copy(seq[off:], m)
 		centre := float64(off) + float64(len(m)-1)/2
