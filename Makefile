@@ -3,7 +3,7 @@ SHELL     := /bin/bash
 GO        ?= go
 QEMU      ?= qemu-aarch64-static
 FUZZTIME  ?= 10s
-BENCHTIME ?= 300ms
+BENCHTIME ?= 200ms
 COVER_MIN ?= 90
 PKGS      := ./...
 
@@ -77,7 +77,7 @@ test-long:
 # phases of this shared machine; the report takes medians. The peer runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset, which this machine sets to hold OpenBLAS to AVX2.
 PEER_PY     ?= /usr/bin/python3
-GEMM_ROUNDS ?= 3
+GEMM_ROUNDS ?= 2
 benchmarks: bench
 
 bench:
@@ -89,7 +89,7 @@ bench:
 		$(MAKE) --no-print-directory bench-peer-gemm >> bench/out/peers.txt; \
 		$(GO) test -run '^$$' -bench '^Benchmark(TrainStep|Sample)$$' -benchtime 2s ./fisherflow >> bench/out/train.txt || exit 1; \
 		$(MAKE) --no-print-directory bench-peer-train >> bench/out/peers.txt; done
-	$(GO) test -run '^$$' -bench '^BenchmarkPromoter(Step|Sample)$$' -benchtime 2x ./fisherflow >> bench/out/train.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkPromoter(Step|Sample)$$' -benchtime 1x ./fisherflow >> bench/out/train.txt
 	$(MAKE) --no-print-directory bench-peer-promoter >> bench/out/peers.txt
 	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
@@ -133,7 +133,7 @@ bench-peer-train:
 bench-peer-promoter:
 	@if $(PEER_PY) -c 'import torch' 2>/dev/null; then \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_promoter.py \
-			-batch 8 -steps 2 -bench-format go -threads $$(nproc); \
+			-batch 8 -steps 1 -bench-format go -threads $$(nproc); \
 		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_promoter.py \
 			-bench-sample -batch 8 -bench-format go -threads $$(nproc); \
 	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
