@@ -77,6 +77,40 @@ func TestReproducible(t *testing.T) {
 			t.Fatalf("step %d: %v vs %v", i, a[i], b[i])
 		}
 	}
+	// The ConvNet too, whose per-sample work runs on several threads.
+	r := rand.New(rand.NewPCG(3, 3))
+	seqs := make([][]int, 32)
+	for i := range seqs {
+		seqs[i] = make([]int, 24)
+		for p := range seqs[i] {
+			seqs[i][p] = r.IntN(4)
+		}
+	}
+	data, err := NewLabelledSequences(seqs, 4, nil, 0, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := func() []float64 {
+		tr, err := NewTrainer[float32](Config{Net: "promoter", Channels: 8, Blocks: 3, Batch: 16, OT: NoOT, ValBatches: 1, Seed: 7}, data.Sequences)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ls []float64
+		for range 10 {
+			l, err := tr.TrainStep()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls = append(ls, l)
+		}
+		return ls
+	}
+	a, b = conv(), conv()
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("ConvNet step %d: %v vs %v", i, a[i], b[i])
+		}
+	}
 }
 
 // The regression target is the time derivative of the interpolant, and

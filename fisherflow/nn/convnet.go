@@ -215,8 +215,8 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	m.par.m = m
 	for range runtime.GOMAXPROCS(0) {
 		m.par.acts = append(m.par.acts, newActivation[T](cfg.Act))
-		m.par.gainG, m.par.shiftG = append(m.par.gainG, buf(C)), append(m.par.shiftG, buf(C))
 	}
+	m.par.gainG, m.par.shiftG = buf(nb*C), buf(nb*C)
 	for _, n := range m.Norm {
 		n.Plan(maxBatch, L)
 		ps := n.Params()
@@ -227,14 +227,15 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 
 // convPar is the per-sample work of a ConvNet's blocks as phases of
 // internal/par, over samples: each thread has its own activation (SiLU
-// keeps a scratch) and norm-gradient buffers, which are summed after the
-// phase.
+// keeps a scratch), and each sample its norm-gradient buffers, which are
+// summed in sample order after the phase, so that the gradients do not
+// depend on which thread took which sample.
 type convPar[T Float] struct {
 	m        *ConvNet[T]
 	block, L int
 	acts     []activation[T]
-	gainG    [][]T
-	shiftG   [][]T
+	gainG    []T // maxBatch x Channels
+	shiftG   []T
 	norms    [][2]*Param[T] // each block's norm gain and shift
 	head     bool           // phaseAct*: the head's activation
 	x, y, z  []T            // phaseAct*: the operands
@@ -284,7 +285,9 @@ func (p *convPar[T]) Work(phase, id, lo, hi int) {
 	case phaseActBack:
 		act.Backward(p.z[r0:r1], p.x[r0:r1], p.y[r0:r1])
 	case phaseNormBack:
-		m.Norm[i].backwardRange(m.dS, m.dN, m.s, lo, hi, L, p.gainG[id], p.shiftG[id])
+		for b := lo; b < hi; b++ {
+			m.Norm[i].backwardRange(m.dS, m.dN, m.s, b, b+1, L, p.gainG[b*C:(b+1)*C], p.shiftG[b*C:(b+1)*C])
+		}
 		addTo(m.dOut[r0:r1], m.dS[r0:r1])
 		for b := lo; b < hi; b++ {
 			dd := m.dDense[b*C : (b+1)*C]
@@ -311,16 +314,18 @@ func (p *convPar[T]) actBack(head bool, dx, dy, x []T, batch int) {
 }
 
 // normBack runs block i's norm backward and its residual and dense sums,
-// then adds the threads' gain and shift gradients to the norm's.
+// then adds the samples' gain and shift gradients to the norm's, in
+// sample order.
 func (p *convPar[T]) normBack(i, batch int) {
+	C := p.m.Cfg.Channels
 	p.run(phaseNormBack, i, batch)
 	gain, shift := p.norms[i][0], p.norms[i][1]
-	for t := range p.threads(batch) {
-		addTo(gain.G, p.gainG[t])
-		addTo(shift.G, p.shiftG[t])
-		clear(p.gainG[t])
-		clear(p.shiftG[t])
+	for b := range batch {
+		addTo(gain.G, p.gainG[b*C:(b+1)*C])
+		addTo(shift.G, p.shiftG[b*C:(b+1)*C])
 	}
+	clear(p.gainG[:batch*C])
+	clear(p.shiftG[:batch*C])
 }
 
 // Params returns every trained parameter: the time embedding's Linear,
