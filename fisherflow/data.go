@@ -239,9 +239,3 @@ func (s *LabelledSequences) DrawConditioned(r *rand.Rand, seq []int, signal []fl
 		}
 	}
 }
-
-// Draw copies n uniformly drawn sequences into seq, without their
-// conditioning.
-func (s *LabelledSequences) Draw(r *rand.Rand, seq []int, x []float64) {
-	s.Sequences.Draw(r, seq, x)
-}

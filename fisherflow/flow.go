@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
+	"github.com/fisherflow/fisherflow/fisherflow/seqio"
 	"github.com/fisherflow/fisherflow/internal/par"
 	"github.com/fisherflow/fisherflow/kernels"
 )
@@ -82,8 +83,9 @@ func oneHot[T nn.Float](x1 []T, seq []int, d int) bool {
 // Masked is the class of a position whose category is unknown (an N in
 // DNA read with seqio's Ambiguity "mask"): the position's data point is
 // the simplex's centre, and the trainer leaves it out of the loss (and of
-// the OT cost), so the network learns nothing about it from the data.
-const Masked = -1
+// the OT cost), so the network learns nothing about it from the data. It
+// is the class seqio gives such positions.
+const Masked = seqio.Masked
 
 // geometry holds the float64 scratch of the interpolant.
 type geometry struct {

@@ -391,21 +391,15 @@ func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 	projectOutput(tr.Cfg.Method, out, b.xin, d, b.scr)
 	var s float64
 	inv := 2 / float64(batch)
-	for i, v := range out {
-		e := float64(v) - b.u[i]
-		s += e * e
-		b.dout[i] = T(inv * e)
-	}
-	if b.masked {
-		for row, c := range b.seq {
-			if c != Masked {
-				continue
-			}
-			for i := row * d; i < (row+1)*d; i++ {
-				e := float64(out[i]) - b.u[i]
-				s -= e * e
-				b.dout[i] = 0
-			}
+	for row := 0; row < len(out)/d; row++ {
+		if b.masked && b.seq[row] == Masked {
+			clear(b.dout[row*d : (row+1)*d])
+			continue
+		}
+		for i := row * d; i < (row+1)*d; i++ {
+			e := float64(out[i]) - b.u[i]
+			s += e * e
+			b.dout[i] = T(inv * e)
 		}
 	}
 	if grad {
