@@ -37,13 +37,12 @@ type dnaData struct {
 
 // loadDNA reads the data of a promoter or enhancer run.
 func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
-	alpha := c.Alphabet
-	if alpha == "" {
-		alpha = "dna"
-	}
-	set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: alpha, Ambiguity: c.IUPAC})
+	set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: c.Alphabet, Ambiguity: c.IUPAC})
 	if err != nil {
 		return nil, nil, err
+	}
+	if set.Alphabet != seqio.DNA {
+		return nil, nil, fmt.Errorf("%s: -task %s takes DNA over ACGT, not the alphabet %q (N and other ambiguity codes: -iupac mask or drop)", c.Data, c.Task, set.Alphabet)
 	}
 	if err := set.Equalize(c.Lengths); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", c.Data, err)
@@ -101,39 +100,36 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 		notes = append(notes, fmt.Sprintf("%d classes (%s)", len(d.classNames), abbreviate(d.classNames)))
 	}
 	// The splits: by a column's values, else a seeded random hold-out.
-	which := make([]byte, n) // 't'rain, 'v'al, 'x' test
+	const train, val, test = 0, 1, 2
+	which := make([]int, n)
 	if c.SplitColumn != "" {
 		keys, err := seqio.Column(set, table, c.SplitColumn)
 		if err != nil {
 			return nil, nil, fmt.Errorf("-split-column: %w", err)
 		}
-		test, val := fields(c.Test), fields(c.Val)
-		if len(test) == 0 {
+		testKeys, valKeys := fields(c.Test), fields(c.Val)
+		if len(testKeys) == 0 {
 			return nil, nil, fmt.Errorf("-split-column %s needs -test (the held-out values, e.g. chr8,chr9)", c.SplitColumn)
 		}
 		for i, k := range keys {
 			switch {
-			case slices.Contains(test, k):
-				which[i] = 'x'
-			case slices.Contains(val, k):
-				which[i] = 'v'
-			default:
-				which[i] = 't'
+			case slices.Contains(testKeys, k):
+				which[i] = test
+			case slices.Contains(valKeys, k):
+				which[i] = val
 			}
 		}
 	} else {
 		perm := rand.New(rand.NewPCG(c.Train.Seed, 0x5e9)).Perm(n)
 		nh := int(float64(n) * c.Holdout)
-		for i, p := range perm {
-			which[p] = 't'
-			if i < nh {
-				which[p] = 'x'
-			}
+		for _, p := range perm[:nh] {
+			which[p] = test
 		}
 	}
 	per := L * d.channels
+	splits := [...]*dnaSplit{train: &d.train, val: &d.val, test: &d.test}
 	for i, w := range which {
-		s := map[byte]*dnaSplit{'t': &d.train, 'v': &d.val, 'x': &d.test}[w]
+		s := splits[w]
 		s.seqs = append(s.seqs, set.Seqs[i])
 		if sig != nil {
 			s.sig = append(s.sig, sig[i*per:(i+1)*per]...)
@@ -184,15 +180,22 @@ func (d *dnaData) conditions(n int) (sig []float64, class []int, ref []int) {
 	return sig, class, ref
 }
 
-// kmerScore is the k-mer spectrum distance of the DNA tasks: the mean over
-// k = 3..6 of the Jensen-Shannon divergence between the k-mer frequencies
-// of the generated and the reference sequences.
-func kmerScore(gen, ref []int, length int) float64 {
-	var s float64
+// kmerJS returns the Jensen-Shannon divergence between the k-mer
+// frequencies of the generated and the reference DNA sequences for k =
+// 3..6 (index k-3).
+func kmerJS(gen, ref []int, length int) [4]float64 {
+	var js [4]float64
 	for k := 3; k <= 6; k++ {
-		s += fisherflow.KmerJS(gen, ref, length, 4, k)
+		js[k-3] = fisherflow.KmerJS(gen, ref, length, 4, k)
 	}
-	return s / 4
+	return js
+}
+
+// kmerScore is the k-mer spectrum distance of the DNA tasks: the mean of
+// kmerJS.
+func kmerScore(gen, ref []int, length int) float64 {
+	js := kmerJS(gen, ref, length)
+	return (js[0] + js[1] + js[2] + js[3]) / 4
 }
 
 // classesMeta is the checkpoint's record of the class names.
@@ -237,8 +240,8 @@ func (d *dnaData) report(resample func(guidance float64) ([]int, error), c RunCo
 	n := len(classes) / d.length
 	_, class, ref := d.conditions(n)
 	perK := map[string]float64{}
-	for k := 3; k <= 6; k++ {
-		perK[fmt.Sprint(k)] = fisherflow.KmerJS(classes, ref, d.length, 4, k)
+	for i, v := range kmerJS(classes, ref, d.length) {
+		perK[fmt.Sprint(i+3)] = v
 	}
 	res["kmer_js"] = perK
 	if d.classNames == nil {

@@ -252,6 +252,7 @@ func TestDNAFiles(t *testing.T) {
 		{[]string{"-task", "promoter", "-data", fa, "-split-column", "chrom"}, "needs -test"},
 		{[]string{"-task", "promoter", "-data", fa, "-split-column", "tissue", "-test", "x"}, `"tissue"`},
 		{[]string{"-task", "promoter", "-data", fa, "-signal", labels}, "labels.csv"},
+		{[]string{"-task", "promoter", "-data", fa, "-alphabet", "ACGTN"}, "takes DNA over ACGT"},
 		{[]string{"-task", "enhancer", "-data", fa, "-labels", filepath.Join(data, "none.csv")}, "none.csv"},
 		{[]string{"-task", "enhancer", "-data", fa, "-labels", "header", "-fbd-classifier", filepath.Join(prom, checkpointName), "-steps", "1", "-eval-samples", "4", "-channels", "8", "-blocks", "1", "-batch", "4", "-sample-steps", "1"}, "format"},
 	} {
