@@ -64,13 +64,9 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 			return nil, nil, fmt.Errorf("-signal: %w", err)
 		}
 		records := n + set.Dropped
-		switch {
-		case len(a.Shape) == 2:
-			d.channels = 1
-		case len(a.Shape) == 3:
-			d.channels = a.Shape[2]
-		}
-		if d.channels < 1 || a.Shape[0] != records || a.Shape[1] != L {
+		rows, ch, ok := signalShape(a, L)
+		d.channels = ch
+		if !ok || rows != records {
 			return nil, nil, fmt.Errorf("-signal %s: shape %v; want (%d, %d) or (%d, %d, channels): one row per record of %s, one value per base", c.Signal, a.Shape, records, L, records, L, c.Data)
 		}
 		per := L * d.channels
@@ -148,6 +144,20 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 	notes = append(notes, fmt.Sprintf("split %d train / %d validation / %d test", len(d.train.seqs), len(d.val.seqs), len(d.test.seqs)))
 	d.summary = strings.Join(notes, ", ")
 	return d, set, nil
+}
+
+// signalShape reads a signal array of shape (rows, length) or (rows,
+// length, channels); ok is false for any other shape.
+func signalShape(a *seqio.Array, length int) (rows, channels int, ok bool) {
+	switch len(a.Shape) {
+	case 2:
+		channels = 1
+	case 3:
+		channels = a.Shape[2]
+	default:
+		return 0, 0, false
+	}
+	return a.Shape[0], channels, a.Shape[1] == length && channels >= 1
 }
 
 // data returns split s as training data for a Trainer.

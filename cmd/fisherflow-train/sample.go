@@ -140,18 +140,15 @@ func sampleConditions(ck *fisherflow.CheckpointFile, cfg fisherflow.Config, leng
 		if err != nil {
 			return nil, nil, fmt.Errorf("-signal: %w", err)
 		}
-		ch := 1
-		if len(a.Shape) == 3 {
-			ch = a.Shape[2]
-		}
-		if len(a.Shape) < 2 || len(a.Shape) > 3 || a.Shape[1] != length || ch != cfg.Signal {
+		rows, ch, ok := signalShape(a, length)
+		if !ok || ch != cfg.Signal {
 			return nil, nil, fmt.Errorf("-signal %s: shape %v; this model wants (n, %d) or (n, %d, %d)", s.signal, a.Shape, length, length, cfg.Signal)
 		}
 		if s.n == 0 {
-			s.n = a.Shape[0]
+			s.n = rows
 		}
-		if a.Shape[0] < s.n {
-			return nil, nil, fmt.Errorf("-signal %s: %d rows for -n %d samples", s.signal, a.Shape[0], s.n)
+		if rows < s.n {
+			return nil, nil, fmt.Errorf("-signal %s: %d rows for -n %d samples", s.signal, rows, s.n)
 		}
 		sig = a.Data[:s.n*length*ch]
 	}
