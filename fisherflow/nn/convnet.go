@@ -69,8 +69,6 @@ func newActivation[T Float](name string) activation[T] {
 // (after Plan), backwardRange adding the parameter gradients into the
 // buffers given: calls on disjoint samples may run concurrently.
 type seqNorm[T Float] interface {
-	Forward(y, x []T, batch, length int)
-	Backward(dx, dy, x []T, batch, length int)
 	Params() Params[T]
 	Plan(batch, length int)
 	forwardRange(y, x []T, lo, hi, length int)
@@ -80,22 +78,12 @@ type seqNorm[T Float] interface {
 // groupNorm is a GroupNorm as a seqNorm.
 type groupNorm[T Float] struct{ *GroupNorm[T] }
 
-func (n groupNorm[T]) Plan(batch, _ int) {
-	if len(n.mean) < batch*n.Groups {
-		n.GroupNorm.Plan(batch)
-	}
-}
+func (n groupNorm[T]) Plan(batch, _ int) { n.GroupNorm.Plan(batch) }
 
 // rowNorm runs a LayerNorm over the channels of every position.
 type rowNorm[T Float] struct{ *LayerNorm[T] }
 
-func (n rowNorm[T]) Forward(y, x []T, _, _ int)       { n.LayerNorm.Forward(y, x) }
-func (n rowNorm[T]) Backward(dx, dy, x []T, _, _ int) { n.LayerNorm.Backward(dx, dy, x) }
-func (n rowNorm[T]) Plan(batch, length int) {
-	if len(n.mean) < batch*length {
-		n.LayerNorm.Plan(batch * length)
-	}
-}
+func (n rowNorm[T]) Plan(batch, length int) { n.LayerNorm.Plan(batch * length) }
 func (n rowNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 	n.forwardRows(y, x, lo*length, hi*length)
 }
