@@ -226,9 +226,15 @@ func vmaskTable() Mem {
 	return m
 }
 
-// Const returns a memory operand holding v in every lane of a 64-byte
-// vector of the kernel's precision (so it serves both ISAs). Constants
-// are written as bit patterns, never as float literals.
+// Const returns a memory operand holding v in the kernel's precision,
+// written as a bit pattern (never as a float literal). On AVX2 it is a
+// vector of 64 bytes with v in every lane (a ymm load at its start never
+// crosses a cache line: the linker aligns it to 32 bytes). On AVX-512 it
+// is the single value, which instructions read by embedded broadcast
+// (M's operations pick those forms, see IsBroadcast): a 64-byte vector
+// constant would be aligned to 32 bytes only, and a zmm load that
+// crosses a cache line costs two, which made load-heavy kernels such as
+// the vector math up to twice as slow.
 func (k *Kernel) Const(v float64) Mem {
 	if k.Prec == Float32 {
 		b := math.Float32bits(float32(v))
@@ -238,21 +244,37 @@ func (k *Kernel) Const(v float64) Mem {
 	return k.splat(fmt.Sprintf("f64_%016x", b), b)
 }
 
-// ConstBits returns a memory operand holding the bit pattern b in every
-// lane of a 64-byte vector of the kernel's precision (b is truncated to
-// 32 bits in a float32 kernel).
+// ConstBits returns a memory operand holding the bit pattern b in the
+// kernel's element size as Const does (b is truncated to 32 bits in a
+// float32 kernel).
 func (k *Kernel) ConstBits(b uint64) Mem {
 	return k.splat(fmt.Sprintf("bits%d_%x", 8*k.Size(), b), b)
 }
 
-// splat returns the 64-byte table name holding b in every lane of the
-// kernel's element size, emitting it on first use.
+// broadcasts holds the names of the scalar constants of AVX-512 kernels.
+var broadcasts = map[string]bool{}
+
+// IsBroadcast reports whether op is a scalar constant of an AVX-512
+// kernel, which an instruction must read by embedded broadcast (its
+// _BCST form) or VBROADCASTSS/SD.
+func IsBroadcast(op Op) bool {
+	m, ok := op.(Mem)
+	return ok && broadcasts[m.Symbol.Name]
+}
+
+// splat returns the table holding b in every lane of the kernel's
+// element size (64 bytes), or on AVX-512 the one element, emitting it on
+// first use.
 func (k *Kernel) splat(name string, b uint64) Mem {
+	n := 64
+	if k.ISA == AVX512 {
+		name, n = "s"+name, k.Size()
+	}
 	if m, ok := globals[name]; ok {
 		return m
 	}
 	m := GLOBL(name, RODATA|NOPTR)
-	for off := 0; off < 64; off += k.Size() {
+	for off := 0; off < n; off += k.Size() {
 		if k.Prec == Float32 {
 			DATA(off, U32(uint32(b)))
 		} else {
@@ -260,6 +282,9 @@ func (k *Kernel) splat(name string, b uint64) Mem {
 		}
 	}
 	globals[name] = m
+	if k.ISA == AVX512 {
+		broadcasts[name] = true
+	}
 	return m
 }
 

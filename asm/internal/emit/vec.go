@@ -29,7 +29,8 @@ type M struct {
 	N int
 }
 
-// C returns the constant v in every lane (a memory operand).
+// C returns the constant v in every lane (a memory operand; on AVX-512
+// a scalar that the operations below read by broadcast).
 func (m M) C(v float64) Mem { return m.K.Const(v) }
 
 // Bits returns the bit pattern b in every lane (a memory operand).
@@ -56,14 +57,28 @@ func (m M) each(f func(i int, d reg.VecVirtual)) G {
 
 // Mov returns a copy of a.
 func (m M) Mov(a any) G {
-	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VMOVUPS, VMOVUPD)(m.at(a, i), d) })
+	return m.each(func(i int, d reg.VecVirtual) {
+		op := m.at(a, i)
+		m.ins(op, VMOVUPS, VMOVUPD, broadcastSS, broadcastSD)(op, d)
+	})
+}
+
+// ins returns the instruction of the kernel's precision (s or d) that
+// takes op as its first operand: its embedded-broadcast form (sb or db)
+// when op is an AVX-512 scalar constant.
+func (m M) ins(op Op, s, d, sb, db func(...Op)) func(...Op) {
+	if IsBroadcast(op) {
+		return m.K.pick(sb, db)
+	}
+	return m.K.pick(s, d)
 }
 
 // FMA returns a*b + c, rounded once.
 func (m M) FMA(a any, b G, c any) G {
 	d := m.Mov(c)
 	for i := range d {
-		m.K.FMA231(m.at(a, i), b[i], d[i])
+		op := m.at(a, i)
+		m.ins(op, VFMADD231PS, VFMADD231PD, VFMADD231PS_BCST, VFMADD231PD_BCST)(op, b[i], d[i])
 	}
 	return d
 }
@@ -72,7 +87,8 @@ func (m M) FMA(a any, b G, c any) G {
 func (m M) FNMA(a any, b G, c any) G {
 	d := m.Mov(c)
 	for i := range d {
-		m.K.FNMA231(m.at(a, i), b[i], d[i])
+		op := m.at(a, i)
+		m.ins(op, VFNMADD231PS, VFNMADD231PD, VFNMADD231PS_BCST, VFNMADD231PD_BCST)(op, b[i], d[i])
 	}
 	return d
 }
@@ -82,7 +98,8 @@ func (m M) Horner(x G, c []float64) G {
 	acc := m.Mov(m.C(c[len(c)-1]))
 	for j := len(c) - 2; j >= 0; j-- {
 		for i := range acc {
-			m.K.pick(VFMADD213PS, VFMADD213PD)(m.C(c[j]), x[i], acc[i]) // acc = x*acc + c[j]
+			cj := m.C(c[j])
+			m.ins(cj, VFMADD213PS, VFMADD213PD, VFMADD213PS_BCST, VFMADD213PD_BCST)(cj, x[i], acc[i]) // acc = x*acc + c[j]
 		}
 	}
 	return acc
@@ -90,13 +107,18 @@ func (m M) Horner(x G, c []float64) G {
 
 // Add returns b + a, Sub b - a, Mul a*b and Div b/a (the Go assembler's
 // operand order: a may be shared or in memory, b is a group).
-func (m M) Add(a any, b G) G { return m.bin(m.K.Add, a, b) }
-func (m M) Sub(a any, b G) G { return m.bin(m.K.Sub, a, b) }
-func (m M) Mul(a any, b G) G { return m.bin(m.K.Mul, a, b) }
-func (m M) Div(a any, b G) G { return m.bin(m.K.Div, a, b) }
+func (m M) Add(a any, b G) G { return m.bin(VADDPS, VADDPD, VADDPS_BCST, VADDPD_BCST, a, b) }
+func (m M) Sub(a any, b G) G { return m.bin(VSUBPS, VSUBPD, VSUBPS_BCST, VSUBPD_BCST, a, b) }
+func (m M) Mul(a any, b G) G { return m.bin(VMULPS, VMULPD, VMULPS_BCST, VMULPD_BCST, a, b) }
+func (m M) Div(a any, b G) G { return m.bin(VDIVPS, VDIVPD, VDIVPS_BCST, VDIVPD_BCST, a, b) }
 
-func (m M) bin(f func(a, b, dst Op), a any, b G) G {
-	return m.each(func(i int, d reg.VecVirtual) { f(m.at(a, i), b[i], d) })
+// bin emits d = a op b for each member with the instruction of the
+// kernel's precision, s or d (sb or db when a is a broadcast constant).
+func (m M) bin(s, d, sb, db func(...Op), a any, b G) G {
+	return m.each(func(i int, dst reg.VecVirtual) {
+		op := m.at(a, i)
+		m.ins(op, s, d, sb, db)(op, b[i], dst)
+	})
 }
 
 // Scalef returns a * 2^floor(b), rounded once (AVX-512 only).
@@ -132,7 +154,12 @@ func (m M) Cmp(x G, pred uint8, y any) Cond {
 		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
 		for i := range c.k {
 			c.k[i] = K()
-			cmp(U8(pred), m.at(y, i), x[i], c.k[i])
+			op := m.at(y, i)
+			if IsBroadcast(op) {
+				m.K.pick(VCMPPS_BCST, VCMPPD_BCST)(U8(pred), op, x[i], c.k[i])
+			} else {
+				cmp(U8(pred), op, x[i], c.k[i])
+			}
 		}
 		return c
 	}
@@ -147,7 +174,7 @@ func (m M) SignBit(x G) Cond {
 		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
 		for i := range c.k {
 			c.k[i] = K()
-			m.K.pick(VPTESTMD, VPTESTMQ)(sign, x[i], c.k[i])
+			m.ins(sign, VPTESTMD, VPTESTMQ, VPTESTMD_BCST, VPTESTMQ_BCST)(sign, x[i], c.k[i])
 		}
 		return c
 	}
@@ -165,7 +192,8 @@ func (m M) Bit(x G, b uint) Cond {
 		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
 		for i := range c.k {
 			c.k[i] = K()
-			m.K.pick(VPTESTMD, VPTESTMQ)(m.Bits(1<<b), x[i], c.k[i])
+			bit := m.Bits(1 << b)
+			m.ins(bit, VPTESTMD, VPTESTMQ, VPTESTMD_BCST, VPTESTMQ_BCST)(bit, x[i], c.k[i])
 		}
 		return c
 	}
@@ -188,7 +216,8 @@ func (m M) Sel(c Cond, t any, f G) G {
 		// would look live from the function's entry.
 		d := m.Mov(f)
 		for i := range d {
-			m.K.pick(VMOVUPS, VMOVUPD)(m.at(t, i), c.k[i], d[i])
+			op := m.at(t, i)
+			m.ins(op, VMOVUPS, VMOVUPD, broadcastSS, broadcastSD)(op, c.k[i], d[i])
 		}
 		return d
 	}
@@ -206,16 +235,16 @@ func (m M) Sel(c Cond, t any, f G) G {
 // IAnd a & b, IOr a | b; Shl and Shr shift left and right (logical) by n
 // bits.
 func (m M) IAdd(a any, b G) G {
-	return m.bin(func(a, b, d Op) { m.K.pick(VPADDD, VPADDQ)(a, b, d) }, a, b)
+	return m.bin(VPADDD, VPADDQ, VPADDD_BCST, VPADDQ_BCST, a, b)
 }
 func (m M) IAnd(a any, b G) G {
-	return m.bin(func(a, b, d Op) { m.logic(VPAND, VPANDD, VPANDQ)(a, b, d) }, a, b)
+	return m.bin(m.logic(VPAND, VPANDD), m.logic(VPAND, VPANDQ), VPANDD_BCST, VPANDQ_BCST, a, b)
 }
 func (m M) IOr(a any, b G) G {
-	return m.bin(func(a, b, d Op) { m.logic(VPOR, VPORD, VPORQ)(a, b, d) }, a, b)
+	return m.bin(m.logic(VPOR, VPORD), m.logic(VPOR, VPORQ), VPORD_BCST, VPORQ_BCST, a, b)
 }
 func (m M) IXor(a any, b G) G {
-	return m.bin(func(a, b, d Op) { m.logic(VPXOR, VPXORD, VPXORQ)(a, b, d) }, a, b)
+	return m.bin(m.logic(VPXOR, VPXORD), m.logic(VPXOR, VPXORQ), VPXORD_BCST, VPXORQ_BCST, a, b)
 }
 
 // Sqrt returns sqrt(a), correctly rounded.
@@ -231,13 +260,12 @@ func (m M) Shr(n uint8, a G) G {
 	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSRLD, VPSRLQ)(U8(n), a[i], d) })
 }
 
-// logic picks the VEX form on AVX2 and the EVEX form of the element size
-// on AVX-512.
-func (m M) logic(vex func(a, b, c Op), d32, d64 func(...Op)) func(...Op) {
+// logic returns the VEX form on AVX2 and the EVEX form evex on AVX-512.
+func (m M) logic(vex func(a, b, c Op), evex func(...Op)) func(...Op) {
 	if m.K.ISA == AVX2 {
 		return func(ops ...Op) { vex(ops[0], ops[1], ops[2]) }
 	}
-	return m.K.pick(d32, d64)
+	return evex
 }
 
 // MapGroup emits a loop over n elements like Map, with body called once
