@@ -29,15 +29,15 @@ func logAVX2F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX2F32(dst []float32, x []float32)
 
-// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
-func sinAVX2F32(dst []float32, x []float32)
+func sinAVX2F32(dst []float32, x []float32) (big bool)
 
-// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
-func cosAVX2F32(dst []float32, x []float32)
+func cosAVX2F32(dst []float32, x []float32) (big bool)
 
 // atan2AVX2F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
@@ -69,15 +69,15 @@ func logAVX2F64(dst []float64, x []float64)
 //go:noescape
 func acosAVX2F64(dst []float64, x []float64)
 
-// sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+// sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
-func sinAVX2F64(dst []float64, x []float64)
+func sinAVX2F64(dst []float64, x []float64) (big bool)
 
-// cosAVX2F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+// cosAVX2F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
-func cosAVX2F64(dst []float64, x []float64)
+func cosAVX2F64(dst []float64, x []float64) (big bool)
 
 // atan2AVX2F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
@@ -109,15 +109,15 @@ func logAVX512F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX512F32(dst []float32, x []float32)
 
-// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
-func sinAVX512F32(dst []float32, x []float32)
+func sinAVX512F32(dst []float32, x []float32) (big bool)
 
-// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
-func cosAVX512F32(dst []float32, x []float32)
+func cosAVX512F32(dst []float32, x []float32) (big bool)
 
 // atan2AVX512F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //
@@ -149,15 +149,15 @@ func logAVX512F64(dst []float64, x []float64)
 //go:noescape
 func acosAVX512F64(dst []float64, x []float64)
 
-// sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin). len(dst) >= len(x).
+// sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
-func sinAVX512F64(dst []float64, x []float64)
+func sinAVX512F64(dst []float64, x []float64) (big bool)
 
-// cosAVX512F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos). len(dst) >= len(x).
+// cosAVX512F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
-func cosAVX512F64(dst []float64, x []float64)
+func cosAVX512F64(dst []float64, x []float64) (big bool)
 
 // atan2AVX512F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
 //

@@ -12,7 +12,9 @@ type prims[T float32 | float64] struct {
 	exp, log     func(dst, x []T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
-	sin, cos     func(dst, x []T) // for |x| < vmTrigLimit
+	// sin and cos compute the elements below vmTrigLimit, copy larger
+	// finite ones to dst unchanged and then report true.
+	sin, cos func(dst, x []T) (big bool)
 
 	dot   func(x, y []T) T
 	axpy  func(alpha T, x, y []T)
@@ -159,23 +161,20 @@ func maxOf[T float32 | float64]() float64 {
 	return math.MaxFloat32
 }
 
-// trigOp runs the SIMD sin or cos kernel on chunks of x whose finite
-// elements are all below vmTrigLimit, and the generic function (the same
-// algorithm, with the math package's reduction beyond the limit) on the
-// others. Each chunk is checked before it is computed, so dst may alias x.
-func trigOp[T float32 | float64](simd, generic func(dst, x []T)) func(dst, x []T) {
-	const chunk = 512
+// trigOp runs the SIMD sin or cos kernel, which leaves the finite
+// elements at or beyond vmTrigLimit in dst as they were in x (and says
+// so), then computes those with the generic function (the same
+// algorithm, with the math package's reduction beyond the limit). No sin
+// or cos is that large, so they are found in dst even when dst aliases x.
+func trigOp[T float32 | float64](simd func(dst, x []T) bool, generic func(dst, x []T)) func(dst, x []T) {
 	return func(dst, x []T) {
-		for lo := 0; lo < len(x); lo += chunk {
-			hi := min(lo+chunk, len(x))
-			f := simd
-			for _, v := range x[lo:hi] {
-				if a := math.Abs(float64(v)); a >= vmTrigLimit && a <= math.MaxFloat64 {
-					f = generic
-					break
-				}
+		if !simd(dst, x) {
+			return
+		}
+		for i, v := range dst[:len(x)] {
+			if a := math.Abs(float64(v)); a >= vmTrigLimit && a <= math.MaxFloat64 {
+				generic(dst[i:i+1], dst[i:i+1])
 			}
-			f(dst[lo:hi], x[lo:hi])
 		}
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"strings"
 
 	"github.com/mmcloughlin/avo/reg"
 
@@ -43,12 +44,42 @@ func vecmath(k emit.Kernel) {
 	// acos and atan2 run in float64 in both precisions (vmAcos, vmAtan2).
 	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, true, 2,
 		func(m emit.M, in []emit.G) emit.G { return acosBody(m, in[0]) })
-	mathFn(k, "sin", "func(dst, x []T)", "sets dst[i] = sin(x[i]) for |x[i]| < 2^30 (see kernels.Sin).", []string{"x"}, true, 2,
-		func(m emit.M, in []emit.G) emit.G { return sinCosBody(m, in[0], false) })
-	mathFn(k, "cos", "func(dst, x []T)", "sets dst[i] = cos(x[i]) for |x[i]| < 2^30 (see kernels.Cos).", []string{"x"}, true, 2,
-		func(m emit.M, in []emit.G) emit.G { return sinCosBody(m, in[0], true) })
+	trig(k, "sin", false)
+	trig(k, "cos", true)
 	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, true, 2,
 		func(m emit.M, in []emit.G) emit.G { return atan2Body(m, in[0], in[1]) })
+}
+
+// trig emits the sin or cos kernel: dst[i] = sin(x[i]) (cos(x[i])) for
+// |x[i]| < 2^30 (vm.TrigLimit); larger finite x[i] are copied to dst[i]
+// unchanged (no result of sin or cos is that large, so the caller finds
+// them in dst even when dst aliases x) and the kernel returns true, so
+// that the caller scans for them only then.
+func trig(k emit.Kernel, name string, cos bool) {
+	k.Begin(name, "func(dst, x []T) (big bool)",
+		"sets dst[i] = "+name+"(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
+	dst, n, x := emit.Ptr("dst"), emit.Len("x"), emit.Ptr("x")
+	unroll := 2
+	if k.ISA == emit.AVX2 {
+		unroll = 1
+	}
+	wk := emit.Kernel{ISA: k.ISA, Prec: emit.Float64} // the arithmetic's kernel (float64 in both precisions)
+	big := wk.Vec() // lanes with a large finite x, ORed over the loop
+	wk.Zero(big)
+	body := func(m emit.M, in []emit.G) []emit.G {
+		x := in[0]
+		ax := m.IAnd(m.Bits(math.MaxInt64), x)
+		fin := m.Sel(m.Cmp(ax, emit.EQ, m.C(math.Inf(1))), m.Mov(m.C(0)), ax) // |x|, with Inf as 0
+		large := m.Cmp(fin, emit.GE, m.C(vm.TrigLimit))                     // NaN compares false
+		m.IOrInto(big, m.Sel(large, m.Bits(math.MaxUint64), m.Mov(m.C(0))))
+		return []emit.G{m.Sel(large, x, sinCosBody(m, x, cos))}
+	}
+	if k.Prec == emit.Float32 {
+		k.MapGroupWide(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, body)
+	} else {
+		k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, body)
+	}
+	emit.Ret(wk.NonZero(big, "big"))
 }
 
 // mathUnary emits a kernel whose body maps one group of vectors.

@@ -447,6 +447,22 @@ func Ret(stores ...func()) {
 }
 
 // Result returns a store of lane 0 of x to the result named name.
+// NonZero tests whether any bit of v is set (before Ret's VZEROUPPER
+// clears the upper halves) and returns the store, for Ret, of the answer
+// into the bool result name.
+func (k *Kernel) NonZero(v reg.VecVirtual, name string) func() {
+	r := GP8()
+	if k.ISA == AVX512 {
+		mk := K()
+		VPTESTMQ(v, v, mk)
+		KORTESTB(mk, mk)
+	} else {
+		VPTEST(v, v)
+	}
+	SETNE(r)
+	return func() { Store(r, Return(name)) }
+}
+
 func Result(x reg.VecVirtual, name string) func() {
 	return func() { Store(x, Return(name)) }
 }

@@ -247,6 +247,14 @@ func (m M) IXor(a any, b G) G {
 	return m.bin(m.logic(VPXOR, VPXORD), m.logic(VPXOR, VPXORQ), VPXORD_BCST, VPXORQ_BCST, a, b)
 }
 
+// IOrInto ORs every member of a into the register acc (an accumulator
+// kept across the iterations of a loop).
+func (m M) IOrInto(acc reg.VecVirtual, a G) {
+	for i := range a {
+		m.logic(VPOR, VPORQ)(a[i], acc, acc)
+	}
+}
+
 // Sqrt returns sqrt(a), correctly rounded.
 func (m M) Sqrt(a G) G {
 	return m.each(func(i int, d reg.VecVirtual) { m.K.Sqrt(a[i], d) })
