@@ -20,7 +20,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F32, diffSumSq: diffSumSqAVX512F32,
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby: axpbyAVX512F32, logMapRow: logMapRowAVX512F32,
-				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32},
+				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, packT: packTAVX512F32, tl: 16},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64,
@@ -30,7 +30,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F64, diffSumSq: diffSumSqAVX512F64,
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
 				axpby: axpbyAVX512F64, logMapRow: logMapRowAVX512F64,
-				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64},
+				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, packT: packTAVX512F64, tl: 8},
 			}),
 		},
 		{
@@ -44,7 +44,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX2F32, diffSumSq: diffSumSqAVX2F32,
 				divSqrt: divSqrtAVX2F32, divSquare: divSquareAVX2F32,
 				axpby: axpbyAVX2F32, logMapRow: logMapRowAVX2F32,
-				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32},
+				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, packT: packTAVX2F32, tl: 8},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX2F64, square: squareAVX2F64, exp: expAVX2F64, log: logAVX2F64,
@@ -54,7 +54,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX2F64, diffSumSq: diffSumSqAVX2F64,
 				divSqrt: divSqrtAVX2F64, divSquare: divSquareAVX2F64,
 				axpby: axpbyAVX2F64, logMapRow: logMapRowAVX2F64,
-				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64},
+				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64, packT: packTAVX2F64, tl: 4},
 			}),
 		},
 	}

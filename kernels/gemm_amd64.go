@@ -9,17 +9,37 @@ package kernels
 //go:noescape
 func gemmKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// packTAVX2F32 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
+//
+//go:noescape
+func packTAVX2F32(n int, src *float32, lds int, dst *float32, ldd int)
+
 // gemmKernelAVX2F64 adds alpha * A * B to the 6x8 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
 //
 //go:noescape
 func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+
+// packTAVX2F64 copies the transpose of the 4 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 4.
+//
+//go:noescape
+func packTAVX2F64(n int, src *float64, lds int, dst *float64, ldd int)
 
 // gemmKernelAVX512F32 adds alpha * A * B to the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
 //
 //go:noescape
 func gemmKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// packTAVX512F32 copies the transpose of the 16 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 16.
+//
+//go:noescape
+func packTAVX512F32(n int, src *float32, lds int, dst *float32, ldd int)
+
 // gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
 func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+
+// packTAVX512F64 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
+//
+//go:noescape
+func packTAVX512F64(n int, src *float64, lds int, dst *float64, ldd int)

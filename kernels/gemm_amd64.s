@@ -216,6 +216,92 @@ done_3:
 	VZEROUPPER
 	RET
 
+// func packTAVX2F32(n int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX
+TEXT ·packTAVX2F32(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+loop_1:
+	CMPQ       AX, $0x00
+	JE         done_2
+	MOVQ       CX, DI
+	VMOVUPS    (DI), Y0
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y1
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y2
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y3
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y4
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y5
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y6
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y1, Y7
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VPERM2F128 $0x20, Y5, Y8, Y3
+	VPERM2F128 $0x31, Y5, Y8, Y5
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	MOVQ       BX, DI
+	VMOVUPS    Y6, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y7, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y3, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y8, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y2, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y1, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y5, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Y0, (DI)
+	ADDQ       $0x00000020, CX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	SUBQ       $0x08, AX
+	JMP        loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, FMA3, MMX+
 TEXT ·gemmKernelAVX2F64(SB), NOSPLIT, $0-48
@@ -425,6 +511,56 @@ done_3:
 	VMOVUPD      32(AX), Y0
 	VFMADD231PD  Y11, Y12, Y0
 	VMOVUPD      Y0, 32(AX)
+	VZEROUPPER
+	RET
+
+// func packTAVX2F64(n int, src *float64, lds int, dst *float64, ldd int)
+// Requires: AVX
+TEXT ·packTAVX2F64(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+
+loop_1:
+	CMPQ       AX, $0x00
+	JE         done_2
+	MOVQ       CX, DI
+	VMOVUPD    (DI), Y0
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Y1
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Y2
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Y3
+	VUNPCKLPD  Y1, Y0, Y4
+	VUNPCKHPD  Y1, Y0, Y0
+	VUNPCKLPD  Y3, Y2, Y1
+	VUNPCKHPD  Y3, Y2, Y2
+	VPERM2F128 $0x20, Y1, Y4, Y3
+	VPERM2F128 $0x31, Y1, Y4, Y1
+	VPERM2F128 $0x20, Y2, Y0, Y4
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	MOVQ       BX, DI
+	VMOVUPD    Y3, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Y4, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Y1, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Y0, (DI)
+	ADDQ       $0x00000020, CX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	SUBQ       $0x04, AX
+	JMP        loop_1
+
+done_2:
 	VZEROUPPER
 	RET
 
@@ -788,6 +924,172 @@ done_3:
 	VZEROUPPER
 	RET
 
+// func packTAVX512F32(n int, src *float32, lds int, dst *float32, ldd int)
+// Requires: AVX, AVX512F
+TEXT ·packTAVX512F32(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+loop_1:
+	CMPQ       AX, $0x00
+	JE         done_2
+	MOVQ       CX, DI
+	VMOVUPS    (DI), Z0
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z1
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z2
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z3
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z4
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z5
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z6
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z7
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z8
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z9
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z10
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z11
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z12
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z13
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z14
+	ADDQ       DX, DI
+	VMOVUPS    (DI), Z15
+	VUNPCKLPS  Z1, Z0, Z16
+	VUNPCKHPS  Z1, Z0, Z0
+	VUNPCKLPS  Z3, Z2, Z1
+	VUNPCKHPS  Z3, Z2, Z2
+	VUNPCKLPS  Z5, Z4, Z3
+	VUNPCKHPS  Z5, Z4, Z4
+	VUNPCKLPS  Z7, Z6, Z5
+	VUNPCKHPS  Z7, Z6, Z6
+	VUNPCKLPS  Z9, Z8, Z7
+	VUNPCKHPS  Z9, Z8, Z8
+	VUNPCKLPS  Z11, Z10, Z9
+	VUNPCKHPS  Z11, Z10, Z10
+	VUNPCKLPS  Z13, Z12, Z11
+	VUNPCKHPS  Z13, Z12, Z12
+	VUNPCKLPS  Z15, Z14, Z13
+	VUNPCKHPS  Z15, Z14, Z14
+	VSHUFPS    $0x44, Z1, Z16, Z15
+	VSHUFPS    $0xee, Z1, Z16, Z1
+	VSHUFPS    $0x44, Z2, Z0, Z16
+	VSHUFPS    $0xee, Z2, Z0, Z0
+	VSHUFPS    $0x44, Z5, Z3, Z2
+	VSHUFPS    $0xee, Z5, Z3, Z3
+	VSHUFPS    $0x44, Z6, Z4, Z5
+	VSHUFPS    $0xee, Z6, Z4, Z4
+	VSHUFPS    $0x44, Z9, Z7, Z6
+	VSHUFPS    $0xee, Z9, Z7, Z7
+	VSHUFPS    $0x44, Z10, Z8, Z9
+	VSHUFPS    $0xee, Z10, Z8, Z8
+	VSHUFPS    $0x44, Z13, Z11, Z10
+	VSHUFPS    $0xee, Z13, Z11, Z11
+	VSHUFPS    $0x44, Z14, Z12, Z13
+	VSHUFPS    $0xee, Z14, Z12, Z12
+	VSHUFF32X4 $0x44, Z2, Z15, Z14
+	VSHUFF32X4 $0xee, Z2, Z15, Z2
+	VSHUFF32X4 $0x44, Z10, Z6, Z15
+	VSHUFF32X4 $0xee, Z10, Z6, Z6
+	VSHUFF32X4 $0x88, Z15, Z14, Z10
+	VSHUFF32X4 $0xdd, Z15, Z14, Z14
+	VSHUFF32X4 $0x88, Z6, Z2, Z15
+	VSHUFF32X4 $0xdd, Z6, Z2, Z2
+	VSHUFF32X4 $0x44, Z3, Z1, Z6
+	VSHUFF32X4 $0xee, Z3, Z1, Z1
+	VSHUFF32X4 $0x44, Z11, Z7, Z3
+	VSHUFF32X4 $0xee, Z11, Z7, Z7
+	VSHUFF32X4 $0x88, Z3, Z6, Z11
+	VSHUFF32X4 $0xdd, Z3, Z6, Z3
+	VSHUFF32X4 $0x88, Z7, Z1, Z6
+	VSHUFF32X4 $0xdd, Z7, Z1, Z1
+	VSHUFF32X4 $0x44, Z5, Z16, Z7
+	VSHUFF32X4 $0xee, Z5, Z16, Z5
+	VSHUFF32X4 $0x44, Z13, Z9, Z16
+	VSHUFF32X4 $0xee, Z13, Z9, Z9
+	VSHUFF32X4 $0x88, Z16, Z7, Z13
+	VSHUFF32X4 $0xdd, Z16, Z7, Z7
+	VSHUFF32X4 $0x88, Z9, Z5, Z16
+	VSHUFF32X4 $0xdd, Z9, Z5, Z5
+	VSHUFF32X4 $0x44, Z4, Z0, Z9
+	VSHUFF32X4 $0xee, Z4, Z0, Z0
+	VSHUFF32X4 $0x44, Z12, Z8, Z4
+	VSHUFF32X4 $0xee, Z12, Z8, Z8
+	VSHUFF32X4 $0x88, Z4, Z9, Z12
+	VSHUFF32X4 $0xdd, Z4, Z9, Z4
+	VSHUFF32X4 $0x88, Z8, Z0, Z9
+	VSHUFF32X4 $0xdd, Z8, Z0, Z0
+	MOVQ       BX, DI
+	VMOVUPS    Z10, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z11, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z13, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z12, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z14, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z3, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z7, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z4, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z15, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z6, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z16, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z9, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z2, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z1, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z5, (DI)
+	ADDQ       SI, DI
+	VMOVUPS    Z0, (DI)
+	ADDQ       $0x00000040, CX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	SUBQ       $0x10, AX
+	JMP        loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemmKernelAVX512F64(SB), NOSPLIT, $0-48
@@ -1145,5 +1447,91 @@ done_3:
 	VMOVUPD      192(AX), Z0
 	VFMADD231PD  Z23, Z24, Z0
 	VMOVUPD      Z0, 192(AX)
+	VZEROUPPER
+	RET
+
+// func packTAVX512F64(n int, src *float64, lds int, dst *float64, ldd int)
+// Requires: AVX, AVX512F
+TEXT ·packTAVX512F64(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	MOVQ ldd+32(FP), SI
+	SHLQ $0x03, DX
+	SHLQ $0x03, SI
+
+loop_1:
+	CMPQ       AX, $0x00
+	JE         done_2
+	MOVQ       CX, DI
+	VMOVUPD    (DI), Z0
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z1
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z2
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z3
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z4
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z5
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z6
+	ADDQ       DX, DI
+	VMOVUPD    (DI), Z7
+	VUNPCKLPD  Z1, Z0, Z8
+	VUNPCKHPD  Z1, Z0, Z0
+	VUNPCKLPD  Z3, Z2, Z1
+	VUNPCKHPD  Z3, Z2, Z2
+	VUNPCKLPD  Z5, Z4, Z3
+	VUNPCKHPD  Z5, Z4, Z4
+	VUNPCKLPD  Z7, Z6, Z5
+	VUNPCKHPD  Z7, Z6, Z6
+	VSHUFF64X2 $0x44, Z1, Z8, Z7
+	VSHUFF64X2 $0xee, Z1, Z8, Z1
+	VSHUFF64X2 $0x44, Z5, Z3, Z8
+	VSHUFF64X2 $0xee, Z5, Z3, Z3
+	VSHUFF64X2 $0x88, Z8, Z7, Z5
+	VSHUFF64X2 $0xdd, Z8, Z7, Z7
+	VSHUFF64X2 $0x88, Z3, Z1, Z8
+	VSHUFF64X2 $0xdd, Z3, Z1, Z1
+	VSHUFF64X2 $0x44, Z2, Z0, Z3
+	VSHUFF64X2 $0xee, Z2, Z0, Z0
+	VSHUFF64X2 $0x44, Z6, Z4, Z2
+	VSHUFF64X2 $0xee, Z6, Z4, Z4
+	VSHUFF64X2 $0x88, Z2, Z3, Z6
+	VSHUFF64X2 $0xdd, Z2, Z3, Z2
+	VSHUFF64X2 $0x88, Z4, Z0, Z3
+	VSHUFF64X2 $0xdd, Z4, Z0, Z0
+	MOVQ       BX, DI
+	VMOVUPD    Z5, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z6, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z7, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z2, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z8, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z3, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z1, (DI)
+	ADDQ       SI, DI
+	VMOVUPD    Z0, (DI)
+	ADDQ       $0x00000040, CX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	ADDQ       SI, BX
+	SUBQ       $0x08, AX
+	JMP        loop_1
+
+done_2:
 	VZEROUPPER
 	RET

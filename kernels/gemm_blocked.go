@@ -16,6 +16,11 @@ import (
 type microKernel[T float32 | float64] struct {
 	mr, nr int
 	fn     func(kc int, a, b, c *T, ldc int, alpha T)
+	// packT, if set, copies the transpose of the tl x n block at src (row
+	// stride lds) to dst (row stride ldd), for n a multiple of tl: the
+	// packing of a transposed B, whose panels' columns are contiguous.
+	packT func(n int, src *T, lds int, dst *T, ldd int)
+	tl    int
 }
 
 // threads is the number of goroutines a Gemm or Sinkhorn call may use;
@@ -297,6 +302,21 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 			continue
 		}
 		// op(B)[p,j] = b[j*ldb+p]: columns of the panel are contiguous.
+		// Whole tl x tl blocks go through the micro-kernel's transposing
+		// copy; the remaining steps and columns through the loops below.
+		p1, j1 := 0, 0
+		if tl := g.mk.tl; g.mk.packT != nil && kb >= tl && cols >= tl {
+			p1, j1 = kb/tl*tl, cols/tl*tl
+			for j := 0; j < j1; j += tl {
+				g.mk.packT(p1, &g.b[(j0+j)*g.ldb+pc], g.ldb, &pan[j], nr)
+			}
+			for j := 0; j < j1; j++ {
+				src := g.b[(j0+j)*g.ldb+pc:][p1:kb]
+				for p, v := range src {
+					pan[(p1+p)*nr+j] = v
+				}
+			}
+		}
 		// Transpose in strips of packStrip steps, so that the writes of a
 		// strip (packStrip lines of the panel) stay in L1 while every
 		// column passes.
@@ -304,7 +324,7 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 		for p0 := 0; p0 < kb; p0 += packStrip {
 			n := min(packStrip, kb-p0)
 			strip := pan[p0*nr : (p0+n)*nr]
-			for j := 0; j < cols; j++ {
+			for j := j1; j < cols; j++ {
 				src := g.b[(j0+j)*g.ldb+pc+p0:][:n]
 				for p, v := range src {
 					strip[p*nr+j] = v

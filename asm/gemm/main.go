@@ -45,6 +45,7 @@ func main() {
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
 		kernel(k)
+		packT(k)
 	}
 	Generate()
 }
