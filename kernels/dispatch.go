@@ -27,6 +27,9 @@ type ops[T float32 | float64] struct {
 	sum   func(x []T) T
 	norm2 func(x []T) T
 
+	scaleNeg func(dst, src, x []T, s T)
+	adamW    func(w, g []T, m, v []float64, c [7]float64)
+
 	toSphere, toSimplex func(dst, x []T, d int)
 
 	sphereDist                     func(dst, x, y []T, d int)

@@ -18,6 +18,9 @@ func genericOps[T float32 | float64]() *ops[T] {
 		sum:   sumGeneric[T],
 		norm2: norm2Generic[T],
 
+		scaleNeg: scaleNegGeneric[T],
+		adamW:    adamWGeneric[T],
+
 		toSphere:  toSphereGeneric[T],
 		toSimplex: toSimplexGeneric[T],
 

@@ -29,6 +29,16 @@ func sumAVX2F32(x []float32) (r float32)
 //go:noescape
 func sumSqAVX2F32(x []float32) (r float64)
 
+// scaleNegAVX2F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+//
+//go:noescape
+func scaleNegAVX2F32(dst []float32, src []float32, x []float32, s float32)
+
+// adamWAVX2F32 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+//
+//go:noescape
+func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+
 // dotAVX2F64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -53,6 +63,16 @@ func sumAVX2F64(x []float64) (r float64)
 //
 //go:noescape
 func sumSqAVX2F64(x []float64) (r float64)
+
+// scaleNegAVX2F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+//
+//go:noescape
+func scaleNegAVX2F64(dst []float64, src []float64, x []float64, s float64)
+
+// adamWAVX2F64 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+//
+//go:noescape
+func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
 
 // dotAVX512F32 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
@@ -79,6 +99,16 @@ func sumAVX512F32(x []float32) (r float32)
 //go:noescape
 func sumSqAVX512F32(x []float32) (r float64)
 
+// scaleNegAVX512F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+//
+//go:noescape
+func scaleNegAVX512F32(dst []float32, src []float32, x []float32, s float32)
+
+// adamWAVX512F32 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+//
+//go:noescape
+func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+
 // dotAVX512F64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -103,3 +133,13 @@ func sumAVX512F64(x []float64) (r float64)
 //
 //go:noescape
 func sumSqAVX512F64(x []float64) (r float64)
+
+// scaleNegAVX512F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+//
+//go:noescape
+func scaleNegAVX512F64(dst []float64, src []float64, x []float64, s float64)
+
+// adamWAVX512F64 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+//
+//go:noescape
+func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)

@@ -320,6 +320,153 @@ done_4:
 	MOVSD        X0, r+24(FP)
 	RET
 
+// func scaleNegAVX2F32(dst []float32, src []float32, x []float32, s float32)
+// Requires: AVX
+TEXT ·scaleNegAVX2F32(SB), NOSPLIT, $0-76
+	VBROADCASTSS s+72(FP), Y0
+	VBROADCASTSS f32_3f800000<>+0(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+
+big_1:
+	CMPQ      CX, $0x00000020
+	JB        one_2
+	VMOVUPS   (DX), Y3
+	VMOVUPS   (BX), Y4
+	VCMPPS    $0x11, Y2, Y4, Y4
+	VBLENDVPS Y4, Y0, Y1, Y4
+	VMULPS    Y4, Y3, Y3
+	VMOVUPS   Y3, (AX)
+	VMOVUPS   32(DX), Y3
+	VMOVUPS   32(BX), Y4
+	VCMPPS    $0x11, Y2, Y4, Y4
+	VBLENDVPS Y4, Y0, Y1, Y4
+	VMULPS    Y4, Y3, Y3
+	VMOVUPS   Y3, 32(AX)
+	VMOVUPS   64(DX), Y3
+	VMOVUPS   64(BX), Y4
+	VCMPPS    $0x11, Y2, Y4, Y4
+	VBLENDVPS Y4, Y0, Y1, Y4
+	VMULPS    Y4, Y3, Y3
+	VMOVUPS   Y3, 64(AX)
+	VMOVUPS   96(DX), Y3
+	VMOVUPS   96(BX), Y4
+	VCMPPS    $0x11, Y2, Y4, Y4
+	VBLENDVPS Y4, Y0, Y1, Y4
+	VMULPS    Y4, Y3, Y3
+	VMOVUPS   Y3, 96(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000020, CX
+	JMP       big_1
+
+one_2:
+	CMPQ      CX, $0x00000008
+	JB        tail_3
+	VMOVUPS   (DX), Y3
+	VMOVUPS   (BX), Y4
+	VCMPPS    $0x11, Y2, Y4, Y4
+	VBLENDVPS Y4, Y0, Y1, Y4
+	VMULPS    Y4, Y3, Y3
+	VMOVUPS   Y3, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000008, CX
+	JMP       one_2
+
+tail_3:
+	TESTQ      CX, CX
+	JZ         done_4
+	SHLQ       $0x02, CX
+	MOVQ       $0x0000000000000020, SI
+	SUBQ       CX, SI
+	LEAQ       vmask<>+0(SB), CX
+	VMOVDQU    (CX)(SI*1), Y3
+	VMASKMOVPS (DX), Y3, Y4
+	VMASKMOVPS (BX), Y3, Y5
+	VCMPPS     $0x11, Y2, Y5, Y2
+	VBLENDVPS  Y2, Y0, Y1, Y0
+	VMULPS     Y0, Y4, Y4
+	VMASKMOVPS Y4, Y3, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA f32_3f800000<>+0(SB)/4, $0x3f800000
+DATA f32_3f800000<>+4(SB)/4, $0x3f800000
+DATA f32_3f800000<>+8(SB)/4, $0x3f800000
+DATA f32_3f800000<>+12(SB)/4, $0x3f800000
+DATA f32_3f800000<>+16(SB)/4, $0x3f800000
+DATA f32_3f800000<>+20(SB)/4, $0x3f800000
+DATA f32_3f800000<>+24(SB)/4, $0x3f800000
+DATA f32_3f800000<>+28(SB)/4, $0x3f800000
+DATA f32_3f800000<>+32(SB)/4, $0x3f800000
+DATA f32_3f800000<>+36(SB)/4, $0x3f800000
+DATA f32_3f800000<>+40(SB)/4, $0x3f800000
+DATA f32_3f800000<>+44(SB)/4, $0x3f800000
+DATA f32_3f800000<>+48(SB)/4, $0x3f800000
+DATA f32_3f800000<>+52(SB)/4, $0x3f800000
+DATA f32_3f800000<>+56(SB)/4, $0x3f800000
+DATA f32_3f800000<>+60(SB)/4, $0x3f800000
+GLOBL f32_3f800000<>(SB), RODATA|NOPTR, $64
+
+// func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// Requires: AVX
+TEXT ·adamWAVX2F32(SB), NOSPLIT, $0-152
+	VBROADCASTSD b1+96(FP), Y0
+	VBROADCASTSD c1+104(FP), Y1
+	VBROADCASTSD b2+112(FP), Y2
+	VBROADCASTSD c2+120(FP), Y3
+	VBROADCASTSD decay+128(FP), Y4
+	VBROADCASTSD sb+136(FP), Y5
+	VBROADCASTSD eb+144(FP), Y6
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+
+loop_1:
+	CMPQ       CX, $0x04
+	JB         done_2
+	VCVTPS2PD  (DX), Y7
+	VCVTPS2PD  (AX), Y8
+	VMOVUPD    (BX), Y9
+	VMOVUPD    (SI), Y10
+	VMULPD     Y0, Y9, Y9
+	VMULPD     Y1, Y7, Y11
+	VADDPD     Y11, Y9, Y9
+	VMULPD     Y2, Y10, Y10
+	VMULPD     Y3, Y7, Y11
+	VMULPD     Y7, Y11, Y11
+	VADDPD     Y11, Y10, Y10
+	VMOVUPD    Y9, (BX)
+	VMOVUPD    Y10, (SI)
+	VSQRTPD    Y10, Y11
+	VADDPD     Y6, Y11, Y11
+	VMULPD     Y5, Y9, Y9
+	VDIVPD     Y11, Y9, Y9
+	VMULPD     Y4, Y8, Y8
+	VSUBPD     Y9, Y8, Y8
+	VCVTPD2PSY Y8, X8
+	VMOVUPS    X8, (AX)
+	ADDQ       $0x10, AX
+	ADDQ       $0x10, DX
+	ADDQ       $0x20, BX
+	ADDQ       $0x20, SI
+	SUBQ       $0x04, CX
+	JMP        loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func dotAVX2F64(x []float64, y []float64) (r float64)
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotAVX2F64(SB), NOSPLIT, $0-56
@@ -611,6 +758,144 @@ done_4:
 	VADDSD       X1, X0, X0
 	VZEROUPPER
 	MOVSD        X0, r+24(FP)
+	RET
+
+// func scaleNegAVX2F64(dst []float64, src []float64, x []float64, s float64)
+// Requires: AVX
+TEXT ·scaleNegAVX2F64(SB), NOSPLIT, $0-80
+	VBROADCASTSD s+72(FP), Y0
+	VBROADCASTSD f64_3ff0000000000000<>+0(SB), Y1
+	VXORPS       Y2, Y2, Y2
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+
+big_1:
+	CMPQ      CX, $0x00000010
+	JB        one_2
+	VMOVUPD   (DX), Y3
+	VMOVUPD   (BX), Y4
+	VCMPPD    $0x11, Y2, Y4, Y4
+	VBLENDVPD Y4, Y0, Y1, Y4
+	VMULPD    Y4, Y3, Y3
+	VMOVUPD   Y3, (AX)
+	VMOVUPD   32(DX), Y3
+	VMOVUPD   32(BX), Y4
+	VCMPPD    $0x11, Y2, Y4, Y4
+	VBLENDVPD Y4, Y0, Y1, Y4
+	VMULPD    Y4, Y3, Y3
+	VMOVUPD   Y3, 32(AX)
+	VMOVUPD   64(DX), Y3
+	VMOVUPD   64(BX), Y4
+	VCMPPD    $0x11, Y2, Y4, Y4
+	VBLENDVPD Y4, Y0, Y1, Y4
+	VMULPD    Y4, Y3, Y3
+	VMOVUPD   Y3, 64(AX)
+	VMOVUPD   96(DX), Y3
+	VMOVUPD   96(BX), Y4
+	VCMPPD    $0x11, Y2, Y4, Y4
+	VBLENDVPD Y4, Y0, Y1, Y4
+	VMULPD    Y4, Y3, Y3
+	VMOVUPD   Y3, 96(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000010, CX
+	JMP       big_1
+
+one_2:
+	CMPQ      CX, $0x00000004
+	JB        tail_3
+	VMOVUPD   (DX), Y3
+	VMOVUPD   (BX), Y4
+	VCMPPD    $0x11, Y2, Y4, Y4
+	VBLENDVPD Y4, Y0, Y1, Y4
+	VMULPD    Y4, Y3, Y3
+	VMOVUPD   Y3, (AX)
+	ADDQ      $0x00000020, DX
+	ADDQ      $0x00000020, BX
+	ADDQ      $0x00000020, AX
+	SUBQ      $0x00000004, CX
+	JMP       one_2
+
+tail_3:
+	TESTQ      CX, CX
+	JZ         done_4
+	SHLQ       $0x03, CX
+	MOVQ       $0x0000000000000020, SI
+	SUBQ       CX, SI
+	LEAQ       vmask<>+0(SB), CX
+	VMOVDQU    (CX)(SI*1), Y3
+	VMASKMOVPD (DX), Y3, Y4
+	VMASKMOVPD (BX), Y3, Y5
+	VCMPPD     $0x11, Y2, Y5, Y2
+	VBLENDVPD  Y2, Y0, Y1, Y0
+	VMULPD     Y0, Y4, Y4
+	VMASKMOVPD Y4, Y3, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA f64_3ff0000000000000<>+0(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+8(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+16(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+24(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+32(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+40(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+48(SB)/8, $0x3ff0000000000000
+DATA f64_3ff0000000000000<>+56(SB)/8, $0x3ff0000000000000
+GLOBL f64_3ff0000000000000<>(SB), RODATA|NOPTR, $64
+
+// func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// Requires: AVX
+TEXT ·adamWAVX2F64(SB), NOSPLIT, $0-152
+	VBROADCASTSD b1+96(FP), Y0
+	VBROADCASTSD c1+104(FP), Y1
+	VBROADCASTSD b2+112(FP), Y2
+	VBROADCASTSD c2+120(FP), Y3
+	VBROADCASTSD decay+128(FP), Y4
+	VBROADCASTSD sb+136(FP), Y5
+	VBROADCASTSD eb+144(FP), Y6
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+
+loop_1:
+	CMPQ    CX, $0x04
+	JB      done_2
+	VMOVUPD (DX), Y7
+	VMOVUPD (AX), Y8
+	VMOVUPD (BX), Y9
+	VMOVUPD (SI), Y10
+	VMULPD  Y0, Y9, Y9
+	VMULPD  Y1, Y7, Y11
+	VADDPD  Y11, Y9, Y9
+	VMULPD  Y2, Y10, Y10
+	VMULPD  Y3, Y7, Y11
+	VMULPD  Y7, Y11, Y11
+	VADDPD  Y11, Y10, Y10
+	VMOVUPD Y9, (BX)
+	VMOVUPD Y10, (SI)
+	VSQRTPD Y10, Y11
+	VADDPD  Y6, Y11, Y11
+	VMULPD  Y5, Y9, Y9
+	VDIVPD  Y11, Y9, Y9
+	VMULPD  Y4, Y8, Y8
+	VSUBPD  Y9, Y8, Y8
+	VMOVUPD Y8, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x04, CX
+	JMP     loop_1
+
+done_2:
+	VZEROUPPER
 	RET
 
 // func dotAVX512F32(x []float32, y []float32) (r float32)
@@ -920,6 +1205,141 @@ done_4:
 	MOVSD         X0, r+24(FP)
 	RET
 
+// func scaleNegAVX512F32(dst []float32, src []float32, x []float32, s float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·scaleNegAVX512F32(SB), NOSPLIT, $0-76
+	VBROADCASTSS s+72(FP), Z0
+	VBROADCASTSS sf32_3f800000<>+0(SB), Z1
+	VXORPS       Z2, Z2, Z2
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+
+big_1:
+	CMPQ    CX, $0x00000040
+	JB      one_2
+	VMOVUPS (DX), Z3
+	VMOVUPS (BX), Z4
+	VCMPPS  $0x11, Z2, Z4, K1
+	VMOVUPS Z1, Z4
+	VMOVUPS Z0, K1, Z4
+	VMULPS  Z4, Z3, Z3
+	VMOVUPS Z3, (AX)
+	VMOVUPS 64(DX), Z3
+	VMOVUPS 64(BX), Z4
+	VCMPPS  $0x11, Z2, Z4, K1
+	VMOVUPS Z1, Z4
+	VMOVUPS Z0, K1, Z4
+	VMULPS  Z4, Z3, Z3
+	VMOVUPS Z3, 64(AX)
+	VMOVUPS 128(DX), Z3
+	VMOVUPS 128(BX), Z4
+	VCMPPS  $0x11, Z2, Z4, K1
+	VMOVUPS Z1, Z4
+	VMOVUPS Z0, K1, Z4
+	VMULPS  Z4, Z3, Z3
+	VMOVUPS Z3, 128(AX)
+	VMOVUPS 192(DX), Z3
+	VMOVUPS 192(BX), Z4
+	VCMPPS  $0x11, Z2, Z4, K1
+	VMOVUPS Z1, Z4
+	VMOVUPS Z0, K1, Z4
+	VMULPS  Z4, Z3, Z3
+	VMOVUPS Z3, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, CX
+	JMP     big_1
+
+one_2:
+	CMPQ    CX, $0x00000010
+	JB      tail_3
+	VMOVUPS (DX), Z3
+	VMOVUPS (BX), Z4
+	VCMPPS  $0x11, Z2, Z4, K1
+	VMOVUPS Z1, Z4
+	VMOVUPS Z0, K1, Z4
+	VMULPS  Z4, Z3, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, CX
+	JMP     one_2
+
+tail_3:
+	TESTQ     CX, CX
+	JZ        done_4
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(CX*2), K1
+	VMOVUPS.Z (DX), K1, Z3
+	VMOVUPS.Z (BX), K1, Z4
+	VCMPPS    $0x11, Z2, Z4, K2
+	VMOVUPS   Z1, Z1
+	VMOVUPS   Z0, K2, Z1
+	VMULPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA sf32_3f800000<>+0(SB)/4, $0x3f800000
+GLOBL sf32_3f800000<>(SB), RODATA|NOPTR, $4
+
+// func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// Requires: AVX, AVX512F
+TEXT ·adamWAVX512F32(SB), NOSPLIT, $0-152
+	VBROADCASTSD b1+96(FP), Z0
+	VBROADCASTSD c1+104(FP), Z1
+	VBROADCASTSD b2+112(FP), Z2
+	VBROADCASTSD c2+120(FP), Z3
+	VBROADCASTSD decay+128(FP), Z4
+	VBROADCASTSD sb+136(FP), Z5
+	VBROADCASTSD eb+144(FP), Z6
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+
+loop_1:
+	CMPQ      CX, $0x08
+	JB        done_2
+	VCVTPS2PD (DX), Z7
+	VCVTPS2PD (AX), Z8
+	VMOVUPD   (BX), Z9
+	VMOVUPD   (SI), Z10
+	VMULPD    Z0, Z9, Z9
+	VMULPD    Z1, Z7, Z11
+	VADDPD    Z11, Z9, Z9
+	VMULPD    Z2, Z10, Z10
+	VMULPD    Z3, Z7, Z11
+	VMULPD    Z7, Z11, Z11
+	VADDPD    Z11, Z10, Z10
+	VMOVUPD   Z9, (BX)
+	VMOVUPD   Z10, (SI)
+	VSQRTPD   Z10, Z11
+	VADDPD    Z6, Z11, Z11
+	VMULPD    Z5, Z9, Z9
+	VDIVPD    Z11, Z9, Z9
+	VMULPD    Z4, Z8, Z8
+	VSUBPD    Z9, Z8, Z8
+	VCVTPD2PS Z8, Y8
+	VMOVUPS   Y8, (AX)
+	ADDQ      $0x20, AX
+	ADDQ      $0x20, DX
+	ADDQ      $0x40, BX
+	ADDQ      $0x40, SI
+	SUBQ      $0x08, CX
+	JMP       loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func dotAVX512F64(x []float64, y []float64) (r float64)
 // Requires: AVX, AVX512DQ, AVX512F, SSE2
 TEXT ·dotAVX512F64(SB), NOSPLIT, $0-56
@@ -1202,4 +1622,138 @@ done_4:
 	VADDSD        X1, X0, X0
 	VZEROUPPER
 	MOVSD         X0, r+24(FP)
+	RET
+
+// func scaleNegAVX512F64(dst []float64, src []float64, x []float64, s float64)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·scaleNegAVX512F64(SB), NOSPLIT, $0-80
+	VBROADCASTSD s+72(FP), Z0
+	VBROADCASTSD sf64_3ff0000000000000<>+0(SB), Z1
+	VXORPS       Z2, Z2, Z2
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         x_base+48(FP), BX
+
+big_1:
+	CMPQ    CX, $0x00000020
+	JB      one_2
+	VMOVUPD (DX), Z3
+	VMOVUPD (BX), Z4
+	VCMPPD  $0x11, Z2, Z4, K1
+	VMOVUPD Z1, Z4
+	VMOVUPD Z0, K1, Z4
+	VMULPD  Z4, Z3, Z3
+	VMOVUPD Z3, (AX)
+	VMOVUPD 64(DX), Z3
+	VMOVUPD 64(BX), Z4
+	VCMPPD  $0x11, Z2, Z4, K1
+	VMOVUPD Z1, Z4
+	VMOVUPD Z0, K1, Z4
+	VMULPD  Z4, Z3, Z3
+	VMOVUPD Z3, 64(AX)
+	VMOVUPD 128(DX), Z3
+	VMOVUPD 128(BX), Z4
+	VCMPPD  $0x11, Z2, Z4, K1
+	VMOVUPD Z1, Z4
+	VMOVUPD Z0, K1, Z4
+	VMULPD  Z4, Z3, Z3
+	VMOVUPD Z3, 128(AX)
+	VMOVUPD 192(DX), Z3
+	VMOVUPD 192(BX), Z4
+	VCMPPD  $0x11, Z2, Z4, K1
+	VMOVUPD Z1, Z4
+	VMOVUPD Z0, K1, Z4
+	VMULPD  Z4, Z3, Z3
+	VMOVUPD Z3, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, CX
+	JMP     big_1
+
+one_2:
+	CMPQ    CX, $0x00000008
+	JB      tail_3
+	VMOVUPD (DX), Z3
+	VMOVUPD (BX), Z4
+	VCMPPD  $0x11, Z2, Z4, K1
+	VMOVUPD Z1, Z4
+	VMOVUPD Z0, K1, Z4
+	VMULPD  Z4, Z3, Z3
+	VMOVUPD Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, CX
+	JMP     one_2
+
+tail_3:
+	TESTQ     CX, CX
+	JZ        done_4
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(CX*2), K1
+	VMOVUPD.Z (DX), K1, Z3
+	VMOVUPD.Z (BX), K1, Z4
+	VCMPPD    $0x11, Z2, Z4, K2
+	VMOVUPD   Z1, Z1
+	VMOVUPD   Z0, K2, Z1
+	VMULPD    Z1, Z3, Z3
+	VMOVUPD   Z3, K1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+DATA sf64_3ff0000000000000<>+0(SB)/8, $0x3ff0000000000000
+GLOBL sf64_3ff0000000000000<>(SB), RODATA|NOPTR, $8
+
+// func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// Requires: AVX, AVX512F
+TEXT ·adamWAVX512F64(SB), NOSPLIT, $0-152
+	VBROADCASTSD b1+96(FP), Z0
+	VBROADCASTSD c1+104(FP), Z1
+	VBROADCASTSD b2+112(FP), Z2
+	VBROADCASTSD c2+120(FP), Z3
+	VBROADCASTSD decay+128(FP), Z4
+	VBROADCASTSD sb+136(FP), Z5
+	VBROADCASTSD eb+144(FP), Z6
+	MOVQ         w_base+0(FP), AX
+	MOVQ         w_len+8(FP), CX
+	MOVQ         g_base+24(FP), DX
+	MOVQ         m_base+48(FP), BX
+	MOVQ         v_base+72(FP), SI
+
+loop_1:
+	CMPQ    CX, $0x08
+	JB      done_2
+	VMOVUPD (DX), Z7
+	VMOVUPD (AX), Z8
+	VMOVUPD (BX), Z9
+	VMOVUPD (SI), Z10
+	VMULPD  Z0, Z9, Z9
+	VMULPD  Z1, Z7, Z11
+	VADDPD  Z11, Z9, Z9
+	VMULPD  Z2, Z10, Z10
+	VMULPD  Z3, Z7, Z11
+	VMULPD  Z7, Z11, Z11
+	VADDPD  Z11, Z10, Z10
+	VMOVUPD Z9, (BX)
+	VMOVUPD Z10, (SI)
+	VSQRTPD Z10, Z11
+	VADDPD  Z6, Z11, Z11
+	VMULPD  Z5, Z9, Z9
+	VDIVPD  Z11, Z9, Z9
+	VMULPD  Z4, Z8, Z8
+	VSUBPD  Z9, Z8, Z8
+	VMOVUPD Z8, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x08, CX
+	JMP     loop_1
+
+done_2:
+	VZEROUPPER
 	RET

@@ -23,6 +23,8 @@ func main() {
 		scale(k)
 		sum(k)
 		sumSq(k)
+		scaleNeg(k)
+		adamW(k)
 	}
 	Generate()
 }

@@ -11,8 +11,9 @@ import (
 // AdamW is Adam with decoupled weight decay, as torch.optim.AdamW:
 //
 //	w *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-//	w -= (lr/(1-b1^t)) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+//	w -= (lr/(1-b1^t)) * m / (sqrt(v)/sqrt(1-b2^t) + eps),
 //
+// the last with one division (kernels.AdamW).
 // Moments are kept in float64. Update runs on all cores (GOMAXPROCS):
 // one step touches every parameter, gradient and moment, tens of
 // megabytes for the toy network at K=160, and on one core it was a sixth
@@ -25,10 +26,10 @@ type AdamW[T Float] struct {
 
 	// The Update in progress, shared by its threads, and the segments of
 	// the parameters that the threads take in turn.
-	ps               Params[T]
-	decay, step, bc2 float64
-	segs             []adamSeg
-	phase            par.Phase
+	ps     Params[T]
+	coeffs kernels.AdamWCoeffs
+	segs   []adamSeg
+	phase  par.Phase
 }
 
 // adamSeg is a range of one parameter's elements.
@@ -58,28 +59,18 @@ func (o *AdamW[T]) Update(ps Params[T], lr float64) {
 	o.Step++
 	c1 := 1 - math.Pow(o.Beta1, float64(o.Step))
 	c2 := 1 - math.Pow(o.Beta2, float64(o.Step))
-	o.ps, o.decay, o.step, o.bc2 = ps, 1-lr*o.WeightDecay, lr/c1, math.Sqrt(c2)
+	o.ps = ps
+	o.coeffs = kernels.AdamWCoeffs{Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps,
+		Decay: 1 - lr*o.WeightDecay, Step: lr / c1, BiasCorr2: math.Sqrt(c2)}
 	par.For(runtime.GOMAXPROCS(0), len(o.segs), o, 0, &o.phase)
 	o.ps = nil
 }
 
 // Work updates segments lo..hi (the par.Worker of Update).
 func (o *AdamW[T]) Work(_, _, lo, hi int) {
-	b1, b2, eps := o.Beta1, o.Beta2, o.Eps
-	decay, step, bc2 := o.decay, o.step, o.bc2
 	for _, sg := range o.segs[lo:hi] {
 		p := o.ps[sg.k]
-		w, g := p.W[sg.lo:sg.hi], p.G[sg.lo:sg.hi]
-		m, v := o.M[sg.k][sg.lo:sg.hi], o.V[sg.k][sg.lo:sg.hi]
-		m, v = m[:len(w)], v[:len(w)]
-		g = g[:len(w)]
-		for i := range w {
-			gf := float64(g[i])
-			mi := b1*m[i] + (1-b1)*gf
-			vi := b2*v[i] + (1-b2)*gf*gf
-			m[i], v[i] = mi, vi
-			w[i] = T(float64(w[i])*decay - step*(mi/(math.Sqrt(vi)/bc2+eps)))
-		}
+		kernels.AdamW(p.W[sg.lo:sg.hi], p.G[sg.lo:sg.hi], o.M[sg.k][sg.lo:sg.hi], o.V[sg.k][sg.lo:sg.hi], o.coeffs)
 	}
 }
 

@@ -489,6 +489,9 @@ func (k *Kernel) MapWide(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int,
 	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k64.Lanes(), stride, unroll, step)
 }
 
+// StoreNarrow rounds the float64 vector v to float32 and stores it to m.
+func (k *Kernel) StoreNarrow(v reg.VecVirtual, m Mem) { k.storeNarrow(v, m, nil) }
+
 // storeNarrow rounds the float64 vector v to float32 and stores it (the
 // masked lanes, if mask is not nil) to m.
 func (k *Kernel) storeNarrow(v reg.VecVirtual, m Mem, mask *Mask) {
