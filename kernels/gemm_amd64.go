@@ -14,6 +14,11 @@ func gemmKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alph
 //go:noescape
 func packTAVX2F32(n int, src *float32, lds int, dst *float32, ldd int)
 
+// packNAVX2F32 copies n rows of 16 elements at src (row stride lds elements) to dst, contiguously.
+//
+//go:noescape
+func packNAVX2F32(n int, src *float32, lds int, dst *float32)
+
 // gemmKernelAVX2F64 adds alpha * A * B to the 6x8 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
 //
 //go:noescape
@@ -23,6 +28,11 @@ func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alph
 //
 //go:noescape
 func packTAVX2F64(n int, src *float64, lds int, dst *float64, ldd int)
+
+// packNAVX2F64 copies n rows of 8 elements at src (row stride lds elements) to dst, contiguously.
+//
+//go:noescape
+func packNAVX2F64(n int, src *float64, lds int, dst *float64)
 
 // gemmKernelAVX512F32 adds alpha * A * B to the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
 //
@@ -34,6 +44,11 @@ func gemmKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, al
 //go:noescape
 func packTAVX512F32(n int, src *float32, lds int, dst *float32, ldd int)
 
+// packNAVX512F32 copies n rows of 64 elements at src (row stride lds elements) to dst, contiguously.
+//
+//go:noescape
+func packNAVX512F32(n int, src *float32, lds int, dst *float32)
+
 // gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
@@ -43,3 +58,8 @@ func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, al
 //
 //go:noescape
 func packTAVX512F64(n int, src *float64, lds int, dst *float64, ldd int)
+
+// packNAVX512F64 copies n rows of 32 elements at src (row stride lds elements) to dst, contiguously.
+//
+//go:noescape
+func packNAVX512F64(n int, src *float64, lds int, dst *float64)

@@ -302,6 +302,31 @@ done_2:
 	VZEROUPPER
 	RET
 
+// func packNAVX2F32(n int, src *float32, lds int, dst *float32)
+// Requires: AVX
+TEXT ·packNAVX2F32(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x02, DX
+
+loop_1:
+	CMPQ    AX, $0x00
+	JE      done_2
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, BX
+	DECQ    AX
+	JMP     loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, FMA3, MMX+
 TEXT ·gemmKernelAVX2F64(SB), NOSPLIT, $0-48
@@ -559,6 +584,31 @@ loop_1:
 	ADDQ       SI, BX
 	SUBQ       $0x04, AX
 	JMP        loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
+// func packNAVX2F64(n int, src *float64, lds int, dst *float64)
+// Requires: AVX
+TEXT ·packNAVX2F64(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+
+loop_1:
+	CMPQ    AX, $0x00
+	JE      done_2
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000040, BX
+	DECQ    AX
+	JMP     loop_1
 
 done_2:
 	VZEROUPPER
@@ -1090,6 +1140,35 @@ done_2:
 	VZEROUPPER
 	RET
 
+// func packNAVX512F32(n int, src *float32, lds int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·packNAVX512F32(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x02, DX
+
+loop_1:
+	CMPQ    AX, $0x00
+	JE      done_2
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000100, BX
+	DECQ    AX
+	JMP     loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemmKernelAVX512F64(SB), NOSPLIT, $0-48
@@ -1531,6 +1610,35 @@ loop_1:
 	ADDQ       SI, BX
 	SUBQ       $0x08, AX
 	JMP        loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
+// func packNAVX512F64(n int, src *float64, lds int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packNAVX512F64(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ lds+16(FP), DX
+	MOVQ dst+24(FP), BX
+	SHLQ $0x03, DX
+
+loop_1:
+	CMPQ    AX, $0x00
+	JE      done_2
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	ADDQ    DX, CX
+	ADDQ    $0x00000100, BX
+	DECQ    AX
+	JMP     loop_1
 
 done_2:
 	VZEROUPPER

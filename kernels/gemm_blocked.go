@@ -21,6 +21,9 @@ type microKernel[T float32 | float64] struct {
 	// packing of a transposed B, whose panels' columns are contiguous.
 	packT func(n int, src *T, lds int, dst *T, ldd int)
 	tl    int
+	// packN, if set, copies n rows of nr elements at src (row stride
+	// lds) to dst contiguously: the packing of a whole panel of B.
+	packN func(n int, src *T, lds int, dst *T)
 }
 
 // threads is the number of goroutines a Gemm or Sinkhorn call may use;
@@ -293,6 +296,10 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 		cols := min(nr, nb-jp*nr)
 		j0 := jc + jp*nr
 		if !g.transB {
+			if cols == nr && g.mk.packN != nil {
+				g.mk.packN(kb, &g.b[pc*g.ldb+j0], g.ldb, &pan[0])
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				src := g.b[(pc+p)*g.ldb+j0 : (pc+p)*g.ldb+j0+cols]
 				d := pan[p*nr : p*nr+nr]

@@ -46,6 +46,7 @@ func main() {
 	for _, k := range emit.Variants() {
 		kernel(k)
 		packT(k)
+		packN(k)
 	}
 	Generate()
 }
