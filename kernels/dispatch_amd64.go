@@ -21,7 +21,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby:    axpbyAVX512F32,
 				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, adamWLanes: 8, logMapRow: logMapRowAVX512F32,
-				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32},
+				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64,

@@ -49,6 +49,11 @@ func packTAVX512F32(n int, src *float32, lds int, dst *float32, ldd int)
 //go:noescape
 func packNAVX512F32(n int, src *float32, lds int, dst *float32)
 
+// packA6AVX512F32 packs six rows of A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[r*lds+p]; n is a multiple of 16.
+//
+//go:noescape
+func packA6AVX512F32(n int, src *float32, lds int, dst *float32)
+
 // gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape

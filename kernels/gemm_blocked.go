@@ -24,6 +24,9 @@ type microKernel[T float32 | float64] struct {
 	// packN, if set, copies n rows of nr elements at src (row stride
 	// lds) to dst contiguously: the packing of a whole panel of B.
 	packN func(n int, src *T, lds int, dst *T)
+	// packA6, if set (mr = 6), packs six rows of A stored by rows (row
+	// stride lds) into a panel, for n steps, n a multiple of 16.
+	packA6 func(n int, src *T, lds int, dst *T)
 }
 
 // threads is the number of goroutines a Gemm or Sinkhorn call may use;
@@ -260,14 +263,20 @@ func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 				clear(d[rows:])
 			}
 		case mr == 6 && rows == 6:
-			// Six rows of A interleaved step by step.
+			// Six rows of A interleaved step by step: sixteen steps at a
+			// time by packA6, the rest by the loop.
+			p0 := 0
+			if g.mk.packA6 != nil && kb >= 16 {
+				p0 = kb / 16 * 16
+				g.mk.packA6(p0, &g.a[i0*g.lda+pc], g.lda, &pan[0])
+			}
 			r0 := g.a[i0*g.lda+pc:][:kb]
 			r1 := g.a[(i0+1)*g.lda+pc:][:kb]
 			r2 := g.a[(i0+2)*g.lda+pc:][:kb]
 			r3 := g.a[(i0+3)*g.lda+pc:][:kb]
 			r4 := g.a[(i0+4)*g.lda+pc:][:kb]
 			r5 := g.a[(i0+5)*g.lda+pc:][:kb]
-			for p := range r0 {
+			for p := p0; p < kb; p++ {
 				d := pan[p*6 : p*6+6 : p*6+6]
 				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}

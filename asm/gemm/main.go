@@ -47,6 +47,9 @@ func main() {
 		kernel(k)
 		packT(k)
 		packN(k)
+		if k.ISA == emit.AVX512 && k.Prec == emit.Float32 {
+			packA6(k)
+		}
 	}
 	Generate()
 }
