@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
+	"github.com/fisherflow/fisherflow/internal/par"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -31,6 +33,66 @@ type Conv1d[T Float] struct {
 	// col is the im2col buffer of one chunk, grown on demand; the
 	// convolutions of a network share one (ShareScratch).
 	col *[]T
+
+	// The im2col or col2im phase in progress, which the threads share:
+	// the chunk's columns, its input (im2col) or input gradient
+	// (col2im) and the length of its samples.
+	pc     []T
+	px     []T
+	plen   int
+	pphase par.Phase
+}
+
+// The phases of Work.
+const (
+	phaseIm2col = iota
+	phaseCol2im
+)
+
+// Work runs rows lo..hi (positions of the chunk's samples, one after
+// another) of an im2col or col2im phase (the par.Worker of Forward and
+// Backward).
+func (c *Conv1d[T]) Work(phase, _, lo, hi int) {
+	kin, half, length := c.Kernel*c.In, (c.Kernel-1)/2, c.plen
+	for r := lo; r < hi; r++ {
+		b, l := r/length, r%length
+		xs := c.px[b*length*c.In : (b+1)*length*c.In]
+		row := c.pc[r*kin : (r+1)*kin]
+		switch phase {
+		case phaseIm2col:
+			// Row l holds, for each tap k, the In channels at position
+			// l + (k - half)*Dilation, or zeros outside the sequence.
+			for k := 0; k < c.Kernel; k++ {
+				dst := row[k*c.In : (k+1)*c.In]
+				if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
+					copy(dst, xs[p*c.In:(p+1)*c.In])
+				} else {
+					clear(dst)
+				}
+			}
+		case phaseCol2im:
+			// dx at position l sums, over the taps k, the column rows
+			// p = l - (k - half)*Dilation; k runs down so that the terms
+			// come in the order of p, as a scatter over p would add them.
+			dst := xs[l*c.In : (l+1)*c.In]
+			clear(dst)
+			for k := c.Kernel - 1; k >= 0; k-- {
+				if p := l - (k-half)*c.Dilation; p >= 0 && p < length {
+					src := c.pc[(b*length+p)*kin+k*c.In:][:c.In]
+					kernels.Axpy(1, src, dst)
+				}
+			}
+		}
+	}
+}
+
+// rows runs phase over the rows of nb samples of length positions, with
+// the columns col and the samples' input or input gradient x, on all
+// cores.
+func (c *Conv1d[T]) rows(phase int, col, x []T, nb, length int) {
+	c.pc, c.px, c.plen = col, x, length
+	par.For(runtime.GOMAXPROCS(0), nb*length, c, phase, &c.pphase)
+	c.pc, c.px = nil, nil
 }
 
 // ShareScratch makes c use the im2col buffer of other, so that the
@@ -79,24 +141,6 @@ func (c *Conv1d[T]) check(fn string, ny, nx, batch, length int) {
 	}
 }
 
-// im2col fills col (length x Kernel*In) from one sample xs (length x In):
-// row l holds, for each tap k, the In channels at position
-// l + (k - (Kernel-1)/2)*Dilation, or zeros outside the sequence.
-func (c *Conv1d[T]) im2col(col, xs []T, length int) {
-	w, half := c.Kernel*c.In, (c.Kernel-1)/2
-	for l := 0; l < length; l++ {
-		row := col[l*w : (l+1)*w]
-		for k := 0; k < c.Kernel; k++ {
-			dst := row[k*c.In : (k+1)*c.In]
-			if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
-				copy(dst, xs[p*c.In:(p+1)*c.In])
-			} else {
-				clear(dst)
-			}
-		}
-	}
-}
-
 // Forward sets y (batch x length x Out) from x (batch x length x In).
 func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 	c.check("Forward", len(y), len(x), batch, length)
@@ -106,9 +150,7 @@ func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 		nb := min(per, batch-b0)
 		rows := nb * length
 		col := (*c.col)[:rows*kin]
-		for b := 0; b < nb; b++ {
-			c.im2col(col[b*length*kin:(b+1)*length*kin], x[(b0+b)*length*c.In:(b0+b+1)*length*c.In], length)
-		}
+		c.rows(phaseIm2col, col, x[b0*length*c.In:(b0+nb)*length*c.In], nb, length)
 		ys := y[b0*length*c.Out : (b0+nb)*length*c.Out]
 		for l := 0; l < rows; l++ {
 			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
@@ -129,15 +171,13 @@ func (c *Conv1d[T]) Backward(dx, dy, x []T, batch, length int) {
 		panic(fmt.Sprintf("nn.Conv1d.Backward: len(dx)=%d, len(x)=%d", len(dx), len(x)))
 	}
 	c.Plan(batch, length)
-	kin, half, per := c.Kernel*c.In, (c.Kernel-1)/2, c.chunk(batch, length)
+	kin, per := c.Kernel*c.In, c.chunk(batch, length)
 	for b0 := 0; b0 < batch; b0 += per {
 		nb := min(per, batch-b0)
 		rows := nb * length
 		col := (*c.col)[:rows*kin]
 		dys := dy[b0*length*c.Out : (b0+nb)*length*c.Out]
-		for b := 0; b < nb; b++ {
-			c.im2col(col[b*length*kin:(b+1)*length*kin], x[(b0+b)*length*c.In:(b0+b+1)*length*c.In], length)
-		}
+		c.rows(phaseIm2col, col, x[b0*length*c.In:(b0+nb)*length*c.In], nb, length)
 		kernels.Gemm(true, false, c.Out, kin, rows, 1, dys, c.Out, col, kin, 1, c.Weight.G, kin)
 		for l := 0; l < rows; l++ {
 			kernels.Axpy(1, dys[l*c.Out:(l+1)*c.Out], c.Bias.G)
@@ -147,17 +187,6 @@ func (c *Conv1d[T]) Backward(dx, dy, x []T, batch, length int) {
 		}
 		// dcol reuses the col buffer: x's columns are not needed again.
 		kernels.Gemm(false, false, rows, kin, c.Out, 1, dys, c.Out, c.Weight.W, kin, 0, col, kin)
-		for b := 0; b < nb; b++ {
-			dxs := dx[(b0+b)*length*c.In : (b0+b+1)*length*c.In]
-			clear(dxs)
-			for l := 0; l < length; l++ {
-				row := col[(b*length+l)*kin : (b*length+l+1)*kin]
-				for k := 0; k < c.Kernel; k++ {
-					if p := l + (k-half)*c.Dilation; p >= 0 && p < length {
-						kernels.Axpy(1, row[k*c.In:(k+1)*c.In], dxs[p*c.In:(p+1)*c.In])
-					}
-				}
-			}
-		}
+		c.rows(phaseCol2im, col, dx[b0*length*c.In:(b0+nb)*length*c.In], nb, length)
 	}
 }
