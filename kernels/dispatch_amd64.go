@@ -21,7 +21,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby:    axpbyAVX512F32,
 				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, adamWLanes: 8, logMapRow: logMapRowAVX512F32,
-				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32},
+				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64,
@@ -32,7 +32,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
 				axpby:    axpbyAVX512F64,
 				scaleNeg: scaleNegAVX512F64, adamW: adamWAVX512F64, adamWLanes: 8, logMapRow: logMapRowAVX512F64,
-				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64},
+				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, set: gemmSetKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64},
 			}),
 		},
 		{
@@ -47,7 +47,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX2F32, divSquare: divSquareAVX2F32,
 				axpby:    axpbyAVX2F32,
 				scaleNeg: scaleNegAVX2F32, adamW: adamWAVX2F32, adamWLanes: 4, logMapRow: logMapRowAVX2F32,
-				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, packT: packTAVX2F32, tl: 8, packN: packNAVX2F32},
+				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, set: gemmSetKernelAVX2F32, packT: packTAVX2F32, tl: 8, packN: packNAVX2F32},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX2F64, square: squareAVX2F64, exp: expAVX2F64, log: logAVX2F64,
@@ -58,7 +58,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX2F64, divSquare: divSquareAVX2F64,
 				axpby:    axpbyAVX2F64,
 				scaleNeg: scaleNegAVX2F64, adamW: adamWAVX2F64, adamWLanes: 4, logMapRow: logMapRowAVX2F64,
-				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64, packT: packTAVX2F64, tl: 4, packN: packNAVX2F64},
+				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64, set: gemmSetKernelAVX2F64, packT: packTAVX2F64, tl: 4, packN: packNAVX2F64},
 			}),
 		},
 	}

@@ -9,6 +9,11 @@ package kernels
 //go:noescape
 func gemmKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
+// gemmSetKernelAVX2F32 stores alpha * A * B in the 6x16 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 16 panel.
+//
+//go:noescape
+func gemmSetKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
 // packTAVX2F32 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
 //
 //go:noescape
@@ -24,6 +29,11 @@ func packNAVX2F32(n int, src *float32, lds int, dst *float32)
 //go:noescape
 func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
+// gemmSetKernelAVX2F64 stores alpha * A * B in the 6x8 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
+//
+//go:noescape
+func gemmSetKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+
 // packTAVX2F64 copies the transpose of the 4 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 4.
 //
 //go:noescape
@@ -38,6 +48,11 @@ func packNAVX2F64(n int, src *float64, lds int, dst *float64)
 //
 //go:noescape
 func gemmKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
+
+// gemmSetKernelAVX512F32 stores alpha * A * B in the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
+//
+//go:noescape
+func gemmSetKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
 // packTAVX512F32 copies the transpose of the 16 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 16.
 //
@@ -58,6 +73,11 @@ func packA6AVX512F32(n int, src *float32, lds int, dst *float32)
 //
 //go:noescape
 func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+
+// gemmSetKernelAVX512F64 stores alpha * A * B in the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
+//
+//go:noescape
+func gemmSetKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
 // packTAVX512F64 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
 //

@@ -16,6 +16,10 @@ import (
 type microKernel[T float32 | float64] struct {
 	mr, nr int
 	fn     func(kc int, a, b, c *T, ldc int, alpha T)
+	// set, if not nil, stores alpha * Ap * Bp in the tile instead of
+	// adding it: with beta = 0 the first kc slice uses it, and C is
+	// neither cleared beforehand nor read.
+	set func(kc int, a, b, c *T, ldc int, alpha T)
 	// packT, if set, copies the transpose of the tl x n block at src (row
 	// stride lds) to dst (row stride ldd), for n a multiple of tl: the
 	// packing of a transposed B, whose panels' columns are contiguous.
@@ -110,12 +114,14 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 			gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
-		scaleC(beta, c, m, n, ldc, scale)
-		if alpha == 0 || k == 0 {
-			return
+		if alpha == 0 || k == 0 || beta != 0 || mk.set == nil {
+			scaleC(beta, c, m, n, ldc, scale)
+			if alpha == 0 || k == 0 {
+				return
+			}
 		}
 		buf := pool.Get().(*gemmBuffers[T])
-		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k,
+		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k, set: beta == 0 && mk.set != nil,
 			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, buf: buf,
 			threads: min(kernelThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
 		buf.call.run()
@@ -153,6 +159,7 @@ type gemmCall[T float32 | float64] struct {
 	c              []T
 	ldc            int
 	threads        int
+	set            bool // beta = 0: the first kc slice stores into C (microKernel.set)
 	buf            *gemmBuffers[T]
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
@@ -211,6 +218,7 @@ func (g *gemmCall[T]) run() {
 // the block: each A panel stays in L1 while the B panels stream from L2.
 func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T) {
 	mr, nr := g.mk.mr, g.mk.nr
+	fn, set := g.mk.fn, g.set && g.pc == 0
 	for ip := lo; ip < hi; ip++ {
 		rows := min(mr, mb-ip*mr)
 		apan := &ap[ip*mr*kb]
@@ -219,14 +227,23 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 			bpan := &bp[jp*nr*kb]
 			ci := (ic+ip*mr)*g.ldc + jc + jp*nr
 			if rows == mr && cols == nr {
-				g.mk.fn(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
+				if set {
+					g.mk.set(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
+				} else {
+					fn(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
+				}
 				continue
 			}
 			clear(tile)
-			g.mk.fn(kb, apan, bpan, &tile[0], nr, g.alpha)
+			fn(kb, apan, bpan, &tile[0], nr, g.alpha)
 			for r := 0; r < rows; r++ {
 				dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
-				for j, v := range tile[r*nr : r*nr+cols] {
+				src := tile[r*nr : r*nr+cols]
+				if set {
+					copy(dst, src)
+					continue
+				}
+				for j, v := range src {
 					dst[j] += v
 				}
 			}

@@ -44,7 +44,8 @@ import (
 func main() {
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
-		kernel(k)
+		kernel(k, false)
+		kernel(k, true)
 		packT(k)
 		packN(k)
 		if k.ISA == emit.AVX512 && k.Prec == emit.Float32 {
@@ -62,17 +63,24 @@ func shape(k emit.Kernel) (mr, nv int) {
 	return 6, 2
 }
 
-func kernel(k emit.Kernel) {
+// kernel emits the micro-kernel, which adds alpha * A * B to the C tile,
+// or with set (gemmSetKernel) stores it there: the first k slice of a
+// product with beta = 0 then neither clears C beforehand nor reads it.
+func kernel(k emit.Kernel, set bool) {
 	mr, nv := shape(k)
 	nr := nv * k.Lanes()
-	k.Begin("gemmKernel", "func(kc int, a, b, c *T, ldc int, alpha T)",
-		fmt.Sprintf("adds alpha * A * B to the %dx%d tile at c (row stride ldc elements); a is a packed %d x kc panel, b a packed kc x %d panel.", mr, nr, mr, nr))
+	name, verb := "gemmKernel", "adds alpha * A * B to"
+	if set {
+		name, verb = "gemmSetKernel", "stores alpha * A * B in"
+	}
+	k.Begin(name, "func(kc int, a, b, c *T, ldc int, alpha T)",
+		fmt.Sprintf("%s the %dx%d tile at c (row stride ldc elements); a is a packed %d x kc panel, b a packed kc x %d panel.", verb, mr, nr, mr, nr))
 	kc := Load(Param("kc"), GP64())
 	a := Load(Param("a"), GP64())
 	b := Load(Param("b"), GP64())
 
-	// Prefetch the C tile: each row is nv vectors, which may straddle
-	// one more cache line than its length.
+	// Prefetch the C tile (a store needs the line too): each row is nv
+	// vectors, which may straddle one more cache line than its length.
 	{
 		c := Load(Param("c"), GP64())
 		ldc := Load(Param("ldc"), GP64())
@@ -153,7 +161,7 @@ func kernel(k emit.Kernel) {
 	JMP(LabelRef(loop1))
 	Label(done)
 
-	// C += alpha * acc, row by row.
+	// C += alpha * acc (or C = alpha * acc), row by row.
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
 	SHLQ(U8(map[int]uint8{4: 2, 8: 3}[k.Size()]), ldc)
@@ -163,8 +171,12 @@ func kernel(k emit.Kernel) {
 		for j := 0; j < nv; j++ {
 			m := Mem{Base: c, Disp: j * k.Bytes()}
 			t := k.Vec()
-			k.Load(m, t)
-			k.FMA231(acc[i][j], alpha, t)
+			if set {
+				k.Mul(acc[i][j], alpha, t)
+			} else {
+				k.Load(m, t)
+				k.FMA231(acc[i][j], alpha, t)
+			}
 			k.Store(t, m)
 		}
 		if i+1 < mr {
