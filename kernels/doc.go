@@ -1,7 +1,8 @@
 // Package kernels provides batched numerical kernels for float32 and float64:
 // elementwise vector math, level-1 BLAS, the square-root map between the
 // probability simplex and the positive orthant of the unit sphere, sphere
-// geodesics, entropic and exact optimal transport, and GEMM.
+// geodesics, entropic and exact optimal transport, GEMM, and two training
+// updates (ScaleNeg, a leaky ReLU's pass, and the AdamW step).
 //
 // # Layout of arguments
 //

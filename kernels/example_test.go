@@ -2,6 +2,7 @@ package kernels_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/fisherflow/fisherflow/kernels"
 )
@@ -101,4 +102,21 @@ func ExampleUsePath() {
 	// generic is always last: generic
 	// active: generic
 	// unknown name refused: true
+}
+
+// ExampleAdamW runs three AdamW steps (torch.optim.AdamW's defaults,
+// learning rate 0.1, no weight decay) on f(w) = w^2/2, whose gradient is w:
+// each step moves a weight by about the learning rate.
+func ExampleAdamW() {
+	w := []float32{1, -2}
+	g := make([]float32, len(w))
+	m, v := make([]float64, len(w)), make([]float64, len(w))
+	const lr, b1, b2 = 0.1, 0.9, 0.999
+	for t := 1; t <= 3; t++ {
+		copy(g, w)
+		kernels.AdamW(w, g, m, v, kernels.AdamWCoeffs{Beta1: b1, Beta2: b2, Eps: 1e-8, Decay: 1,
+			Step: lr / (1 - math.Pow(b1, float64(t))), BiasCorr2: math.Sqrt(1 - math.Pow(b2, float64(t)))})
+	}
+	fmt.Printf("%.4f %.4f\n", w[0], w[1])
+	// Output: 0.7016 -1.7006
 }
