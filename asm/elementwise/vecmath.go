@@ -64,13 +64,13 @@ func trig(k emit.Kernel, name string, cos bool) {
 		unroll = 1
 	}
 	wk := emit.Kernel{ISA: k.ISA, Prec: emit.Float64} // the arithmetic's kernel (float64 in both precisions)
-	big := wk.Vec() // lanes with a large finite x, ORed over the loop
+	big := wk.Vec()                                   // lanes with a large finite x, ORed over the loop
 	wk.Zero(big)
 	body := func(m emit.M, in []emit.G) []emit.G {
 		x := in[0]
 		ax := m.IAnd(m.Bits(math.MaxInt64), x)
 		fin := m.Sel(m.Cmp(ax, emit.EQ, m.C(math.Inf(1))), m.Mov(m.C(0)), ax) // |x|, with Inf as 0
-		large := m.Cmp(fin, emit.GE, m.C(vm.TrigLimit))                     // NaN compares false
+		large := m.Cmp(fin, emit.GE, m.C(vm.TrigLimit))                       // NaN compares false
 		m.IOrInto(big, m.Sel(large, m.Bits(math.MaxUint64), m.Mov(m.C(0))))
 		return []emit.G{m.Sel(large, x, sinCosBody(m, x, cos))}
 	}
