@@ -268,3 +268,44 @@ func FuzzGemm(f *testing.F) {
 		newGemmCase(r, tA, tB, m, n, k, float32(alpha)/4, float32(beta)/4).check(t)
 	})
 }
+
+// FuzzUpdates checks that every path gives the generic path's bits for
+// ScaleNeg and for an AdamW step (weights, and both moments), on any
+// input, special values included.
+func FuzzUpdates(f *testing.F) {
+	f.Add(bytesOf(0, -0.0, 1, -1, math.Inf(1), math.NaN(), 0x1p-1074, 1e300, -3, 0.5, 2, 7))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzUpdates(t, floatsFrom(data))
+		fuzzUpdates(t, float32sFrom(data))
+	})
+}
+
+func fuzzUpdates[T kernels.Float](t *testing.T, x []T) {
+	n := len(x)
+	y := make([]T, n)
+	for i := range y {
+		y[i] = x[n-1-i]
+	}
+	same := func(p, what string, got, want []T) {
+		for i := range got {
+			if !sameFloat(float64(got[i]), float64(want[i])) {
+				t.Fatalf("%s %s [%d] = %v, generic %v", p, what, i, got[i], want[i])
+			}
+		}
+	}
+	onPaths(t, n, func(dst []T) { kernels.ScaleNeg(dst, x, y, 0.01) }, func(p string, got, want []T) { same(p, "ScaleNeg", got, want) })
+	// AdamW: the outputs are w and the moments, laid end to end.
+	c := kernels.AdamWCoeffs{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Decay: 0.99, Step: 0.01, BiasCorr2: 0.03}
+	onPaths(t, 3*n, func(dst []T) {
+		w := append([]T(nil), x...)
+		m, v := make([]float64, n), make([]float64, n)
+		for i := range m {
+			m[i], v[i] = float64(y[i]), math.Abs(float64(x[i]))
+		}
+		kernels.AdamW(w, y, m, v, c)
+		copy(dst, w)
+		for i := range m {
+			dst[n+i], dst[2*n+i] = T(m[i]), T(v[i])
+		}
+	}, func(p string, got, want []T) { same(p, "AdamW w, m, v", got, want) })
+}
