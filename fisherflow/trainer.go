@@ -173,6 +173,7 @@ type Trainer[T nn.Float] struct {
 	src     *rand.PCG // the training stream, saved in checkpoints
 	rng     *rand.Rand
 	geo     *geometry
+	prior   priorDraw
 	coupler *coupler
 	buf     *batchBuffers[T]
 	val     []*batchBuffers[T] // fixed validation batches
@@ -365,7 +366,7 @@ func (tr *Trainer[T]) draw(r *rand.Rand, b *batchBuffers[T]) error {
 	if b.masked {
 		tr.Cfg.Method.fromSimplex(b.x1, d) // the centres of masked positions
 	}
-	tr.Cfg.Method.prior(r, b.x0, d)
+	tr.prior.draw(tr.Cfg.Method, r, b.x0, d)
 	if err := tr.coupler.couple(r, b.x0, b.x1, seq); err != nil {
 		return err
 	}
