@@ -1588,10 +1588,10 @@ GLOBL f64_3ca1a62633145c07<>(SB), RODATA|NOPTR, $64
 // func sinAVX2F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sinAVX2F32(SB), NOSPLIT, $0-49
+	VXORPS Y0, Y0, Y0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Y0, Y0, Y0
 
 big_1:
 	CMPQ         CX, $0x00000004
@@ -2028,10 +2028,10 @@ GLOBL f64_3fa555555555554c<>(SB), RODATA|NOPTR, $64
 // func cosAVX2F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX2, FMA3
 TEXT ·cosAVX2F32(SB), NOSPLIT, $0-49
+	VXORPS Y0, Y0, Y0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Y0, Y0, Y0
 
 big_1:
 	CMPQ         CX, $0x00000004
@@ -3868,10 +3868,10 @@ done_4:
 // func sinAVX2F64(dst []float64, x []float64) (big bool)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sinAVX2F64(SB), NOSPLIT, $0-49
+	VXORPS Y0, Y0, Y0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Y0, Y0, Y0
 
 big_1:
 	CMPQ         CX, $0x00000004
@@ -4124,10 +4124,10 @@ done_4:
 // func cosAVX2F64(dst []float64, x []float64) (big bool)
 // Requires: AVX, AVX2, FMA3
 TEXT ·cosAVX2F64(SB), NOSPLIT, $0-49
+	VXORPS Y0, Y0, Y0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Y0, Y0, Y0
 
 big_1:
 	CMPQ         CX, $0x00000004
@@ -5733,10 +5733,10 @@ GLOBL sf64_3ca1a62633145c07<>(SB), RODATA|NOPTR, $8
 // func sinAVX512F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·sinAVX512F32(SB), NOSPLIT, $0-49
+	VXORPS Z0, Z0, Z0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Z0, Z0, Z0
 
 big_1:
 	CMPQ              CX, $0x00000010
@@ -6141,10 +6141,10 @@ GLOBL sbits64_1<>(SB), RODATA|NOPTR, $8
 // func cosAVX512F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·cosAVX512F32(SB), NOSPLIT, $0-49
+	VXORPS Z0, Z0, Z0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Z0, Z0, Z0
 
 big_1:
 	CMPQ              CX, $0x00000010
@@ -7998,10 +7998,10 @@ done_4:
 // func sinAVX512F64(dst []float64, x []float64) (big bool)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sinAVX512F64(SB), NOSPLIT, $0-49
+	VXORPS Z0, Z0, Z0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Z0, Z0, Z0
 
 big_1:
 	CMPQ              CX, $0x00000010
@@ -8344,10 +8344,10 @@ done_4:
 // func cosAVX512F64(dst []float64, x []float64) (big bool)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·cosAVX512F64(SB), NOSPLIT, $0-49
+	VXORPS Z0, Z0, Z0
 	MOVQ   dst_base+0(FP), AX
 	MOVQ   x_len+32(FP), CX
 	MOVQ   x_base+24(FP), DX
-	VXORPS Z0, Z0, Z0
 
 big_1:
 	CMPQ              CX, $0x00000010

@@ -58,27 +58,17 @@ func vecmath(k emit.Kernel) {
 func trig(k emit.Kernel, name string, cos bool) {
 	k.Begin(name, "func(dst, x []T) (big bool)",
 		"sets dst[i] = "+name+"(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
-	dst, n, x := emit.Ptr("dst"), emit.Len("x"), emit.Ptr("x")
-	unroll := 2
-	if k.ISA == emit.AVX2 {
-		unroll = 1
-	}
 	wk := emit.Kernel{ISA: k.ISA, Prec: emit.Float64} // the arithmetic's kernel (float64 in both precisions)
 	big := wk.Vec()                                   // lanes with a large finite x, ORed over the loop
 	wk.Zero(big)
-	body := func(m emit.M, in []emit.G) []emit.G {
+	mathLoop(k, []string{"x"}, true, 2, func(m emit.M, in []emit.G) emit.G {
 		x := in[0]
 		ax := m.IAnd(m.Bits(math.MaxInt64), x)
 		fin := m.Sel(m.Cmp(ax, emit.EQ, m.C(math.Inf(1))), m.Mov(m.C(0)), ax) // |x|, with Inf as 0
 		large := m.Cmp(fin, emit.GE, m.C(vm.TrigLimit))                       // NaN compares false
 		m.IOrInto(big, m.Sel(large, m.Bits(math.MaxUint64), m.Mov(m.C(0))))
-		return []emit.G{m.Sel(large, x, sinCosBody(m, x, cos))}
-	}
-	if k.Prec == emit.Float32 {
-		k.MapGroupWide(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, body)
-	} else {
-		k.MapGroup(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, unroll, body)
-	}
+		return m.Sel(large, x, sinCosBody(m, x, cos))
+	})
 	emit.Ret(wk.NonZero(big, "big"))
 }
 
@@ -94,6 +84,12 @@ func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) em
 // kernel runs the body in float64.
 func mathFn(k emit.Kernel, name, sig, doc string, ins []string, wide bool, unroll int, body func(m emit.M, in []emit.G) emit.G) {
 	k.Begin(name, sig, doc+" len(dst) >= len(x).")
+	mathLoop(k, ins, wide, unroll, body)
+	emit.Ret()
+}
+
+// mathLoop emits mathFn's loop over the slices ins and dst.
+func mathLoop(k emit.Kernel, ins []string, wide bool, unroll int, body func(m emit.M, in []emit.G) emit.G) {
 	dst, n := emit.Ptr("dst"), emit.Len(ins[len(ins)-1])
 	var ptrs []reg.GPVirtual
 	for _, in := range ins {
@@ -108,7 +104,6 @@ func mathFn(k emit.Kernel, name, sig, doc string, ins []string, wide bool, unrol
 	} else {
 		k.MapGroup(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
 	}
-	emit.Ret()
 }
 
 // acosBody returns arccos(d) in float64 (vmAcos): asin's polynomial on

@@ -84,7 +84,7 @@ func kernel(k emit.Kernel, set bool) {
 	{
 		c := Load(Param("c"), GP64())
 		ldc := Load(Param("ldc"), GP64())
-		SHLQ(U8(map[int]uint8{4: 2, 8: 3}[k.Size()]), ldc)
+		k.ToBytes(ldc)
 		row := nv * k.Bytes()
 		for i := 0; i < mr; i++ {
 			for off := 0; off < row; off += 64 {
@@ -164,7 +164,7 @@ func kernel(k emit.Kernel, set bool) {
 	// C += alpha * acc (or C = alpha * acc), row by row.
 	c := Load(Param("c"), GP64())
 	ldc := Load(Param("ldc"), GP64())
-	SHLQ(U8(map[int]uint8{4: 2, 8: 3}[k.Size()]), ldc)
+	k.ToBytes(ldc)
 	alpha := k.Vec()
 	k.Broadcast(emit.ParamAddr("alpha"), alpha)
 	for i := 0; i < mr; i++ {

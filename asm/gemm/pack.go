@@ -34,9 +34,8 @@ func packT(k emit.Kernel) {
 	lds := Load(Param("lds"), GP64())
 	dst := Load(Param("dst"), GP64())
 	ldd := Load(Param("ldd"), GP64())
-	shift := U8(map[int]uint8{4: 2, 8: 3}[k.Size()])
-	SHLQ(shift, lds)
-	SHLQ(shift, ldd)
+	k.ToBytes(lds)
+	k.ToBytes(ldd)
 	L := k.Lanes()
 	loop, done := k.Label("loop"), k.Label("done")
 	Label(loop)
@@ -170,7 +169,7 @@ func packN(k emit.Kernel) {
 	src := Load(Param("src"), GP64())
 	lds := Load(Param("lds"), GP64())
 	dst := Load(Param("dst"), GP64())
-	SHLQ(U8(map[int]uint8{4: 2, 8: 3}[k.Size()]), lds)
+	k.ToBytes(lds)
 	loop, done := k.Label("loop"), k.Label("done")
 	Label(loop)
 	CMPQ(n, U8(0))
@@ -210,16 +209,15 @@ func packA6(k emit.Kernel) {
 	src := Load(Param("src"), GP64())
 	lds := Load(Param("lds"), GP64())
 	dst := Load(Param("dst"), GP64())
-	SHLQ(U8(2), lds)
+	k.ToBytes(lds)
 	// Stage 1 indices: element i of the pair's interleaving.
-	pairLo, pairHi := GLOBL("packA6pair", RODATA|NOPTR), Mem{}
+	pairIdx := GLOBL("packA6pair", RODATA|NOPTR)
 	for i := 0; i < 32; i++ {
 		// lo: i even -> row 2j step i/2, odd -> row 2j+1 (table 2);
 		// hi: the same for steps 8..15.
 		half, e := i/16, i%16
 		DATA(4*i, U32(uint32(8*half+e/2+16*(e%2))))
 	}
-	pairHi = pairLo.Offset(64)
 	// Stage 2 indices, per output vector o: unit t = 8o+u is step p =
 	// t/3 of pair j = t%3, taken from table 1 (pair 0) at p, table 2
 	// (pair 1) at 8+p, or by the masked single-table permute (pair 2) at
@@ -241,8 +239,8 @@ func packA6(k emit.Kernel) {
 		}
 	}
 	il, ih := k.Vec(), k.Vec()
-	VMOVDQU32(pairLo, il)
-	VMOVDQU32(pairHi, ih)
+	VMOVDQU32(pairIdx, il)
+	VMOVDQU32(pairIdx.Offset(64), ih)
 	idx := make([]reg.VecVirtual, 3)
 	km := make([]reg.OpmaskVirtual, 3)
 	for o := range idx {

@@ -47,6 +47,13 @@ func (p Prec) String() string { return [...]string{"F32", "F64"}[p] }
 // Size is the element size in bytes.
 func (p Prec) Size() int { return [...]int{4, 8}[p] }
 
+// Shift is log2 of Size: the left shift that turns a count of elements
+// into bytes.
+func (p Prec) Shift() uint8 { return [...]uint8{2, 3}[p] }
+
+// ToBytes turns the element count in r into bytes.
+func (k *Kernel) ToBytes(r reg.Register) { SHLQ(U8(k.Shift()), r) }
+
 // GoType is the Go element type.
 func (p Prec) GoType() string { return [...]string{"float32", "float64"}[p] }
 
@@ -131,7 +138,6 @@ func (k *Kernel) Mul(a, b, dst Op)        { k.pick(VMULPS, VMULPD)(a, b, dst) }
 func (k *Kernel) Div(a, b, dst Op)        { k.pick(VDIVPS, VDIVPD)(a, b, dst) }
 func (k *Kernel) Sqrt(a, dst Op)          { k.pick(VSQRTPS, VSQRTPD)(a, dst) }
 func (k *Kernel) FMA231(a, b, dst Op)     { k.pick(VFMADD231PS, VFMADD231PD)(a, b, dst) }
-func (k *Kernel) FNMA231(a, b, dst Op)    { k.pick(VFNMADD231PS, VFNMADD231PD)(a, b, dst) }
 func (k *Kernel) Zero(v reg.VecVirtual)   { VXORPS(v, v, v) }
 func (k *Kernel) Broadcast(m Mem, dst Op) { k.pick(broadcastSS, broadcastSD)(m, dst) }
 func broadcastSS(ops ...Op)               { VBROADCASTSS(ops...) }
@@ -446,7 +452,6 @@ func Ret(stores ...func()) {
 	RET()
 }
 
-// Result returns a store of lane 0 of x to the result named name.
 // NonZero tests whether any bit of v is set (before Ret's VZEROUPPER
 // clears the upper halves) and returns the store, for Ret, of the answer
 // into the bool result name.
@@ -463,6 +468,7 @@ func (k *Kernel) NonZero(v reg.VecVirtual, name string) func() {
 	return func() { Store(r, Return(name)) }
 }
 
+// Result returns a store of lane 0 of x to the result named name.
 func Result(x reg.VecVirtual, name string) func() {
 	return func() { Store(x, Return(name)) }
 }

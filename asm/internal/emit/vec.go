@@ -64,8 +64,8 @@ func (m M) Mov(a any) G {
 }
 
 // ins returns the instruction of the kernel's precision (s or d) that
-// takes op as its first operand: its embedded-broadcast form (sb or db)
-// when op is an AVX-512 scalar constant.
+// reads op: its embedded-broadcast form (sb or db) when op is an AVX-512
+// scalar constant.
 func (m M) ins(op Op, s, d, sb, db func(...Op)) func(...Op) {
 	if IsBroadcast(op) {
 		return m.K.pick(sb, db)
@@ -155,11 +155,7 @@ func (m M) Cmp(x G, pred uint8, y any) Cond {
 		for i := range c.k {
 			c.k[i] = K()
 			op := m.at(y, i)
-			if IsBroadcast(op) {
-				m.K.pick(VCMPPS_BCST, VCMPPD_BCST)(U8(pred), op, x[i], c.k[i])
-			} else {
-				cmp(U8(pred), op, x[i], c.k[i])
-			}
+			m.ins(op, VCMPPS, VCMPPD, VCMPPS_BCST, VCMPPD_BCST)(U8(pred), op, x[i], c.k[i])
 		}
 		return c
 	}
