@@ -114,14 +114,15 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 			gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 			return
 		}
-		if alpha == 0 || k == 0 || beta != 0 || mk.set == nil {
+		set := beta == 0 && mk.set != nil && alpha != 0 && k != 0
+		if !set {
 			scaleC(beta, c, m, n, ldc, scale)
 			if alpha == 0 || k == 0 {
 				return
 			}
 		}
 		buf := pool.Get().(*gemmBuffers[T])
-		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k, set: beta == 0 && mk.set != nil,
+		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k, set: set,
 			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, buf: buf,
 			threads: min(kernelThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
 		buf.call.run()
@@ -219,6 +220,10 @@ func (g *gemmCall[T]) run() {
 func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T) {
 	mr, nr := g.mk.mr, g.mk.nr
 	fn, set := g.mk.fn, g.set && g.pc == 0
+	full := fn // the kernel of whole tiles
+	if set {
+		full = g.mk.set
+	}
 	for ip := lo; ip < hi; ip++ {
 		rows := min(mr, mb-ip*mr)
 		apan := &ap[ip*mr*kb]
@@ -227,11 +232,7 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 			bpan := &bp[jp*nr*kb]
 			ci := (ic+ip*mr)*g.ldc + jc + jp*nr
 			if rows == mr && cols == nr {
-				if set {
-					g.mk.set(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
-				} else {
-					fn(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
-				}
+				full(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
 				continue
 			}
 			clear(tile)

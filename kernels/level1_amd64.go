@@ -34,10 +34,10 @@ func sumSqAVX2F32(x []float32) (r float64)
 //go:noescape
 func scaleNegAVX2F32(dst []float32, src []float32, x []float32, s float32)
 
-// adamWAVX2F32 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+// adamWAVX2F32 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
 //
 //go:noescape
-func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
 // dotAVX2F64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
@@ -69,10 +69,10 @@ func sumSqAVX2F64(x []float64) (r float64)
 //go:noescape
 func scaleNegAVX2F64(dst []float64, src []float64, x []float64, s float64)
 
-// adamWAVX2F64 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+// adamWAVX2F64 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
 //
 //go:noescape
-func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
 // dotAVX512F32 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
@@ -104,10 +104,10 @@ func sumSqAVX512F32(x []float32) (r float64)
 //go:noescape
 func scaleNegAVX512F32(dst []float32, src []float32, x []float32, s float32)
 
-// adamWAVX512F32 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+// adamWAVX512F32 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
 //
 //go:noescape
-func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
 // dotAVX512F64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
@@ -139,7 +139,7 @@ func sumSqAVX512F64(x []float64) (r float64)
 //go:noescape
 func scaleNegAVX512F64(dst []float64, src []float64, x []float64, s float64)
 
-// adamWAVX512F64 applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).
+// adamWAVX512F64 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
 //
 //go:noescape
-func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)

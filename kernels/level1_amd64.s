@@ -416,9 +416,9 @@ DATA f32_3f800000<>+56(SB)/4, $0x3f800000
 DATA f32_3f800000<>+60(SB)/4, $0x3f800000
 GLOBL f32_3f800000<>(SB), RODATA|NOPTR, $64
 
-// func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 // Requires: AVX
-TEXT ·adamWAVX2F32(SB), NOSPLIT, $0-152
+TEXT ·adamWAVX2F32(SB), NOSPLIT, $0-160
 	VBROADCASTSD b1+96(FP), Y0
 	VBROADCASTSD c1+104(FP), Y1
 	VBROADCASTSD b2+112(FP), Y2
@@ -465,6 +465,7 @@ loop_1:
 
 done_2:
 	VZEROUPPER
+	MOVQ CX, rest+152(FP)
 	RET
 
 // func dotAVX2F64(x []float64, y []float64) (r float64)
@@ -848,9 +849,9 @@ DATA f64_3ff0000000000000<>+48(SB)/8, $0x3ff0000000000000
 DATA f64_3ff0000000000000<>+56(SB)/8, $0x3ff0000000000000
 GLOBL f64_3ff0000000000000<>(SB), RODATA|NOPTR, $64
 
-// func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 // Requires: AVX
-TEXT ·adamWAVX2F64(SB), NOSPLIT, $0-152
+TEXT ·adamWAVX2F64(SB), NOSPLIT, $0-160
 	VBROADCASTSD b1+96(FP), Y0
 	VBROADCASTSD c1+104(FP), Y1
 	VBROADCASTSD b2+112(FP), Y2
@@ -896,6 +897,7 @@ loop_1:
 
 done_2:
 	VZEROUPPER
+	MOVQ CX, rest+152(FP)
 	RET
 
 // func dotAVX512F32(x []float32, y []float32) (r float32)
@@ -1289,9 +1291,9 @@ done_4:
 DATA sf32_3f800000<>+0(SB)/4, $0x3f800000
 GLOBL sf32_3f800000<>(SB), RODATA|NOPTR, $4
 
-// func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 // Requires: AVX, AVX512F
-TEXT ·adamWAVX512F32(SB), NOSPLIT, $0-152
+TEXT ·adamWAVX512F32(SB), NOSPLIT, $0-160
 	VBROADCASTSD b1+96(FP), Z0
 	VBROADCASTSD c1+104(FP), Z1
 	VBROADCASTSD b2+112(FP), Z2
@@ -1338,6 +1340,7 @@ loop_1:
 
 done_2:
 	VZEROUPPER
+	MOVQ CX, rest+152(FP)
 	RET
 
 // func dotAVX512F64(x []float64, y []float64) (r float64)
@@ -1708,9 +1711,9 @@ done_4:
 DATA sf64_3ff0000000000000<>+0(SB)/8, $0x3ff0000000000000
 GLOBL sf64_3ff0000000000000<>(SB), RODATA|NOPTR, $8
 
-// func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64)
+// func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 // Requires: AVX, AVX512F
-TEXT ·adamWAVX512F64(SB), NOSPLIT, $0-152
+TEXT ·adamWAVX512F64(SB), NOSPLIT, $0-160
 	VBROADCASTSD b1+96(FP), Z0
 	VBROADCASTSD c1+104(FP), Z1
 	VBROADCASTSD b2+112(FP), Z2
@@ -1756,4 +1759,5 @@ loop_1:
 
 done_2:
 	VZEROUPPER
+	MOVQ CX, rest+152(FP)
 	RET

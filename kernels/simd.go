@@ -28,10 +28,10 @@ type prims[T float32 | float64] struct {
 	axpby              func(dst []T, a T, x []T, b T, y []T)
 	logMapRow          func(dst, x, y []T, c, k T)
 	// scaleNeg and adamW, if set, are the leaky-ReLU scaling and the
-	// AdamW step; adamW does whole vectors only.
-	scaleNeg   func(dst, src, x []T, s T)
-	adamW      func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64)
-	adamWLanes int
+	// AdamW step; adamW does whole vectors only and returns how many
+	// elements it left.
+	scaleNeg func(dst, src, x []T, s T)
+	adamW    func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
 }
@@ -67,8 +67,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 	if p.adamW != nil {
 		o.adamW = func(w, g []T, m, v []float64, c [7]float64) {
-			n := len(w) / p.adamWLanes * p.adamWLanes
-			p.adamW(w[:n], g, m, v, c[0], c[1], c[2], c[3], c[4], c[5], c[6])
+			n := len(w) - p.adamW(w, g, m, v, c[0], c[1], c[2], c[3], c[4], c[5], c[6])
 			adamWGeneric(w[n:], g[n:], m[n:], v[n:], c)
 		}
 	}

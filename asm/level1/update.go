@@ -46,8 +46,8 @@ func scaleNeg(k emit.Kernel) {
 	emit.Ret()
 }
 
-// adamW emits one AdamW step over whole vectors (the caller does the
-// last len(w) mod lanes elements), in float64 for both precisions and
+// adamW emits one AdamW step over whole vectors, returning how many
+// elements are left (len(w) mod lanes, for the caller), in float64 for both precisions and
 // without FMA, in the generic loop's order (kernels.AdamW):
 //
 //	m = b1*m + c1*g; v = b2*v + (c2*g)*g; w = w*decay - (sb*m)/(sqrt(v) + eb)
@@ -57,7 +57,7 @@ func scaleNeg(k emit.Kernel) {
 // kernels). Its time goes to the square
 // root and the division, which no unrolling hides.
 func adamW(k emit.Kernel) {
-	k.Begin("adamW", "func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64)", "applies one AdamW step to whole vectors of w (see kernels.AdamW); len(g), len(m), len(v) >= len(w).")
+	k.Begin("adamW", "func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)", "applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).")
 	k64 := emit.Kernel{ISA: k.ISA, Prec: emit.Float64}
 	names := []string{"b1", "c1", "b2", "c2", "decay", "sb", "eb"}
 	cs := make([]reg.VecVirtual, len(names))
@@ -113,5 +113,5 @@ func adamW(k emit.Kernel) {
 	SUBQ(U8(uint8(lanes)), n)
 	JMP(LabelRef(loop))
 	Label(done)
-	emit.Ret()
+	emit.Ret(func() { Store(n, Return("rest")) })
 }
