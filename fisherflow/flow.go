@@ -99,9 +99,8 @@ func normals(r *rand.Rand, x, scr []float64) {
 // on the number of threads or on which thread ran a block. The streams
 // are kept, so that a draw allocates nothing once they exist.
 type priorDraw struct {
-	pcgs []*rand.PCG
-	rngs []*rand.Rand
-	scr  [][]float64 // per thread
+	streams []priorStream // per block
+	scr     [][]float64   // per thread
 
 	// The draw in progress, shared by the threads of par.For.
 	m     Method
@@ -109,6 +108,13 @@ type priorDraw struct {
 	d     int
 	seed  uint64
 	phase par.Phase
+}
+
+// priorStream is one block's generator and its source, which draw
+// reseeds.
+type priorStream struct {
+	src *rand.PCG
+	r   *rand.Rand
 }
 
 // priorRows is the rows of one block of priorDraw.
@@ -119,13 +125,13 @@ const priorRows = 64
 func (p *priorDraw) draw(m Method, r *rand.Rand, x []float64, d int) {
 	rows := len(x) / d
 	nb := (rows + priorRows - 1) / priorRows
-	for len(p.rngs) < nb {
-		pcg := rand.NewPCG(0, 0)
-		p.pcgs, p.rngs = append(p.pcgs, pcg), append(p.rngs, rand.New(pcg))
+	for len(p.streams) < nb {
+		src := rand.NewPCG(0, 0)
+		p.streams = append(p.streams, priorStream{src, rand.New(src)})
 	}
 	threads := runtime.GOMAXPROCS(0)
-	for len(p.scr) < threads {
-		p.scr = append(p.scr, make([]float64, priorRows*d))
+	if len(p.scr) < threads {
+		p.scr = append(p.scr, make([][]float64, threads-len(p.scr))...)
 	}
 	for i := range p.scr {
 		if len(p.scr[i]) < priorRows*d {
@@ -140,9 +146,10 @@ func (p *priorDraw) draw(m Method, r *rand.Rand, x []float64, d int) {
 // Work draws blocks lo..hi (the par.Worker of draw).
 func (p *priorDraw) Work(_, id, lo, hi int) {
 	for b := lo; b < hi; b++ {
-		p.pcgs[b].Seed(p.seed, uint64(b))
+		st := p.streams[b]
+		st.src.Seed(p.seed, uint64(b))
 		x := p.x[b*priorRows*p.d : min((b+1)*priorRows*p.d, len(p.x))]
-		p.m.prior(p.rngs[b], x, p.d, p.scr[id])
+		p.m.prior(st.r, x, p.d, p.scr[id])
 	}
 }
 

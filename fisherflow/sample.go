@@ -81,7 +81,6 @@ func (tr *Trainer[T]) sample(n, steps int, seed uint64, signal []float64, class 
 	if guided {
 		cond = make([]T, rows*d)
 	}
-	var prior priorDraw
 	dt := 1 / float64(steps)
 	for start := 0; start < n; start += sb {
 		b := min(sb, n-start)
@@ -101,7 +100,7 @@ func (tr *Trainer[T]) sample(n, steps int, seed uint64, signal []float64, class 
 			clsb = cls[:b]
 			copy(clsb, class[start:start+b])
 		}
-		prior.draw(m, r, xb, d)
+		tr.prior.draw(m, r, xb, d)
 		for s := 0; s < steps; s++ {
 			for i, w := range xb {
 				xinb[i] = T(w)
