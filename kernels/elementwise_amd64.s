@@ -1602,9 +1602,6 @@ big_1:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -1667,6 +1664,9 @@ big_1:
 	VCMPPD       $0x00, Y4, Y1, Y4
 	VBLENDVPD    Y4, Y1, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VCVTPD2PSY   Y1, X1
 	VMOVUPS      X1, (AX)
 	ADDQ         $0x00000010, DX
@@ -1683,9 +1683,6 @@ one_2:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -1748,6 +1745,9 @@ one_2:
 	VCMPPD       $0x00, Y4, Y1, Y4
 	VBLENDVPD    Y4, Y1, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VCVTPD2PSY   Y1, X1
 	VMOVUPS      X1, (AX)
 	ADDQ         $0x00000010, DX
@@ -1770,9 +1770,6 @@ tail_3:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y3, Y3
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
-	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y4
-	VPOR         Y4, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y4
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y5
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y2, Y5
@@ -1835,6 +1832,9 @@ tail_3:
 	VCMPPD       $0x00, Y5, Y2, Y5
 	VBLENDVPD    Y5, Y2, Y4, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y2
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
+	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y3
+	VPOR         Y3, Y0, Y0
 	VCVTPD2PSY   Y2, X2
 	VMASKMOVPS   X2, X1, (AX)
 
@@ -1864,16 +1864,6 @@ DATA f64_41d0000000000000<>+40(SB)/8, $0x41d0000000000000
 DATA f64_41d0000000000000<>+48(SB)/8, $0x41d0000000000000
 DATA f64_41d0000000000000<>+56(SB)/8, $0x41d0000000000000
 GLOBL f64_41d0000000000000<>(SB), RODATA|NOPTR, $64
-
-DATA bits64_ffffffffffffffff<>+0(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+8(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+16(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+24(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+32(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+40(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+48(SB)/8, $0xffffffffffffffff
-DATA bits64_ffffffffffffffff<>+56(SB)/8, $0xffffffffffffffff
-GLOBL bits64_ffffffffffffffff<>(SB), RODATA|NOPTR, $64
 
 DATA f64_4338000000000000<>+0(SB)/8, $0x4338000000000000
 DATA f64_4338000000000000<>+8(SB)/8, $0x4338000000000000
@@ -2025,6 +2015,16 @@ DATA f64_3fa555555555554c<>+48(SB)/8, $0x3fa555555555554c
 DATA f64_3fa555555555554c<>+56(SB)/8, $0x3fa555555555554c
 GLOBL f64_3fa555555555554c<>(SB), RODATA|NOPTR, $64
 
+DATA bits64_ffffffffffffffff<>+0(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+8(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+16(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+24(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+32(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+40(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+48(SB)/8, $0xffffffffffffffff
+DATA bits64_ffffffffffffffff<>+56(SB)/8, $0xffffffffffffffff
+GLOBL bits64_ffffffffffffffff<>(SB), RODATA|NOPTR, $64
+
 // func cosAVX2F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX2, FMA3
 TEXT ·cosAVX2F32(SB), NOSPLIT, $0-49
@@ -2042,9 +2042,6 @@ big_1:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -2105,6 +2102,9 @@ big_1:
 	VPAND        bits64_8000000000000000<>+0(SB), Y4, Y4
 	VPXOR        Y4, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VCVTPD2PSY   Y1, X1
 	VMOVUPS      X1, (AX)
 	ADDQ         $0x00000010, DX
@@ -2121,9 +2121,6 @@ one_2:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -2184,6 +2181,9 @@ one_2:
 	VPAND        bits64_8000000000000000<>+0(SB), Y4, Y4
 	VPXOR        Y4, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VCVTPD2PSY   Y1, X1
 	VMOVUPS      X1, (AX)
 	ADDQ         $0x00000010, DX
@@ -2206,9 +2206,6 @@ tail_3:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y3, Y3
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
-	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y4
-	VPOR         Y4, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y4
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y5
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y2, Y5
@@ -2269,6 +2266,9 @@ tail_3:
 	VPAND        bits64_8000000000000000<>+0(SB), Y5, Y5
 	VPXOR        Y5, Y4, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y2
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
+	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y3
+	VPOR         Y3, Y0, Y0
 	VCVTPD2PSY   Y2, X2
 	VMASKMOVPS   X2, X1, (AX)
 
@@ -3882,9 +3882,6 @@ big_1:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -3947,6 +3944,9 @@ big_1:
 	VCMPPD       $0x00, Y4, Y1, Y4
 	VBLENDVPD    Y4, Y1, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VMOVUPD      Y1, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
@@ -3962,9 +3962,6 @@ one_2:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -4027,6 +4024,9 @@ one_2:
 	VCMPPD       $0x00, Y4, Y1, Y4
 	VBLENDVPD    Y4, Y1, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VMOVUPD      Y1, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
@@ -4047,9 +4047,6 @@ tail_3:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y3, Y3
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
-	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y4
-	VPOR         Y4, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y4
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y5
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y2, Y5
@@ -4112,6 +4109,9 @@ tail_3:
 	VCMPPD       $0x00, Y5, Y2, Y5
 	VBLENDVPD    Y5, Y2, Y4, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y2
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
+	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y3
+	VPOR         Y3, Y0, Y0
 	VMASKMOVPD   Y2, Y1, (AX)
 
 done_4:
@@ -4138,9 +4138,6 @@ big_1:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -4201,6 +4198,9 @@ big_1:
 	VPAND        bits64_8000000000000000<>+0(SB), Y4, Y4
 	VPXOR        Y4, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VMOVUPD      Y1, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
@@ -4216,9 +4216,6 @@ one_2:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
 	VBLENDVPD    Y3, Y4, Y2, Y2
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y2, Y2
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
-	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y3
-	VPOR         Y3, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y1, Y4
@@ -4279,6 +4276,9 @@ one_2:
 	VPAND        bits64_8000000000000000<>+0(SB), Y4, Y4
 	VPXOR        Y4, Y3, Y3
 	VBLENDVPD    Y2, Y1, Y3, Y1
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y3
+	VBLENDVPD    Y2, bits64_ffffffffffffffff<>+0(SB), Y3, Y2
+	VPOR         Y2, Y0, Y0
 	VMOVUPD      Y1, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
@@ -4299,9 +4299,6 @@ tail_3:
 	VMOVUPD      f64_0000000000000000<>+0(SB), Y5
 	VBLENDVPD    Y4, Y5, Y3, Y3
 	VCMPPD       $0x1d, f64_41d0000000000000<>+0(SB), Y3, Y3
-	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
-	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y4
-	VPOR         Y4, Y0, Y0
 	VMOVUPD      f64_3ff0000000000000<>+0(SB), Y4
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y5
 	VFMADD231PD  f64_3fe45f306dc9c883<>+0(SB), Y2, Y5
@@ -4362,6 +4359,9 @@ tail_3:
 	VPAND        bits64_8000000000000000<>+0(SB), Y5, Y5
 	VPXOR        Y5, Y4, Y4
 	VBLENDVPD    Y3, Y2, Y4, Y2
+	VMOVUPD      f64_0000000000000000<>+0(SB), Y4
+	VBLENDVPD    Y3, bits64_ffffffffffffffff<>+0(SB), Y4, Y3
+	VPOR         Y3, Y0, Y0
 	VMASKMOVPD   Y2, Y1, (AX)
 
 done_4:
@@ -5755,14 +5755,6 @@ big_1:
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z3
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z4
-	VPORQ             Z3, Z0, Z0
-	VPORQ             Z4, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
@@ -5893,6 +5885,14 @@ big_1:
 	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VMOVUPD           Z1, Z1
+	VMOVUPD           Z2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VPORQ             Z1, Z0, Z0
+	VPORQ             Z2, Z0, Z0
 	VCVTPD2PS         Z3, Y3
 	VMOVUPS           Y3, (AX)
 	VCVTPD2PS         Z4, Y4
@@ -5912,10 +5912,6 @@ one_2:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -5981,6 +5977,10 @@ one_2:
 	VMOVUPD           Z1, K2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
 	VMOVUPS           Y2, (AX)
 	ADDQ              $0x00000020, DX
@@ -6001,10 +6001,6 @@ tail_3:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -6070,6 +6066,10 @@ tail_3:
 	VMOVUPD           Z1, K3, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
+	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
 	VMOVUPS           Y2, K1, (AX)
 
@@ -6086,9 +6086,6 @@ GLOBL sf64_7ff0000000000000<>(SB), RODATA|NOPTR, $8
 
 DATA sf64_41d0000000000000<>+0(SB)/8, $0x41d0000000000000
 GLOBL sf64_41d0000000000000<>(SB), RODATA|NOPTR, $8
-
-DATA sbits64_ffffffffffffffff<>+0(SB)/8, $0xffffffffffffffff
-GLOBL sbits64_ffffffffffffffff<>(SB), RODATA|NOPTR, $8
 
 DATA sf64_4338000000000000<>+0(SB)/8, $0x4338000000000000
 GLOBL sf64_4338000000000000<>(SB), RODATA|NOPTR, $8
@@ -6138,6 +6135,9 @@ GLOBL sf64_3fa555555555554c<>(SB), RODATA|NOPTR, $8
 DATA sbits64_1<>+0(SB)/8, $0x0000000000000001
 GLOBL sbits64_1<>(SB), RODATA|NOPTR, $8
 
+DATA sbits64_ffffffffffffffff<>+0(SB)/8, $0xffffffffffffffff
+GLOBL sbits64_ffffffffffffffff<>(SB), RODATA|NOPTR, $8
+
 // func cosAVX512F32(dst []float32, x []float32) (big bool)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
 TEXT ·cosAVX512F32(SB), NOSPLIT, $0-49
@@ -6163,14 +6163,6 @@ big_1:
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z3
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z4
-	VPORQ             Z3, Z0, Z0
-	VPORQ             Z4, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
@@ -6295,6 +6287,14 @@ big_1:
 	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VMOVUPD           Z1, Z1
+	VMOVUPD           Z2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VPORQ             Z1, Z0, Z0
+	VPORQ             Z2, Z0, Z0
 	VCVTPD2PS         Z3, Y3
 	VMOVUPS           Y3, (AX)
 	VCVTPD2PS         Z4, Y4
@@ -6314,10 +6314,6 @@ one_2:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -6380,6 +6376,10 @@ one_2:
 	VPXORQ            Z3, Z2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
 	VMOVUPS           Y2, (AX)
 	ADDQ              $0x00000020, DX
@@ -6400,10 +6400,6 @@ tail_3:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -6466,6 +6462,10 @@ tail_3:
 	VPXORQ            Z3, Z2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
+	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
 	VMOVUPS           Y2, K1, (AX)
 
@@ -8020,14 +8020,6 @@ big_1:
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z3
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z4
-	VPORQ             Z3, Z0, Z0
-	VPORQ             Z4, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
@@ -8158,6 +8150,14 @@ big_1:
 	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VMOVUPD           Z1, Z1
+	VMOVUPD           Z2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VPORQ             Z1, Z0, Z0
+	VPORQ             Z2, Z0, Z0
 	VMOVUPD           Z3, (AX)
 	VMOVUPD           Z4, 64(AX)
 	ADDQ              $0x00000080, DX
@@ -8175,10 +8175,6 @@ one_2:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -8244,6 +8240,10 @@ one_2:
 	VMOVUPD           Z1, K2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, (AX)
 	ADDQ              $0x00000040, DX
 	ADDQ              $0x00000040, AX
@@ -8262,10 +8262,6 @@ tail_3:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -8331,6 +8327,10 @@ tail_3:
 	VMOVUPD           Z1, K3, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
+	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, K1, (AX)
 
 done_4:
@@ -8366,14 +8366,6 @@ big_1:
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z3
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z4
-	VPORQ             Z3, Z0, Z0
-	VPORQ             Z4, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
@@ -8498,6 +8490,14 @@ big_1:
 	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VMOVUPD           Z1, Z1
+	VMOVUPD           Z2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VPORQ             Z1, Z0, Z0
+	VPORQ             Z2, Z0, Z0
 	VMOVUPD           Z3, (AX)
 	VMOVUPD           Z4, 64(AX)
 	ADDQ              $0x00000080, DX
@@ -8515,10 +8515,6 @@ one_2:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -8581,6 +8577,10 @@ one_2:
 	VPXORQ            Z3, Z2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
+	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, (AX)
 	ADDQ              $0x00000040, DX
 	ADDQ              $0x00000040, AX
@@ -8599,10 +8599,6 @@ tail_3:
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z2, Z2
-	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
-	VPORQ             Z2, Z0, Z0
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
 	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z3
 	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z3
@@ -8665,6 +8661,10 @@ tail_3:
 	VPXORQ            Z3, Z2, Z2
 	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
+	VMOVUPD           Z1, Z1
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
+	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, K1, (AX)
 
 done_4:

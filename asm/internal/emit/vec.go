@@ -7,6 +7,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
 // Straight-line vector code (the vector math functions) is written with
@@ -136,15 +138,16 @@ type Cond struct {
 	v G
 }
 
-// Comparison predicates of VCMPPS/VCMPPD (ordered and quiet unless noted).
+// Comparison predicates of VCMPPS/VCMPPD (ordered and quiet unless
+// noted), the ones of vm.Ops.
 const (
-	EQ  uint8 = 0x00 // equal
-	LT  uint8 = 0x11 // less than
-	LE  uint8 = 0x12 // less or equal
-	NLT uint8 = 0x15 // not less than: true when either is NaN
-	GT  uint8 = 0x1e // greater than
-	GE  uint8 = 0x1d // greater or equal
-	UNO uint8 = 0x03 // unordered: either is NaN
+	EQ  = vm.EQ  // equal
+	LT  = vm.LT  // less than
+	LE  = vm.LE  // less or equal
+	NLT = vm.NLT // not less than: true when either is NaN
+	GT  = vm.GT  // greater than
+	GE  = vm.GE  // greater or equal
+	UNO = vm.UNO // unordered: either is NaN
 )
 
 // Cmp returns the lanes where x pred y holds.

@@ -1,0 +1,291 @@
+package vm
+
+import "math"
+
+// The vector math functions, written once for every generator: each is
+// the same sequence of operations as its Go mirror in kernels/vecmath.go
+// (vmExp, vmLog, vmLog32, vmAcos, vmAtan2, vmSin, vmCos), so every path
+// returns the same bits; the comments give the mirror's statements. A
+// generator supplies Ops: the avo generator (asm/elementwise) on groups
+// of AVX2 or AVX-512 registers, the NEON generator (asm/neon) on its own
+// register allocator.
+
+// Ops is a vector machine on values V (vectors of lanes of one
+// precision, or groups of them) and lane predicates K. Arguments of type
+// any are a V or a constant from C or Bits. Operand order follows the Go
+// amd64 assembler's: Add returns b + a, Sub b - a, Mul a*b, Div b/a.
+type Ops[V, K any] interface {
+	// Single reports float32 lanes (integer operations then act on
+	// 32-bit patterns).
+	Single() bool
+	// C returns the constant v in every lane, Bits the pattern b.
+	C(v float64) any
+	Bits(b uint64) any
+	// Mov returns a as a value.
+	Mov(a any) V
+	// FMA returns a*b + c and FNMA c - a*b, rounded once.
+	FMA(a any, b V, c any) V
+	FNMA(a any, b V, c any) V
+	// Horner returns c[0] + x*(c[1] + x*(... + x*c[n-1])), each step one
+	// FMA.
+	Horner(x V, c []float64) V
+	Add(a any, b V) V
+	Sub(a any, b V) V
+	Mul(a any, b V) V
+	Div(a any, b V) V
+	// Scalef returns a * 2^floor(b) rounded once, where the machine has
+	// it (ok false otherwise).
+	Scalef(a, b V) (r V, ok bool)
+	// Cmp returns the lanes where x pred y holds (pred one of EQ ... UNO).
+	Cmp(x V, pred uint8, y any) K
+	// SignBit returns the lanes whose sign bit is set, Bit those whose
+	// bit b is.
+	SignBit(x V) K
+	Bit(x V, b uint) K
+	// Sel returns t where c holds and f elsewhere.
+	Sel(c K, t any, f V) V
+	// Integer operations on the lanes' bit patterns: IAdd returns b + a;
+	// Shl and Shr shift left and right (logical) by n bits.
+	IAdd(a any, b V) V
+	IAnd(a any, b V) V
+	IOr(a any, b V) V
+	IXor(a any, b V) V
+	Shl(n uint8, a V) V
+	Shr(n uint8, a V) V
+	// Sqrt returns sqrt(a), correctly rounded.
+	Sqrt(a V) V
+}
+
+// Comparison predicates of Ops.Cmp, with the values of the amd64
+// VCMPPS/VCMPPD immediates (ordered and quiet unless noted).
+const (
+	EQ  uint8 = 0x00 // equal
+	LT  uint8 = 0x11 // less than
+	LE  uint8 = 0x12 // less or equal
+	NLT uint8 = 0x15 // not less than: true when either is NaN
+	GT  uint8 = 0x1e // greater than
+	GE  uint8 = 0x1d // greater or equal
+	UNO uint8 = 0x03 // unordered: either is NaN
+)
+
+// ExpConsts are the constants of one precision's exp.
+type ExpConsts struct {
+	shifter, ln2Hi, ln2Lo, over, under float64
+	q                                  []float64
+	mant, bias                         int // significand bits, exponent bias
+}
+
+// The exp constants of float64 (vmExp) and float32 (vmExp32).
+var (
+	Exp64 = ExpConsts{Shifter, Ln2Hi, Ln2Lo, ExpOver, ExpUnder, ExpQ64, 52, 1023}
+	Exp32 = ExpConsts{Shifter32, Ln2Hi32, Ln2Lo32, ExpOver32, ExpUnder32, ExpQ32, 23, 127}
+)
+
+// Acos returns arccos(d) in float64 (vmAcos): asin's polynomial on
+// |d| < 1/2, and 2 asin(sqrt((1-|d|)/2)) beyond, with sqrt's rounding
+// error and pi's low part carried separately.
+func Acos[V, K any](m Ops[V, K], d V) V {
+	zero := m.Mov(m.C(0))
+	a := m.IAnd(m.Bits(math.MaxInt64), d)                                 // a := |d|
+	o := m.Cmp(a, LT, m.C(0.5))                                           // o := a < 0.5
+	x2 := m.Sel(o, m.Mul(d, d), m.Mul(m.C(0.5), m.Sub(a, m.Mov(m.C(1))))) // x2 := o ? d*d : (1-a)*0.5
+	x := m.Sel(o, a, m.Sqrt(x2))                                          // x := o ? a : sqrt(x2)
+	xl := m.Div(m.Add(x, x), m.FNMA(x, x, x2))                            // xl := FMA(-x, x, x2) / (x + x)
+	xl = m.Sel(m.Cmp(x2, EQ, zero), zero, xl)
+	xl = m.Sel(o, zero, xl)
+	u := m.Horner(x2, AsinU)
+	u = m.Mul(m.Mul(x, x2), u) // u = u * (x2 * x)
+	sign := m.IAnd(m.Bits(1<<63), d)
+	sx, su := m.IOr(sign, x), m.IOr(sign, u)             // copysign
+	hi := m.Sub(sx, m.Mov(m.C(Pio2Hi)))                  // hi := Pio2Hi - sx
+	e := m.Sub(sx, m.Sub(hi, m.Mov(m.C(Pio2Hi))))        // e := (Pio2Hi - hi) - sx
+	small := m.Add(hi, m.Add(m.C(Pio2Lo), m.Sub(su, e))) // hi + ((e - su) + Pio2Lo)
+	t := m.Add(x, m.Add(u, xl))                          // t := x + (xl + u)
+	pos := m.Add(t, t)                                   // 2t
+	s := m.Add(x, x)
+	hi2 := m.Sub(s, m.Mov(m.C(PiHi)))            // hi2 := PiHi - s
+	e2 := m.Sub(s, m.Sub(hi2, m.Mov(m.C(PiHi)))) // e2 := (PiHi - hi2) - s
+	w := m.Add(u, xl)
+	w = m.Add(w, w)                                   // w := 2*(xl + u)
+	neg := m.Add(hi2, m.Add(m.C(PiLo), m.Sub(w, e2))) // hi2 + ((e2 - w) + PiLo)
+	r := m.Sel(m.Cmp(d, LT, zero), neg, pos)
+	return m.Sel(o, small, r)
+}
+
+// Atan2 returns atan2(y, x) in float64 (vmAtan2): r = min/max of
+// |x| and |y| in [0, 1], atan(r) = r + c by SLEEF's polynomial, and the
+// quadrant's multiple of pi/2 added to the signed r + c as a two-part sum.
+func Atan2[V, K any](m Ops[V, K], y, x V) V {
+	zero := m.Mov(m.C(0))
+	ax := m.IAnd(m.Bits(math.MaxInt64), x)
+	ay := m.IAnd(m.Bits(math.MaxInt64), y)
+	swap := m.Cmp(ax, LT, ay)
+	num := m.Sel(swap, ax, ay)
+	den := m.Sel(swap, ay, ax)
+	r := m.Div(den, num) // r := num / den
+	t := m.Mul(r, r)
+	u := m.Horner(t, AtanU)
+	c := m.Mul(m.Mul(u, t), r) // c := r * (t * u)
+	neg := m.SignBit(x)
+	qhi := m.Sel(swap, m.C(Pio2Hi), m.Sel(neg, m.C(PiHi), zero))
+	qlo := m.Sel(swap, m.C(Pio2Lo), m.Sel(neg, m.C(PiLo), zero))
+	flip := m.IXor(m.IAnd(m.Bits(1<<63), x), m.Sel(swap, m.Bits(1<<63), zero)) // sign bit: neg != swap
+	sr, sc := m.IXor(flip, r), m.IXor(flip, c)
+	hi := m.Add(sr, qhi)                       // hi := qhi + sr
+	e := m.Add(sr, m.Sub(hi, qhi))             // e := (qhi - hi) + sr
+	res := m.Add(hi, m.Add(qlo, m.Add(sc, e))) // hi + ((e + sc) + qlo)
+	res = m.Sel(m.Cmp(y, EQ, zero), qhi, res)  // y = ±0: 0 or pi
+	inf := m.C(math.Inf(1))
+	quarter := m.Sel(neg, m.C(3*math.Pi/4), m.Mov(m.C(math.Pi/4)))
+	res = m.Sel(m.Cmp(ax, EQ, inf), m.Sel(m.Cmp(ay, EQ, inf), quarter, res), res)
+	res = m.IOr(m.IAnd(m.Bits(1<<63), y), res)       // the sign of y
+	return m.Sel(m.Cmp(x, UNO, y), m.Add(x, y), res) // NaN
+}
+
+// Exp returns e^x (vmExp, vmExp32).
+func Exp[V, K any](m Ops[V, K], x V, c ExpConsts) V {
+	sh := m.C(c.shifter)
+	t := m.FMA(m.C(Log2e), x, sh)     // t := FMA(x, Log2e, Shifter)
+	kf := m.Sub(sh, t)                // k := t - Shifter
+	hi := m.FNMA(m.C(c.ln2Hi), kf, x) // hi := FMA(-k, Ln2Hi, x)
+	r := m.FNMA(m.C(c.ln2Lo), kf, hi) // r := FMA(-k, Ln2Lo, hi)
+	p := m.Horner(r, c.q)             // p := horner(r, q)
+	r2 := m.Mul(r, r)                 // r2 := r * r
+	y := m.FMA(r2, p, r)              // y := FMA(r2, p, r)
+	y = m.Add(m.C(1), y)              // y = 1 + y
+	if s, ok := m.Scalef(y, kf); ok {
+		// One rounding of y * 2^k, as the two exact-then-rounded
+		// products below: y * 2^k1 is a normal number.
+		y = s
+	} else {
+		t1 := m.FMA(m.C(0.5), kf, sh) // t1 := FMA(k, 0.5, Shifter)
+		k1 := m.Sub(sh, t1)           // k1 := t1 - Shifter
+		k2 := m.Sub(k1, kf)           // k2 := k - k1
+		t2 := m.Add(sh, k2)           // t2 := k2 + Shifter
+		y = m.Mul(pow2(m, t1, c), y)  // y = y * pow2(t1)
+		y = m.Mul(pow2(m, t2, c), y)  // y = y * pow2(t2)
+	}
+	y = m.Sel(m.Cmp(x, GT, m.C(c.over)), m.C(math.Inf(1)), y)
+	return m.Sel(m.Cmp(x, LT, m.C(c.under)), m.C(0), y)
+}
+
+// pow2 returns 2^j for t = j + Shifter (|j| < bias): the exponent field
+// (j + bias) is the low bits of t's bit pattern shifted into place.
+func pow2[V, K any](m Ops[V, K], t V, c ExpConsts) V {
+	return m.Shl(uint8(c.mant), m.IAdd(m.Bits(uint64(c.bias)), t))
+}
+
+// logSplit returns k and f = m - 1 with x = 2^k m, m in (sqrt2/2,
+// sqrt2]: subnormal x (below tiny) are scaled by 2^scale first, then the
+// exponent field (mant bits up, bias) and the significand are taken
+// from the bits. The mirrors' first lines.
+func logSplit[V, K any](m Ops[V, K], x V, tiny float64, scale, mant, bias int) (k, f V) {
+	small := m.Cmp(x, LT, m.C(tiny))
+	xs := m.Sel(small, m.Mul(m.C(math.Ldexp(1, scale)), x), x)
+	kb := m.Sel(small, m.C(float64(-scale)), m.Mov(m.C(0)))
+	// 2^mant's bits ORed with the exponent field are 2^mant + field.
+	e := m.IOr(m.Bits(bitsOf(m, math.Ldexp(1, mant))), m.Shr(uint8(mant), xs)) // 2^mant + biased exponent
+	e = m.Sub(m.C(math.Ldexp(1, mant)), e)                                     // e := biased exponent
+	mt := m.IOr(m.Bits(uint64(bias)<<mant), m.IAnd(m.Bits(1<<mant-1), xs))     // m in [1, 2)
+	big := m.Cmp(mt, GT, m.C(Sqrt2))
+	mt = m.Sel(big, m.Mul(m.C(0.5), mt), mt)
+	e = m.Sel(big, m.Add(m.C(1), e), e)
+	k = m.Add(kb, m.Sub(m.C(float64(bias)), e)) // k := (e - bias) + kb
+	return k, m.Sub(m.C(1), mt)                 // f := m - 1
+}
+
+// bitsOf returns the bit pattern of v in the kernel's precision.
+func bitsOf[V, K any](m Ops[V, K], v float64) uint64 {
+	if m.Single() {
+		return uint64(math.Float32bits(float32(v)))
+	}
+	return math.Float64bits(v)
+}
+
+// logBody returns ln(x) (vmLog).
+func Log[V, K any](m Ops[V, K], x V) V {
+	kf, f := logSplit(m, x, LogTiny, 54, 52, 1023)
+	s := m.Div(m.Add(m.C(2), f), f) // s := f / (2 + f)
+	s2 := m.Mul(s, s)
+	s4 := m.Mul(s2, s2)
+	lg := LogLg
+	t1 := m.Mul(s2, m.Horner(s4, []float64{lg[0], lg[2], lg[4], lg[6]})) // t1 := s2 * horner(s4, Lg1, Lg3, Lg5, Lg7)
+	t2 := m.Mul(s4, m.Horner(s4, []float64{lg[1], lg[3], lg[5]}))        // t2 := s4 * horner(s4, Lg2, Lg4, Lg6)
+	rr := m.Add(t2, t1)                                                  // R := t1 + t2
+	hfsq := m.Mul(m.C(0.5), m.Mul(f, f))                                 // hfsq := 0.5 * (f * f)
+	a := m.Add(m.Mul(m.C(Ln2Lo), kf), m.Mul(s, m.Add(rr, hfsq)))         // a := s*(hfsq+R) + k*Ln2Lo
+	d := m.Sub(f, m.Sub(a, hfsq))                                        // d := (hfsq - a) - f
+	res := m.Sub(d, m.Mul(m.C(Ln2Hi), kf))                               // res := k*Ln2Hi - d
+	res = m.Sel(m.Cmp(x, NLT, m.C(math.Inf(1))), x, res)                 // +Inf, NaN
+	zero := m.Mov(m.C(0))
+	res = m.Sel(m.Cmp(x, LT, zero), m.C(math.NaN()), res)
+	return m.Sel(m.Cmp(x, EQ, zero), m.C(math.Inf(-1)), res)
+}
+
+// Log32 returns ln(x) in float32 (vmLog32): x = 2^k m with m in
+// (sqrt2/2, sqrt2], f = m - 1, log(1+f) = f - f^2/2 + f^3 P(f).
+func Log32[V, K any](m Ops[V, K], x V) V {
+	kf, f := logSplit(m, x, 0x1p-126, 23, 23, 127)
+	z := m.Mul(f, f)                                 // z := f * f
+	y := m.Mul(m.Horner(f, LogP32), m.Mul(f, z))     // y := (f * z) * horner(f, P)
+	y = m.FMA(m.C(Ln2Lo32), kf, y)                   // y = FMA(k, Ln2Lo32, y)
+	y = m.FNMA(m.C(0.5), z, y)                       // y = FMA(-0.5, z, y)
+	r := m.Add(y, f)                                 // r := f + y
+	r = m.FMA(m.C(Ln2Hi32), kf, r)                   // r = FMA(k, Ln2Hi32, r)
+	r = m.Sel(m.Cmp(x, NLT, m.C(math.Inf(1))), x, r) // +Inf, NaN
+	zero := m.Mov(m.C(0))
+	r = m.Sel(m.Cmp(x, LT, zero), m.C(math.NaN()), r)
+	return m.Sel(m.Cmp(x, EQ, zero), m.C(math.Inf(-1)), r)
+}
+
+// SinCos returns sin(x), or cos(x) with cos, in float64 (vmSin,
+// vmCos): the two-part reduction of vmTrigReduce, fdlibm's kernels on
+// both parts, and the quadrant from the low bits of t. Lanes with |x| >=
+// 2^30 are left to the caller (the Go side recomputes them).
+func SinCos[V, K any](m Ops[V, K], x V, cos bool) V {
+	sign := m.Bits(1 << 63)
+	one := m.Mov(m.C(1))
+	sh := m.C(Shifter)
+	t := m.FMA(m.C(TwoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
+	q := m.Sub(sh, t)                 // q := t - Shifter
+	a := m.FNMA(m.C(Pio2Hi), q, x)    // a := FMA(-q, Pio2Hi, x)
+	bh := m.Mul(m.C(Pio2Lo), q)
+	nbl := m.FNMA(m.C(Pio2Lo), q, bh) // -bl = bh - q*Pio2Lo
+	c := m.Mul(m.C(Pio2Lo2), q)
+	s := m.Sub(bh, a) // s := a - bh
+	bb := m.Sub(a, s) // bb := s - a
+	nbh := m.IXor(sign, bh)
+	e := m.Add(m.Sub(bb, nbh), m.Sub(m.Sub(bb, s), a)) // (a - (s - bb)) + (-bh - bb)
+	lo := m.Sub(c, m.Add(nbl, e))                      // lo := (err - bl) - c
+	rh := m.Add(lo, s)                                 // rh := s + lo
+	rl := m.Sub(m.Sub(s, rh), lo)                      // rl := lo - (rh - s)
+	z := m.Mul(rh, rh)
+	// sin(rh + rl) (vmKernelSin)
+	v := m.Mul(z, rh)
+	r := m.Horner(z, SinS[1:])
+	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                             // 0.5*y - v*r
+	sinr := m.Sub(m.Sub(m.Mul(m.C(SinS[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
+	// cos(rh + rl) (vmKernelCos)
+	rc := m.Mul(m.Horner(z, CosC), z)
+	hz := m.Mul(m.C(0.5), z)
+	w := m.Sub(hz, one)                                                                   // w := 1 - hz
+	cosr := m.Add(w, m.Add(m.Sub(m.Mul(rh, rl), m.Mul(rc, z)), m.Sub(hz, m.Sub(w, one)))) // w + (((1-w) - hz) + (z*r - x*y))
+	if cos {
+		y := m.Sel(m.Bit(t, 0), sinr, cosr)
+		return m.IXor(m.IAnd(sign, m.Shl(62, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
+	}
+	y := m.Sel(m.Bit(t, 0), cosr, sinr)
+	y = m.IXor(m.IAnd(sign, m.Shl(62, t)), y) // negate when n&2
+	return m.Sel(m.Cmp(x, EQ, m.Mov(m.C(0))), x, y)
+}
+
+// Trig returns sin(x), or cos(x) with cos, for the lanes with |x| <
+// TrigLimit, x itself in the lanes with a larger finite x (no result of
+// sin or cos is that large, so the caller finds them in its output even
+// when it overwrites x), and those lanes as large.
+func Trig[V, K any](m Ops[V, K], x V, cos bool) (r V, large K) {
+	ax := m.IAnd(m.Bits(math.MaxInt64), x)
+	fin := m.Sel(m.Cmp(ax, EQ, m.C(math.Inf(1))), m.Mov(m.C(0)), ax) // |x|, with Inf as 0
+	large = m.Cmp(fin, GE, m.C(TrigLimit))                           // NaN compares false
+	return m.Sel(large, x, SinCos(m, x, cos)), large
+}
