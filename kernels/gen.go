@@ -12,4 +12,5 @@ package kernels
 //go:generate sh -c "cd ../asm && go run ./gemm -out ../kernels/gemm_amd64.s -stubs ../kernels/gemm_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./neon -family level1 -out ../kernels/level1_arm64.s -stubs ../kernels/level1_arm64.go"
 //go:generate sh -c "cd ../asm && go run ./neon -family sphere -out ../kernels/sphere_arm64.s -stubs ../kernels/sphere_arm64.go"
+//go:generate sh -c "cd ../asm && go run ./neon -family vecmath -out ../kernels/vecmath_arm64.s -stubs ../kernels/vecmath_arm64.go"
 //go:generate sh -c "cd ../asm && go run ./neon -family gemm -out ../kernels/gemm_arm64.s -stubs ../kernels/gemm_arm64.go"

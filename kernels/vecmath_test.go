@@ -371,3 +371,28 @@ func trigArg(r *rand.Rand) func() float64 {
 		return (r.Float64() - 0.5) * 0x1p32
 	}
 }
+
+// TestVecMathNoAllocs checks that no path allocates, tails included (the
+// NEON kernels run the last partial block on a padded copy on the stack).
+func TestVecMathNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("-race instrumentation allocates")
+	}
+	forEachPath(t, func(t *testing.T) {
+		for _, n := range []int{1, 13, 64} {
+			x32, d32 := make([]float32, n), make([]float32, n)
+			x64, d64 := make([]float64, n), make([]float64, n)
+			a := testing.AllocsPerRun(10, func() {
+				for _, f := range vecMathFns {
+					f.f32(d32, x32)
+					f.f64(d64, x64)
+				}
+				kernels.Atan2(d32, x32, x32)
+				kernels.Atan2(d64, x64, x64)
+			})
+			if a != 0 {
+				t.Errorf("n=%d: %v allocations per run", n, a)
+			}
+		}
+	})
+}

@@ -3,8 +3,9 @@
 // versions of the level-1 and elementwise primitives (dot, axpy, scale,
 // sum, sum of squares, sqrt, square); with -family sphere,
 // kernels/sphere_arm64.s, the row primitives of the sphere kernels; with
-// -family gemm, kernels/gemm_arm64.s, the GEMM micro-kernels; float32 and
-// float64.
+// -family gemm, kernels/gemm_arm64.s, the GEMM micro-kernels; with
+// -family vecmath, kernels/vecmath_arm64.s, the vector math functions
+// (vecmath.go); float32 and float64.
 //
 // avo emits only amd64, so this generator writes Go arm64 assembly itself.
 // Go's assembler accepts the loads, stores and VFMLA used here; the vector
@@ -307,8 +308,8 @@ func main() {
 	pkg := flag.String("pkg", "kernels", "package of the stubs")
 	family := flag.String("family", "level1", "kernels to write: level1 (level-1 and elementwise) or gemm")
 	flag.Parse()
-	if *out == "" || *stubs == "" || (*family != "level1" && *family != "gemm" && *family != "sphere") {
-		log.Fatal("usage: neon -family level1|gemm|sphere -out file.s -stubs file.go [-pkg name]")
+	if *out == "" || *stubs == "" || (*family != "level1" && *family != "gemm" && *family != "sphere" && *family != "vecmath") {
+		log.Fatal("usage: neon -family level1|gemm|sphere|vecmath -out file.s -stubs file.go [-pkg name]")
 	}
 	cmdline := "go run ./neon " + strings.Join(os.Args[1:], " ")
 	var g gen
@@ -317,6 +318,12 @@ func main() {
 	for _, p := range precs {
 		if *family == "gemm" {
 			g.gemm(p)
+			continue
+		}
+		if *family == "vecmath" {
+			for _, k := range vecmathKernels(p) {
+				g.vecmath(p, k)
+			}
 			continue
 		}
 		if *family == "sphere" {

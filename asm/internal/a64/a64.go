@@ -77,6 +77,22 @@ func FADDP(a Arr, d, n, m int) Inst { return three("faddp", 0x6E20D400, a, d, n,
 // FMLA is vd += vn * vm (Go's VFMLA, here for completeness and tests).
 func FMLA(a Arr, d, n, m int) Inst { return three("fmla", 0x4E20CC00, a, d, n, m) }
 
+// FCMEQ sets the lanes of vd to all ones where vn == vm, zero elsewhere
+// (and where either is NaN).
+func FCMEQ(a Arr, d, n, m int) Inst { return three("fcmeq", 0x4E20E400, a, d, n, m) }
+
+// FCMGE sets the lanes of vd to all ones where vn >= vm (ordered).
+func FCMGE(a Arr, d, n, m int) Inst { return three("fcmge", 0x6E20E400, a, d, n, m) }
+
+// FCMGT sets the lanes of vd to all ones where vn > vm (ordered).
+func FCMGT(a Arr, d, n, m int) Inst { return three("fcmgt", 0x6EA0E400, a, d, n, m) }
+
+// CMLT0 sets the lanes of vd to all ones where vn, as a signed integer
+// of the lane's width, is negative: where its sign bit is set.
+func CMLT0(a Arr, d, n int) Inst {
+	return Inst{0x4EA0A800 | a.sz() | reg(n)<<5 | reg(d), fmt.Sprintf("cmlt v%d.%s, v%d.%s, #0", d, a, n, a)}
+}
+
 // FSQRT is vd = sqrt(vn), correctly rounded.
 func FSQRT(a Arr, d, n int) Inst { return two("fsqrt", 0x6EA1F800, a, d, n) }
 
