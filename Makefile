@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate benchmarks bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-kernels bench-peers-setup fuzz test-long reproduce-toy clean
+	check-generate cover generate benchmarks bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-kernels bench-peers-setup bench-neon fuzz test-long reproduce-toy clean
 
 all: build
 
@@ -92,7 +92,15 @@ bench:
 	$(GO) test -run '^$$' -bench '^BenchmarkPromoter(Step|Sample)$$' -benchtime 1x ./fisherflow >> bench/out/train.txt
 	$(MAKE) --no-print-directory bench-peer-promoter >> bench/out/peers.txt
 	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
-	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
+	$(MAKE) --no-print-directory bench-neon
+	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" -append bench/out/neon.md bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
+
+# The NEON cost model (instructions per element under qemu, and a labelled
+# projection): bench/out/neon.md, the last section of BENCHMARKS.md.
+bench-neon:
+	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) not found: apt-get install -y qemu-user-static"; exit 1; }
+	@command -v llvm-objdump >/dev/null || { echo "llvm-objdump not found: apt-get install -y llvm"; exit 1; }
+	$(GO) run ./bench/cmd/neoncost -qemu $(QEMU) -o bench/out/neon.md
 
 # The speed guard: ratios measured in one run (SIMD path / generic, GEMM /
 # measured FMA peak, ours / gonum) against the floors in bench/floors.txt.

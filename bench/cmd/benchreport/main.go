@@ -25,6 +25,7 @@ import (
 func main() {
 	out := flag.String("o", "BENCHMARKS.md", "output file")
 	cmd := flag.String("cmd", "make bench", "the command that produced the input, for the report")
+	appendix := flag.String("append", "", "a Markdown file to add as the report's last section (e.g. neoncost's), if it exists")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchreport [-o file] [-cmd text] bench-output.txt...\n")
 		flag.PrintDefaults()
@@ -34,13 +35,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*out, *cmd, flag.Args()); err != nil {
+	if err := run(*out, *cmd, *appendix, flag.Args()); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out, cmd string, inputs []string) error {
+func run(out, cmd, appendix string, inputs []string) error {
 	var results []bench.Result
 	var peerLines []string
 	for _, in := range inputs {
@@ -128,6 +129,15 @@ func run(out, cmd string, inputs []string) error {
 		fmt.Fprintf(&b, "## Plots\n\nMedians of the tables above, drawn by the same command into bench/plots/.\n\n")
 		for _, n := range names {
 			fmt.Fprintf(&b, "![%s](bench/plots/%s)\n\n", strings.TrimSuffix(n, ".png"), n)
+		}
+	}
+	if appendix != "" {
+		data, err := os.ReadFile(appendix)
+		switch {
+		case err == nil:
+			b.Write(data)
+		case !os.IsNotExist(err):
+			return err
 		}
 	}
 	return atomicfile.WriteFile(out, b.Bytes())
