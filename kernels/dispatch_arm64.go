@@ -23,6 +23,7 @@ func archPaths() []*path {
 			sumSq: sumSqNEONF32, diffSumSq: diffSumSqNEONF32,
 			divSqrt: divSqrtNEONF32, divSquare: divSquareNEONF32,
 			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32,
+			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},
 		}),
 		f64: simdOps(prims[float64]{
@@ -33,6 +34,7 @@ func archPaths() []*path {
 			sumSq: sumSqNEONF64, diffSumSq: diffSumSqNEONF64,
 			divSqrt: divSqrtNEONF64, divSquare: divSquareNEONF64,
 			axpby: axpbyNEONF64, logMapRow: logMapRowNEONF64,
+			scaleNeg: scaleNegNEONF64, adamW: adamWNEONF64,
 			gemm: microKernel[float64]{mr: 8, nr: 6, fn: gemmKernelNEONF64},
 		}),
 	}}

@@ -39,6 +39,31 @@ func squareNEONF32(dst []float32, x []float32)
 //go:noescape
 func sumSqNEONF32(x []float32) (r float64)
 
+// scaleNegBlocksNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg), over the whole blocks of 8 elements of x.
+//
+//go:noescape
+func scaleNegBlocksNEONF32(dst []float32, src []float32, x []float32, s float32)
+
+// scaleNegNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF32, the rest on a zero-padded copy.
+func scaleNegNEONF32(dst []float32, src []float32, x []float32, s float32) {
+	n := len(x) &^ 7
+	scaleNegBlocksNEONF32(dst[:n], src[:n], x[:n], s)
+	if n < len(x) {
+		var dstPad [8]float32
+		var srcPad [8]float32
+		var xPad [8]float32
+		copy(srcPad[:], src[n:len(x)])
+		copy(xPad[:], x[n:len(x)])
+		scaleNegBlocksNEONF32(dstPad[:], srcPad[:], xPad[:], s)
+		copy(dst[n:len(x)], dstPad[:])
+	}
+}
+
+// adamWNEONF32 applies one AdamW step to w (see kernels.AdamW; len(g), len(m), len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many it left.
+//
+//go:noescape
+func adamWNEONF32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
+
 // dotNEONF64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -73,3 +98,28 @@ func squareNEONF64(dst []float64, x []float64)
 //
 //go:noescape
 func sumSqNEONF64(x []float64) (r float64)
+
+// scaleNegBlocksNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg), over the whole blocks of 4 elements of x.
+//
+//go:noescape
+func scaleNegBlocksNEONF64(dst []float64, src []float64, x []float64, s float64)
+
+// scaleNegNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF64, the rest on a zero-padded copy.
+func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
+	n := len(x) &^ 3
+	scaleNegBlocksNEONF64(dst[:n], src[:n], x[:n], s)
+	if n < len(x) {
+		var dstPad [4]float64
+		var srcPad [4]float64
+		var xPad [4]float64
+		copy(srcPad[:], src[n:len(x)])
+		copy(xPad[:], x[n:len(x)])
+		scaleNegBlocksNEONF64(dstPad[:], srcPad[:], xPad[:], s)
+		copy(dst[n:len(x)], dstPad[:])
+	}
+}
+
+// adamWNEONF64 applies one AdamW step to w (see kernels.AdamW; len(g), len(m), len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many it left.
+//
+//go:noescape
+func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)

@@ -218,6 +218,119 @@ done_28:
 	FMOVD F0, r+24(FP)
 	RET
 
+// func scaleNegBlocksNEONF32(dst []float32, src []float32, x []float32, s float32)
+TEXT ·scaleNegBlocksNEONF32(SB), NOSPLIT, $0-76
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD x_base+48(FP), R2
+	MOVD x_len+56(FP), R8
+	MOVD $scaleNegBlocksNEONF32c<>(SB), R9
+	FMOVS s+72(FP), F31
+	VDUP V31.S[0], V31.S4
+	FMOVQ 0(R9), F0
+loop_29:
+	CMP $8, R8
+	BLT done_30
+	VLD1.P 16(R1), [V1.S4]
+	VLD1.P 16(R1), [V2.S4]
+	VLD1.P 16(R2), [V3.S4]
+	VLD1.P 16(R2), [V4.S4]
+	WORD $0x6ea3e403 // fcmgt v3.4s, v0.4s, v3.4s
+	WORD $0x6ea4e404 // fcmgt v4.4s, v0.4s, v4.4s
+	FMOVQ 16(R9), F5
+	FMOVQ 16(R9), F6
+	VBSL V5.B16, V31.B16, V3.B16
+	VBSL V6.B16, V31.B16, V4.B16
+	WORD $0x6e23dc23 // fmul v3.4s, v1.4s, v3.4s
+	WORD $0x6e24dc44 // fmul v4.4s, v2.4s, v4.4s
+	VST1.P [V3.S4], 16(R0)
+	VST1.P [V4.S4], 16(R0)
+	SUB $8, R8
+	B loop_29
+done_30:
+	RET
+	DATA scaleNegBlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
+	DATA scaleNegBlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
+	DATA scaleNegBlocksNEONF32c<>+16(SB)/8, $0x3f8000003f800000
+	DATA scaleNegBlocksNEONF32c<>+24(SB)/8, $0x3f8000003f800000
+GLOBL scaleNegBlocksNEONF32c<>(SB), RODATA|NOPTR, $32
+
+// func adamWNEONF32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
+TEXT ·adamWNEONF32(SB), NOSPLIT, $0-160
+	MOVD w_base+0(FP), R0
+	MOVD w_base+0(FP), R1
+	MOVD g_base+24(FP), R2
+	MOVD m_base+48(FP), R3
+	MOVD m_base+48(FP), R4
+	MOVD v_base+72(FP), R5
+	MOVD v_base+72(FP), R6
+	MOVD v_len+80(FP), R8
+	FMOVD b1+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	FMOVD c1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	FMOVD b2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	FMOVD c2+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	FMOVD decay+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	FMOVD sb+136(FP), F26
+	VDUP V26.D[0], V26.D2
+	FMOVD eb+144(FP), F25
+	VDUP V25.D[0], V25.D2
+loop_31:
+	CMP $4, R8
+	BLT done_32
+	VLD1.P 16(R0), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617800 // fcvtl2 v0.2d, v0.4s
+	VLD1.P 16(R2), [V2.S4]
+	WORD $0x0e617843 // fcvtl v3.2d, v2.2s
+	WORD $0x4e617842 // fcvtl2 v2.2d, v2.4s
+	VLD1.P 16(R3), [V4.D2]
+	VLD1.P 16(R3), [V5.D2]
+	VLD1.P 16(R5), [V6.D2]
+	VLD1.P 16(R5), [V7.D2]
+	WORD $0x6e7edc68 // fmul v8.2d, v3.2d, v30.2d
+	WORD $0x6e7edc49 // fmul v9.2d, v2.2d, v30.2d
+	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
+	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
+	WORD $0x6e7cdc65 // fmul v5.2d, v3.2d, v28.2d
+	WORD $0x6e7cdc44 // fmul v4.2d, v2.2d, v28.2d
+	WORD $0x6e63dca3 // fmul v3.2d, v5.2d, v3.2d
+	WORD $0x6e62dc82 // fmul v2.2d, v4.2d, v2.2d
+	WORD $0x6e7ddcc6 // fmul v6.2d, v6.2d, v29.2d
+	WORD $0x6e7ddce7 // fmul v7.2d, v7.2d, v29.2d
+	WORD $0x4e63d4c3 // fadd v3.2d, v6.2d, v3.2d
+	WORD $0x4e62d4e2 // fadd v2.2d, v7.2d, v2.2d
+	WORD $0x6ee1f867 // fsqrt v7.2d, v3.2d
+	WORD $0x6ee1f846 // fsqrt v6.2d, v2.2d
+	WORD $0x4e79d4e7 // fadd v7.2d, v7.2d, v25.2d
+	WORD $0x4e79d4c6 // fadd v6.2d, v6.2d, v25.2d
+	WORD $0x6e7add04 // fmul v4.2d, v8.2d, v26.2d
+	WORD $0x6e7add25 // fmul v5.2d, v9.2d, v26.2d
+	WORD $0x6e67fc87 // fdiv v7.2d, v4.2d, v7.2d
+	WORD $0x6e66fca6 // fdiv v6.2d, v5.2d, v6.2d
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	WORD $0x6e7bdc00 // fmul v0.2d, v0.2d, v27.2d
+	WORD $0x4ee7d427 // fsub v7.2d, v1.2d, v7.2d
+	WORD $0x4ee6d406 // fsub v6.2d, v0.2d, v6.2d
+	WORD $0x0e6168e7 // fcvtn v7.2s, v7.2d
+	WORD $0x4e6168c7 // fcvtn2 v7.4s, v6.2d
+	VST1.P [V7.S4], 16(R1)
+	VST1.P [V8.D2], 16(R4)
+	VST1.P [V9.D2], 16(R4)
+	VST1.P [V3.D2], 16(R6)
+	VST1.P [V2.D2], 16(R6)
+	SUB $4, R8
+	B loop_31
+done_32:
+	MOVD R8, rest+152(FP)
+	RET
+
 // func dotNEONF64(x []float64, y []float64) (r float64)
 TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+0(FP), R0
@@ -227,9 +340,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_29:
+loop_33:
 	CMP $8, R2
-	BLT mid_30
+	BLT mid_34
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -237,20 +350,20 @@ loop_29:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_29
-mid_30:
+	B loop_33
+mid_34:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_31:
-	CBZ R2, done_32
+tail_35:
+	CBZ R2, done_36
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_31
-done_32:
+	B tail_35
+done_36:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -261,9 +374,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_33:
+loop_37:
 	CMP $8, R2
-	BLT mid_34
+	BLT mid_38
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -272,17 +385,17 @@ loop_33:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_33
-mid_34:
-tail_35:
-	CBZ R2, done_36
+	B loop_37
+mid_38:
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_35
-done_36:
+	B tail_39
+done_40:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -291,9 +404,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_37:
+loop_41:
 	CMP $8, R2
-	BLT mid_38
+	BLT mid_42
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -301,16 +414,16 @@ loop_37:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_37
-mid_38:
-tail_39:
-	CBZ R2, done_40
+	B loop_41
+mid_42:
+tail_43:
+	CBZ R2, done_44
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_43
+done_44:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -321,28 +434,28 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_41:
+loop_45:
 	CMP $8, R2
-	BLT mid_42
+	BLT mid_46
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_41
-mid_42:
+	B loop_45
+mid_46:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_43:
-	CBZ R2, done_44
+tail_47:
+	CBZ R2, done_48
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_43
-done_44:
+	B tail_47
+done_48:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -351,9 +464,9 @@ TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_45:
+loop_49:
 	CMP $8, R2
-	BLT mid_46
+	BLT mid_50
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
 	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
@@ -361,16 +474,16 @@ loop_45:
 	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_45
-mid_46:
-tail_47:
-	CBZ R2, done_48
+	B loop_49
+mid_50:
+tail_51:
+	CBZ R2, done_52
 	FMOVD.P 8(R0), F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_47
-done_48:
+	B tail_51
+done_52:
 	RET
 
 // func squareNEONF64(dst []float64, x []float64)
@@ -378,9 +491,9 @@ TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_49:
+loop_53:
 	CMP $8, R2
-	BLT mid_50
+	BLT mid_54
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
@@ -388,16 +501,16 @@ loop_49:
 	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_49
-mid_50:
-tail_51:
-	CBZ R2, done_52
+	B loop_53
+mid_54:
+tail_55:
+	CBZ R2, done_56
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_51
-done_52:
+	B tail_55
+done_56:
 	RET
 
 // func sumSqNEONF64(x []float64) (r float64)
@@ -406,22 +519,132 @@ TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_53:
+loop_57:
 	CMP $2, R2
-	BLT mid_54
+	BLT mid_58
 	VLD1.P 16(R0), [V16.D2]
 	VFMLA V16.D2, V16.D2, V0.D2
 	SUB $2, R2
-	B loop_53
-mid_54:
+	B loop_57
+mid_58:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_55:
-	CBZ R2, done_56
+tail_59:
+	CBZ R2, done_60
 	FMOVD.P 8(R0), F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_55
-done_56:
+	B tail_59
+done_60:
 	FMOVD F0, r+24(FP)
+	RET
+
+// func scaleNegBlocksNEONF64(dst []float64, src []float64, x []float64, s float64)
+TEXT ·scaleNegBlocksNEONF64(SB), NOSPLIT, $0-80
+	MOVD dst_base+0(FP), R0
+	MOVD src_base+24(FP), R1
+	MOVD x_base+48(FP), R2
+	MOVD x_len+56(FP), R8
+	MOVD $scaleNegBlocksNEONF64c<>(SB), R9
+	FMOVD s+72(FP), F31
+	VDUP V31.D[0], V31.D2
+	FMOVQ 0(R9), F0
+loop_61:
+	CMP $4, R8
+	BLT done_62
+	VLD1.P 16(R1), [V1.D2]
+	VLD1.P 16(R1), [V2.D2]
+	VLD1.P 16(R2), [V3.D2]
+	VLD1.P 16(R2), [V4.D2]
+	WORD $0x6ee3e403 // fcmgt v3.2d, v0.2d, v3.2d
+	WORD $0x6ee4e404 // fcmgt v4.2d, v0.2d, v4.2d
+	FMOVQ 16(R9), F5
+	FMOVQ 16(R9), F6
+	VBSL V5.B16, V31.B16, V3.B16
+	VBSL V6.B16, V31.B16, V4.B16
+	WORD $0x6e63dc23 // fmul v3.2d, v1.2d, v3.2d
+	WORD $0x6e64dc44 // fmul v4.2d, v2.2d, v4.2d
+	VST1.P [V3.D2], 16(R0)
+	VST1.P [V4.D2], 16(R0)
+	SUB $4, R8
+	B loop_61
+done_62:
+	RET
+	DATA scaleNegBlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
+	DATA scaleNegBlocksNEONF64c<>+8(SB)/8, $0x0000000000000000
+	DATA scaleNegBlocksNEONF64c<>+16(SB)/8, $0x3ff0000000000000
+	DATA scaleNegBlocksNEONF64c<>+24(SB)/8, $0x3ff0000000000000
+GLOBL scaleNegBlocksNEONF64c<>(SB), RODATA|NOPTR, $32
+
+// func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
+TEXT ·adamWNEONF64(SB), NOSPLIT, $0-160
+	MOVD w_base+0(FP), R0
+	MOVD w_base+0(FP), R1
+	MOVD g_base+24(FP), R2
+	MOVD m_base+48(FP), R3
+	MOVD m_base+48(FP), R4
+	MOVD v_base+72(FP), R5
+	MOVD v_base+72(FP), R6
+	MOVD v_len+80(FP), R8
+	FMOVD b1+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	FMOVD c1+104(FP), F30
+	VDUP V30.D[0], V30.D2
+	FMOVD b2+112(FP), F29
+	VDUP V29.D[0], V29.D2
+	FMOVD c2+120(FP), F28
+	VDUP V28.D[0], V28.D2
+	FMOVD decay+128(FP), F27
+	VDUP V27.D[0], V27.D2
+	FMOVD sb+136(FP), F26
+	VDUP V26.D[0], V26.D2
+	FMOVD eb+144(FP), F25
+	VDUP V25.D[0], V25.D2
+loop_63:
+	CMP $4, R8
+	BLT done_64
+	VLD1.P 16(R0), [V0.D2]
+	VLD1.P 16(R0), [V1.D2]
+	VLD1.P 16(R2), [V2.D2]
+	VLD1.P 16(R2), [V3.D2]
+	VLD1.P 16(R3), [V4.D2]
+	VLD1.P 16(R3), [V5.D2]
+	VLD1.P 16(R5), [V6.D2]
+	VLD1.P 16(R5), [V7.D2]
+	WORD $0x6e7edc48 // fmul v8.2d, v2.2d, v30.2d
+	WORD $0x6e7edc69 // fmul v9.2d, v3.2d, v30.2d
+	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
+	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
+	WORD $0x4e68d488 // fadd v8.2d, v4.2d, v8.2d
+	WORD $0x4e69d4a9 // fadd v9.2d, v5.2d, v9.2d
+	WORD $0x6e7cdc45 // fmul v5.2d, v2.2d, v28.2d
+	WORD $0x6e7cdc64 // fmul v4.2d, v3.2d, v28.2d
+	WORD $0x6e62dca2 // fmul v2.2d, v5.2d, v2.2d
+	WORD $0x6e63dc83 // fmul v3.2d, v4.2d, v3.2d
+	WORD $0x6e7ddcc6 // fmul v6.2d, v6.2d, v29.2d
+	WORD $0x6e7ddce7 // fmul v7.2d, v7.2d, v29.2d
+	WORD $0x4e62d4c2 // fadd v2.2d, v6.2d, v2.2d
+	WORD $0x4e63d4e3 // fadd v3.2d, v7.2d, v3.2d
+	WORD $0x6ee1f847 // fsqrt v7.2d, v2.2d
+	WORD $0x6ee1f866 // fsqrt v6.2d, v3.2d
+	WORD $0x4e79d4e7 // fadd v7.2d, v7.2d, v25.2d
+	WORD $0x4e79d4c6 // fadd v6.2d, v6.2d, v25.2d
+	WORD $0x6e7add04 // fmul v4.2d, v8.2d, v26.2d
+	WORD $0x6e7add25 // fmul v5.2d, v9.2d, v26.2d
+	WORD $0x6e67fc87 // fdiv v7.2d, v4.2d, v7.2d
+	WORD $0x6e66fca6 // fdiv v6.2d, v5.2d, v6.2d
+	WORD $0x6e7bdc00 // fmul v0.2d, v0.2d, v27.2d
+	WORD $0x6e7bdc21 // fmul v1.2d, v1.2d, v27.2d
+	WORD $0x4ee7d407 // fsub v7.2d, v0.2d, v7.2d
+	WORD $0x4ee6d426 // fsub v6.2d, v1.2d, v6.2d
+	VST1.P [V7.D2], 16(R1)
+	VST1.P [V6.D2], 16(R1)
+	VST1.P [V8.D2], 16(R4)
+	VST1.P [V9.D2], 16(R4)
+	VST1.P [V2.D2], 16(R6)
+	VST1.P [V3.D2], 16(R6)
+	SUB $4, R8
+	B loop_63
+done_64:
+	MOVD R8, rest+152(FP)
 	RET

@@ -150,9 +150,11 @@ func adamWGeneric[T float32 | float64](w, g []T, m, v []float64, c [7]float64) {
 	b1, c1, b2, c2, decay, sb, eb := c[0], c[1], c[2], c[3], c[4], c[5], c[6]
 	for i := range w {
 		gf := float64(g[i])
-		mi := b1*m[i] + c1*gf
-		vi := b2*v[i] + c2*gf*gf
+		// The conversions round every product, which stops the compiler
+		// from fusing a product and a sum where it may (arm64).
+		mi := float64(b1*m[i]) + float64(c1*gf)
+		vi := float64(b2*v[i]) + float64(float64(c2*gf)*gf)
 		m[i], v[i] = mi, vi
-		w[i] = T(float64(w[i])*decay - sb*mi/(math.Sqrt(vi)+eb))
+		w[i] = T(float64(float64(w[i])*decay) - float64(sb*mi)/(math.Sqrt(vi)+eb))
 	}
 }

@@ -4,220 +4,234 @@
 
 package kernels
 
-// expBlocksNEONF32 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 8 elements of x (len(dst) >= len(x)).
+// expBlocksNEONF32 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 8 elements of x.
 //
 //go:noescape
-func expBlocksNEONF32(dst, x []float32)
+func expBlocksNEONF32(dst []float32, x []float32)
 
-// expNEONF32 sets dst[i] = e^x[i] (see kernels.Exp) (len(dst) >= len(x)): the whole blocks in expBlocksNEONF32, the rest on a zero-padded copy.
-func expNEONF32(dst, x []float32) {
+// expNEONF32 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in expBlocksNEONF32, the rest on a zero-padded copy.
+func expNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	expBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [8]float32
+		var dstPad [8]float32
+		var xPad [8]float32
 		copy(xPad[:], x[n:len(x)])
-		expBlocksNEONF32(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		expBlocksNEONF32(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// logBlocksNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 8 elements of x (len(dst) >= len(x)).
+// logBlocksNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 8 elements of x.
 //
 //go:noescape
-func logBlocksNEONF32(dst, x []float32)
+func logBlocksNEONF32(dst []float32, x []float32)
 
-// logNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log) (len(dst) >= len(x)): the whole blocks in logBlocksNEONF32, the rest on a zero-padded copy.
-func logNEONF32(dst, x []float32) {
+// logNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in logBlocksNEONF32, the rest on a zero-padded copy.
+func logNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	logBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [8]float32
+		var dstPad [8]float32
+		var xPad [8]float32
 		copy(xPad[:], x[n:len(x)])
-		logBlocksNEONF32(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		logBlocksNEONF32(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func acosBlocksNEONF32(dst, x []float32)
+func acosBlocksNEONF32(dst []float32, x []float32)
 
-// acosNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos) (len(dst) >= len(x)): the whole blocks in acosBlocksNEONF32, the rest on a zero-padded copy.
-func acosNEONF32(dst, x []float32) {
+// acosNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks in acosBlocksNEONF32, the rest on a zero-padded copy.
+func acosNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 3
 	acosBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float32
+		var dstPad [4]float32
+		var xPad [4]float32
 		copy(xPad[:], x[n:len(x)])
-		acosBlocksNEONF32(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		acosBlocksNEONF32(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func sinBlocksNEONF32(dst, x []float32) (big bool)
+func sinBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin) (len(dst) >= len(x)): the whole blocks in sinBlocksNEONF32, the rest on a zero-padded copy.
-func sinNEONF32(dst, x []float32) (big bool) {
+// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF32, the rest on a zero-padded copy.
+func sinNEONF32(dst []float32, x []float32) (big bool) {
 	n := len(x) &^ 3
 	big = sinBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float32
+		var dstPad [4]float32
+		var xPad [4]float32
 		copy(xPad[:], x[n:len(x)])
-		if sinBlocksNEONF32(out[:], xPad[:]) {
+		if sinBlocksNEONF32(dstPad[:], xPad[:]) {
 			big = true
 		}
-		copy(dst[n:len(x)], out[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 	return big
 }
 
-// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func cosBlocksNEONF32(dst, x []float32) (big bool)
+func cosBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos) (len(dst) >= len(x)): the whole blocks in cosBlocksNEONF32, the rest on a zero-padded copy.
-func cosNEONF32(dst, x []float32) (big bool) {
+// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF32, the rest on a zero-padded copy.
+func cosNEONF32(dst []float32, x []float32) (big bool) {
 	n := len(x) &^ 3
 	big = cosBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float32
+		var dstPad [4]float32
+		var xPad [4]float32
 		copy(xPad[:], x[n:len(x)])
-		if cosBlocksNEONF32(out[:], xPad[:]) {
+		if cosBlocksNEONF32(dstPad[:], xPad[:]) {
 			big = true
 		}
-		copy(dst[n:len(x)], out[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 	return big
 }
 
-// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func atan2BlocksNEONF32(dst, y, x []float32)
+func atan2BlocksNEONF32(dst []float32, y []float32, x []float32)
 
-// atan2NEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2) (len(dst) >= len(x)): the whole blocks in atan2BlocksNEONF32, the rest on a zero-padded copy.
-func atan2NEONF32(dst, y, x []float32) {
+// atan2NEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole blocks in atan2BlocksNEONF32, the rest on a zero-padded copy.
+func atan2NEONF32(dst []float32, y []float32, x []float32) {
 	n := len(x) &^ 3
 	atan2BlocksNEONF32(dst[:n], y[:n], x[:n])
 	if n < len(x) {
-		var out, yPad, xPad [4]float32
+		var dstPad [4]float32
+		var yPad [4]float32
+		var xPad [4]float32
 		copy(yPad[:], y[n:len(x)])
 		copy(xPad[:], x[n:len(x)])
-		atan2BlocksNEONF32(out[:], yPad[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		atan2BlocksNEONF32(dstPad[:], yPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// expBlocksNEONF64 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// expBlocksNEONF64 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func expBlocksNEONF64(dst, x []float64)
+func expBlocksNEONF64(dst []float64, x []float64)
 
-// expNEONF64 sets dst[i] = e^x[i] (see kernels.Exp) (len(dst) >= len(x)): the whole blocks in expBlocksNEONF64, the rest on a zero-padded copy.
-func expNEONF64(dst, x []float64) {
+// expNEONF64 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in expBlocksNEONF64, the rest on a zero-padded copy.
+func expNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	expBlocksNEONF64(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float64
+		var dstPad [4]float64
+		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
-		expBlocksNEONF64(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		expBlocksNEONF64(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// logBlocksNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// logBlocksNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func logBlocksNEONF64(dst, x []float64)
+func logBlocksNEONF64(dst []float64, x []float64)
 
-// logNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log) (len(dst) >= len(x)): the whole blocks in logBlocksNEONF64, the rest on a zero-padded copy.
-func logNEONF64(dst, x []float64) {
+// logNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in logBlocksNEONF64, the rest on a zero-padded copy.
+func logNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	logBlocksNEONF64(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float64
+		var dstPad [4]float64
+		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
-		logBlocksNEONF64(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		logBlocksNEONF64(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// acosBlocksNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// acosBlocksNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func acosBlocksNEONF64(dst, x []float64)
+func acosBlocksNEONF64(dst []float64, x []float64)
 
-// acosNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos) (len(dst) >= len(x)): the whole blocks in acosBlocksNEONF64, the rest on a zero-padded copy.
-func acosNEONF64(dst, x []float64) {
+// acosNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks in acosBlocksNEONF64, the rest on a zero-padded copy.
+func acosNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	acosBlocksNEONF64(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float64
+		var dstPad [4]float64
+		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
-		acosBlocksNEONF64(out[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		acosBlocksNEONF64(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// sinBlocksNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// sinBlocksNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func sinBlocksNEONF64(dst, x []float64) (big bool)
+func sinBlocksNEONF64(dst []float64, x []float64) (big bool)
 
-// sinNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin) (len(dst) >= len(x)): the whole blocks in sinBlocksNEONF64, the rest on a zero-padded copy.
-func sinNEONF64(dst, x []float64) (big bool) {
+// sinNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF64, the rest on a zero-padded copy.
+func sinNEONF64(dst []float64, x []float64) (big bool) {
 	n := len(x) &^ 3
 	big = sinBlocksNEONF64(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float64
+		var dstPad [4]float64
+		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
-		if sinBlocksNEONF64(out[:], xPad[:]) {
+		if sinBlocksNEONF64(dstPad[:], xPad[:]) {
 			big = true
 		}
-		copy(dst[n:len(x)], out[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 	return big
 }
 
-// cosBlocksNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// cosBlocksNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func cosBlocksNEONF64(dst, x []float64) (big bool)
+func cosBlocksNEONF64(dst []float64, x []float64) (big bool)
 
-// cosNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos) (len(dst) >= len(x)): the whole blocks in cosBlocksNEONF64, the rest on a zero-padded copy.
-func cosNEONF64(dst, x []float64) (big bool) {
+// cosNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF64, the rest on a zero-padded copy.
+func cosNEONF64(dst []float64, x []float64) (big bool) {
 	n := len(x) &^ 3
 	big = cosBlocksNEONF64(dst[:n], x[:n])
 	if n < len(x) {
-		var out, xPad [4]float64
+		var dstPad [4]float64
+		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
-		if cosBlocksNEONF64(out[:], xPad[:]) {
+		if cosBlocksNEONF64(dstPad[:], xPad[:]) {
 			big = true
 		}
-		copy(dst[n:len(x)], out[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 	return big
 }
 
-// atan2BlocksNEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x (len(dst) >= len(x)).
+// atan2BlocksNEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x.
 //
 //go:noescape
-func atan2BlocksNEONF64(dst, y, x []float64)
+func atan2BlocksNEONF64(dst []float64, y []float64, x []float64)
 
-// atan2NEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2) (len(dst) >= len(x)): the whole blocks in atan2BlocksNEONF64, the rest on a zero-padded copy.
-func atan2NEONF64(dst, y, x []float64) {
+// atan2NEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole blocks in atan2BlocksNEONF64, the rest on a zero-padded copy.
+func atan2NEONF64(dst []float64, y []float64, x []float64) {
 	n := len(x) &^ 3
 	atan2BlocksNEONF64(dst[:n], y[:n], x[:n])
 	if n < len(x) {
-		var out, yPad, xPad [4]float64
+		var dstPad [4]float64
+		var yPad [4]float64
+		var xPad [4]float64
 		copy(yPad[:], y[n:len(x)])
 		copy(xPad[:], x[n:len(x)])
-		atan2BlocksNEONF64(out[:], yPad[:], xPad[:])
-		copy(dst[n:len(x)], out[:])
+		atan2BlocksNEONF64(dstPad[:], yPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
 	}
 }

@@ -4,11 +4,11 @@
 
 #include "textflag.h"
 
-// func expBlocksNEONF32(dst, x []float32)
+// func expBlocksNEONF32(dst []float32, x []float32)
 TEXT ·expBlocksNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $expBlocksNEONF32c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -22,7 +22,7 @@ TEXT ·expBlocksNEONF32(SB), NOSPLIT, $0-48
 	FMOVQ 224(R9), F9
 	FMOVQ 240(R9), F10
 loop_1:
-	CMP $8, R2
+	CMP $8, R8
 	BLT done_2
 	VLD1.P 16(R1), [V11.S4]
 	VLD1.P 16(R1), [V12.S4]
@@ -98,7 +98,7 @@ loop_1:
 	VBSL V19.B16, V10.B16, V12.B16
 	VST1.P [V11.S4], 16(R0)
 	VST1.P [V12.S4], 16(R0)
-	SUB $8, R2
+	SUB $8, R8
 	B loop_1
 done_2:
 	RET
@@ -136,11 +136,11 @@ done_2:
 	DATA expBlocksNEONF32c<>+248(SB)/8, $0x0000000000000000
 GLOBL expBlocksNEONF32c<>(SB), RODATA|NOPTR, $256
 
-// func logBlocksNEONF32(dst, x []float32)
+// func logBlocksNEONF32(dst []float32, x []float32)
 TEXT ·logBlocksNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $logBlocksNEONF32c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -156,7 +156,7 @@ TEXT ·logBlocksNEONF32(SB), NOSPLIT, $0-48
 	FMOVQ 336(R9), F11
 	FMOVQ 352(R9), F12
 loop_3:
-	CMP $8, R2
+	CMP $8, R8
 	BLT done_4
 	VLD1.P 16(R1), [V13.S4]
 	VLD1.P 16(R1), [V14.S4]
@@ -260,7 +260,7 @@ loop_3:
 	VBSL V17.B16, V12.B16, V23.B16
 	VST1.P [V20.S4], 16(R0)
 	VST1.P [V23.S4], 16(R0)
-	SUB $8, R2
+	SUB $8, R8
 	B loop_3
 done_4:
 	RET
@@ -312,11 +312,11 @@ done_4:
 	DATA logBlocksNEONF32c<>+360(SB)/8, $0xff800000ff800000
 GLOBL logBlocksNEONF32c<>(SB), RODATA|NOPTR, $368
 
-// func acosBlocksNEONF32(dst, x []float32)
+// func acosBlocksNEONF32(dst []float32, x []float32)
 TEXT ·acosBlocksNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $acosBlocksNEONF32c<>(SB), R9
 	FMOVQ 16(R9), F0
 	FMOVQ 32(R9), F1
@@ -324,7 +324,7 @@ TEXT ·acosBlocksNEONF32(SB), NOSPLIT, $0-48
 	FMOVQ 288(R9), F3
 	FMOVQ 320(R9), F4
 loop_5:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_6
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x0e6178a6 // fcvtl v6.2d, v5.2s
@@ -472,7 +472,7 @@ loop_5:
 	WORD $0x0e61696b // fcvtn v11.2s, v11.2d
 	WORD $0x4e61698b // fcvtn2 v11.4s, v12.2d
 	VST1.P [V11.S4], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_5
 done_6:
 	RET
@@ -520,11 +520,11 @@ done_6:
 	DATA acosBlocksNEONF32c<>+328(SB)/8, $0x3ca1a62633145c07
 GLOBL acosBlocksNEONF32c<>(SB), RODATA|NOPTR, $336
 
-// func sinBlocksNEONF32(dst, x []float32) (big bool)
+// func sinBlocksNEONF32(dst []float32, x []float32) (big bool)
 TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $sinBlocksNEONF32c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -537,7 +537,7 @@ TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 256(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_7:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_8
 	VLD1.P 16(R1), [V9.S4]
 	WORD $0x0e61792a // fcvtl v10.2d, v9.2s
@@ -705,15 +705,15 @@ loop_7:
 	WORD $0x0e6169ef // fcvtn v15.2s, v15.2d
 	WORD $0x4e61696f // fcvtn2 v15.4s, v11.2d
 	VST1.P [V15.S4], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_7
 done_8:
-	VMOV V31.D[0], R3
-	VMOV V31.D[1], R4
-	ORR R3, R4
-	CMP $0, R4
-	CSET NE, R4
-	MOVB R4, big+48(FP)
+	VMOV V31.D[0], R10
+	VMOV V31.D[1], R11
+	ORR R10, R11
+	CMP $0, R11
+	CSET NE, R11
+	MOVB R11, big+48(FP)
 	RET
 	DATA sinBlocksNEONF32c<>+0(SB)/8, $0x7fffffffffffffff
 	DATA sinBlocksNEONF32c<>+8(SB)/8, $0x7fffffffffffffff
@@ -767,11 +767,11 @@ done_8:
 	DATA sinBlocksNEONF32c<>+392(SB)/8, $0x0000000000000001
 GLOBL sinBlocksNEONF32c<>(SB), RODATA|NOPTR, $400
 
-// func cosBlocksNEONF32(dst, x []float32) (big bool)
+// func cosBlocksNEONF32(dst []float32, x []float32) (big bool)
 TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $cosBlocksNEONF32c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -784,7 +784,7 @@ TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 384(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_9:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_10
 	VLD1.P 16(R1), [V9.S4]
 	WORD $0x0e61792a // fcvtl v10.2d, v9.2s
@@ -948,15 +948,15 @@ loop_9:
 	WORD $0x0e616af7 // fcvtn v23.2s, v23.2d
 	WORD $0x4e616b17 // fcvtn2 v23.4s, v24.2d
 	VST1.P [V23.S4], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_9
 done_10:
-	VMOV V31.D[0], R3
-	VMOV V31.D[1], R4
-	ORR R3, R4
-	CMP $0, R4
-	CSET NE, R4
-	MOVB R4, big+48(FP)
+	VMOV V31.D[0], R10
+	VMOV V31.D[1], R11
+	ORR R10, R11
+	CMP $0, R11
+	CSET NE, R11
+	MOVB R11, big+48(FP)
 	RET
 	DATA cosBlocksNEONF32c<>+0(SB)/8, $0x7fffffffffffffff
 	DATA cosBlocksNEONF32c<>+8(SB)/8, $0x7fffffffffffffff
@@ -1010,12 +1010,12 @@ done_10:
 	DATA cosBlocksNEONF32c<>+392(SB)/8, $0x0000000000000001
 GLOBL cosBlocksNEONF32c<>(SB), RODATA|NOPTR, $400
 
-// func atan2BlocksNEONF32(dst, y, x []float32)
+// func atan2BlocksNEONF32(dst []float32, y []float32, x []float32)
 TEXT ·atan2BlocksNEONF32(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R0
 	MOVD y_base+24(FP), R1
-	MOVD x_base+48(FP), R3
-	MOVD x_len+56(FP), R2
+	MOVD x_base+48(FP), R2
+	MOVD x_len+56(FP), R8
 	MOVD $atan2BlocksNEONF32c<>(SB), R9
 	FMOVQ 16(R9), F0
 	FMOVQ 352(R9), F1
@@ -1026,12 +1026,12 @@ TEXT ·atan2BlocksNEONF32(SB), NOSPLIT, $0-72
 	FMOVQ 432(R9), F6
 	FMOVQ 448(R9), F7
 loop_11:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_12
 	VLD1.P 16(R1), [V8.S4]
 	WORD $0x0e617909 // fcvtl v9.2d, v8.2s
 	WORD $0x4e617908 // fcvtl2 v8.2d, v8.4s
-	VLD1.P 16(R3), [V10.S4]
+	VLD1.P 16(R2), [V10.S4]
 	WORD $0x0e61794b // fcvtl v11.2d, v10.2s
 	WORD $0x4e61794a // fcvtl2 v10.2d, v10.4s
 	FMOVQ 0(R9), F12
@@ -1205,7 +1205,7 @@ loop_11:
 	WORD $0x0e61698c // fcvtn v12.2s, v12.2d
 	WORD $0x4e616a0c // fcvtn2 v12.4s, v16.2d
 	VST1.P [V12.S4], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_11
 done_12:
 	RET
@@ -1271,11 +1271,11 @@ done_12:
 	DATA atan2BlocksNEONF32c<>+472(SB)/8, $0x3fe921fb54442d18
 GLOBL atan2BlocksNEONF32c<>(SB), RODATA|NOPTR, $480
 
-// func expBlocksNEONF64(dst, x []float64)
+// func expBlocksNEONF64(dst []float64, x []float64)
 TEXT ·expBlocksNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $expBlocksNEONF64c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -1289,7 +1289,7 @@ TEXT ·expBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 320(R9), F9
 	FMOVQ 336(R9), F10
 loop_13:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_14
 	VLD1.P 16(R1), [V11.D2]
 	VLD1.P 16(R1), [V12.D2]
@@ -1389,7 +1389,7 @@ loop_13:
 	VBSL V19.B16, V10.B16, V12.B16
 	VST1.P [V11.D2], 16(R0)
 	VST1.P [V12.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_13
 done_14:
 	RET
@@ -1439,11 +1439,11 @@ done_14:
 	DATA expBlocksNEONF64c<>+344(SB)/8, $0x0000000000000000
 GLOBL expBlocksNEONF64c<>(SB), RODATA|NOPTR, $352
 
-// func logBlocksNEONF64(dst, x []float64)
+// func logBlocksNEONF64(dst []float64, x []float64)
 TEXT ·logBlocksNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $logBlocksNEONF64c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -1461,7 +1461,7 @@ TEXT ·logBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 336(R9), F13
 	FMOVQ 352(R9), F14
 loop_15:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_16
 	VLD1.P 16(R1), [V15.D2]
 	VLD1.P 16(R1), [V16.D2]
@@ -1575,7 +1575,7 @@ loop_15:
 	VBSL V29.B16, V14.B16, V19.B16
 	VST1.P [V20.D2], 16(R0)
 	VST1.P [V19.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_15
 done_16:
 	RET
@@ -1627,11 +1627,11 @@ done_16:
 	DATA logBlocksNEONF64c<>+360(SB)/8, $0xfff0000000000000
 GLOBL logBlocksNEONF64c<>(SB), RODATA|NOPTR, $368
 
-// func acosBlocksNEONF64(dst, x []float64)
+// func acosBlocksNEONF64(dst []float64, x []float64)
 TEXT ·acosBlocksNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $acosBlocksNEONF64c<>(SB), R9
 	FMOVQ 16(R9), F0
 	FMOVQ 32(R9), F1
@@ -1639,7 +1639,7 @@ TEXT ·acosBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 288(R9), F3
 	FMOVQ 320(R9), F4
 loop_17:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_18
 	VLD1.P 16(R1), [V5.D2]
 	VLD1.P 16(R1), [V6.D2]
@@ -1785,7 +1785,7 @@ loop_17:
 	VBSL V6.B16, V22.B16, V12.B16
 	VST1.P [V11.D2], 16(R0)
 	VST1.P [V12.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_17
 done_18:
 	RET
@@ -1833,11 +1833,11 @@ done_18:
 	DATA acosBlocksNEONF64c<>+328(SB)/8, $0x3ca1a62633145c07
 GLOBL acosBlocksNEONF64c<>(SB), RODATA|NOPTR, $336
 
-// func sinBlocksNEONF64(dst, x []float64) (big bool)
+// func sinBlocksNEONF64(dst []float64, x []float64) (big bool)
 TEXT ·sinBlocksNEONF64(SB), NOSPLIT, $0-49
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $sinBlocksNEONF64c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -1850,7 +1850,7 @@ TEXT ·sinBlocksNEONF64(SB), NOSPLIT, $0-49
 	FMOVQ 256(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_19:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_20
 	VLD1.P 16(R1), [V9.D2]
 	VLD1.P 16(R1), [V10.D2]
@@ -2016,15 +2016,15 @@ loop_19:
 	VORR V14.B16, V31.B16, V31.B16
 	VST1.P [V15.D2], 16(R0)
 	VST1.P [V11.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_19
 done_20:
-	VMOV V31.D[0], R3
-	VMOV V31.D[1], R4
-	ORR R3, R4
-	CMP $0, R4
-	CSET NE, R4
-	MOVB R4, big+48(FP)
+	VMOV V31.D[0], R10
+	VMOV V31.D[1], R11
+	ORR R10, R11
+	CMP $0, R11
+	CSET NE, R11
+	MOVB R11, big+48(FP)
 	RET
 	DATA sinBlocksNEONF64c<>+0(SB)/8, $0x7fffffffffffffff
 	DATA sinBlocksNEONF64c<>+8(SB)/8, $0x7fffffffffffffff
@@ -2078,11 +2078,11 @@ done_20:
 	DATA sinBlocksNEONF64c<>+392(SB)/8, $0x0000000000000001
 GLOBL sinBlocksNEONF64c<>(SB), RODATA|NOPTR, $400
 
-// func cosBlocksNEONF64(dst, x []float64) (big bool)
+// func cosBlocksNEONF64(dst []float64, x []float64) (big bool)
 TEXT ·cosBlocksNEONF64(SB), NOSPLIT, $0-49
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD x_len+32(FP), R2
+	MOVD x_len+32(FP), R8
 	MOVD $cosBlocksNEONF64c<>(SB), R9
 	FMOVQ 0(R9), F0
 	FMOVQ 16(R9), F1
@@ -2095,7 +2095,7 @@ TEXT ·cosBlocksNEONF64(SB), NOSPLIT, $0-49
 	FMOVQ 384(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_21:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_22
 	VLD1.P 16(R1), [V9.D2]
 	VLD1.P 16(R1), [V10.D2]
@@ -2257,15 +2257,15 @@ loop_21:
 	VORR V14.B16, V31.B16, V31.B16
 	VST1.P [V23.D2], 16(R0)
 	VST1.P [V24.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_21
 done_22:
-	VMOV V31.D[0], R3
-	VMOV V31.D[1], R4
-	ORR R3, R4
-	CMP $0, R4
-	CSET NE, R4
-	MOVB R4, big+48(FP)
+	VMOV V31.D[0], R10
+	VMOV V31.D[1], R11
+	ORR R10, R11
+	CMP $0, R11
+	CSET NE, R11
+	MOVB R11, big+48(FP)
 	RET
 	DATA cosBlocksNEONF64c<>+0(SB)/8, $0x7fffffffffffffff
 	DATA cosBlocksNEONF64c<>+8(SB)/8, $0x7fffffffffffffff
@@ -2319,12 +2319,12 @@ done_22:
 	DATA cosBlocksNEONF64c<>+392(SB)/8, $0x0000000000000001
 GLOBL cosBlocksNEONF64c<>(SB), RODATA|NOPTR, $400
 
-// func atan2BlocksNEONF64(dst, y, x []float64)
+// func atan2BlocksNEONF64(dst []float64, y []float64, x []float64)
 TEXT ·atan2BlocksNEONF64(SB), NOSPLIT, $0-72
 	MOVD dst_base+0(FP), R0
 	MOVD y_base+24(FP), R1
-	MOVD x_base+48(FP), R3
-	MOVD x_len+56(FP), R2
+	MOVD x_base+48(FP), R2
+	MOVD x_len+56(FP), R8
 	MOVD $atan2BlocksNEONF64c<>(SB), R9
 	FMOVQ 16(R9), F0
 	FMOVQ 352(R9), F1
@@ -2335,12 +2335,12 @@ TEXT ·atan2BlocksNEONF64(SB), NOSPLIT, $0-72
 	FMOVQ 432(R9), F6
 	FMOVQ 448(R9), F7
 loop_23:
-	CMP $4, R2
+	CMP $4, R8
 	BLT done_24
 	VLD1.P 16(R1), [V8.D2]
 	VLD1.P 16(R1), [V9.D2]
-	VLD1.P 16(R3), [V10.D2]
-	VLD1.P 16(R3), [V11.D2]
+	VLD1.P 16(R2), [V10.D2]
+	VLD1.P 16(R2), [V11.D2]
 	FMOVQ 0(R9), F12
 	FMOVQ 0(R9), F13
 	VAND V0.B16, V10.B16, V14.B16
@@ -2511,7 +2511,7 @@ loop_23:
 	VBSL V11.B16, V15.B16, V16.B16
 	VST1.P [V12.D2], 16(R0)
 	VST1.P [V16.D2], 16(R0)
-	SUB $4, R2
+	SUB $4, R8
 	B loop_23
 done_24:
 	RET

@@ -1,7 +1,8 @@
 // Command neon generates the arm64 assembly of package kernels and its Go
 // declarations: with -family level1, kernels/level1_arm64.s, the NEON
 // versions of the level-1 and elementwise primitives (dot, axpy, scale,
-// sum, sum of squares, sqrt, square); with -family sphere,
+// sum, sum of squares, sqrt, square, the leaky ReLU's scaling and the
+// AdamW step); with -family sphere,
 // kernels/sphere_arm64.s, the row primitives of the sphere kernels; with
 // -family gemm, kernels/gemm_arm64.s, the GEMM micro-kernels; with
 // -family vecmath, kernels/vecmath_arm64.s, the vector math functions
@@ -322,7 +323,7 @@ func main() {
 		}
 		if *family == "vecmath" {
 			for _, k := range vecmathKernels(p) {
-				g.vecmath(p, k)
+				g.loopKernel(p, k)
 			}
 			continue
 		}
@@ -343,6 +344,8 @@ func main() {
 		g.unary(p, "square", "sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).",
 			func(d, n int) a64.Inst { return a64.FMUL(p.arr, d, n, n) }, "FMUL%s F4, F4, F4")
 		g.sumSq(p)
+		g.loopKernel(p, scaleNegKernel())
+		g.loopKernel(p, adamWKernel())
 	}
 	if err := os.WriteFile(*out, g.s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)

@@ -275,7 +275,7 @@ func run(out, qemu string) error {
 				c.name, pn, g.all, g.simd, n.all, n.simd, g.all/n.all, 2.8/cyc)
 		}
 	}
-	fmt.Fprintf(&w, "\nScaleNeg and AdamW have no NEON code yet: their neon rows run the generic loops.\n\n")
+	fmt.Fprintf(&w, "\n")
 	return atomicfile.WriteFile(out, w.Bytes())
 }
 

@@ -1,0 +1,298 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fisherflow/fisherflow/asm/internal/a64"
+)
+
+// A loop kernel maps slices element by element with a body recorded on
+// nops: two vectors of the arithmetic's arrangement per iteration, loaded
+// from the input slices and stored to the output ones (a slice may be
+// both: read, then written in place). The body's arithmetic is float64
+// (D2) when the kernel is float64 or wide, float32 (S4) otherwise; a
+// float32 slice in a float64 body is one S4 vector widened into the two
+// D2 ones (FCVTL, FCVTL2) and narrowed back (FCVTN, FCVTN2).
+
+// kslice is a slice parameter of a loop kernel.
+type kslice struct {
+	name    string
+	f64     bool // []float64 whatever the kernel's precision
+	in, out bool
+}
+
+// kspec is a loop kernel.
+type kspec struct {
+	name, doc string
+	slices    []kslice // the slice parameters, in order; the last input gives the count
+	scalars   []string // scalar parameters after the slices, broadcast to every lane
+	scalarF64 bool     // the scalars are float64 (else of the kernel's type)
+	wide      bool     // a float32 kernel whose arithmetic is float64
+	// tail is "pad" (a Go wrapper runs the last partial block on a
+	// zero-padded copy) or "rest" (the kernel returns how many elements
+	// it left, as rest int).
+	tail string
+	big  bool // the body's predicate is ORed over the loop and returned as big bool (the trig kernels)
+	body func(m *nops, in map[string]nval, sc map[string]nval) (out map[string]nval, large ncond)
+}
+
+// loopKernel emits k in precision p: the assembly (named
+// <name>BlocksNEON<P> with tail "pad", <name>NEON<P> with "rest") and its
+// Go declaration, and with "pad" the Go wrapper <name>NEON<P>.
+func (g *gen) loopKernel(p prec, k kspec) {
+	wide := k.wide && p.arr == a64.S4
+	arr := p.arr
+	if wide {
+		arr = a64.D2
+	}
+	const n = 2 // vectors of arr per iteration
+	m := newNops(arr, n)
+	lanes := map[a64.Arr]int{a64.S4: 4, a64.D2: 2}[arr]
+	block := n * lanes
+
+	// Registers: R8 the count, R9 the constants' table, R0... the
+	// slices' pointers (a load and a store pointer for a slice both read
+	// and written), V31 the predicate accumulator of big, V30 down the
+	// broadcast scalars.
+	next := 0
+	gp := func() int {
+		r := next
+		next++
+		if next == 8 {
+			next = 10
+		}
+		return r
+	}
+	loadPtr, storePtr := map[string]int{}, map[string]int{}
+	for _, s := range k.slices {
+		if s.in {
+			loadPtr[s.name] = gp()
+		}
+		if s.out {
+			storePtr[s.name] = gp()
+		}
+	}
+	elemF64 := func(s kslice) bool { return s.f64 || p.arr == a64.D2 }
+	sc := map[string]nval{}
+	vnext := 30
+	if !k.big {
+		vnext = 31
+	}
+	scalarReg := map[string]int{}
+	for _, s := range k.scalars {
+		scalarReg[s] = vnext
+		sc[s] = m.pinned(vnext)
+		vnext--
+	}
+
+	in := map[string]nval{}
+	for _, s := range k.slices {
+		if !s.in {
+			continue
+		}
+		r := loadPtr[s.name]
+		if !elemF64(s) && arr == a64.D2 {
+			t := m.nvals
+			m.nvals++
+			m.code = append(m.code, ninst{dst: t, text: func(d int, _ []int, _ int) string { return fmt.Sprintf("VLD1.P 16(R%d), [V%d.S4]", r, d) }})
+			lo := m.single(func(d, s int) a64.Inst { return a64.FCVTL(d, s) }, t)
+			hi := m.single(func(d, s int) a64.Inst { return a64.FCVTL2(d, s) }, t)
+			in[s.name] = nval{lo, hi}
+			continue
+		}
+		in[s.name] = m.raw(nil, nil, false, func(d int, _ []int) string {
+			return fmt.Sprintf("VLD1.P 16(R%d), [V%d.%s]", r, d, m.va())
+		})
+	}
+	out, large := k.body(m, in, sc)
+	if k.big {
+		m.raw([]any{m.mask(large)}, nil, true, func(_ int, s []int) string { return fmt.Sprintf("VORR V%d.B16, V31.B16, V31.B16", s[0]) })
+	}
+	for _, s := range k.slices {
+		if !s.out {
+			continue
+		}
+		r, res := storePtr[s.name], out[s.name]
+		if !elemF64(s) && arr == a64.D2 {
+			lo := m.single(func(d, s int) a64.Inst { return a64.FCVTN(d, s) }, res[0])
+			both := m.tied1(func(d, s int) a64.Inst { return a64.FCVTN2(d, s) }, lo, res[1])
+			m.code = append(m.code, ninst{dst: -1, srcs: []opnd{{v: both, c: -1}}, text: func(_ int, s []int, _ int) string {
+				return fmt.Sprintf("VST1.P [V%d.S4], 16(R%d)", s[0], r)
+			}})
+			continue
+		}
+		m.raw([]any{res}, nil, true, func(_ int, s []int) string { return fmt.Sprintf("VST1.P [V%d.%s], 16(R%d)", s[0], m.va(), r) })
+	}
+	reserved := map[int]bool{}
+	if k.big {
+		reserved[31] = true
+	}
+	body, pre := m.schedule(reserved)
+
+	// The Go signature and the frame.
+	asm := k.name + "NEON" + p.name
+	if k.tail == "pad" {
+		asm = k.name + "BlocksNEON" + p.name
+	}
+	var params []string
+	off := map[string]int{}
+	frame := 0
+	for _, s := range k.slices {
+		typ := p.typ
+		if s.f64 {
+			typ = "float64"
+		}
+		params = append(params, s.name+" []"+typ)
+		off[s.name] = frame
+		frame += 24
+	}
+	styp, ssize := p.typ, p.size
+	if k.scalarF64 {
+		styp, ssize = "float64", 8
+	}
+	for _, s := range k.scalars {
+		params = append(params, s+" "+styp)
+		off[s] = frame
+		frame += ssize
+	}
+	ret, retOff := "", 0
+	switch {
+	case k.big:
+		ret, retOff = " (big bool)", frame
+		frame++
+	case k.tail == "rest":
+		frame = (frame + 7) &^ 7
+		ret, retOff = " (rest int)", frame
+		frame += 8
+	}
+	sig := "(" + strings.Join(params, ", ") + ")"
+	var count kslice
+	for _, s := range k.slices {
+		if s.in {
+			count = s
+		}
+	}
+
+	fmt.Fprintf(&g.s, "\n// func %s%s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", asm, sig, ret, asm, frame)
+	over := fmt.Sprintf(", over the whole blocks of %d elements of %s", block, count.name)
+	if k.tail == "rest" {
+		over = fmt.Sprintf(", over the whole blocks of %d elements, and returns how many it left", block)
+	}
+	fmt.Fprintf(&g.stubs, "\n// %s %s%s.\n//\n//go:noescape\nfunc %s%s%s\n", asm, k.doc, over, asm, sig, ret)
+	for _, s := range k.slices {
+		if s.in {
+			g.f("MOVD %s_base+%d(FP), R%d", s.name, off[s.name], loadPtr[s.name])
+		}
+		if s.out {
+			g.f("MOVD %s_base+%d(FP), R%d", s.name, off[s.name], storePtr[s.name])
+		}
+	}
+	g.f("MOVD %s_len+%d(FP), R8", count.name, off[count.name]+8)
+	if len(m.slots) > 0 {
+		g.f("MOVD $%sc<>(SB), R9", asm)
+	}
+	for _, s := range k.scalars {
+		r := scalarReg[s]
+		if styp == "float32" {
+			g.f("FMOVS %s+%d(FP), F%d", s, off[s], r)
+			g.f("VDUP V%d.S[0], V%d.S4", r, r)
+		} else {
+			g.f("FMOVD %s+%d(FP), F%d", s, off[s], r)
+			g.f("VDUP V%d.D[0], V%d.D2", r, r)
+		}
+	}
+	for _, l := range pre {
+		g.f("%s", l)
+	}
+	if k.big {
+		g.zero(31)
+	}
+	loop, done := g.lbl("loop"), g.lbl("done")
+	g.at(loop)
+	g.f("CMP $%d, R8", block)
+	g.f("BLT %s", done)
+	for _, l := range body {
+		g.f("%s", l)
+	}
+	g.f("SUB $%d, R8", block)
+	g.f("B %s", loop)
+	g.at(done)
+	switch {
+	case k.big:
+		g.f("VMOV V31.D[0], R10")
+		g.f("VMOV V31.D[1], R11")
+		g.f("ORR R10, R11")
+		g.f("CMP $0, R11")
+		g.f("CSET NE, R11")
+		g.f("MOVB R11, big+%d(FP)", retOff)
+	case k.tail == "rest":
+		g.f("MOVD R8, rest+%d(FP)", retOff)
+	}
+	g.f("RET")
+	if len(m.slots) > 0 {
+		for i, bits := range m.slots {
+			if arr == a64.S4 {
+				bits |= bits << 32
+			}
+			g.f("DATA %sc<>+%d(SB)/8, $%#016x", asm, 16*i, bits)
+			g.f("DATA %sc<>+%d(SB)/8, $%#016x", asm, 16*i+8, bits)
+		}
+		fmt.Fprintf(&g.s, "GLOBL %sc<>(SB), RODATA|NOPTR, $%d\n", asm, 16*len(m.slots))
+	}
+	if k.tail == "pad" {
+		g.padWrapper(p, k, asm, sig, ret, block, count.name)
+	}
+}
+
+// padWrapper writes the Go wrapper of a "pad" kernel: the whole blocks in
+// asm, then the rest through zero-padded arrays on the stack (asm does
+// not let them escape, so nothing is allocated).
+func (g *gen) padWrapper(p prec, k kspec, asm, sig, ret string, block int, count string) {
+	wrapper := k.name + "NEON" + p.name
+	fmt.Fprintf(&g.stubs, "\n// %s %s: the whole blocks in %s, the rest on a zero-padded copy.\nfunc %s%s%s {\n",
+		wrapper, k.doc, asm, wrapper, sig, ret)
+	fmt.Fprintf(&g.stubs, "\tn := len(%s) &^ %d\n", count, block-1)
+	var whole, padded []string
+	for _, s := range k.slices {
+		whole = append(whole, s.name+"[:n]")
+		padded = append(padded, s.name+"Pad[:]")
+	}
+	for _, s := range k.scalars {
+		whole = append(whole, s)
+		padded = append(padded, s)
+	}
+	call := "\t"
+	if k.big {
+		call = "\tbig = "
+	}
+	fmt.Fprintf(&g.stubs, "%s%s(%s)\n", call, asm, strings.Join(whole, ", "))
+	fmt.Fprintf(&g.stubs, "\tif n < len(%s) {\n", count)
+	for _, s := range k.slices {
+		typ := p.typ
+		if s.f64 {
+			typ = "float64"
+		}
+		fmt.Fprintf(&g.stubs, "\t\tvar %sPad [%d]%s\n", s.name, block, typ)
+	}
+	for _, s := range k.slices {
+		if s.in {
+			fmt.Fprintf(&g.stubs, "\t\tcopy(%sPad[:], %s[n:len(%s)])\n", s.name, s.name, count)
+		}
+	}
+	if k.big {
+		fmt.Fprintf(&g.stubs, "\t\tif %s(%s) {\n\t\t\tbig = true\n\t\t}\n", asm, strings.Join(padded, ", "))
+	} else {
+		fmt.Fprintf(&g.stubs, "\t\t%s(%s)\n", asm, strings.Join(padded, ", "))
+	}
+	for _, s := range k.slices {
+		if s.out {
+			fmt.Fprintf(&g.stubs, "\t\tcopy(%s[n:len(%s)], %sPad[:])\n", s.name, count, s.name)
+		}
+	}
+	fmt.Fprintf(&g.stubs, "\t}\n")
+	if k.big {
+		fmt.Fprintf(&g.stubs, "\treturn big\n")
+	}
+	fmt.Fprintf(&g.stubs, "}\n")
+}
