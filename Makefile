@@ -45,6 +45,7 @@ test-purego:
 test-cross:
 	GOARCH=386 $(GO) test -short ./kernels/...
 	GOARCH=riscv64 $(GO) vet $(PKGS)
+	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 
 # The arm64 build under user-mode emulation (.ci/run installs qemu).
 test-arm64:
