@@ -239,3 +239,94 @@ func (s *LabelledSequences) DrawConditioned(r *rand.Rand, seq []int, signal []fl
 		}
 	}
 }
+
+// Shifted is training data whose windows move: its records (with their
+// signals) are Shift positions longer on each side than the Positions()
+// it yields, and every draw takes a record's window at an offset drawn
+// uniformly from [0, 2*Shift], as the promoter benchmark shifts its
+// training windows by a random ±10 bases around the TSS. Evaluate on
+// Crop(Shift, Positions()) of the held-out records: their centred
+// windows.
+type Shifted struct {
+	Full  *LabelledSequences
+	Shift int
+}
+
+// NewShifted returns full's windows of length full.Len - 2*shift, moved
+// by up to ±shift at every draw: a ConditionedData when full has a signal
+// or labels, else plain Data (as *Sequences is).
+func NewShifted(full *LabelledSequences, shift int) (Data, error) {
+	if shift < 0 || full.Len-2*shift < 1 {
+		return nil, fmt.Errorf("a shift of %d on records of length %d: need 0 <= shift < length/2", shift, full.Len)
+	}
+	s := &Shifted{Full: full, Shift: shift}
+	if full.Channels == 0 && full.NumClasses == 0 {
+		return shiftedPlain{s}, nil
+	}
+	return s, nil
+}
+
+// shiftedPlain is an unconditioned Shifted, hiding DrawConditioned.
+type shiftedPlain struct{ s *Shifted }
+
+func (p shiftedPlain) Positions() int                            { return p.s.Positions() }
+func (p shiftedPlain) Categories() int                           { return p.s.Categories() }
+func (p shiftedPlain) Categorical() bool                         { return true }
+func (p shiftedPlain) Draw(r *rand.Rand, seq []int, x []float64) { p.s.Draw(r, seq, x) }
+
+// Positions returns the window length.
+func (s *Shifted) Positions() int { return s.Full.Len - 2*s.Shift }
+
+// Categories returns the number of classes.
+func (s *Shifted) Categories() int { return s.Full.K }
+
+// Categorical is true.
+func (s *Shifted) Categorical() bool { return true }
+
+// Signal returns the signal channels.
+func (s *Shifted) Signal() int { return s.Full.Channels }
+
+// Classes returns the number of class labels.
+func (s *Shifted) Classes() int { return s.Full.NumClasses }
+
+// Draw copies n windows of uniformly drawn records into seq.
+func (s *Shifted) Draw(r *rand.Rand, seq []int, _ []float64) { s.DrawConditioned(r, seq, nil, nil) }
+
+// DrawConditioned copies n windows of uniformly drawn records, each at
+// its own random offset, into seq with their signals and labels.
+func (s *Shifted) DrawConditioned(r *rand.Rand, seq []int, signal []float64, class []int) {
+	f, L, ch := s.Full, s.Positions(), s.Full.Channels
+	for i, n := 0, 0; i+L <= len(seq); i, n = i+L, n+1 {
+		j := r.IntN(len(f.Seqs))
+		o := r.IntN(2*s.Shift + 1)
+		copy(seq[i:i+L], f.Seqs[j][o:o+L])
+		if signal != nil && ch > 0 {
+			row := f.Sig[(j*f.Len+o)*ch : (j*f.Len+o+L)*ch]
+			copy(signal[n*L*ch:(n+1)*L*ch], row)
+		}
+		if class != nil && f.Labels != nil {
+			class[n] = f.Labels[j]
+		}
+	}
+}
+
+// Crop returns the windows [off, off+length) of every record of s, with
+// their signals and labels (Shifted's held-out counterpart: off = Shift).
+func (s *LabelledSequences) Crop(off, length int) (*LabelledSequences, error) {
+	if off < 0 || length < 1 || off+length > s.Len {
+		return nil, fmt.Errorf("window [%d, %d) of records of length %d", off, off+length, s.Len)
+	}
+	seqs := make([][]int, len(s.Seqs))
+	for i, q := range s.Seqs {
+		seqs[i] = q[off : off+length : off+length]
+	}
+	var sig []float64
+	if s.Sig != nil {
+		ch := s.Channels
+		sig = make([]float64, 0, len(s.Seqs)*length*ch)
+		for i := range s.Seqs {
+			sig = append(sig, s.Sig[(i*s.Len+off)*ch:(i*s.Len+off+length)*ch]...)
+		}
+	}
+	return NewLabelledSequences(seqs, s.K, sig, s.Channels, s.Labels, s.NumClasses)
+}

@@ -40,6 +40,10 @@ type RunConfig struct {
 	Test        string  `json:"test,omitempty"`
 	Val         string  `json:"val,omitempty"`
 	Guidance    float64 `json:"guidance,omitempty"`
+	// Shift moves every training window by a random offset in
+	// [-Shift, Shift]: the records are 2*Shift bases longer than the
+	// model's sequences, and held-out records are cut to their centres.
+	Shift int `json:"shift,omitempty"`
 	// FBDClassifier is a classifier file to score labelled runs with
 	// (default: train one on the training split, FBDSteps steps).
 	FBDClassifier string `json:"fbd_classifier,omitempty"`
@@ -113,6 +117,7 @@ func bind(fs *flag.FlagSet, c *RunConfig, f *cliFlags) {
 	fs.StringVar(&c.FBDClassifier, "fbd-classifier", c.FBDClassifier, "with -labels: the classifier file (fbd-classifier.safetensors of an earlier run) that scores the samples' classes and FBD (default: train one on the training split and save it in the run folder)")
 	fs.IntVar(&c.FBDSteps, "fbd-steps", c.FBDSteps, "with -labels: training steps of the scoring classifier (batch 64)")
 	fs.Float64Var(&c.Guidance, "guidance", c.Guidance, "classifier-free guidance scale of evaluation samples with -labels (1 = plain conditional; > 1 pushes towards the class)")
+	fs.IntVar(&c.Shift, "shift", c.Shift, "promoter/enhancer: move each training window by a random offset in [-shift, shift] bases (the promoter benchmark uses 10): records (and -signal rows) must be 2*shift bases longer than the model's sequences; validation and test use their centred windows")
 	fs.Var((*methodFlag)(&t.Method), "method", "flow: fisherflow (sphere, Fisher-Rao geodesics) or linear (simplex, Dirichlet prior)")
 	fs.Var((*otFlag)(&t.OT), "ot", "minibatch coupling: none, exact or sinkhorn (default: exact for fisherflow, none for linear)")
 	fs.Var((*resampleFlag)(&t.Resample), "resample", "pairs from the OT plan: replacement (as the reference code) or permutation")

@@ -29,6 +29,10 @@ type dnaSplit struct {
 // labels, split into train, validation and test sets.
 type dnaData struct {
 	length, channels int
+	// shift > 0: training windows move by up to ±shift within the
+	// records of trainFull; train, val and test hold the centred windows.
+	shift            int
+	trainFull        dnaSplit
 	classNames       []string // label i is classNames[i]; nil without labels
 	train, val, test dnaSplit
 	// summary says what was read, for the log.
@@ -142,6 +146,18 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 		notes = append(notes, "no test split: evaluated against the training data")
 	}
 	notes = append(notes, fmt.Sprintf("split %d train / %d validation / %d test", len(d.train.seqs), len(d.val.seqs), len(d.test.seqs)))
+	if c.Shift != 0 {
+		if c.Shift < 0 || L-2*c.Shift < 1 {
+			return nil, nil, fmt.Errorf("-shift %d: records of %d bases leave no window (need 0 < shift < %d)", c.Shift, L, (L+1)/2)
+		}
+		d.shift, d.length, d.trainFull = c.Shift, L-2*c.Shift, d.train
+		for _, s := range []*dnaSplit{&d.train, &d.val, &d.test} {
+			if *s, err = d.centre(*s); err != nil {
+				return nil, nil, err
+			}
+		}
+		notes = append(notes, fmt.Sprintf("training windows of %d bases moved by up to ±%d, held-out windows centred", d.length, d.shift))
+	}
 	d.summary = strings.Join(notes, ", ")
 	return d, set, nil
 }
@@ -158,6 +174,37 @@ func signalShape(a *seqio.Array, length int) (rows, channels int, ok bool) {
 		return 0, 0, false
 	}
 	return a.Shape[0], channels, a.Shape[1] == length && channels >= 1
+}
+
+// centre returns the centred windows (d.length bases, from d.shift) of
+// the records of s.
+func (d *dnaData) centre(s dnaSplit) (dnaSplit, error) {
+	if len(s.seqs) == 0 {
+		return s, nil
+	}
+	ls, err := fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+	if err != nil {
+		return s, err
+	}
+	c, err := ls.Crop(d.shift, d.length)
+	if err != nil {
+		return s, err
+	}
+	return dnaSplit{seqs: c.Seqs, sig: c.Sig, labels: s.labels}, nil
+}
+
+// trainData returns the training split as data for a Trainer: with a
+// shift, windows of the full records at random offsets.
+func (d *dnaData) trainData() (fisherflow.Data, error) {
+	if d.shift == 0 {
+		return d.data(d.train)
+	}
+	s := d.trainFull
+	ls, err := fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+	if err != nil {
+		return nil, err
+	}
+	return fisherflow.NewShifted(ls, d.shift)
 }
 
 // data returns split s as training data for a Trainer.

@@ -217,6 +217,12 @@ func TestDNAFiles(t *testing.T) {
 	if err := json.Unmarshal(js, &res); err != nil || res["metric_name"] != "k-mer JS" || res["kmer_js"] == nil || res["class_accuracy"] != nil {
 		t.Errorf("promoter result.json %s: %v", js, err)
 	}
+	// Training windows moved by up to ±2 bases: a model of 12 of the 16.
+	out = runBin(t, bin, append([]string{"-task", "promoter", "-data", fa, "-signal", sig, "-split-column", "chrom", "-test", "chr9", "-shift", "2",
+		"-track-eval", "0", "-out", filepath.Join(t.TempDir(), "shift")}, small...)...)
+	if !strings.Contains(out, "training windows of 12 bases moved by up to ±2, held-out windows centred") {
+		t.Errorf("promoter -shift 2 output:\n%s", out)
+	}
 	gen := runBin(t, bin, "sample", "-checkpoint", prom, "-signal", sig, "-n", "5", "-steps", "3")
 	if strings.Count(gen, ">") != 5 {
 		t.Errorf("sample -signal wrote:\n%s", gen)
@@ -253,6 +259,7 @@ func TestDNAFiles(t *testing.T) {
 		{[]string{"-task", "promoter", "-data", fa, "-split-column", "tissue", "-test", "x"}, `"tissue"`},
 		{[]string{"-task", "promoter", "-data", fa, "-signal", labels}, "labels.csv"},
 		{[]string{"-task", "promoter", "-data", fa, "-alphabet", "ACGTN"}, "takes DNA over ACGT"},
+		{[]string{"-task", "promoter", "-data", fa, "-shift", "8"}, "leave no window"},
 		{[]string{"-task", "enhancer", "-data", fa, "-labels", filepath.Join(data, "none.csv")}, "none.csv"},
 		{[]string{"-task", "enhancer", "-data", fa, "-labels", "header", "-fbd-classifier", filepath.Join(prom, checkpointName), "-steps", "1", "-eval-samples", "4", "-channels", "8", "-blocks", "1", "-batch", "4", "-sample-steps", "1"}, "format"},
 	} {

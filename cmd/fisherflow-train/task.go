@@ -58,7 +58,7 @@ func newTask(c RunConfig) (*task, error) {
 		if err != nil {
 			return nil, err
 		}
-		train, err := d.data(d.train)
+		train, err := d.trainData()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Data, err)
 		}
