@@ -26,7 +26,7 @@ type BestMLP[T Float] struct {
 	pre  [4][]T // block linear outputs
 	h    [4][]T // block outputs
 	// Gradient scratch.
-	dcat, dh, dprev, dtemb []T
+	dh, dprev, dtemb []T
 }
 
 // NewBestMLP returns a BestMLP for inputs of width in (positions x
@@ -40,14 +40,13 @@ func NewBestMLP[T Float](in, hidden, tdim, maxBatch int, r *rand.Rand) *BestMLP[
 	}
 	m.t = make([]T, maxBatch)
 	m.temb = make([]T, maxBatch*tdim)
-	maxCat, maxOut := 0, 0
+	maxOut := 0
 	for i, b := range m.Blocks {
 		m.cat[i] = make([]T, maxBatch*b.In)
 		m.pre[i] = make([]T, maxBatch*b.Out)
 		m.h[i] = make([]T, maxBatch*b.Out)
-		maxCat, maxOut = max(maxCat, b.In), max(maxOut, b.Out, dims[i])
+		maxOut = max(maxOut, b.Out, dims[i])
 	}
-	m.dcat = make([]T, maxBatch*maxCat)
 	m.dh = make([]T, maxBatch*maxOut)
 	m.dprev = make([]T, maxBatch*maxOut)
 	m.dtemb = make([]T, maxBatch*tdim)
@@ -98,7 +97,12 @@ func (m *BestMLP[T]) Forward(x, t []T, batch int) []T {
 // Backward adds the parameter gradients of the last Forward for the
 // output gradient dout (batch x In).
 func (m *BestMLP[T]) Backward(dout []T, batch int) {
-	dh := m.dh[:batch*m.In]
+	// The output gradient dh lives in bufs[a]; the other buffer takes
+	// the pre-activation gradient or the next dh, so that no product
+	// writes what it reads.
+	bufs := [2][]T{m.dh, m.dprev}
+	a := 0
+	dh := bufs[a][:batch*m.In]
 	copy(dh, dout)
 	dtemb := m.dtemb[:batch*m.TDim]
 	clear(dtemb)
@@ -107,33 +111,35 @@ func (m *BestMLP[T]) Backward(dout []T, batch int) {
 		pw := b.In - m.TDim
 		dpre := dh
 		if i < 3 {
-			dpre = m.dprev[:batch*b.Out]
+			dpre = bufs[1-a][:batch*b.Out]
 			m.act.Backward(dpre, dh, m.pre[i][:batch*b.Out])
 		}
-		dcat := m.dcat[:batch*b.In]
-		b.Backward(dcat, dpre, m.cat[i][:batch*b.In], batch)
+		// The parameter gradients, then the input gradient in its two
+		// parts: the time embedding's, added to dtemb, and (but for the
+		// first block, whose input needs none) the previous output's,
+		// plus dh where the residual adds the block's input to its
+		// output.
+		b.Backward(nil, dpre, m.cat[i][:batch*b.In], batch)
+		b.InputGrad(dtemb, m.TDim, pw, b.In, dpre, batch, 1)
 		if i == 0 {
-			for r := 0; r < batch; r++ {
-				addTo(dtemb[r*m.TDim:(r+1)*m.TDim], dcat[r*b.In+pw:(r+1)*b.In])
-			}
 			break
 		}
-		// Split dcat into the gradient of the previous output (plus the
-		// residual path) and of the time embedding.
-		next := m.dh[:batch*pw]
-		if pw == b.Out {
-			// dh is still needed for the residual: build next in dprev.
-			next = m.dprev[:batch*pw]
+		if i < 3 {
+			// dh is read only as the residual's term: add to it in place.
+			next, beta := bufs[a][:batch*pw], T(0)
+			if pw == b.Out {
+				beta = 1
+			}
+			b.InputGrad(next, pw, 0, pw, dpre, batch, beta)
+			dh = next
+			continue
 		}
-		for r := 0; r < batch; r++ {
-			copy(next[r*pw:(r+1)*pw], dcat[r*b.In:r*b.In+pw])
-			addTo(dtemb[r*m.TDim:(r+1)*m.TDim], dcat[r*b.In+pw:(r+1)*b.In])
-		}
+		next := bufs[1-a][:batch*pw] // dpre is dh itself
+		b.InputGrad(next, pw, 0, pw, dpre, batch, 0)
 		if pw == b.Out {
 			addTo(next, dh)
-			copy(m.dh[:batch*pw], next)
 		}
-		dh = m.dh[:batch*pw]
+		dh, a = next, 1-a
 	}
 	m.Time.Backward(nil, dtemb, m.t[:batch], batch)
 }

@@ -403,3 +403,33 @@ func TestConv1dChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestLinearInputGrad checks InputGrad against the columns of Backward's
+// dx, set (beta 0) and added (beta 1).
+func TestLinearInputGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	l := NewLinear[float64]("l", 7, 5, r)
+	batch := 3
+	x, dy := randSlice(r, batch*7), randSlice(r, batch*5)
+	dx := make([]float64, batch*7)
+	l.Backward(dx, dy, x, batch)
+	lo, hi := 2, 6
+	got := randSlice(r, batch*(hi-lo))
+	base := append([]float64(nil), got...)
+	l.InputGrad(got, hi-lo, lo, hi, dy, batch, 1)
+	for i := range batch {
+		for j := lo; j < hi; j++ {
+			if e := got[i*(hi-lo)+j-lo] - (dx[i*7+j] + base[i*(hi-lo)+j-lo]); math.Abs(e) > 1e-12 {
+				t.Fatalf("beta 1: row %d column %d off by %v", i, j, e)
+			}
+		}
+	}
+	l.InputGrad(got, hi-lo, lo, hi, dy, batch, 0)
+	for i := range batch {
+		for j := lo; j < hi; j++ {
+			if math.Abs(got[i*(hi-lo)+j-lo]-dx[i*7+j]) > 1e-12 {
+				t.Fatalf("beta 0: row %d column %d: %v, Backward %v", i, j, got[i*(hi-lo)+j-lo], dx[i*7+j])
+			}
+		}
+	}
+}

@@ -107,6 +107,17 @@ func (l *Linear[T]) Backward(dx, dy, x []T, batch int) {
 	}
 }
 
+// InputGrad sets dx = dy W[:, lo:hi] + beta*dx, for dx of batch rows of
+// hi-lo values at a row stride of ldx: the columns lo..hi of Backward's
+// dx, without the others (the gradient of one part of a concatenated
+// input, such as a time embedding, when the rest is not needed).
+func (l *Linear[T]) InputGrad(dx []T, ldx, lo, hi int, dy []T, batch int, beta T) {
+	if lo < 0 || hi > l.In || lo >= hi || len(dy) != batch*l.Out {
+		panic(fmt.Sprintf("nn.Linear.InputGrad: columns [%d, %d) of %d, len(dy)=%d for batch %d x %d", lo, hi, l.In, len(dy), batch, l.Out))
+	}
+	kernels.Gemm(false, false, batch, hi-lo, l.Out, 1, dy, l.Out, l.Weight.W[lo:], l.In, beta, dx, ldx)
+}
+
 func (l *Linear[T]) check(fn string, ny, nx, batch int) {
 	if ny != batch*l.Out || nx != batch*l.In {
 		panic(fmt.Sprintf("nn.Linear.%s: %d x %d layer, batch %d: got len(y or dy)=%d, len(x)=%d", fn, l.In, l.Out, batch, ny, nx))
