@@ -75,7 +75,9 @@ func normals(r *rand.Rand, x, scr []float64) {
 	rad, th, sn := x[:h], scr[:h], scr[h:n] // sn: the n-h sines used
 	for i := range rad {
 		u := r.Uint64()
-		rad[i], th[i] = float64(u>>32+1)*0x1p-32, float64(u&(1<<32-1))*0x1p-32
+		// Through int64: the values fit, and Go converts a uint64 with
+		// a branch.
+		rad[i], th[i] = float64(int64(u>>32+1))*0x1p-32, float64(int64(u&(1<<32-1)))*0x1p-32
 	}
 	kernels.Log(rad, rad)
 	kernels.Scale(-2, rad)
@@ -260,14 +262,31 @@ func (g *geometry) Work(_, _, lo, hi int) {
 // v - <x,v>x (x normalised first), on the simplex v - mean(v) per row. The
 // projection is symmetric, so the same call maps output gradients back.
 func projectOutput[T nn.Float](m Method, v, x []T, d int, scratch []T) {
+	projectAt(m, v, projectBase(m, x, d, scratch), d)
+}
+
+// projectBase returns the points at which projectOutput projects: on the
+// sphere the rows of x normalised, in scratch; x itself on the simplex.
+// Several projections at the same x (an output and its gradient) share
+// it.
+func projectBase[T nn.Float](m Method, x []T, d int, scratch []T) []T {
+	if m != FisherFlow {
+		return x
+	}
+	base := scratch[:len(x)]
+	copy(base, x)
+	for row := 0; row < len(x); row += d {
+		xr := base[row : row+d]
+		kernels.Scale(1/kernels.Norm2(xr), xr)
+	}
+	return base
+}
+
+// projectAt is projectOutput at the points base of projectBase.
+func projectAt[T nn.Float](m Method, v, base []T, d int) {
 	switch m {
 	case FisherFlow:
-		copy(scratch, x)
-		for row := 0; row < len(x); row += d {
-			xr := scratch[row : row+d]
-			kernels.Scale(1/kernels.Norm2(xr), xr)
-		}
-		kernels.ProjectTangent(v, scratch[:len(x)], v, d)
+		kernels.ProjectTangent(v, base, v, d)
 	case Linear:
 		for row := 0; row < len(v); row += d {
 			vr := v[row : row+d]

@@ -389,7 +389,8 @@ func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 	batch, d := tr.Cfg.Batch, tr.K
 	tr.condition(b.sig, b.class, batch)
 	out := tr.Net.Forward(b.xin, b.tin, batch)
-	projectOutput(tr.Cfg.Method, out, b.xin, d, b.scr)
+	base := projectBase(tr.Cfg.Method, b.xin, d, b.scr)
+	projectAt(tr.Cfg.Method, out, base, d)
 	var s float64
 	inv := 2 / float64(batch)
 	for row := 0; row < len(out)/d; row++ {
@@ -404,7 +405,7 @@ func (tr *Trainer[T]) loss(b *batchBuffers[T], grad bool) float64 {
 		}
 	}
 	if grad {
-		projectOutput(tr.Cfg.Method, b.dout, b.xin, d, b.scr)
+		projectAt(tr.Cfg.Method, b.dout, base, d)
 	}
 	return s / float64(batch)
 }
