@@ -285,7 +285,7 @@ func TestTrainStepAllocs(t *testing.T) {
 // The one-hot cost table agrees with PairwiseSphereDist.
 func TestOneHotCost(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	d, k, b := 9, 3, 20
+	d, k, b := 9, 3, 50 // 150 rows: several blocks of the parallel angles
 	x0, x1 := make([]float64, b*k*d), make([]float64, b*k*d)
 	seq := make([]int, b*k)
 	for i := range seq {
@@ -301,6 +301,37 @@ func TestOneHotCost(t *testing.T) {
 	for i := range want {
 		if math.Abs(c.cost[i]-want[i]) > 1e-12 {
 			t.Fatalf("cost[%d]: one-hot %v, general %v", i, c.cost[i], want[i])
+		}
+	}
+	// Masked positions cost nothing: against the angles summed directly.
+	for i := 0; i < len(seq); i += 4 {
+		seq[i] = Masked
+	}
+	c.costOneHot(x0, seq)
+	for i := 0; i < b; i++ {
+		for j := 0; j < b; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				cl := seq[j*k+p]
+				if cl == Masked {
+					continue
+				}
+				x := x0[(i*k+p)*d : (i*k+p+1)*d]
+				var m2, p2 float64
+				for q, v := range x {
+					e := 0.0
+					if q == cl {
+						e = 1
+					}
+					m2 += (v - e) * (v - e)
+					p2 += (v + e) * (v + e)
+				}
+				a := 2 * math.Atan2(math.Sqrt(m2), math.Sqrt(p2))
+				s += a * a
+			}
+			if got := c.cost[i*b+j]; math.Abs(got-s) > 1e-12 {
+				t.Fatalf("masked cost[%d,%d] = %v, want %v", i, j, got, s)
+			}
 		}
 	}
 }

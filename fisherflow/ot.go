@@ -3,9 +3,10 @@ package fisherflow
 import (
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
+	"runtime"
 
+	"github.com/fisherflow/fisherflow/internal/par"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -64,7 +65,11 @@ type coupler struct {
 	seqc                []int
 	pairI, pairJ        []int
 	cum                 []float64
-	ang                 []float64 // one-hot path: angle of each x0 row to each corner
+	ang2                []float64   // one-hot path: squared angle of each x0 row to each corner, and a 0
+	seqT                []int32     // one-hot path: the classes by position
+	num                 [][]float64 // one-hot path: per-thread scratch of the angles
+	x0                  []float64   // the cost in progress, shared by the threads of par.For
+	phase               par.Phase
 	gx0, gx1, dist      []float64 // general path: one position of every sequence
 	work                kernels.OTWork
 }
@@ -83,7 +88,8 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 	c.seqc = make([]int, batch*positions)
 	c.pairI, c.pairJ = make([]int, batch), make([]int, batch)
 	c.cum = make([]float64, batch*batch)
-	c.ang = make([]float64, batch*positions*d)
+	c.ang2 = make([]float64, batch*positions*(d+1))
+	c.seqT = make([]int32, positions*batch)
 	c.gx0, c.gx1, c.dist = make([]float64, batch*d), make([]float64, batch*d), make([]float64, batch*batch)
 	return c
 }
@@ -98,24 +104,85 @@ func newCoupler(mode OTMode, resample Resampling, batch, positions, d int) *coup
 // about 1e-8 rad, which no coupling can notice.)
 func (c *coupler) costOneHot(x0 []float64, seq []int) {
 	b, k, d := c.batch, c.positions, c.d
-	for row := 0; row < b*k; row++ {
-		xr := x0[row*d : (row+1)*d]
-		n2 := kernels.Dot(xr, xr)
-		for j, x := range xr {
-			c.ang[row*d+j] = 2 * math.Atan2(math.Sqrt(max(0, n2-2*x+1)), math.Sqrt(n2+2*x+1))
+	threads := runtime.GOMAXPROCS(0)
+	for len(c.num) < threads {
+		c.num = append(c.num, make([]float64, 2*angleRows*d))
+	}
+	// seq by position, a masked position pointing at the zero after
+	// each row's d squared angles.
+	for j := 0; j < b; j++ {
+		for p := 0; p < k; p++ {
+			cl := seq[j*k+p]
+			if cl == Masked {
+				cl = d
+			}
+			c.seqT[p*b+j] = int32(cl)
 		}
 	}
-	for i := 0; i < b; i++ {
-		out := c.cost[i*b : (i+1)*b]
-		for j := range out {
-			var s float64
-			for p := 0; p < k; p++ {
-				if cl := seq[j*k+p]; cl != Masked {
-					a := c.ang[(i*k+p)*d+cl]
-					s += a * a
+	c.x0 = x0
+	par.For(threads, (b*k+angleRows-1)/angleRows, c, phaseAngles, &c.phase)
+	par.For(threads, b, c, phaseCost, &c.phase)
+	c.x0 = nil
+}
+
+// The phases of costOneHot, and the x0 rows of one task of the first.
+const (
+	phaseAngles = iota
+	phaseCost
+	angleRows = 16
+)
+
+// Work runs blocks lo..hi of a phase of costOneHot (the par.Worker):
+// the squared angles of blocks of angleRows rows of x0 to every corner,
+// by the vector Sqrt and Atan2 (2 atan2(|x0 - e_c|, |x0 + e_c|)); or the
+// rows lo..hi of the cost matrix, summed over the positions in order.
+func (c *coupler) Work(phase, id, lo, hi int) {
+	b, k, d := c.batch, c.positions, c.d
+	if phase == phaseAngles {
+		r0, r1 := lo*angleRows, min(hi*angleRows, b*k)
+		for r := r0; r < r1; r += angleRows {
+			rows := min(angleRows, r1-r)
+			n := rows * d
+			num, ang := c.num[id][:n], c.num[id][n:2*n]
+			xs := c.x0[r*d : r*d+n]
+			for row := 0; row < n; row += d {
+				xr, nr, dr := xs[row:row+d], num[row:row+d], ang[row:row+d]
+				n2 := kernels.Dot(xr, xr) + 1
+				for j, x := range xr {
+					v := n2 - 2*x
+					if v < 0 { // rounding, at a corner
+						v = 0
+					}
+					nr[j], dr[j] = v, n2+2*x
 				}
 			}
-			out[j] = s
+			kernels.Sqrt(num, num)
+			kernels.Sqrt(ang, ang)
+			kernels.Atan2(ang, num, ang)
+			for i := 0; i < rows; i++ {
+				a2 := c.ang2[(r+i)*(d+1) : (r+i+1)*(d+1)]
+				for j, a := range ang[i*d : (i+1)*d] {
+					a2[j] = 4 * a * a // (2 atan2)^2
+				}
+				a2[d] = 0
+			}
+		}
+		return
+	}
+	for i := lo; i < hi; i++ {
+		out := c.cost[i*b : (i+1)*b]
+		for p := 0; p < k; p++ {
+			tbl := c.ang2[(i*k+p)*(d+1) : (i*k+p+1)*(d+1)]
+			cls := c.seqT[p*b : (p+1)*b]
+			if p == 0 {
+				for j, cl := range cls {
+					out[j] = tbl[cl]
+				}
+				continue
+			}
+			for j, cl := range cls {
+				out[j] += tbl[cl]
+			}
 		}
 	}
 }
