@@ -1,8 +1,10 @@
-// Package vm holds the constants of the vector math functions (exp and
-// log), the one source for every path: the avo generator emits them into
-// the amd64 assembly, and WriteGo writes them as Go constants for the
-// generic path (kernels/vecmath_tables.go), which evaluates the same
-// operations in the same order and so returns the same bits.
+// Package vm holds the vector math functions (exp, log, acos, atan2, sin,
+// cos), the one source for every path: their constants, and their bodies
+// (body.go) written against Ops. The avo generator runs the bodies on
+// AVX2/AVX-512 registers and the NEON generator on its own (asm/neon),
+// emitting the constants into the assembly; WriteGo writes the constants
+// as Go for the generic path (kernels/vecmath_tables.go), which evaluates
+// the same operations in the same order and so returns the same bits.
 //
 // Where the coefficients come from:
 //   - exp: e^r = 1 + r + r^2 q(r) on |r| <= ln2/2, with q the Taylor
