@@ -22,6 +22,14 @@ type kslice struct {
 	in, out bool
 }
 
+// typ is the slice's element type in a kernel of precision p.
+func (s kslice) typ(p prec) string {
+	if s.f64 {
+		return "float64"
+	}
+	return p.typ
+}
+
 // kspec is a loop kernel.
 type kspec struct {
 	name, doc string
@@ -73,7 +81,6 @@ func (g *gen) loopKernel(p prec, k kspec) {
 			storePtr[s.name] = gp()
 		}
 	}
-	elemF64 := func(s kslice) bool { return s.f64 || p.arr == a64.D2 }
 	sc := map[string]nval{}
 	vnext := 30
 	if !k.big {
@@ -92,37 +99,35 @@ func (g *gen) loopKernel(p prec, k kspec) {
 			continue
 		}
 		r := loadPtr[s.name]
-		if !elemF64(s) && arr == a64.D2 {
-			t := m.nvals
-			m.nvals++
-			m.code = append(m.code, ninst{dst: t, text: func(d int, _ []int, _ int) string { return fmt.Sprintf("VLD1.P 16(R%d), [V%d.S4]", r, d) }})
-			lo := m.single(func(d, s int) a64.Inst { return a64.FCVTL(d, s) }, t)
-			hi := m.single(func(d, s int) a64.Inst { return a64.FCVTL2(d, s) }, t)
+		if s.typ(p) == "float32" && arr == a64.D2 {
+			t := m.one(nil, nil, false, func(d int, _ []int) string { return fmt.Sprintf("VLD1.P 16(R%d), [V%d.S4]", r, d) })
+			lo := m.one([]int{t}, nil, false, func(d int, s []int) string { return a64.FCVTL(d, s[0]).Go() })
+			hi := m.one([]int{t}, nil, false, func(d int, s []int) string { return a64.FCVTL2(d, s[0]).Go() })
 			in[s.name] = nval{lo, hi}
 			continue
 		}
-		in[s.name] = m.raw(nil, nil, false, func(d int, _ []int) string {
+		in[s.name] = m.op(nil, func(d int, _ []int) string {
 			return fmt.Sprintf("VLD1.P 16(R%d), [V%d.%s]", r, d, m.va())
 		})
 	}
 	out, large := k.body(m, in, sc)
 	if k.big {
-		m.raw([]any{m.mask(large)}, nil, true, func(_ int, s []int) string { return fmt.Sprintf("VORR V%d.B16, V31.B16, V31.B16", s[0]) })
+		m.sink([]any{m.mask(large)}, func(s []int) string { return fmt.Sprintf("VORR V%d.B16, V31.B16, V31.B16", s[0]) })
 	}
 	for _, s := range k.slices {
 		if !s.out {
 			continue
 		}
 		r, res := storePtr[s.name], out[s.name]
-		if !elemF64(s) && arr == a64.D2 {
-			lo := m.single(func(d, s int) a64.Inst { return a64.FCVTN(d, s) }, res[0])
-			both := m.tied1(func(d, s int) a64.Inst { return a64.FCVTN2(d, s) }, lo, res[1])
-			m.code = append(m.code, ninst{dst: -1, srcs: []opnd{{v: both, c: -1}}, text: func(_ int, s []int, _ int) string {
-				return fmt.Sprintf("VST1.P [V%d.S4], 16(R%d)", s[0], r)
-			}})
+		if s.typ(p) == "float32" && arr == a64.D2 {
+			// FCVTN writes the low half of an S4, FCVTN2 (over a copy of
+			// it) the high half.
+			lo := m.one([]int{res[0]}, nil, false, func(d int, s []int) string { return a64.FCVTN(d, s[0]).Go() })
+			both := m.one([]int{lo, res[1]}, []int{0}, false, func(d int, s []int) string { return a64.FCVTN2(d, s[1]).Go() })
+			m.one([]int{both}, nil, true, func(_ int, s []int) string { return fmt.Sprintf("VST1.P [V%d.S4], 16(R%d)", s[0], r) })
 			continue
 		}
-		m.raw([]any{res}, nil, true, func(_ int, s []int) string { return fmt.Sprintf("VST1.P [V%d.%s], 16(R%d)", s[0], m.va(), r) })
+		m.sink([]any{res}, func(s []int) string { return fmt.Sprintf("VST1.P [V%d.%s], 16(R%d)", s[0], m.va(), r) })
 	}
 	reserved := map[int]bool{}
 	if k.big {
@@ -139,22 +144,18 @@ func (g *gen) loopKernel(p prec, k kspec) {
 	off := map[string]int{}
 	frame := 0
 	for _, s := range k.slices {
-		typ := p.typ
-		if s.f64 {
-			typ = "float64"
-		}
-		params = append(params, s.name+" []"+typ)
+		params = append(params, s.name+" []"+s.typ(p))
 		off[s.name] = frame
 		frame += 24
 	}
-	styp, ssize := p.typ, p.size
+	sp := p // the scalars' precision
 	if k.scalarF64 {
-		styp, ssize = "float64", 8
+		sp = precs[1]
 	}
 	for _, s := range k.scalars {
-		params = append(params, s+" "+styp)
+		params = append(params, s+" "+sp.typ)
 		off[s] = frame
-		frame += ssize
+		frame += sp.size
 	}
 	ret, retOff := "", 0
 	switch {
@@ -193,14 +194,7 @@ func (g *gen) loopKernel(p prec, k kspec) {
 		g.f("MOVD $%sc<>(SB), R9", asm)
 	}
 	for _, s := range k.scalars {
-		r := scalarReg[s]
-		if styp == "float32" {
-			g.f("FMOVS %s+%d(FP), F%d", s, off[s], r)
-			g.f("VDUP V%d.S[0], V%d.S4", r, r)
-		} else {
-			g.f("FMOVD %s+%d(FP), F%d", s, off[s], r)
-			g.f("VDUP V%d.D[0], V%d.D2", r, r)
-		}
+		g.bcast(sp, fmt.Sprintf("%s+%d", s, off[s]), scalarReg[s], scalarReg[s])
 	}
 	for _, l := range pre {
 		g.f("%s", l)
@@ -269,11 +263,7 @@ func (g *gen) padWrapper(p prec, k kspec, asm, sig, ret string, block int, count
 	fmt.Fprintf(&g.stubs, "%s%s(%s)\n", call, asm, strings.Join(whole, ", "))
 	fmt.Fprintf(&g.stubs, "\tif n < len(%s) {\n", count)
 	for _, s := range k.slices {
-		typ := p.typ
-		if s.f64 {
-			typ = "float64"
-		}
-		fmt.Fprintf(&g.stubs, "\t\tvar %sPad [%d]%s\n", s.name, block, typ)
+		fmt.Fprintf(&g.stubs, "\t\tvar %sPad [%d]%s\n", s.name, block, s.typ(p))
 	}
 	for _, s := range k.slices {
 		if s.in {

@@ -19,11 +19,8 @@ import (
 // loaded next to its use from the kernel's table; the allocator hoists
 // as many of the most used constants as leave room for the body. A
 // constant that an instruction overwrites (the addend of an FMA, which
-// is every Horner step) is loaded straight into the destination.
-//
-// The kernels process whole blocks (two vectors per iteration); the Go
-// wrapper that the generator writes next to each declaration runs the
-// last partial block on a zero-padded copy.
+// is every Horner step) is loaded straight into the destination. The
+// loops around the bodies are loop.go's.
 
 // opnd is an operand: a value (v >= 0) or a constant slot (c >= 0).
 type opnd struct{ v, c int }
@@ -268,10 +265,25 @@ func (m *nops) pinned(r int) nval {
 	return g
 }
 
-// raw records an instruction with a fixed text (loads, stores and the
-// conversions of the wide kernels).
-func (m *nops) raw(ops []any, ties []int, noDst bool, text func(d int, s []int) string) nval {
-	return m.emitN(ops, ties, noDst, func(d int, s []int, _ int) string { return text(d, s) })
+// sink records, for each member, an instruction without a result (a
+// store, an accumulation into a reserved register).
+func (m *nops) sink(ops []any, text func(s []int) string) {
+	m.emitN(ops, nil, true, func(_ int, s []int, _ int) string { return text(s) })
+}
+
+// one records a single instruction on single values (not groups), its
+// result a new value (returned) unless noDst; ties as in ninst.
+func (m *nops) one(srcs, ties []int, noDst bool, text func(d int, s []int) string) int {
+	in := ninst{dst: -1, ties: ties, text: func(d int, s []int, _ int) string { return text(d, s) }}
+	for _, v := range srcs {
+		in.srcs = append(in.srcs, opnd{v: v, c: -1})
+	}
+	if !noDst {
+		in.dst = m.nvals
+		m.nvals++
+	}
+	m.code = append(m.code, in)
+	return in.dst
 }
 
 var _ vm.Ops[nval, ncond] = (*nops)(nil)
@@ -295,15 +307,16 @@ func (m *nops) alloc(hoist map[int]bool, reserved map[int]bool) (body, pre []str
 		}
 	}
 	vreg := make([]int, m.nvals)
+	pinned := map[int]bool{}
 	for v, r := range m.fixed {
 		last[v] = len(m.code) // never dies
 		vreg[v] = r
-		reserved[r] = true
+		pinned[r] = true
 	}
 	var free []int
 	creg := map[int]int{}
 	for r := 31; r >= 0; r-- {
-		if !reserved[r] {
+		if !reserved[r] && !pinned[r] {
 			free = append(free, r)
 		}
 	}
@@ -331,12 +344,13 @@ func (m *nops) alloc(hoist map[int]bool, reserved map[int]bool) (body, pre []str
 	for i, in := range m.code {
 		regs := make([]int, len(in.srcs))
 		var temps []int
-		tie := -1
-		// The tied operand: a value that dies here, else the first
-		// choice (copied, or a constant loaded into the destination).
+		// The tied operand: a value that dies here, whose register
+		// becomes the destination (inPlace), else the first choice
+		// (copied, or a constant loaded into the destination).
+		tie, inPlace := -1, -1
 		for _, t := range in.ties {
 			if s := in.srcs[t]; s.v >= 0 && last[s.v] == i && !usedTwice(in.srcs, s.v) {
-				tie = t
+				tie, inPlace = t, s.v
 				break
 			}
 		}
@@ -354,12 +368,6 @@ func (m *nops) alloc(hoist map[int]bool, reserved map[int]bool) (body, pre []str
 				regs[j] = take()
 				temps = append(temps, regs[j])
 				body = append(body, load(s.c, regs[j]))
-			}
-		}
-		inPlace := -1 // the value whose register becomes the destination
-		if tie >= 0 {
-			if s := in.srcs[tie]; s.v >= 0 && last[s.v] == i && !usedTwice(in.srcs, s.v) {
-				inPlace = s.v
 			}
 		}
 		dying := func() {
@@ -459,19 +467,4 @@ func (m *nops) schedule(reserved map[int]bool) (body, pre []string) {
 		}
 	}
 	panic("neon: the body needs more than 32 vector registers")
-}
-
-// single records d = f(s) for one value (not a group).
-func (m *nops) single(f func(d, s int) a64.Inst, s int) int {
-	m.code = append(m.code, ninst{dst: m.nvals, srcs: []opnd{{v: s, c: -1}}, text: func(d int, r []int, _ int) string { return f(d, r[0]).Go() }})
-	m.nvals++
-	return m.nvals - 1
-}
-
-// tied1 records d = f(d, s) for one value: d starts as a copy of t.
-func (m *nops) tied1(f func(d, s int) a64.Inst, t, s int) int {
-	m.code = append(m.code, ninst{dst: m.nvals, srcs: []opnd{{v: t, c: -1}, {v: s, c: -1}}, ties: []int{0},
-		text: func(d int, r []int, _ int) string { return f(d, r[1]).Go() }})
-	m.nvals++
-	return m.nvals - 1
 }
