@@ -182,7 +182,7 @@ func (d *dnaData) centre(s dnaSplit) (dnaSplit, error) {
 	if len(s.seqs) == 0 {
 		return s, nil
 	}
-	ls, err := fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+	ls, err := d.labelled(s)
 	if err != nil {
 		return s, err
 	}
@@ -200,16 +200,22 @@ func (d *dnaData) trainData() (fisherflow.Data, error) {
 		return d.data(d.train)
 	}
 	s := d.trainFull
-	ls, err := fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+	ls, err := d.labelled(s)
 	if err != nil {
 		return nil, err
 	}
 	return fisherflow.NewShifted(ls, d.shift)
 }
 
+// labelled returns split s as a fisherflow data set, with its signal and
+// labels.
+func (d *dnaData) labelled(s dnaSplit) (*fisherflow.LabelledSequences, error) {
+	return fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+}
+
 // data returns split s as training data for a Trainer.
 func (d *dnaData) data(s dnaSplit) (fisherflow.Data, error) {
-	ls, err := fisherflow.NewLabelledSequences(s.seqs, 4, s.sig, d.channels, s.labels, len(d.classNames))
+	ls, err := d.labelled(s)
 	if err != nil {
 		return nil, err
 	}
