@@ -152,8 +152,6 @@ big_1:
 	VMOVUPS      Y1, Y5
 	VFNMADD231PS f32_3f318000<>+0(SB), Y2, Y4
 	VFNMADD231PS f32_3f318000<>+0(SB), Y3, Y5
-	VMOVUPS      Y4, Y4
-	VMOVUPS      Y5, Y5
 	VFNMADD231PS f32_b95e8083<>+0(SB), Y2, Y4
 	VFNMADD231PS f32_b95e8083<>+0(SB), Y3, Y5
 	VMOVUPS      f32_39500d01<>+0(SB), Y6
@@ -170,8 +168,6 @@ big_1:
 	VFMADD213PS  f32_3f000000<>+0(SB), Y5, Y7
 	VMULPS       Y4, Y4, Y8
 	VMULPS       Y5, Y5, Y9
-	VMOVUPS      Y4, Y4
-	VMOVUPS      Y5, Y5
 	VFMADD231PS  Y8, Y6, Y4
 	VFMADD231PS  Y9, Y7, Y5
 	VADDPS       f32_3f800000<>+0(SB), Y4, Y4
@@ -222,7 +218,6 @@ one_2:
 	VSUBPS       f32_4b400000<>+0(SB), Y1, Y1
 	VMOVUPS      Y0, Y2
 	VFNMADD231PS f32_3f318000<>+0(SB), Y1, Y2
-	VMOVUPS      Y2, Y2
 	VFNMADD231PS f32_b95e8083<>+0(SB), Y1, Y2
 	VMOVUPS      f32_39500d01<>+0(SB), Y3
 	VFMADD213PS  f32_3ab60b61<>+0(SB), Y2, Y3
@@ -231,7 +226,6 @@ one_2:
 	VFMADD213PS  f32_3e2aaaab<>+0(SB), Y2, Y3
 	VFMADD213PS  f32_3f000000<>+0(SB), Y2, Y3
 	VMULPS       Y2, Y2, Y4
-	VMOVUPS      Y2, Y2
 	VFMADD231PS  Y4, Y3, Y2
 	VADDPS       f32_3f800000<>+0(SB), Y2, Y2
 	VMOVUPS      f32_4b400000<>+0(SB), Y3
@@ -269,7 +263,6 @@ tail_3:
 	VSUBPS       f32_4b400000<>+0(SB), Y2, Y2
 	VMOVUPS      Y1, Y3
 	VFNMADD231PS f32_3f318000<>+0(SB), Y2, Y3
-	VMOVUPS      Y3, Y3
 	VFNMADD231PS f32_b95e8083<>+0(SB), Y2, Y3
 	VMOVUPS      f32_39500d01<>+0(SB), Y4
 	VFMADD213PS  f32_3ab60b61<>+0(SB), Y3, Y4
@@ -278,7 +271,6 @@ tail_3:
 	VFMADD213PS  f32_3e2aaaab<>+0(SB), Y3, Y4
 	VFMADD213PS  f32_3f000000<>+0(SB), Y3, Y4
 	VMULPS       Y3, Y3, Y5
-	VMOVUPS      Y3, Y3
 	VFMADD231PS  Y5, Y4, Y3
 	VADDPS       f32_3f800000<>+0(SB), Y3, Y3
 	VMOVUPS      f32_4b400000<>+0(SB), Y4
@@ -662,18 +654,12 @@ big_1:
 	VMULPS       Y5, Y7, Y11
 	VMULPS       Y8, Y10, Y8
 	VMULPS       Y9, Y11, Y9
-	VMOVUPS      Y8, Y8
-	VMOVUPS      Y9, Y9
 	VFMADD231PS  f32_b95e8083<>+0(SB), Y2, Y8
 	VFMADD231PS  f32_b95e8083<>+0(SB), Y3, Y9
-	VMOVUPS      Y8, Y8
-	VMOVUPS      Y9, Y9
 	VFNMADD231PS f32_3f000000<>+0(SB), Y6, Y8
 	VFNMADD231PS f32_3f000000<>+0(SB), Y7, Y9
 	VADDPS       Y8, Y4, Y4
 	VADDPS       Y9, Y5, Y5
-	VMOVUPS      Y4, Y4
-	VMOVUPS      Y5, Y5
 	VFMADD231PS  f32_3f318000<>+0(SB), Y2, Y4
 	VFMADD231PS  f32_3f318000<>+0(SB), Y3, Y5
 	VCMPPS       $0x15, f32_7f800000<>+0(SB), Y0, Y2
@@ -731,12 +717,9 @@ one_2:
 	VFMADD213PS  f32_3eaaaaaa<>+0(SB), Y2, Y4
 	VMULPS       Y2, Y3, Y5
 	VMULPS       Y4, Y5, Y4
-	VMOVUPS      Y4, Y4
 	VFMADD231PS  f32_b95e8083<>+0(SB), Y1, Y4
-	VMOVUPS      Y4, Y4
 	VFNMADD231PS f32_3f000000<>+0(SB), Y3, Y4
 	VADDPS       Y4, Y2, Y2
-	VMOVUPS      Y2, Y2
 	VFMADD231PS  f32_3f318000<>+0(SB), Y1, Y2
 	VCMPPS       $0x15, f32_7f800000<>+0(SB), Y0, Y1
 	VBLENDVPS    Y1, Y0, Y2, Y1
@@ -790,12 +773,9 @@ tail_3:
 	VFMADD213PS  f32_3eaaaaaa<>+0(SB), Y3, Y5
 	VMULPS       Y3, Y4, Y6
 	VMULPS       Y5, Y6, Y5
-	VMOVUPS      Y5, Y5
 	VFMADD231PS  f32_b95e8083<>+0(SB), Y2, Y5
-	VMOVUPS      Y5, Y5
 	VFNMADD231PS f32_3f000000<>+0(SB), Y4, Y5
 	VADDPS       Y5, Y3, Y3
-	VMOVUPS      Y3, Y3
 	VFMADD231PS  f32_3f318000<>+0(SB), Y2, Y3
 	VCMPPS       $0x15, f32_7f800000<>+0(SB), Y1, Y2
 	VBLENDVPS    Y2, Y1, Y3, Y2
@@ -2872,8 +2852,6 @@ big_1:
 	VMOVUPD      Y1, Y5
 	VFNMADD231PD f64_3fe62e42fee00000<>+0(SB), Y2, Y4
 	VFNMADD231PD f64_3fe62e42fee00000<>+0(SB), Y3, Y5
-	VMOVUPD      Y4, Y4
-	VMOVUPD      Y5, Y5
 	VFNMADD231PD f64_3dea39ef35793c76<>+0(SB), Y2, Y4
 	VFNMADD231PD f64_3dea39ef35793c76<>+0(SB), Y3, Y5
 	VMOVUPD      f64_3de6124613a86d09<>+0(SB), Y6
@@ -2902,8 +2880,6 @@ big_1:
 	VFMADD213PD  f64_3fe0000000000000<>+0(SB), Y5, Y7
 	VMULPD       Y4, Y4, Y8
 	VMULPD       Y5, Y5, Y9
-	VMOVUPD      Y4, Y4
-	VMOVUPD      Y5, Y5
 	VFMADD231PD  Y8, Y6, Y4
 	VFMADD231PD  Y9, Y7, Y5
 	VADDPD       f64_3ff0000000000000<>+0(SB), Y4, Y4
@@ -2954,7 +2930,6 @@ one_2:
 	VSUBPD       f64_4338000000000000<>+0(SB), Y1, Y1
 	VMOVUPD      Y0, Y2
 	VFNMADD231PD f64_3fe62e42fee00000<>+0(SB), Y1, Y2
-	VMOVUPD      Y2, Y2
 	VFNMADD231PD f64_3dea39ef35793c76<>+0(SB), Y1, Y2
 	VMOVUPD      f64_3de6124613a86d09<>+0(SB), Y3
 	VFMADD213PD  f64_3e21eed8eff8d898<>+0(SB), Y2, Y3
@@ -2969,7 +2944,6 @@ one_2:
 	VFMADD213PD  f64_3fc5555555555555<>+0(SB), Y2, Y3
 	VFMADD213PD  f64_3fe0000000000000<>+0(SB), Y2, Y3
 	VMULPD       Y2, Y2, Y4
-	VMOVUPD      Y2, Y2
 	VFMADD231PD  Y4, Y3, Y2
 	VADDPD       f64_3ff0000000000000<>+0(SB), Y2, Y2
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y3
@@ -3007,7 +2981,6 @@ tail_3:
 	VSUBPD       f64_4338000000000000<>+0(SB), Y2, Y2
 	VMOVUPD      Y1, Y3
 	VFNMADD231PD f64_3fe62e42fee00000<>+0(SB), Y2, Y3
-	VMOVUPD      Y3, Y3
 	VFNMADD231PD f64_3dea39ef35793c76<>+0(SB), Y2, Y3
 	VMOVUPD      f64_3de6124613a86d09<>+0(SB), Y4
 	VFMADD213PD  f64_3e21eed8eff8d898<>+0(SB), Y3, Y4
@@ -3022,7 +2995,6 @@ tail_3:
 	VFMADD213PD  f64_3fc5555555555555<>+0(SB), Y3, Y4
 	VFMADD213PD  f64_3fe0000000000000<>+0(SB), Y3, Y4
 	VMULPD       Y3, Y3, Y5
-	VMOVUPD      Y3, Y3
 	VFMADD231PD  Y5, Y4, Y3
 	VADDPD       f64_3ff0000000000000<>+0(SB), Y3, Y3
 	VMOVUPD      f64_4338000000000000<>+0(SB), Y4
@@ -4753,10 +4725,6 @@ big_1:
 	VFNMADD231PS.BCST sf32_3f318000<>+0(SB), Z5, Z9
 	VFNMADD231PS.BCST sf32_3f318000<>+0(SB), Z6, Z10
 	VFNMADD231PS.BCST sf32_3f318000<>+0(SB), Z7, Z11
-	VMOVUPS           Z8, Z8
-	VMOVUPS           Z9, Z9
-	VMOVUPS           Z10, Z10
-	VMOVUPS           Z11, Z11
 	VFNMADD231PS.BCST sf32_b95e8083<>+0(SB), Z4, Z8
 	VFNMADD231PS.BCST sf32_b95e8083<>+0(SB), Z5, Z9
 	VFNMADD231PS.BCST sf32_b95e8083<>+0(SB), Z6, Z10
@@ -4789,10 +4757,6 @@ big_1:
 	VMULPS            Z9, Z9, Z17
 	VMULPS            Z10, Z10, Z18
 	VMULPS            Z11, Z11, Z19
-	VMOVUPS           Z8, Z8
-	VMOVUPS           Z9, Z9
-	VMOVUPS           Z10, Z10
-	VMOVUPS           Z11, Z11
 	VFMADD231PS       Z16, Z12, Z8
 	VFMADD231PS       Z17, Z13, Z9
 	VFMADD231PS       Z18, Z14, Z10
@@ -4809,10 +4773,6 @@ big_1:
 	VCMPPS.BCST       $0x1e, sf32_42b1999a<>+0(SB), Z1, K2
 	VCMPPS.BCST       $0x1e, sf32_42b1999a<>+0(SB), Z2, K3
 	VCMPPS.BCST       $0x1e, sf32_42b1999a<>+0(SB), Z3, K4
-	VMOVUPS           Z4, Z4
-	VMOVUPS           Z5, Z5
-	VMOVUPS           Z6, Z6
-	VMOVUPS           Z7, Z7
 	VBROADCASTSS      sf32_7f800000<>+0(SB), K1, Z4
 	VBROADCASTSS      sf32_7f800000<>+0(SB), K2, Z5
 	VBROADCASTSS      sf32_7f800000<>+0(SB), K3, Z6
@@ -4847,7 +4807,6 @@ one_2:
 	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z1, Z1
 	VMOVUPS           Z0, Z2
 	VFNMADD231PS.BCST sf32_3f318000<>+0(SB), Z1, Z2
-	VMOVUPS           Z2, Z2
 	VFNMADD231PS.BCST sf32_b95e8083<>+0(SB), Z1, Z2
 	VBROADCASTSS      sf32_39500d01<>+0(SB), Z3
 	VFMADD213PS.BCST  sf32_3ab60b61<>+0(SB), Z2, Z3
@@ -4856,12 +4815,10 @@ one_2:
 	VFMADD213PS.BCST  sf32_3e2aaaab<>+0(SB), Z2, Z3
 	VFMADD213PS.BCST  sf32_3f000000<>+0(SB), Z2, Z3
 	VMULPS            Z2, Z2, Z4
-	VMOVUPS           Z2, Z2
 	VFMADD231PS       Z4, Z3, Z2
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z2, Z2
 	VSCALEFPS         Z1, Z2, Z1
 	VCMPPS.BCST       $0x1e, sf32_42b1999a<>+0(SB), Z0, K1
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_7f800000<>+0(SB), K1, Z1
 	VCMPPS.BCST       $0x11, sf32_c2d00000<>+0(SB), Z0, K1
 	VMOVUPS           Z1, Z0
@@ -4883,7 +4840,6 @@ tail_3:
 	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z1, Z1
 	VMOVUPS           Z0, Z2
 	VFNMADD231PS.BCST sf32_3f318000<>+0(SB), Z1, Z2
-	VMOVUPS           Z2, Z2
 	VFNMADD231PS.BCST sf32_b95e8083<>+0(SB), Z1, Z2
 	VBROADCASTSS      sf32_39500d01<>+0(SB), Z3
 	VFMADD213PS.BCST  sf32_3ab60b61<>+0(SB), Z2, Z3
@@ -4892,12 +4848,10 @@ tail_3:
 	VFMADD213PS.BCST  sf32_3e2aaaab<>+0(SB), Z2, Z3
 	VFMADD213PS.BCST  sf32_3f000000<>+0(SB), Z2, Z3
 	VMULPS            Z2, Z2, Z4
-	VMOVUPS           Z2, Z2
 	VFMADD231PS       Z4, Z3, Z2
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z2, Z2
 	VSCALEFPS         Z1, Z2, Z1
 	VCMPPS.BCST       $0x1e, sf32_42b1999a<>+0(SB), Z0, K2
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_7f800000<>+0(SB), K2, Z1
 	VCMPPS.BCST       $0x11, sf32_c2d00000<>+0(SB), Z0, K2
 	VMOVUPS           Z1, Z0
@@ -4987,10 +4941,6 @@ big_1:
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z5
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z7
-	VMOVUPS           Z4, Z4
-	VMOVUPS           Z5, Z5
-	VMOVUPS           Z6, Z6
-	VMOVUPS           Z7, Z7
 	VBROADCASTSS      sf32_c1b80000<>+0(SB), K1, Z4
 	VBROADCASTSS      sf32_c1b80000<>+0(SB), K2, Z5
 	VBROADCASTSS      sf32_c1b80000<>+0(SB), K3, Z6
@@ -5023,10 +4973,6 @@ big_1:
 	VMULPS.BCST       sf32_3f000000<>+0(SB), Z9, Z17
 	VMULPS.BCST       sf32_3f000000<>+0(SB), Z10, Z18
 	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z19
-	VMOVUPS           Z8, Z8
-	VMOVUPS           Z9, Z9
-	VMOVUPS           Z10, Z10
-	VMOVUPS           Z11, Z11
 	VMOVUPS           Z16, K1, Z8
 	VMOVUPS           Z17, K2, Z9
 	VMOVUPS           Z18, K3, Z10
@@ -5035,10 +4981,6 @@ big_1:
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z13, Z17
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z14, Z18
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z15, Z19
-	VMOVUPS           Z12, Z12
-	VMOVUPS           Z13, Z13
-	VMOVUPS           Z14, Z14
-	VMOVUPS           Z15, Z15
 	VMOVUPS           Z16, K1, Z12
 	VMOVUPS           Z17, K2, Z13
 	VMOVUPS           Z18, K3, Z14
@@ -5103,18 +5045,10 @@ big_1:
 	VMULPS            Z17, Z21, Z17
 	VMULPS            Z18, Z22, Z18
 	VMULPS            Z19, Z23, Z19
-	VMOVUPS           Z16, Z16
-	VMOVUPS           Z17, Z17
-	VMOVUPS           Z18, Z18
-	VMOVUPS           Z19, Z19
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z4, Z16
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z5, Z17
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z6, Z18
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z7, Z19
-	VMOVUPS           Z16, Z16
-	VMOVUPS           Z17, Z17
-	VMOVUPS           Z18, Z18
-	VMOVUPS           Z19, Z19
 	VFNMADD231PS.BCST sf32_3f000000<>+0(SB), Z12, Z16
 	VFNMADD231PS.BCST sf32_3f000000<>+0(SB), Z13, Z17
 	VFNMADD231PS.BCST sf32_3f000000<>+0(SB), Z14, Z18
@@ -5123,10 +5057,6 @@ big_1:
 	VADDPS            Z17, Z9, Z9
 	VADDPS            Z18, Z10, Z10
 	VADDPS            Z19, Z11, Z11
-	VMOVUPS           Z8, Z8
-	VMOVUPS           Z9, Z9
-	VMOVUPS           Z10, Z10
-	VMOVUPS           Z11, Z11
 	VFMADD231PS.BCST  sf32_3f318000<>+0(SB), Z4, Z8
 	VFMADD231PS.BCST  sf32_3f318000<>+0(SB), Z5, Z9
 	VFMADD231PS.BCST  sf32_3f318000<>+0(SB), Z6, Z10
@@ -5151,10 +5081,6 @@ big_1:
 	VCMPPS            $0x11, Z9, Z1, K2
 	VCMPPS            $0x11, Z10, Z2, K3
 	VCMPPS            $0x11, Z11, Z3, K4
-	VMOVUPS           Z4, Z4
-	VMOVUPS           Z5, Z5
-	VMOVUPS           Z6, Z6
-	VMOVUPS           Z7, Z7
 	VBROADCASTSS      sf32_7fc00000<>+0(SB), K1, Z4
 	VBROADCASTSS      sf32_7fc00000<>+0(SB), K2, Z5
 	VBROADCASTSS      sf32_7fc00000<>+0(SB), K3, Z6
@@ -5189,7 +5115,6 @@ one_2:
 	VMOVUPS           Z0, Z2
 	VMOVUPS           Z1, K1, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_c1b80000<>+0(SB), K1, Z1
 	VPSRLD            $0x17, Z2, Z3
 	VPORD.BCST        sbits32_4b000000<>+0(SB), Z3, Z3
@@ -5198,10 +5123,8 @@ one_2:
 	VPORD.BCST        sbits32_3f800000<>+0(SB), Z2, Z2
 	VCMPPS.BCST       $0x1e, sf32_3fb504f3<>+0(SB), Z2, K1
 	VMULPS.BCST       sf32_3f000000<>+0(SB), Z2, Z4
-	VMOVUPS           Z2, Z2
 	VMOVUPS           Z4, K1, Z2
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z4
-	VMOVUPS           Z3, Z3
 	VMOVUPS           Z4, K1, Z3
 	VSUBPS.BCST       sf32_42fe0000<>+0(SB), Z3, Z3
 	VADDPS            Z1, Z3, Z1
@@ -5218,19 +5141,15 @@ one_2:
 	VFMADD213PS.BCST  sf32_3eaaaaaa<>+0(SB), Z2, Z4
 	VMULPS            Z2, Z3, Z5
 	VMULPS            Z4, Z5, Z4
-	VMOVUPS           Z4, Z4
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z1, Z4
-	VMOVUPS           Z4, Z4
 	VFNMADD231PS.BCST sf32_3f000000<>+0(SB), Z3, Z4
 	VADDPS            Z4, Z2, Z2
-	VMOVUPS           Z2, Z2
 	VFMADD231PS.BCST  sf32_3f318000<>+0(SB), Z1, Z2
 	VCMPPS.BCST       $0x15, sf32_7f800000<>+0(SB), Z0, K1
 	VMOVUPS           Z2, Z1
 	VMOVUPS           Z0, K1, Z1
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z2
 	VCMPPS            $0x11, Z2, Z0, K1
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_7fc00000<>+0(SB), K1, Z1
 	VCMPPS            $0x00, Z2, Z0, K1
 	VMOVUPS           Z1, Z0
@@ -5252,7 +5171,6 @@ tail_3:
 	VMOVUPS           Z0, Z2
 	VMOVUPS           Z1, K2, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_c1b80000<>+0(SB), K2, Z1
 	VPSRLD            $0x17, Z2, Z3
 	VPORD.BCST        sbits32_4b000000<>+0(SB), Z3, Z3
@@ -5261,10 +5179,8 @@ tail_3:
 	VPORD.BCST        sbits32_3f800000<>+0(SB), Z2, Z2
 	VCMPPS.BCST       $0x1e, sf32_3fb504f3<>+0(SB), Z2, K2
 	VMULPS.BCST       sf32_3f000000<>+0(SB), Z2, Z4
-	VMOVUPS           Z2, Z2
 	VMOVUPS           Z4, K2, Z2
 	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z4
-	VMOVUPS           Z3, Z3
 	VMOVUPS           Z4, K2, Z3
 	VSUBPS.BCST       sf32_42fe0000<>+0(SB), Z3, Z3
 	VADDPS            Z1, Z3, Z1
@@ -5281,19 +5197,15 @@ tail_3:
 	VFMADD213PS.BCST  sf32_3eaaaaaa<>+0(SB), Z2, Z4
 	VMULPS            Z2, Z3, Z5
 	VMULPS            Z4, Z5, Z4
-	VMOVUPS           Z4, Z4
 	VFMADD231PS.BCST  sf32_b95e8083<>+0(SB), Z1, Z4
-	VMOVUPS           Z4, Z4
 	VFNMADD231PS.BCST sf32_3f000000<>+0(SB), Z3, Z4
 	VADDPS            Z4, Z2, Z2
-	VMOVUPS           Z2, Z2
 	VFMADD231PS.BCST  sf32_3f318000<>+0(SB), Z1, Z2
 	VCMPPS.BCST       $0x15, sf32_7f800000<>+0(SB), Z0, K2
 	VMOVUPS           Z2, Z1
 	VMOVUPS           Z0, K2, Z1
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z2
 	VCMPPS            $0x11, Z2, Z0, K2
-	VMOVUPS           Z1, Z1
 	VBROADCASTSS      sf32_7fc00000<>+0(SB), K2, Z1
 	VCMPPS            $0x00, Z2, Z0, K2
 	VMOVUPS           Z1, Z0
@@ -5387,14 +5299,10 @@ big_1:
 	VSUBPD           Z5, Z9, Z9
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z8, Z8
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z9, Z9
-	VMOVUPD          Z8, Z8
-	VMOVUPD          Z9, Z9
 	VMOVUPD          Z6, K1, Z8
 	VMOVUPD          Z7, K2, Z9
 	VSQRTPD          Z8, Z6
 	VSQRTPD          Z9, Z7
-	VMOVUPD          Z6, Z6
-	VMOVUPD          Z7, Z7
 	VMOVUPD          Z4, K1, Z6
 	VMOVUPD          Z5, K2, Z7
 	VADDPD           Z6, Z6, Z4
@@ -5407,12 +5315,8 @@ big_1:
 	VDIVPD           Z5, Z11, Z5
 	VCMPPD           $0x00, Z2, Z8, K3
 	VCMPPD           $0x00, Z3, Z9, K4
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z2, K3, Z4
 	VMOVUPD          Z3, K4, Z5
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z2, K1, Z4
 	VMOVUPD          Z3, K2, Z5
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z10
@@ -5499,8 +5403,6 @@ big_1:
 	VMOVUPD          Z13, Z1
 	VMOVUPD          Z4, K3, Z0
 	VMOVUPD          Z5, K4, Z1
-	VMOVUPD          Z0, Z0
-	VMOVUPD          Z1, Z1
 	VMOVUPD          Z10, K1, Z0
 	VMOVUPD          Z11, K2, Z1
 	VCVTPD2PS        Z0, Y0
@@ -5523,19 +5425,15 @@ one_2:
 	VBROADCASTSD     sf64_3ff0000000000000<>+0(SB), Z4
 	VSUBPD           Z2, Z4, Z4
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z4, Z4
-	VMOVUPD          Z4, Z4
 	VMOVUPD          Z3, K1, Z4
 	VSQRTPD          Z4, Z3
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z2, K1, Z3
 	VADDPD           Z3, Z3, Z2
 	VMOVUPD          Z4, Z5
 	VFNMADD231PD     Z3, Z3, Z5
 	VDIVPD           Z2, Z5, Z2
 	VCMPPD           $0x00, Z1, Z4, K2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K2, Z2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K1, Z2
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z5
 	VFMADD213PD.BCST sf64_bf9032e75ccd4ae8<>+0(SB), Z4, Z5
@@ -5579,7 +5477,6 @@ one_2:
 	VCMPPD           $0x11, Z1, Z0, K2
 	VMOVUPD          Z6, Z0
 	VMOVUPD          Z2, K2, Z0
-	VMOVUPD          Z0, Z0
 	VMOVUPD          Z5, K1, Z0
 	VCVTPD2PS        Z0, Y0
 	VMOVUPS          Y0, (AX)
@@ -5602,19 +5499,15 @@ tail_3:
 	VBROADCASTSD     sf64_3ff0000000000000<>+0(SB), Z4
 	VSUBPD           Z2, Z4, Z4
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z4, Z4
-	VMOVUPD          Z4, Z4
 	VMOVUPD          Z3, K2, Z4
 	VSQRTPD          Z4, Z3
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z2, K2, Z3
 	VADDPD           Z3, Z3, Z2
 	VMOVUPD          Z4, Z5
 	VFNMADD231PD     Z3, Z3, Z5
 	VDIVPD           Z2, Z5, Z2
 	VCMPPD           $0x00, Z1, Z4, K3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K3, Z2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K2, Z2
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z5
 	VFMADD213PD.BCST sf64_bf9032e75ccd4ae8<>+0(SB), Z4, Z5
@@ -5658,7 +5551,6 @@ tail_3:
 	VCMPPD           $0x11, Z1, Z0, K3
 	VMOVUPD          Z6, Z0
 	VMOVUPD          Z2, K3, Z0
-	VMOVUPD          Z0, Z0
 	VMOVUPD          Z5, K2, Z0
 	VCVTPD2PS        Z0, Y0
 	VMOVUPS          Y0, K1, (AX)
@@ -5749,8 +5641,6 @@ big_1:
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z5, K1, Z3
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
@@ -5877,18 +5767,12 @@ big_1:
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
 	VCMPPD            $0x00, Z5, Z1, K3
 	VCMPPD            $0x00, Z6, Z2, K4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K3, Z3
 	VMOVUPD           Z2, K4, Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z1, Z1
-	VMOVUPD           Z2, Z2
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
 	VPORQ             Z1, Z0, Z0
@@ -5909,7 +5793,6 @@ one_2:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -5973,12 +5856,9 @@ one_2:
 	VPXORQ            Z2, Z4, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VCMPPD            $0x00, Z3, Z1, K2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
@@ -5998,7 +5878,6 @@ tail_3:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -6062,12 +5941,9 @@ tail_3:
 	VPXORQ            Z2, Z4, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VCMPPD            $0x00, Z3, Z1, K3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K3, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
 	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
@@ -6157,8 +6033,6 @@ big_1:
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z5, K1, Z3
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
@@ -6271,8 +6145,6 @@ big_1:
 	VADDPD            Z20, Z4, Z4
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z5, K3
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z6, K4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z13, K3, Z3
 	VMOVUPD           Z14, K4, Z4
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z5, Z5
@@ -6283,14 +6155,10 @@ big_1:
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
 	VPXORQ            Z5, Z3, Z3
 	VPXORQ            Z6, Z4, Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z1, Z1
-	VMOVUPD           Z2, Z2
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
 	VPORQ             Z1, Z0, Z0
@@ -6311,7 +6179,6 @@ one_2:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -6368,16 +6235,13 @@ one_2:
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z10, Z2, Z2
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z3, K2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z7, K2, Z2
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z3, Z3
 	VPSLLQ            $0x3e, Z3, Z3
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z3, Z3
 	VPXORQ            Z3, Z2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
@@ -6397,7 +6261,6 @@ tail_3:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -6454,16 +6317,13 @@ tail_3:
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z10, Z2, Z2
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z3, K3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z7, K3, Z2
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z3, Z3
 	VPSLLQ            $0x3e, Z3, Z3
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z3, Z3
 	VPXORQ            Z3, Z2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
 	VPORQ             Z1, Z0, Z0
 	VCVTPD2PS         Z2, Y2
@@ -6562,16 +6422,12 @@ big_1:
 	VMOVUPD          Z5, Z15
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K3, Z14
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K4, Z15
-	VMOVUPD          Z14, Z14
-	VMOVUPD          Z15, Z15
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K1, Z14
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K2, Z15
 	VMOVUPD          Z4, Z16
 	VMOVUPD          Z5, Z17
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K3, Z16
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K4, Z17
-	VMOVUPD          Z16, Z16
-	VMOVUPD          Z17, Z17
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K1, Z16
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K2, Z17
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z2, Z18
@@ -6606,8 +6462,6 @@ big_1:
 	VMOVUPD          Z15, K2, Z5
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z10
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z11
-	VMOVUPD          Z10, Z10
-	VMOVUPD          Z11, Z11
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K3, Z10
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K4, Z11
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z6, K1
@@ -6618,8 +6472,6 @@ big_1:
 	VMOVUPD          Z5, Z7
 	VMOVUPD          Z10, K3, Z6
 	VMOVUPD          Z11, K4, Z7
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z6, K1, Z4
 	VMOVUPD          Z7, K2, Z5
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z6
@@ -6684,11 +6536,9 @@ one_2:
 	VPTESTMQ.BCST    sbits64_8000000000000000<>+0(SB), Z1, K2
 	VMOVUPD          Z2, Z7
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K2, Z7
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K1, Z7
 	VMOVUPD          Z2, Z8
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K2, Z8
-	VMOVUPD          Z8, Z8
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K1, Z8
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z1, Z9
 	VMOVUPD          Z2, Z10
@@ -6706,13 +6556,11 @@ one_2:
 	VMOVUPD          Z5, Z2
 	VMOVUPD          Z7, K1, Z2
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z5
-	VMOVUPD          Z5, Z5
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K2, Z5
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VMOVUPD          Z2, Z3
 	VMOVUPD          Z5, K2, Z3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z3, K1, Z2
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z3
 	VPORQ            Z3, Z2, Z2
@@ -6772,11 +6620,9 @@ tail_3:
 	VPTESTMQ.BCST    sbits64_8000000000000000<>+0(SB), Z1, K3
 	VMOVUPD          Z2, Z7
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K3, Z7
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K2, Z7
 	VMOVUPD          Z2, Z8
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K3, Z8
-	VMOVUPD          Z8, Z8
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K2, Z8
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z1, Z9
 	VMOVUPD          Z2, Z10
@@ -6794,13 +6640,11 @@ tail_3:
 	VMOVUPD          Z5, Z2
 	VMOVUPD          Z7, K2, Z2
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z5
-	VMOVUPD          Z5, Z5
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K3, Z5
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K2
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K3
 	VMOVUPD          Z2, Z3
 	VMOVUPD          Z5, K3, Z3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z3, K2, Z2
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z3
 	VPORQ            Z3, Z2, Z2
@@ -7017,10 +6861,6 @@ big_1:
 	VFNMADD231PD.BCST sf64_3fe62e42fee00000<>+0(SB), Z5, Z9
 	VFNMADD231PD.BCST sf64_3fe62e42fee00000<>+0(SB), Z6, Z10
 	VFNMADD231PD.BCST sf64_3fe62e42fee00000<>+0(SB), Z7, Z11
-	VMOVUPD           Z8, Z8
-	VMOVUPD           Z9, Z9
-	VMOVUPD           Z10, Z10
-	VMOVUPD           Z11, Z11
 	VFNMADD231PD.BCST sf64_3dea39ef35793c76<>+0(SB), Z4, Z8
 	VFNMADD231PD.BCST sf64_3dea39ef35793c76<>+0(SB), Z5, Z9
 	VFNMADD231PD.BCST sf64_3dea39ef35793c76<>+0(SB), Z6, Z10
@@ -7077,10 +6917,6 @@ big_1:
 	VMULPD            Z9, Z9, Z17
 	VMULPD            Z10, Z10, Z18
 	VMULPD            Z11, Z11, Z19
-	VMOVUPD           Z8, Z8
-	VMOVUPD           Z9, Z9
-	VMOVUPD           Z10, Z10
-	VMOVUPD           Z11, Z11
 	VFMADD231PD       Z16, Z12, Z8
 	VFMADD231PD       Z17, Z13, Z9
 	VFMADD231PD       Z18, Z14, Z10
@@ -7097,10 +6933,6 @@ big_1:
 	VCMPPD.BCST       $0x1e, sf64_40862e42fefa39ef<>+0(SB), Z1, K2
 	VCMPPD.BCST       $0x1e, sf64_40862e42fefa39ef<>+0(SB), Z2, K3
 	VCMPPD.BCST       $0x1e, sf64_40862e42fefa39ef<>+0(SB), Z3, K4
-	VMOVUPD           Z4, Z4
-	VMOVUPD           Z5, Z5
-	VMOVUPD           Z6, Z6
-	VMOVUPD           Z7, Z7
 	VBROADCASTSD      sf64_7ff0000000000000<>+0(SB), K1, Z4
 	VBROADCASTSD      sf64_7ff0000000000000<>+0(SB), K2, Z5
 	VBROADCASTSD      sf64_7ff0000000000000<>+0(SB), K3, Z6
@@ -7135,7 +6967,6 @@ one_2:
 	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z1, Z1
 	VMOVUPD           Z0, Z2
 	VFNMADD231PD.BCST sf64_3fe62e42fee00000<>+0(SB), Z1, Z2
-	VMOVUPD           Z2, Z2
 	VFNMADD231PD.BCST sf64_3dea39ef35793c76<>+0(SB), Z1, Z2
 	VBROADCASTSD      sf64_3de6124613a86d09<>+0(SB), Z3
 	VFMADD213PD.BCST  sf64_3e21eed8eff8d898<>+0(SB), Z2, Z3
@@ -7150,12 +6981,10 @@ one_2:
 	VFMADD213PD.BCST  sf64_3fc5555555555555<>+0(SB), Z2, Z3
 	VFMADD213PD.BCST  sf64_3fe0000000000000<>+0(SB), Z2, Z3
 	VMULPD            Z2, Z2, Z4
-	VMOVUPD           Z2, Z2
 	VFMADD231PD       Z4, Z3, Z2
 	VADDPD.BCST       sf64_3ff0000000000000<>+0(SB), Z2, Z2
 	VSCALEFPD         Z1, Z2, Z1
 	VCMPPD.BCST       $0x1e, sf64_40862e42fefa39ef<>+0(SB), Z0, K1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sf64_7ff0000000000000<>+0(SB), K1, Z1
 	VCMPPD.BCST       $0x11, sf64_c0874910d52d3051<>+0(SB), Z0, K1
 	VMOVUPD           Z1, Z0
@@ -7177,7 +7006,6 @@ tail_3:
 	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z1, Z1
 	VMOVUPD           Z0, Z2
 	VFNMADD231PD.BCST sf64_3fe62e42fee00000<>+0(SB), Z1, Z2
-	VMOVUPD           Z2, Z2
 	VFNMADD231PD.BCST sf64_3dea39ef35793c76<>+0(SB), Z1, Z2
 	VBROADCASTSD      sf64_3de6124613a86d09<>+0(SB), Z3
 	VFMADD213PD.BCST  sf64_3e21eed8eff8d898<>+0(SB), Z2, Z3
@@ -7192,12 +7020,10 @@ tail_3:
 	VFMADD213PD.BCST  sf64_3fc5555555555555<>+0(SB), Z2, Z3
 	VFMADD213PD.BCST  sf64_3fe0000000000000<>+0(SB), Z2, Z3
 	VMULPD            Z2, Z2, Z4
-	VMOVUPD           Z2, Z2
 	VFMADD231PD       Z4, Z3, Z2
 	VADDPD.BCST       sf64_3ff0000000000000<>+0(SB), Z2, Z2
 	VSCALEFPD         Z1, Z2, Z1
 	VCMPPD.BCST       $0x1e, sf64_40862e42fefa39ef<>+0(SB), Z0, K2
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sf64_7ff0000000000000<>+0(SB), K2, Z1
 	VCMPPD.BCST       $0x11, sf64_c0874910d52d3051<>+0(SB), Z0, K2
 	VMOVUPD           Z1, Z0
@@ -7290,10 +7116,6 @@ big_1:
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z5
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z6
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z7
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
-	VMOVUPD          Z6, Z6
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_c04b000000000000<>+0(SB), K1, Z4
 	VBROADCASTSD     sf64_c04b000000000000<>+0(SB), K2, Z5
 	VBROADCASTSD     sf64_c04b000000000000<>+0(SB), K3, Z6
@@ -7326,10 +7148,6 @@ big_1:
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z9, Z17
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z10, Z18
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z11, Z19
-	VMOVUPD          Z8, Z8
-	VMOVUPD          Z9, Z9
-	VMOVUPD          Z10, Z10
-	VMOVUPD          Z11, Z11
 	VMOVUPD          Z16, K1, Z8
 	VMOVUPD          Z17, K2, Z9
 	VMOVUPD          Z18, K3, Z10
@@ -7338,10 +7156,6 @@ big_1:
 	VADDPD.BCST      sf64_3ff0000000000000<>+0(SB), Z13, Z17
 	VADDPD.BCST      sf64_3ff0000000000000<>+0(SB), Z14, Z18
 	VADDPD.BCST      sf64_3ff0000000000000<>+0(SB), Z15, Z19
-	VMOVUPD          Z12, Z12
-	VMOVUPD          Z13, Z13
-	VMOVUPD          Z14, Z14
-	VMOVUPD          Z15, Z15
 	VMOVUPD          Z16, K1, Z12
 	VMOVUPD          Z17, K2, Z13
 	VMOVUPD          Z18, K3, Z14
@@ -7458,10 +7272,6 @@ big_1:
 	VCMPPD.BCST      $0x15, sf64_7ff0000000000000<>+0(SB), Z1, K2
 	VCMPPD.BCST      $0x15, sf64_7ff0000000000000<>+0(SB), Z2, K3
 	VCMPPD.BCST      $0x15, sf64_7ff0000000000000<>+0(SB), Z3, K4
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
-	VMOVUPD          Z6, Z6
-	VMOVUPD          Z7, Z7
 	VMOVUPD          Z0, K1, Z4
 	VMOVUPD          Z1, K2, Z5
 	VMOVUPD          Z2, K3, Z6
@@ -7474,10 +7284,6 @@ big_1:
 	VCMPPD           $0x11, Z9, Z1, K2
 	VCMPPD           $0x11, Z10, Z2, K3
 	VCMPPD           $0x11, Z11, Z3, K4
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
-	VMOVUPD          Z6, Z6
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_7ff8000000000001<>+0(SB), K1, Z4
 	VBROADCASTSD     sf64_7ff8000000000001<>+0(SB), K2, Z5
 	VBROADCASTSD     sf64_7ff8000000000001<>+0(SB), K3, Z6
@@ -7512,7 +7318,6 @@ one_2:
 	VMOVUPD          Z0, Z2
 	VMOVUPD          Z1, K1, Z2
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD          Z1, Z1
 	VBROADCASTSD     sf64_c04b000000000000<>+0(SB), K1, Z1
 	VPSRLQ           $0x34, Z2, Z3
 	VPORQ.BCST       sbits64_4330000000000000<>+0(SB), Z3, Z3
@@ -7521,10 +7326,8 @@ one_2:
 	VPORQ.BCST       sbits64_3ff0000000000000<>+0(SB), Z2, Z2
 	VCMPPD.BCST      $0x1e, sf64_3ff6a09e667f3bcd<>+0(SB), Z2, K1
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z2, Z4
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z4, K1, Z2
 	VADDPD.BCST      sf64_3ff0000000000000<>+0(SB), Z3, Z4
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z4, K1, Z3
 	VSUBPD.BCST      sf64_408ff80000000000<>+0(SB), Z3, Z3
 	VADDPD           Z1, Z3, Z1
@@ -7554,11 +7357,9 @@ one_2:
 	VMULPD.BCST      sf64_3fe62e42fee00000<>+0(SB), Z1, Z1
 	VSUBPD           Z2, Z1, Z1
 	VCMPPD.BCST      $0x15, sf64_7ff0000000000000<>+0(SB), Z0, K1
-	VMOVUPD          Z1, Z1
 	VMOVUPD          Z0, K1, Z1
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z2
 	VCMPPD           $0x11, Z2, Z0, K1
-	VMOVUPD          Z1, Z1
 	VBROADCASTSD     sf64_7ff8000000000001<>+0(SB), K1, Z1
 	VCMPPD           $0x00, Z2, Z0, K1
 	VMOVUPD          Z1, Z0
@@ -7580,7 +7381,6 @@ tail_3:
 	VMOVUPD          Z0, Z2
 	VMOVUPD          Z1, K2, Z2
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD          Z1, Z1
 	VBROADCASTSD     sf64_c04b000000000000<>+0(SB), K2, Z1
 	VPSRLQ           $0x34, Z2, Z3
 	VPORQ.BCST       sbits64_4330000000000000<>+0(SB), Z3, Z3
@@ -7589,10 +7389,8 @@ tail_3:
 	VPORQ.BCST       sbits64_3ff0000000000000<>+0(SB), Z2, Z2
 	VCMPPD.BCST      $0x1e, sf64_3ff6a09e667f3bcd<>+0(SB), Z2, K2
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z2, Z4
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z4, K2, Z2
 	VADDPD.BCST      sf64_3ff0000000000000<>+0(SB), Z3, Z4
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z4, K2, Z3
 	VSUBPD.BCST      sf64_408ff80000000000<>+0(SB), Z3, Z3
 	VADDPD           Z1, Z3, Z1
@@ -7622,11 +7420,9 @@ tail_3:
 	VMULPD.BCST      sf64_3fe62e42fee00000<>+0(SB), Z1, Z1
 	VSUBPD           Z2, Z1, Z1
 	VCMPPD.BCST      $0x15, sf64_7ff0000000000000<>+0(SB), Z0, K2
-	VMOVUPD          Z1, Z1
 	VMOVUPD          Z0, K2, Z1
 	VBROADCASTSD     sf64_0000000000000000<>+0(SB), Z2
 	VCMPPD           $0x11, Z2, Z0, K2
-	VMOVUPD          Z1, Z1
 	VBROADCASTSD     sf64_7ff8000000000001<>+0(SB), K2, Z1
 	VCMPPD           $0x00, Z2, Z0, K2
 	VMOVUPD          Z1, Z0
@@ -7720,14 +7516,10 @@ big_1:
 	VSUBPD           Z5, Z9, Z9
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z8, Z8
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z9, Z9
-	VMOVUPD          Z8, Z8
-	VMOVUPD          Z9, Z9
 	VMOVUPD          Z6, K1, Z8
 	VMOVUPD          Z7, K2, Z9
 	VSQRTPD          Z8, Z6
 	VSQRTPD          Z9, Z7
-	VMOVUPD          Z6, Z6
-	VMOVUPD          Z7, Z7
 	VMOVUPD          Z4, K1, Z6
 	VMOVUPD          Z5, K2, Z7
 	VADDPD           Z6, Z6, Z4
@@ -7740,12 +7532,8 @@ big_1:
 	VDIVPD           Z5, Z11, Z5
 	VCMPPD           $0x00, Z2, Z8, K3
 	VCMPPD           $0x00, Z3, Z9, K4
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z2, K3, Z4
 	VMOVUPD          Z3, K4, Z5
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z2, K1, Z4
 	VMOVUPD          Z3, K2, Z5
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z10
@@ -7832,8 +7620,6 @@ big_1:
 	VMOVUPD          Z13, Z1
 	VMOVUPD          Z4, K3, Z0
 	VMOVUPD          Z5, K4, Z1
-	VMOVUPD          Z0, Z0
-	VMOVUPD          Z1, Z1
 	VMOVUPD          Z10, K1, Z0
 	VMOVUPD          Z11, K2, Z1
 	VMOVUPD          Z0, (AX)
@@ -7854,19 +7640,15 @@ one_2:
 	VBROADCASTSD     sf64_3ff0000000000000<>+0(SB), Z4
 	VSUBPD           Z2, Z4, Z4
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z4, Z4
-	VMOVUPD          Z4, Z4
 	VMOVUPD          Z3, K1, Z4
 	VSQRTPD          Z4, Z3
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z2, K1, Z3
 	VADDPD           Z3, Z3, Z2
 	VMOVUPD          Z4, Z5
 	VFNMADD231PD     Z3, Z3, Z5
 	VDIVPD           Z2, Z5, Z2
 	VCMPPD           $0x00, Z1, Z4, K2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K2, Z2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K1, Z2
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z5
 	VFMADD213PD.BCST sf64_bf9032e75ccd4ae8<>+0(SB), Z4, Z5
@@ -7910,7 +7692,6 @@ one_2:
 	VCMPPD           $0x11, Z1, Z0, K2
 	VMOVUPD          Z6, Z0
 	VMOVUPD          Z2, K2, Z0
-	VMOVUPD          Z0, Z0
 	VMOVUPD          Z5, K1, Z0
 	VMOVUPD          Z0, (AX)
 	ADDQ             $0x00000040, DX
@@ -7931,19 +7712,15 @@ tail_3:
 	VBROADCASTSD     sf64_3ff0000000000000<>+0(SB), Z4
 	VSUBPD           Z2, Z4, Z4
 	VMULPD.BCST      sf64_3fe0000000000000<>+0(SB), Z4, Z4
-	VMOVUPD          Z4, Z4
 	VMOVUPD          Z3, K2, Z4
 	VSQRTPD          Z4, Z3
-	VMOVUPD          Z3, Z3
 	VMOVUPD          Z2, K2, Z3
 	VADDPD           Z3, Z3, Z2
 	VMOVUPD          Z4, Z5
 	VFNMADD231PD     Z3, Z3, Z5
 	VDIVPD           Z2, Z5, Z2
 	VCMPPD           $0x00, Z1, Z4, K3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K3, Z2
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z1, K2, Z2
 	VBROADCASTSD     sf64_3fa02ff4c7428a47<>+0(SB), Z5
 	VFMADD213PD.BCST sf64_bf9032e75ccd4ae8<>+0(SB), Z4, Z5
@@ -7987,7 +7764,6 @@ tail_3:
 	VCMPPD           $0x11, Z1, Z0, K3
 	VMOVUPD          Z6, Z0
 	VMOVUPD          Z2, K3, Z0
-	VMOVUPD          Z0, Z0
 	VMOVUPD          Z5, K2, Z0
 	VMOVUPD          Z0, K1, (AX)
 
@@ -8014,8 +7790,6 @@ big_1:
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z5, K1, Z3
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
@@ -8142,18 +7916,12 @@ big_1:
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
 	VCMPPD            $0x00, Z5, Z1, K3
 	VCMPPD            $0x00, Z6, Z2, K4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K3, Z3
 	VMOVUPD           Z2, K4, Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z1, Z1
-	VMOVUPD           Z2, Z2
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
 	VPORQ             Z1, Z0, Z0
@@ -8172,7 +7940,6 @@ one_2:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -8236,12 +8003,9 @@ one_2:
 	VPXORQ            Z2, Z4, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VCMPPD            $0x00, Z3, Z1, K2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, (AX)
@@ -8259,7 +8023,6 @@ tail_3:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -8323,12 +8086,9 @@ tail_3:
 	VPXORQ            Z2, Z4, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VCMPPD            $0x00, Z3, Z1, K3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K3, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
 	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, K1, (AX)
@@ -8360,8 +8120,6 @@ big_1:
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z5, K1, Z3
 	VMOVUPD           Z6, K2, Z4
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
@@ -8474,8 +8232,6 @@ big_1:
 	VADDPD            Z20, Z4, Z4
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z5, K3
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z6, K4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z13, K3, Z3
 	VMOVUPD           Z14, K4, Z4
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z5, Z5
@@ -8486,14 +8242,10 @@ big_1:
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
 	VPXORQ            Z5, Z3, Z3
 	VPXORQ            Z6, Z4, Z4
-	VMOVUPD           Z3, Z3
-	VMOVUPD           Z4, Z4
 	VMOVUPD           Z1, K1, Z3
 	VMOVUPD           Z2, K2, Z4
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
-	VMOVUPD           Z1, Z1
-	VMOVUPD           Z2, Z2
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
 	VPORQ             Z1, Z0, Z0
@@ -8512,7 +8264,6 @@ one_2:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K1, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K1
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -8569,16 +8320,13 @@ one_2:
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z10, Z2, Z2
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z3, K2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z7, K2, Z2
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z3, Z3
 	VPSLLQ            $0x3e, Z3, Z3
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z3, Z3
 	VPXORQ            Z3, Z2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K1, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, (AX)
@@ -8596,7 +8344,6 @@ tail_3:
 	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z2
 	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z3, K2, Z2
 	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z2, K2
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z2
@@ -8653,16 +8400,13 @@ tail_3:
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z10, Z2, Z2
 	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z3, K3
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z7, K3, Z2
 	VPADDQ.BCST       sbits64_1<>+0(SB), Z3, Z3
 	VPSLLQ            $0x3e, Z3, Z3
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z3, Z3
 	VPXORQ            Z3, Z2, Z2
-	VMOVUPD           Z2, Z2
 	VMOVUPD           Z1, K2, Z2
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
-	VMOVUPD           Z1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z1
 	VPORQ             Z1, Z0, Z0
 	VMOVUPD           Z2, K1, (AX)
@@ -8760,16 +8504,12 @@ big_1:
 	VMOVUPD          Z5, Z15
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K3, Z14
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K4, Z15
-	VMOVUPD          Z14, Z14
-	VMOVUPD          Z15, Z15
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K1, Z14
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K2, Z15
 	VMOVUPD          Z4, Z16
 	VMOVUPD          Z5, Z17
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K3, Z16
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K4, Z17
-	VMOVUPD          Z16, Z16
-	VMOVUPD          Z17, Z17
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K1, Z16
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K2, Z17
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z2, Z18
@@ -8804,8 +8544,6 @@ big_1:
 	VMOVUPD          Z15, K2, Z5
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z10
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z11
-	VMOVUPD          Z10, Z10
-	VMOVUPD          Z11, Z11
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K3, Z10
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K4, Z11
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z6, K1
@@ -8816,8 +8554,6 @@ big_1:
 	VMOVUPD          Z5, Z7
 	VMOVUPD          Z10, K3, Z6
 	VMOVUPD          Z11, K4, Z7
-	VMOVUPD          Z4, Z4
-	VMOVUPD          Z5, Z5
 	VMOVUPD          Z6, K1, Z4
 	VMOVUPD          Z7, K2, Z5
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z6
@@ -8880,11 +8616,9 @@ one_2:
 	VPTESTMQ.BCST    sbits64_8000000000000000<>+0(SB), Z1, K2
 	VMOVUPD          Z2, Z7
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K2, Z7
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K1, Z7
 	VMOVUPD          Z2, Z8
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K2, Z8
-	VMOVUPD          Z8, Z8
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K1, Z8
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z1, Z9
 	VMOVUPD          Z2, Z10
@@ -8902,13 +8636,11 @@ one_2:
 	VMOVUPD          Z5, Z2
 	VMOVUPD          Z7, K1, Z2
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z5
-	VMOVUPD          Z5, Z5
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K2, Z5
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K1
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
 	VMOVUPD          Z2, Z3
 	VMOVUPD          Z5, K2, Z3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z3, K1, Z2
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z3
 	VPORQ            Z3, Z2, Z2
@@ -8965,11 +8697,9 @@ tail_3:
 	VPTESTMQ.BCST    sbits64_8000000000000000<>+0(SB), Z1, K3
 	VMOVUPD          Z2, Z7
 	VBROADCASTSD     sf64_400921fb54442d18<>+0(SB), K3, Z7
-	VMOVUPD          Z7, Z7
 	VBROADCASTSD     sf64_3ff921fb54442d18<>+0(SB), K2, Z7
 	VMOVUPD          Z2, Z8
 	VBROADCASTSD     sf64_3ca1a62633145c07<>+0(SB), K3, Z8
-	VMOVUPD          Z8, Z8
 	VBROADCASTSD     sf64_3c91a62633145c07<>+0(SB), K2, Z8
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z1, Z9
 	VMOVUPD          Z2, Z10
@@ -8987,13 +8717,11 @@ tail_3:
 	VMOVUPD          Z5, Z2
 	VMOVUPD          Z7, K2, Z2
 	VBROADCASTSD     sf64_3fe921fb54442d18<>+0(SB), Z5
-	VMOVUPD          Z5, Z5
 	VBROADCASTSD     sf64_4002d97c7f3321d2<>+0(SB), K3, Z5
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K2
 	VCMPPD.BCST      $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K3
 	VMOVUPD          Z2, Z3
 	VMOVUPD          Z5, K3, Z3
-	VMOVUPD          Z2, Z2
 	VMOVUPD          Z3, K2, Z2
 	VPANDQ.BCST      sbits64_8000000000000000<>+0(SB), Z0, Z3
 	VPORQ            Z3, Z2, Z2

@@ -27,7 +27,7 @@ func main() {
 		unary(k, "square", "sets dst[i] = x[i]*x[i].", func(v reg.VecVirtual) { k.Mul(v, v, v) })
 		vecmath(k)
 	}
-	Generate()
+	emit.GenerateFile()
 	if *tables != "" {
 		var b bytes.Buffer
 		cmd := "go run main.go " + strings.Join(os.Args[1:], " ")

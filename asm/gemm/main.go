@@ -52,7 +52,7 @@ func main() {
 			packA6(k)
 		}
 	}
-	Generate()
+	emit.GenerateFile()
 }
 
 // Shape returns the tile of a variant: MR rows, NV vectors per row.

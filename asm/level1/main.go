@@ -26,7 +26,7 @@ func main() {
 		scaleNeg(k)
 		adamW(k)
 	}
-	Generate()
+	emit.GenerateFile()
 }
 
 func slice(name string) (ptr, n reg.GPVirtual) { return emit.Ptr(name), emit.Len(name) }

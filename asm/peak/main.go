@@ -46,7 +46,7 @@ func main() {
 			triad(k)
 		}
 	}
-	Generate()
+	emit.GenerateFile()
 }
 
 // triad emits a[i] = b[i] + s*c[i] over len(a) elements, 4 vectors per

@@ -22,7 +22,7 @@ func main() {
 		axpby(k)
 		logMapRow(k)
 	}
-	Generate()
+	emit.GenerateFile()
 }
 
 func param(k emit.Kernel, name string) reg.VecVirtual {
