@@ -29,12 +29,12 @@ func logAVX2F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX2F32(dst []float32, x []float32)
 
-// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX2F32(dst []float32, x []float32) (big bool)
 
-// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX2F32(dst []float32, x []float32) (big bool)
@@ -109,12 +109,12 @@ func logAVX512F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX512F32(dst []float32, x []float32)
 
-// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX512F32(dst []float32, x []float32) (big bool)
 
-// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX512F32(dst []float32, x []float32) (big bool)

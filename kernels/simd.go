@@ -12,8 +12,9 @@ type prims[T float32 | float64] struct {
 	exp, log     func(dst, x []T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
-	// sin and cos compute the elements below vmTrigLimit, copy larger
-	// finite ones to dst unchanged and then report true.
+	// sin and cos compute the elements below vmTrigLimit (vmTrigLimit32
+	// for float32), copy larger finite ones to dst unchanged and then
+	// report true.
 	sin, cos func(dst, x []T) (big bool)
 
 	dot   func(x, y []T) T
@@ -176,17 +177,22 @@ func maxOf[T float32 | float64]() float64 {
 }
 
 // trigOp runs the SIMD sin or cos kernel, which leaves the finite
-// elements at or beyond vmTrigLimit in dst as they were in x (and says
-// so), then computes those with the generic function (the same
-// algorithm, with the math package's reduction beyond the limit). No sin
-// or cos is that large, so they are found in dst even when dst aliases x.
+// elements at or beyond the reduction's limit (vmTrigLimit, or
+// vmTrigLimit32 for float32) in dst as they were in x (and says so), then
+// computes those with the generic function (the same algorithm beyond the
+// limit). No sin or cos is that large, so they are found in dst even when
+// dst aliases x.
 func trigOp[T float32 | float64](simd func(dst, x []T) bool, generic func(dst, x []T)) func(dst, x []T) {
+	limit := vmTrigLimit
+	if !is64[T]() {
+		limit = vmTrigLimit32
+	}
 	return func(dst, x []T) {
 		if !simd(dst, x) {
 			return
 		}
 		for i, v := range dst[:len(x)] {
-			if a := math.Abs(float64(v)); a >= vmTrigLimit && a <= math.MaxFloat64 {
+			if a := math.Abs(float64(v)); a >= limit && a <= math.MaxFloat64 {
 				generic(dst[i:i+1], dst[i:i+1])
 			}
 		}

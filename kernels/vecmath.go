@@ -354,3 +354,171 @@ func vmCos(x float64) float64 {
 	}
 	return y
 }
+
+// The float32 versions of acos, atan2, sin and cos: the float64
+// algorithms above in float32 arithmetic, with float32 polynomials and
+// float32 parts of pi (vecmath_tables.go), every operation rounded to
+// float32 as in the 16-lane assembly.
+
+// vmHorner32 is vmHorner in float32 (fma32 steps).
+func vmHorner32(x float32, c []float32) float32 {
+	p := c[len(c)-1]
+	for i := len(c) - 2; i >= 0; i-- {
+		p = fma32(p, x, c[i])
+	}
+	return p
+}
+
+// abs32 returns |x|, and copysign32 x with the sign of s.
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
+
+func copysign32(x, s float32) float32 {
+	return math.Float32frombits(math.Float32bits(x)&^(1<<31) | math.Float32bits(s)&(1<<31))
+}
+
+// vmAcos32 is vmAcos in float32 (SLEEF's float32 asin polynomial).
+func vmAcos32(d float32) float32 {
+	a := abs32(d)
+	o := a < 0.5
+	var x2, x, xl float32
+	if o {
+		x2, x = float32(d*d), a
+	} else {
+		x2 = float32(0.5 * (1 - a))
+		x = float32(math.Sqrt(float64(x2))) // correctly rounded: float64 has more than 2*24+2 bits
+		xl = fma32(-x, x, x2) / (x + x)
+		if x2 == 0 {
+			xl = 0
+		}
+	}
+	u := vmHorner32(x2, vmAsinU32[:])
+	u = float32(u * float32(x*x2))
+	switch {
+	case o:
+		sx, su := copysign32(x, d), copysign32(u, d)
+		hi := float32(vmPio2Hi32) - sx
+		e := (float32(vmPio2Hi32) - hi) - sx
+		return hi + ((e - su) + float32(vmPio2Lo32))
+	case d < 0:
+		s := x + x
+		hi := float32(vmPiHi32) - s
+		e := (float32(vmPiHi32) - hi) - s
+		w := u + xl
+		w = w + w
+		return hi + ((e - w) + float32(vmPiLo32))
+	}
+	t := x + (u + xl)
+	return t + t
+}
+
+// vmAtan232 is vmAtan2 in float32 (SLEEF's float32 atan polynomial).
+func vmAtan232(y, x float32) float32 {
+	ax, ay := abs32(x), abs32(y)
+	swap := ax < ay
+	num, den := ay, ax
+	if swap {
+		num, den = ax, ay
+	}
+	r := num / den
+	t := float32(r * r)
+	u := vmHorner32(t, vmAtanU32[:])
+	c := float32(r * float32(t*u))
+	neg := math.Float32bits(x)>>31 != 0
+	var qhi, qlo float32
+	switch {
+	case swap:
+		qhi, qlo = vmPio2Hi32, vmPio2Lo32
+	case neg:
+		qhi, qlo = vmPiHi32, vmPiLo32
+	}
+	sr, sc := r, c
+	if swap != neg {
+		sr, sc = -r, -c
+	}
+	hi := qhi + sr
+	e := (qhi - hi) + sr
+	res := hi + ((e + sc) + qlo)
+	switch {
+	case x != x || y != y:
+		return x + y
+	case y == 0:
+		res = qhi // 0 or pi
+	case ax > math.MaxFloat32 && ay > math.MaxFloat32:
+		res = math.Pi / 4
+		if neg {
+			res = 3 * math.Pi / 4
+		}
+	}
+	return copysign32(res, y)
+}
+
+// vmTrigReduce32 is vmTrigReduce in float32, for |x| < vmTrigLimit32.
+func vmTrigReduce32(x float32) (rh, rl, t float32) {
+	const sh = float32(vmShifter32)
+	t = fma32(x, vmTwoOverPi32, sh)
+	q := t - sh
+	a := fma32(-q, vmPio2Hi32, x)
+	bh := float32(q * vmPio2Lo32)
+	bl := fma32(q, vmPio2Lo32, -bh)
+	c := float32(q * vmPio2Lo232)
+	s := a - bh
+	bb := s - a
+	err := (a - (s - bb)) + (-bh - bb)
+	lo := (err - bl) - c
+	rh = s + lo
+	rl = lo - (rh - s)
+	return rh, rl, t
+}
+
+// vmKernelSin32 and vmKernelCos32 are vmKernelSin and vmKernelCos with
+// the float32 polynomials.
+func vmKernelSin32(x, y float32) float32 {
+	z := float32(x * x)
+	v := float32(z * x)
+	r := vmHorner32(z, vmSinS32[1:])
+	return x - ((float32(z*(float32(0.5*y)-float32(v*r))) - y) - float32(v*vmSinS32[0]))
+}
+
+func vmKernelCos32(x, y float32) float32 {
+	z := float32(x * x)
+	r := float32(z * vmHorner32(z, vmCosC32[:]))
+	hz := float32(0.5 * z)
+	w := 1 - hz
+	return w + (((1 - w) - hz) + (float32(z*r) - float32(x*y)))
+}
+
+// vmSin32 returns sin(x) as vmSin does, in float32 below vmTrigLimit32;
+// beyond (and for the zeros, whose sign it keeps) it returns the float64
+// function's result rounded.
+func vmSin32(x float32) float32 {
+	if !(abs32(x) < vmTrigLimit32) && abs32(x) <= math.MaxFloat32 || x == 0 {
+		return float32(vmSin(float64(x)))
+	}
+	rh, rl, t := vmTrigReduce32(x)
+	n := math.Float32bits(t)
+	y := vmKernelSin32(rh, rl)
+	if n&1 != 0 {
+		y = vmKernelCos32(rh, rl)
+	}
+	if n&2 != 0 {
+		y = -y
+	}
+	return y
+}
+
+// vmCos32 returns cos(x) as vmSin32 does sin(x).
+func vmCos32(x float32) float32 {
+	if !(abs32(x) < vmTrigLimit32) && abs32(x) <= math.MaxFloat32 {
+		return float32(vmCos(float64(x)))
+	}
+	rh, rl, t := vmTrigReduce32(x)
+	n := math.Float32bits(t)
+	y := vmKernelCos32(rh, rl)
+	if n&1 != 0 {
+		y = vmKernelSin32(rh, rl)
+	}
+	if (n+1)&2 != 0 {
+		y = -y
+	}
+	return y
+}

@@ -40,36 +40,36 @@ func logNEONF32(dst []float32, x []float32) {
 	}
 }
 
-// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x.
+// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 8 elements of x.
 //
 //go:noescape
 func acosBlocksNEONF32(dst []float32, x []float32)
 
 // acosNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks in acosBlocksNEONF32, the rest on a zero-padded copy.
 func acosNEONF32(dst []float32, x []float32) {
-	n := len(x) &^ 3
+	n := len(x) &^ 7
 	acosBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var dstPad [4]float32
-		var xPad [4]float32
+		var dstPad [8]float32
+		var xPad [8]float32
 		copy(xPad[:], x[n:len(x)])
 		acosBlocksNEONF32(dstPad[:], xPad[:])
 		copy(dst[n:len(x)], dstPad[:])
 	}
 }
 
-// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x.
+// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 8 elements of x.
 //
 //go:noescape
 func sinBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF32, the rest on a zero-padded copy.
+// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF32, the rest on a zero-padded copy.
 func sinNEONF32(dst []float32, x []float32) (big bool) {
-	n := len(x) &^ 3
+	n := len(x) &^ 7
 	big = sinBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var dstPad [4]float32
-		var xPad [4]float32
+		var dstPad [8]float32
+		var xPad [8]float32
 		copy(xPad[:], x[n:len(x)])
 		if sinBlocksNEONF32(dstPad[:], xPad[:]) {
 			big = true
@@ -79,18 +79,18 @@ func sinNEONF32(dst []float32, x []float32) (big bool) {
 	return big
 }
 
-// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x.
+// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 8 elements of x.
 //
 //go:noescape
 func cosBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF32, the rest on a zero-padded copy.
+// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF32, the rest on a zero-padded copy.
 func cosNEONF32(dst []float32, x []float32) (big bool) {
-	n := len(x) &^ 3
+	n := len(x) &^ 7
 	big = cosBlocksNEONF32(dst[:n], x[:n])
 	if n < len(x) {
-		var dstPad [4]float32
-		var xPad [4]float32
+		var dstPad [8]float32
+		var xPad [8]float32
 		copy(xPad[:], x[n:len(x)])
 		if cosBlocksNEONF32(dstPad[:], xPad[:]) {
 			big = true
@@ -100,19 +100,19 @@ func cosNEONF32(dst []float32, x []float32) (big bool) {
 	return big
 }
 
-// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x.
+// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 8 elements of x.
 //
 //go:noescape
 func atan2BlocksNEONF32(dst []float32, y []float32, x []float32)
 
 // atan2NEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole blocks in atan2BlocksNEONF32, the rest on a zero-padded copy.
 func atan2NEONF32(dst []float32, y []float32, x []float32) {
-	n := len(x) &^ 3
+	n := len(x) &^ 7
 	atan2BlocksNEONF32(dst[:n], y[:n], x[:n])
 	if n < len(x) {
-		var dstPad [4]float32
-		var yPad [4]float32
-		var xPad [4]float32
+		var dstPad [8]float32
+		var yPad [8]float32
+		var xPad [8]float32
 		copy(yPad[:], y[n:len(x)])
 		copy(xPad[:], x[n:len(x)])
 		atan2BlocksNEONF32(dstPad[:], yPad[:], xPad[:])

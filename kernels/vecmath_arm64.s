@@ -320,45 +320,44 @@ TEXT ·acosBlocksNEONF32(SB), NOSPLIT, $0-48
 	MOVD $acosBlocksNEONF32c<>(SB), R9
 	FMOVQ 16(R9), F0
 	FMOVQ 32(R9), F1
-	FMOVQ 256(R9), F2
-	FMOVQ 288(R9), F3
-	FMOVQ 320(R9), F4
+	FMOVQ 144(R9), F2
+	FMOVQ 176(R9), F3
+	FMOVQ 208(R9), F4
 loop_5:
-	CMP $4, R8
+	CMP $8, R8
 	BLT done_6
 	VLD1.P 16(R1), [V5.S4]
-	WORD $0x0e6178a6 // fcvtl v6.2d, v5.2s
-	WORD $0x4e6178a5 // fcvtl2 v5.2d, v5.4s
+	VLD1.P 16(R1), [V6.S4]
 	FMOVQ 0(R9), F7
 	FMOVQ 0(R9), F8
-	VAND V0.B16, V6.B16, V9.B16
-	VAND V0.B16, V5.B16, V10.B16
-	WORD $0x6ee9e42b // fcmgt v11.2d, v1.2d, v9.2d
-	WORD $0x6eeae42c // fcmgt v12.2d, v1.2d, v10.2d
-	WORD $0x6e66dccd // fmul v13.2d, v6.2d, v6.2d
-	WORD $0x6e65dcae // fmul v14.2d, v5.2d, v5.2d
+	VAND V0.B16, V5.B16, V9.B16
+	VAND V0.B16, V6.B16, V10.B16
+	WORD $0x6ea9e42b // fcmgt v11.4s, v1.4s, v9.4s
+	WORD $0x6eaae42c // fcmgt v12.4s, v1.4s, v10.4s
+	WORD $0x6e25dcad // fmul v13.4s, v5.4s, v5.4s
+	WORD $0x6e26dcce // fmul v14.4s, v6.4s, v6.4s
 	FMOVQ 48(R9), F15
 	FMOVQ 48(R9), F16
-	WORD $0x4ee9d5ef // fsub v15.2d, v15.2d, v9.2d
-	WORD $0x4eead610 // fsub v16.2d, v16.2d, v10.2d
-	WORD $0x6e61ddef // fmul v15.2d, v15.2d, v1.2d
-	WORD $0x6e61de10 // fmul v16.2d, v16.2d, v1.2d
+	WORD $0x4ea9d5ef // fsub v15.4s, v15.4s, v9.4s
+	WORD $0x4eaad610 // fsub v16.4s, v16.4s, v10.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
 	VBIT V11.B16, V13.B16, V15.B16
 	VBIT V12.B16, V14.B16, V16.B16
-	WORD $0x6ee1f9ee // fsqrt v14.2d, v15.2d
-	WORD $0x6ee1fa0d // fsqrt v13.2d, v16.2d
+	WORD $0x6ea1f9ee // fsqrt v14.4s, v15.4s
+	WORD $0x6ea1fa0d // fsqrt v13.4s, v16.4s
 	VBIT V11.B16, V9.B16, V14.B16
 	VBIT V12.B16, V10.B16, V13.B16
-	WORD $0x4e6ed5ca // fadd v10.2d, v14.2d, v14.2d
-	WORD $0x4e6dd5a9 // fadd v9.2d, v13.2d, v13.2d
+	WORD $0x4e2ed5ca // fadd v10.4s, v14.4s, v14.4s
+	WORD $0x4e2dd5a9 // fadd v9.4s, v13.4s, v13.4s
 	VMOV V15.B16, V17.B16
-	VFMLS V14.D2, V14.D2, V17.D2
+	VFMLS V14.S4, V14.S4, V17.S4
 	VMOV V16.B16, V18.B16
-	VFMLS V13.D2, V13.D2, V18.D2
-	WORD $0x6e6afe2a // fdiv v10.2d, v17.2d, v10.2d
-	WORD $0x6e69fe49 // fdiv v9.2d, v18.2d, v9.2d
-	WORD $0x4e67e5f2 // fcmeq v18.2d, v15.2d, v7.2d
-	WORD $0x4e68e611 // fcmeq v17.2d, v16.2d, v8.2d
+	VFMLS V13.S4, V13.S4, V18.S4
+	WORD $0x6e2afe2a // fdiv v10.4s, v17.4s, v10.4s
+	WORD $0x6e29fe49 // fdiv v9.4s, v18.4s, v9.4s
+	WORD $0x4e27e5f2 // fcmeq v18.4s, v15.4s, v7.4s
+	WORD $0x4e28e611 // fcmeq v17.4s, v16.4s, v8.4s
 	VBSL V10.B16, V7.B16, V18.B16
 	VBSL V9.B16, V8.B16, V17.B16
 	VBIT V11.B16, V7.B16, V18.B16
@@ -366,159 +365,116 @@ loop_5:
 	FMOVQ 64(R9), F9
 	FMOVQ 64(R9), F10
 	FMOVQ 80(R9), F19
-	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V9.S4, V15.S4, V19.S4
 	FMOVQ 80(R9), F9
-	VFMLA V10.D2, V16.D2, V9.D2
+	VFMLA V10.S4, V16.S4, V9.S4
 	FMOVQ 96(R9), F10
-	VFMLA V19.D2, V15.D2, V10.D2
+	VFMLA V19.S4, V15.S4, V10.S4
 	FMOVQ 96(R9), F19
-	VFMLA V9.D2, V16.D2, V19.D2
+	VFMLA V9.S4, V16.S4, V19.S4
 	FMOVQ 112(R9), F9
-	VFMLA V10.D2, V15.D2, V9.D2
+	VFMLA V10.S4, V15.S4, V9.S4
 	FMOVQ 112(R9), F10
-	VFMLA V19.D2, V16.D2, V10.D2
+	VFMLA V19.S4, V16.S4, V10.S4
 	FMOVQ 128(R9), F19
-	VFMLA V9.D2, V15.D2, V19.D2
+	VFMLA V9.S4, V15.S4, V19.S4
 	FMOVQ 128(R9), F9
-	VFMLA V10.D2, V16.D2, V9.D2
-	FMOVQ 144(R9), F10
-	VFMLA V19.D2, V15.D2, V10.D2
-	FMOVQ 144(R9), F19
-	VFMLA V9.D2, V16.D2, V19.D2
-	FMOVQ 160(R9), F9
-	VFMLA V10.D2, V15.D2, V9.D2
-	FMOVQ 160(R9), F10
-	VFMLA V19.D2, V16.D2, V10.D2
-	FMOVQ 176(R9), F19
-	VFMLA V9.D2, V15.D2, V19.D2
-	FMOVQ 176(R9), F9
-	VFMLA V10.D2, V16.D2, V9.D2
-	FMOVQ 192(R9), F10
-	VFMLA V19.D2, V15.D2, V10.D2
-	FMOVQ 192(R9), F19
-	VFMLA V9.D2, V16.D2, V19.D2
-	FMOVQ 208(R9), F9
-	VFMLA V10.D2, V15.D2, V9.D2
-	FMOVQ 208(R9), F10
-	VFMLA V19.D2, V16.D2, V10.D2
-	FMOVQ 224(R9), F19
-	VFMLA V9.D2, V15.D2, V19.D2
-	FMOVQ 224(R9), F9
-	VFMLA V10.D2, V16.D2, V9.D2
-	FMOVQ 240(R9), F10
-	VFMLA V19.D2, V15.D2, V10.D2
-	FMOVQ 240(R9), F19
-	VFMLA V9.D2, V16.D2, V19.D2
-	WORD $0x6e6eddef // fmul v15.2d, v15.2d, v14.2d
-	WORD $0x6e6dde10 // fmul v16.2d, v16.2d, v13.2d
-	WORD $0x6e6fdd4f // fmul v15.2d, v10.2d, v15.2d
-	WORD $0x6e70de70 // fmul v16.2d, v19.2d, v16.2d
+	VFMLA V10.S4, V16.S4, V9.S4
+	WORD $0x6e2eddef // fmul v15.4s, v15.4s, v14.4s
+	WORD $0x6e2dde10 // fmul v16.4s, v16.4s, v13.4s
+	WORD $0x6e2fde6f // fmul v15.4s, v19.4s, v15.4s
+	WORD $0x6e30dd30 // fmul v16.4s, v9.4s, v16.4s
+	VAND V2.B16, V5.B16, V9.B16
 	VAND V2.B16, V6.B16, V19.B16
-	VAND V2.B16, V5.B16, V10.B16
-	VORR V19.B16, V14.B16, V9.B16
-	VORR V10.B16, V13.B16, V20.B16
-	VORR V19.B16, V15.B16, V19.B16
-	VORR V10.B16, V16.B16, V10.B16
-	FMOVQ 272(R9), F21
-	FMOVQ 272(R9), F22
-	WORD $0x4ee9d6b5 // fsub v21.2d, v21.2d, v9.2d
-	WORD $0x4ef4d6d6 // fsub v22.2d, v22.2d, v20.2d
-	FMOVQ 272(R9), F23
-	FMOVQ 272(R9), F24
-	WORD $0x4ef5d6f7 // fsub v23.2d, v23.2d, v21.2d
-	WORD $0x4ef6d718 // fsub v24.2d, v24.2d, v22.2d
-	WORD $0x4ee9d6e9 // fsub v9.2d, v23.2d, v9.2d
-	WORD $0x4ef4d714 // fsub v20.2d, v24.2d, v20.2d
-	WORD $0x4ef3d533 // fsub v19.2d, v9.2d, v19.2d
-	WORD $0x4eead68a // fsub v10.2d, v20.2d, v10.2d
-	WORD $0x4e63d673 // fadd v19.2d, v19.2d, v3.2d
-	WORD $0x4e63d54a // fadd v10.2d, v10.2d, v3.2d
-	WORD $0x4e75d675 // fadd v21.2d, v19.2d, v21.2d
-	WORD $0x4e76d556 // fadd v22.2d, v10.2d, v22.2d
-	WORD $0x4e6fd64a // fadd v10.2d, v18.2d, v15.2d
-	WORD $0x4e70d633 // fadd v19.2d, v17.2d, v16.2d
-	WORD $0x4e6ed54a // fadd v10.2d, v10.2d, v14.2d
-	WORD $0x4e6dd673 // fadd v19.2d, v19.2d, v13.2d
-	WORD $0x4e6ad54a // fadd v10.2d, v10.2d, v10.2d
-	WORD $0x4e73d673 // fadd v19.2d, v19.2d, v19.2d
-	WORD $0x4e6ed5ce // fadd v14.2d, v14.2d, v14.2d
-	WORD $0x4e6dd5ad // fadd v13.2d, v13.2d, v13.2d
-	FMOVQ 304(R9), F20
-	FMOVQ 304(R9), F9
-	WORD $0x4eeed694 // fsub v20.2d, v20.2d, v14.2d
-	WORD $0x4eedd529 // fsub v9.2d, v9.2d, v13.2d
-	FMOVQ 304(R9), F24
-	FMOVQ 304(R9), F23
-	WORD $0x4ef4d718 // fsub v24.2d, v24.2d, v20.2d
-	WORD $0x4ee9d6f7 // fsub v23.2d, v23.2d, v9.2d
-	WORD $0x4eeed70e // fsub v14.2d, v24.2d, v14.2d
-	WORD $0x4eedd6ed // fsub v13.2d, v23.2d, v13.2d
-	WORD $0x4e6fd64f // fadd v15.2d, v18.2d, v15.2d
-	WORD $0x4e70d630 // fadd v16.2d, v17.2d, v16.2d
-	WORD $0x4e6fd5ef // fadd v15.2d, v15.2d, v15.2d
-	WORD $0x4e70d610 // fadd v16.2d, v16.2d, v16.2d
-	WORD $0x4eefd5cf // fsub v15.2d, v14.2d, v15.2d
-	WORD $0x4ef0d5b0 // fsub v16.2d, v13.2d, v16.2d
-	WORD $0x4e64d5ef // fadd v15.2d, v15.2d, v4.2d
-	WORD $0x4e64d610 // fadd v16.2d, v16.2d, v4.2d
-	WORD $0x4e74d5f4 // fadd v20.2d, v15.2d, v20.2d
-	WORD $0x4e69d609 // fadd v9.2d, v16.2d, v9.2d
-	WORD $0x6ee6e4e6 // fcmgt v6.2d, v7.2d, v6.2d
-	WORD $0x6ee5e505 // fcmgt v5.2d, v8.2d, v5.2d
-	VBSL V10.B16, V20.B16, V6.B16
-	VBSL V19.B16, V9.B16, V5.B16
-	VBSL V6.B16, V21.B16, V11.B16
-	VBSL V5.B16, V22.B16, V12.B16
-	WORD $0x0e61696b // fcvtn v11.2s, v11.2d
-	WORD $0x4e61698b // fcvtn2 v11.4s, v12.2d
+	VORR V9.B16, V14.B16, V10.B16
+	VORR V19.B16, V13.B16, V20.B16
+	VORR V9.B16, V15.B16, V9.B16
+	VORR V19.B16, V16.B16, V19.B16
+	FMOVQ 160(R9), F21
+	FMOVQ 160(R9), F22
+	WORD $0x4eaad6b5 // fsub v21.4s, v21.4s, v10.4s
+	WORD $0x4eb4d6d6 // fsub v22.4s, v22.4s, v20.4s
+	FMOVQ 160(R9), F23
+	FMOVQ 160(R9), F24
+	WORD $0x4eb5d6f7 // fsub v23.4s, v23.4s, v21.4s
+	WORD $0x4eb6d718 // fsub v24.4s, v24.4s, v22.4s
+	WORD $0x4eaad6ea // fsub v10.4s, v23.4s, v10.4s
+	WORD $0x4eb4d714 // fsub v20.4s, v24.4s, v20.4s
+	WORD $0x4ea9d549 // fsub v9.4s, v10.4s, v9.4s
+	WORD $0x4eb3d693 // fsub v19.4s, v20.4s, v19.4s
+	WORD $0x4e23d529 // fadd v9.4s, v9.4s, v3.4s
+	WORD $0x4e23d673 // fadd v19.4s, v19.4s, v3.4s
+	WORD $0x4e35d535 // fadd v21.4s, v9.4s, v21.4s
+	WORD $0x4e36d676 // fadd v22.4s, v19.4s, v22.4s
+	WORD $0x4e2fd653 // fadd v19.4s, v18.4s, v15.4s
+	WORD $0x4e30d629 // fadd v9.4s, v17.4s, v16.4s
+	WORD $0x4e2ed673 // fadd v19.4s, v19.4s, v14.4s
+	WORD $0x4e2dd529 // fadd v9.4s, v9.4s, v13.4s
+	WORD $0x4e33d673 // fadd v19.4s, v19.4s, v19.4s
+	WORD $0x4e29d529 // fadd v9.4s, v9.4s, v9.4s
+	WORD $0x4e2ed5ce // fadd v14.4s, v14.4s, v14.4s
+	WORD $0x4e2dd5ad // fadd v13.4s, v13.4s, v13.4s
+	FMOVQ 192(R9), F20
+	FMOVQ 192(R9), F10
+	WORD $0x4eaed694 // fsub v20.4s, v20.4s, v14.4s
+	WORD $0x4eadd54a // fsub v10.4s, v10.4s, v13.4s
+	FMOVQ 192(R9), F24
+	FMOVQ 192(R9), F23
+	WORD $0x4eb4d718 // fsub v24.4s, v24.4s, v20.4s
+	WORD $0x4eaad6f7 // fsub v23.4s, v23.4s, v10.4s
+	WORD $0x4eaed70e // fsub v14.4s, v24.4s, v14.4s
+	WORD $0x4eadd6ed // fsub v13.4s, v23.4s, v13.4s
+	WORD $0x4e2fd64f // fadd v15.4s, v18.4s, v15.4s
+	WORD $0x4e30d630 // fadd v16.4s, v17.4s, v16.4s
+	WORD $0x4e2fd5ef // fadd v15.4s, v15.4s, v15.4s
+	WORD $0x4e30d610 // fadd v16.4s, v16.4s, v16.4s
+	WORD $0x4eafd5cf // fsub v15.4s, v14.4s, v15.4s
+	WORD $0x4eb0d5b0 // fsub v16.4s, v13.4s, v16.4s
+	WORD $0x4e24d5ef // fadd v15.4s, v15.4s, v4.4s
+	WORD $0x4e24d610 // fadd v16.4s, v16.4s, v4.4s
+	WORD $0x4e34d5f4 // fadd v20.4s, v15.4s, v20.4s
+	WORD $0x4e2ad60a // fadd v10.4s, v16.4s, v10.4s
+	WORD $0x6ea5e4e5 // fcmgt v5.4s, v7.4s, v5.4s
+	WORD $0x6ea6e506 // fcmgt v6.4s, v8.4s, v6.4s
+	VBSL V19.B16, V20.B16, V5.B16
+	VBSL V9.B16, V10.B16, V6.B16
+	VBSL V5.B16, V21.B16, V11.B16
+	VBSL V6.B16, V22.B16, V12.B16
 	VST1.P [V11.S4], 16(R0)
-	SUB $4, R8
+	VST1.P [V12.S4], 16(R0)
+	SUB $8, R8
 	B loop_5
 done_6:
 	RET
 	DATA acosBlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA acosBlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
-	DATA acosBlocksNEONF32c<>+16(SB)/8, $0x7fffffffffffffff
-	DATA acosBlocksNEONF32c<>+24(SB)/8, $0x7fffffffffffffff
-	DATA acosBlocksNEONF32c<>+32(SB)/8, $0x3fe0000000000000
-	DATA acosBlocksNEONF32c<>+40(SB)/8, $0x3fe0000000000000
-	DATA acosBlocksNEONF32c<>+48(SB)/8, $0x3ff0000000000000
-	DATA acosBlocksNEONF32c<>+56(SB)/8, $0x3ff0000000000000
-	DATA acosBlocksNEONF32c<>+64(SB)/8, $0x3fa02ff4c7428a47
-	DATA acosBlocksNEONF32c<>+72(SB)/8, $0x3fa02ff4c7428a47
-	DATA acosBlocksNEONF32c<>+80(SB)/8, $0xbf9032e75ccd4ae8
-	DATA acosBlocksNEONF32c<>+88(SB)/8, $0xbf9032e75ccd4ae8
-	DATA acosBlocksNEONF32c<>+96(SB)/8, $0x3f93c0e0817e9742
-	DATA acosBlocksNEONF32c<>+104(SB)/8, $0x3f93c0e0817e9742
-	DATA acosBlocksNEONF32c<>+112(SB)/8, $0x3f7b0ef96b727e7e
-	DATA acosBlocksNEONF32c<>+120(SB)/8, $0x3f7b0ef96b727e7e
-	DATA acosBlocksNEONF32c<>+128(SB)/8, $0x3f88e3fd48d0fb6f
-	DATA acosBlocksNEONF32c<>+136(SB)/8, $0x3f88e3fd48d0fb6f
-	DATA acosBlocksNEONF32c<>+144(SB)/8, $0x3f8c70ddf81249fc
-	DATA acosBlocksNEONF32c<>+152(SB)/8, $0x3f8c70ddf81249fc
-	DATA acosBlocksNEONF32c<>+160(SB)/8, $0x3f91c6b5042ec6b2
-	DATA acosBlocksNEONF32c<>+168(SB)/8, $0x3f91c6b5042ec6b2
-	DATA acosBlocksNEONF32c<>+176(SB)/8, $0x3f96e89f8578b64e
-	DATA acosBlocksNEONF32c<>+184(SB)/8, $0x3f96e89f8578b64e
-	DATA acosBlocksNEONF32c<>+192(SB)/8, $0x3f9f1c72c5fd95ba
-	DATA acosBlocksNEONF32c<>+200(SB)/8, $0x3f9f1c72c5fd95ba
-	DATA acosBlocksNEONF32c<>+208(SB)/8, $0x3fa6db6db407c2b3
-	DATA acosBlocksNEONF32c<>+216(SB)/8, $0x3fa6db6db407c2b3
-	DATA acosBlocksNEONF32c<>+224(SB)/8, $0x3fb3333333375cd0
-	DATA acosBlocksNEONF32c<>+232(SB)/8, $0x3fb3333333375cd0
-	DATA acosBlocksNEONF32c<>+240(SB)/8, $0x3fc55555555552f4
-	DATA acosBlocksNEONF32c<>+248(SB)/8, $0x3fc55555555552f4
-	DATA acosBlocksNEONF32c<>+256(SB)/8, $0x8000000000000000
-	DATA acosBlocksNEONF32c<>+264(SB)/8, $0x8000000000000000
-	DATA acosBlocksNEONF32c<>+272(SB)/8, $0x3ff921fb54442d18
-	DATA acosBlocksNEONF32c<>+280(SB)/8, $0x3ff921fb54442d18
-	DATA acosBlocksNEONF32c<>+288(SB)/8, $0x3c91a62633145c07
-	DATA acosBlocksNEONF32c<>+296(SB)/8, $0x3c91a62633145c07
-	DATA acosBlocksNEONF32c<>+304(SB)/8, $0x400921fb54442d18
-	DATA acosBlocksNEONF32c<>+312(SB)/8, $0x400921fb54442d18
-	DATA acosBlocksNEONF32c<>+320(SB)/8, $0x3ca1a62633145c07
-	DATA acosBlocksNEONF32c<>+328(SB)/8, $0x3ca1a62633145c07
-GLOBL acosBlocksNEONF32c<>(SB), RODATA|NOPTR, $336
+	DATA acosBlocksNEONF32c<>+16(SB)/8, $0x7fffffff7fffffff
+	DATA acosBlocksNEONF32c<>+24(SB)/8, $0x7fffffff7fffffff
+	DATA acosBlocksNEONF32c<>+32(SB)/8, $0x3f0000003f000000
+	DATA acosBlocksNEONF32c<>+40(SB)/8, $0x3f0000003f000000
+	DATA acosBlocksNEONF32c<>+48(SB)/8, $0x3f8000003f800000
+	DATA acosBlocksNEONF32c<>+56(SB)/8, $0x3f8000003f800000
+	DATA acosBlocksNEONF32c<>+64(SB)/8, $0x3d2bed813d2bed81
+	DATA acosBlocksNEONF32c<>+72(SB)/8, $0x3d2bed813d2bed81
+	DATA acosBlocksNEONF32c<>+80(SB)/8, $0x3cc693ee3cc693ee
+	DATA acosBlocksNEONF32c<>+88(SB)/8, $0x3cc693ee3cc693ee
+	DATA acosBlocksNEONF32c<>+96(SB)/8, $0x3d3a43323d3a4332
+	DATA acosBlocksNEONF32c<>+104(SB)/8, $0x3d3a43323d3a4332
+	DATA acosBlocksNEONF32c<>+112(SB)/8, $0x3d997f8a3d997f8a
+	DATA acosBlocksNEONF32c<>+120(SB)/8, $0x3d997f8a3d997f8a
+	DATA acosBlocksNEONF32c<>+128(SB)/8, $0x3e2aaaf23e2aaaf2
+	DATA acosBlocksNEONF32c<>+136(SB)/8, $0x3e2aaaf23e2aaaf2
+	DATA acosBlocksNEONF32c<>+144(SB)/8, $0x8000000080000000
+	DATA acosBlocksNEONF32c<>+152(SB)/8, $0x8000000080000000
+	DATA acosBlocksNEONF32c<>+160(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA acosBlocksNEONF32c<>+168(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA acosBlocksNEONF32c<>+176(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA acosBlocksNEONF32c<>+184(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA acosBlocksNEONF32c<>+192(SB)/8, $0x40490fdb40490fdb
+	DATA acosBlocksNEONF32c<>+200(SB)/8, $0x40490fdb40490fdb
+	DATA acosBlocksNEONF32c<>+208(SB)/8, $0xb3bbbd2eb3bbbd2e
+	DATA acosBlocksNEONF32c<>+216(SB)/8, $0xb3bbbd2eb3bbbd2e
+GLOBL acosBlocksNEONF32c<>(SB), RODATA|NOPTR, $224
 
 // func sinBlocksNEONF32(dst []float32, x []float32) (big bool)
 TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
@@ -534,178 +490,156 @@ TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 112(R9), F5
 	FMOVQ 128(R9), F6
 	FMOVQ 144(R9), F7
-	FMOVQ 256(R9), F8
+	FMOVQ 224(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_7:
-	CMP $4, R8
+	CMP $8, R8
 	BLT done_8
 	VLD1.P 16(R1), [V9.S4]
-	WORD $0x0e61792a // fcvtl v10.2d, v9.2s
-	WORD $0x4e617929 // fcvtl2 v9.2d, v9.4s
-	VAND V0.B16, V10.B16, V11.B16
-	VAND V0.B16, V9.B16, V12.B16
-	WORD $0x4e61e56d // fcmeq v13.2d, v11.2d, v1.2d
-	WORD $0x4e61e58e // fcmeq v14.2d, v12.2d, v1.2d
+	VLD1.P 16(R1), [V10.S4]
+	VAND V0.B16, V9.B16, V11.B16
+	VAND V0.B16, V10.B16, V12.B16
+	WORD $0x4e21e56d // fcmeq v13.4s, v11.4s, v1.4s
+	WORD $0x4e21e58e // fcmeq v14.4s, v12.4s, v1.4s
 	FMOVQ 32(R9), F15
 	FMOVQ 32(R9), F16
 	VBSL V11.B16, V15.B16, V13.B16
 	VBSL V12.B16, V16.B16, V14.B16
-	WORD $0x6e62e5ad // fcmge v13.2d, v13.2d, v2.2d
-	WORD $0x6e62e5ce // fcmge v14.2d, v14.2d, v2.2d
+	WORD $0x6e22e5ad // fcmge v13.4s, v13.4s, v2.4s
+	WORD $0x6e22e5ce // fcmge v14.4s, v14.4s, v2.4s
 	FMOVQ 80(R9), F12
 	FMOVQ 80(R9), F16
 	FMOVQ 96(R9), F11
-	VFMLA V5.D2, V10.D2, V11.D2
+	VFMLA V5.S4, V9.S4, V11.S4
 	FMOVQ 96(R9), F15
-	VFMLA V5.D2, V9.D2, V15.D2
-	WORD $0x4ee4d571 // fsub v17.2d, v11.2d, v4.2d
-	WORD $0x4ee4d5f2 // fsub v18.2d, v15.2d, v4.2d
-	VMOV V10.B16, V19.B16
-	VFMLS V6.D2, V17.D2, V19.D2
-	VMOV V9.B16, V20.B16
-	VFMLS V6.D2, V18.D2, V20.D2
-	WORD $0x6e67de35 // fmul v21.2d, v17.2d, v7.2d
-	WORD $0x6e67de56 // fmul v22.2d, v18.2d, v7.2d
+	VFMLA V5.S4, V10.S4, V15.S4
+	WORD $0x4ea4d571 // fsub v17.4s, v11.4s, v4.4s
+	WORD $0x4ea4d5f2 // fsub v18.4s, v15.4s, v4.4s
+	VMOV V9.B16, V19.B16
+	VFMLS V6.S4, V17.S4, V19.S4
+	VMOV V10.B16, V20.B16
+	VFMLS V6.S4, V18.S4, V20.S4
+	WORD $0x6e27de35 // fmul v21.4s, v17.4s, v7.4s
+	WORD $0x6e27de56 // fmul v22.4s, v18.4s, v7.4s
 	VMOV V21.B16, V23.B16
-	VFMLS V7.D2, V17.D2, V23.D2
+	VFMLS V7.S4, V17.S4, V23.S4
 	VMOV V22.B16, V24.B16
-	VFMLS V7.D2, V18.D2, V24.D2
+	VFMLS V7.S4, V18.S4, V24.S4
 	FMOVQ 160(R9), F25
-	WORD $0x6e79de39 // fmul v25.2d, v17.2d, v25.2d
+	WORD $0x6e39de39 // fmul v25.4s, v17.4s, v25.4s
 	FMOVQ 160(R9), F17
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	WORD $0x4ef5d672 // fsub v18.2d, v19.2d, v21.2d
-	WORD $0x4ef6d69a // fsub v26.2d, v20.2d, v22.2d
-	WORD $0x4ef3d65b // fsub v27.2d, v18.2d, v19.2d
-	WORD $0x4ef4d75c // fsub v28.2d, v26.2d, v20.2d
+	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
+	WORD $0x4eb5d672 // fsub v18.4s, v19.4s, v21.4s
+	WORD $0x4eb6d69a // fsub v26.4s, v20.4s, v22.4s
+	WORD $0x4eb3d65b // fsub v27.4s, v18.4s, v19.4s
+	WORD $0x4eb4d75c // fsub v28.4s, v26.4s, v20.4s
 	VEOR V3.B16, V21.B16, V21.B16
 	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4efbd6b5 // fsub v21.2d, v21.2d, v27.2d
-	WORD $0x4efcd6d6 // fsub v22.2d, v22.2d, v28.2d
-	WORD $0x4efbd65b // fsub v27.2d, v18.2d, v27.2d
-	WORD $0x4efcd75c // fsub v28.2d, v26.2d, v28.2d
-	WORD $0x4efbd67b // fsub v27.2d, v19.2d, v27.2d
-	WORD $0x4efcd69c // fsub v28.2d, v20.2d, v28.2d
-	WORD $0x4e75d775 // fadd v21.2d, v27.2d, v21.2d
-	WORD $0x4e76d796 // fadd v22.2d, v28.2d, v22.2d
-	WORD $0x4e77d6b7 // fadd v23.2d, v21.2d, v23.2d
-	WORD $0x4e78d6d8 // fadd v24.2d, v22.2d, v24.2d
-	WORD $0x4ef9d6f9 // fsub v25.2d, v23.2d, v25.2d
-	WORD $0x4ef1d711 // fsub v17.2d, v24.2d, v17.2d
-	WORD $0x4e79d658 // fadd v24.2d, v18.2d, v25.2d
-	WORD $0x4e71d757 // fadd v23.2d, v26.2d, v17.2d
-	WORD $0x4ef2d712 // fsub v18.2d, v24.2d, v18.2d
-	WORD $0x4efad6fa // fsub v26.2d, v23.2d, v26.2d
-	WORD $0x4ef2d732 // fsub v18.2d, v25.2d, v18.2d
-	WORD $0x4efad63a // fsub v26.2d, v17.2d, v26.2d
-	WORD $0x6e78df11 // fmul v17.2d, v24.2d, v24.2d
-	WORD $0x6e77def9 // fmul v25.2d, v23.2d, v23.2d
-	WORD $0x6e71df16 // fmul v22.2d, v24.2d, v17.2d
-	WORD $0x6e79def5 // fmul v21.2d, v23.2d, v25.2d
+	WORD $0x4ebbd6b5 // fsub v21.4s, v21.4s, v27.4s
+	WORD $0x4ebcd6d6 // fsub v22.4s, v22.4s, v28.4s
+	WORD $0x4ebbd65b // fsub v27.4s, v18.4s, v27.4s
+	WORD $0x4ebcd75c // fsub v28.4s, v26.4s, v28.4s
+	WORD $0x4ebbd67b // fsub v27.4s, v19.4s, v27.4s
+	WORD $0x4ebcd69c // fsub v28.4s, v20.4s, v28.4s
+	WORD $0x4e35d775 // fadd v21.4s, v27.4s, v21.4s
+	WORD $0x4e36d796 // fadd v22.4s, v28.4s, v22.4s
+	WORD $0x4e37d6b7 // fadd v23.4s, v21.4s, v23.4s
+	WORD $0x4e38d6d8 // fadd v24.4s, v22.4s, v24.4s
+	WORD $0x4eb9d6f9 // fsub v25.4s, v23.4s, v25.4s
+	WORD $0x4eb1d711 // fsub v17.4s, v24.4s, v17.4s
+	WORD $0x4e39d658 // fadd v24.4s, v18.4s, v25.4s
+	WORD $0x4e31d757 // fadd v23.4s, v26.4s, v17.4s
+	WORD $0x4eb2d712 // fsub v18.4s, v24.4s, v18.4s
+	WORD $0x4ebad6fa // fsub v26.4s, v23.4s, v26.4s
+	WORD $0x4eb2d732 // fsub v18.4s, v25.4s, v18.4s
+	WORD $0x4ebad63a // fsub v26.4s, v17.4s, v26.4s
+	WORD $0x6e38df11 // fmul v17.4s, v24.4s, v24.4s
+	WORD $0x6e37def9 // fmul v25.4s, v23.4s, v23.4s
+	WORD $0x6e31df16 // fmul v22.4s, v24.4s, v17.4s
+	WORD $0x6e39def5 // fmul v21.4s, v23.4s, v25.4s
 	FMOVQ 176(R9), F28
 	FMOVQ 176(R9), F27
 	FMOVQ 192(R9), F20
-	VFMLA V28.D2, V17.D2, V20.D2
+	VFMLA V28.S4, V17.S4, V20.S4
 	FMOVQ 192(R9), F28
-	VFMLA V27.D2, V25.D2, V28.D2
+	VFMLA V27.S4, V25.S4, V28.S4
 	FMOVQ 208(R9), F27
-	VFMLA V20.D2, V17.D2, V27.D2
+	VFMLA V20.S4, V17.S4, V27.S4
 	FMOVQ 208(R9), F20
-	VFMLA V28.D2, V25.D2, V20.D2
-	FMOVQ 224(R9), F28
-	VFMLA V27.D2, V17.D2, V28.D2
-	FMOVQ 224(R9), F27
-	VFMLA V20.D2, V25.D2, V27.D2
-	FMOVQ 240(R9), F20
-	VFMLA V28.D2, V17.D2, V20.D2
-	FMOVQ 240(R9), F28
-	VFMLA V27.D2, V25.D2, V28.D2
-	WORD $0x6e74ded4 // fmul v20.2d, v22.2d, v20.2d
-	WORD $0x6e7cdebc // fmul v28.2d, v21.2d, v28.2d
-	WORD $0x6e68de5b // fmul v27.2d, v18.2d, v8.2d
-	WORD $0x6e68df53 // fmul v19.2d, v26.2d, v8.2d
-	WORD $0x4ef4d774 // fsub v20.2d, v27.2d, v20.2d
-	WORD $0x4efcd67c // fsub v28.2d, v19.2d, v28.2d
-	FMOVQ 272(R9), F19
-	WORD $0x6e73ded3 // fmul v19.2d, v22.2d, v19.2d
-	FMOVQ 272(R9), F22
-	WORD $0x6e76deb6 // fmul v22.2d, v21.2d, v22.2d
-	WORD $0x6e74de34 // fmul v20.2d, v17.2d, v20.2d
-	WORD $0x6e7cdf3c // fmul v28.2d, v25.2d, v28.2d
-	WORD $0x4ef2d694 // fsub v20.2d, v20.2d, v18.2d
-	WORD $0x4efad79c // fsub v28.2d, v28.2d, v26.2d
-	WORD $0x4ef3d693 // fsub v19.2d, v20.2d, v19.2d
-	WORD $0x4ef6d796 // fsub v22.2d, v28.2d, v22.2d
-	WORD $0x4ef3d713 // fsub v19.2d, v24.2d, v19.2d
-	WORD $0x4ef6d6f6 // fsub v22.2d, v23.2d, v22.2d
-	FMOVQ 288(R9), F28
-	FMOVQ 288(R9), F20
-	FMOVQ 304(R9), F21
-	VFMLA V28.D2, V17.D2, V21.D2
-	FMOVQ 304(R9), F28
-	VFMLA V20.D2, V25.D2, V28.D2
-	FMOVQ 320(R9), F20
-	VFMLA V21.D2, V17.D2, V20.D2
-	FMOVQ 320(R9), F21
-	VFMLA V28.D2, V25.D2, V21.D2
-	FMOVQ 336(R9), F28
-	VFMLA V20.D2, V17.D2, V28.D2
-	FMOVQ 336(R9), F20
-	VFMLA V21.D2, V25.D2, V20.D2
-	FMOVQ 352(R9), F21
-	VFMLA V28.D2, V17.D2, V21.D2
-	FMOVQ 352(R9), F28
-	VFMLA V20.D2, V25.D2, V28.D2
-	FMOVQ 368(R9), F20
-	VFMLA V21.D2, V17.D2, V20.D2
-	FMOVQ 368(R9), F21
-	VFMLA V28.D2, V25.D2, V21.D2
-	WORD $0x6e74de34 // fmul v20.2d, v17.2d, v20.2d
-	WORD $0x6e75df35 // fmul v21.2d, v25.2d, v21.2d
-	WORD $0x6e68de3c // fmul v28.2d, v17.2d, v8.2d
-	WORD $0x6e68df3b // fmul v27.2d, v25.2d, v8.2d
-	WORD $0x4efcd59d // fsub v29.2d, v12.2d, v28.2d
-	WORD $0x4efbd61e // fsub v30.2d, v16.2d, v27.2d
-	WORD $0x6e78de58 // fmul v24.2d, v18.2d, v24.2d
-	WORD $0x6e77df57 // fmul v23.2d, v26.2d, v23.2d
-	WORD $0x6e74de34 // fmul v20.2d, v17.2d, v20.2d
-	WORD $0x6e75df35 // fmul v21.2d, v25.2d, v21.2d
-	WORD $0x4ef8d698 // fsub v24.2d, v20.2d, v24.2d
-	WORD $0x4ef7d6b7 // fsub v23.2d, v21.2d, v23.2d
-	WORD $0x4efdd58c // fsub v12.2d, v12.2d, v29.2d
-	WORD $0x4efed610 // fsub v16.2d, v16.2d, v30.2d
-	WORD $0x4efcd59c // fsub v28.2d, v12.2d, v28.2d
-	WORD $0x4efbd61b // fsub v27.2d, v16.2d, v27.2d
-	WORD $0x4e78d798 // fadd v24.2d, v28.2d, v24.2d
-	WORD $0x4e77d777 // fadd v23.2d, v27.2d, v23.2d
-	WORD $0x4e7dd71d // fadd v29.2d, v24.2d, v29.2d
-	WORD $0x4e7ed6fe // fadd v30.2d, v23.2d, v30.2d
-	FMOVQ 384(R9), F23
-	VCMTST V23.D2, V11.D2, V23.D2
-	FMOVQ 384(R9), F24
-	VCMTST V24.D2, V15.D2, V24.D2
+	VFMLA V28.S4, V25.S4, V20.S4
+	WORD $0x6e3bdedb // fmul v27.4s, v22.4s, v27.4s
+	WORD $0x6e34deb4 // fmul v20.4s, v21.4s, v20.4s
+	WORD $0x6e28de5c // fmul v28.4s, v18.4s, v8.4s
+	WORD $0x6e28df53 // fmul v19.4s, v26.4s, v8.4s
+	WORD $0x4ebbd79b // fsub v27.4s, v28.4s, v27.4s
+	WORD $0x4eb4d674 // fsub v20.4s, v19.4s, v20.4s
+	FMOVQ 240(R9), F19
+	WORD $0x6e33ded3 // fmul v19.4s, v22.4s, v19.4s
+	FMOVQ 240(R9), F22
+	WORD $0x6e36deb6 // fmul v22.4s, v21.4s, v22.4s
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e34df34 // fmul v20.4s, v25.4s, v20.4s
+	WORD $0x4eb2d77b // fsub v27.4s, v27.4s, v18.4s
+	WORD $0x4ebad694 // fsub v20.4s, v20.4s, v26.4s
+	WORD $0x4eb3d773 // fsub v19.4s, v27.4s, v19.4s
+	WORD $0x4eb6d696 // fsub v22.4s, v20.4s, v22.4s
+	WORD $0x4eb3d713 // fsub v19.4s, v24.4s, v19.4s
+	WORD $0x4eb6d6f6 // fsub v22.4s, v23.4s, v22.4s
+	FMOVQ 256(R9), F20
+	FMOVQ 256(R9), F27
+	FMOVQ 272(R9), F21
+	VFMLA V20.S4, V17.S4, V21.S4
+	FMOVQ 272(R9), F20
+	VFMLA V27.S4, V25.S4, V20.S4
+	FMOVQ 288(R9), F27
+	VFMLA V21.S4, V17.S4, V27.S4
+	FMOVQ 288(R9), F21
+	VFMLA V20.S4, V25.S4, V21.S4
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
+	WORD $0x6e28de34 // fmul v20.4s, v17.4s, v8.4s
+	WORD $0x6e28df3c // fmul v28.4s, v25.4s, v8.4s
+	WORD $0x4eb4d59d // fsub v29.4s, v12.4s, v20.4s
+	WORD $0x4ebcd61e // fsub v30.4s, v16.4s, v28.4s
+	WORD $0x6e38de58 // fmul v24.4s, v18.4s, v24.4s
+	WORD $0x6e37df57 // fmul v23.4s, v26.4s, v23.4s
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
+	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
+	WORD $0x4eb7d6b7 // fsub v23.4s, v21.4s, v23.4s
+	WORD $0x4ebdd58c // fsub v12.4s, v12.4s, v29.4s
+	WORD $0x4ebed610 // fsub v16.4s, v16.4s, v30.4s
+	WORD $0x4eb4d594 // fsub v20.4s, v12.4s, v20.4s
+	WORD $0x4ebcd61c // fsub v28.4s, v16.4s, v28.4s
+	WORD $0x4e38d698 // fadd v24.4s, v20.4s, v24.4s
+	WORD $0x4e37d797 // fadd v23.4s, v28.4s, v23.4s
+	WORD $0x4e3dd71d // fadd v29.4s, v24.4s, v29.4s
+	WORD $0x4e3ed6fe // fadd v30.4s, v23.4s, v30.4s
+	FMOVQ 304(R9), F23
+	VCMTST V23.S4, V11.S4, V23.S4
+	FMOVQ 304(R9), F24
+	VCMTST V24.S4, V15.S4, V24.S4
 	VBSL V19.B16, V29.B16, V23.B16
 	VBSL V22.B16, V30.B16, V24.B16
-	VSHL $62, V11.D2, V11.D2
-	VSHL $62, V15.D2, V15.D2
+	VSHL $30, V11.S4, V11.S4
+	VSHL $30, V15.S4, V15.S4
 	VAND V3.B16, V11.B16, V11.B16
 	VAND V3.B16, V15.B16, V15.B16
 	VEOR V11.B16, V23.B16, V23.B16
 	VEOR V15.B16, V24.B16, V24.B16
 	FMOVQ 32(R9), F15
 	FMOVQ 32(R9), F11
-	WORD $0x4e6fe54f // fcmeq v15.2d, v10.2d, v15.2d
-	WORD $0x4e6be52b // fcmeq v11.2d, v9.2d, v11.2d
-	VBSL V23.B16, V10.B16, V15.B16
-	VBSL V24.B16, V9.B16, V11.B16
-	VBIT V13.B16, V10.B16, V15.B16
-	VBIT V14.B16, V9.B16, V11.B16
+	WORD $0x4e2fe52f // fcmeq v15.4s, v9.4s, v15.4s
+	WORD $0x4e2be54b // fcmeq v11.4s, v10.4s, v11.4s
+	VBSL V23.B16, V9.B16, V15.B16
+	VBSL V24.B16, V10.B16, V11.B16
+	VBIT V13.B16, V9.B16, V15.B16
+	VBIT V14.B16, V10.B16, V11.B16
 	VORR V13.B16, V31.B16, V31.B16
 	VORR V14.B16, V31.B16, V31.B16
-	WORD $0x0e6169ef // fcvtn v15.2s, v15.2d
-	WORD $0x4e61696f // fcvtn2 v15.4s, v11.2d
 	VST1.P [V15.S4], 16(R0)
-	SUB $4, R8
+	VST1.P [V11.S4], 16(R0)
+	SUB $8, R8
 	B loop_7
 done_8:
 	VMOV V31.D[0], R10
@@ -715,57 +649,47 @@ done_8:
 	CSET NE, R11
 	MOVB R11, big+48(FP)
 	RET
-	DATA sinBlocksNEONF32c<>+0(SB)/8, $0x7fffffffffffffff
-	DATA sinBlocksNEONF32c<>+8(SB)/8, $0x7fffffffffffffff
-	DATA sinBlocksNEONF32c<>+16(SB)/8, $0x7ff0000000000000
-	DATA sinBlocksNEONF32c<>+24(SB)/8, $0x7ff0000000000000
+	DATA sinBlocksNEONF32c<>+0(SB)/8, $0x7fffffff7fffffff
+	DATA sinBlocksNEONF32c<>+8(SB)/8, $0x7fffffff7fffffff
+	DATA sinBlocksNEONF32c<>+16(SB)/8, $0x7f8000007f800000
+	DATA sinBlocksNEONF32c<>+24(SB)/8, $0x7f8000007f800000
 	DATA sinBlocksNEONF32c<>+32(SB)/8, $0x0000000000000000
 	DATA sinBlocksNEONF32c<>+40(SB)/8, $0x0000000000000000
-	DATA sinBlocksNEONF32c<>+48(SB)/8, $0x41d0000000000000
-	DATA sinBlocksNEONF32c<>+56(SB)/8, $0x41d0000000000000
-	DATA sinBlocksNEONF32c<>+64(SB)/8, $0x8000000000000000
-	DATA sinBlocksNEONF32c<>+72(SB)/8, $0x8000000000000000
-	DATA sinBlocksNEONF32c<>+80(SB)/8, $0x3ff0000000000000
-	DATA sinBlocksNEONF32c<>+88(SB)/8, $0x3ff0000000000000
-	DATA sinBlocksNEONF32c<>+96(SB)/8, $0x4338000000000000
-	DATA sinBlocksNEONF32c<>+104(SB)/8, $0x4338000000000000
-	DATA sinBlocksNEONF32c<>+112(SB)/8, $0x3fe45f306dc9c883
-	DATA sinBlocksNEONF32c<>+120(SB)/8, $0x3fe45f306dc9c883
-	DATA sinBlocksNEONF32c<>+128(SB)/8, $0x3ff921fb54442d18
-	DATA sinBlocksNEONF32c<>+136(SB)/8, $0x3ff921fb54442d18
-	DATA sinBlocksNEONF32c<>+144(SB)/8, $0x3c91a62633145c07
-	DATA sinBlocksNEONF32c<>+152(SB)/8, $0x3c91a62633145c07
-	DATA sinBlocksNEONF32c<>+160(SB)/8, $0xb91f1976b7ed8fbc
-	DATA sinBlocksNEONF32c<>+168(SB)/8, $0xb91f1976b7ed8fbc
-	DATA sinBlocksNEONF32c<>+176(SB)/8, $0x3de5d93a5acfd57c
-	DATA sinBlocksNEONF32c<>+184(SB)/8, $0x3de5d93a5acfd57c
-	DATA sinBlocksNEONF32c<>+192(SB)/8, $0xbe5ae5e68a2b9ceb
-	DATA sinBlocksNEONF32c<>+200(SB)/8, $0xbe5ae5e68a2b9ceb
-	DATA sinBlocksNEONF32c<>+208(SB)/8, $0x3ec71de357b1fe7d
-	DATA sinBlocksNEONF32c<>+216(SB)/8, $0x3ec71de357b1fe7d
-	DATA sinBlocksNEONF32c<>+224(SB)/8, $0xbf2a01a019c161d5
-	DATA sinBlocksNEONF32c<>+232(SB)/8, $0xbf2a01a019c161d5
-	DATA sinBlocksNEONF32c<>+240(SB)/8, $0x3f8111111110f8a6
-	DATA sinBlocksNEONF32c<>+248(SB)/8, $0x3f8111111110f8a6
-	DATA sinBlocksNEONF32c<>+256(SB)/8, $0x3fe0000000000000
-	DATA sinBlocksNEONF32c<>+264(SB)/8, $0x3fe0000000000000
-	DATA sinBlocksNEONF32c<>+272(SB)/8, $0xbfc5555555555549
-	DATA sinBlocksNEONF32c<>+280(SB)/8, $0xbfc5555555555549
-	DATA sinBlocksNEONF32c<>+288(SB)/8, $0xbda8fae9be8838d4
-	DATA sinBlocksNEONF32c<>+296(SB)/8, $0xbda8fae9be8838d4
-	DATA sinBlocksNEONF32c<>+304(SB)/8, $0x3e21ee9ebdb4b1c4
-	DATA sinBlocksNEONF32c<>+312(SB)/8, $0x3e21ee9ebdb4b1c4
-	DATA sinBlocksNEONF32c<>+320(SB)/8, $0xbe927e4f809c52ad
-	DATA sinBlocksNEONF32c<>+328(SB)/8, $0xbe927e4f809c52ad
-	DATA sinBlocksNEONF32c<>+336(SB)/8, $0x3efa01a019cb1590
-	DATA sinBlocksNEONF32c<>+344(SB)/8, $0x3efa01a019cb1590
-	DATA sinBlocksNEONF32c<>+352(SB)/8, $0xbf56c16c16c15177
-	DATA sinBlocksNEONF32c<>+360(SB)/8, $0xbf56c16c16c15177
-	DATA sinBlocksNEONF32c<>+368(SB)/8, $0x3fa555555555554c
-	DATA sinBlocksNEONF32c<>+376(SB)/8, $0x3fa555555555554c
-	DATA sinBlocksNEONF32c<>+384(SB)/8, $0x0000000000000001
-	DATA sinBlocksNEONF32c<>+392(SB)/8, $0x0000000000000001
-GLOBL sinBlocksNEONF32c<>(SB), RODATA|NOPTR, $400
+	DATA sinBlocksNEONF32c<>+48(SB)/8, $0x4780000047800000
+	DATA sinBlocksNEONF32c<>+56(SB)/8, $0x4780000047800000
+	DATA sinBlocksNEONF32c<>+64(SB)/8, $0x8000000080000000
+	DATA sinBlocksNEONF32c<>+72(SB)/8, $0x8000000080000000
+	DATA sinBlocksNEONF32c<>+80(SB)/8, $0x3f8000003f800000
+	DATA sinBlocksNEONF32c<>+88(SB)/8, $0x3f8000003f800000
+	DATA sinBlocksNEONF32c<>+96(SB)/8, $0x4b4000004b400000
+	DATA sinBlocksNEONF32c<>+104(SB)/8, $0x4b4000004b400000
+	DATA sinBlocksNEONF32c<>+112(SB)/8, $0x3f22f9833f22f983
+	DATA sinBlocksNEONF32c<>+120(SB)/8, $0x3f22f9833f22f983
+	DATA sinBlocksNEONF32c<>+128(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA sinBlocksNEONF32c<>+136(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA sinBlocksNEONF32c<>+144(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA sinBlocksNEONF32c<>+152(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA sinBlocksNEONF32c<>+160(SB)/8, $0xa6f72ceda6f72ced
+	DATA sinBlocksNEONF32c<>+168(SB)/8, $0xa6f72ceda6f72ced
+	DATA sinBlocksNEONF32c<>+176(SB)/8, $0x363daeb5363daeb5
+	DATA sinBlocksNEONF32c<>+184(SB)/8, $0x363daeb5363daeb5
+	DATA sinBlocksNEONF32c<>+192(SB)/8, $0xb9502b56b9502b56
+	DATA sinBlocksNEONF32c<>+200(SB)/8, $0xb9502b56b9502b56
+	DATA sinBlocksNEONF32c<>+208(SB)/8, $0x3c0888b93c0888b9
+	DATA sinBlocksNEONF32c<>+216(SB)/8, $0x3c0888b93c0888b9
+	DATA sinBlocksNEONF32c<>+224(SB)/8, $0x3f0000003f000000
+	DATA sinBlocksNEONF32c<>+232(SB)/8, $0x3f0000003f000000
+	DATA sinBlocksNEONF32c<>+240(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA sinBlocksNEONF32c<>+248(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA sinBlocksNEONF32c<>+256(SB)/8, $0x37ccef3737ccef37
+	DATA sinBlocksNEONF32c<>+264(SB)/8, $0x37ccef3737ccef37
+	DATA sinBlocksNEONF32c<>+272(SB)/8, $0xbab6060abab6060a
+	DATA sinBlocksNEONF32c<>+280(SB)/8, $0xbab6060abab6060a
+	DATA sinBlocksNEONF32c<>+288(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA sinBlocksNEONF32c<>+296(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA sinBlocksNEONF32c<>+304(SB)/8, $0x0000000100000001
+	DATA sinBlocksNEONF32c<>+312(SB)/8, $0x0000000100000001
+GLOBL sinBlocksNEONF32c<>(SB), RODATA|NOPTR, $320
 
 // func cosBlocksNEONF32(dst []float32, x []float32) (big bool)
 TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
@@ -780,175 +704,153 @@ TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 96(R9), F4
 	FMOVQ 112(R9), F5
 	FMOVQ 144(R9), F6
-	FMOVQ 256(R9), F7
-	FMOVQ 384(R9), F8
+	FMOVQ 224(R9), F7
+	FMOVQ 304(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
 loop_9:
-	CMP $4, R8
+	CMP $8, R8
 	BLT done_10
 	VLD1.P 16(R1), [V9.S4]
-	WORD $0x0e61792a // fcvtl v10.2d, v9.2s
-	WORD $0x4e617929 // fcvtl2 v9.2d, v9.4s
-	VAND V0.B16, V10.B16, V11.B16
-	VAND V0.B16, V9.B16, V12.B16
-	WORD $0x4e61e56d // fcmeq v13.2d, v11.2d, v1.2d
-	WORD $0x4e61e58e // fcmeq v14.2d, v12.2d, v1.2d
+	VLD1.P 16(R1), [V10.S4]
+	VAND V0.B16, V9.B16, V11.B16
+	VAND V0.B16, V10.B16, V12.B16
+	WORD $0x4e21e56d // fcmeq v13.4s, v11.4s, v1.4s
+	WORD $0x4e21e58e // fcmeq v14.4s, v12.4s, v1.4s
 	FMOVQ 32(R9), F15
 	FMOVQ 32(R9), F16
 	VBSL V11.B16, V15.B16, V13.B16
 	VBSL V12.B16, V16.B16, V14.B16
-	WORD $0x6e62e5ad // fcmge v13.2d, v13.2d, v2.2d
-	WORD $0x6e62e5ce // fcmge v14.2d, v14.2d, v2.2d
+	WORD $0x6e22e5ad // fcmge v13.4s, v13.4s, v2.4s
+	WORD $0x6e22e5ce // fcmge v14.4s, v14.4s, v2.4s
 	FMOVQ 80(R9), F12
 	FMOVQ 80(R9), F16
 	FMOVQ 96(R9), F11
-	VFMLA V5.D2, V10.D2, V11.D2
+	VFMLA V5.S4, V9.S4, V11.S4
 	FMOVQ 96(R9), F15
-	VFMLA V5.D2, V9.D2, V15.D2
-	WORD $0x4ee4d571 // fsub v17.2d, v11.2d, v4.2d
-	WORD $0x4ee4d5f2 // fsub v18.2d, v15.2d, v4.2d
+	VFMLA V5.S4, V10.S4, V15.S4
+	WORD $0x4ea4d571 // fsub v17.4s, v11.4s, v4.4s
+	WORD $0x4ea4d5f2 // fsub v18.4s, v15.4s, v4.4s
 	FMOVQ 128(R9), F19
-	VMOV V10.B16, V20.B16
-	VFMLS V19.D2, V17.D2, V20.D2
+	VMOV V9.B16, V20.B16
+	VFMLS V19.S4, V17.S4, V20.S4
 	FMOVQ 128(R9), F19
-	VMOV V9.B16, V21.B16
-	VFMLS V19.D2, V18.D2, V21.D2
-	WORD $0x6e66de33 // fmul v19.2d, v17.2d, v6.2d
-	WORD $0x6e66de56 // fmul v22.2d, v18.2d, v6.2d
+	VMOV V10.B16, V21.B16
+	VFMLS V19.S4, V18.S4, V21.S4
+	WORD $0x6e26de33 // fmul v19.4s, v17.4s, v6.4s
+	WORD $0x6e26de56 // fmul v22.4s, v18.4s, v6.4s
 	VMOV V19.B16, V23.B16
-	VFMLS V6.D2, V17.D2, V23.D2
+	VFMLS V6.S4, V17.S4, V23.S4
 	VMOV V22.B16, V24.B16
-	VFMLS V6.D2, V18.D2, V24.D2
+	VFMLS V6.S4, V18.S4, V24.S4
 	FMOVQ 160(R9), F25
-	WORD $0x6e79de39 // fmul v25.2d, v17.2d, v25.2d
+	WORD $0x6e39de39 // fmul v25.4s, v17.4s, v25.4s
 	FMOVQ 160(R9), F17
-	WORD $0x6e71de51 // fmul v17.2d, v18.2d, v17.2d
-	WORD $0x4ef3d692 // fsub v18.2d, v20.2d, v19.2d
-	WORD $0x4ef6d6ba // fsub v26.2d, v21.2d, v22.2d
-	WORD $0x4ef4d65b // fsub v27.2d, v18.2d, v20.2d
-	WORD $0x4ef5d75c // fsub v28.2d, v26.2d, v21.2d
+	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
+	WORD $0x4eb3d692 // fsub v18.4s, v20.4s, v19.4s
+	WORD $0x4eb6d6ba // fsub v26.4s, v21.4s, v22.4s
+	WORD $0x4eb4d65b // fsub v27.4s, v18.4s, v20.4s
+	WORD $0x4eb5d75c // fsub v28.4s, v26.4s, v21.4s
 	VEOR V3.B16, V19.B16, V19.B16
 	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4efbd673 // fsub v19.2d, v19.2d, v27.2d
-	WORD $0x4efcd6d6 // fsub v22.2d, v22.2d, v28.2d
-	WORD $0x4efbd65b // fsub v27.2d, v18.2d, v27.2d
-	WORD $0x4efcd75c // fsub v28.2d, v26.2d, v28.2d
-	WORD $0x4efbd69b // fsub v27.2d, v20.2d, v27.2d
-	WORD $0x4efcd6bc // fsub v28.2d, v21.2d, v28.2d
-	WORD $0x4e73d773 // fadd v19.2d, v27.2d, v19.2d
-	WORD $0x4e76d796 // fadd v22.2d, v28.2d, v22.2d
-	WORD $0x4e77d677 // fadd v23.2d, v19.2d, v23.2d
-	WORD $0x4e78d6d8 // fadd v24.2d, v22.2d, v24.2d
-	WORD $0x4ef9d6f9 // fsub v25.2d, v23.2d, v25.2d
-	WORD $0x4ef1d711 // fsub v17.2d, v24.2d, v17.2d
-	WORD $0x4e79d658 // fadd v24.2d, v18.2d, v25.2d
-	WORD $0x4e71d757 // fadd v23.2d, v26.2d, v17.2d
-	WORD $0x4ef2d712 // fsub v18.2d, v24.2d, v18.2d
-	WORD $0x4efad6fa // fsub v26.2d, v23.2d, v26.2d
-	WORD $0x4ef2d732 // fsub v18.2d, v25.2d, v18.2d
-	WORD $0x4efad63a // fsub v26.2d, v17.2d, v26.2d
-	WORD $0x6e78df11 // fmul v17.2d, v24.2d, v24.2d
-	WORD $0x6e77def9 // fmul v25.2d, v23.2d, v23.2d
-	WORD $0x6e71df16 // fmul v22.2d, v24.2d, v17.2d
-	WORD $0x6e79def3 // fmul v19.2d, v23.2d, v25.2d
+	WORD $0x4ebbd673 // fsub v19.4s, v19.4s, v27.4s
+	WORD $0x4ebcd6d6 // fsub v22.4s, v22.4s, v28.4s
+	WORD $0x4ebbd65b // fsub v27.4s, v18.4s, v27.4s
+	WORD $0x4ebcd75c // fsub v28.4s, v26.4s, v28.4s
+	WORD $0x4ebbd69b // fsub v27.4s, v20.4s, v27.4s
+	WORD $0x4ebcd6bc // fsub v28.4s, v21.4s, v28.4s
+	WORD $0x4e33d773 // fadd v19.4s, v27.4s, v19.4s
+	WORD $0x4e36d796 // fadd v22.4s, v28.4s, v22.4s
+	WORD $0x4e37d677 // fadd v23.4s, v19.4s, v23.4s
+	WORD $0x4e38d6d8 // fadd v24.4s, v22.4s, v24.4s
+	WORD $0x4eb9d6f9 // fsub v25.4s, v23.4s, v25.4s
+	WORD $0x4eb1d711 // fsub v17.4s, v24.4s, v17.4s
+	WORD $0x4e39d658 // fadd v24.4s, v18.4s, v25.4s
+	WORD $0x4e31d757 // fadd v23.4s, v26.4s, v17.4s
+	WORD $0x4eb2d712 // fsub v18.4s, v24.4s, v18.4s
+	WORD $0x4ebad6fa // fsub v26.4s, v23.4s, v26.4s
+	WORD $0x4eb2d732 // fsub v18.4s, v25.4s, v18.4s
+	WORD $0x4ebad63a // fsub v26.4s, v17.4s, v26.4s
+	WORD $0x6e38df11 // fmul v17.4s, v24.4s, v24.4s
+	WORD $0x6e37def9 // fmul v25.4s, v23.4s, v23.4s
+	WORD $0x6e31df16 // fmul v22.4s, v24.4s, v17.4s
+	WORD $0x6e39def3 // fmul v19.4s, v23.4s, v25.4s
 	FMOVQ 176(R9), F28
 	FMOVQ 176(R9), F27
 	FMOVQ 192(R9), F21
-	VFMLA V28.D2, V17.D2, V21.D2
+	VFMLA V28.S4, V17.S4, V21.S4
 	FMOVQ 192(R9), F28
-	VFMLA V27.D2, V25.D2, V28.D2
+	VFMLA V27.S4, V25.S4, V28.S4
 	FMOVQ 208(R9), F27
-	VFMLA V21.D2, V17.D2, V27.D2
+	VFMLA V21.S4, V17.S4, V27.S4
 	FMOVQ 208(R9), F21
-	VFMLA V28.D2, V25.D2, V21.D2
-	FMOVQ 224(R9), F28
-	VFMLA V27.D2, V17.D2, V28.D2
-	FMOVQ 224(R9), F27
-	VFMLA V21.D2, V25.D2, V27.D2
-	FMOVQ 240(R9), F21
-	VFMLA V28.D2, V17.D2, V21.D2
-	FMOVQ 240(R9), F28
-	VFMLA V27.D2, V25.D2, V28.D2
-	WORD $0x6e75ded5 // fmul v21.2d, v22.2d, v21.2d
-	WORD $0x6e7cde7c // fmul v28.2d, v19.2d, v28.2d
-	WORD $0x6e67de5b // fmul v27.2d, v18.2d, v7.2d
-	WORD $0x6e67df54 // fmul v20.2d, v26.2d, v7.2d
-	WORD $0x4ef5d775 // fsub v21.2d, v27.2d, v21.2d
-	WORD $0x4efcd69c // fsub v28.2d, v20.2d, v28.2d
-	FMOVQ 272(R9), F20
-	WORD $0x6e74ded4 // fmul v20.2d, v22.2d, v20.2d
-	FMOVQ 272(R9), F22
-	WORD $0x6e76de76 // fmul v22.2d, v19.2d, v22.2d
-	WORD $0x6e75de35 // fmul v21.2d, v17.2d, v21.2d
-	WORD $0x6e7cdf3c // fmul v28.2d, v25.2d, v28.2d
-	WORD $0x4ef2d6b5 // fsub v21.2d, v21.2d, v18.2d
-	WORD $0x4efad79c // fsub v28.2d, v28.2d, v26.2d
-	WORD $0x4ef4d6b4 // fsub v20.2d, v21.2d, v20.2d
-	WORD $0x4ef6d796 // fsub v22.2d, v28.2d, v22.2d
-	WORD $0x4ef4d714 // fsub v20.2d, v24.2d, v20.2d
-	WORD $0x4ef6d6f6 // fsub v22.2d, v23.2d, v22.2d
-	FMOVQ 288(R9), F28
-	FMOVQ 288(R9), F21
-	FMOVQ 304(R9), F19
-	VFMLA V28.D2, V17.D2, V19.D2
-	FMOVQ 304(R9), F28
-	VFMLA V21.D2, V25.D2, V28.D2
-	FMOVQ 320(R9), F21
-	VFMLA V19.D2, V17.D2, V21.D2
-	FMOVQ 320(R9), F19
-	VFMLA V28.D2, V25.D2, V19.D2
-	FMOVQ 336(R9), F28
-	VFMLA V21.D2, V17.D2, V28.D2
-	FMOVQ 336(R9), F21
-	VFMLA V19.D2, V25.D2, V21.D2
-	FMOVQ 352(R9), F19
-	VFMLA V28.D2, V17.D2, V19.D2
-	FMOVQ 352(R9), F28
-	VFMLA V21.D2, V25.D2, V28.D2
-	FMOVQ 368(R9), F21
-	VFMLA V19.D2, V17.D2, V21.D2
-	FMOVQ 368(R9), F19
-	VFMLA V28.D2, V25.D2, V19.D2
-	WORD $0x6e75de35 // fmul v21.2d, v17.2d, v21.2d
-	WORD $0x6e73df33 // fmul v19.2d, v25.2d, v19.2d
-	WORD $0x6e67de3c // fmul v28.2d, v17.2d, v7.2d
-	WORD $0x6e67df3b // fmul v27.2d, v25.2d, v7.2d
-	WORD $0x4efcd59d // fsub v29.2d, v12.2d, v28.2d
-	WORD $0x4efbd61e // fsub v30.2d, v16.2d, v27.2d
-	WORD $0x6e78de58 // fmul v24.2d, v18.2d, v24.2d
-	WORD $0x6e77df57 // fmul v23.2d, v26.2d, v23.2d
-	WORD $0x6e75de35 // fmul v21.2d, v17.2d, v21.2d
-	WORD $0x6e73df33 // fmul v19.2d, v25.2d, v19.2d
-	WORD $0x4ef8d6b8 // fsub v24.2d, v21.2d, v24.2d
-	WORD $0x4ef7d677 // fsub v23.2d, v19.2d, v23.2d
-	WORD $0x4efdd58c // fsub v12.2d, v12.2d, v29.2d
-	WORD $0x4efed610 // fsub v16.2d, v16.2d, v30.2d
-	WORD $0x4efcd59c // fsub v28.2d, v12.2d, v28.2d
-	WORD $0x4efbd61b // fsub v27.2d, v16.2d, v27.2d
-	WORD $0x4e78d798 // fadd v24.2d, v28.2d, v24.2d
-	WORD $0x4e77d777 // fadd v23.2d, v27.2d, v23.2d
-	WORD $0x4e7dd71d // fadd v29.2d, v24.2d, v29.2d
-	WORD $0x4e7ed6fe // fadd v30.2d, v23.2d, v30.2d
-	VCMTST V8.D2, V11.D2, V23.D2
-	VCMTST V8.D2, V15.D2, V24.D2
+	VFMLA V28.S4, V25.S4, V21.S4
+	WORD $0x6e3bdedb // fmul v27.4s, v22.4s, v27.4s
+	WORD $0x6e35de75 // fmul v21.4s, v19.4s, v21.4s
+	WORD $0x6e27de5c // fmul v28.4s, v18.4s, v7.4s
+	WORD $0x6e27df54 // fmul v20.4s, v26.4s, v7.4s
+	WORD $0x4ebbd79b // fsub v27.4s, v28.4s, v27.4s
+	WORD $0x4eb5d695 // fsub v21.4s, v20.4s, v21.4s
+	FMOVQ 240(R9), F20
+	WORD $0x6e34ded4 // fmul v20.4s, v22.4s, v20.4s
+	FMOVQ 240(R9), F22
+	WORD $0x6e36de76 // fmul v22.4s, v19.4s, v22.4s
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
+	WORD $0x4eb2d77b // fsub v27.4s, v27.4s, v18.4s
+	WORD $0x4ebad6b5 // fsub v21.4s, v21.4s, v26.4s
+	WORD $0x4eb4d774 // fsub v20.4s, v27.4s, v20.4s
+	WORD $0x4eb6d6b6 // fsub v22.4s, v21.4s, v22.4s
+	WORD $0x4eb4d714 // fsub v20.4s, v24.4s, v20.4s
+	WORD $0x4eb6d6f6 // fsub v22.4s, v23.4s, v22.4s
+	FMOVQ 256(R9), F21
+	FMOVQ 256(R9), F27
+	FMOVQ 272(R9), F19
+	VFMLA V21.S4, V17.S4, V19.S4
+	FMOVQ 272(R9), F21
+	VFMLA V27.S4, V25.S4, V21.S4
+	FMOVQ 288(R9), F27
+	VFMLA V19.S4, V17.S4, V27.S4
+	FMOVQ 288(R9), F19
+	VFMLA V21.S4, V25.S4, V19.S4
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e33df33 // fmul v19.4s, v25.4s, v19.4s
+	WORD $0x6e27de35 // fmul v21.4s, v17.4s, v7.4s
+	WORD $0x6e27df3c // fmul v28.4s, v25.4s, v7.4s
+	WORD $0x4eb5d59d // fsub v29.4s, v12.4s, v21.4s
+	WORD $0x4ebcd61e // fsub v30.4s, v16.4s, v28.4s
+	WORD $0x6e38de58 // fmul v24.4s, v18.4s, v24.4s
+	WORD $0x6e37df57 // fmul v23.4s, v26.4s, v23.4s
+	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
+	WORD $0x6e33df33 // fmul v19.4s, v25.4s, v19.4s
+	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
+	WORD $0x4eb7d677 // fsub v23.4s, v19.4s, v23.4s
+	WORD $0x4ebdd58c // fsub v12.4s, v12.4s, v29.4s
+	WORD $0x4ebed610 // fsub v16.4s, v16.4s, v30.4s
+	WORD $0x4eb5d595 // fsub v21.4s, v12.4s, v21.4s
+	WORD $0x4ebcd61c // fsub v28.4s, v16.4s, v28.4s
+	WORD $0x4e38d6b8 // fadd v24.4s, v21.4s, v24.4s
+	WORD $0x4e37d797 // fadd v23.4s, v28.4s, v23.4s
+	WORD $0x4e3dd71d // fadd v29.4s, v24.4s, v29.4s
+	WORD $0x4e3ed6fe // fadd v30.4s, v23.4s, v30.4s
+	VCMTST V8.S4, V11.S4, V23.S4
+	VCMTST V8.S4, V15.S4, V24.S4
 	VBSL V29.B16, V20.B16, V23.B16
 	VBSL V30.B16, V22.B16, V24.B16
-	VADD V8.D2, V11.D2, V11.D2
-	VADD V8.D2, V15.D2, V15.D2
-	VSHL $62, V11.D2, V11.D2
-	VSHL $62, V15.D2, V15.D2
+	VADD V8.S4, V11.S4, V11.S4
+	VADD V8.S4, V15.S4, V15.S4
+	VSHL $30, V11.S4, V11.S4
+	VSHL $30, V15.S4, V15.S4
 	VAND V3.B16, V11.B16, V11.B16
 	VAND V3.B16, V15.B16, V15.B16
 	VEOR V11.B16, V23.B16, V23.B16
 	VEOR V15.B16, V24.B16, V24.B16
-	VBIT V13.B16, V10.B16, V23.B16
-	VBIT V14.B16, V9.B16, V24.B16
+	VBIT V13.B16, V9.B16, V23.B16
+	VBIT V14.B16, V10.B16, V24.B16
 	VORR V13.B16, V31.B16, V31.B16
 	VORR V14.B16, V31.B16, V31.B16
-	WORD $0x0e616af7 // fcvtn v23.2s, v23.2d
-	WORD $0x4e616b17 // fcvtn2 v23.4s, v24.2d
 	VST1.P [V23.S4], 16(R0)
-	SUB $4, R8
+	VST1.P [V24.S4], 16(R0)
+	SUB $8, R8
 	B loop_9
 done_10:
 	VMOV V31.D[0], R10
@@ -958,57 +860,47 @@ done_10:
 	CSET NE, R11
 	MOVB R11, big+48(FP)
 	RET
-	DATA cosBlocksNEONF32c<>+0(SB)/8, $0x7fffffffffffffff
-	DATA cosBlocksNEONF32c<>+8(SB)/8, $0x7fffffffffffffff
-	DATA cosBlocksNEONF32c<>+16(SB)/8, $0x7ff0000000000000
-	DATA cosBlocksNEONF32c<>+24(SB)/8, $0x7ff0000000000000
+	DATA cosBlocksNEONF32c<>+0(SB)/8, $0x7fffffff7fffffff
+	DATA cosBlocksNEONF32c<>+8(SB)/8, $0x7fffffff7fffffff
+	DATA cosBlocksNEONF32c<>+16(SB)/8, $0x7f8000007f800000
+	DATA cosBlocksNEONF32c<>+24(SB)/8, $0x7f8000007f800000
 	DATA cosBlocksNEONF32c<>+32(SB)/8, $0x0000000000000000
 	DATA cosBlocksNEONF32c<>+40(SB)/8, $0x0000000000000000
-	DATA cosBlocksNEONF32c<>+48(SB)/8, $0x41d0000000000000
-	DATA cosBlocksNEONF32c<>+56(SB)/8, $0x41d0000000000000
-	DATA cosBlocksNEONF32c<>+64(SB)/8, $0x8000000000000000
-	DATA cosBlocksNEONF32c<>+72(SB)/8, $0x8000000000000000
-	DATA cosBlocksNEONF32c<>+80(SB)/8, $0x3ff0000000000000
-	DATA cosBlocksNEONF32c<>+88(SB)/8, $0x3ff0000000000000
-	DATA cosBlocksNEONF32c<>+96(SB)/8, $0x4338000000000000
-	DATA cosBlocksNEONF32c<>+104(SB)/8, $0x4338000000000000
-	DATA cosBlocksNEONF32c<>+112(SB)/8, $0x3fe45f306dc9c883
-	DATA cosBlocksNEONF32c<>+120(SB)/8, $0x3fe45f306dc9c883
-	DATA cosBlocksNEONF32c<>+128(SB)/8, $0x3ff921fb54442d18
-	DATA cosBlocksNEONF32c<>+136(SB)/8, $0x3ff921fb54442d18
-	DATA cosBlocksNEONF32c<>+144(SB)/8, $0x3c91a62633145c07
-	DATA cosBlocksNEONF32c<>+152(SB)/8, $0x3c91a62633145c07
-	DATA cosBlocksNEONF32c<>+160(SB)/8, $0xb91f1976b7ed8fbc
-	DATA cosBlocksNEONF32c<>+168(SB)/8, $0xb91f1976b7ed8fbc
-	DATA cosBlocksNEONF32c<>+176(SB)/8, $0x3de5d93a5acfd57c
-	DATA cosBlocksNEONF32c<>+184(SB)/8, $0x3de5d93a5acfd57c
-	DATA cosBlocksNEONF32c<>+192(SB)/8, $0xbe5ae5e68a2b9ceb
-	DATA cosBlocksNEONF32c<>+200(SB)/8, $0xbe5ae5e68a2b9ceb
-	DATA cosBlocksNEONF32c<>+208(SB)/8, $0x3ec71de357b1fe7d
-	DATA cosBlocksNEONF32c<>+216(SB)/8, $0x3ec71de357b1fe7d
-	DATA cosBlocksNEONF32c<>+224(SB)/8, $0xbf2a01a019c161d5
-	DATA cosBlocksNEONF32c<>+232(SB)/8, $0xbf2a01a019c161d5
-	DATA cosBlocksNEONF32c<>+240(SB)/8, $0x3f8111111110f8a6
-	DATA cosBlocksNEONF32c<>+248(SB)/8, $0x3f8111111110f8a6
-	DATA cosBlocksNEONF32c<>+256(SB)/8, $0x3fe0000000000000
-	DATA cosBlocksNEONF32c<>+264(SB)/8, $0x3fe0000000000000
-	DATA cosBlocksNEONF32c<>+272(SB)/8, $0xbfc5555555555549
-	DATA cosBlocksNEONF32c<>+280(SB)/8, $0xbfc5555555555549
-	DATA cosBlocksNEONF32c<>+288(SB)/8, $0xbda8fae9be8838d4
-	DATA cosBlocksNEONF32c<>+296(SB)/8, $0xbda8fae9be8838d4
-	DATA cosBlocksNEONF32c<>+304(SB)/8, $0x3e21ee9ebdb4b1c4
-	DATA cosBlocksNEONF32c<>+312(SB)/8, $0x3e21ee9ebdb4b1c4
-	DATA cosBlocksNEONF32c<>+320(SB)/8, $0xbe927e4f809c52ad
-	DATA cosBlocksNEONF32c<>+328(SB)/8, $0xbe927e4f809c52ad
-	DATA cosBlocksNEONF32c<>+336(SB)/8, $0x3efa01a019cb1590
-	DATA cosBlocksNEONF32c<>+344(SB)/8, $0x3efa01a019cb1590
-	DATA cosBlocksNEONF32c<>+352(SB)/8, $0xbf56c16c16c15177
-	DATA cosBlocksNEONF32c<>+360(SB)/8, $0xbf56c16c16c15177
-	DATA cosBlocksNEONF32c<>+368(SB)/8, $0x3fa555555555554c
-	DATA cosBlocksNEONF32c<>+376(SB)/8, $0x3fa555555555554c
-	DATA cosBlocksNEONF32c<>+384(SB)/8, $0x0000000000000001
-	DATA cosBlocksNEONF32c<>+392(SB)/8, $0x0000000000000001
-GLOBL cosBlocksNEONF32c<>(SB), RODATA|NOPTR, $400
+	DATA cosBlocksNEONF32c<>+48(SB)/8, $0x4780000047800000
+	DATA cosBlocksNEONF32c<>+56(SB)/8, $0x4780000047800000
+	DATA cosBlocksNEONF32c<>+64(SB)/8, $0x8000000080000000
+	DATA cosBlocksNEONF32c<>+72(SB)/8, $0x8000000080000000
+	DATA cosBlocksNEONF32c<>+80(SB)/8, $0x3f8000003f800000
+	DATA cosBlocksNEONF32c<>+88(SB)/8, $0x3f8000003f800000
+	DATA cosBlocksNEONF32c<>+96(SB)/8, $0x4b4000004b400000
+	DATA cosBlocksNEONF32c<>+104(SB)/8, $0x4b4000004b400000
+	DATA cosBlocksNEONF32c<>+112(SB)/8, $0x3f22f9833f22f983
+	DATA cosBlocksNEONF32c<>+120(SB)/8, $0x3f22f9833f22f983
+	DATA cosBlocksNEONF32c<>+128(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA cosBlocksNEONF32c<>+136(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA cosBlocksNEONF32c<>+144(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA cosBlocksNEONF32c<>+152(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA cosBlocksNEONF32c<>+160(SB)/8, $0xa6f72ceda6f72ced
+	DATA cosBlocksNEONF32c<>+168(SB)/8, $0xa6f72ceda6f72ced
+	DATA cosBlocksNEONF32c<>+176(SB)/8, $0x363daeb5363daeb5
+	DATA cosBlocksNEONF32c<>+184(SB)/8, $0x363daeb5363daeb5
+	DATA cosBlocksNEONF32c<>+192(SB)/8, $0xb9502b56b9502b56
+	DATA cosBlocksNEONF32c<>+200(SB)/8, $0xb9502b56b9502b56
+	DATA cosBlocksNEONF32c<>+208(SB)/8, $0x3c0888b93c0888b9
+	DATA cosBlocksNEONF32c<>+216(SB)/8, $0x3c0888b93c0888b9
+	DATA cosBlocksNEONF32c<>+224(SB)/8, $0x3f0000003f000000
+	DATA cosBlocksNEONF32c<>+232(SB)/8, $0x3f0000003f000000
+	DATA cosBlocksNEONF32c<>+240(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA cosBlocksNEONF32c<>+248(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA cosBlocksNEONF32c<>+256(SB)/8, $0x37ccef3737ccef37
+	DATA cosBlocksNEONF32c<>+264(SB)/8, $0x37ccef3737ccef37
+	DATA cosBlocksNEONF32c<>+272(SB)/8, $0xbab6060abab6060a
+	DATA cosBlocksNEONF32c<>+280(SB)/8, $0xbab6060abab6060a
+	DATA cosBlocksNEONF32c<>+288(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA cosBlocksNEONF32c<>+296(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA cosBlocksNEONF32c<>+304(SB)/8, $0x0000000100000001
+	DATA cosBlocksNEONF32c<>+312(SB)/8, $0x0000000100000001
+GLOBL cosBlocksNEONF32c<>(SB), RODATA|NOPTR, $320
 
 // func atan2BlocksNEONF32(dst []float32, y []float32, x []float32)
 TEXT ·atan2BlocksNEONF32(SB), NOSPLIT, $0-72
@@ -1018,30 +910,28 @@ TEXT ·atan2BlocksNEONF32(SB), NOSPLIT, $0-72
 	MOVD x_len+56(FP), R8
 	MOVD $atan2BlocksNEONF32c<>(SB), R9
 	FMOVQ 16(R9), F0
-	FMOVQ 352(R9), F1
-	FMOVQ 368(R9), F2
-	FMOVQ 384(R9), F3
-	FMOVQ 400(R9), F4
-	FMOVQ 416(R9), F5
-	FMOVQ 432(R9), F6
-	FMOVQ 448(R9), F7
+	FMOVQ 176(R9), F1
+	FMOVQ 192(R9), F2
+	FMOVQ 208(R9), F3
+	FMOVQ 224(R9), F4
+	FMOVQ 240(R9), F5
+	FMOVQ 256(R9), F6
+	FMOVQ 272(R9), F7
 loop_11:
-	CMP $4, R8
+	CMP $8, R8
 	BLT done_12
 	VLD1.P 16(R1), [V8.S4]
-	WORD $0x0e617909 // fcvtl v9.2d, v8.2s
-	WORD $0x4e617908 // fcvtl2 v8.2d, v8.4s
+	VLD1.P 16(R1), [V9.S4]
 	VLD1.P 16(R2), [V10.S4]
-	WORD $0x0e61794b // fcvtl v11.2d, v10.2s
-	WORD $0x4e61794a // fcvtl2 v10.2d, v10.4s
+	VLD1.P 16(R2), [V11.S4]
 	FMOVQ 0(R9), F12
 	FMOVQ 0(R9), F13
-	VAND V0.B16, V11.B16, V14.B16
-	VAND V0.B16, V10.B16, V15.B16
-	VAND V0.B16, V9.B16, V16.B16
-	VAND V0.B16, V8.B16, V17.B16
-	WORD $0x6eeee612 // fcmgt v18.2d, v16.2d, v14.2d
-	WORD $0x6eefe633 // fcmgt v19.2d, v17.2d, v15.2d
+	VAND V0.B16, V10.B16, V14.B16
+	VAND V0.B16, V11.B16, V15.B16
+	VAND V0.B16, V8.B16, V16.B16
+	VAND V0.B16, V9.B16, V17.B16
+	WORD $0x6eaee612 // fcmgt v18.4s, v16.4s, v14.4s
+	WORD $0x6eafe633 // fcmgt v19.4s, v17.4s, v15.4s
 	VMOV V18.B16, V20.B16
 	VBSL V16.B16, V14.B16, V20.B16
 	VMOV V19.B16, V21.B16
@@ -1050,99 +940,55 @@ loop_11:
 	VBSL V14.B16, V16.B16, V22.B16
 	VMOV V19.B16, V23.B16
 	VBSL V15.B16, V17.B16, V23.B16
-	WORD $0x6e76fe96 // fdiv v22.2d, v20.2d, v22.2d
-	WORD $0x6e77feb7 // fdiv v23.2d, v21.2d, v23.2d
-	WORD $0x6e76ded5 // fmul v21.2d, v22.2d, v22.2d
-	WORD $0x6e77def4 // fmul v20.2d, v23.2d, v23.2d
+	WORD $0x6e36fe96 // fdiv v22.4s, v20.4s, v22.4s
+	WORD $0x6e37feb7 // fdiv v23.4s, v21.4s, v23.4s
+	WORD $0x6e36ded5 // fmul v21.4s, v22.4s, v22.4s
+	WORD $0x6e37def4 // fmul v20.4s, v23.4s, v23.4s
 	FMOVQ 32(R9), F24
 	FMOVQ 32(R9), F25
 	FMOVQ 48(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
+	VFMLA V24.S4, V21.S4, V26.S4
 	FMOVQ 48(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
+	VFMLA V25.S4, V20.S4, V24.S4
 	FMOVQ 64(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
+	VFMLA V26.S4, V21.S4, V25.S4
 	FMOVQ 64(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
+	VFMLA V24.S4, V20.S4, V26.S4
 	FMOVQ 80(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
+	VFMLA V25.S4, V21.S4, V24.S4
 	FMOVQ 80(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
+	VFMLA V26.S4, V20.S4, V25.S4
 	FMOVQ 96(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
+	VFMLA V24.S4, V21.S4, V26.S4
 	FMOVQ 96(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
+	VFMLA V25.S4, V20.S4, V24.S4
 	FMOVQ 112(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
+	VFMLA V26.S4, V21.S4, V25.S4
 	FMOVQ 112(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
+	VFMLA V24.S4, V20.S4, V26.S4
 	FMOVQ 128(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
+	VFMLA V25.S4, V21.S4, V24.S4
 	FMOVQ 128(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
+	VFMLA V26.S4, V20.S4, V25.S4
 	FMOVQ 144(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
+	VFMLA V24.S4, V21.S4, V26.S4
 	FMOVQ 144(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
+	VFMLA V25.S4, V20.S4, V24.S4
 	FMOVQ 160(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
+	VFMLA V26.S4, V21.S4, V25.S4
 	FMOVQ 160(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
-	FMOVQ 176(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
-	FMOVQ 176(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
-	FMOVQ 192(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
-	FMOVQ 192(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
-	FMOVQ 208(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
-	FMOVQ 208(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
-	FMOVQ 224(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
-	FMOVQ 224(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
-	FMOVQ 240(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
-	FMOVQ 240(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
-	FMOVQ 256(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
-	FMOVQ 256(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
-	FMOVQ 272(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
-	FMOVQ 272(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
-	FMOVQ 288(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
-	FMOVQ 288(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
-	FMOVQ 304(R9), F25
-	VFMLA V26.D2, V21.D2, V25.D2
-	FMOVQ 304(R9), F26
-	VFMLA V24.D2, V20.D2, V26.D2
-	FMOVQ 320(R9), F24
-	VFMLA V25.D2, V21.D2, V24.D2
-	FMOVQ 320(R9), F25
-	VFMLA V26.D2, V20.D2, V25.D2
-	FMOVQ 336(R9), F26
-	VFMLA V24.D2, V21.D2, V26.D2
-	FMOVQ 336(R9), F24
-	VFMLA V25.D2, V20.D2, V24.D2
-	WORD $0x6e7adeba // fmul v26.2d, v21.2d, v26.2d
-	WORD $0x6e78de98 // fmul v24.2d, v20.2d, v24.2d
-	WORD $0x6e7adeda // fmul v26.2d, v22.2d, v26.2d
-	WORD $0x6e78def8 // fmul v24.2d, v23.2d, v24.2d
-	WORD $0x4ee0a974 // cmlt v20.2d, v11.2d, #0
-	WORD $0x4ee0a955 // cmlt v21.2d, v10.2d, #0
-	VMOV V20.B16, V25.B16
-	VBSL V12.B16, V2.B16, V25.B16
+	VFMLA V24.S4, V20.S4, V26.S4
+	WORD $0x6e39deb9 // fmul v25.4s, v21.4s, v25.4s
+	WORD $0x6e3ade9a // fmul v26.4s, v20.4s, v26.4s
+	WORD $0x6e39ded9 // fmul v25.4s, v22.4s, v25.4s
+	WORD $0x6e3adefa // fmul v26.4s, v23.4s, v26.4s
+	WORD $0x4ea0a954 // cmlt v20.4s, v10.4s, #0
+	WORD $0x4ea0a975 // cmlt v21.4s, v11.4s, #0
+	VMOV V20.B16, V24.B16
+	VBSL V12.B16, V2.B16, V24.B16
 	VMOV V21.B16, V27.B16
 	VBSL V13.B16, V2.B16, V27.B16
-	VBIT V18.B16, V1.B16, V25.B16
+	VBIT V18.B16, V1.B16, V24.B16
 	VBIT V19.B16, V1.B16, V27.B16
 	VMOV V20.B16, V28.B16
 	VBSL V12.B16, V4.B16, V28.B16
@@ -1150,126 +996,103 @@ loop_11:
 	VBSL V13.B16, V4.B16, V29.B16
 	VBIT V18.B16, V3.B16, V28.B16
 	VBIT V19.B16, V3.B16, V29.B16
-	VAND V5.B16, V11.B16, V30.B16
-	VAND V5.B16, V10.B16, V31.B16
+	VAND V5.B16, V10.B16, V30.B16
+	VAND V5.B16, V11.B16, V31.B16
 	VBSL V12.B16, V5.B16, V18.B16
 	VBSL V13.B16, V5.B16, V19.B16
 	VEOR V30.B16, V18.B16, V18.B16
 	VEOR V31.B16, V19.B16, V19.B16
 	VEOR V18.B16, V22.B16, V22.B16
 	VEOR V19.B16, V23.B16, V23.B16
-	VEOR V18.B16, V26.B16, V26.B16
-	VEOR V19.B16, V24.B16, V24.B16
-	WORD $0x4e76d733 // fadd v19.2d, v25.2d, v22.2d
-	WORD $0x4e77d772 // fadd v18.2d, v27.2d, v23.2d
-	WORD $0x4ef3d73f // fsub v31.2d, v25.2d, v19.2d
-	WORD $0x4ef2d77e // fsub v30.2d, v27.2d, v18.2d
-	WORD $0x4e76d7f6 // fadd v22.2d, v31.2d, v22.2d
-	WORD $0x4e77d7d7 // fadd v23.2d, v30.2d, v23.2d
-	WORD $0x4e7ad6da // fadd v26.2d, v22.2d, v26.2d
-	WORD $0x4e78d6f8 // fadd v24.2d, v23.2d, v24.2d
-	WORD $0x4e7cd75c // fadd v28.2d, v26.2d, v28.2d
-	WORD $0x4e7dd71d // fadd v29.2d, v24.2d, v29.2d
-	WORD $0x4e73d793 // fadd v19.2d, v28.2d, v19.2d
-	WORD $0x4e72d7b2 // fadd v18.2d, v29.2d, v18.2d
-	WORD $0x4e6ce52c // fcmeq v12.2d, v9.2d, v12.2d
-	WORD $0x4e6de50d // fcmeq v13.2d, v8.2d, v13.2d
-	VBSL V19.B16, V25.B16, V12.B16
+	VEOR V18.B16, V25.B16, V25.B16
+	VEOR V19.B16, V26.B16, V26.B16
+	WORD $0x4e36d713 // fadd v19.4s, v24.4s, v22.4s
+	WORD $0x4e37d772 // fadd v18.4s, v27.4s, v23.4s
+	WORD $0x4eb3d71f // fsub v31.4s, v24.4s, v19.4s
+	WORD $0x4eb2d77e // fsub v30.4s, v27.4s, v18.4s
+	WORD $0x4e36d7f6 // fadd v22.4s, v31.4s, v22.4s
+	WORD $0x4e37d7d7 // fadd v23.4s, v30.4s, v23.4s
+	WORD $0x4e39d6d9 // fadd v25.4s, v22.4s, v25.4s
+	WORD $0x4e3ad6fa // fadd v26.4s, v23.4s, v26.4s
+	WORD $0x4e3cd73c // fadd v28.4s, v25.4s, v28.4s
+	WORD $0x4e3dd75d // fadd v29.4s, v26.4s, v29.4s
+	WORD $0x4e33d793 // fadd v19.4s, v28.4s, v19.4s
+	WORD $0x4e32d7b2 // fadd v18.4s, v29.4s, v18.4s
+	WORD $0x4e2ce50c // fcmeq v12.4s, v8.4s, v12.4s
+	WORD $0x4e2de52d // fcmeq v13.4s, v9.4s, v13.4s
+	VBSL V19.B16, V24.B16, V12.B16
 	VBSL V18.B16, V27.B16, V13.B16
-	FMOVQ 464(R9), F18
-	FMOVQ 464(R9), F27
+	FMOVQ 288(R9), F18
+	FMOVQ 288(R9), F27
 	VBSL V18.B16, V7.B16, V20.B16
 	VBSL V27.B16, V7.B16, V21.B16
-	WORD $0x4e66e5ce // fcmeq v14.2d, v14.2d, v6.2d
-	WORD $0x4e66e5ef // fcmeq v15.2d, v15.2d, v6.2d
-	WORD $0x4e66e610 // fcmeq v16.2d, v16.2d, v6.2d
-	WORD $0x4e66e631 // fcmeq v17.2d, v17.2d, v6.2d
+	WORD $0x4e26e5ce // fcmeq v14.4s, v14.4s, v6.4s
+	WORD $0x4e26e5ef // fcmeq v15.4s, v15.4s, v6.4s
+	WORD $0x4e26e610 // fcmeq v16.4s, v16.4s, v6.4s
+	WORD $0x4e26e631 // fcmeq v17.4s, v17.4s, v6.4s
 	VBSL V12.B16, V20.B16, V16.B16
 	VBSL V13.B16, V21.B16, V17.B16
 	VBSL V12.B16, V16.B16, V14.B16
 	VBSL V13.B16, V17.B16, V15.B16
-	VAND V5.B16, V9.B16, V13.B16
-	VAND V5.B16, V8.B16, V17.B16
+	VAND V5.B16, V8.B16, V13.B16
+	VAND V5.B16, V9.B16, V17.B16
 	VORR V13.B16, V14.B16, V14.B16
 	VORR V17.B16, V15.B16, V15.B16
-	WORD $0x4e6be571 // fcmeq v17.2d, v11.2d, v11.2d
-	WORD $0x4e6ae54d // fcmeq v13.2d, v10.2d, v10.2d
-	WORD $0x4e69e52c // fcmeq v12.2d, v9.2d, v9.2d
-	WORD $0x4e68e510 // fcmeq v16.2d, v8.2d, v8.2d
+	WORD $0x4e2ae551 // fcmeq v17.4s, v10.4s, v10.4s
+	WORD $0x4e2be56d // fcmeq v13.4s, v11.4s, v11.4s
+	WORD $0x4e28e50c // fcmeq v12.4s, v8.4s, v8.4s
+	WORD $0x4e29e530 // fcmeq v16.4s, v9.4s, v9.4s
 	VAND V17.B16, V12.B16, V12.B16
 	VAND V13.B16, V16.B16, V16.B16
-	WORD $0x4e6bd52b // fadd v11.2d, v9.2d, v11.2d
-	WORD $0x4e6ad50a // fadd v10.2d, v8.2d, v10.2d
-	VBSL V11.B16, V14.B16, V12.B16
-	VBSL V10.B16, V15.B16, V16.B16
-	WORD $0x0e61698c // fcvtn v12.2s, v12.2d
-	WORD $0x4e616a0c // fcvtn2 v12.4s, v16.2d
+	WORD $0x4e2ad50a // fadd v10.4s, v8.4s, v10.4s
+	WORD $0x4e2bd52b // fadd v11.4s, v9.4s, v11.4s
+	VBSL V10.B16, V14.B16, V12.B16
+	VBSL V11.B16, V15.B16, V16.B16
 	VST1.P [V12.S4], 16(R0)
-	SUB $4, R8
+	VST1.P [V16.S4], 16(R0)
+	SUB $8, R8
 	B loop_11
 done_12:
 	RET
 	DATA atan2BlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA atan2BlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
-	DATA atan2BlocksNEONF32c<>+16(SB)/8, $0x7fffffffffffffff
-	DATA atan2BlocksNEONF32c<>+24(SB)/8, $0x7fffffffffffffff
-	DATA atan2BlocksNEONF32c<>+32(SB)/8, $0x3ee64adb3e06ee72
-	DATA atan2BlocksNEONF32c<>+40(SB)/8, $0x3ee64adb3e06ee72
-	DATA atan2BlocksNEONF32c<>+48(SB)/8, $0xbf2077212aa7d6ce
-	DATA atan2BlocksNEONF32c<>+56(SB)/8, $0xbf2077212aa7d6ce
-	DATA atan2BlocksNEONF32c<>+64(SB)/8, $0x3f471ece4d9ced98
-	DATA atan2BlocksNEONF32c<>+72(SB)/8, $0x3f471ece4d9ced98
-	DATA atan2BlocksNEONF32c<>+80(SB)/8, $0xbf64a20138b90cee
-	DATA atan2BlocksNEONF32c<>+88(SB)/8, $0xbf64a20138b90cee
-	DATA atan2BlocksNEONF32c<>+96(SB)/8, $0x3f7a788ec28e9fb3
-	DATA atan2BlocksNEONF32c<>+104(SB)/8, $0x3f7a788ec28e9fb3
-	DATA atan2BlocksNEONF32c<>+112(SB)/8, $0xbf8a45a2ea379db5
-	DATA atan2BlocksNEONF32c<>+120(SB)/8, $0xbf8a45a2ea379db5
-	DATA atan2BlocksNEONF32c<>+128(SB)/8, $0x3f954d3eccf8f320
-	DATA atan2BlocksNEONF32c<>+136(SB)/8, $0x3f954d3eccf8f320
-	DATA atan2BlocksNEONF32c<>+144(SB)/8, $0xbf9d9805e7ba23e7
-	DATA atan2BlocksNEONF32c<>+152(SB)/8, $0xbf9d9805e7ba23e7
-	DATA atan2BlocksNEONF32c<>+160(SB)/8, $0x3fa26bc6260b1bdd
-	DATA atan2BlocksNEONF32c<>+168(SB)/8, $0x3fa26bc6260b1bdd
-	DATA atan2BlocksNEONF32c<>+176(SB)/8, $0xbfa56d2d526c0577
-	DATA atan2BlocksNEONF32c<>+184(SB)/8, $0xbfa56d2d526c0577
-	DATA atan2BlocksNEONF32c<>+192(SB)/8, $0x3fa81b6efb51f8a6
-	DATA atan2BlocksNEONF32c<>+200(SB)/8, $0x3fa81b6efb51f8a6
-	DATA atan2BlocksNEONF32c<>+208(SB)/8, $0xbfaae027d1895f2e
-	DATA atan2BlocksNEONF32c<>+216(SB)/8, $0xbfaae027d1895f2e
-	DATA atan2BlocksNEONF32c<>+224(SB)/8, $0x3fae1a556400767b
-	DATA atan2BlocksNEONF32c<>+232(SB)/8, $0x3fae1a556400767b
-	DATA atan2BlocksNEONF32c<>+240(SB)/8, $0xbfb110c441e542d6
-	DATA atan2BlocksNEONF32c<>+248(SB)/8, $0xbfb110c441e542d6
-	DATA atan2BlocksNEONF32c<>+256(SB)/8, $0x3fb3b131f3b00d10
-	DATA atan2BlocksNEONF32c<>+264(SB)/8, $0x3fb3b131f3b00d10
-	DATA atan2BlocksNEONF32c<>+272(SB)/8, $0xbfb745d0ac14efec
-	DATA atan2BlocksNEONF32c<>+280(SB)/8, $0xbfb745d0ac14efec
-	DATA atan2BlocksNEONF32c<>+288(SB)/8, $0x3fbc71c710b37a0b
-	DATA atan2BlocksNEONF32c<>+296(SB)/8, $0x3fbc71c710b37a0b
-	DATA atan2BlocksNEONF32c<>+304(SB)/8, $0xbfc249249211afc7
-	DATA atan2BlocksNEONF32c<>+312(SB)/8, $0xbfc249249211afc7
-	DATA atan2BlocksNEONF32c<>+320(SB)/8, $0x3fc9999999987cf0
-	DATA atan2BlocksNEONF32c<>+328(SB)/8, $0x3fc9999999987cf0
-	DATA atan2BlocksNEONF32c<>+336(SB)/8, $0xbfd555555555543a
-	DATA atan2BlocksNEONF32c<>+344(SB)/8, $0xbfd555555555543a
-	DATA atan2BlocksNEONF32c<>+352(SB)/8, $0x3ff921fb54442d18
-	DATA atan2BlocksNEONF32c<>+360(SB)/8, $0x3ff921fb54442d18
-	DATA atan2BlocksNEONF32c<>+368(SB)/8, $0x400921fb54442d18
-	DATA atan2BlocksNEONF32c<>+376(SB)/8, $0x400921fb54442d18
-	DATA atan2BlocksNEONF32c<>+384(SB)/8, $0x3c91a62633145c07
-	DATA atan2BlocksNEONF32c<>+392(SB)/8, $0x3c91a62633145c07
-	DATA atan2BlocksNEONF32c<>+400(SB)/8, $0x3ca1a62633145c07
-	DATA atan2BlocksNEONF32c<>+408(SB)/8, $0x3ca1a62633145c07
-	DATA atan2BlocksNEONF32c<>+416(SB)/8, $0x8000000000000000
-	DATA atan2BlocksNEONF32c<>+424(SB)/8, $0x8000000000000000
-	DATA atan2BlocksNEONF32c<>+432(SB)/8, $0x7ff0000000000000
-	DATA atan2BlocksNEONF32c<>+440(SB)/8, $0x7ff0000000000000
-	DATA atan2BlocksNEONF32c<>+448(SB)/8, $0x4002d97c7f3321d2
-	DATA atan2BlocksNEONF32c<>+456(SB)/8, $0x4002d97c7f3321d2
-	DATA atan2BlocksNEONF32c<>+464(SB)/8, $0x3fe921fb54442d18
-	DATA atan2BlocksNEONF32c<>+472(SB)/8, $0x3fe921fb54442d18
-GLOBL atan2BlocksNEONF32c<>(SB), RODATA|NOPTR, $480
+	DATA atan2BlocksNEONF32c<>+16(SB)/8, $0x7fffffff7fffffff
+	DATA atan2BlocksNEONF32c<>+24(SB)/8, $0x7fffffff7fffffff
+	DATA atan2BlocksNEONF32c<>+32(SB)/8, $0xbae73551bae73551
+	DATA atan2BlocksNEONF32c<>+40(SB)/8, $0xbae73551bae73551
+	DATA atan2BlocksNEONF32c<>+48(SB)/8, $0x3c30c8eb3c30c8eb
+	DATA atan2BlocksNEONF32c<>+56(SB)/8, $0x3c30c8eb3c30c8eb
+	DATA atan2BlocksNEONF32c<>+64(SB)/8, $0xbcfd9867bcfd9867
+	DATA atan2BlocksNEONF32c<>+72(SB)/8, $0xbcfd9867bcfd9867
+	DATA atan2BlocksNEONF32c<>+80(SB)/8, $0x3d6c7d1e3d6c7d1e
+	DATA atan2BlocksNEONF32c<>+88(SB)/8, $0x3d6c7d1e3d6c7d1e
+	DATA atan2BlocksNEONF32c<>+96(SB)/8, $0xbdabd12ebdabd12e
+	DATA atan2BlocksNEONF32c<>+104(SB)/8, $0xbdabd12ebdabd12e
+	DATA atan2BlocksNEONF32c<>+112(SB)/8, $0x3de02e6e3de02e6e
+	DATA atan2BlocksNEONF32c<>+120(SB)/8, $0x3de02e6e3de02e6e
+	DATA atan2BlocksNEONF32c<>+128(SB)/8, $0xbe120cc4be120cc4
+	DATA atan2BlocksNEONF32c<>+136(SB)/8, $0xbe120cc4be120cc4
+	DATA atan2BlocksNEONF32c<>+144(SB)/8, $0x3e4cc8653e4cc865
+	DATA atan2BlocksNEONF32c<>+152(SB)/8, $0x3e4cc8653e4cc865
+	DATA atan2BlocksNEONF32c<>+160(SB)/8, $0xbeaaaa9bbeaaaa9b
+	DATA atan2BlocksNEONF32c<>+168(SB)/8, $0xbeaaaa9bbeaaaa9b
+	DATA atan2BlocksNEONF32c<>+176(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA atan2BlocksNEONF32c<>+184(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA atan2BlocksNEONF32c<>+192(SB)/8, $0x40490fdb40490fdb
+	DATA atan2BlocksNEONF32c<>+200(SB)/8, $0x40490fdb40490fdb
+	DATA atan2BlocksNEONF32c<>+208(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA atan2BlocksNEONF32c<>+216(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA atan2BlocksNEONF32c<>+224(SB)/8, $0xb3bbbd2eb3bbbd2e
+	DATA atan2BlocksNEONF32c<>+232(SB)/8, $0xb3bbbd2eb3bbbd2e
+	DATA atan2BlocksNEONF32c<>+240(SB)/8, $0x8000000080000000
+	DATA atan2BlocksNEONF32c<>+248(SB)/8, $0x8000000080000000
+	DATA atan2BlocksNEONF32c<>+256(SB)/8, $0x7f8000007f800000
+	DATA atan2BlocksNEONF32c<>+264(SB)/8, $0x7f8000007f800000
+	DATA atan2BlocksNEONF32c<>+272(SB)/8, $0x4016cbe44016cbe4
+	DATA atan2BlocksNEONF32c<>+280(SB)/8, $0x4016cbe44016cbe4
+	DATA atan2BlocksNEONF32c<>+288(SB)/8, $0x3f490fdb3f490fdb
+	DATA atan2BlocksNEONF32c<>+296(SB)/8, $0x3f490fdb3f490fdb
+GLOBL atan2BlocksNEONF32c<>(SB), RODATA|NOPTR, $304
 
 // func expBlocksNEONF64(dst []float64, x []float64)
 TEXT ·expBlocksNEONF64(SB), NOSPLIT, $0-48

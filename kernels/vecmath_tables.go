@@ -6,36 +6,47 @@ package kernels
 // that also emits them into the assembly (asm/internal/vm says where
 // they come from).
 const (
-	vmLog2e      = 0x1.71547652b82fep+00
-	vmLn2Hi      = 0x1.62e42feep-01
-	vmLn2Lo      = 0x1.a39ef35793c76p-33
-	vmShifter    = 0x1.8p+52
-	vmExpOver    = 0x1.62e42fefa39efp+09
-	vmExpUnder   = -0x1.74910d52d3051p+09
-	vmSqrt2      = 0x1.6a09e667f3bcdp+00
-	vmLogTiny    = 0x1p-1022
-	vmLogScale   = 0x1p+54
-	vmShifter32  = 0x1.8p+23
-	vmLn2Hi32    = 0x1.63p-01
-	vmLn2Lo32    = -0x1.bd0105c4242eap-13
-	vmExpOver32  = 0x1.6333333333333p+06
-	vmExpUnder32 = -0x1.ap+06
-	vmPio2Hi     = 0x1.921fb54442d18p+00
-	vmPio2Lo     = 0x1.1a62633145c07p-54
-	vmPiHi       = 0x1.921fb54442d18p+01
-	vmPiLo       = 0x1.1a62633145c07p-53
-	vmPio2Lo2    = -0x1.f1976b7ed8fbcp-110
-	vmTwoOverPi  = 0x1.45f306dc9c883p-01
-	vmTrigLimit  = 0x1p+30
+	vmLog2e       = 0x1.71547652b82fep+00
+	vmLn2Hi       = 0x1.62e42feep-01
+	vmLn2Lo       = 0x1.a39ef35793c76p-33
+	vmShifter     = 0x1.8p+52
+	vmExpOver     = 0x1.62e42fefa39efp+09
+	vmExpUnder    = -0x1.74910d52d3051p+09
+	vmSqrt2       = 0x1.6a09e667f3bcdp+00
+	vmLogTiny     = 0x1p-1022
+	vmLogScale    = 0x1p+54
+	vmShifter32   = 0x1.8p+23
+	vmLn2Hi32     = 0x1.63p-01
+	vmLn2Lo32     = -0x1.bd0105c4242eap-13
+	vmExpOver32   = 0x1.6333333333333p+06
+	vmExpUnder32  = -0x1.ap+06
+	vmPio2Hi      = 0x1.921fb54442d18p+00
+	vmPio2Lo      = 0x1.1a62633145c07p-54
+	vmPiHi        = 0x1.921fb54442d18p+01
+	vmPiLo        = 0x1.1a62633145c07p-53
+	vmPio2Lo2     = -0x1.f1976b7ed8fbcp-110
+	vmTwoOverPi   = 0x1.45f306dc9c883p-01
+	vmTrigLimit   = 0x1p+30
+	vmPio2Hi32    = 0x1.921fb6p+00
+	vmPio2Lo32    = -0x1.777a5cp-25
+	vmPio2Lo232   = -0x1.ee59dap-50
+	vmPiHi32      = 0x1.921fb6p+01
+	vmPiLo32      = -0x1.777a5cp-24
+	vmTwoOverPi32 = 0x1.45f306p-01
+	vmTrigLimit32 = 0x1p+16
 )
 
 var (
-	vmExpQ64 = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33}
-	vmLogLg  = [...]float64{0x1.5555555555593p-01, 0x1.999999997fa04p-02, 0x1.2492494229359p-02, 0x1.c71c51d8e78afp-03, 0x1.7466496cb03dep-03, 0x1.39a09d078c69fp-03, 0x1.2f112df3e5244p-03}
-	vmExpQ32 = [...]float32{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13}
-	vmLogP32 = [...]float32{0x1.555553e25cd96p-02, -0x1.fffff7f002b13p-03, 0x1.999d58f0fbe3ep-03, -0x1.555ca04cb8abbp-03, 0x1.23d37d4cd3339p-03, -0x1.fcba9db73ed2cp-04, 0x1.de4a34d098e98p-04, -0x1.d7a370b138b4bp-04, 0x1.204376245245ap-04}
-	vmAsinU  = [...]float64{0x1.55555555552f4p-03, 0x1.3333333375cdp-04, 0x1.6db6db407c2b3p-05, 0x1.f1c72c5fd95bap-06, 0x1.6e89f8578b64ep-06, 0x1.1c6b5042ec6b2p-06, 0x1.c70ddf81249fcp-07, 0x1.8e3fd48d0fb6fp-07, 0x1.b0ef96b727e7ep-08, 0x1.3c0e0817e9742p-06, -0x1.032e75ccd4ae8p-06, 0x1.02ff4c7428a47p-05}
-	vmAtanU  = [...]float64{-0x1.555555555543ap-02, 0x1.9999999987cfp-03, -0x1.249249211afc7p-03, 0x1.c71c710b37a0bp-04, -0x1.745d0ac14efecp-04, 0x1.3b131f3b00d1p-04, -0x1.110c441e542d6p-04, 0x1.e1a556400767bp-05, -0x1.ae027d1895f2ep-05, 0x1.81b6efb51f8a6p-05, -0x1.56d2d526c0577p-05, 0x1.26bc6260b1bddp-05, -0x1.d9805e7ba23e7p-06, 0x1.54d3eccf8f32p-06, -0x1.a45a2ea379db5p-07, 0x1.a788ec28e9fb3p-08, -0x1.4a20138b90ceep-09, 0x1.71ece4d9ced98p-11, -0x1.077212aa7d6cep-13, 0x1.64adb3e06ee72p-17}
-	vmSinS   = [...]float64{-0x1.5555555555549p-03, 0x1.111111110f8a6p-07, -0x1.a01a019c161d5p-13, 0x1.71de357b1fe7dp-19, -0x1.ae5e68a2b9cebp-26, 0x1.5d93a5acfd57cp-33}
-	vmCosC   = [...]float64{0x1.555555555554cp-05, -0x1.6c16c16c15177p-10, 0x1.a01a019cb159p-16, -0x1.27e4f809c52adp-22, 0x1.1ee9ebdb4b1c4p-29, -0x1.8fae9be8838d4p-37}
+	vmExpQ64  = [...]float64{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13, 0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22, 0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33}
+	vmLogLg   = [...]float64{0x1.5555555555593p-01, 0x1.999999997fa04p-02, 0x1.2492494229359p-02, 0x1.c71c51d8e78afp-03, 0x1.7466496cb03dep-03, 0x1.39a09d078c69fp-03, 0x1.2f112df3e5244p-03}
+	vmExpQ32  = [...]float32{0x1p-01, 0x1.5555555555555p-03, 0x1.5555555555555p-05, 0x1.1111111111111p-07, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13}
+	vmLogP32  = [...]float32{0x1.555553e25cd96p-02, -0x1.fffff7f002b13p-03, 0x1.999d58f0fbe3ep-03, -0x1.555ca04cb8abbp-03, 0x1.23d37d4cd3339p-03, -0x1.fcba9db73ed2cp-04, 0x1.de4a34d098e98p-04, -0x1.d7a370b138b4bp-04, 0x1.204376245245ap-04}
+	vmAsinU   = [...]float64{0x1.55555555552f4p-03, 0x1.3333333375cdp-04, 0x1.6db6db407c2b3p-05, 0x1.f1c72c5fd95bap-06, 0x1.6e89f8578b64ep-06, 0x1.1c6b5042ec6b2p-06, 0x1.c70ddf81249fcp-07, 0x1.8e3fd48d0fb6fp-07, 0x1.b0ef96b727e7ep-08, 0x1.3c0e0817e9742p-06, -0x1.032e75ccd4ae8p-06, 0x1.02ff4c7428a47p-05}
+	vmAtanU   = [...]float64{-0x1.555555555543ap-02, 0x1.9999999987cfp-03, -0x1.249249211afc7p-03, 0x1.c71c710b37a0bp-04, -0x1.745d0ac14efecp-04, 0x1.3b131f3b00d1p-04, -0x1.110c441e542d6p-04, 0x1.e1a556400767bp-05, -0x1.ae027d1895f2ep-05, 0x1.81b6efb51f8a6p-05, -0x1.56d2d526c0577p-05, 0x1.26bc6260b1bddp-05, -0x1.d9805e7ba23e7p-06, 0x1.54d3eccf8f32p-06, -0x1.a45a2ea379db5p-07, 0x1.a788ec28e9fb3p-08, -0x1.4a20138b90ceep-09, 0x1.71ece4d9ced98p-11, -0x1.077212aa7d6cep-13, 0x1.64adb3e06ee72p-17}
+	vmSinS    = [...]float64{-0x1.5555555555549p-03, 0x1.111111110f8a6p-07, -0x1.a01a019c161d5p-13, 0x1.71de357b1fe7dp-19, -0x1.ae5e68a2b9cebp-26, 0x1.5d93a5acfd57cp-33}
+	vmCosC    = [...]float64{0x1.555555555554cp-05, -0x1.6c16c16c15177p-10, 0x1.a01a019cb159p-16, -0x1.27e4f809c52adp-22, 0x1.1ee9ebdb4b1c4p-29, -0x1.8fae9be8838d4p-37}
+	vmAsinU32 = [...]float32{0x1.5555e3ff71cf5p-03, 0x1.32ff14003dc1ap-04, 0x1.748663ff7d52p-05, 0x1.8d27dc00e1154p-06, 0x1.57db01fff0a1dp-05}
+	vmAtanU32 = [...]float32{-0x1.555536p-02, 0x1.9990cap-03, -0x1.241988p-03, 0x1.c05cdcp-04, -0x1.57a25cp-04, 0x1.d8fa3cp-05, -0x1.fb30cep-06, 0x1.6191d6p-07, -0x1.ce6aa2p-10}
+	vmSinS32  = [...]float32{-0x1.555556p-03, 0x1.111172p-07, -0x1.a056acp-13, 0x1.7b5d6ap-19}
+	vmCosC32  = [...]float32{0x1.55554ap-05, -0x1.6c0c14p-10, 0x1.99de6ep-16}
 )

@@ -31,73 +31,77 @@ func (a avoOps) Scalef(x, y emit.G) (emit.G, bool) {
 // ops is the vm.Ops of m.
 func ops(m emit.M) vm.Ops[emit.G, emit.Cond] { return avoOps{m} }
 
-// vecmath emits the vector math kernels of k: exp and log in the
-// kernel's precision (vmExp, vmExp32, vmLog, vmLog32), acos, atan2, sin
-// and cos in float64 in both precisions (vmAcos, vmAtan2, vmSin, vmCos).
+// vecmath emits the vector math kernels of k, each in the kernel's
+// precision (vmExp, vmLog, vmAcos, vmAtan2, vmSin, vmCos and their
+// float32 versions).
 func vecmath(k emit.Kernel) {
 	c, log := vm.Exp64, vm.Log[emit.G, emit.Cond]
+	ac, at, tc := vm.Acos64, vm.Atan64, vm.Trig64
 	if k.Prec == emit.Float32 {
 		c, log = vm.Exp32, vm.Log32[emit.G, emit.Cond]
+		ac, at, tc = vm.Acos32, vm.Atan32, vm.Trig32
 	}
 	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", func(m emit.M, x emit.G) emit.G { return vm.Exp(ops(m), x, c) })
 	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", func(m emit.M, x emit.G) emit.G { return log(ops(m), x) })
-	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, true, 2,
-		func(m emit.M, in []emit.G) emit.G { return vm.Acos(ops(m), in[0]) })
-	trig(k, "sin", false)
-	trig(k, "cos", true)
-	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, true, 2,
-		func(m emit.M, in []emit.G) emit.G { return vm.Atan2(ops(m), in[0], in[1]) })
+	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, 3, 1,
+		func(m emit.M, in []emit.G) emit.G { return vm.Acos(ops(m), in[0], ac) })
+	trig(k, "sin", false, tc)
+	trig(k, "cos", true, tc)
+	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, 2, 1,
+		func(m emit.M, in []emit.G) emit.G { return vm.Atan2(ops(m), in[0], in[1], at) })
 }
 
 // trig emits the sin or cos kernel: dst[i] = sin(x[i]) (cos(x[i])) for
-// |x[i]| < 2^30 (vm.TrigLimit); larger finite x[i] are copied to dst[i]
-// unchanged (no result of sin or cos is that large, so the caller finds
-// them in dst even when dst aliases x) and the kernel returns true, so
-// that the caller scans for them only then.
-func trig(k emit.Kernel, name string, cos bool) {
+// |x[i]| below the reduction's limit (vm.TrigLimit, 2^30, in float64;
+// vm.TrigLimit32, 2^16, in float32); larger finite x[i] are copied to
+// dst[i] unchanged (no result of sin or cos is that large, so the caller
+// finds them in dst even when dst aliases x) and the kernel returns true,
+// so that the caller scans for them only then.
+func trig(k emit.Kernel, name string, cos bool, c vm.TrigConsts) {
+	limit := "2^30"
+	if k.Prec == emit.Float32 {
+		limit = "2^16"
+	}
 	k.Begin(name, "func(dst, x []T) (big bool)",
-		"sets dst[i] = "+name+"(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
-	wk := emit.Kernel{ISA: k.ISA, Prec: emit.Float64} // the arithmetic's kernel (float64 in both precisions)
-	big := wk.Vec()                                   // lanes with a large finite x, ORed over the loop
-	wk.Zero(big)
-	mathLoop(k, []string{"x"}, true, 2, func(m emit.M, in []emit.G) emit.G {
-		r, large := vm.Trig(ops(m), in[0], cos)
+		"sets dst[i] = "+name+"(x[i]) for |x[i]| < "+limit+", copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
+	big := k.Vec() // lanes with a large finite x, ORed over the loop
+	k.Zero(big)
+	mathLoop(k, []string{"x"}, 2, 1, func(m emit.M, in []emit.G) emit.G {
+		r, large := vm.Trig(ops(m), in[0], cos, c)
 		m.IOrInto(big, m.Sel(large, m.Bits(1<<64-1), m.Mov(m.C(0))))
 		return r
 	})
-	emit.Ret(wk.NonZero(big, "big"))
+	emit.Ret(k.NonZero(big, "big"))
 }
 
 // mathUnary emits a kernel whose body maps one group of vectors.
 func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) emit.G) {
-	mathFn(k, name, "func(dst, x []T)", doc, []string{"x"}, false, 4,
+	mathFn(k, name, "func(dst, x []T)", doc, []string{"x"}, 4, 2,
 		func(m emit.M, in []emit.G) emit.G { return body(m, in[0]) })
 }
 
 // mathFn emits a kernel dst[i] = f(ins[0][i], ...) whose body maps
-// groups of vectors, unroll of them per iteration of the main loop (half
-// as many on AVX2, which has 16 vector registers). With wide, a float32
-// kernel runs the body in float64.
-func mathFn(k emit.Kernel, name, sig, doc string, ins []string, wide bool, unroll int, body func(m emit.M, in []emit.G) emit.G) {
+// groups of vectors, u512 of them per iteration of the main loop on
+// AVX-512 and u2 on AVX2 (which has 16 vector registers against 32). The
+// unrolled groups hide the latency of the long dependency chains; the
+// largest counts that still fit the registers are the fastest here.
+func mathFn(k emit.Kernel, name, sig, doc string, ins []string, u512, u2 int, body func(m emit.M, in []emit.G) emit.G) {
 	k.Begin(name, sig, doc+" len(dst) >= len(x).")
-	mathLoop(k, ins, wide, unroll, body)
+	mathLoop(k, ins, u512, u2, body)
 	emit.Ret()
 }
 
 // mathLoop emits mathFn's loop over the slices ins and dst.
-func mathLoop(k emit.Kernel, ins []string, wide bool, unroll int, body func(m emit.M, in []emit.G) emit.G) {
+func mathLoop(k emit.Kernel, ins []string, u512, u2 int, body func(m emit.M, in []emit.G) emit.G) {
 	dst, n := emit.Ptr("dst"), emit.Len(ins[len(ins)-1])
 	var ptrs []reg.GPVirtual
 	for _, in := range ins {
 		ptrs = append(ptrs, emit.Ptr(in))
 	}
+	unroll := u512
 	if k.ISA == emit.AVX2 {
-		unroll = max(1, unroll/2)
+		unroll = u2
 	}
 	f := func(m emit.M, in []emit.G) []emit.G { return []emit.G{body(m, in)} }
-	if wide && k.Prec == emit.Float32 {
-		k.MapGroupWide(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
-	} else {
-		k.MapGroup(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
-	}
+	k.MapGroup(n, ptrs, []reg.GPVirtual{dst}, unroll, f)
 }

@@ -7,41 +7,42 @@ import (
 
 // The vector math kernels (exp, log, acos, atan2, sin, cos) run package
 // vm's bodies, the ones the avo generator runs on amd64, on nops (see
-// nops.go), so they return the generic path's bits. Exp and log compute
-// in the kernel's precision; acos, atan2, sin and cos in float64 in both
-// (a float32 kernel widens). The last partial block runs on a padded copy
-// (tail "pad").
+// nops.go), so they return the generic path's bits, each in the
+// kernel's precision. The last partial block runs on a padded copy (tail
+// "pad").
 
 // vecmathKernels are the vector math kernels of precision p.
 func vecmathKernels(p prec) []kspec {
 	c, logf := vm.Exp64, vm.Log[nval, ncond]
+	ac, at, tc, limit := vm.Acos64, vm.Atan64, vm.Trig64, "2^30"
 	if p.arr == a64.S4 {
 		c, logf = vm.Exp32, vm.Log32[nval, ncond]
+		ac, at, tc, limit = vm.Acos32, vm.Atan32, vm.Trig32, "2^16"
 	}
-	unary := func(name, doc string, wide bool, f func(m *nops, x nval) nval) kspec {
-		return kspec{name: name, doc: doc, slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, wide: wide, tail: "pad",
+	unary := func(name, doc string, f func(m *nops, x nval) nval) kspec {
+		return kspec{name: name, doc: doc, slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad",
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {
 				return map[string]nval{"dst": f(m, in["x"])}, ncond{}
 			}}
 	}
 	trig := func(name string, cos bool) kspec {
-		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels." + map[bool]string{false: "Sin", true: "Cos"}[cos] + ")",
-			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, wide: true, tail: "pad", big: true,
+		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < " + limit + ", copies larger finite x[i] to dst[i] and then returns true (see kernels." + map[bool]string{false: "Sin", true: "Cos"}[cos] + ")",
+			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad", big: true,
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {
-				r, large := vm.Trig[nval, ncond](m, in["x"], cos)
+				r, large := vm.Trig[nval, ncond](m, in["x"], cos, tc)
 				return map[string]nval{"dst": r}, large
 			}}
 	}
 	return []kspec{
-		unary("exp", "sets dst[i] = e^x[i] (see kernels.Exp)", false, func(m *nops, x nval) nval { return vm.Exp[nval, ncond](m, x, c) }),
-		unary("log", "sets dst[i] = ln(x[i]) (see kernels.Log)", false, func(m *nops, x nval) nval { return logf(m, x) }),
-		unary("acos", "sets dst[i] = arccos(x[i]) (see kernels.Acos)", true, func(m *nops, x nval) nval { return vm.Acos[nval, ncond](m, x) }),
+		unary("exp", "sets dst[i] = e^x[i] (see kernels.Exp)", func(m *nops, x nval) nval { return vm.Exp[nval, ncond](m, x, c) }),
+		unary("log", "sets dst[i] = ln(x[i]) (see kernels.Log)", func(m *nops, x nval) nval { return logf(m, x) }),
+		unary("acos", "sets dst[i] = arccos(x[i]) (see kernels.Acos)", func(m *nops, x nval) nval { return vm.Acos[nval, ncond](m, x, ac) }),
 		trig("sin", false),
 		trig("cos", true),
 		{name: "atan2", doc: "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2)",
-			slices: []kslice{{name: "dst", out: true}, {name: "y", in: true}, {name: "x", in: true}}, wide: true, tail: "pad",
+			slices: []kslice{{name: "dst", out: true}, {name: "y", in: true}, {name: "x", in: true}}, tail: "pad",
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {
-				return map[string]nval{"dst": vm.Atan2[nval, ncond](m, in["y"], in["x"])}, ncond{}
+				return map[string]nval{"dst": vm.Atan2[nval, ncond](m, in["y"], in["x"], at)}, ncond{}
 			}},
 	}
 }

@@ -279,31 +279,14 @@ func (m M) logic(vex func(a, b, c Op), evex func(...Op)) func(...Op) {
 // per iteration on groups: in[j] holds the unroll vectors of input j,
 // and body returns one group per output.
 func (k *Kernel) MapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
-	k.mapGroup(n, ins, outs, unroll, false, body)
-}
-
-// MapGroupWide is MapGroup for a float32 kernel whose arithmetic runs in
-// float64: each vector of float32 elements is widened as it is loaded and
-// narrowed (rounded once) as it is stored, and body works on float64
-// vectors of the ISA's width.
-func (k *Kernel) MapGroupWide(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(m M, in []G) []G) {
-	k.mapGroup(n, ins, outs, unroll, true, body)
-}
-
-// mapGroup is MapGroup, and with wide MapGroupWide: body then runs on the
-// float64 kernel of k's ISA, over half-width memory vectors.
-func (k *Kernel) mapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, wide bool, body func(m M, in []G) []G) {
-	kb, stride := k, k.Bytes() // the kernel of body's arithmetic, and the bytes per vector in memory
-	if wide {
-		kb, stride = &Kernel{ISA: k.ISA, Prec: Float64}, k.Bytes()/2
-	}
+	stride := k.Bytes()
 	step := func(us []int, mask *Mask) {
-		m := M{K: kb, N: len(us)}
+		m := M{K: k, N: len(us)}
 		in := make([]G, len(ins))
 		for j, p := range ins {
 			for _, u := range us {
-				v := kb.Vec()
-				kb.loadAny(Mem{Base: p, Disp: u * stride}, mask, wide, v)
+				v := k.Vec()
+				k.loadAny(Mem{Base: p, Disp: u * stride}, mask, false, v)
 				in[j] = append(in[j], v)
 			}
 		}
@@ -311,16 +294,13 @@ func (k *Kernel) mapGroup(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int
 		for j, p := range outs {
 			for i, u := range us {
 				mem := Mem{Base: p, Disp: u * stride}
-				switch {
-				case wide:
-					k.storeNarrow(res[j][i], mem, mask)
-				case mask != nil:
+				if mask != nil {
 					k.StoreMasked(res[j][i], *mask, mem)
-				default:
+				} else {
 					k.Store(res[j][i], mem)
 				}
 			}
 		}
 	}
-	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), kb.Lanes(), stride, unroll, step)
+	k.loopsGroup(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), stride, unroll, step)
 }

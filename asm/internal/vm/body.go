@@ -4,8 +4,9 @@ import "math"
 
 // The vector math functions, written once for every generator: each is
 // the same sequence of operations as its Go mirror in kernels/vecmath.go
-// (vmExp, vmLog, vmLog32, vmAcos, vmAtan2, vmSin, vmCos), so every path
-// returns the same bits; the comments give the mirror's statements. A
+// (vmExp, vmLog, vmAcos, vmAtan2, vmSin, vmCos and their float32
+// versions vmExp32 ... vmCos32), so every path returns the same bits; the
+// comments give the mirror's statements. A
 // generator supplies Ops: the avo generator (asm/elementwise) on groups
 // of AVX2 or AVX-512 registers, the NEON generator (asm/neon) on its own
 // register allocator.
@@ -81,56 +82,82 @@ var (
 	Exp32 = ExpConsts{Shifter32, Ln2Hi32, Ln2Lo32, ExpOver32, ExpUnder32, ExpQ32, 23, 127}
 )
 
-// Acos returns arccos(d) in float64 (vmAcos): asin's polynomial on
+// signBits is the sign bit of a lane of m's precision, absBits the rest.
+func signBits[V, K any](m Ops[V, K]) uint64 {
+	if m.Single() {
+		return 1 << 31
+	}
+	return 1 << 63
+}
+
+func absBits[V, K any](m Ops[V, K]) uint64 { return signBits(m) - 1 }
+
+// PiConsts are an asin or atan polynomial and pi/2 and pi in two parts,
+// in one precision.
+type PiConsts struct {
+	u                          []float64
+	pio2Hi, pio2Lo, piHi, piLo float64
+}
+
+// The constants of acos (vmAcos, vmAcos32) and atan2 (vmAtan2,
+// vmAtan232).
+var (
+	Acos64 = PiConsts{AsinU, Pio2Hi, Pio2Lo, PiHi, PiLo}
+	Acos32 = PiConsts{AsinU32, Pio2Hi32, Pio2Lo32, PiHi32, PiLo32}
+	Atan64 = PiConsts{AtanU, Pio2Hi, Pio2Lo, PiHi, PiLo}
+	Atan32 = PiConsts{AtanU32, Pio2Hi32, Pio2Lo32, PiHi32, PiLo32}
+)
+
+// Acos returns arccos(d) (vmAcos, vmAcos32): asin's polynomial on
 // |d| < 1/2, and 2 asin(sqrt((1-|d|)/2)) beyond, with sqrt's rounding
 // error and pi's low part carried separately.
-func Acos[V, K any](m Ops[V, K], d V) V {
+func Acos[V, K any](m Ops[V, K], d V, c PiConsts) V {
 	zero := m.Mov(m.C(0))
-	a := m.IAnd(m.Bits(math.MaxInt64), d)                                 // a := |d|
+	a := m.IAnd(m.Bits(absBits(m)), d)                                    // a := |d|
 	o := m.Cmp(a, LT, m.C(0.5))                                           // o := a < 0.5
 	x2 := m.Sel(o, m.Mul(d, d), m.Mul(m.C(0.5), m.Sub(a, m.Mov(m.C(1))))) // x2 := o ? d*d : (1-a)*0.5
 	x := m.Sel(o, a, m.Sqrt(x2))                                          // x := o ? a : sqrt(x2)
 	xl := m.Div(m.Add(x, x), m.FNMA(x, x, x2))                            // xl := FMA(-x, x, x2) / (x + x)
 	xl = m.Sel(m.Cmp(x2, EQ, zero), zero, xl)
 	xl = m.Sel(o, zero, xl)
-	u := m.Horner(x2, AsinU)
+	u := m.Horner(x2, c.u)
 	u = m.Mul(m.Mul(x, x2), u) // u = u * (x2 * x)
-	sign := m.IAnd(m.Bits(1<<63), d)
-	sx, su := m.IOr(sign, x), m.IOr(sign, u)             // copysign
-	hi := m.Sub(sx, m.Mov(m.C(Pio2Hi)))                  // hi := Pio2Hi - sx
-	e := m.Sub(sx, m.Sub(hi, m.Mov(m.C(Pio2Hi))))        // e := (Pio2Hi - hi) - sx
-	small := m.Add(hi, m.Add(m.C(Pio2Lo), m.Sub(su, e))) // hi + ((e - su) + Pio2Lo)
-	t := m.Add(x, m.Add(u, xl))                          // t := x + (xl + u)
-	pos := m.Add(t, t)                                   // 2t
+	sign := m.IAnd(m.Bits(signBits(m)), d)
+	sx, su := m.IOr(sign, x), m.IOr(sign, u)               // copysign
+	hi := m.Sub(sx, m.Mov(m.C(c.pio2Hi)))                  // hi := Pio2Hi - sx
+	e := m.Sub(sx, m.Sub(hi, m.Mov(m.C(c.pio2Hi))))        // e := (Pio2Hi - hi) - sx
+	small := m.Add(hi, m.Add(m.C(c.pio2Lo), m.Sub(su, e))) // hi + ((e - su) + Pio2Lo)
+	t := m.Add(x, m.Add(u, xl))                            // t := x + (xl + u)
+	pos := m.Add(t, t)                                     // 2t
 	s := m.Add(x, x)
-	hi2 := m.Sub(s, m.Mov(m.C(PiHi)))            // hi2 := PiHi - s
-	e2 := m.Sub(s, m.Sub(hi2, m.Mov(m.C(PiHi)))) // e2 := (PiHi - hi2) - s
+	hi2 := m.Sub(s, m.Mov(m.C(c.piHi)))            // hi2 := PiHi - s
+	e2 := m.Sub(s, m.Sub(hi2, m.Mov(m.C(c.piHi)))) // e2 := (PiHi - hi2) - s
 	w := m.Add(u, xl)
-	w = m.Add(w, w)                                   // w := 2*(xl + u)
-	neg := m.Add(hi2, m.Add(m.C(PiLo), m.Sub(w, e2))) // hi2 + ((e2 - w) + PiLo)
+	w = m.Add(w, w)                                     // w := 2*(xl + u)
+	neg := m.Add(hi2, m.Add(m.C(c.piLo), m.Sub(w, e2))) // hi2 + ((e2 - w) + PiLo)
 	r := m.Sel(m.Cmp(d, LT, zero), neg, pos)
 	return m.Sel(o, small, r)
 }
 
-// Atan2 returns atan2(y, x) in float64 (vmAtan2): r = min/max of
+// Atan2 returns atan2(y, x) (vmAtan2, vmAtan232): r = min/max of
 // |x| and |y| in [0, 1], atan(r) = r + c by SLEEF's polynomial, and the
 // quadrant's multiple of pi/2 added to the signed r + c as a two-part sum.
-func Atan2[V, K any](m Ops[V, K], y, x V) V {
+func Atan2[V, K any](m Ops[V, K], y, x V, c PiConsts) V {
 	zero := m.Mov(m.C(0))
-	ax := m.IAnd(m.Bits(math.MaxInt64), x)
-	ay := m.IAnd(m.Bits(math.MaxInt64), y)
+	ax := m.IAnd(m.Bits(absBits(m)), x)
+	ay := m.IAnd(m.Bits(absBits(m)), y)
 	swap := m.Cmp(ax, LT, ay)
 	num := m.Sel(swap, ax, ay)
 	den := m.Sel(swap, ay, ax)
 	r := m.Div(den, num) // r := num / den
 	t := m.Mul(r, r)
-	u := m.Horner(t, AtanU)
-	c := m.Mul(m.Mul(u, t), r) // c := r * (t * u)
+	u := m.Horner(t, c.u)
+	cc := m.Mul(m.Mul(u, t), r) // c := r * (t * u)
 	neg := m.SignBit(x)
-	qhi := m.Sel(swap, m.C(Pio2Hi), m.Sel(neg, m.C(PiHi), zero))
-	qlo := m.Sel(swap, m.C(Pio2Lo), m.Sel(neg, m.C(PiLo), zero))
-	flip := m.IXor(m.IAnd(m.Bits(1<<63), x), m.Sel(swap, m.Bits(1<<63), zero)) // sign bit: neg != swap
-	sr, sc := m.IXor(flip, r), m.IXor(flip, c)
+	qhi := m.Sel(swap, m.C(c.pio2Hi), m.Sel(neg, m.C(c.piHi), zero))
+	qlo := m.Sel(swap, m.C(c.pio2Lo), m.Sel(neg, m.C(c.piLo), zero))
+	flip := m.IXor(m.IAnd(m.Bits(signBits(m)), x), m.Sel(swap, m.Bits(signBits(m)), zero)) // sign bit: neg != swap
+	sr, sc := m.IXor(flip, r), m.IXor(flip, cc)
 	hi := m.Add(sr, qhi)                       // hi := qhi + sr
 	e := m.Add(sr, m.Sub(hi, qhi))             // e := (qhi - hi) + sr
 	res := m.Add(hi, m.Add(qlo, m.Add(sc, e))) // hi + ((e + sc) + qlo)
@@ -138,7 +165,7 @@ func Atan2[V, K any](m Ops[V, K], y, x V) V {
 	inf := m.C(math.Inf(1))
 	quarter := m.Sel(neg, m.C(3*math.Pi/4), m.Mov(m.C(math.Pi/4)))
 	res = m.Sel(m.Cmp(ax, EQ, inf), m.Sel(m.Cmp(ay, EQ, inf), quarter, res), res)
-	res = m.IOr(m.IAnd(m.Bits(1<<63), y), res)       // the sign of y
+	res = m.IOr(m.IAnd(m.Bits(signBits(m)), y), res) // the sign of y
 	return m.Sel(m.Cmp(x, UNO, y), m.Add(x, y), res) // NaN
 }
 
@@ -238,54 +265,76 @@ func Log32[V, K any](m Ops[V, K], x V) V {
 	return m.Sel(m.Cmp(x, EQ, zero), m.C(math.Inf(-1)), r)
 }
 
-// SinCos returns sin(x), or cos(x) with cos, in float64 (vmSin,
-// vmCos): the two-part reduction of vmTrigReduce, fdlibm's kernels on
+// TrigConsts are the constants of one precision's sin and cos: the
+// shifter that rounds x 2/pi to an integer q, pi/2 in three parts, the
+// kernels' polynomials and the limit of the reduction.
+type TrigConsts struct {
+	shifter, twoOverPi float64
+	pio2               [3]float64
+	s, c               []float64
+	limit              float64
+}
+
+// The sin and cos constants of float64 (vmSin, vmCos) and float32
+// (vmSin32, vmCos32).
+var (
+	Trig64 = TrigConsts{Shifter, TwoOverPi, [3]float64{Pio2Hi, Pio2Lo, Pio2Lo2}, SinS, CosC, TrigLimit}
+	Trig32 = TrigConsts{Shifter32, TwoOverPi32, [3]float64{Pio2Hi32, Pio2Lo32, Pio2Lo232}, SinS32, CosC32, TrigLimit32}
+)
+
+// SinCos returns sin(x), or cos(x) with cos (vmSin, vmCos, vmSin32,
+// vmCos32): the two-part reduction of vmTrigReduce, fdlibm's kernels on
 // both parts, and the quadrant from the low bits of t. Lanes with |x| >=
-// 2^30 are left to the caller (the Go side recomputes them).
-func SinCos[V, K any](m Ops[V, K], x V, cos bool) V {
-	sign := m.Bits(1 << 63)
+// c.limit are left to the caller (the Go side recomputes them).
+func SinCos[V, K any](m Ops[V, K], x V, cos bool, c TrigConsts) V {
+	sign := m.Bits(signBits(m))
 	one := m.Mov(m.C(1))
-	sh := m.C(Shifter)
-	t := m.FMA(m.C(TwoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
-	q := m.Sub(sh, t)                 // q := t - Shifter
-	a := m.FNMA(m.C(Pio2Hi), q, x)    // a := FMA(-q, Pio2Hi, x)
-	bh := m.Mul(m.C(Pio2Lo), q)
-	nbl := m.FNMA(m.C(Pio2Lo), q, bh) // -bl = bh - q*Pio2Lo
-	c := m.Mul(m.C(Pio2Lo2), q)
+	sh := m.C(c.shifter)
+	t := m.FMA(m.C(c.twoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
+	q := m.Sub(sh, t)                   // q := t - Shifter
+	a := m.FNMA(m.C(c.pio2[0]), q, x)   // a := FMA(-q, Pio2Hi, x)
+	bh := m.Mul(m.C(c.pio2[1]), q)
+	nbl := m.FNMA(m.C(c.pio2[1]), q, bh) // -bl = bh - q*Pio2Lo
+	cq := m.Mul(m.C(c.pio2[2]), q)
 	s := m.Sub(bh, a) // s := a - bh
 	bb := m.Sub(a, s) // bb := s - a
 	nbh := m.IXor(sign, bh)
 	e := m.Add(m.Sub(bb, nbh), m.Sub(m.Sub(bb, s), a)) // (a - (s - bb)) + (-bh - bb)
-	lo := m.Sub(c, m.Add(nbl, e))                      // lo := (err - bl) - c
+	lo := m.Sub(cq, m.Add(nbl, e))                     // lo := (err - bl) - c
 	rh := m.Add(lo, s)                                 // rh := s + lo
 	rl := m.Sub(m.Sub(s, rh), lo)                      // rl := lo - (rh - s)
 	z := m.Mul(rh, rh)
 	// sin(rh + rl) (vmKernelSin)
 	v := m.Mul(z, rh)
-	r := m.Horner(z, SinS[1:])
-	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                             // 0.5*y - v*r
-	sinr := m.Sub(m.Sub(m.Mul(m.C(SinS[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
+	r := m.Horner(z, c.s[1:])
+	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                            // 0.5*y - v*r
+	sinr := m.Sub(m.Sub(m.Mul(m.C(c.s[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
 	// cos(rh + rl) (vmKernelCos)
-	rc := m.Mul(m.Horner(z, CosC), z)
+	rc := m.Mul(m.Horner(z, c.c), z)
 	hz := m.Mul(m.C(0.5), z)
 	w := m.Sub(hz, one)                                                                   // w := 1 - hz
 	cosr := m.Add(w, m.Add(m.Sub(m.Mul(rh, rl), m.Mul(rc, z)), m.Sub(hz, m.Sub(w, one)))) // w + (((1-w) - hz) + (z*r - x*y))
+	// The quadrant's bit 1 moved to the sign bit.
+	top := uint8(62)
+	if m.Single() {
+		top = 30
+	}
 	if cos {
 		y := m.Sel(m.Bit(t, 0), sinr, cosr)
-		return m.IXor(m.IAnd(sign, m.Shl(62, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
+		return m.IXor(m.IAnd(sign, m.Shl(top, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
 	}
 	y := m.Sel(m.Bit(t, 0), cosr, sinr)
-	y = m.IXor(m.IAnd(sign, m.Shl(62, t)), y) // negate when n&2
+	y = m.IXor(m.IAnd(sign, m.Shl(top, t)), y) // negate when n&2
 	return m.Sel(m.Cmp(x, EQ, m.Mov(m.C(0))), x, y)
 }
 
 // Trig returns sin(x), or cos(x) with cos, for the lanes with |x| <
-// TrigLimit, x itself in the lanes with a larger finite x (no result of
+// c.limit, x itself in the lanes with a larger finite x (no result of
 // sin or cos is that large, so the caller finds them in its output even
 // when it overwrites x), and those lanes as large.
-func Trig[V, K any](m Ops[V, K], x V, cos bool) (r V, large K) {
-	ax := m.IAnd(m.Bits(math.MaxInt64), x)
+func Trig[V, K any](m Ops[V, K], x V, cos bool, c TrigConsts) (r V, large K) {
+	ax := m.IAnd(m.Bits(absBits(m)), x)
 	fin := m.Sel(m.Cmp(ax, EQ, m.C(math.Inf(1))), m.Mov(m.C(0)), ax) // |x|, with Inf as 0
-	large = m.Cmp(fin, GE, m.C(TrigLimit))                           // NaN compares false
-	return m.Sel(large, x, SinCos(m, x, cos)), large
+	large = m.Cmp(fin, GE, m.C(c.limit))                             // NaN compares false
+	return m.Sel(large, x, SinCos(m, x, cos, c)), large
 }

@@ -23,8 +23,16 @@
 //     atan(r) = r + r^3 u(r^2) on |r| <= 1), copied as published; SLEEF
 //     reaches 1 ULP with them in double-double arithmetic, and this
 //     package's functions keep the largest terms in two parts instead
-//     (see kernels/vecmath.go). float32 acos and atan2 run the float64
-//     functions and round once.
+//     (see kernels/vecmath.go). float32 acos and atan2 run the same
+//     functions in float32 with SLEEF's float32 polynomials
+//     (sleefsimdsp.c: xasinf_u1's 5 and atan2kf_u1's 9 coefficients).
+//   - sin and cos: float64 uses fdlibm's k_sin.c and k_cos.c; float32
+//     uses its own fits (SinS32, CosC32), made by fit/fit32.py: Lawson's
+//     iteration (least squares reweighted towards minimax) of the
+//     relative error on |r| <= 1.01 pi/4, the coefficients rounded to
+//     float32 one at a time from the lowest, the rest refitted after
+//     each. With the rounded coefficients, evaluated exactly, the
+//     relative error is below 2^-32.4 (sin) and 2^-32.7 (cos).
 package vm
 
 import (
@@ -113,18 +121,71 @@ const (
 // Pio2Lo2 is pi/2 - Pio2Hi - Pio2Lo rounded to float64, from the digits of
 // pi below.
 var Pio2Lo2 = func() float64 {
-	pi, _, err := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899", 10, 400, big.ToNearestEven)
-	if err != nil {
-		panic(err)
-	}
-	r := new(big.Float).SetPrec(400).Quo(pi, big.NewFloat(2))
+	r := new(big.Float).SetPrec(400).Quo(bigPi(), big.NewFloat(2))
 	r.Sub(r, big.NewFloat(Pio2Hi))
 	r.Sub(r, big.NewFloat(Pio2Lo))
 	v, _ := r.Float64()
 	return v
 }()
 
-// SinS and CosC are fdlibm's S1..S6 and C1..C6 (Sun Microsystems, 1993).
+// bigPi returns pi to 400 bits.
+func bigPi() *big.Float {
+	pi, _, err := big.ParseFloat("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899", 10, 400, big.ToNearestEven)
+	if err != nil {
+		panic(err)
+	}
+	return pi
+}
+
+// Float32 sin and cos reduce in float32 below TrigLimit32 (2^16): x -
+// q Pio2Hi32 is exact again (a multiple of 2^-24 below 1 in magnitude),
+// and Pio2Hi32, Pio2Lo32 and Pio2Lo232 carry 72 bits of pi/2, which
+// leaves the reduced argument's error below 2^-54 for q < 2^16; beyond,
+// the kernels hand the element to the float64 functions. SinS32 and
+// CosC32 play the parts of SinS and CosC (sin: S1..S4, cos: C1..C3).
+const (
+	TwoOverPi32 = 0x1.45f306p-01 // 2/pi rounded to float32
+	TrigLimit32 = 0x1p16
+)
+
+// Pio2Hi32, Pio2Lo32 and Pio2Lo232 are pi/2 in three float32 parts, each
+// the float32 nearest to what the earlier ones leave.
+var Pio2Hi32, Pio2Lo32, Pio2Lo232 = func() (float64, float64, float64) {
+	r := new(big.Float).SetPrec(400).Quo(bigPi(), big.NewFloat(2))
+	var p [3]float64
+	for i := range p {
+		v, _ := r.Float32()
+		p[i] = float64(v)
+		r.Sub(r, big.NewFloat(p[i]))
+	}
+	return p[0], p[1], p[2]
+}()
+
+// PiHi32 and PiLo32 are pi as the float32 nearest and the float32 nearest
+// to the rest (SLEEF's 3.1415927410125732422f and -8.7422776573475857731e-08f).
+var PiHi32, PiLo32 = func() (float64, float64) {
+	r := bigPi()
+	hi, _ := r.Float32()
+	lo, _ := r.Sub(r, big.NewFloat(float64(hi))).Float32()
+	return float64(hi), float64(lo)
+}()
+
+// SinS and CosC are fdlibm's S1..S6 and C1..C6 (Sun Microsystems, 1993);
+// SinS32 and CosC32 are this package's float32 fits (see the package
+// comment), exact float32 values.
+var (
+	SinS32 = []float64{-0x1.555556p-3, 0x1.111172p-7, -0x1.a056acp-13, 0x1.7b5d6ap-19}
+	CosC32 = []float64{0x1.55554ap-5, -0x1.6c0c14p-10, 0x1.99de6ep-16}
+)
+
+// AsinU32 and AtanU32 are SLEEF's float32 asin and atan polynomials
+// (xasinf_u1, atan2kf_u1), constant term first, as published.
+var (
+	AsinU32 = []float64{+0.1666677296e+0, +0.7495029271e-1, +0.4547423869e-1, +0.2424046025e-1, +0.4197454825e-1}
+	AtanU32 = []float64{-0.333332866430282592773438, 0.199983194470405578613281, -0.142626821994781494140625,
+		0.109463557600975036621094, -0.0838950723409652709960938, 0.0577365085482597351074219,
+		-0.0309564601629972457885742, 0.0107900900766253471374512, -0.00176397908944636583328247}
+)
 var (
 	SinS = []float64{-1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04,
 		2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10}
@@ -194,6 +255,8 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 		{"ExpOver32", ExpOver32}, {"ExpUnder32", ExpUnder32},
 		{"Pio2Hi", Pio2Hi}, {"Pio2Lo", Pio2Lo}, {"PiHi", PiHi}, {"PiLo", PiLo},
 		{"Pio2Lo2", Pio2Lo2}, {"TwoOverPi", TwoOverPi}, {"TrigLimit", TrigLimit},
+		{"Pio2Hi32", Pio2Hi32}, {"Pio2Lo32", Pio2Lo32}, {"Pio2Lo232", Pio2Lo232},
+		{"PiHi32", PiHi32}, {"PiLo32", PiLo32}, {"TwoOverPi32", TwoOverPi32}, {"TrigLimit32", TrigLimit32},
 	} {
 		fmt.Fprintf(&b, "\tvm%s = %s\n", c.name, hex(c.v))
 	}
@@ -204,7 +267,9 @@ func WriteGo(w io.Writer, pkg, cmd string) error {
 	}{{"ExpQ64", "float64", ExpQ64}, {"LogLg", "float64", LogLg},
 		{"ExpQ32", "float32", ExpQ32}, {"LogP32", "float32", LogP32},
 		{"AsinU", "float64", AsinU}, {"AtanU", "float64", AtanU},
-		{"SinS", "float64", SinS}, {"CosC", "float64", CosC}} {
+		{"SinS", "float64", SinS}, {"CosC", "float64", CosC},
+		{"AsinU32", "float32", AsinU32}, {"AtanU32", "float32", AtanU32},
+		{"SinS32", "float32", SinS32}, {"CosC32", "float32", CosC32}} {
 		fmt.Fprintf(&b, "\tvm%s = [...]%s{", t.name, t.typ)
 		for i, v := range t.vs {
 			if i > 0 {
