@@ -353,15 +353,19 @@ func benchOT[T kernels.Float](b *testing.B) {
 			a[i] = T(a64[i])
 		}
 		plan := make([]T, n*n)
-		for _, logDomain := range []bool{false, true} {
-			name := map[bool]string{false: "Sinkhorn", true: "SinkhornLog"}[logDomain]
+		for _, v := range []struct {
+			name      string
+			logDomain bool
+			overrelax float64
+		}{{"Sinkhorn", false, 0}, {"SinkhornLog", true, 0}, {"SinkhornAuto", false, kernels.OverrelaxAuto}, {"SinkhornLogAuto", true, kernels.OverrelaxAuto}} {
+			name, logDomain := v.name, v.logDomain
 			for _, th := range []int{1, runtime.GOMAXPROCS(0)} {
 				b.Run(fmt.Sprintf("%s/%s/%dx%d/threads=%d", name, precName[T](), n, n, th), func(b *testing.B) {
 					defer kernels.SetThreads(kernels.SetThreads(th))
 					var res kernels.SinkhornResult
 					for b.Loop() {
 						var err error
-						res, err = kernels.Sinkhorn(plan, cost, a, a, kernels.SinkhornOptions{Reg: otReg, Tol: 1e-6, MaxIter: 10000, LogDomain: logDomain})
+						res, err = kernels.Sinkhorn(plan, cost, a, a, kernels.SinkhornOptions{Reg: otReg, Tol: 1e-6, MaxIter: 10000, LogDomain: logDomain, Overrelax: v.overrelax})
 						if err != nil {
 							b.Fatal(err)
 						}

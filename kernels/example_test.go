@@ -77,6 +77,43 @@ func ExampleEMD() {
 	// plan [0.333 0.000 0.000 0.000 0.333 0.000 0.000 0.000 0.333]
 }
 
+// Over-relaxed Sinkhorn reaches the same plan in fewer iterations;
+// OverrelaxAuto picks the factor from the first iterations.
+func ExampleSinkhorn_overrelax() {
+	// 64 points of the unit square against 64 others, squared distances.
+	n := 64
+	cost, a := make([]float64, n*n), make([]float64, n)
+	for i := range n {
+		a[i] = 1 / float64(n)
+		xi, yi := math.Mod(float64(i)*0.618034, 1), math.Mod(float64(i)*0.414214, 1)
+		for j := range n {
+			xj, yj := math.Mod(float64(j)*0.732051, 1), math.Mod(float64(j)*0.236068, 1)
+			cost[i*n+j] = (xi-xj)*(xi-xj) + (yi-yj)*(yi-yj)
+		}
+	}
+	plain, fast := make([]float64, n*n), make([]float64, n*n)
+	opts := kernels.SinkhornOptions{Reg: 0.01, Tol: 1e-9, MaxIter: 10000}
+	r1, err := kernels.Sinkhorn(plain, cost, a, a, opts)
+	if err != nil {
+		panic(err)
+	}
+	opts.Overrelax = kernels.OverrelaxAuto
+	r2, err := kernels.Sinkhorn(fast, cost, a, a, opts)
+	if err != nil {
+		panic(err)
+	}
+	var diff float64
+	for i := range plain {
+		diff += math.Abs(plain[i] - fast[i])
+	}
+	fmt.Printf("both converged: %v\nunder half the iterations: %v\nsame plan (L1 < 1e-7): %v\n",
+		r1.Converged && r2.Converged, 2*r2.Iterations < r1.Iterations, diff < 1e-7)
+	// Output:
+	// both converged: true
+	// under half the iterations: true
+	// same plan (L1 < 1e-7): true
+}
+
 // Gemm multiplies row-major matrices with BLAS semantics; here C = A B^T.
 func ExampleGemm() {
 	a := []float32{1, 2, 3, 4, 5, 6} // 2 x 3

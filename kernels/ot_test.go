@@ -511,3 +511,81 @@ func TestOTWorkReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkhornOverrelax checks that over-relaxed iterations (a fixed
+// factor and OverrelaxAuto) converge to the plain iterations' plan, in
+// both forms and precisions and on every path, that OverrelaxAuto needs
+// far fewer iterations on the benchmark problem (an algorithmic count,
+// the same on every machine), and that invalid factors are refused.
+func TestSinkhornOverrelax(t *testing.T) {
+	forEachPath(t, func(t *testing.T) {
+		r := newRand(36)
+		for _, sz := range [][2]int{{1, 1}, {7, 3}, {33, 20}, {64, 64}} {
+			n, m := sz[0], sz[1]
+			cost, a, b := randProblem(r, n, m)
+			for _, reg := range []float64{0.1, 0.01} {
+				for _, logDomain := range []bool{false, true} {
+					opts := kernels.SinkhornOptions{Reg: reg, Tol: 1e-11, MaxIter: 100000, LogDomain: logDomain}
+					plain := make([]float64, n*m)
+					base, err := kernels.Sinkhorn(plain, cost, a, b, opts)
+					if err != nil || !base.Converged {
+						t.Fatalf("%dx%d reg=%v log=%v plain: %+v %v", n, m, reg, logDomain, base, err)
+					}
+					for _, w := range []float64{1.5, kernels.OverrelaxAuto} {
+						opts.Overrelax = w
+						plan := make([]float64, n*m)
+						res, err := kernels.Sinkhorn(plan, cost, a, b, opts)
+						if err != nil || !res.Converged || res.MarginalError > 2e-11 {
+							t.Fatalf("%dx%d reg=%v log=%v w=%v: %+v %v", n, m, reg, logDomain, w, res, err)
+						}
+						var d float64
+						for i := range plan {
+							d += math.Abs(plan[i] - plain[i])
+						}
+						if d > 1e-8 {
+							t.Fatalf("%dx%d reg=%v log=%v w=%v: plan %g (L1) from the plain one", n, m, reg, logDomain, w, d)
+						}
+					}
+				}
+			}
+		}
+	})
+	cost, a := otProblemFor(128)
+	iters := map[float64]int{}
+	for _, w := range []float64{0, 1, kernels.OverrelaxAuto} {
+		plan := make([]float64, len(cost))
+		res, err := kernels.Sinkhorn(plan, cost, a, a, kernels.SinkhornOptions{Reg: 0.01, Tol: 1e-6, MaxIter: 10000, Overrelax: w})
+		if err != nil || !res.Converged {
+			t.Fatalf("benchmark problem, w=%v: %+v %v", w, res, err)
+		}
+		iters[w] = res.Iterations
+		// float32 too: the factor and its guard work in either.
+		plan32 := make([]float32, len(cost))
+		res32, err := kernels.Sinkhorn(plan32, toF32(cost), toF32(a), toF32(a), kernels.SinkhornOptions{Reg: 0.01, Tol: 1e-5, MaxIter: 10000, Overrelax: w})
+		if err != nil || !res32.Converged {
+			t.Fatalf("benchmark problem, float32, w=%v: %+v %v", w, res32, err)
+		}
+	}
+	// float32 in the log domain with cost/Reg up to 500 (as in
+	// TestSinkhornFloat32), which absorbs its scalings many times.
+	c2, a2, b2 := randProblem(newRand(35), 50, 40)
+	plan2 := make([]float32, len(c2))
+	res2, err := kernels.Sinkhorn(plan2, toF32(c2), toF32(a2), toF32(b2), kernels.SinkhornOptions{Reg: 0.002, Tol: 1e-5, LogDomain: true, MaxIter: 100000, Overrelax: kernels.OverrelaxAuto})
+	if err != nil || !res2.Converged || res2.MarginalError > 2e-5 {
+		t.Fatalf("float32 log domain, Reg 0.002, OverrelaxAuto: %+v %v", res2, err)
+	}
+	t.Logf("benchmark problem 128x128, Reg 0.01, Tol 1e-6: %d iterations plain, %d with OverrelaxAuto", iters[0], iters[kernels.OverrelaxAuto])
+	if iters[1] != iters[0] || 2*iters[kernels.OverrelaxAuto] > iters[0] {
+		t.Errorf("iterations: plain %d, w=1 %d, auto %d (want auto below half of plain)", iters[0], iters[1], iters[kernels.OverrelaxAuto])
+	}
+	plan := make([]float64, 4)
+	for _, w := range []float64{-0.5, 0.5, 2, math.NaN(), math.Inf(1)} {
+		if _, err := kernels.Sinkhorn(plan, []float64{0, 1, 1, 0}, []float64{0.5, 0.5}, []float64{0.5, 0.5}, kernels.SinkhornOptions{Reg: 0.1, Overrelax: w}); err == nil {
+			t.Errorf("Overrelax = %v: no error", w)
+		}
+	}
+}
+
+// otProblemFor is the benchmarks' OT problem (otProblem in bench_test.go,
+// which benchmarks alone may use).
+func otProblemFor(n int) (cost, a []float64) { return otProblem(n) }

@@ -28,7 +28,28 @@ type SinkhornOptions struct {
 	// a safe range, and scaling iterations run in between, so the cost is
 	// that of the scaling form plus a few log-sum-exp passes.
 	LogDomain bool
+	// Overrelax, when not 0, over-relaxes the iterations: each update of
+	// a scaling becomes u <- u^(1-w) (a / K v)^w (likewise v), which has
+	// the same fixed point and, for w in (1, 2), reaches it in fewer
+	// iterations (Thibault, Chizat, Dossal and Papadakis, "Overrelaxed
+	// Sinkhorn-Knopp algorithm for regularized optimal transport", 2017).
+	// A value in [1, 2) is w itself (1 is plain Sinkhorn); OverrelaxAuto
+	// runs plain iterations first and sets w = 2/(1 + sqrt(1 - k)) from
+	// the rate k at which their marginal error falls, the optimal factor
+	// of the linearised iteration. Either way, an error that rises above
+	// ten times the smallest seen returns the iterations to w = 1 for the
+	// rest of the solve. 0 means plain Sinkhorn, as POT's ot.sinkhorn
+	// runs it.
+	Overrelax float64
 }
+
+// OverrelaxAuto is the SinkhornOptions.Overrelax value that chooses the
+// over-relaxation factor from the first iterations. On the benchmark
+// problems (points of the unit square, squared distances, Reg 0.01, a
+// marginal error of 1e-6) it cuts the iterations from 154 to 67 (n = 512,
+// factor 1.51) and from 193 to 70 (n = 128). Each iteration costs a
+// little more (vector Log and Exp of the n + m scalings).
+const OverrelaxAuto = -1
 
 // SinkhornResult reports how Sinkhorn ended.
 type SinkhornResult struct {
@@ -58,7 +79,7 @@ var ErrNumerical = errors.New("numerical overflow in Sinkhorn scaling")
 // non-finite entry or no mass, or if their sums differ by more than a
 // relative 1e-6 (float64) or 1e-4 (float32); ErrCost for a NaN or infinite
 // cost; ErrNumerical if the scaling iterations leave the range of T; and a
-// plain error for an invalid Reg, MaxIter or Tol. It panics if len(cost) or
+// plain error for an invalid Reg, MaxIter, Tol or Overrelax. It panics if len(cost) or
 // len(plan) is not len(a)*len(b).
 func Sinkhorn[T Float](plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	return SinkhornWith(new(OTWork), plan, cost, a, b, opts)
@@ -74,6 +95,9 @@ func SinkhornWith[T Float](w *OTWork, plan, cost, a, b []T, opts SinkhornOptions
 	}
 	if opts.MaxIter < 0 || !(opts.Tol >= 0) {
 		return SinkhornResult{}, fmt.Errorf("kernels.Sinkhorn: MaxIter = %d and Tol = %v must not be negative", opts.MaxIter, opts.Tol)
+	}
+	if w := opts.Overrelax; w != 0 && w != OverrelaxAuto && !(w >= 1 && w < 2) {
+		return SinkhornResult{}, fmt.Errorf("kernels.Sinkhorn: Overrelax = %v must be 0, OverrelaxAuto or in [1, 2)", w)
 	}
 	if opts.MaxIter == 0 {
 		opts.MaxIter = 1000
@@ -123,15 +147,19 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, a, b []T, opt
 	o.exp(k, k)
 	flushSubnormal(k)
 	p := newSinkhornPass(w, o, k, a, m)
+	p.relax = newRelax(opts.Overrelax)
 	fill(p.v, 1)
+	fill(p.u, 1)
 	var res SinkhornResult
 	for it := 0; ; it++ {
 		// The column marginals are exact after the v update; the row
 		// marginals of diag(u) K diag(v) are u*(K v).
-		if e := p.run(); it > 0 && e <= opts.Tol {
+		e := p.run()
+		if it > 0 && e <= opts.Tol {
 			res.Converged = true
 			break
 		}
+		p.relax.observe(e)
 		if it == opts.MaxIter {
 			break
 		}
@@ -181,11 +209,16 @@ type sinkhornPass[T float32 | float64] struct {
 	m       int
 	u, v    []T       // the scalings
 	unew    []T       // the u this pass computes
+	vnew    []T       // the v of an over-relaxed update, before relaxing
+	tmp     []T       // scratch of update
+	rows    []T       // per block: the u of relaxRows rows and scratch for relaxVec
 	blocks  []int     // row ranges blocks[i]..blocks[i+1]
 	ktu     [][]T     // per block: sum over its rows of u_i K_i
 	errs    []float64 // per block: sum over its rows of |u_i (K v)_i - a_i|
 	threads int
 	phase   par.Phase
+	relax   relax   // the over-relaxation of the updates
+	colErr  float64 // the column marginals' L1 error after an over-relaxed update
 }
 
 // newSinkhornPass readies w's pass of T over the n x m kernel k
@@ -195,8 +228,10 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 	nb := min(16, max(1, n/32))
 	ft := floats[T](w)
 	p := passOf[T](w)
-	p.o, p.k, p.a, p.m = o, k, a, m
+	p.o, p.k, p.a, p.m, p.colErr = o, k, a, m, 0
 	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
+	p.vnew, p.tmp = ft.take(m), ft.take(m)
+	p.rows = ft.take(2 * nb * relaxRows)
 	p.errs, p.threads = w.f64.take(nb), 1
 	if n*m >= sinkhornParallelMin {
 		p.threads = kernelThreads()
@@ -212,47 +247,96 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 	return p
 }
 
-// run makes the pass and returns the L1 error of the row marginals of
-// diag(u) K diag(v) for the u and v it started from.
+// run makes the pass and returns the L1 marginal error of diag(u) K
+// diag(v) for the u and v it started from: that of its rows, plus that of
+// its columns when the last update was over-relaxed (a plain update makes
+// them exact).
 func (p *sinkhornPass[T]) run() float64 {
 	par.For(p.threads, len(p.blocks)-1, p, 0, &p.phase)
-	var e float64
+	e := p.colErr
 	for _, be := range p.errs {
 		e += be
 	}
 	return e
 }
 
-// update makes the pass's u current and sets v = b / (K^T u).
+// update makes the pass's u current and sets v = b / (K^T u),
+// over-relaxed.
 func (p *sinkhornPass[T]) update(b []T) {
 	p.u, p.unew = p.unew, p.u
 	ktu := p.ktu[0]
 	for _, part := range p.ktu[1:] {
 		p.o.axpy(1, part, ktu)
 	}
-	for j, bj := range b {
-		p.v[j] = safeDiv(bj, ktu[j])
+	p.colErr = 0
+	if p.relax.w == 1 {
+		for j, bj := range b {
+			p.v[j] = safeDiv(bj, ktu[j])
+		}
+		return
 	}
+	// Over-relaxed, v no longer makes the column marginals exact: keep
+	// their error for the next pass's.
+	for j, bj := range b {
+		p.vnew[j] = safeDiv(bj, ktu[j])
+	}
+	relaxVec(p.o, p.relax.w, p.vnew, p.v, p.tmp)
+	var e float64
+	for j, bj := range b {
+		p.v[j] = p.vnew[j]
+		e += math.Abs(float64(p.v[j])*float64(ktu[j]) - float64(bj))
+	}
+	p.colErr = e
 }
 
-// Work runs blocks lo..hi.
+// Work runs blocks lo..hi; over-relaxed, relaxRows rows at a time:
+// their products with v, their u (over-relaxed together, by vector Log
+// and Exp), then their part of K^T u while they are still in cache.
 func (p *sinkhornPass[T]) Work(_, _, lo, hi int) {
 	m := p.m
 	for blk := lo; blk < hi; blk++ {
 		acc := p.ktu[blk]
 		clear(acc)
 		var e float64
-		for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
-			row := p.k[i*m : (i+1)*m]
-			kv := p.o.dot(row, p.v)
-			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
-			ui := safeDiv(p.a[i], kv)
-			p.unew[i] = ui
-			p.o.axpy(ui, row, acc)
+		if p.relax.w == 1 {
+			// Plain: each row's u, then its part of K^T u while the row
+			// is in L1 (the loop below with one row at a time, without
+			// its calls, which cost 5% here).
+			for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
+				row := p.k[i*m : (i+1)*m]
+				kv := p.o.dot(row, p.v)
+				e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+				ui := safeDiv(p.a[i], kv)
+				p.unew[i] = ui
+				p.o.axpy(ui, row, acc)
+			}
+			p.errs[blk] = e
+			continue
+		}
+		ur := p.rows[2*blk*relaxRows : (2*blk+1)*relaxRows]
+		tmp := p.rows[(2*blk+1)*relaxRows : (2*blk+2)*relaxRows]
+		for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += relaxRows {
+			i1 := min(i0+relaxRows, p.blocks[blk+1])
+			u := ur[:i1-i0]
+			for i := i0; i < i1; i++ {
+				kv := p.o.dot(p.k[i*m:(i+1)*m], p.v)
+				e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+				u[i-i0] = safeDiv(p.a[i], kv)
+			}
+			relaxVec(p.o, p.relax.w, u, p.u[i0:i1], tmp[:len(u)])
+			for i := i0; i < i1; i++ {
+				ui := u[i-i0]
+				p.unew[i] = ui
+				p.o.axpy(ui, p.k[i*m:(i+1)*m], acc)
+			}
 		}
 		p.errs[blk] = e
 	}
 }
+
+// relaxRows is the number of rows of K whose u Work over-relaxes
+// together: 8 rows of 512 float64 fill half of L1.
+const relaxRows = 8
 
 // sinkhornLog runs the iterations on the dual potentials f and g (in
 // units of reg), stabilised as in Schmitzer's "Stabilized sparse scaling
@@ -271,6 +355,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 	ls := newLogStep(w, o, p, a, b)
 	kt := floats[T](w).take(n * m)
 	pass := newSinkhornPass(w, o, kt, a, m)
+	pass.relax = newRelax(opts.Overrelax)
 	vOld := floats[T](w).take(m)
 	bound := absorbBound[T]()
 	var res SinkhornResult
@@ -281,11 +366,14 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 		flushSubnormal(kt)
 		fill(pass.u, 1)
 		fill(pass.v, 1)
+		pass.colErr = 0 // the exact step leaves the columns exact
 		for {
-			if pass.run() <= opts.Tol {
+			e := pass.run()
+			if e <= opts.Tol {
 				res.Converged = true
 				break
 			}
+			pass.relax.observe(e)
 			if res.Iterations == opts.MaxIter {
 				break
 			}
@@ -425,6 +513,82 @@ func logSumExpShifted[T float32 | float64](o *ops[T], p, g, tmp []T) T {
 	}
 	o.exp(tmp, tmp)
 	return mx + T(math.Log(float64(o.sum(tmp))))
+}
+
+// relax is the over-relaxation of Sinkhorn's updates
+// (SinkhornOptions.Overrelax): the factor w of the next update, and what
+// chooses and guards it.
+type relax struct {
+	w    float64
+	auto bool
+	errs [relaxWarm + 1]float64 // the first marginal errors (auto)
+	seen int                    // errors observed
+	best float64                // the smallest error observed
+}
+
+// relaxWarm is the number of plain iterations whose marginal errors give
+// OverrelaxAuto its rate: the rate of the second half of them, past the
+// faster start. 20 did best among 10, 20 and 40 on the benchmark problems
+// and on random ones with Reg 0.002 to 0.1 (64 to 512 points).
+const relaxWarm = 20
+
+// newRelax returns the relax of an Overrelax option.
+func newRelax(opt float64) relax {
+	r := relax{w: 1, best: math.Inf(1)}
+	switch {
+	case opt == OverrelaxAuto:
+		r.auto = true
+	case opt > 1:
+		r.w = opt
+	}
+	return r
+}
+
+// observe takes the marginal error before the next update: it sets w
+// once the warm-up errors are in (auto), and returns w to 1 for good when
+// the error has risen above ten times the smallest.
+func (r *relax) observe(e float64) {
+	if r.seen <= relaxWarm {
+		r.errs[r.seen] = e
+	}
+	r.seen++
+	r.best = min(r.best, e)
+	if r.w != 1 && !(e <= 10*r.best) {
+		r.w, r.auto = 1, false
+		return
+	}
+	if r.auto && r.seen == relaxWarm+1 {
+		r.auto = false
+		lo, hi := r.errs[relaxWarm/2], r.errs[relaxWarm]
+		if k := math.Pow(hi/lo, 1/float64(relaxWarm-relaxWarm/2)); k > 0 && k < 1 {
+			r.w = min(2/(1+math.Sqrt(1-k)), 1.9)
+		}
+	}
+}
+
+// relaxVec over-relaxes the updates new of the scalings old in place
+// with the factor w: new = old^(1-w) new^w = old exp(w log(new/old)),
+// through the vector Log and Exp of o, with tmp (len(new)) as scratch.
+// Where either is 0 (a row or column without mass keeps a zero scaling)
+// new stays; w = 1 changes nothing.
+func relaxVec[T float32 | float64](o *ops[T], w float64, new, old, tmp []T) {
+	if w == 1 {
+		return
+	}
+	for j, v := range new {
+		tmp[j] = 1
+		if v != 0 && old[j] != 0 {
+			tmp[j] = v / old[j]
+		}
+	}
+	o.log(tmp, tmp)
+	o.scale(T(w), tmp)
+	o.exp(tmp, tmp)
+	for j, v := range new {
+		if v != 0 && old[j] != 0 {
+			new[j] = old[j] * tmp[j]
+		}
+	}
 }
 
 // safeDiv returns x/y, and 0 when x is 0: a row or column without mass
