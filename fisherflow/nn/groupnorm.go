@@ -12,13 +12,18 @@ import (
 // normalised over its positions and channels to zero mean and unit
 // variance (biased, eps 1e-5), then each channel is scaled and shifted.
 // GroupNorm(1, C) normalises a whole sample, as the promoter model does.
-// Statistics are computed in float64.
+// Statistics are computed in float64; the normalisation and the input
+// gradient run in T as a per-channel scale and offset (as PyTorch's
+// CPU GroupNorm does).
 type GroupNorm[T Float] struct {
 	Groups, Channels int
 	Eps              float64
 	Gain, Shift      *Param[T]
 	// mean and rstd of the last Forward, per (sample, group).
 	mean, rstd []float64
+	// scale and offset: per (sample, channel), rstd*gain and
+	// shift - mean*rstd*gain (scale is also Backward's).
+	scale, offset []T
 }
 
 // NewGroupNorm returns a GroupNorm with gain 1 and shift 0. It panics
@@ -41,6 +46,7 @@ func (g *GroupNorm[T]) Params() Params[T] { return Params[T]{g.Gain, g.Shift} }
 // Plan sizes the statistics for batches up to batch samples.
 func (g *GroupNorm[T]) Plan(batch int) {
 	g.mean, g.rstd = make([]float64, batch*g.Groups), make([]float64, batch*g.Groups)
+	g.scale, g.offset = make([]T, batch*g.Channels), make([]T, batch*g.Channels)
 }
 
 func (g *GroupNorm[T]) check(fn string, n, batch, length int) {
@@ -59,7 +65,10 @@ func (g *GroupNorm[T]) Forward(y, x []T, batch, length int) {
 }
 
 // forwardRange is Forward for samples lo..hi of batch buffers y and x,
-// planned for them: calls on disjoint ranges may run concurrently.
+// planned for them: calls on disjoint ranges may run concurrently. The
+// moments take one pass in float64, in four interleaved partial sums
+// (moments4: four additions in flight instead of one chain), and the
+// normalisation runs in T.
 func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 	c, cg := g.Channels, g.Channels/g.Groups
 	n := float64(length * cg)
@@ -67,31 +76,53 @@ func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 		xs, ys := x[b*length*c:(b+1)*length*c], y[b*length*c:(b+1)*length*c]
 		for gr := 0; gr < g.Groups; gr++ {
 			lo := gr * cg
-			var m float64
+			// One pass for both moments, of x - x0 with x0 the group's
+			// first value (float64: no cancellation worth the name).
+			x0 := float64(xs[lo])
+			var s1, s2 float64
 			for l := 0; l < length; l++ {
-				for _, v := range xs[l*c+lo : l*c+lo+cg] {
-					m += float64(v)
-				}
+				a, b := moments4(xs[l*c+lo:l*c+lo+cg], x0)
+				s1, s2 = s1+a, s2+b
 			}
-			m /= n
-			var s float64
-			for l := 0; l < length; l++ {
-				for _, v := range xs[l*c+lo : l*c+lo+cg] {
-					d := float64(v) - m
-					s += d * d
-				}
-			}
-			rs := 1 / math.Sqrt(s/n+g.Eps)
+			d := s1 / n
+			m := x0 + d
+			rs := 1 / math.Sqrt(max(s2/n-d*d, 0)+g.Eps)
 			g.mean[b*g.Groups+gr], g.rstd[b*g.Groups+gr] = m, rs
+			// y = x*scale + offset per channel, in T (as PyTorch's
+			// GroupNorm): scale = rstd*gain, offset = shift - mean*scale.
 			gain, shift := g.Gain.W[lo:lo+cg], g.Shift.W[lo:lo+cg]
+			sc, of := g.scale[b*c+lo:b*c+lo+cg], g.offset[b*c+lo:b*c+lo+cg]
+			of = of[:len(sc)]
+			for i := range sc {
+				a := rs * float64(gain[i])
+				sc[i], of[i] = T(a), T(float64(shift[i])-m*a)
+			}
 			for l := 0; l < length; l++ {
 				xr, yr := xs[l*c+lo:l*c+lo+cg], ys[l*c+lo:l*c+lo+cg]
+				yr, of := yr[:len(xr)], of[:len(xr)] // no bounds checks in the loop
 				for i, v := range xr {
-					yr[i] = T((float64(v)-m)*rs*float64(gain[i]) + float64(shift[i]))
+					yr[i] = v*sc[i] + of[i]
 				}
 			}
 		}
 	}
+}
+
+// moments4 returns the sums of x[i] - x0 and of (x[i] - x0)^2 in
+// float64, each as four partial sums over i mod 4 added at the end.
+func moments4[T Float](x []T, x0 float64) (s1, s2 float64) {
+	var a0, a1, a2, a3, b0, b1, b2, b3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		d0, d1, d2, d3 := float64(x[i])-x0, float64(x[i+1])-x0, float64(x[i+2])-x0, float64(x[i+3])-x0
+		a0, a1, a2, a3 = a0+d0, a1+d1, a2+d2, a3+d3
+		b0, b1, b2, b3 = b0+d0*d0, b1+d1*d1, b2+d2*d2, b3+d3*d3
+	}
+	for ; i < len(x); i++ {
+		d := float64(x[i]) - x0
+		a0, b0 = a0+d, b0+d*d
+	}
+	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // Backward adds the gain and shift gradients and sets dx from dy and the
@@ -120,26 +151,38 @@ func (g *GroupNorm[T]) backwardRange(dx, dy, x []T, from, to, length int, gainGr
 			m, rs := g.mean[b*g.Groups+gr], g.rstd[b*g.Groups+gr]
 			gain := g.Gain.W[lo : lo+cg]
 			gainG, shiftG := gainGrad[lo:lo+cg], shiftGrad[lo:lo+cg]
-			var sg, sgx float64 // sums of dy*gain and of dy*gain*xhat
+			// Sums of dy*gain and of dy*gain*xhat, two partial sums each
+			// (over even and odd i), as in sum4.
+			var sg, sgx [2]float64
 			for l := 0; l < length; l++ {
 				xr, dyr := x[off+l*c+lo:off+l*c+lo+cg], dy[off+l*c+lo:off+l*c+lo+cg]
 				for i, v := range xr {
 					xh := (float64(v) - m) * rs
 					d := float64(dyr[i])
 					gi := d * float64(gain[i])
-					sg += gi
-					sgx += gi * xh
+					sg[i&1] += gi
+					sgx[i&1] += gi * xh
 					gainG[i] += T(d * xh)
 					shiftG[i] += dyr[i]
 				}
 			}
+			// dx = rstd*(g - mean(g) - xhat*mean(g*xhat)) with g = dy*gain
+			// is dy*scale + x*kx + k0, in T (as PyTorch's): scale =
+			// rstd*gain, kx = -rstd^2 mean(g*xhat), k0 = -kx*mean -
+			// rstd*mean(g).
+			mg, mgx := (sg[0]+sg[1])/n, (sgx[0]+sgx[1])/n
+			sc := g.scale[b*c+lo : b*c+lo+cg]
+			for i := range sc {
+				sc[i] = T(rs * float64(gain[i]))
+			}
+			kx := -rs * rs * mgx
+			tx, t0 := T(kx), T(-kx*m-rs*mg)
 			for l := 0; l < length; l++ {
 				xr := x[off+l*c+lo : off+l*c+lo+cg]
 				dyr, dxr := dy[off+l*c+lo:off+l*c+lo+cg], dx[off+l*c+lo:off+l*c+lo+cg]
+				dyr, dxr, sc := dyr[:len(xr)], dxr[:len(xr)], sc[:len(xr)]
 				for i, v := range xr {
-					xh := (float64(v) - m) * rs
-					gi := float64(dyr[i]) * float64(gain[i])
-					dxr[i] = T(rs * (gi - sg/n - xh*sgx/n))
+					dxr[i] = dyr[i]*sc[i] + (v*tx + t0)
 				}
 			}
 		}
