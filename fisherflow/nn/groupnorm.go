@@ -24,6 +24,8 @@ type GroupNorm[T Float] struct {
 	// scale and offset: per (sample, channel), rstd*gain and
 	// shift - mean*rstd*gain (scale is also Backward's).
 	scale, offset []T
+	// acc is Backward's per-channel sums, 2*Channels per sample.
+	acc []float64
 }
 
 // NewGroupNorm returns a GroupNorm with gain 1 and shift 0. It panics
@@ -47,6 +49,7 @@ func (g *GroupNorm[T]) Params() Params[T] { return Params[T]{g.Gain, g.Shift} }
 func (g *GroupNorm[T]) Plan(batch int) {
 	g.mean, g.rstd = make([]float64, batch*g.Groups), make([]float64, batch*g.Groups)
 	g.scale, g.offset = make([]T, batch*g.Channels), make([]T, batch*g.Channels)
+	g.acc = make([]float64, 2*batch*g.Channels)
 }
 
 func (g *GroupNorm[T]) check(fn string, n, batch, length int) {
@@ -151,26 +154,35 @@ func (g *GroupNorm[T]) backwardRange(dx, dy, x []T, from, to, length int, gainGr
 			m, rs := g.mean[b*g.Groups+gr], g.rstd[b*g.Groups+gr]
 			gain := g.Gain.W[lo : lo+cg]
 			gainG, shiftG := gainGrad[lo:lo+cg], shiftGrad[lo:lo+cg]
-			// Sums of dy*gain and of dy*gain*xhat, two partial sums each
-			// (over even and odd i), as in sum4.
-			var sg, sgx [2]float64
+			// Per channel, in float64: q = sum of dy, p = sum of
+			// dy*(x - mean) over the positions (independent sums, no
+			// chain of dependent additions). Then the gain and shift
+			// gradients (rstd*p and q, rounded once), and the sums of
+			// g = dy*gain and of g*xhat.
+			p, q := g.acc[2*(b*c+lo):2*(b*c+lo)+cg], g.acc[2*(b*c+lo)+cg:2*(b*c+lo+cg)]
+			clear(p)
+			clear(q)
 			for l := 0; l < length; l++ {
 				xr, dyr := x[off+l*c+lo:off+l*c+lo+cg], dy[off+l*c+lo:off+l*c+lo+cg]
+				dyr, p, q := dyr[:len(xr)], p[:len(xr)], q[:len(xr)]
 				for i, v := range xr {
-					xh := (float64(v) - m) * rs
 					d := float64(dyr[i])
-					gi := d * float64(gain[i])
-					sg[i&1] += gi
-					sgx[i&1] += gi * xh
-					gainG[i] += T(d * xh)
-					shiftG[i] += dyr[i]
+					p[i] += d * (float64(v) - m)
+					q[i] += d
 				}
 			}
-			// dx = rstd*(g - mean(g) - xhat*mean(g*xhat)) with g = dy*gain
-			// is dy*scale + x*kx + k0, in T (as PyTorch's): scale =
-			// rstd*gain, kx = -rstd^2 mean(g*xhat), k0 = -kx*mean -
-			// rstd*mean(g).
-			mg, mgx := (sg[0]+sg[1])/n, (sgx[0]+sgx[1])/n
+			var sg, sgx float64
+			for i, gi := range gain {
+				dxh := rs * p[i] // sum of dy*xhat
+				gainG[i] += T(dxh)
+				shiftG[i] += T(q[i])
+				sg += float64(gi) * q[i]
+				sgx += float64(gi) * dxh
+			}
+			// dx = rstd*(g - mean(g) - xhat*mean(g*xhat)) is dy*scale +
+			// x*kx + k0, in T (as PyTorch's): scale = rstd*gain, kx =
+			// -rstd^2 mean(g*xhat), k0 = -kx*mean - rstd*mean(g).
+			mg, mgx := sg/n, sgx/n
 			sc := g.scale[b*c+lo : b*c+lo+cg]
 			for i := range sc {
 				sc[i] = T(rs * float64(gain[i]))
