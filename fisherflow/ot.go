@@ -18,7 +18,13 @@ const (
 	NoOT OTMode = "none"
 	// ExactOT pairs them by an exact optimal transport plan (EMD).
 	ExactOT OTMode = "exact"
-	// SinkhornOT pairs them by an entropic plan (Sinkhorn, Reg 0.05).
+	// SinkhornOT pairs them by an entropic plan (Sinkhorn, Reg 0.05 on
+	// the unnormalised cost, as the reference code). The cost (a sum of
+	// squared angles over the positions) is large against that Reg, so
+	// the solve runs in the log domain and stops at its 1000 iterations
+	// short of Tol 1e-6: measured at batch 512, a marginal error of
+	// 3.6e-4 (40 positions) and 7.4e-4 (160) after 100-150 ms a step,
+	// against 12-17 ms for ExactOT.
 	SinkhornOT OTMode = "sinkhorn"
 )
 
