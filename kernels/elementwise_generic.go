@@ -23,19 +23,7 @@ func squareGeneric[T float32 | float64](dst, x []T) {
 // acosGeneric, atan2Generic, sinGeneric and cosGeneric run the vector
 // math functions of vecmath.go in T's arithmetic, so they return the SIMD
 // paths' bits.
-func acosGeneric[T float32 | float64](dst, x []T) {
-	dst = dst[:len(x)]
-	if !is64[T]() {
-		d32, x32 := f32s(dst), f32s(x)
-		for i, v := range x32 {
-			d32[i] = vmAcos32(v)
-		}
-		return
-	}
-	for i, v := range x {
-		dst[i] = T(vmAcos(float64(v)))
-	}
-}
+func acosGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmAcos32, vmAcos) }
 
 func atan2Generic[T float32 | float64](dst, y, x []T) {
 	dst, y = dst[:len(x)], y[:len(x)]
@@ -51,58 +39,30 @@ func atan2Generic[T float32 | float64](dst, y, x []T) {
 	}
 }
 
-func sinGeneric[T float32 | float64](dst, x []T) {
-	dst = dst[:len(x)]
-	if !is64[T]() {
-		d32, x32 := f32s(dst), f32s(x)
-		for i, v := range x32 {
-			d32[i] = vmSin32(v)
-		}
-		return
-	}
-	for i, v := range x {
-		dst[i] = T(vmSin(float64(v)))
-	}
-}
+func sinGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmSin32, vmSin) }
 
-func cosGeneric[T float32 | float64](dst, x []T) {
-	dst = dst[:len(x)]
+func cosGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmCos32, vmCos) }
+
+// mapPrec sets dst[i] = f32(x[i]) or f64(x[i]), the function of T's
+// precision (the float32 and float64 versions of a vector math function).
+func mapPrec[T float32 | float64](dst, x []T, f32 func(float32) float32, f64 func(float64) float64) {
 	if !is64[T]() {
-		d32, x32 := f32s(dst), f32s(x)
-		for i, v := range x32 {
-			d32[i] = vmCos32(v)
+		d, s := f32s(dst), f32s(x)
+		d = d[:len(s)]
+		for i, v := range s {
+			d[i] = f32(v)
 		}
 		return
 	}
-	for i, v := range x {
-		dst[i] = T(vmCos(float64(v)))
+	d, s := f64s(dst), f64s(x)
+	d = d[:len(s)]
+	for i, v := range s {
+		d[i] = f64(v)
 	}
 }
 
 // expGeneric and logGeneric are the vector math functions of vecmath.go,
 // one element at a time, so they return the SIMD paths' bits.
-func expGeneric[T float32 | float64](dst, x []T) {
-	dst = dst[:len(x)]
-	if !is64[T]() {
-		for i, v := range x {
-			dst[i] = T(vmExp32(float32(v)))
-		}
-		return
-	}
-	for i, v := range x {
-		dst[i] = T(vmExp(float64(v)))
-	}
-}
+func expGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmExp32, vmExp) }
 
-func logGeneric[T float32 | float64](dst, x []T) {
-	dst = dst[:len(x)]
-	if !is64[T]() {
-		for i, v := range x {
-			dst[i] = T(vmLog32(float32(v)))
-		}
-		return
-	}
-	for i, v := range x {
-		dst[i] = T(vmLog(float64(v)))
-	}
-}
+func logGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmLog32, vmLog) }
