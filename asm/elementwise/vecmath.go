@@ -58,12 +58,8 @@ func vecmath(k emit.Kernel) {
 // finds them in dst even when dst aliases x) and the kernel returns true,
 // so that the caller scans for them only then.
 func trig(k emit.Kernel, name string, cos bool, c vm.TrigConsts) {
-	limit := "2^30"
-	if k.Prec == emit.Float32 {
-		limit = "2^16"
-	}
 	k.Begin(name, "func(dst, x []T) (big bool)",
-		"sets dst[i] = "+name+"(x[i]) for |x[i]| < "+limit+", copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
+		"sets dst[i] = "+name+"(x[i]) for |x[i]| < "+c.LimitDoc()+", copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
 	big := k.Vec() // lanes with a large finite x, ORed over the loop
 	k.Zero(big)
 	mathLoop(k, []string{"x"}, 2, 1, func(m emit.M, in []emit.G) emit.G {

@@ -14,10 +14,10 @@ import (
 // vecmathKernels are the vector math kernels of precision p.
 func vecmathKernels(p prec) []kspec {
 	c, logf := vm.Exp64, vm.Log[nval, ncond]
-	ac, at, tc, limit := vm.Acos64, vm.Atan64, vm.Trig64, "2^30"
+	ac, at, tc := vm.Acos64, vm.Atan64, vm.Trig64
 	if p.arr == a64.S4 {
 		c, logf = vm.Exp32, vm.Log32[nval, ncond]
-		ac, at, tc, limit = vm.Acos32, vm.Atan32, vm.Trig32, "2^16"
+		ac, at, tc = vm.Acos32, vm.Atan32, vm.Trig32
 	}
 	unary := func(name, doc string, f func(m *nops, x nval) nval) kspec {
 		return kspec{name: name, doc: doc, slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad",
@@ -26,7 +26,7 @@ func vecmathKernels(p prec) []kspec {
 			}}
 	}
 	trig := func(name string, cos bool) kspec {
-		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < " + limit + ", copies larger finite x[i] to dst[i] and then returns true (see kernels." + map[bool]string{false: "Sin", true: "Cos"}[cos] + ")",
+		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < " + tc.LimitDoc() + ", copies larger finite x[i] to dst[i] and then returns true (see kernels." + map[bool]string{false: "Sin", true: "Cos"}[cos] + ")",
 			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad", big: true,
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {
 				r, large := vm.Trig[nval, ncond](m, in["x"], cos, tc)

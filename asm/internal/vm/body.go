@@ -1,6 +1,9 @@
 package vm
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // The vector math functions, written once for every generator: each is
 // the same sequence of operations as its Go mirror in kernels/vecmath.go
@@ -274,6 +277,9 @@ type TrigConsts struct {
 	s, c               []float64
 	limit              float64
 }
+
+// LimitDoc is c's reduction limit as the generated docs write it ("2^30").
+func (c TrigConsts) LimitDoc() string { return fmt.Sprintf("2^%d", int(math.Log2(c.limit))) }
 
 // The sin and cos constants of float64 (vmSin, vmCos) and float32
 // (vmSin32, vmCos32).
