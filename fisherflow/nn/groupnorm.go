@@ -22,7 +22,8 @@ type GroupNorm[T Float] struct {
 	// mean and rstd of the last Forward, per (sample, group).
 	mean, rstd []float64
 	// scale and offset: per (sample, channel), rstd*gain and
-	// shift - mean*rstd*gain (scale is also Backward's).
+	// shift - mean*rstd*gain (Backward refills scale from the current
+	// gain, as it reads the gain itself).
 	scale, offset []T
 	// acc is Backward's per-channel sums, 2*Channels per sample.
 	acc []float64
