@@ -550,7 +550,7 @@ func TestSinkhornOverrelax(t *testing.T) {
 			}
 		}
 	})
-	cost, a := otProblemFor(128)
+	cost, a := otProblem(128)
 	iters := map[float64]int{}
 	for _, w := range []float64{0, 1, kernels.OverrelaxAuto} {
 		plan := make([]float64, len(cost))
@@ -585,7 +585,3 @@ func TestSinkhornOverrelax(t *testing.T) {
 		}
 	}
 }
-
-// otProblemFor is the benchmarks' OT problem (otProblem in bench_test.go,
-// which benchmarks alone may use).
-func otProblemFor(n int) (cost, a []float64) { return otProblem(n) }
