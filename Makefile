@@ -41,9 +41,17 @@ test-race:
 test-purego:
 	$(GO) test -tags purego -short $(PKGS)
 
-# Other architectures build and run the generic path (386 runs natively).
+# Other architectures build and run the generic path. 386 runs natively
+# where the kernel can execute 32-bit binaries; some VM kernels cannot (no
+# IA32 emulation, and qemu-i386 crashes in Go's 386 runtime), and there the
+# 386 build is vetted instead, saying so.
 test-cross:
-	GOARCH=386 $(GO) test -short ./kernels/...
+	@if GOARCH=386 $(GO) test -run '^$$' ./internal/cpu >/dev/null 2>&1; then \
+		echo "GOARCH=386 $(GO) test -short ./kernels/..."; GOARCH=386 $(GO) test -short ./kernels/...; \
+	else \
+		echo "test-cross: this machine cannot run 386 binaries; vetting the 386 build instead"; \
+		GOARCH=386 $(GO) vet $(PKGS); \
+	fi
 	GOARCH=riscv64 $(GO) vet $(PKGS)
 	GOOS=darwin GOARCH=arm64 $(GO) vet $(PKGS)
 
