@@ -189,7 +189,10 @@ func (g *gemmCall[T]) run() {
 	buf := g.buf
 	mr, nr := g.mk.mr, g.mk.nr
 	kc, mc, nc := g.bl.kc, g.bl.mc, g.bl.nc
-	buf.a = grow(buf.a, ceilTo(min(mc, g.m), mr)*kc)
+	// Blocks of A of equal height (a multiple of mr): a last block of a
+	// few rows would cost a whole packing of B for little work.
+	mc = ceilTo(ceilDiv(g.m, ceilDiv(g.m, mc)), mr)
+	buf.a = grow(buf.a, mc*kc)
 	buf.b = grow(buf.b, ceilTo(min(nc, g.n), nr)*kc)
 	for len(buf.tiles) < g.threads {
 		buf.tiles = append(buf.tiles, nil)
