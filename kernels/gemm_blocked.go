@@ -88,6 +88,10 @@ func blockingFor(mr, nr, size int) blocking {
 // 256^3 61 and 91.
 const gemmFlopsPerThread = 1 << 21
 
+// ownBPanels is the number of B panels per thread from which the threads
+// take columns of their own (gemmCall.ownB).
+const ownBPanels = 2
+
 // gemmSmall is the size (m*n*k) below which packing costs more than it
 // saves and the generic loops are used.
 const gemmSmall = 8 * 8 * 8
@@ -135,6 +139,7 @@ func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, 
 // through a pool so that a call allocates nothing in steady state.
 type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
+	own   [][]T // one block of B per thread (gemmCall.ownB)
 	tiles [][]T // one scratch tile per thread
 	call  gemmCall[T]
 	phase par.Phase
@@ -161,7 +166,11 @@ type gemmCall[T float32 | float64] struct {
 	ldc            int
 	threads        int
 	set            bool // beta = 0: the first kc slice stores into C (microKernel.set)
-	buf            *gemmBuffers[T]
+	// ownB: each thread packs and uses blocks of B of its own (columns
+	// of C of its own) instead of sharing each block (see run).
+	ownB bool
+	nc   int // the width of the blocks of B
+	buf  *gemmBuffers[T]
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
 }
@@ -171,6 +180,7 @@ const (
 	phasePackA = iota
 	phasePackB
 	phaseMacro
+	phaseOwnB // ownB: one thread's share of the B panels, packed and multiplied
 )
 
 // Work runs one thread's share lo..hi of a phase of the current block.
@@ -182,6 +192,17 @@ func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 		g.packB(g.buf.b, g.pc, g.jc, g.kb, g.nb, lo, hi)
 	case phaseMacro:
 		g.macro(g.buf.a, g.buf.b, g.ic, g.jc, g.mb, g.nb, g.kb, lo, hi, g.buf.tiles[id])
+	case phaseOwnB:
+		// Shares lo..hi of g.threads: the B panels between lo*P/threads
+		// and hi*P/threads, nc columns at a time.
+		nr, np := g.mk.nr, ceilDiv(g.n, g.mk.nr)
+		npa := ceilDiv(g.mb, g.mk.mr)
+		end := min(hi*np/g.threads*nr, g.n)
+		for jc := lo * np / g.threads * nr; jc < end; jc += g.nc {
+			nb := min(g.nc, end-jc)
+			g.packB(g.buf.own[id], g.pc, jc, g.kb, nb, 0, ceilDiv(nb, nr))
+			g.macro(g.buf.a, g.buf.own[id], g.ic, jc, g.mb, nb, g.kb, 0, npa, g.buf.tiles[id])
+		}
 	}
 }
 
@@ -193,12 +214,26 @@ func (g *gemmCall[T]) run() {
 	// few rows would cost a whole packing of B for little work.
 	mc = ceilTo(ceilDiv(g.m, ceilDiv(g.m, mc)), mr)
 	buf.a = grow(buf.a, mc*kc)
-	buf.b = grow(buf.b, ceilTo(min(nc, g.n), nr)*kc)
+	g.nc = nc
+	// With several threads and enough columns, each thread takes its own
+	// contiguous share of the B panels and packs them, nc columns at a
+	// time, into a block of its own, which stays in its core's L2, and
+	// runs every A panel against it: no block of B is shared between
+	// cores. Otherwise the threads share each block of B and split the A
+	// panels.
+	g.ownB = g.threads > 1 && ceilDiv(g.n, nr) >= ownBPanels*g.threads
+	if !g.ownB {
+		buf.b = grow(buf.b, ceilTo(min(nc, g.n), nr)*kc)
+	}
 	for len(buf.tiles) < g.threads {
 		buf.tiles = append(buf.tiles, nil)
+		buf.own = append(buf.own, nil)
 	}
 	for t := range buf.tiles {
 		buf.tiles[t] = grow(buf.tiles[t], mr*nr)
+		if g.ownB {
+			buf.own[t] = grow(buf.own[t], ceilTo(min(nc, g.n), nr)*kc)
+		}
 	}
 	// A (the mc x kc block in L3) is packed once per kc slice; B is packed
 	// in kc x nc blocks that fit L2 and are shared by the threads, which
@@ -209,6 +244,10 @@ func (g *gemmCall[T]) run() {
 			g.mb = min(mc, g.m-g.ic)
 			npa := ceilDiv(g.mb, mr)
 			par.For(g.threads, npa, g, phasePackA, &buf.phase)
+			if g.ownB {
+				par.For(g.threads, g.threads, g, phaseOwnB, &buf.phase)
+				continue
+			}
 			for g.jc = 0; g.jc < g.n; g.jc += nc {
 				g.nb = min(nc, g.n-g.jc)
 				par.For(g.threads, ceilDiv(g.nb, nr), g, phasePackB, &buf.phase)
