@@ -221,3 +221,34 @@ func twoSum(a, b float64) (s, e float64) {
 	bb := s - a
 	return s, (a - (s - bb)) + (b - bb)
 }
+
+// A Gemm call allocates nothing once its pooled buffers have grown, on
+// every path, with one thread and with two, for each transposition (with
+// two threads the shapes take per-thread blocks of B, gemmCall.ownB).
+func TestGemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("-race instruments allocations (and sync.Pool drops items)")
+	}
+	forEachPath(t, func(t *testing.T) {
+		for _, threads := range []int{1, 2} {
+			prev := kernels.SetThreads(threads)
+			for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}} {
+				m, n, k := 130, 300, 70
+				a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+				lda, ldb := k, n
+				if tr[0] {
+					lda = m
+				}
+				if tr[1] {
+					ldb = k
+				}
+				f := func() { kernels.Gemm(tr[0], tr[1], m, n, k, 1, a, lda, b, ldb, 0, c, n) }
+				f()
+				if allocs := testing.AllocsPerRun(5, f); allocs != 0 {
+					t.Errorf("threads=%d trans=%v: %v allocations per call", threads, tr, allocs)
+				}
+			}
+			kernels.SetThreads(prev)
+		}
+	})
+}
