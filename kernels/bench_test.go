@@ -438,6 +438,10 @@ func benchGemm[T kernels.Float](b *testing.B) {
 					b.Skip("the generic loops take seconds per call at this size")
 				}
 				defer kernels.SetThreads(kernels.SetThreads(th))
+				// An untimed first call maps c's fresh pages and grows the
+				// pooled packing buffers (as benchUnary: at 2048 a call
+				// takes about -benchtime, so one timed call was all).
+				kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
 				for b.Loop() {
 					kernels.Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
 				}
