@@ -169,7 +169,6 @@ type gemmCall[T float32 | float64] struct {
 	// ownB: each thread packs and uses blocks of B of its own (columns
 	// of C of its own) instead of sharing each block (see run).
 	ownB bool
-	nc   int // the width of the blocks of B
 	buf  *gemmBuffers[T]
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
@@ -198,8 +197,8 @@ func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 		nr, np := g.mk.nr, ceilDiv(g.n, g.mk.nr)
 		npa := ceilDiv(g.mb, g.mk.mr)
 		end := min(hi*np/g.threads*nr, g.n)
-		for jc := lo * np / g.threads * nr; jc < end; jc += g.nc {
-			nb := min(g.nc, end-jc)
+		for jc := lo * np / g.threads * nr; jc < end; jc += g.bl.nc {
+			nb := min(g.bl.nc, end-jc)
 			g.packB(g.buf.own[id], g.pc, jc, g.kb, nb, 0, ceilDiv(nb, nr))
 			g.macro(g.buf.a, g.buf.own[id], g.ic, jc, g.mb, nb, g.kb, 0, npa, g.buf.tiles[id])
 		}
@@ -214,7 +213,7 @@ func (g *gemmCall[T]) run() {
 	// few rows would cost a whole packing of B for little work.
 	mc = ceilTo(ceilDiv(g.m, ceilDiv(g.m, mc)), mr)
 	buf.a = grow(buf.a, mc*kc)
-	g.nc = nc
+	bsize := ceilTo(min(nc, g.n), nr) * kc // a block of B
 	// With several threads and enough columns, each thread takes its own
 	// contiguous share of the B panels and packs them, nc columns at a
 	// time, into a block of its own, which stays in its core's L2, and
@@ -223,7 +222,7 @@ func (g *gemmCall[T]) run() {
 	// panels.
 	g.ownB = g.threads > 1 && ceilDiv(g.n, nr) >= ownBPanels*g.threads
 	if !g.ownB {
-		buf.b = grow(buf.b, ceilTo(min(nc, g.n), nr)*kc)
+		buf.b = grow(buf.b, bsize)
 	}
 	for len(buf.tiles) < g.threads {
 		buf.tiles = append(buf.tiles, nil)
@@ -232,12 +231,12 @@ func (g *gemmCall[T]) run() {
 	for t := range buf.tiles {
 		buf.tiles[t] = grow(buf.tiles[t], mr*nr)
 		if g.ownB {
-			buf.own[t] = grow(buf.own[t], ceilTo(min(nc, g.n), nr)*kc)
+			buf.own[t] = grow(buf.own[t], bsize)
 		}
 	}
 	// A (the mc x kc block in L3) is packed once per kc slice; B is packed
-	// in kc x nc blocks that fit L2 and are shared by the threads, which
-	// split the A panels between them.
+	// in kc x nc blocks that fit L2, either one per thread (ownB) or
+	// shared by the threads, which then split the A panels between them.
 	for g.pc = 0; g.pc < g.k; g.pc += kc {
 		g.kb = min(kc, g.k-g.pc)
 		for g.ic = 0; g.ic < g.m; g.ic += mc {
