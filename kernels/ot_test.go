@@ -386,6 +386,15 @@ func TestOTErrors(t *testing.T) {
 			t.Errorf("Sinkhorn %s: got %v, want %v", c.name, err, c.want)
 		}
 	}
+	// Costs whose squares overflow are valid (the fast check of the cost
+	// sums squares).
+	huge := append([]float64{1e200}, cost[1:]...)
+	if _, err := kernels.EMD(plan, huge, a, b); err != nil {
+		t.Errorf("EMD with a cost of 1e200: %v", err)
+	}
+	if _, err := kernels.EMD(make([]float32, 12), toF32(append([]float64{1e30}, cost[1:]...)), toF32(a), toF32(b)); err != nil {
+		t.Errorf("float32 EMD with a cost of 1e30: %v", err)
+	}
 	if _, err := kernels.EMD([]float64{}, []float64{}, []float64{}, []float64{}); !errors.Is(err, kernels.ErrMarginals) {
 		t.Errorf("empty marginals: %v", err)
 	}
@@ -397,27 +406,47 @@ func TestOTErrors(t *testing.T) {
 }
 
 // TestSinkhornThreads checks that the parallel scaling iterations give
-// the same bits for every number of threads.
+// the same bits for every number of threads, plain, over-relaxed and in
+// the log domain, in both precisions.
 func TestSinkhornThreads(t *testing.T) {
 	defer kernels.SetThreads(kernels.SetThreads(0))
 	r := newRand(8)
 	n, m := 300, 200 // large enough for the parallel pass
 	cost, a, b := randProblem(r, n, m)
-	var want []float64
-	for _, th := range []int{1, 2, 3} {
-		kernels.SetThreads(th)
-		plan := make([]float64, n*m)
-		res, err := kernels.Sinkhorn(plan, cost, a, b, kernels.SinkhornOptions{Reg: 0.02, Tol: 1e-9})
-		if err != nil || !res.Converged {
-			t.Fatalf("threads=%d: %+v, %v", th, res, err)
-		}
-		if want == nil {
-			want = plan
-			continue
-		}
-		for i := range plan {
-			if plan[i] != want[i] {
-				t.Fatalf("threads=%d: plan[%d] = %v, with one thread %v", th, i, plan[i], want[i])
+	cost32, a32, b32 := toF32(cost), toF32(a), toF32(b)
+	for _, opts := range []kernels.SinkhornOptions{
+		{Reg: 0.02, Tol: 1e-9},
+		{Reg: 0.02, Tol: 1e-9, Overrelax: kernels.OverrelaxAuto},
+		{Reg: 0.005, Tol: 1e-9, Overrelax: kernels.OverrelaxAuto, LogDomain: true},
+	} {
+		var want []float64
+		var want32 []float32
+		var wantRes, wantRes32 kernels.SinkhornResult
+		for _, th := range []int{1, 2, 3} {
+			kernels.SetThreads(th)
+			plan := make([]float64, n*m)
+			res, err := kernels.Sinkhorn(plan, cost, a, b, opts)
+			if err != nil || !res.Converged {
+				t.Fatalf("%+v threads=%d: %+v, %v", opts, th, res, err)
+			}
+			opts32 := opts
+			opts32.Tol = 1e-5
+			plan32 := make([]float32, n*m)
+			res32, err := kernels.Sinkhorn(plan32, cost32, a32, b32, opts32)
+			if err != nil {
+				t.Fatalf("%+v threads=%d float32: %+v, %v", opts, th, res32, err)
+			}
+			if want == nil {
+				want, want32, wantRes, wantRes32 = plan, plan32, res, res32
+				continue
+			}
+			if res != wantRes || res32 != wantRes32 {
+				t.Fatalf("%+v threads=%d: %+v and %+v, with one thread %+v and %+v", opts, th, res, res32, wantRes, wantRes32)
+			}
+			for i := range plan {
+				if plan[i] != want[i] || plan32[i] != want32[i] {
+					t.Fatalf("%+v threads=%d: plan[%d] = %v and %v, with one thread %v and %v", opts, th, i, plan[i], plan32[i], want[i], want32[i])
+				}
 			}
 		}
 	}

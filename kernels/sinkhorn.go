@@ -116,20 +116,18 @@ func SinkhornWith[T Float](w *OTWork, plan, cost, a, b []T, opts SinkhornOptions
 	} else {
 		res, err = sinkhorn(w, impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
 	}
-	if err != nil {
-		return res, err
-	}
-	res.MarginalError = marginalError(plan, a, b, w.f64.take(m))
-	return res, nil
+	return res, err
 }
 
 func sinkhorn[T float32 | float64](w *OTWork, o *ops[T], plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
-	// plan first holds -cost/reg (and K = exp of it in the scaling form).
-	o.axpy(T(-1/opts.Reg), cost, zeroed(plan))
 	if opts.LogDomain {
-		return sinkhornLog(w, o, plan, a, b, opts), nil
+		// plan first holds -cost/reg.
+		o.axpy(T(-1/opts.Reg), cost, zeroed(plan))
+		res := sinkhornLog(w, o, plan, a, b, opts)
+		res.MarginalError = marginalError(plan, a, b, w.f64.take(len(b)))
+		return res, nil
 	}
-	return sinkhornScaling(w, o, plan, a, b, opts)
+	return sinkhornScaling(w, o, plan, cost, a, b, opts)
 }
 
 // zeroed clears x and returns it.
@@ -139,14 +137,14 @@ func zeroed[T float32 | float64](x []T) []T {
 }
 
 // sinkhornScaling runs u = a/(K v), v = b/(K^T u) with K = exp(-cost/reg)
-// held in k, and leaves diag(u) K diag(v) in k. Each iteration makes one
-// pass over K (sinkhornPass): row i gives (K v)_i, then u_i, then adds
-// u_i K_i to K^T u while the row is in cache.
-func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
+// held in k, and leaves diag(u) K diag(v) in k, with its marginal error in
+// the result. Each iteration makes one pass over K (sinkhornPass): row i
+// gives (K v)_i, then u_i, then adds u_i K_i to K^T u while the row is in
+// cache.
+func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	m := len(b)
-	o.exp(k, k)
-	flushSubnormal(k)
 	p := newSinkhornPass(w, o, k, a, m)
+	p.kernel(cost, opts.Reg)
 	p.relax = newRelax(opts.Overrelax)
 	fill(p.v, 1)
 	fill(p.u, 1)
@@ -169,12 +167,7 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, a, b []T, opt
 			return res, fmt.Errorf("kernels.Sinkhorn: %w at iteration %d: cost/Reg spans more than exp can represent; use LogDomain or a larger Reg", ErrNumerical, res.Iterations)
 		}
 	}
-	for i, ui := range p.u {
-		row := k[i*m : (i+1)*m]
-		for j, vj := range p.v {
-			row[j] *= ui * vj
-		}
-	}
+	res.MarginalError = p.plan(b)
 	return res, nil
 }
 
@@ -199,13 +192,29 @@ func flushSubnormal[T float32 | float64](x []T) {
 // use several threads.
 const sinkhornParallelMin = 1 << 15
 
-// sinkhornPass is one scaling iteration over K, as a par.Worker over
-// blocks of rows. The blocks are fixed by n alone and each keeps its own
-// partial K^T u and marginal error, summed in block order, so results do
-// not depend on the number of threads or on which thread ran a block.
+// The phases of a sinkhornPass.
+const (
+	passKernel = iota // K = exp(-cost/reg), from the cost
+	passRows          // the scaling iteration's pass over the rows of K
+	passCols          // K^T u summed from the row blocks, and v from it
+	passPlan          // K becomes diag(u) K diag(v)
+)
+
+// sinkhornPass is one scaling iteration over K, as a par.Worker. Its
+// blocks of rows and of columns are fixed by n and m alone, and each keeps
+// its own partial sums (of K^T u and of the marginal errors), summed in
+// block order, so results do not depend on the number of threads or on
+// which thread ran a block.
+//
+// Each phase deals the blocks to the threads in the same fixed shares
+// (par.For over the shares, not over the blocks), so that a thread passes
+// over the same rows of K at every iteration: a float32 K of 512 x 512
+// (1 MB) then stays in the two cores' L2 caches, half in each, where with
+// the blocks dealt to whichever thread is free it streamed from memory at
+// every pass (two threads ran no faster than one).
 type sinkhornPass[T float32 | float64] struct {
 	o       *ops[T]
-	k, a    []T
+	k, a, b []T
 	m       int
 	u, v    []T       // the scalings
 	unew    []T       // the u this pass computes
@@ -213,8 +222,13 @@ type sinkhornPass[T float32 | float64] struct {
 	tmp     []T       // scratch of update
 	rows    []T       // per block: the u of relaxRows rows and scratch for relaxVec
 	blocks  []int     // row ranges blocks[i]..blocks[i+1]
-	ktu     [][]T     // per block: sum over its rows of u_i K_i
-	errs    []float64 // per block: sum over its rows of |u_i (K v)_i - a_i|
+	cols    []int     // column ranges cols[j]..cols[j+1]
+	ktu     [][]T     // per row block: sum over its rows of u_i K_i
+	errs    []float64 // per row block: sum over its rows of |u_i (K v)_i - a_i|
+	colErrs []float64 // per column block: its columns' L1 marginal error
+	colSums []float64 // passPlan: per row block, the column sums of its rows
+	cost    []T       // passKernel: the cost, and -1/reg
+	negInv  T
 	threads int
 	phase   par.Phase
 	relax   relax   // the over-relaxation of the updates
@@ -226,19 +240,23 @@ type sinkhornPass[T float32 | float64] struct {
 func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int) *sinkhornPass[T] {
 	n := len(a)
 	nb := min(16, max(1, n/32))
+	ncb := min(16, max(1, m/32))
 	ft := floats[T](w)
 	p := passOf[T](w)
-	p.o, p.k, p.a, p.m, p.colErr = o, k, a, m, 0
+	p.o, p.k, p.a, p.b, p.m, p.colErr = o, k, a, nil, m, 0
 	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
 	p.vnew, p.tmp = ft.take(m), ft.take(m)
 	p.rows = ft.take(2 * nb * relaxRows)
-	p.errs, p.threads = w.f64.take(nb), 1
+	p.errs, p.colErrs, p.colSums, p.threads = w.f64.take(nb), w.f64.take(ncb), w.f64.take(nb*m), 1
 	if n*m >= sinkhornParallelMin {
-		p.threads = kernelThreads()
+		p.threads = min(kernelThreads(), nb)
 	}
-	p.blocks = w.ints.take(nb + 1)
+	p.blocks, p.cols = w.ints.take(nb+1), w.ints.take(ncb+1)
 	for i := range p.blocks {
 		p.blocks[i] = i * n / nb
+	}
+	for j := range p.cols {
+		p.cols[j] = j * m / ncb
 	}
 	p.ktu = p.ktu[:0]
 	for range nb {
@@ -247,12 +265,25 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 	return p
 }
 
+// phaseRun runs one phase of the pass on its threads.
+func (p *sinkhornPass[T]) phaseRun(phase int) {
+	par.For(p.threads, p.threads, p, phase, &p.phase)
+}
+
+// kernel sets K = exp(-cost/reg), flushing its subnormal entries to zero,
+// one row at a time while it is in L1.
+func (p *sinkhornPass[T]) kernel(cost []T, reg float64) {
+	p.cost, p.negInv = cost, T(-1/reg)
+	p.phaseRun(passKernel)
+	p.cost = nil
+}
+
 // run makes the pass and returns the L1 marginal error of diag(u) K
 // diag(v) for the u and v it started from: that of its rows, plus that of
 // its columns when the last update was over-relaxed (a plain update makes
 // them exact).
 func (p *sinkhornPass[T]) run() float64 {
-	par.For(p.threads, len(p.blocks)-1, p, 0, &p.phase)
+	p.phaseRun(passRows)
 	e := p.colErr
 	for _, be := range p.errs {
 		e += be
@@ -264,74 +295,167 @@ func (p *sinkhornPass[T]) run() float64 {
 // over-relaxed.
 func (p *sinkhornPass[T]) update(b []T) {
 	p.u, p.unew = p.unew, p.u
-	ktu := p.ktu[0]
-	for _, part := range p.ktu[1:] {
-		p.o.axpy(1, part, ktu)
-	}
+	p.b = b
+	p.phaseRun(passCols)
 	p.colErr = 0
+	if p.relax.w != 1 {
+		// Over-relaxed, v no longer makes the column marginals exact:
+		// keep their error for the next pass's.
+		for _, e := range p.colErrs {
+			p.colErr += e
+		}
+	}
+}
+
+// plan turns K into diag(u) K diag(v) and returns the plan's L1 marginal
+// error against a and b.
+func (p *sinkhornPass[T]) plan(b []T) float64 {
+	nb, m := len(p.blocks)-1, p.m
+	p.phaseRun(passPlan)
+	var e float64
+	for _, be := range p.errs {
+		e += be
+	}
+	for j, bj := range b {
+		var c float64
+		for blk := range nb {
+			c += p.colSums[blk*m+j]
+		}
+		e += math.Abs(c - float64(bj))
+	}
+	return e
+}
+
+// Work runs the blocks of the shares lo..hi of a phase.
+func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
+	for s := lo; s < hi; s++ {
+		if phase == passCols {
+			ncb := len(p.cols) - 1
+			for cb := s * ncb / p.threads; cb < (s+1)*ncb/p.threads; cb++ {
+				p.colBlock(cb)
+			}
+			continue
+		}
+		nb := len(p.blocks) - 1
+		for blk := s * nb / p.threads; blk < (s+1)*nb/p.threads; blk++ {
+			switch phase {
+			case passKernel:
+				p.kernelBlock(blk)
+			case passRows:
+				p.rowBlock(blk)
+			case passPlan:
+				p.planBlock(blk)
+			}
+		}
+	}
+}
+
+// kernelBlock sets the rows of block blk of K from the cost.
+func (p *sinkhornPass[T]) kernelBlock(blk int) {
+	m := p.m
+	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
+		row := p.k[i*m : (i+1)*m]
+		copy(row, p.cost[i*m:(i+1)*m])
+		p.o.scale(p.negInv, row)
+		p.o.exp(row, row)
+		flushSubnormal(row)
+	}
+}
+
+// rowBlock makes the pass over the rows of block blk; over-relaxed,
+// relaxRows rows at a time: their products with v, their u (over-relaxed
+// together, by vector Log and Exp), then their part of K^T u while they
+// are still in cache.
+func (p *sinkhornPass[T]) rowBlock(blk int) {
+	m := p.m
+	acc := p.ktu[blk]
+	clear(acc)
+	var e float64
+	if p.relax.w == 1 {
+		// Plain: each row's u, then its part of K^T u while the row
+		// is in L1 (the loop below with one row at a time, without
+		// its calls, which cost 5% here).
+		for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
+			row := p.k[i*m : (i+1)*m]
+			kv := p.o.dot(row, p.v)
+			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+			ui := safeDiv(p.a[i], kv)
+			p.unew[i] = ui
+			p.o.axpy(ui, row, acc)
+		}
+		p.errs[blk] = e
+		return
+	}
+	ur := p.rows[2*blk*relaxRows : (2*blk+1)*relaxRows]
+	tmp := p.rows[(2*blk+1)*relaxRows : (2*blk+2)*relaxRows]
+	for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += relaxRows {
+		i1 := min(i0+relaxRows, p.blocks[blk+1])
+		u := ur[:i1-i0]
+		for i := i0; i < i1; i++ {
+			kv := p.o.dot(p.k[i*m:(i+1)*m], p.v)
+			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+			u[i-i0] = safeDiv(p.a[i], kv)
+		}
+		relaxVec(p.o, p.relax.w, u, p.u[i0:i1], tmp[:len(u)])
+		for i := i0; i < i1; i++ {
+			ui := u[i-i0]
+			p.unew[i] = ui
+			p.o.axpy(ui, p.k[i*m:(i+1)*m], acc)
+		}
+	}
+	p.errs[blk] = e
+}
+
+// colBlock sums K^T u over the row blocks for the columns of block cb (in
+// block order, into the first block's partial) and sets their v =
+// b / (K^T u), over-relaxed, with their marginal error.
+func (p *sinkhornPass[T]) colBlock(cb int) {
+	j0, j1 := p.cols[cb], p.cols[cb+1]
+	ktu := p.ktu[0][j0:j1]
+	for _, part := range p.ktu[1:] {
+		p.o.axpy(1, part[j0:j1], ktu)
+	}
+	b, v := p.b[j0:j1], p.v[j0:j1]
+	p.colErrs[cb] = 0
 	if p.relax.w == 1 {
 		for j, bj := range b {
-			p.v[j] = safeDiv(bj, ktu[j])
+			v[j] = safeDiv(bj, ktu[j])
 		}
 		return
 	}
-	// Over-relaxed, v no longer makes the column marginals exact: keep
-	// their error for the next pass's.
+	vnew := p.vnew[j0:j1]
 	for j, bj := range b {
-		p.vnew[j] = safeDiv(bj, ktu[j])
+		vnew[j] = safeDiv(bj, ktu[j])
 	}
-	relaxVec(p.o, p.relax.w, p.vnew, p.v, p.tmp)
+	relaxVec(p.o, p.relax.w, vnew, v, p.tmp[j0:j1])
 	var e float64
 	for j, bj := range b {
-		p.v[j] = p.vnew[j]
-		e += math.Abs(float64(p.v[j])*float64(ktu[j]) - float64(bj))
+		v[j] = vnew[j]
+		e += math.Abs(float64(v[j])*float64(ktu[j]) - float64(bj))
 	}
-	p.colErr = e
+	p.colErrs[cb] = e
 }
 
-// Work runs blocks lo..hi; over-relaxed, relaxRows rows at a time:
-// their products with v, their u (over-relaxed together, by vector Log
-// and Exp), then their part of K^T u while they are still in cache.
-func (p *sinkhornPass[T]) Work(_, _, lo, hi int) {
+// planBlock scales the rows of block blk into the plan, keeping their row
+// errors (in errs) and their column sums (in colSums).
+func (p *sinkhornPass[T]) planBlock(blk int) {
 	m := p.m
-	for blk := lo; blk < hi; blk++ {
-		acc := p.ktu[blk]
-		clear(acc)
-		var e float64
-		if p.relax.w == 1 {
-			// Plain: each row's u, then its part of K^T u while the row
-			// is in L1 (the loop below with one row at a time, without
-			// its calls, which cost 5% here).
-			for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
-				row := p.k[i*m : (i+1)*m]
-				kv := p.o.dot(row, p.v)
-				e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
-				ui := safeDiv(p.a[i], kv)
-				p.unew[i] = ui
-				p.o.axpy(ui, row, acc)
-			}
-			p.errs[blk] = e
-			continue
+	col := p.colSums[blk*m : (blk+1)*m]
+	clear(col)
+	var e float64
+	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
+		ui := p.u[i]
+		row := p.k[i*m : (i+1)*m]
+		var r float64
+		for j, vj := range p.v[:len(row)] {
+			x := row[j] * (ui * vj)
+			row[j] = x
+			r += float64(x)
+			col[j] += float64(x)
 		}
-		ur := p.rows[2*blk*relaxRows : (2*blk+1)*relaxRows]
-		tmp := p.rows[(2*blk+1)*relaxRows : (2*blk+2)*relaxRows]
-		for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += relaxRows {
-			i1 := min(i0+relaxRows, p.blocks[blk+1])
-			u := ur[:i1-i0]
-			for i := i0; i < i1; i++ {
-				kv := p.o.dot(p.k[i*m:(i+1)*m], p.v)
-				e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
-				u[i-i0] = safeDiv(p.a[i], kv)
-			}
-			relaxVec(p.o, p.relax.w, u, p.u[i0:i1], tmp[:len(u)])
-			for i := i0; i < i1; i++ {
-				ui := u[i-i0]
-				p.unew[i] = ui
-				p.o.axpy(ui, p.k[i*m:(i+1)*m], acc)
-			}
-		}
-		p.errs[blk] = e
+		e += math.Abs(r - float64(p.a[i]))
 	}
+	p.errs[blk] = e
 }
 
 // relaxRows is the number of rows of K whose u Work over-relaxes
