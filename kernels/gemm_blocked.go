@@ -266,14 +266,14 @@ func (g *gemmCall[T]) run() {
 			g.mb = min(mc, g.m-g.ic)
 			if g.ownB {
 				par.For(g.threads, ceilDiv(g.mb, mr), g, phasePackA, &buf.phase)
-				par.For(g.threads, g.threads, g, phaseOwnB, &buf.phase)
+				par.Each(g.threads, g, phaseOwnB, &buf.phase)
 				continue
 			}
-			par.For(g.threads, g.threads, g, phasePackA, &buf.phase)
+			par.Each(g.threads, g, phasePackA, &buf.phase)
 			for g.jc = 0; g.jc < g.n; g.jc += nc {
 				g.nb = min(nc, g.n-g.jc)
 				par.For(g.threads, ceilDiv(g.nb, nr), g, phasePackB, &buf.phase)
-				par.For(g.threads, g.threads, g, phaseMacro, &buf.phase)
+				par.Each(g.threads, g, phaseMacro, &buf.phase)
 			}
 		}
 	}

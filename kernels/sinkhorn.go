@@ -267,7 +267,7 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 
 // phaseRun runs one phase of the pass on its threads.
 func (p *sinkhornPass[T]) phaseRun(phase int) {
-	par.For(p.threads, p.threads, p, phase, &p.phase)
+	par.Each(p.threads, p, phase, &p.phase)
 }
 
 // kernel sets K = exp(-cost/reg), flushing its subnormal entries to zero,

@@ -42,10 +42,16 @@ type task struct {
 	phase, id int
 	n, chunk  int
 	ph        *Phase
+	fixed     bool // Each: run share id alone
 }
 
-// run takes chunks of the phase until none is left.
+// run takes chunks of the phase until none is left (or, fixed, runs its
+// own share).
 func (t task) run() {
+	if t.fixed {
+		t.w.Work(t.phase, t.id, t.id, t.id+1)
+		return
+	}
 	for {
 		hi := int(t.ph.next.Add(int64(t.chunk)))
 		lo := hi - t.chunk
@@ -139,6 +145,30 @@ func For(threads, n int, w Worker, phase int, ph *Phase) {
 		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, ph: ph}
 	}
 	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, ph: ph}.run()
+	waitPhase(ph)
+}
+
+// Each runs w.Work(phase, id, id, id+1) for every id below threads, each
+// on its own goroutine, the caller's always the last: a fixed split, for
+// phases that should find their data in the same core's caches from one
+// call to the next (a thread's rows of a Sinkhorn kernel, the A panels a
+// GEMM thread packed). For deals its chunks to whichever thread asks
+// first, and a spinning worker often asks before the caller, so its shares
+// moved between the cores from one phase to the next. Unlike For, Each
+// waits for a parked worker to wake rather than running its share on the
+// caller. It is safe for concurrent use with distinct Phases.
+func Each(threads int, w Worker, phase int, ph *Phase) {
+	if threads <= 1 {
+		w.Work(phase, 0, 0, 1)
+		return
+	}
+	ensureWorkers(threads - 1)
+	ph.left.Store(int32(threads - 1))
+	ph.wg.Add(threads - 1)
+	for i := 0; i < threads-1; i++ {
+		tasks <- task{w: w, phase: phase, id: i, ph: ph, fixed: true}
+	}
+	w.Work(phase, threads-1, threads-1, threads)
 	waitPhase(ph)
 }
 

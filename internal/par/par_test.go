@@ -70,3 +70,24 @@ func TestForAllocatesNothing(t *testing.T) {
 		t.Fatalf("For allocates %v times per call", a)
 	}
 }
+
+func TestEachRunsEveryShareOnce(t *testing.T) {
+	var ph Phase
+	for _, threads := range []int{0, 1, 2, 3, 8} {
+		n := max(threads, 1)
+		c := &cover{seen: make([]atomic.Int32, n), ids: make([]atomic.Int32, n), maxID: n}
+		Each(threads, c, 1, &ph)
+		for i := range c.seen {
+			if v := c.seen[i].Load(); v != 1 {
+				t.Fatalf("threads=%d: share %d run %d times", threads, i, v)
+			}
+			if v := c.ids[i].Load(); v != 1 {
+				t.Fatalf("threads=%d: id %d ran %d shares", threads, i, v)
+			}
+		}
+	}
+	c := &cover{seen: make([]atomic.Int32, 2), ids: make([]atomic.Int32, 2), maxID: 2}
+	if a := testing.AllocsPerRun(100, func() { Each(2, c, 0, &ph) }); a != 0 {
+		t.Fatalf("Each allocates %v times per call", a)
+	}
+}
