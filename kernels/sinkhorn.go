@@ -207,7 +207,7 @@ const (
 // which thread ran a block.
 //
 // Each phase deals the blocks to the threads in the same fixed shares
-// (par.For over the shares, not over the blocks), so that a thread passes
+// (par.Each, one share per thread), so that a thread passes
 // over the same rows of K at every iteration: a float32 K of 512 x 512
 // (1 MB) then stays in the two cores' L2 caches, half in each, where with
 // the blocks dealt to whichever thread is free it streamed from memory at
