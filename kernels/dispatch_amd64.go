@@ -20,7 +20,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F32, diffSumSq: diffSumSqAVX512F32,
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby:    axpbyAVX512F32,
-				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, logMapRow: logMapRowAVX512F32,
+				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, logMapRow: logMapRowAVX512F32, rows64: avx512Vec64,
 				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
@@ -31,7 +31,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX512F64, diffSumSq: diffSumSqAVX512F64,
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
 				axpby:    axpbyAVX512F64,
-				scaleNeg: scaleNegAVX512F64, adamW: adamWAVX512F64, logMapRow: logMapRowAVX512F64,
+				scaleNeg: scaleNegAVX512F64, adamW: adamWAVX512F64, logMapRow: logMapRowAVX512F64, rows64: avx512Vec64,
 				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, set: gemmSetKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64},
 			}),
 		},
@@ -46,7 +46,7 @@ func archPaths() []*path {
 				sumSq: sumSqAVX2F32, diffSumSq: diffSumSqAVX2F32,
 				divSqrt: divSqrtAVX2F32, divSquare: divSquareAVX2F32,
 				axpby:    axpbyAVX2F32,
-				scaleNeg: scaleNegAVX2F32, adamW: adamWAVX2F32, logMapRow: logMapRowAVX2F32,
+				scaleNeg: scaleNegAVX2F32, adamW: adamWAVX2F32, logMapRow: logMapRowAVX2F32, rows64: avx2Vec64,
 				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, set: gemmSetKernelAVX2F32, packT: packTAVX2F32, tl: 8, packN: packNAVX2F32},
 			}),
 			f64: simdOps(prims[float64]{
@@ -57,9 +57,17 @@ func archPaths() []*path {
 				sumSq: sumSqAVX2F64, diffSumSq: diffSumSqAVX2F64,
 				divSqrt: divSqrtAVX2F64, divSquare: divSquareAVX2F64,
 				axpby:    axpbyAVX2F64,
-				scaleNeg: scaleNegAVX2F64, adamW: adamWAVX2F64, logMapRow: logMapRowAVX2F64,
+				scaleNeg: scaleNegAVX2F64, adamW: adamWAVX2F64, logMapRow: logMapRowAVX2F64, rows64: avx2Vec64,
 				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64, set: gemmSetKernelAVX2F64, packT: packTAVX2F64, tl: 4, packN: packNAVX2F64},
 			}),
 		},
 	}
 }
+
+// The float64 vector functions of the row kernels (prims.rows64).
+var (
+	avx512Vec64 = &vec64{sqrt: sqrtAVX512F64, atan2: atan2AVX512F64,
+		sin: trigOp(sinAVX512F64, sinGeneric[float64]), cos: trigOp(cosAVX512F64, cosGeneric[float64])}
+	avx2Vec64 = &vec64{sqrt: sqrtAVX2F64, atan2: atan2AVX2F64,
+		sin: trigOp(sinAVX2F64, sinGeneric[float64]), cos: trigOp(cosAVX2F64, cosGeneric[float64])}
+)

@@ -22,7 +22,7 @@ func archPaths() []*path {
 			dot: dotNEONF32, axpy: axpyNEONF32, scale: scaleNEONF32, sum: sumNEONF32,
 			sumSq: sumSqNEONF32, diffSumSq: diffSumSqNEONF32,
 			divSqrt: divSqrtNEONF32, divSquare: divSquareNEONF32,
-			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32,
+			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},
 		}),
@@ -33,9 +33,13 @@ func archPaths() []*path {
 			dot: dotNEONF64, axpy: axpyNEONF64, scale: scaleNEONF64, sum: sumNEONF64,
 			sumSq: sumSqNEONF64, diffSumSq: diffSumSqNEONF64,
 			divSqrt: divSqrtNEONF64, divSquare: divSquareNEONF64,
-			axpby: axpbyNEONF64, logMapRow: logMapRowNEONF64,
+			axpby: axpbyNEONF64, logMapRow: logMapRowNEONF64, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF64, adamW: adamWNEONF64,
 			gemm: microKernel[float64]{mr: 8, nr: 6, fn: gemmKernelNEONF64},
 		}),
 	}}
 }
+
+// The float64 vector functions of the row kernels (prims.rows64).
+var neonVec64 = &vec64{sqrt: sqrtNEONF64, atan2: atan2NEONF64,
+	sin: trigOp(sinNEONF64, sinGeneric[float64]), cos: trigOp(cosNEONF64, cosGeneric[float64])}

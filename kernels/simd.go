@@ -1,12 +1,18 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // prims are the vector primitives a SIMD path provides (generated
 // assembly); simdOps builds a full kernel table from them. The sphere
-// kernels keep their per-row scalar work (angles, sinc, atan2) in Go, in
-// float64, and hand the row loops to the primitives, so every SIMD path
-// shares one implementation of the geometry.
+// kernels compute their per-row scalars (angles, sines, norms) in float64,
+// 64 rows at a time with the path's float64 vector functions (rows64), and
+// hand the row loops to the primitives, so every SIMD path shares one
+// implementation of the geometry. One row at a time with math.Atan2 and
+// math.Sin, those scalars had cost SphereDist, LogMap and Slerp half their
+// time at d = 160.
 type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
 	exp, log     func(dst, x []T)
@@ -35,6 +41,62 @@ type prims[T float32 | float64] struct {
 	adamW    func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
+	// rows64, if set, are the path's float64 vector functions, with which
+	// the row kernels of both precisions compute their per-row scalars
+	// (angles, sines) a block of rows at a time.
+	rows64 *vec64
+}
+
+// vec64 are float64 vector functions of a path (sin and cos wrapped by
+// trigOp, so any finite argument works).
+type vec64 struct {
+	sqrt     func(dst, x []float64)
+	atan2    func(dst, y, x []float64)
+	sin, cos func(dst, x []float64)
+}
+
+// angleRows is the number of rows whose scalars the SIMD paths compute
+// together: the scalar math.Atan2 and square roots of one row cost as much
+// as its sums at d = 160, and Slerp's three sines more.
+const angleRows = 64
+
+// rowBuf is the scratch of a block of rows: its angles (or norms) and the
+// arguments and values of its sines.
+type rowBuf struct {
+	a, b [angleRows]float64
+	s    [3 * angleRows]float64
+}
+
+// angles turns the sums |x-y|^2, |x+y|^2 in b.a[:nb], b.b[:nb] into the
+// angles 2*atan2(|x-y|, |x+y|) in b.a and returns them: angleFromSums by
+// the vector Sqrt and Atan2 (within their 2 ULP).
+func (v *vec64) angles(b *rowBuf, nb int) []float64 {
+	sm, sp := b.a[:nb], b.b[:nb]
+	v.sqrt(sm, sm)
+	v.sqrt(sp, sp)
+	v.atan2(sm, sm, sp)
+	for i := range sm {
+		sm[i] *= 2
+	}
+	return sm
+}
+
+// blockAngles fills b with the sums |x-y|^2, |x+y|^2 of rows r0..r0+nb
+// and returns their angles (vec64.angles).
+func blockAngles[T float32 | float64](v *vec64, b *rowBuf, x, y []T, d, r0, nb int, diffSumSq func(x, y []T) (sm, sp float64)) []float64 {
+	for i := range nb {
+		r := (r0 + i) * d
+		b.a[i], b.b[i] = diffSumSq(x[r:r+d], y[r:r+d])
+	}
+	return v.angles(b, nb)
+}
+
+// sincOf returns sin(x)/x from s = sin(x), and 1 at x = 0 (as sinc).
+func sincOf(s, x float64) float64 {
+	if x == 0 {
+		return 1
+	}
+	return s / x
 }
 
 // simdMinRow is the row length below which the row kernels (ToSphere to
@@ -110,12 +172,25 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 
 	angle := func(x, y []T) float64 { return angleFromSums(p.diffSumSq(x, y)) }
+	bufs := sync.Pool{New: func() any { return new(rowBuf) }}
+	v64 := p.rows64
 	o.sphereDist = func(dst, x, y []T, d int) {
 		if d < simdMinRow {
 			g.sphereDist(dst, x, y, d)
 			return
 		}
-		rowAngles(dst, x, y, d, angle)
+		if v64 == nil {
+			rowAngles(dst, x, y, d, angle)
+			return
+		}
+		b := bufs.Get().(*rowBuf)
+		for r0 := 0; r0 < len(dst); r0 += angleRows {
+			nb := min(angleRows, len(dst)-r0)
+			for i, a := range blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq) {
+				dst[r0+i] = T(a)
+			}
+		}
+		bufs.Put(b)
 	}
 	o.pairwiseSphereDist = func(dst, x, y []T, d int) {
 		if d < simdMinRow {
@@ -129,31 +204,102 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.slerp(dst, x0, x1, t, d)
 			return
 		}
-		slerpRows(dst, x0, x1, t, d, angle, func(out, a, b []T, ca, cb float64) {
-			p.axpby(out, T(ca), a, T(cb), b)
-		})
+		combine := func(out, a, b []T, ca, cb float64) { p.axpby(out, T(ca), a, T(cb), b) }
+		if v64 == nil {
+			slerpRows(dst, x0, x1, t, d, angle, combine)
+			return
+		}
+		b := bufs.Get().(*rowBuf)
+		for r0 := 0; r0 < len(t); r0 += angleRows {
+			nb := min(angleRows, len(t)-r0)
+			theta := blockAngles(v64, b, x0, x1, d, r0, nb, p.diffSumSq)
+			// The sines of theta, (1-t) theta and t theta, in one call.
+			s := b.s[:3*nb]
+			for i, th := range theta {
+				tr := float64(t[r0+i])
+				s[i], s[nb+i], s[2*nb+i] = th, (1-tr)*th, tr*th
+			}
+			v64.sin(s, s)
+			for i, th := range theta {
+				r, tr := (r0+i)*d, float64(t[r0+i])
+				out, a, c := dst[r:r+d], x0[r:r+d], x1[r:r+d]
+				if th == 0 {
+					copy(out, a)
+					continue
+				}
+				// slerpCoefs, from the sines.
+				sc := sincOf(s[i], th)
+				ca := (1 - tr) * sincOf(s[nb+i], (1-tr)*th) / sc
+				cb := tr * sincOf(s[2*nb+i], tr*th) / sc
+				combine(out, a, c, ca, cb)
+			}
+		}
+		bufs.Put(b)
 	}
 	o.logMap = func(dst, x, y []T, d int) {
 		if d < simdMinRow {
 			g.logMap(dst, x, y, d)
 			return
 		}
-		for r := 0; r < len(x); r += d {
-			a, b, out := x[r:r+d], y[r:r+d], dst[r:r+d]
-			c, k := logMapCoefs(angle(a, b))
-			p.logMapRow(out, a, b, T(c), T(k))
+		if v64 == nil {
+			for r := 0; r < len(x); r += d {
+				a, b, out := x[r:r+d], y[r:r+d], dst[r:r+d]
+				c, k := logMapCoefs(angle(a, b))
+				p.logMapRow(out, a, b, T(c), T(k))
+			}
+			return
 		}
+		b := bufs.Get().(*rowBuf)
+		n := len(x) / d
+		for r0 := 0; r0 < n; r0 += angleRows {
+			nb := min(angleRows, n-r0)
+			theta := blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq)
+			// logMapCoefs from the sines of theta/2 and theta.
+			s := b.s[:2*nb]
+			for i, th := range theta {
+				s[i], s[nb+i] = th/2, th
+			}
+			v64.sin(s, s)
+			for i, th := range theta {
+				r := (r0 + i) * d
+				h := s[i]
+				c, k := 2*h*h, 1/sincOf(s[nb+i], th)
+				p.logMapRow(dst[r:r+d], x[r:r+d], y[r:r+d], T(c), T(k))
+			}
+		}
+		bufs.Put(b)
 	}
 	o.expMap = func(dst, x, v []T, d int) {
 		if d < simdMinRow {
 			g.expMap(dst, x, v, d)
 			return
 		}
-		for r := 0; r < len(x); r += d {
-			a, w, out := x[r:r+d], v[r:r+d], dst[r:r+d]
-			n := math.Sqrt(p.sumSq(w))
-			p.axpby(out, T(math.Cos(n)), a, T(sinc(n)), w)
+		if v64 == nil {
+			for r := 0; r < len(x); r += d {
+				a, w, out := x[r:r+d], v[r:r+d], dst[r:r+d]
+				n := math.Sqrt(p.sumSq(w))
+				p.axpby(out, T(math.Cos(n)), a, T(sinc(n)), w)
+			}
+			return
 		}
+		b := bufs.Get().(*rowBuf)
+		rows := len(x) / d
+		for r0 := 0; r0 < rows; r0 += angleRows {
+			nb := min(angleRows, rows-r0)
+			nrm, cs, sn := b.a[:nb], b.b[:nb], b.s[:nb]
+			for i := range nrm {
+				r := (r0 + i) * d
+				nrm[i] = p.sumSq(v[r : r+d])
+			}
+			v64.sqrt(nrm, nrm)
+			v64.cos(cs, nrm)
+			v64.sin(sn, nrm)
+			for i, n := range nrm {
+				r := (r0 + i) * d
+				p.axpby(dst[r:r+d], T(cs[i]), x[r:r+d], T(sincOf(sn[i], n)), v[r:r+d])
+			}
+		}
+		bufs.Put(b)
 	}
 	o.projectTangent = func(dst, x, v []T, d int) {
 		if d < simdMinRow {

@@ -60,14 +60,19 @@ func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
 func slerpRows[T float32 | float64](dst, x0, x1, t []T, d int, angle func(x, y []T) float64, combine func(out, a, b []T, ca, cb float64)) {
 	for r, tr := range t {
 		a, b, out := x0[r*d:(r+1)*d], x1[r*d:(r+1)*d], dst[r*d:(r+1)*d]
-		theta := angle(a, b)
-		if theta == 0 {
-			copy(out, a)
-			continue
-		}
-		ca, cb := slerpCoefs(float64(tr), theta)
-		combine(out, a, b, ca, cb)
+		slerpRow(out, a, b, float64(tr), angle(a, b), combine)
 	}
+}
+
+// slerpRow sets out to the point a fraction t along the geodesic of angle
+// theta from a to b.
+func slerpRow[T float32 | float64](out, a, b []T, t, theta float64, combine func(out, a, b []T, ca, cb float64)) {
+	if theta == 0 {
+		copy(out, a)
+		return
+	}
+	ca, cb := slerpCoefs(t, theta)
+	combine(out, a, b, ca, cb)
 }
 
 func logMapGeneric[T float32 | float64](dst, x, y []T, d int) {
