@@ -182,6 +182,9 @@ func waitPhase(ph *Phase) {
 		if time.Since(start) > callerSpin {
 			break
 		}
+		// A worker may be waiting for this P (more threads than
+		// GOMAXPROCS): let it run.
+		runtime.Gosched()
 	}
 	ph.wg.Wait()
 }
