@@ -21,8 +21,12 @@ type ops[T float32 | float64] struct {
 	sqrt, square, acos, sin, cos, exp, log func(dst, x []T)
 	atan2                                  func(dst, y, x []T)
 
-	dot   func(x, y []T) T
-	axpy  func(alpha T, x, y []T)
+	dot  func(x, y []T) T
+	axpy func(alpha T, x, y []T)
+	// dot4 and axpy4 are dot and axpy over four rows of len(x0) at once
+	// (Sinkhorn's pass over K); axpy4 adds the rows' terms in order.
+	dot4  func(x0, x1, x2, x3, y []T) (r0, r1, r2, r3 T)
+	axpy4 func(a0, a1, a2, a3 T, x0, x1, x2, x3, y []T)
 	scale func(alpha T, x []T)
 	sum   func(x []T) T
 	norm2 func(x []T) T

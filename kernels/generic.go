@@ -14,6 +14,8 @@ func genericOps[T float32 | float64]() *ops[T] {
 
 		dot:   dotGeneric[T],
 		axpy:  axpyGeneric[T],
+		dot4:  dot4Of(dotGeneric[T]),
+		axpy4: axpy4Of(axpyGeneric[T]),
 		scale: scaleGeneric[T],
 		sum:   sumGeneric[T],
 		norm2: norm2Generic[T],

@@ -14,6 +14,16 @@ func dotAVX2F32(x []float32, y []float32) (r float32)
 //go:noescape
 func axpyAVX2F32(alpha float32, x []float32, y []float32)
 
+// dot4AVX2F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func dot4AVX2F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
+
+// axpy4AVX2F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func axpy4AVX2F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
+
 // scaleAVX2F32 sets x[i] *= alpha.
 //
 //go:noescape
@@ -48,6 +58,16 @@ func dotAVX2F64(x []float64, y []float64) (r float64)
 //
 //go:noescape
 func axpyAVX2F64(alpha float64, x []float64, y []float64)
+
+// dot4AVX2F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func dot4AVX2F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
+
+// axpy4AVX2F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func axpy4AVX2F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
 
 // scaleAVX2F64 sets x[i] *= alpha.
 //
@@ -84,6 +104,16 @@ func dotAVX512F32(x []float32, y []float32) (r float32)
 //go:noescape
 func axpyAVX512F32(alpha float32, x []float32, y []float32)
 
+// dot4AVX512F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func dot4AVX512F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
+
+// axpy4AVX512F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func axpy4AVX512F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
+
 // scaleAVX512F32 sets x[i] *= alpha.
 //
 //go:noescape
@@ -118,6 +148,16 @@ func dotAVX512F64(x []float64, y []float64) (r float64)
 //
 //go:noescape
 func axpyAVX512F64(alpha float64, x []float64, y []float64)
+
+// dot4AVX512F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func dot4AVX512F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
+
+// axpy4AVX512F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+//
+//go:noescape
+func axpy4AVX512F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
 
 // scaleAVX512F64 sets x[i] *= alpha.
 //

@@ -151,6 +151,199 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func dot4AVX2F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
+// Requires: AVX, FMA3, SSE
+TEXT ·dot4AVX2F32(SB), NOSPLIT, $0-136
+	MOVQ   x0_base+0(FP), AX
+	MOVQ   x0_len+8(FP), CX
+	MOVQ   x1_base+24(FP), DX
+	MOVQ   x2_base+48(FP), BX
+	MOVQ   x3_base+72(FP), SI
+	MOVQ   y_base+96(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+big_1:
+	CMPQ        CX, $0x00000008
+	JB          one_2
+	VMOVUPS     (AX), Y4
+	VMOVUPS     (DX), Y5
+	VMOVUPS     (BX), Y6
+	VMOVUPS     (SI), Y7
+	VMOVUPS     (DI), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000008
+	JB          tail_3
+	VMOVUPS     (AX), Y4
+	VMOVUPS     (DX), Y5
+	VMOVUPS     (BX), Y6
+	VMOVUPS     (SI), Y7
+	VMOVUPS     (DI), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000008, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	SHLQ        $0x02, CX
+	MOVQ        $0x0000000000000020, R8
+	SUBQ        CX, R8
+	LEAQ        vmask<>+0(SB), CX
+	VMOVDQU     (CX)(R8*1), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (DX), Y4, Y6
+	VMASKMOVPS  (BX), Y4, Y7
+	VMASKMOVPS  (SI), Y4, Y8
+	VMASKMOVPS  (DI), Y4, Y4
+	VFMADD231PS Y5, Y4, Y0
+	VFMADD231PS Y6, Y4, Y1
+	VFMADD231PS Y7, Y4, Y2
+	VFMADD231PS Y8, Y4, Y3
+
+done_4:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VMOVSHDUP    X0, X4
+	VADDSS       X4, X0, X0
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	VMOVSHDUP    X1, X4
+	VADDSS       X4, X1, X1
+	VEXTRACTF128 $0x01, Y2, X4
+	VADDPS       X4, X2, X2
+	VMOVHLPS     X2, X2, X4
+	VADDPS       X4, X2, X2
+	VMOVSHDUP    X2, X4
+	VADDSS       X4, X2, X2
+	VEXTRACTF128 $0x01, Y3, X4
+	VADDPS       X4, X3, X3
+	VMOVHLPS     X3, X3, X4
+	VADDPS       X4, X3, X3
+	VMOVSHDUP    X3, X4
+	VADDSS       X4, X3, X3
+	VZEROUPPER
+	MOVSS        X0, r0+120(FP)
+	MOVSS        X1, r1+124(FP)
+	MOVSS        X2, r2+128(FP)
+	MOVSS        X3, r3+132(FP)
+	RET
+
+// func axpy4AVX2F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
+// Requires: AVX, FMA3
+TEXT ·axpy4AVX2F32(SB), NOSPLIT, $0-136
+	VBROADCASTSS a0+0(FP), Y0
+	VBROADCASTSS a1+4(FP), Y1
+	VBROADCASTSS a2+8(FP), Y2
+	VBROADCASTSS a3+12(FP), Y3
+	MOVQ         x0_base+16(FP), AX
+	MOVQ         x0_len+24(FP), CX
+	MOVQ         y_base+112(FP), DX
+	MOVQ         x1_base+40(FP), BX
+	MOVQ         x2_base+64(FP), SI
+	MOVQ         x3_base+88(FP), DI
+
+big_1:
+	CMPQ        CX, $0x00000010
+	JB          one_2
+	VMOVUPS     (AX), Y4
+	VMOVUPS     (BX), Y5
+	VMOVUPS     (SI), Y6
+	VMOVUPS     (DI), Y7
+	VMOVUPS     (DX), Y8
+	VFMADD231PS Y0, Y4, Y8
+	VFMADD231PS Y1, Y5, Y8
+	VFMADD231PS Y2, Y6, Y8
+	VFMADD231PS Y3, Y7, Y8
+	VMOVUPS     Y8, (DX)
+	VMOVUPS     32(AX), Y4
+	VMOVUPS     32(BX), Y5
+	VMOVUPS     32(SI), Y6
+	VMOVUPS     32(DI), Y7
+	VMOVUPS     32(DX), Y8
+	VFMADD231PS Y0, Y4, Y8
+	VFMADD231PS Y1, Y5, Y8
+	VFMADD231PS Y2, Y6, Y8
+	VFMADD231PS Y3, Y7, Y8
+	VMOVUPS     Y8, 32(DX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000010, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000008
+	JB          tail_3
+	VMOVUPS     (AX), Y4
+	VMOVUPS     (BX), Y5
+	VMOVUPS     (SI), Y6
+	VMOVUPS     (DI), Y7
+	VMOVUPS     (DX), Y8
+	VFMADD231PS Y0, Y4, Y8
+	VFMADD231PS Y1, Y5, Y8
+	VFMADD231PS Y2, Y6, Y8
+	VFMADD231PS Y3, Y7, Y8
+	VMOVUPS     Y8, (DX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000008, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	SHLQ        $0x02, CX
+	MOVQ        $0x0000000000000020, R8
+	SUBQ        CX, R8
+	LEAQ        vmask<>+0(SB), CX
+	VMOVDQU     (CX)(R8*1), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (BX), Y4, Y6
+	VMASKMOVPS  (SI), Y4, Y7
+	VMASKMOVPS  (DI), Y4, Y8
+	VMASKMOVPS  (DX), Y4, Y9
+	VFMADD231PS Y0, Y5, Y9
+	VFMADD231PS Y1, Y6, Y9
+	VFMADD231PS Y2, Y7, Y9
+	VFMADD231PS Y3, Y8, Y9
+	VMASKMOVPS  Y9, Y4, (DX)
+
+done_4:
+	VZEROUPPER
+	RET
+
 // func scaleAVX2F32(alpha float32, x []float32)
 // Requires: AVX
 TEXT ·scaleAVX2F32(SB), NOSPLIT, $0-32
@@ -590,6 +783,191 @@ tail_3:
 	VMASKMOVPD  (DX), Y1, Y3
 	VFMADD231PD Y0, Y2, Y3
 	VMASKMOVPD  Y3, Y1, (DX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+// func dot4AVX2F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
+// Requires: AVX, FMA3, SSE2
+TEXT ·dot4AVX2F64(SB), NOSPLIT, $0-152
+	MOVQ   x0_base+0(FP), AX
+	MOVQ   x0_len+8(FP), CX
+	MOVQ   x1_base+24(FP), DX
+	MOVQ   x2_base+48(FP), BX
+	MOVQ   x3_base+72(FP), SI
+	MOVQ   y_base+96(FP), DI
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+big_1:
+	CMPQ        CX, $0x00000004
+	JB          one_2
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (DX), Y5
+	VMOVUPD     (BX), Y6
+	VMOVUPD     (SI), Y7
+	VMOVUPD     (DI), Y8
+	VFMADD231PD Y4, Y8, Y0
+	VFMADD231PD Y5, Y8, Y1
+	VFMADD231PD Y6, Y8, Y2
+	VFMADD231PD Y7, Y8, Y3
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000004, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000004
+	JB          tail_3
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (DX), Y5
+	VMOVUPD     (BX), Y6
+	VMOVUPD     (SI), Y7
+	VMOVUPD     (DI), Y8
+	VFMADD231PD Y4, Y8, Y0
+	VFMADD231PD Y5, Y8, Y1
+	VFMADD231PD Y6, Y8, Y2
+	VFMADD231PD Y7, Y8, Y3
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000004, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	SHLQ        $0x03, CX
+	MOVQ        $0x0000000000000020, R8
+	SUBQ        CX, R8
+	LEAQ        vmask<>+0(SB), CX
+	VMOVDQU     (CX)(R8*1), Y4
+	VMASKMOVPD  (AX), Y4, Y5
+	VMASKMOVPD  (DX), Y4, Y6
+	VMASKMOVPD  (BX), Y4, Y7
+	VMASKMOVPD  (SI), Y4, Y8
+	VMASKMOVPD  (DI), Y4, Y4
+	VFMADD231PD Y5, Y4, Y0
+	VFMADD231PD Y6, Y4, Y1
+	VFMADD231PD Y7, Y4, Y2
+	VFMADD231PD Y8, Y4, Y3
+
+done_4:
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPD       X4, X0, X0
+	VPERMILPD    $0x01, X0, X4
+	VADDSD       X4, X0, X0
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPD       X4, X1, X1
+	VPERMILPD    $0x01, X1, X4
+	VADDSD       X4, X1, X1
+	VEXTRACTF128 $0x01, Y2, X4
+	VADDPD       X4, X2, X2
+	VPERMILPD    $0x01, X2, X4
+	VADDSD       X4, X2, X2
+	VEXTRACTF128 $0x01, Y3, X4
+	VADDPD       X4, X3, X3
+	VPERMILPD    $0x01, X3, X4
+	VADDSD       X4, X3, X3
+	VZEROUPPER
+	MOVSD        X0, r0+120(FP)
+	MOVSD        X1, r1+128(FP)
+	MOVSD        X2, r2+136(FP)
+	MOVSD        X3, r3+144(FP)
+	RET
+
+// func axpy4AVX2F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
+// Requires: AVX, FMA3
+TEXT ·axpy4AVX2F64(SB), NOSPLIT, $0-152
+	VBROADCASTSD a0+0(FP), Y0
+	VBROADCASTSD a1+8(FP), Y1
+	VBROADCASTSD a2+16(FP), Y2
+	VBROADCASTSD a3+24(FP), Y3
+	MOVQ         x0_base+32(FP), AX
+	MOVQ         x0_len+40(FP), CX
+	MOVQ         y_base+128(FP), DX
+	MOVQ         x1_base+56(FP), BX
+	MOVQ         x2_base+80(FP), SI
+	MOVQ         x3_base+104(FP), DI
+
+big_1:
+	CMPQ        CX, $0x00000008
+	JB          one_2
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (BX), Y5
+	VMOVUPD     (SI), Y6
+	VMOVUPD     (DI), Y7
+	VMOVUPD     (DX), Y8
+	VFMADD231PD Y0, Y4, Y8
+	VFMADD231PD Y1, Y5, Y8
+	VFMADD231PD Y2, Y6, Y8
+	VFMADD231PD Y3, Y7, Y8
+	VMOVUPD     Y8, (DX)
+	VMOVUPD     32(AX), Y4
+	VMOVUPD     32(BX), Y5
+	VMOVUPD     32(SI), Y6
+	VMOVUPD     32(DI), Y7
+	VMOVUPD     32(DX), Y8
+	VFMADD231PD Y0, Y4, Y8
+	VFMADD231PD Y1, Y5, Y8
+	VFMADD231PD Y2, Y6, Y8
+	VFMADD231PD Y3, Y7, Y8
+	VMOVUPD     Y8, 32(DX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000008, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000004
+	JB          tail_3
+	VMOVUPD     (AX), Y4
+	VMOVUPD     (BX), Y5
+	VMOVUPD     (SI), Y6
+	VMOVUPD     (DI), Y7
+	VMOVUPD     (DX), Y8
+	VFMADD231PD Y0, Y4, Y8
+	VFMADD231PD Y1, Y5, Y8
+	VFMADD231PD Y2, Y6, Y8
+	VFMADD231PD Y3, Y7, Y8
+	VMOVUPD     Y8, (DX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, DX
+	SUBQ        $0x00000004, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	SHLQ        $0x03, CX
+	MOVQ        $0x0000000000000020, R8
+	SUBQ        CX, R8
+	LEAQ        vmask<>+0(SB), CX
+	VMOVDQU     (CX)(R8*1), Y4
+	VMASKMOVPD  (AX), Y4, Y5
+	VMASKMOVPD  (BX), Y4, Y6
+	VMASKMOVPD  (SI), Y4, Y7
+	VMASKMOVPD  (DI), Y4, Y8
+	VMASKMOVPD  (DX), Y4, Y9
+	VFMADD231PD Y0, Y5, Y9
+	VFMADD231PD Y1, Y6, Y9
+	VFMADD231PD Y2, Y7, Y9
+	VFMADD231PD Y3, Y8, Y9
+	VMASKMOVPD  Y9, Y4, (DX)
 
 done_4:
 	VZEROUPPER
@@ -1043,6 +1421,238 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func dot4AVX512F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
+// Requires: AVX, AVX512DQ, AVX512F, SSE
+TEXT ·dot4AVX512F32(SB), NOSPLIT, $0-136
+	MOVQ   x0_base+0(FP), AX
+	MOVQ   x0_len+8(FP), CX
+	MOVQ   x1_base+24(FP), DX
+	MOVQ   x2_base+48(FP), BX
+	MOVQ   x3_base+72(FP), SI
+	MOVQ   y_base+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+big_1:
+	CMPQ        CX, $0x00000020
+	JB          one_2
+	VMOVUPS     (AX), Z8
+	VMOVUPS     (DX), Z9
+	VMOVUPS     (BX), Z10
+	VMOVUPS     (SI), Z11
+	VMOVUPS     (DI), Z12
+	VFMADD231PS Z8, Z12, Z0
+	VFMADD231PS Z9, Z12, Z1
+	VFMADD231PS Z10, Z12, Z2
+	VFMADD231PS Z11, Z12, Z3
+	VMOVUPS     64(AX), Z8
+	VMOVUPS     64(DX), Z9
+	VMOVUPS     64(BX), Z10
+	VMOVUPS     64(SI), Z11
+	VMOVUPS     64(DI), Z12
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z9, Z12, Z5
+	VFMADD231PS Z10, Z12, Z6
+	VFMADD231PS Z11, Z12, Z7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000020, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000010
+	JB          tail_3
+	VMOVUPS     (AX), Z8
+	VMOVUPS     (DX), Z9
+	VMOVUPS     (BX), Z10
+	VMOVUPS     (SI), Z11
+	VMOVUPS     (DI), Z12
+	VFMADD231PS Z8, Z12, Z0
+	VFMADD231PS Z9, Z12, Z1
+	VFMADD231PS Z10, Z12, Z2
+	VFMADD231PS Z11, Z12, Z3
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000010, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	LEAQ        kmask16<>+0(SB), R8
+	KMOVW       (R8)(CX*2), K1
+	VMOVUPS.Z   (AX), K1, Z8
+	VMOVUPS.Z   (DX), K1, Z9
+	VMOVUPS.Z   (BX), K1, Z10
+	VMOVUPS.Z   (SI), K1, Z11
+	VMOVUPS.Z   (DI), K1, Z12
+	VFMADD231PS Z8, Z12, Z0
+	VFMADD231PS Z9, Z12, Z1
+	VFMADD231PS Z10, Z12, Z2
+	VFMADD231PS Z11, Z12, Z3
+
+done_4:
+	VADDPS        Z4, Z0, Z0
+	VADDPS        Z5, Z1, Z1
+	VADDPS        Z6, Z2, Z2
+	VADDPS        Z7, Z3, Z3
+	VEXTRACTF32X8 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VEXTRACTF32X8 $0x01, Z1, Y4
+	VADDPS        Y4, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X4
+	VADDPS        X4, X1, X1
+	VMOVHLPS      X1, X1, X4
+	VADDPS        X4, X1, X1
+	VMOVSHDUP     X1, X4
+	VADDSS        X4, X1, X1
+	VEXTRACTF32X8 $0x01, Z2, Y4
+	VADDPS        Y4, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X4
+	VADDPS        X4, X2, X2
+	VMOVHLPS      X2, X2, X4
+	VADDPS        X4, X2, X2
+	VMOVSHDUP     X2, X4
+	VADDSS        X4, X2, X2
+	VEXTRACTF32X8 $0x01, Z3, Y4
+	VADDPS        Y4, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X4
+	VADDPS        X4, X3, X3
+	VMOVHLPS      X3, X3, X4
+	VADDPS        X4, X3, X3
+	VMOVSHDUP     X3, X4
+	VADDSS        X4, X3, X3
+	VZEROUPPER
+	MOVSS         X0, r0+120(FP)
+	MOVSS         X1, r1+124(FP)
+	MOVSS         X2, r2+128(FP)
+	MOVSS         X3, r3+132(FP)
+	RET
+
+// func axpy4AVX512F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
+// Requires: AVX, AVX512F
+TEXT ·axpy4AVX512F32(SB), NOSPLIT, $0-136
+	VBROADCASTSS a0+0(FP), Z0
+	VBROADCASTSS a1+4(FP), Z1
+	VBROADCASTSS a2+8(FP), Z2
+	VBROADCASTSS a3+12(FP), Z3
+	MOVQ         x0_base+16(FP), AX
+	MOVQ         x0_len+24(FP), CX
+	MOVQ         y_base+112(FP), DX
+	MOVQ         x1_base+40(FP), BX
+	MOVQ         x2_base+64(FP), SI
+	MOVQ         x3_base+88(FP), DI
+
+big_1:
+	CMPQ        CX, $0x00000040
+	JB          one_2
+	VMOVUPS     (AX), Z4
+	VMOVUPS     (BX), Z5
+	VMOVUPS     (SI), Z6
+	VMOVUPS     (DI), Z7
+	VMOVUPS     (DX), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, (DX)
+	VMOVUPS     64(AX), Z4
+	VMOVUPS     64(BX), Z5
+	VMOVUPS     64(SI), Z6
+	VMOVUPS     64(DI), Z7
+	VMOVUPS     64(DX), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, 64(DX)
+	VMOVUPS     128(AX), Z4
+	VMOVUPS     128(BX), Z5
+	VMOVUPS     128(SI), Z6
+	VMOVUPS     128(DI), Z7
+	VMOVUPS     128(DX), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, 128(DX)
+	VMOVUPS     192(AX), Z4
+	VMOVUPS     192(BX), Z5
+	VMOVUPS     192(SI), Z6
+	VMOVUPS     192(DI), Z7
+	VMOVUPS     192(DX), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, 192(DX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000040, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000010
+	JB          tail_3
+	VMOVUPS     (AX), Z4
+	VMOVUPS     (BX), Z5
+	VMOVUPS     (SI), Z6
+	VMOVUPS     (DI), Z7
+	VMOVUPS     (DX), Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, (DX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000010, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	LEAQ        kmask16<>+0(SB), R8
+	KMOVW       (R8)(CX*2), K1
+	VMOVUPS.Z   (AX), K1, Z4
+	VMOVUPS.Z   (BX), K1, Z5
+	VMOVUPS.Z   (SI), K1, Z6
+	VMOVUPS.Z   (DI), K1, Z7
+	VMOVUPS.Z   (DX), K1, Z8
+	VFMADD231PS Z0, Z4, Z8
+	VFMADD231PS Z1, Z5, Z8
+	VFMADD231PS Z2, Z6, Z8
+	VFMADD231PS Z3, Z7, Z8
+	VMOVUPS     Z8, K1, (DX)
+
+done_4:
+	VZEROUPPER
+	RET
+
 // func scaleAVX512F32(alpha float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·scaleAVX512F32(SB), NOSPLIT, $0-32
@@ -1460,6 +2070,230 @@ tail_3:
 	VMOVUPD.Z   (DX), K1, Z2
 	VFMADD231PD Z0, Z1, Z2
 	VMOVUPD     Z2, K1, (DX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+// func dot4AVX512F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
+// Requires: AVX, AVX512DQ, AVX512F, SSE2
+TEXT ·dot4AVX512F64(SB), NOSPLIT, $0-152
+	MOVQ   x0_base+0(FP), AX
+	MOVQ   x0_len+8(FP), CX
+	MOVQ   x1_base+24(FP), DX
+	MOVQ   x2_base+48(FP), BX
+	MOVQ   x3_base+72(FP), SI
+	MOVQ   y_base+96(FP), DI
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+big_1:
+	CMPQ        CX, $0x00000010
+	JB          one_2
+	VMOVUPD     (AX), Z8
+	VMOVUPD     (DX), Z9
+	VMOVUPD     (BX), Z10
+	VMOVUPD     (SI), Z11
+	VMOVUPD     (DI), Z12
+	VFMADD231PD Z8, Z12, Z0
+	VFMADD231PD Z9, Z12, Z1
+	VFMADD231PD Z10, Z12, Z2
+	VFMADD231PD Z11, Z12, Z3
+	VMOVUPD     64(AX), Z8
+	VMOVUPD     64(DX), Z9
+	VMOVUPD     64(BX), Z10
+	VMOVUPD     64(SI), Z11
+	VMOVUPD     64(DI), Z12
+	VFMADD231PD Z8, Z12, Z4
+	VFMADD231PD Z9, Z12, Z5
+	VFMADD231PD Z10, Z12, Z6
+	VFMADD231PD Z11, Z12, Z7
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DI
+	SUBQ        $0x00000010, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000008
+	JB          tail_3
+	VMOVUPD     (AX), Z8
+	VMOVUPD     (DX), Z9
+	VMOVUPD     (BX), Z10
+	VMOVUPD     (SI), Z11
+	VMOVUPD     (DI), Z12
+	VFMADD231PD Z8, Z12, Z0
+	VFMADD231PD Z9, Z12, Z1
+	VFMADD231PD Z10, Z12, Z2
+	VFMADD231PD Z11, Z12, Z3
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	SUBQ        $0x00000008, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	LEAQ        kmask16<>+0(SB), R8
+	KMOVW       (R8)(CX*2), K1
+	VMOVUPD.Z   (AX), K1, Z8
+	VMOVUPD.Z   (DX), K1, Z9
+	VMOVUPD.Z   (BX), K1, Z10
+	VMOVUPD.Z   (SI), K1, Z11
+	VMOVUPD.Z   (DI), K1, Z12
+	VFMADD231PD Z8, Z12, Z0
+	VFMADD231PD Z9, Z12, Z1
+	VFMADD231PD Z10, Z12, Z2
+	VFMADD231PD Z11, Z12, Z3
+
+done_4:
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z5, Z1, Z1
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPD        Y4, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X4
+	VADDPD        X4, X0, X0
+	VPERMILPD     $0x01, X0, X4
+	VADDSD        X4, X0, X0
+	VEXTRACTF64X4 $0x01, Z1, Y4
+	VADDPD        Y4, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X4
+	VADDPD        X4, X1, X1
+	VPERMILPD     $0x01, X1, X4
+	VADDSD        X4, X1, X1
+	VEXTRACTF64X4 $0x01, Z2, Y4
+	VADDPD        Y4, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X4
+	VADDPD        X4, X2, X2
+	VPERMILPD     $0x01, X2, X4
+	VADDSD        X4, X2, X2
+	VEXTRACTF64X4 $0x01, Z3, Y4
+	VADDPD        Y4, Y3, Y3
+	VEXTRACTF128  $0x01, Y3, X4
+	VADDPD        X4, X3, X3
+	VPERMILPD     $0x01, X3, X4
+	VADDSD        X4, X3, X3
+	VZEROUPPER
+	MOVSD         X0, r0+120(FP)
+	MOVSD         X1, r1+128(FP)
+	MOVSD         X2, r2+136(FP)
+	MOVSD         X3, r3+144(FP)
+	RET
+
+// func axpy4AVX512F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
+// Requires: AVX, AVX512F
+TEXT ·axpy4AVX512F64(SB), NOSPLIT, $0-152
+	VBROADCASTSD a0+0(FP), Z0
+	VBROADCASTSD a1+8(FP), Z1
+	VBROADCASTSD a2+16(FP), Z2
+	VBROADCASTSD a3+24(FP), Z3
+	MOVQ         x0_base+32(FP), AX
+	MOVQ         x0_len+40(FP), CX
+	MOVQ         y_base+128(FP), DX
+	MOVQ         x1_base+56(FP), BX
+	MOVQ         x2_base+80(FP), SI
+	MOVQ         x3_base+104(FP), DI
+
+big_1:
+	CMPQ        CX, $0x00000020
+	JB          one_2
+	VMOVUPD     (AX), Z4
+	VMOVUPD     (BX), Z5
+	VMOVUPD     (SI), Z6
+	VMOVUPD     (DI), Z7
+	VMOVUPD     (DX), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, (DX)
+	VMOVUPD     64(AX), Z4
+	VMOVUPD     64(BX), Z5
+	VMOVUPD     64(SI), Z6
+	VMOVUPD     64(DI), Z7
+	VMOVUPD     64(DX), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, 64(DX)
+	VMOVUPD     128(AX), Z4
+	VMOVUPD     128(BX), Z5
+	VMOVUPD     128(SI), Z6
+	VMOVUPD     128(DI), Z7
+	VMOVUPD     128(DX), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, 128(DX)
+	VMOVUPD     192(AX), Z4
+	VMOVUPD     192(BX), Z5
+	VMOVUPD     192(SI), Z6
+	VMOVUPD     192(DI), Z7
+	VMOVUPD     192(DX), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, 192(DX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, DX
+	SUBQ        $0x00000020, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x00000008
+	JB          tail_3
+	VMOVUPD     (AX), Z4
+	VMOVUPD     (BX), Z5
+	VMOVUPD     (SI), Z6
+	VMOVUPD     (DI), Z7
+	VMOVUPD     (DX), Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, (DX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, DX
+	SUBQ        $0x00000008, CX
+	JMP         one_2
+
+tail_3:
+	TESTQ       CX, CX
+	JZ          done_4
+	LEAQ        kmask16<>+0(SB), R8
+	KMOVW       (R8)(CX*2), K1
+	VMOVUPD.Z   (AX), K1, Z4
+	VMOVUPD.Z   (BX), K1, Z5
+	VMOVUPD.Z   (SI), K1, Z6
+	VMOVUPD.Z   (DI), K1, Z7
+	VMOVUPD.Z   (DX), K1, Z8
+	VFMADD231PD Z0, Z4, Z8
+	VFMADD231PD Z1, Z5, Z8
+	VFMADD231PD Z2, Z6, Z8
+	VFMADD231PD Z3, Z7, Z8
+	VMOVUPD     Z8, K1, (DX)
 
 done_4:
 	VZEROUPPER

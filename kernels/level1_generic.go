@@ -158,3 +158,22 @@ func adamWGeneric[T float32 | float64](w, g []T, m, v []float64, c [7]float64) {
 		w[i] = T(float64(float64(w[i])*decay) - float64(sb*mi)/(math.Sqrt(vi)+eb))
 	}
 }
+
+// dot4Of composes the four-row dot of a path without one from its dot.
+func dot4Of[T float32 | float64](dot func(x, y []T) T) func(x0, x1, x2, x3, y []T) (r0, r1, r2, r3 T) {
+	return func(x0, x1, x2, x3, y []T) (r0, r1, r2, r3 T) {
+		n := len(x0)
+		return dot(x0, y), dot(x1[:n], y), dot(x2[:n], y), dot(x3[:n], y)
+	}
+}
+
+// axpy4Of composes the four-row axpy of a path without one from its axpy.
+func axpy4Of[T float32 | float64](axpy func(alpha T, x, y []T)) func(a0, a1, a2, a3 T, x0, x1, x2, x3, y []T) {
+	return func(a0, a1, a2, a3 T, x0, x1, x2, x3, y []T) {
+		n := len(x0)
+		axpy(a0, x0, y)
+		axpy(a1, x1[:n], y)
+		axpy(a2, x2[:n], y)
+		axpy(a3, x3[:n], y)
+	}
+}

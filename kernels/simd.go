@@ -27,6 +27,10 @@ type prims[T float32 | float64] struct {
 	axpy  func(alpha T, x, y []T)
 	scale func(alpha T, x []T)
 	sum   func(x []T) T
+	// dot4 and axpy4, if set, are the four-row dot and axpy (otherwise
+	// composed from dot and axpy); their callers check the lengths.
+	dot4  func(x0, x1, x2, x3, y []T) (r0, r1, r2, r3 T)
+	axpy4 func(a0, a1, a2, a3 T, x0, x1, x2, x3, y []T)
 	// sumSq and diffSumSq accumulate in float64 for both precisions.
 	sumSq     func(x []T) float64
 	diffSumSq func(x, y []T) (sm, sp float64)
@@ -124,6 +128,10 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		o.sin, o.cos = trigOp(p.sin, sinGeneric[T]), trigOp(p.cos, cosGeneric[T])
 	}
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
+	o.dot4, o.axpy4 = dot4Of(p.dot), axpy4Of(p.axpy)
+	if p.dot4 != nil {
+		o.dot4, o.axpy4 = p.dot4, p.axpy4
+	}
 	o.norm2 = func(x []T) T { return norm2Finish(x, p.sumSq(x)) }
 	if p.scaleNeg != nil {
 		o.scaleNeg = p.scaleNeg

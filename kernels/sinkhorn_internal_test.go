@@ -53,3 +53,64 @@ func TestRelax(t *testing.T) {
 		t.Fatalf("relaxVec with w = 1 changed %v", same)
 	}
 }
+
+// TestRows4 checks the four-row dot and axpy of every path against four
+// calls of the generic dot and axpy: all lengths to 70 (every tail), rows
+// at odd offsets, a y longer than the rows, and guards after y that
+// axpy4 must not touch.
+func TestRows4(t *testing.T) {
+	for _, p := range supportedPaths() {
+		testRows4(t, p.name, p.f32)
+		testRows4(t, p.name, p.f64)
+	}
+}
+
+func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
+	u := 4 * 0x1p-24 // four roundings of float32, or of float64:
+	if is64[T]() {
+		u = 4 * 0x1p-53
+	}
+	for n := 0; n <= 70; n++ {
+		buf := make([]T, 4*(n+1)+1)
+		for i := range buf {
+			buf[i] = T(math.Sin(float64(3*i+n)) + 0.5)
+		}
+		var x [4][]T
+		for j := range x {
+			x[j] = buf[1+j*(n+1):][:n] // unaligned, distinct rows
+		}
+		y := make([]T, n+3)
+		for i := range y {
+			y[i] = T(math.Cos(float64(i)))
+		}
+		r0, r1, r2, r3 := o.dot4(x[0], x[1], x[2], x[3], y)
+		for j, got := range []T{r0, r1, r2, r3} {
+			var abs float64
+			for i := range n {
+				abs += math.Abs(float64(x[j][i]) * float64(y[i]))
+			}
+			want := dotGeneric(x[j], y[:n])
+			if math.Abs(float64(got)-float64(want)) > float64(n+1)*u*abs {
+				t.Fatalf("%s %T n=%d: dot4 row %d = %v, dot %v", name, got, n, j, got, want)
+			}
+		}
+		a := [4]T{0.5, -1.25, 2, 0.75}
+		got, want := append([]T(nil), y...), append([]T(nil), y...)
+		o.axpy4(a[0], a[1], a[2], a[3], x[0], x[1], x[2], x[3], got)
+		for j := range x {
+			axpyGeneric(a[j], x[j], want[:n])
+		}
+		for i := range got {
+			var abs float64
+			if i < n {
+				abs = math.Abs(float64(y[i]))
+				for j := range x {
+					abs += math.Abs(float64(a[j]) * float64(x[j][i]))
+				}
+			}
+			if math.Abs(float64(got[i])-float64(want[i])) > u*abs {
+				t.Fatalf("%s %T n=%d: axpy4 y[%d] = %v, four axpy %v", name, got[i], n, i, got[i], want[i])
+			}
+		}
+	}
+}
