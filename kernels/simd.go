@@ -45,9 +45,9 @@ type prims[T float32 | float64] struct {
 	adamW    func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
-	// rows64, if set, are the path's float64 vector functions, with which
-	// the row kernels of both precisions compute their per-row scalars
-	// (angles, sines) a block of rows at a time.
+	// rows64 are the path's float64 vector functions, with which the row
+	// kernels of both precisions compute their per-row scalars (angles,
+	// sines) a block of rows at a time.
 	rows64 *vec64
 }
 
@@ -93,14 +93,6 @@ func blockAngles[T float32 | float64](v *vec64, b *rowBuf, x, y []T, d, r0, nb i
 		b.a[i], b.b[i] = diffSumSq(x[r:r+d], y[r:r+d])
 	}
 	return v.angles(b, nb)
-}
-
-// sincOf returns sin(x)/x from s = sin(x), and 1 at x = 0 (as sinc).
-func sincOf(s, x float64) float64 {
-	if x == 0 {
-		return 1
-	}
-	return s / x
 }
 
 // simdMinRow is the row length below which the row kernels (ToSphere to
@@ -187,10 +179,6 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.sphereDist(dst, x, y, d)
 			return
 		}
-		if v64 == nil {
-			rowAngles(dst, x, y, d, angle)
-			return
-		}
 		b := bufs.Get().(*rowBuf)
 		for r0 := 0; r0 < len(dst); r0 += angleRows {
 			nb := min(angleRows, len(dst)-r0)
@@ -212,11 +200,6 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.slerp(dst, x0, x1, t, d)
 			return
 		}
-		combine := func(out, a, b []T, ca, cb float64) { p.axpby(out, T(ca), a, T(cb), b) }
-		if v64 == nil {
-			slerpRows(dst, x0, x1, t, d, angle, combine)
-			return
-		}
 		b := bufs.Get().(*rowBuf)
 		for r0 := 0; r0 < len(t); r0 += angleRows {
 			nb := min(angleRows, len(t)-r0)
@@ -235,11 +218,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 					copy(out, a)
 					continue
 				}
-				// slerpCoefs, from the sines.
-				sc := sincOf(s[i], th)
-				ca := (1 - tr) * sincOf(s[nb+i], (1-tr)*th) / sc
-				cb := tr * sincOf(s[2*nb+i], tr*th) / sc
-				combine(out, a, c, ca, cb)
+				ca, cb := slerpCoefsOf(tr, th, s[i], s[nb+i], s[2*nb+i])
+				p.axpby(out, T(ca), a, T(cb), c)
 			}
 		}
 		bufs.Put(b)
@@ -247,14 +227,6 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o.logMap = func(dst, x, y []T, d int) {
 		if d < simdMinRow {
 			g.logMap(dst, x, y, d)
-			return
-		}
-		if v64 == nil {
-			for r := 0; r < len(x); r += d {
-				a, b, out := x[r:r+d], y[r:r+d], dst[r:r+d]
-				c, k := logMapCoefs(angle(a, b))
-				p.logMapRow(out, a, b, T(c), T(k))
-			}
 			return
 		}
 		b := bufs.Get().(*rowBuf)
@@ -270,8 +242,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			v64.sin(s, s)
 			for i, th := range theta {
 				r := (r0 + i) * d
-				h := s[i]
-				c, k := 2*h*h, 1/sincOf(s[nb+i], th)
+				c, k := logMapCoefsOf(th, s[i], s[nb+i])
 				p.logMapRow(dst[r:r+d], x[r:r+d], y[r:r+d], T(c), T(k))
 			}
 		}
@@ -280,14 +251,6 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o.expMap = func(dst, x, v []T, d int) {
 		if d < simdMinRow {
 			g.expMap(dst, x, v, d)
-			return
-		}
-		if v64 == nil {
-			for r := 0; r < len(x); r += d {
-				a, w, out := x[r:r+d], v[r:r+d], dst[r:r+d]
-				n := math.Sqrt(p.sumSq(w))
-				p.axpby(out, T(math.Cos(n)), a, T(sinc(n)), w)
-			}
 			return
 		}
 		b := bufs.Get().(*rowBuf)

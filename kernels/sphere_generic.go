@@ -55,24 +55,19 @@ func slerpGeneric[T float32 | float64](dst, x0, x1, t []T, d int) {
 	})
 }
 
-// slerpRows is the Slerp driver of every path: per row, the angle, then
+// slerpRows is the generic Slerp driver: per row, the angle, then
 // out = ca*x0 + cb*x1 by combine (identical rows copy x0 exactly).
 func slerpRows[T float32 | float64](dst, x0, x1, t []T, d int, angle func(x, y []T) float64, combine func(out, a, b []T, ca, cb float64)) {
 	for r, tr := range t {
 		a, b, out := x0[r*d:(r+1)*d], x1[r*d:(r+1)*d], dst[r*d:(r+1)*d]
-		slerpRow(out, a, b, float64(tr), angle(a, b), combine)
+		theta := angle(a, b)
+		if theta == 0 {
+			copy(out, a)
+			continue
+		}
+		ca, cb := slerpCoefs(float64(tr), theta)
+		combine(out, a, b, ca, cb)
 	}
-}
-
-// slerpRow sets out to the point a fraction t along the geodesic of angle
-// theta from a to b.
-func slerpRow[T float32 | float64](out, a, b []T, t, theta float64, combine func(out, a, b []T, ca, cb float64)) {
-	if theta == 0 {
-		copy(out, a)
-		return
-	}
-	ca, cb := slerpCoefs(t, theta)
-	combine(out, a, b, ca, cb)
 }
 
 func logMapGeneric[T float32 | float64](dst, x, y []T, d int) {
@@ -118,13 +113,23 @@ func projectTangentGeneric[T float32 | float64](dst, x, v []T, d int) {
 // of angle theta > 0: sin((1-t)theta)/sin(theta) and sin(t theta)/sin(theta),
 // through sinc so that nothing divides by a small sine.
 func slerpCoefs(t, theta float64) (ca, cb float64) {
-	s := sinc(theta)
-	return (1 - t) * sinc((1-t)*theta) / s, t * sinc(t*theta) / s
+	return slerpCoefsOf(t, theta, math.Sin(theta), math.Sin((1-t)*theta), math.Sin(t*theta))
+}
+
+// slerpCoefsOf is slerpCoefs from the sines of theta, (1-t) theta and
+// t theta.
+func slerpCoefsOf(t, theta, s, s0, s1 float64) (ca, cb float64) {
+	sc := sincOf(s, theta)
+	return (1 - t) * sincOf(s0, (1-t)*theta) / sc, t * sincOf(s1, t*theta) / sc
 }
 
 // logMapCoefs returns c = 1 - cos(theta), computed as 2 sin^2(theta/2)
 // without cancellation, and k = theta/sin(theta) = 1/sinc(theta).
 func logMapCoefs(theta float64) (c, k float64) {
-	h := math.Sin(theta / 2)
-	return 2 * h * h, 1 / sinc(theta)
+	return logMapCoefsOf(theta, math.Sin(theta/2), math.Sin(theta))
+}
+
+// logMapCoefsOf is logMapCoefs from the sines of theta/2 (h) and theta.
+func logMapCoefsOf(theta, h, s float64) (c, k float64) {
+	return 2 * h * h, 1 / sincOf(s, theta)
 }
