@@ -362,35 +362,17 @@ func (p *sinkhornPass[T]) kernelBlock(blk int) {
 	}
 }
 
-// rowBlock makes the pass over the rows of block blk; over-relaxed,
-// relaxRows rows at a time: their products with v, their u (over-relaxed
-// together, by vector Log and Exp), then their part of K^T u while they
-// are still in cache.
+// rowBlock makes the pass over the rows of block blk, relaxRows rows at a
+// time, four per kernel call: their products with v, their u (over-relaxed
+// together by vector Log and Exp; a plain pass leaves them), then their
+// part of K^T u while the rows are still in cache.
 func (p *sinkhornPass[T]) rowBlock(blk int) {
 	m := p.m
 	acc := p.ktu[blk]
 	clear(acc)
-	var e float64
-	if p.relax.w == 1 {
-		// Plain: four rows' u, then their part of K^T u while the rows
-		// are in L1 (the loop below without its relaxation and calls).
-		i, end := p.blocks[blk], p.blocks[blk+1]
-		for ; i+4 <= end; i += 4 {
-			e += p.rows4(i, p.unew[i:i+4], acc)
-		}
-		for ; i < end; i++ {
-			row := p.k[i*m : (i+1)*m]
-			kv := p.o.dot(row, p.v)
-			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
-			ui := safeDiv(p.a[i], kv)
-			p.unew[i] = ui
-			p.o.axpy(ui, row, acc)
-		}
-		p.errs[blk] = e
-		return
-	}
 	ur := p.rows[2*blk*relaxRows : (2*blk+1)*relaxRows]
 	tmp := p.rows[(2*blk+1)*relaxRows : (2*blk+2)*relaxRows]
+	var e float64
 	for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += relaxRows {
 		i1 := min(i0+relaxRows, p.blocks[blk+1])
 		u := ur[:i1-i0]
@@ -399,14 +381,11 @@ func (p *sinkhornPass[T]) rowBlock(blk int) {
 			e += p.dot4(i, u[i-i0:i-i0+4])
 		}
 		for ; i < i1; i++ {
-			kv := p.o.dot(p.k[i*m:(i+1)*m], p.v)
-			e += math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
-			u[i-i0] = safeDiv(p.a[i], kv)
+			e += p.setU(i, p.o.dot(p.k[i*m:(i+1)*m], p.v), &u[i-i0])
 		}
 		relaxVec(p.o, p.relax.w, u, p.u[i0:i1], tmp[:len(u)])
 		copy(p.unew[i0:i1], u)
-		i = i0
-		for ; i+4 <= i1; i += 4 {
+		for i = i0; i+4 <= i1; i += 4 {
 			p.axpy4(i, u[i-i0:i-i0+4], acc)
 		}
 		for ; i < i1; i++ {
@@ -416,9 +395,15 @@ func (p *sinkhornPass[T]) rowBlock(blk int) {
 	p.errs[blk] = e
 }
 
-// dot4 sets u[0:4] = a / (K v) for rows i..i+3 of K and returns their
-// part of the row marginals' error, |u_i (K v)_i - a_i| for the u the pass
+// setU sets *u = a_i / (K v)_i from kv = (K v)_i and returns row i's part
+// of the row marginals' error, |u_i (K v)_i - a_i| for the u the pass
 // started from.
+func (p *sinkhornPass[T]) setU(i int, kv T, u *T) float64 {
+	*u = safeDiv(p.a[i], kv)
+	return math.Abs(float64(p.u[i])*float64(kv) - float64(p.a[i]))
+}
+
+// dot4 is setU for rows i..i+3 of K, into u[0:4].
 func (p *sinkhornPass[T]) dot4(i int, u []T) float64 {
 	m := p.m
 	k := p.k[i*m : (i+4)*m]
@@ -426,8 +411,7 @@ func (p *sinkhornPass[T]) dot4(i int, u []T) float64 {
 	kv[0], kv[1], kv[2], kv[3] = p.o.dot4(k[:m], k[m:2*m], k[2*m:3*m], k[3*m:], p.v[:m])
 	var e float64
 	for j, x := range kv {
-		e += math.Abs(float64(p.u[i+j])*float64(x) - float64(p.a[i+j]))
-		u[j] = safeDiv(p.a[i+j], x)
+		e += p.setU(i+j, x, &u[j])
 	}
 	return e
 }
@@ -437,14 +421,6 @@ func (p *sinkhornPass[T]) axpy4(i int, u, acc []T) {
 	m := p.m
 	k := p.k[i*m : (i+4)*m]
 	p.o.axpy4(u[0], u[1], u[2], u[3], k[:m], k[m:2*m], k[2*m:3*m], k[3*m:], acc[:m])
-}
-
-// rows4 is the plain pass over rows i..i+3: their u (into unew), their
-// part of K^T u (into acc), and their part of the error.
-func (p *sinkhornPass[T]) rows4(i int, unew, acc []T) float64 {
-	e := p.dot4(i, unew)
-	p.axpy4(i, unew, acc)
-	return e
 }
 
 // colBlock sums K^T u over the row blocks for the columns of block cb (in
@@ -499,8 +475,8 @@ func (p *sinkhornPass[T]) planBlock(blk int) {
 	p.errs[blk] = e
 }
 
-// relaxRows is the number of rows of K whose u Work over-relaxes
-// together: 8 rows of 512 float64 fill half of L1.
+// relaxRows is the number of rows of K whose u rowBlock computes (and
+// over-relaxes) together: 8 rows of 512 float64 fill two thirds of L1.
 const relaxRows = 8
 
 // sinkhornLog runs the iterations on the dual potentials f and g (in
