@@ -136,16 +136,8 @@ func For(threads, n int, w Worker, phase int, ph *Phase) {
 		}
 		return
 	}
-	ensureWorkers(t - 1)
 	ph.next.Store(0)
-	ph.left.Store(int32(t - 1))
-	ph.wg.Add(t - 1)
-	chunk := max(1, n/(4*t))
-	for i := 0; i < t-1; i++ {
-		tasks <- task{w: w, phase: phase, id: i, n: n, chunk: chunk, ph: ph}
-	}
-	task{w: w, phase: phase, id: t - 1, n: n, chunk: chunk, ph: ph}.run()
-	waitPhase(ph)
+	launch(t, task{w: w, phase: phase, n: n, chunk: max(1, n/(4*t)), ph: ph})
 }
 
 // Each runs w.Work(phase, id, id, id+1) for every id below threads, each
@@ -162,14 +154,23 @@ func Each(threads int, w Worker, phase int, ph *Phase) {
 		w.Work(phase, 0, 0, 1)
 		return
 	}
-	ensureWorkers(threads - 1)
-	ph.left.Store(int32(threads - 1))
-	ph.wg.Add(threads - 1)
-	for i := 0; i < threads-1; i++ {
-		tasks <- task{w: w, phase: phase, id: i, ph: ph, fixed: true}
+	launch(threads, task{w: w, phase: phase, ph: ph, fixed: true})
+}
+
+// launch runs t copies of the task with ids 0..t-1, the pool workers
+// taking all but the last, which the caller runs, and returns when all
+// have finished.
+func launch(t int, base task) {
+	ensureWorkers(t - 1)
+	base.ph.left.Store(int32(t - 1))
+	base.ph.wg.Add(t - 1)
+	for i := 0; i < t-1; i++ {
+		base.id = i
+		tasks <- base
 	}
-	w.Work(phase, threads-1, threads-1, threads)
-	waitPhase(ph)
+	base.id = t - 1
+	base.run()
+	waitPhase(base.ph)
 }
 
 // waitPhase returns when the pool workers of ph have finished, polling
