@@ -211,12 +211,13 @@ func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 		lo, hi = g.aShare(lo, hi)
 		g.macro(g.buf.a, g.buf.b, g.ic, g.jc, g.mb, g.nb, g.kb, lo, hi, g.buf.tiles[id])
 	case phaseOwnB:
-		// Shares lo..hi of g.threads: the B panels between lo*P/threads
-		// and hi*P/threads, nc columns at a time.
-		nr, np := g.mk.nr, ceilDiv(g.n, g.mk.nr)
+		// Shares lo..hi of g.threads: their share of the B panels, nc
+		// columns at a time.
+		nr := g.mk.nr
 		npa := ceilDiv(g.mb, g.mk.mr)
-		end := min(hi*np/g.threads*nr, g.n)
-		for jc := lo * np / g.threads * nr; jc < end; jc += g.bl.nc {
+		p0, p1 := par.Share(lo, hi, g.threads, ceilDiv(g.n, nr))
+		end := min(p1*nr, g.n)
+		for jc := p0 * nr; jc < end; jc += g.bl.nc {
 			nb := min(g.bl.nc, end-jc)
 			g.packB(g.buf.own[id], g.pc, jc, g.kb, nb, 0, ceilDiv(nb, nr))
 			g.macro(g.buf.a, g.buf.own[id], g.ic, jc, g.mb, nb, g.kb, 0, npa, g.buf.tiles[id])
@@ -226,8 +227,7 @@ func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 
 // aShare returns the A panels of the block in the thread shares lo..hi.
 func (g *gemmCall[T]) aShare(lo, hi int) (int, int) {
-	npa := ceilDiv(g.mb, g.mk.mr)
-	return lo * npa / g.threads, hi * npa / g.threads
+	return par.Share(lo, hi, g.threads, ceilDiv(g.mb, g.mk.mr))
 }
 
 func (g *gemmCall[T]) run() {

@@ -328,24 +328,22 @@ func (p *sinkhornPass[T]) plan(b []T) float64 {
 
 // Work runs the blocks of the shares lo..hi of a phase.
 func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
-	for s := lo; s < hi; s++ {
-		if phase == passCols {
-			ncb := len(p.cols) - 1
-			for cb := s * ncb / p.threads; cb < (s+1)*ncb/p.threads; cb++ {
-				p.colBlock(cb)
-			}
-			continue
+	if phase == passCols {
+		c0, c1 := par.Share(lo, hi, p.threads, len(p.cols)-1)
+		for cb := c0; cb < c1; cb++ {
+			p.colBlock(cb)
 		}
-		nb := len(p.blocks) - 1
-		for blk := s * nb / p.threads; blk < (s+1)*nb/p.threads; blk++ {
-			switch phase {
-			case passKernel:
-				p.kernelBlock(blk)
-			case passRows:
-				p.rowBlock(blk)
-			case passPlan:
-				p.planBlock(blk)
-			}
+		return
+	}
+	b0, b1 := par.Share(lo, hi, p.threads, len(p.blocks)-1)
+	for blk := b0; blk < b1; blk++ {
+		switch phase {
+		case passKernel:
+			p.kernelBlock(blk)
+		case passRows:
+			p.rowBlock(blk)
+		case passPlan:
+			p.planBlock(blk)
 		}
 	}
 }

@@ -157,6 +157,13 @@ func Each(threads int, w Worker, phase int, ph *Phase) {
 	launch(threads, task{w: w, phase: phase, ph: ph, fixed: true})
 }
 
+// Share returns the items lo*n/threads..hi*n/threads that the shares
+// lo..hi of threads hold of n items split evenly: for an Each (or a For
+// over threads shares) whose Work splits n items of its own.
+func Share(lo, hi, threads, n int) (int, int) {
+	return lo * n / threads, hi * n / threads
+}
+
 // launch runs t copies of the task with ids 0..t-1, the pool workers
 // taking all but the last, which the caller runs, and returns when all
 // have finished.
