@@ -21,12 +21,14 @@ import (
 // Out x Kernel x In (PyTorch stores Out x In x Kernel; transpose the last
 // two axes to exchange weights with it).
 //
-// Forward and Backward run chunks of samples through an im2col buffer
-// (samples x length x Kernel*In) and one kernels.Gemm per chunk. A chunk
-// holds as many samples as fit in colBudget values, and at least one: a
-// single sample for the promoter model (1024 x 9 x 256 values, 9.4 MB in
-// float32), the whole batch for small models, whose per-sample products
-// would be too small to keep the GEMM's threads busy.
+// Backward, and Forward on small layers, run chunks of samples through an
+// im2col buffer (samples x length x Kernel*In) and one kernels.Gemm per
+// chunk. A chunk holds as many samples as fit in colBudget values, and at
+// least one: a single sample for the promoter model (1024 x 9 x 256
+// values, 9.4 MB in float32), the whole batch for small models, whose
+// per-sample products would be too small to keep the GEMM's threads busy.
+// Forward on large layers (see tapsMin) skips the im2col copy: it adds
+// one product per tap and sample, straight from the rows of x.
 type Conv1d[T Float] struct {
 	In, Out, Kernel, Dilation int
 	Weight, Bias              *Param[T]
@@ -41,7 +43,28 @@ type Conv1d[T Float] struct {
 	px     []T
 	plen   int
 	pphase par.Phase
+
+	// forward is how Forward computes (tests force each way).
+	forward int
 }
+
+// The ways of Forward.
+const (
+	forwardAuto   = iota // by tapsMin
+	forwardIm2col        // im2col and one product per chunk
+	forwardTaps          // one product per tap and sample
+)
+
+// tapsMin is the size of a tap's product per sample (length x In x Out
+// multiply-adds) from which Forward multiplies each tap's rows of x in
+// place (forwardTaps) rather than copying them into the im2col buffer:
+// the copy, 9.4 MB per sample of the promoter model, costs more than the
+// products of one Kernel*In-deep GEMM save over Kernel In-deep ones. On
+// Zen 5, two threads, float32, batch 8, the promoter's 1024 x 256 x 256
+// (2^26) took 33 ms by taps against 38-40 by im2col (dilation 1) and 30
+// against 36-37 (dilation 16); the enhancer's 500 x 128 x 128 (2^23, batch
+// 32) 24-29 against 20-22.
+const tapsMin = 1 << 25
 
 // The phases of Work.
 const (
@@ -144,6 +167,10 @@ func (c *Conv1d[T]) check(fn string, ny, nx, batch, length int) {
 // Forward sets y (batch x length x Out) from x (batch x length x In).
 func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 	c.check("Forward", len(y), len(x), batch, length)
+	if c.forward == forwardTaps || (c.forward == forwardAuto && length*c.In*c.Out >= tapsMin) {
+		c.forwardTaps(y, x, batch, length)
+		return
+	}
 	c.Plan(batch, length)
 	kin, per := c.Kernel*c.In, c.chunk(batch, length)
 	for b0 := 0; b0 < batch; b0 += per {
@@ -156,6 +183,32 @@ func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
 		}
 		kernels.Gemm(false, true, rows, c.Out, kin, 1, col, kin, c.Weight.W, kin, 1, ys, c.Out)
+	}
+}
+
+// forwardTaps is Forward as a sum of products, one per tap k and sample:
+//
+//	y[l] += x[l + off_k] W_k^T,  off_k = (k - (Kernel-1)/2)*Dilation,
+//
+// over the rows l with l + off_k inside the sample, W_k the Out x In
+// slice of the weight for tap k.
+func (c *Conv1d[T]) forwardTaps(y, x []T, batch, length int) {
+	kin := c.Kernel * c.In
+	for b := 0; b < batch; b++ {
+		xs := x[b*length*c.In : (b+1)*length*c.In]
+		ys := y[b*length*c.Out : (b+1)*length*c.Out]
+		for l := 0; l < length; l++ {
+			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
+		}
+		for k := 0; k < c.Kernel; k++ {
+			off := (k - (c.Kernel-1)/2) * c.Dilation
+			lo, hi := max(0, -off), min(length, length-off)
+			if lo >= hi {
+				continue // the tap reads only padding
+			}
+			kernels.Gemm(false, true, hi-lo, c.Out, c.In, 1, xs[(lo+off)*c.In:], c.In,
+				c.Weight.W[k*c.In:], kin, 1, ys[lo*c.Out:], c.Out)
+		}
 	}
 }
 

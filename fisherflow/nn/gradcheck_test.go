@@ -240,19 +240,31 @@ func TestConv1dGrad(t *testing.T) {
 	for _, c := range []struct{ in, out, kernel, dil, batch, length int }{
 		{3, 2, 3, 1, 2, 5}, {2, 3, 3, 2, 2, 7}, {2, 2, 5, 3, 1, 4}, {1, 1, 1, 1, 3, 2},
 	} {
-		conv := NewConv1d[float64]("conv", c.in, c.out, c.kernel, c.dil, r)
-		y := make([]float64, c.batch*c.length*c.out)
-		gradCheck(t, "Conv1d", conv.Params(), randSlice(r, c.batch*c.length*c.in),
-			func(x []float64) []float64 { conv.Forward(y, x, c.batch, c.length); return y },
-			func(dx, dy, x []float64) { conv.Backward(dx, dy, x, c.batch, c.length) })
+		for _, fwd := range []int{forwardIm2col, forwardTaps} {
+			conv := NewConv1d[float64]("conv", c.in, c.out, c.kernel, c.dil, r)
+			conv.forward = fwd
+			y := make([]float64, c.batch*c.length*c.out)
+			gradCheck(t, "Conv1d", conv.Params(), randSlice(r, c.batch*c.length*c.in),
+				func(x []float64) []float64 { conv.Forward(y, x, c.batch, c.length); return y },
+				func(dx, dy, x []float64) { conv.Backward(dx, dy, x, c.batch, c.length) })
+		}
 	}
 }
 
-// Conv1d's forward pass against the definition, written as loops.
+// Conv1d's forward pass, both ways (im2col, taps), against the
+// definition written as loops; the dilation makes the outer taps read
+// only padding (length 9, offsets up to 2*5).
 func TestConv1dDefinition(t *testing.T) {
+	for _, fwd := range []int{forwardIm2col, forwardTaps} {
+		testConv1dDefinition(t, fwd)
+	}
+}
+
+func testConv1dDefinition(t *testing.T, fwd int) {
 	r := rand.New(rand.NewPCG(13, 14))
-	in, out, kernel, dil, batch, length := 3, 4, 5, 2, 2, 9
+	in, out, kernel, dil, batch, length := 3, 4, 5, 5, 2, 9
 	conv := NewConv1d[float64]("conv", in, out, kernel, dil, r)
+	conv.forward = fwd
 	x := randSlice(r, batch*length*in)
 	y := make([]float64, batch*length*out)
 	conv.Forward(y, x, batch, length)
@@ -270,7 +282,7 @@ func TestConv1dDefinition(t *testing.T) {
 					}
 				}
 				if got := y[(b*length+l)*out+o]; math.Abs(got-want) > 1e-12 {
-					t.Fatalf("y[%d,%d,%d] = %v, want %v", b, l, o, got, want)
+					t.Fatalf("forward %d: y[%d,%d,%d] = %v, want %v", fwd, b, l, o, got, want)
 				}
 			}
 		}
