@@ -69,6 +69,11 @@ func packNAVX512F32(n int, src *float32, lds int, dst *float32)
 //go:noescape
 func packA6AVX512F32(n int, src *float32, lds int, dst *float32)
 
+// packA6TAVX512F32 packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
+//
+//go:noescape
+func packA6TAVX512F32(n int, src *float32, lds int, dst *float32)
+
 // gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
@@ -88,3 +93,8 @@ func packTAVX512F64(n int, src *float64, lds int, dst *float64, ldd int)
 //
 //go:noescape
 func packNAVX512F64(n int, src *float64, lds int, dst *float64)
+
+// packA6TAVX512F64 packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
+//
+//go:noescape
+func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)

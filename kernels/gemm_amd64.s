@@ -2041,6 +2041,50 @@ DATA packA6units<>+176(SB)/8, $0x000000000000000f
 DATA packA6units<>+184(SB)/8, $0x0000000000000007
 GLOBL packA6units<>(SB), RODATA|NOPTR, $192
 
+// func packA6TAVX512F32(n int, src *float32, lds int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·packA6TAVX512F32(SB), NOSPLIT, $0-32
+	MOVQ  n+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  lds+16(FP), DX
+	MOVQ  dst+24(FP), BX
+	SHLQ  $0x02, DX
+	MOVL  $0x0000003f, SI
+	KMOVW SI, K1
+
+loop_1:
+	CMPQ      AX, $0x04
+	JL        one_2
+	VMOVUPS.Z (CX), K1, Z0
+	ADDQ      DX, CX
+	VMOVUPS.Z (CX), K1, Z1
+	ADDQ      DX, CX
+	VMOVUPS.Z (CX), K1, Z2
+	ADDQ      DX, CX
+	VMOVUPS.Z (CX), K1, Z3
+	ADDQ      DX, CX
+	VMOVUPS   Z0, K1, (BX)
+	VMOVUPS   Z1, K1, 24(BX)
+	VMOVUPS   Z2, K1, 48(BX)
+	VMOVUPS   Z3, K1, 72(BX)
+	ADDQ      $0x00000060, BX
+	SUBQ      $0x04, AX
+	JMP       loop_1
+
+one_2:
+	CMPQ      AX, $0x00
+	JE        done_3
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000018, BX
+	DECQ      AX
+	JMP       one_2
+
+done_3:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemmKernelAVX512F64(SB), NOSPLIT, $0-48
@@ -2849,5 +2893,49 @@ loop_1:
 	JMP     loop_1
 
 done_2:
+	VZEROUPPER
+	RET
+
+// func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packA6TAVX512F64(SB), NOSPLIT, $0-32
+	MOVQ  n+0(FP), AX
+	MOVQ  src+8(FP), CX
+	MOVQ  lds+16(FP), DX
+	MOVQ  dst+24(FP), BX
+	SHLQ  $0x03, DX
+	MOVL  $0x0000003f, SI
+	KMOVW SI, K1
+
+loop_1:
+	CMPQ      AX, $0x04
+	JL        one_2
+	VMOVUPD.Z (CX), K1, Z0
+	ADDQ      DX, CX
+	VMOVUPD.Z (CX), K1, Z1
+	ADDQ      DX, CX
+	VMOVUPD.Z (CX), K1, Z2
+	ADDQ      DX, CX
+	VMOVUPD.Z (CX), K1, Z3
+	ADDQ      DX, CX
+	VMOVUPD   Z0, K1, (BX)
+	VMOVUPD   Z1, K1, 48(BX)
+	VMOVUPD   Z2, K1, 96(BX)
+	VMOVUPD   Z3, K1, 144(BX)
+	ADDQ      $0x000000c0, BX
+	SUBQ      $0x04, AX
+	JMP       loop_1
+
+one_2:
+	CMPQ      AX, $0x00
+	JE        done_3
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	ADDQ      DX, CX
+	ADDQ      $0x00000030, BX
+	DECQ      AX
+	JMP       one_2
+
+done_3:
 	VZEROUPPER
 	RET

@@ -31,6 +31,10 @@ type microKernel[T float32 | float64] struct {
 	// packA6, if set (mr = 6), packs six rows of A stored by rows (row
 	// stride lds) into a panel, for n steps, n a multiple of 16.
 	packA6 func(n int, src *T, lds int, dst *T)
+	// packA6T, if set (mr = 6), packs n steps of six columns of a
+	// transposed A (row stride lds), whose six values of a step are
+	// contiguous, into a panel.
+	packA6T func(n int, src *T, lds int, dst *T)
 }
 
 // threads is the number of goroutines a Gemm or Sinkhorn call may use;
@@ -346,6 +350,10 @@ func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 		switch {
 		case g.transA && mr == 6 && rows == 6:
 			// op(A)[i,p] = a[p*lda+i]: each step is 6 contiguous values.
+			if g.mk.packA6T != nil {
+				g.mk.packA6T(kb, &g.a[pc*g.lda+i0], g.lda, &pan[0])
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				o := (pc+p)*g.lda + i0
 				src := g.a[o : o+6 : o+6]

@@ -51,6 +51,9 @@ func main() {
 		if k.ISA == emit.AVX512 && k.Prec == emit.Float32 {
 			packA6(k)
 		}
+		if k.ISA == emit.AVX512 {
+			packA6T(k)
+		}
 	}
 	emit.GenerateFile()
 }

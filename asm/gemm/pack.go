@@ -294,3 +294,56 @@ func packA6(k emit.Kernel) {
 	Label(done)
 	emit.Ret()
 }
+
+// packA6T emits, for AVX-512 (MR = 6), the packing of a transposed A
+// (op(A) = A^T, so a panel's six values of each step are contiguous in
+// memory): dst[p*6 + r] = src[p*lds + r] for r < 6, p < n. Each step is
+// one load and one store under the mask of the first six lanes (the
+// masked-off lanes of the load are not read, so it never reaches past
+// the matrix); four steps per iteration. The Go loop it replaces copied
+// the six values one at a time and was 5% of the one-thread float32
+// 512 x 704 x 512 product with A transposed (the MLP's weight gradient).
+func packA6T(k emit.Kernel) {
+	k.Begin("packA6T", "func(n int, src *T, lds int, dst *T)",
+		"packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].")
+	n := Load(Param("n"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	dst := Load(Param("dst"), GP64())
+	k.ToBytes(lds)
+	six := K()
+	g := GP32()
+	MOVL(U32(0x3f), g)
+	KMOVW(g, six)
+	mask := emit.MaskOf(six)
+	step := 6 * k.Size() // bytes of dst per step
+	const unroll = 4
+	loop, one, done := k.Label("loop"), k.Label("one"), k.Label("done")
+	Label(loop)
+	CMPQ(n, U8(unroll))
+	JL(LabelRef(one))
+	vs := make([]reg.VecVirtual, unroll)
+	for s := range vs {
+		vs[s] = k.Vec()
+		k.LoadMasked(Mem{Base: src}, mask, vs[s])
+		ADDQ(lds, src)
+	}
+	for s, v := range vs {
+		k.StoreMasked(v, mask, Mem{Base: dst, Disp: s * step})
+	}
+	ADDQ(U32(uint32(unroll*step)), dst)
+	SUBQ(U8(unroll), n)
+	JMP(LabelRef(loop))
+	Label(one)
+	CMPQ(n, U8(0))
+	JE(LabelRef(done))
+	v := k.Vec()
+	k.LoadMasked(Mem{Base: src}, mask, v)
+	k.StoreMasked(v, mask, Mem{Base: dst})
+	ADDQ(lds, src)
+	ADDQ(U32(uint32(step)), dst)
+	DECQ(n)
+	JMP(LabelRef(one))
+	Label(done)
+	emit.Ret()
+}

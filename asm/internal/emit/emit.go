@@ -150,6 +150,9 @@ type Mask struct {
 	v reg.VecVirtual
 }
 
+// MaskOf returns the AVX-512 opmask m as a Mask.
+func MaskOf(m reg.OpmaskVirtual) Mask { return Mask{k: m} }
+
 // TailMask returns the mask of the first n lanes (0 < n < Lanes) for
 // elements of the kernel's precision.
 func (k *Kernel) TailMask(n reg.GPVirtual) Mask { return tailMask(k.ISA, k.Size(), n) }
