@@ -57,7 +57,7 @@ func newActivation[T Float](name string) activation[T] {
 	case "swish":
 		return &SiLU[T]{}
 	case "gelu":
-		return GELU[T]{}
+		return &GELU[T]{}
 	case "relu":
 		return LeakyReLU[T]{Slope: 0}
 	}
@@ -121,7 +121,6 @@ type ConvNet[T Float] struct {
 	Head2    *Conv1d[T]
 	maxBatch int
 	act      activation[T]
-	headAct  activation[T]
 	// par runs the per-sample work of the blocks (norms, activations,
 	// residual sums) on the threads of internal/par.
 	par convPar[T]
@@ -150,7 +149,7 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 		panic(fmt.Sprintf("nn.NewConvNet: length %d, max batch %d, config %+v", cfg.Length, maxBatch, cfg))
 	}
 	C, L := cfg.Channels, cfg.Length
-	m := &ConvNet[T]{Cfg: cfg, maxBatch: maxBatch, act: newActivation[T](cfg.Act), headAct: newActivation[T](cfg.HeadAct)}
+	m := &ConvNet[T]{Cfg: cfg, maxBatch: maxBatch, act: newActivation[T](cfg.Act)}
 	m.Fourier = NewGaussianFourier[T](C, cfg.Fourier, r)
 	m.TimeLin = NewLinear[T]("time", C, C, r)
 	if cfg.Classes > 0 {
@@ -203,6 +202,7 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	m.par.m = m
 	for range runtime.GOMAXPROCS(0) {
 		m.par.acts = append(m.par.acts, newActivation[T](cfg.Act))
+		m.par.headActs = append(m.par.headActs, newActivation[T](cfg.HeadAct))
 	}
 	m.par.gainG, m.par.shiftG = buf(nb*C), buf(nb*C)
 	for _, n := range m.Norm {
@@ -214,15 +214,16 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 }
 
 // convPar is the per-sample work of a ConvNet's blocks as phases of
-// internal/par, over samples: each thread has its own activation (SiLU
-// keeps a scratch), and each sample its norm-gradient buffers, which are
+// internal/par, over samples: each thread has its own activations (SiLU
+// and GELU keep a scratch), and each sample its norm-gradient buffers, which are
 // summed in sample order after the phase, so that the gradients do not
 // depend on which thread took which sample.
 type convPar[T Float] struct {
 	m        *ConvNet[T]
 	block, L int
-	acts     []activation[T]
-	gainG    []T // maxBatch x Channels
+	acts     []activation[T] // the blocks' activation, one per thread
+	headActs []activation[T] // the head's
+	gainG    []T             // maxBatch x Channels
 	shiftG   []T
 	norms    [][2]*Param[T] // each block's norm gain and shift
 	head     bool           // phaseAct*: the head's activation
@@ -252,7 +253,7 @@ func (p *convPar[T]) Work(phase, id, lo, hi int) {
 	r0, r1 := lo*L*C, hi*L*C // the values of the samples
 	act := p.acts[id]
 	if p.head {
-		act = m.headAct // stateless (GELU, ReLU)
+		act = p.headActs[id]
 	}
 	switch phase {
 	case phaseNormIn:

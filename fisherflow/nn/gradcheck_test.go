@@ -86,7 +86,7 @@ func TestActivationGrads(t *testing.T) {
 	}{
 		{"LeakyReLU", LeakyReLU[float64]{0.01}.Forward, nil, LeakyReLU[float64]{0.01}.Backward},
 		{"SiLU", (&SiLU[float64]{}).Forward, nil, (&SiLU[float64]{}).Backward},
-		{"GELU", GELU[float64]{}.Forward, nil, GELU[float64]{}.Backward},
+		{"GELU", (&GELU[float64]{}).Forward, nil, (&GELU[float64]{}).Backward},
 	} {
 		y := make([]float64, len(x))
 		xx := append([]float64(nil), x...)

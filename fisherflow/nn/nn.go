@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/fisherflow/fisherflow/kernels"
 )
@@ -185,25 +186,107 @@ func (s *SiLU[T]) Backward(dx, dy, x []T) {
 	}
 }
 
-// GELU is the exact x * Phi(x) (PyTorch's default).
-type GELU[T Float] struct{}
+// GELU is the exact x * Phi(x) (PyTorch's default), Phi the standard
+// normal distribution function, Phi(x) = erfc(-x/sqrt2)/2 (not (1 +
+// erf(x/sqrt2))/2, which cancels to 0 below x = -6). In float64 it uses
+// math.Erfc; in float32
+// it evaluates Phi in float64 by Numerical Recipes' erfc (Press et al.,
+// 2nd ed., section 6.2: erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2),
+// relative error below 1.2e-7 for every z >= 0), with the exponentials
+// from the vector kernels.Exp, geluBlock values at a time: y is within
+// 3 float32 ULP of the exact value (TestGELUFloat32), and 5-10 times
+// faster than math.Erf, which took 23 ns a value forward and 45 backward
+// (3.5% of the promoter model's training step). It keeps a small scratch
+// buffer, allocated at first use: use one GELU per goroutine.
+type GELU[T Float] struct{ s []float64 }
+
+// geluBlock is how many values the float32 GELU exponentiates at a time.
+const geluBlock = 256
+
+// phi returns Phi(x[i]) and, with density, phi(x[i]) (the normal
+// density), for len(x) <= geluBlock values, in the scratch buffer.
+func (g *GELU[T]) phi(x []T, density bool) (cdf, pdf []float64) {
+	if g.s == nil {
+		g.s = make([]float64, 4*geluBlock)
+	}
+	n := len(x)
+	t, e := g.s[:n], g.s[geluBlock:][:2*n]
+	cdf, pdf = g.s[3*geluBlock:][:n], e[n:]
+	for i, v := range x {
+		z := math.Abs(float64(v)) * (1 / math.Sqrt2)
+		ti := 1 / (1 + 0.5*z)
+		// P(t) by Estrin's scheme: a shorter dependency chain than
+		// Horner's, which left the loop waiting on latency.
+		t2 := ti * ti
+		t4 := t2 * t2
+		p := (-1.26551223 + 1.00002368*ti) + t2*(0.37409196+0.09678418*ti) +
+			t4*((-0.18628806+0.27886807*ti)+t2*(-1.13520398+1.48851587*ti)) +
+			t4*t4*(-0.82215223+0.17087277*ti)
+		t[i] = ti
+		e[i] = p - z*z
+		e[n+i] = -z * z // -x^2/2, for the density
+	}
+	if !density {
+		e = e[:n]
+	}
+	kernels.Exp(e, e)
+	for i, v := range x {
+		c := 0.5 * t[i] * e[i] // erfc(|x|/sqrt2) / 2
+		if v >= 0 {
+			c = 1 - c
+		}
+		cdf[i] = c
+	}
+	if density {
+		for i := range pdf {
+			pdf[i] /= math.Sqrt(2 * math.Pi)
+		}
+	}
+	return cdf, pdf
+}
 
 // Forward sets y = x Phi(x); y may alias x.
-func (GELU[T]) Forward(y, x []T) {
-	for i, v := range x {
-		f := float64(v)
-		y[i] = T(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
+func (g *GELU[T]) Forward(y, x []T) {
+	if !is32[T]() {
+		for i, v := range x {
+			f := float64(v)
+			y[i] = T(0.5 * f * math.Erfc(-f/math.Sqrt2))
+		}
+		return
+	}
+	for lo := 0; lo < len(x); lo += geluBlock {
+		xs := x[lo:min(lo+geluBlock, len(x))]
+		cdf, _ := g.phi(xs, false)
+		for i, v := range xs {
+			y[lo+i] = T(float64(v) * cdf[i])
+		}
 	}
 }
 
 // Backward sets dx = dy * (Phi(x) + x phi(x)).
-func (GELU[T]) Backward(dx, dy, x []T) {
-	for i, v := range x {
-		f := float64(v)
-		cdf := 0.5 * (1 + math.Erf(f/math.Sqrt2))
-		pdf := math.Exp(-0.5*f*f) / math.Sqrt(2*math.Pi)
-		dx[i] = T(float64(dy[i]) * (cdf + f*pdf))
+func (g *GELU[T]) Backward(dx, dy, x []T) {
+	if !is32[T]() {
+		for i, v := range x {
+			f := float64(v)
+			cdf := 0.5 * math.Erfc(-f/math.Sqrt2)
+			pdf := math.Exp(-0.5*f*f) / math.Sqrt(2*math.Pi)
+			dx[i] = T(float64(dy[i]) * (cdf + f*pdf))
+		}
+		return
 	}
+	for lo := 0; lo < len(x); lo += geluBlock {
+		xs := x[lo:min(lo+geluBlock, len(x))]
+		cdf, pdf := g.phi(xs, true)
+		for i, v := range xs {
+			dx[lo+i] = T(float64(dy[lo+i]) * (cdf[i] + float64(v)*pdf[i]))
+		}
+	}
+}
+
+// is32 reports whether T is a float32 type.
+func is32[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 4
 }
 
 // LayerNorm normalises each row of width N to zero mean and unit variance
