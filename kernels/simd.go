@@ -171,7 +171,6 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		}
 	}
 
-	angle := func(x, y []T) float64 { return angleFromSums(p.diffSumSq(x, y)) }
 	bufs := sync.Pool{New: func() any { return new(rowBuf) }}
 	v64 := p.rows64
 	o.sphereDist = func(dst, x, y []T, d int) {
@@ -193,7 +192,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.pairwiseSphereDist(dst, x, y, d)
 			return
 		}
-		pairAngles(dst, x, y, d, angle)
+		pairwise(p, dst, x, y, d)
 	}
 	o.slerp = func(dst, x0, x1, t []T, d int) {
 		if d < simdMinRow {
@@ -311,6 +310,92 @@ func trigOp[T float32 | float64](simd func(dst, x []T) bool, generic func(dst, x
 		for i, v := range dst[:len(x)] {
 			if a := math.Abs(float64(v)); a >= limit && a <= math.MaxFloat64 {
 				generic(dst[i:i+1], dst[i:i+1])
+			}
+		}
+	}
+}
+
+// pairTol is the fraction of |x|^2 + |y|^2 below which pairwise takes
+// |x-y|^2 from the row sums rather than from the product: there the
+// cancellation in |x|^2 + |y|^2 - 2<x,y> could cost more than the bound
+// of SphereDist allows.
+const pairTol = 1e-6
+
+// pairBuf is pairwise's scratch: float64 copies of a float32 problem,
+// the squared norms of their rows, and a block of inner products.
+type pairBuf struct {
+	x, y, nx, ny, g []float64
+	rows            rowBuf
+}
+
+var pairBufs = sync.Pool{New: func() any { return new(pairBuf) }}
+
+func growF64(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// pairwise is PairwiseSphereDist on the SIMD paths, the angles of a block
+// of pairs at a time from their sums |x-y|^2, |x+y|^2 (vec64.angles).
+// For float32 the sums come from float64 products, G = X Y^T by the
+// float64 Gemm, as |x|^2 + |y|^2 -+ 2<x,y>: the float32 values are exact
+// in float64, and where |x-y|^2 >= pairTol (|x|^2 + |y|^2) the
+// cancellation error, at most about 4 d u64 (|x|^2 + |y|^2), is below
+// 2^-20 of it, so the angle keeps SphereDist's bound (d + 8) u32; the
+// other pairs (close ones, identical ones, and non-finite sums) take
+// diffSumSq, as SphereDist does. For float64 there is no wider product
+// to hide the cancellation in, and every pair takes diffSumSq.
+func pairwise[T float32 | float64](p prims[T], dst, x, y []T, d int) {
+	n, m := len(x)/d, len(y)/d
+	b := pairBufs.Get().(*pairBuf)
+	defer pairBufs.Put(b)
+	rb := &b.rows
+	gemm := !is64[T]() && n*m > 0
+	if gemm {
+		b.x, b.y = growF64(b.x, n*d), growF64(b.y, m*d)
+		b.nx, b.ny = growF64(b.nx, n), growF64(b.ny, m)
+		for i, v := range x {
+			b.x[i] = float64(v)
+		}
+		for i, v := range y {
+			b.y[i] = float64(v)
+		}
+		for i := range b.nx {
+			b.nx[i] = p.sumSq(x[i*d : (i+1)*d])
+		}
+		for j := range b.ny {
+			b.ny[j] = p.sumSq(y[j*d : (j+1)*d])
+		}
+	}
+	// Rows of x in blocks whose products fit in L2 (512 KB).
+	block := min(n, max(16, (1<<16)/max(m, 1)))
+	v64 := p.rows64
+	for i0 := 0; i0 < n; i0 += block {
+		nb := min(block, n-i0)
+		if gemm {
+			b.g = growF64(b.g, nb*m)
+			impl64().gemm(false, true, nb, m, d, 1, b.x[i0*d:], d, b.y, d, 0, b.g, m)
+		}
+		for i := i0; i < i0+nb; i++ {
+			xi, out := x[i*d:(i+1)*d], dst[i*m:(i+1)*m]
+			for j0 := 0; j0 < m; j0 += angleRows {
+				nj := min(angleRows, m-j0)
+				for j := j0; j < j0+nj; j++ {
+					if gemm {
+						s := b.nx[i] + b.ny[j]
+						g2 := 2 * b.g[(i-i0)*m+j]
+						if sm, sp := s-g2, s+g2; sm > pairTol*s && sp <= math.MaxFloat64 {
+							rb.a[j-j0], rb.b[j-j0] = sm, sp
+							continue
+						}
+					}
+					rb.a[j-j0], rb.b[j-j0] = p.diffSumSq(xi, y[j*d:(j+1)*d])
+				}
+				for k, a := range v64.angles(rb, nj) {
+					out[j0+k] = T(a)
+				}
 			}
 		}
 	}

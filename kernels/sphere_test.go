@@ -85,11 +85,16 @@ func testSphereDist[T kernels.Float](t *testing.T) {
 			if i%5 == 3 && dst.S()[i] != 0 {
 				t.Fatalf("identical rows: angle %v, want 0", dst.S()[i])
 			}
-			for j := 0; j < n; j += 7 {
+			// Every seventh pair, and the pairs (i, i): identical and
+			// close ones among them.
+			for _, j := range []int{0, 7, 14, 21, i} {
 				want := testutil.Angle(bigRow(x[i*d:(i+1)*d]), bigRow(y[j*d:(j+1)*d]))
 				if !relClose(float64(pw[i*n+j]), want, (float64(d)+8)*u) {
 					t.Fatalf("pairwise d=%d (%d,%d): got %v want %s", d, i, j, pw[i*n+j], want.Text('g', 17))
 				}
+			}
+			if i%5 == 3 && pw[i*n+i] != 0 {
+				t.Fatalf("pairwise identical rows: angle %v, want 0", pw[i*n+i])
 			}
 		}
 	}
