@@ -120,6 +120,14 @@ func BenchmarkExp(b *testing.B) {
 	benchMathPeer(b, -50, 50, math.Exp)
 }
 
+func BenchmarkSigmoid(b *testing.B) {
+	benchPaths(b, func(b *testing.B) {
+		benchUnary(b, mathSizes, -50, 50, kernels.Sigmoid[float32])
+		benchUnary(b, mathSizes, -50, 50, kernels.Sigmoid[float64])
+	})
+	benchMathPeer(b, -50, 50, func(x float64) float64 { return 1 / (1 + math.Exp(-x)) })
+}
+
 func BenchmarkLog(b *testing.B) {
 	benchPaths(b, func(b *testing.B) {
 		benchUnary(b, mathSizes, 1e-6, 1e6, kernels.Log[float32])

@@ -18,8 +18,8 @@ const EnvPath = "FISHERFLOW_KERNELS"
 // so every field is always set. Arguments have been checked by the public
 // function before an entry is called.
 type ops[T float32 | float64] struct {
-	sqrt, square, acos, sin, cos, exp, log func(dst, x []T)
-	atan2                                  func(dst, y, x []T)
+	sqrt, square, acos, sin, cos, exp, sigmoid, log func(dst, x []T)
+	atan2                                           func(dst, y, x []T)
 
 	dot  func(x, y []T) T
 	axpy func(alpha T, x, y []T)

@@ -17,7 +17,7 @@ func archPaths() []*path {
 		supported: func() bool { return f.ASIMD },
 		f32: simdOps(prims[float32]{
 			sqrt: sqrtNEONF32, square: squareNEONF32,
-			exp: expNEONF32, log: logNEONF32, acos: acosNEONF32, atan2: atan2NEONF32,
+			exp: expNEONF32, log: logNEONF32, sigmoid: sigmoidNEONF32, acos: acosNEONF32, atan2: atan2NEONF32,
 			sin: sinNEONF32, cos: cosNEONF32,
 			dot: dotNEONF32, axpy: axpyNEONF32, scale: scaleNEONF32, sum: sumNEONF32,
 			sumSq: sumSqNEONF32, diffSumSq: diffSumSqNEONF32,
@@ -28,7 +28,7 @@ func archPaths() []*path {
 		}),
 		f64: simdOps(prims[float64]{
 			sqrt: sqrtNEONF64, square: squareNEONF64,
-			exp: expNEONF64, log: logNEONF64, acos: acosNEONF64, atan2: atan2NEONF64,
+			exp: expNEONF64, log: logNEONF64, sigmoid: sigmoidNEONF64, acos: acosNEONF64, atan2: atan2NEONF64,
 			sin: sinNEONF64, cos: cosNEONF64,
 			dot: dotNEONF64, axpy: axpyNEONF64, scale: scaleNEONF64, sum: sumNEONF64,
 			sumSq: sumSqNEONF64, diffSumSq: diffSumSqNEONF64,

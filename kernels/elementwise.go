@@ -106,6 +106,24 @@ func Exp[T Float](dst, x []T) {
 	impl32().exp(f32s(dst), f32s(x))
 }
 
+// Sigmoid sets dst[i] = 1/(1 + e^-x[i]), the logistic function, as
+// num/(1 + e) with e = e^-|x[i]| by Exp's algorithm, num = 1 for x[i] >= 0
+// and e for x[i] < 0 (so e never overflows), the sum and the quotient
+// rounded once each; every path returns the same bits. Error < 3 ULP:
+// float64 worst 2.25 ULP on 10^7 random inputs, float32 worst 2.40 ULP over
+// every float32 input (Exp's error passes through the quotient undamped
+// for x < 0, and the sum and the quotient add their roundings). Results lie in [0, 1]; sigmoid(+Inf) = 1,
+// sigmoid(-Inf) = 0, results below the smallest subnormal are 0, and NaN
+// gives NaN. dst may alias x. It panics if len(dst) != len(x).
+func Sigmoid[T Float](dst, x []T) {
+	checkSame("Sigmoid", []string{"dst", "x"}, len(dst), len(x))
+	if is64[T]() {
+		impl64().sigmoid(f64s(dst), f64s(x))
+		return
+	}
+	impl32().sigmoid(f32s(dst), f32s(x))
+}
+
 // Log sets dst[i] = ln(x[i]). Every path returns the same bits (as for
 // Exp). Error for every positive x, subnormals included: float64 < 1 ULP
 // (fdlibm's algorithm; worst 0.50 ULP on 10^7 random inputs), float32

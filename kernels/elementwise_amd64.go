@@ -19,6 +19,11 @@ func squareAVX2F32(dst []float32, x []float32)
 //go:noescape
 func expAVX2F32(dst []float32, x []float32)
 
+// sigmoidAVX2F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+//
+//go:noescape
+func sigmoidAVX2F32(dst []float32, x []float32)
+
 // logAVX2F32 sets dst[i] = ln(x[i]) (see kernels.Log). len(dst) >= len(x).
 //
 //go:noescape
@@ -58,6 +63,11 @@ func squareAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func expAVX2F64(dst []float64, x []float64)
+
+// sigmoidAVX2F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+//
+//go:noescape
+func sigmoidAVX2F64(dst []float64, x []float64)
 
 // logAVX2F64 sets dst[i] = ln(x[i]) (see kernels.Log). len(dst) >= len(x).
 //
@@ -99,6 +109,11 @@ func squareAVX512F32(dst []float32, x []float32)
 //go:noescape
 func expAVX512F32(dst []float32, x []float32)
 
+// sigmoidAVX512F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+//
+//go:noescape
+func sigmoidAVX512F32(dst []float32, x []float32)
+
 // logAVX512F32 sets dst[i] = ln(x[i]) (see kernels.Log). len(dst) >= len(x).
 //
 //go:noescape
@@ -138,6 +153,11 @@ func squareAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func expAVX512F64(dst []float64, x []float64)
+
+// sigmoidAVX512F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+//
+//go:noescape
+func sigmoidAVX512F64(dst []float64, x []float64)
 
 // logAVX512F64 sets dst[i] = ln(x[i]) (see kernels.Log). len(dst) >= len(x).
 //

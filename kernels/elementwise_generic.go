@@ -65,4 +65,7 @@ func mapPrec[T float32 | float64](dst, x []T, f32 func(float32) float32, f64 fun
 // one element at a time, so they return the SIMD paths' bits.
 func expGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmExp32, vmExp) }
 
+// sigmoidGeneric is vmSigmoid (vmSigmoid32) on every element.
+func sigmoidGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmSigmoid32, vmSigmoid) }
+
 func logGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmLog32, vmLog) }

@@ -66,6 +66,13 @@ func unaryFns() []unaryFn {
 				}
 				return -745.2 + r.Float64()*1455
 			}, 2, 0},
+		{"Sigmoid", kernels.Sigmoid[float32], kernels.Sigmoid[float64], bigSigmoid,
+			func(r *rand.Rand) float64 {
+				if r.IntN(2) == 0 {
+					return (r.Float64() - 0.5) * 2 * math.Ldexp(1, -r.IntN(40))
+				}
+				return -746 + r.Float64()*790
+			}, 3, 0},
 		{"Log", kernels.Log[float32], kernels.Log[float64],
 			func(x float64) *big.Float { return testutil.Log(testutil.Big(x)) },
 			func(r *rand.Rand) float64 {
@@ -176,6 +183,8 @@ func TestElementwiseSpecialValues(t *testing.T) {
 		{"Sin", 0, 0}, {"Sin", negZero, negZero}, {"Sin", inf, nan}, {"Sin", -inf, nan}, {"Sin", nan, nan},
 		{"Cos", 0, 1}, {"Cos", inf, nan}, {"Cos", nan, nan},
 		{"Exp", 0, 1}, {"Exp", -inf, 0}, {"Exp", inf, inf}, {"Exp", 710, inf}, {"Exp", -746, 0}, {"Exp", nan, nan},
+		{"Sigmoid", 0, 0.5}, {"Sigmoid", negZero, 0.5}, {"Sigmoid", inf, 1}, {"Sigmoid", -inf, 0}, {"Sigmoid", 40, 1},
+		{"Sigmoid", -800, 0}, {"Sigmoid", nan, nan},
 		{"Log", 1, 0}, {"Log", 0, -inf}, {"Log", negZero, -inf}, {"Log", -1, nan}, {"Log", inf, inf}, {"Log", nan, nan},
 		{"Log", 0x1p-1074, -1074 * math.Ln2},
 	}
@@ -246,6 +255,7 @@ func elementwiseAll[T kernels.Float](dst, x, y []T) []func() {
 		func() { kernels.Acos(dst, x) }, func() { kernels.Sin(dst, x) },
 		func() { kernels.Cos(dst, x) }, func() { kernels.Exp(dst, x) },
 		func() { kernels.Log(dst, x) }, func() { kernels.Atan2(dst, y, x) },
+		func() { kernels.Sigmoid(dst, x) },
 	}
 }
 

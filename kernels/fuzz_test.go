@@ -62,7 +62,7 @@ func fuzzElementwise[T kernels.Float](t *testing.T, x []T) {
 	for i := range y {
 		y[i] = x[len(x)-1-i]
 	}
-	names := []string{"Sqrt", "Square", "Acos", "Sin", "Cos", "Exp", "Log", "Atan2"}
+	names := []string{"Sqrt", "Square", "Acos", "Sin", "Cos", "Exp", "Log", "Atan2", "Sigmoid"}
 	for k, name := range names {
 		onPaths(t, len(x), func(dst []T) { elementwiseAll(dst, x, y)[k]() }, func(p string, got, want []T) {
 			for i := range got {
@@ -81,6 +81,10 @@ func fuzzElementwise[T kernels.Float](t *testing.T, x []T) {
 				case "Sin", "Cos":
 					if math.Abs(g) > 1 || g != g && !math.IsInf(float64(x[i]), 0) && x[i] == x[i] {
 						t.Fatalf("%s(%v) = %v", name, x[i], g)
+					}
+				case "Sigmoid":
+					if !(g >= 0 && g <= 1) && !(g != g && x[i] != x[i]) {
+						t.Fatalf("Sigmoid(%v) = %v", x[i], g)
 					}
 				case "Exp", "Sqrt", "Square":
 					if g < 0 || g != g && x[i] == x[i] && !(name == "Sqrt" && x[i] < 0) {

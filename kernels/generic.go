@@ -3,14 +3,15 @@ package kernels
 // genericOps returns the reference implementation of every kernel.
 func genericOps[T float32 | float64]() *ops[T] {
 	return &ops[T]{
-		sqrt:   sqrtGeneric[T],
-		square: squareGeneric[T],
-		acos:   acosGeneric[T],
-		atan2:  atan2Generic[T],
-		sin:    sinGeneric[T],
-		cos:    cosGeneric[T],
-		exp:    expGeneric[T],
-		log:    logGeneric[T],
+		sqrt:    sqrtGeneric[T],
+		square:  squareGeneric[T],
+		acos:    acosGeneric[T],
+		atan2:   atan2Generic[T],
+		sin:     sinGeneric[T],
+		cos:     cosGeneric[T],
+		exp:     expGeneric[T],
+		sigmoid: sigmoidGeneric[T],
+		log:     logGeneric[T],
 
 		dot:   dotGeneric[T],
 		axpy:  axpyGeneric[T],

@@ -16,6 +16,7 @@ import (
 type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
 	exp, log     func(dst, x []T)
+	sigmoid      func(dst, x []T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
 	// sin and cos compute the elements below vmTrigLimit (vmTrigLimit32
@@ -111,7 +112,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	g := genericOps[T]() // for rows shorter than simdMinRow
 	o.sqrt, o.square = p.sqrt, p.square
 	if p.exp != nil {
-		o.exp, o.log = p.exp, p.log
+		o.exp, o.log, o.sigmoid = p.exp, p.log, p.sigmoid
 	}
 	if p.acos != nil {
 		o.acos, o.atan2 = p.acos, p.atan2

@@ -75,6 +75,28 @@ func vmExp32(x float32) float32 {
 	return y
 }
 
+// vmSigmoid returns 1/(1 + e^-x) (vm.Sigmoid) as num/(1 + e), e =
+// e^-|x|, num = 1 for x >= 0 and e for x < 0 (-|x| is exact; the sum and
+// the quotient round once each).
+func vmSigmoid(x float64) float64 {
+	e := vmExp(-math.Abs(x))
+	num := 1.0
+	if x < 0 {
+		num = e
+	}
+	return num / (1 + e)
+}
+
+// vmSigmoid32 is vmSigmoid in float32 arithmetic.
+func vmSigmoid32(x float32) float32 {
+	e := vmExp32(math.Float32frombits(math.Float32bits(x) | 1<<31))
+	num := float32(1)
+	if x < 0 {
+		num = e
+	}
+	return num / (1 + e)
+}
+
 // vmPow2f32 returns 2^j for t = j + vmShifter32, |j| < 127.
 func vmPow2f32(t float32) float32 {
 	return math.Float32frombits((math.Float32bits(t) + 127) << 23)

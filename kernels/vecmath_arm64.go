@@ -22,6 +22,24 @@ func expNEONF32(dst []float32, x []float32) {
 	}
 }
 
+// sigmoidBlocksNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over the whole blocks of 8 elements of x.
+//
+//go:noescape
+func sigmoidBlocksNEONF32(dst []float32, x []float32)
+
+// sigmoidNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole blocks in sigmoidBlocksNEONF32, the rest on a zero-padded copy.
+func sigmoidNEONF32(dst []float32, x []float32) {
+	n := len(x) &^ 7
+	sigmoidBlocksNEONF32(dst[:n], x[:n])
+	if n < len(x) {
+		var dstPad [8]float32
+		var xPad [8]float32
+		copy(xPad[:], x[n:len(x)])
+		sigmoidBlocksNEONF32(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
+	}
+}
+
 // logBlocksNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 8 elements of x.
 //
 //go:noescape
@@ -134,6 +152,24 @@ func expNEONF64(dst []float64, x []float64) {
 		var xPad [4]float64
 		copy(xPad[:], x[n:len(x)])
 		expBlocksNEONF64(dstPad[:], xPad[:])
+		copy(dst[n:len(x)], dstPad[:])
+	}
+}
+
+// sigmoidBlocksNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over the whole blocks of 4 elements of x.
+//
+//go:noescape
+func sigmoidBlocksNEONF64(dst []float64, x []float64)
+
+// sigmoidNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole blocks in sigmoidBlocksNEONF64, the rest on a zero-padded copy.
+func sigmoidNEONF64(dst []float64, x []float64) {
+	n := len(x) &^ 3
+	sigmoidBlocksNEONF64(dst[:n], x[:n])
+	if n < len(x) {
+		var dstPad [4]float64
+		var xPad [4]float64
+		copy(xPad[:], x[n:len(x)])
+		sigmoidBlocksNEONF64(dstPad[:], xPad[:])
 		copy(dst[n:len(x)], dstPad[:])
 	}
 }

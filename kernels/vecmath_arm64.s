@@ -136,6 +136,153 @@ done_2:
 	DATA expBlocksNEONF32c<>+248(SB)/8, $0x0000000000000000
 GLOBL expBlocksNEONF32c<>(SB), RODATA|NOPTR, $256
 
+// func sigmoidBlocksNEONF32(dst []float32, x []float32)
+TEXT ·sigmoidBlocksNEONF32(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R8
+	MOVD $sigmoidBlocksNEONF32c<>(SB), R9
+	FMOVQ 0(R9), F0
+	FMOVQ 16(R9), F1
+	FMOVQ 32(R9), F2
+	FMOVQ 48(R9), F3
+	FMOVQ 64(R9), F4
+	FMOVQ 160(R9), F5
+	FMOVQ 176(R9), F6
+	FMOVQ 192(R9), F7
+	FMOVQ 208(R9), F8
+	FMOVQ 224(R9), F9
+	FMOVQ 240(R9), F10
+	FMOVQ 256(R9), F11
+loop_3:
+	CMP $8, R8
+	BLT done_4
+	VLD1.P 16(R1), [V12.S4]
+	VLD1.P 16(R1), [V13.S4]
+	VORR V0.B16, V12.B16, V14.B16
+	VORR V0.B16, V13.B16, V15.B16
+	FMOVQ 16(R9), F16
+	VFMLA V2.S4, V14.S4, V16.S4
+	FMOVQ 16(R9), F17
+	VFMLA V2.S4, V15.S4, V17.S4
+	WORD $0x4ea1d610 // fsub v16.4s, v16.4s, v1.4s
+	WORD $0x4ea1d631 // fsub v17.4s, v17.4s, v1.4s
+	VMOV V14.B16, V18.B16
+	VFMLS V3.S4, V16.S4, V18.S4
+	VMOV V15.B16, V19.B16
+	VFMLS V3.S4, V17.S4, V19.S4
+	VFMLS V4.S4, V16.S4, V18.S4
+	VFMLS V4.S4, V17.S4, V19.S4
+	FMOVQ 80(R9), F20
+	FMOVQ 80(R9), F21
+	FMOVQ 96(R9), F22
+	VFMLA V20.S4, V18.S4, V22.S4
+	FMOVQ 96(R9), F20
+	VFMLA V21.S4, V19.S4, V20.S4
+	FMOVQ 112(R9), F21
+	VFMLA V22.S4, V18.S4, V21.S4
+	FMOVQ 112(R9), F22
+	VFMLA V20.S4, V19.S4, V22.S4
+	FMOVQ 128(R9), F20
+	VFMLA V21.S4, V18.S4, V20.S4
+	FMOVQ 128(R9), F21
+	VFMLA V22.S4, V19.S4, V21.S4
+	FMOVQ 144(R9), F22
+	VFMLA V20.S4, V18.S4, V22.S4
+	FMOVQ 144(R9), F20
+	VFMLA V21.S4, V19.S4, V20.S4
+	FMOVQ 160(R9), F21
+	VFMLA V22.S4, V18.S4, V21.S4
+	FMOVQ 160(R9), F22
+	VFMLA V20.S4, V19.S4, V22.S4
+	WORD $0x6e32de54 // fmul v20.4s, v18.4s, v18.4s
+	WORD $0x6e33de77 // fmul v23.4s, v19.4s, v19.4s
+	VFMLA V20.S4, V21.S4, V18.S4
+	VFMLA V23.S4, V22.S4, V19.S4
+	WORD $0x4e26d652 // fadd v18.4s, v18.4s, v6.4s
+	WORD $0x4e26d673 // fadd v19.4s, v19.4s, v6.4s
+	FMOVQ 16(R9), F22
+	VFMLA V5.S4, V16.S4, V22.S4
+	FMOVQ 16(R9), F23
+	VFMLA V5.S4, V17.S4, V23.S4
+	WORD $0x4ea1d6d5 // fsub v21.4s, v22.4s, v1.4s
+	WORD $0x4ea1d6f4 // fsub v20.4s, v23.4s, v1.4s
+	WORD $0x4eb5d615 // fsub v21.4s, v16.4s, v21.4s
+	WORD $0x4eb4d634 // fsub v20.4s, v17.4s, v20.4s
+	WORD $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	WORD $0x4e21d694 // fadd v20.4s, v20.4s, v1.4s
+	VADD V7.S4, V22.S4, V22.S4
+	VADD V7.S4, V23.S4, V23.S4
+	VSHL $23, V22.S4, V22.S4
+	VSHL $23, V23.S4, V23.S4
+	WORD $0x6e36de56 // fmul v22.4s, v18.4s, v22.4s
+	WORD $0x6e37de77 // fmul v23.4s, v19.4s, v23.4s
+	VADD V7.S4, V21.S4, V21.S4
+	VADD V7.S4, V20.S4, V20.S4
+	VSHL $23, V21.S4, V21.S4
+	VSHL $23, V20.S4, V20.S4
+	WORD $0x6e35ded5 // fmul v21.4s, v22.4s, v21.4s
+	WORD $0x6e34def4 // fmul v20.4s, v23.4s, v20.4s
+	WORD $0x6ea8e5d7 // fcmgt v23.4s, v14.4s, v8.4s
+	WORD $0x6ea8e5f6 // fcmgt v22.4s, v15.4s, v8.4s
+	VBSL V21.B16, V9.B16, V23.B16
+	VBSL V20.B16, V9.B16, V22.B16
+	WORD $0x6eaee54e // fcmgt v14.4s, v10.4s, v14.4s
+	WORD $0x6eafe54f // fcmgt v15.4s, v10.4s, v15.4s
+	VBSL V23.B16, V11.B16, V14.B16
+	VBSL V22.B16, V11.B16, V15.B16
+	WORD $0x6eace56c // fcmgt v12.4s, v11.4s, v12.4s
+	WORD $0x6eade56d // fcmgt v13.4s, v11.4s, v13.4s
+	FMOVQ 176(R9), F22
+	FMOVQ 176(R9), F23
+	VBSL V22.B16, V14.B16, V12.B16
+	VBSL V23.B16, V15.B16, V13.B16
+	WORD $0x4e26d5ce // fadd v14.4s, v14.4s, v6.4s
+	WORD $0x4e26d5ef // fadd v15.4s, v15.4s, v6.4s
+	WORD $0x6e2efd8e // fdiv v14.4s, v12.4s, v14.4s
+	WORD $0x6e2ffdaf // fdiv v15.4s, v13.4s, v15.4s
+	VST1.P [V14.S4], 16(R0)
+	VST1.P [V15.S4], 16(R0)
+	SUB $8, R8
+	B loop_3
+done_4:
+	RET
+	DATA sigmoidBlocksNEONF32c<>+0(SB)/8, $0x8000000080000000
+	DATA sigmoidBlocksNEONF32c<>+8(SB)/8, $0x8000000080000000
+	DATA sigmoidBlocksNEONF32c<>+16(SB)/8, $0x4b4000004b400000
+	DATA sigmoidBlocksNEONF32c<>+24(SB)/8, $0x4b4000004b400000
+	DATA sigmoidBlocksNEONF32c<>+32(SB)/8, $0x3fb8aa3b3fb8aa3b
+	DATA sigmoidBlocksNEONF32c<>+40(SB)/8, $0x3fb8aa3b3fb8aa3b
+	DATA sigmoidBlocksNEONF32c<>+48(SB)/8, $0x3f3180003f318000
+	DATA sigmoidBlocksNEONF32c<>+56(SB)/8, $0x3f3180003f318000
+	DATA sigmoidBlocksNEONF32c<>+64(SB)/8, $0xb95e8083b95e8083
+	DATA sigmoidBlocksNEONF32c<>+72(SB)/8, $0xb95e8083b95e8083
+	DATA sigmoidBlocksNEONF32c<>+80(SB)/8, $0x39500d0139500d01
+	DATA sigmoidBlocksNEONF32c<>+88(SB)/8, $0x39500d0139500d01
+	DATA sigmoidBlocksNEONF32c<>+96(SB)/8, $0x3ab60b613ab60b61
+	DATA sigmoidBlocksNEONF32c<>+104(SB)/8, $0x3ab60b613ab60b61
+	DATA sigmoidBlocksNEONF32c<>+112(SB)/8, $0x3c0888893c088889
+	DATA sigmoidBlocksNEONF32c<>+120(SB)/8, $0x3c0888893c088889
+	DATA sigmoidBlocksNEONF32c<>+128(SB)/8, $0x3d2aaaab3d2aaaab
+	DATA sigmoidBlocksNEONF32c<>+136(SB)/8, $0x3d2aaaab3d2aaaab
+	DATA sigmoidBlocksNEONF32c<>+144(SB)/8, $0x3e2aaaab3e2aaaab
+	DATA sigmoidBlocksNEONF32c<>+152(SB)/8, $0x3e2aaaab3e2aaaab
+	DATA sigmoidBlocksNEONF32c<>+160(SB)/8, $0x3f0000003f000000
+	DATA sigmoidBlocksNEONF32c<>+168(SB)/8, $0x3f0000003f000000
+	DATA sigmoidBlocksNEONF32c<>+176(SB)/8, $0x3f8000003f800000
+	DATA sigmoidBlocksNEONF32c<>+184(SB)/8, $0x3f8000003f800000
+	DATA sigmoidBlocksNEONF32c<>+192(SB)/8, $0x0000007f0000007f
+	DATA sigmoidBlocksNEONF32c<>+200(SB)/8, $0x0000007f0000007f
+	DATA sigmoidBlocksNEONF32c<>+208(SB)/8, $0x42b1999a42b1999a
+	DATA sigmoidBlocksNEONF32c<>+216(SB)/8, $0x42b1999a42b1999a
+	DATA sigmoidBlocksNEONF32c<>+224(SB)/8, $0x7f8000007f800000
+	DATA sigmoidBlocksNEONF32c<>+232(SB)/8, $0x7f8000007f800000
+	DATA sigmoidBlocksNEONF32c<>+240(SB)/8, $0xc2d00000c2d00000
+	DATA sigmoidBlocksNEONF32c<>+248(SB)/8, $0xc2d00000c2d00000
+	DATA sigmoidBlocksNEONF32c<>+256(SB)/8, $0x0000000000000000
+	DATA sigmoidBlocksNEONF32c<>+264(SB)/8, $0x0000000000000000
+GLOBL sigmoidBlocksNEONF32c<>(SB), RODATA|NOPTR, $272
+
 // func logBlocksNEONF32(dst []float32, x []float32)
 TEXT ·logBlocksNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
@@ -155,9 +302,9 @@ TEXT ·logBlocksNEONF32(SB), NOSPLIT, $0-48
 	FMOVQ 320(R9), F10
 	FMOVQ 336(R9), F11
 	FMOVQ 352(R9), F12
-loop_3:
+loop_5:
 	CMP $8, R8
-	BLT done_4
+	BLT done_6
 	VLD1.P 16(R1), [V13.S4]
 	VLD1.P 16(R1), [V14.S4]
 	WORD $0x6eade40f // fcmgt v15.4s, v0.4s, v13.4s
@@ -261,8 +408,8 @@ loop_3:
 	VST1.P [V20.S4], 16(R0)
 	VST1.P [V23.S4], 16(R0)
 	SUB $8, R8
-	B loop_3
-done_4:
+	B loop_5
+done_6:
 	RET
 	DATA logBlocksNEONF32c<>+0(SB)/8, $0x0080000000800000
 	DATA logBlocksNEONF32c<>+8(SB)/8, $0x0080000000800000
@@ -323,9 +470,9 @@ TEXT ·acosBlocksNEONF32(SB), NOSPLIT, $0-48
 	FMOVQ 144(R9), F2
 	FMOVQ 176(R9), F3
 	FMOVQ 208(R9), F4
-loop_5:
+loop_7:
 	CMP $8, R8
-	BLT done_6
+	BLT done_8
 	VLD1.P 16(R1), [V5.S4]
 	VLD1.P 16(R1), [V6.S4]
 	FMOVQ 0(R9), F7
@@ -443,8 +590,8 @@ loop_5:
 	VST1.P [V11.S4], 16(R0)
 	VST1.P [V12.S4], 16(R0)
 	SUB $8, R8
-	B loop_5
-done_6:
+	B loop_7
+done_8:
 	RET
 	DATA acosBlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA acosBlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
@@ -492,9 +639,9 @@ TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 144(R9), F7
 	FMOVQ 224(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
-loop_7:
+loop_9:
 	CMP $8, R8
-	BLT done_8
+	BLT done_10
 	VLD1.P 16(R1), [V9.S4]
 	VLD1.P 16(R1), [V10.S4]
 	VAND V0.B16, V9.B16, V11.B16
@@ -640,8 +787,8 @@ loop_7:
 	VST1.P [V15.S4], 16(R0)
 	VST1.P [V11.S4], 16(R0)
 	SUB $8, R8
-	B loop_7
-done_8:
+	B loop_9
+done_10:
 	VMOV V31.D[0], R10
 	VMOV V31.D[1], R11
 	ORR R10, R11
@@ -707,9 +854,9 @@ TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 224(R9), F7
 	FMOVQ 304(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
-loop_9:
+loop_11:
 	CMP $8, R8
-	BLT done_10
+	BLT done_12
 	VLD1.P 16(R1), [V9.S4]
 	VLD1.P 16(R1), [V10.S4]
 	VAND V0.B16, V9.B16, V11.B16
@@ -851,8 +998,8 @@ loop_9:
 	VST1.P [V23.S4], 16(R0)
 	VST1.P [V24.S4], 16(R0)
 	SUB $8, R8
-	B loop_9
-done_10:
+	B loop_11
+done_12:
 	VMOV V31.D[0], R10
 	VMOV V31.D[1], R11
 	ORR R10, R11
@@ -917,9 +1064,9 @@ TEXT ·atan2BlocksNEONF32(SB), NOSPLIT, $0-72
 	FMOVQ 240(R9), F5
 	FMOVQ 256(R9), F6
 	FMOVQ 272(R9), F7
-loop_11:
+loop_13:
 	CMP $8, R8
-	BLT done_12
+	BLT done_14
 	VLD1.P 16(R1), [V8.S4]
 	VLD1.P 16(R1), [V9.S4]
 	VLD1.P 16(R2), [V10.S4]
@@ -1051,8 +1198,8 @@ loop_11:
 	VST1.P [V12.S4], 16(R0)
 	VST1.P [V16.S4], 16(R0)
 	SUB $8, R8
-	B loop_11
-done_12:
+	B loop_13
+done_14:
 	RET
 	DATA atan2BlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA atan2BlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
@@ -1111,9 +1258,9 @@ TEXT ·expBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 304(R9), F8
 	FMOVQ 320(R9), F9
 	FMOVQ 336(R9), F10
-loop_13:
+loop_15:
 	CMP $4, R8
-	BLT done_14
+	BLT done_16
 	VLD1.P 16(R1), [V11.D2]
 	VLD1.P 16(R1), [V12.D2]
 	FMOVQ 0(R9), F13
@@ -1213,8 +1360,8 @@ loop_13:
 	VST1.P [V11.D2], 16(R0)
 	VST1.P [V12.D2], 16(R0)
 	SUB $4, R8
-	B loop_13
-done_14:
+	B loop_15
+done_16:
 	RET
 	DATA expBlocksNEONF64c<>+0(SB)/8, $0x4338000000000000
 	DATA expBlocksNEONF64c<>+8(SB)/8, $0x4338000000000000
@@ -1262,6 +1409,189 @@ done_14:
 	DATA expBlocksNEONF64c<>+344(SB)/8, $0x0000000000000000
 GLOBL expBlocksNEONF64c<>(SB), RODATA|NOPTR, $352
 
+// func sigmoidBlocksNEONF64(dst []float64, x []float64)
+TEXT ·sigmoidBlocksNEONF64(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R8
+	MOVD $sigmoidBlocksNEONF64c<>(SB), R9
+	FMOVQ 0(R9), F0
+	FMOVQ 16(R9), F1
+	FMOVQ 32(R9), F2
+	FMOVQ 48(R9), F3
+	FMOVQ 64(R9), F4
+	FMOVQ 256(R9), F5
+	FMOVQ 272(R9), F6
+	FMOVQ 288(R9), F7
+	FMOVQ 304(R9), F8
+	FMOVQ 320(R9), F9
+	FMOVQ 336(R9), F10
+	FMOVQ 352(R9), F11
+loop_17:
+	CMP $4, R8
+	BLT done_18
+	VLD1.P 16(R1), [V12.D2]
+	VLD1.P 16(R1), [V13.D2]
+	VORR V0.B16, V12.B16, V14.B16
+	VORR V0.B16, V13.B16, V15.B16
+	FMOVQ 16(R9), F16
+	VFMLA V2.D2, V14.D2, V16.D2
+	FMOVQ 16(R9), F17
+	VFMLA V2.D2, V15.D2, V17.D2
+	WORD $0x4ee1d610 // fsub v16.2d, v16.2d, v1.2d
+	WORD $0x4ee1d631 // fsub v17.2d, v17.2d, v1.2d
+	VMOV V14.B16, V18.B16
+	VFMLS V3.D2, V16.D2, V18.D2
+	VMOV V15.B16, V19.B16
+	VFMLS V3.D2, V17.D2, V19.D2
+	VFMLS V4.D2, V16.D2, V18.D2
+	VFMLS V4.D2, V17.D2, V19.D2
+	FMOVQ 80(R9), F20
+	FMOVQ 80(R9), F21
+	FMOVQ 96(R9), F22
+	VFMLA V20.D2, V18.D2, V22.D2
+	FMOVQ 96(R9), F20
+	VFMLA V21.D2, V19.D2, V20.D2
+	FMOVQ 112(R9), F21
+	VFMLA V22.D2, V18.D2, V21.D2
+	FMOVQ 112(R9), F22
+	VFMLA V20.D2, V19.D2, V22.D2
+	FMOVQ 128(R9), F20
+	VFMLA V21.D2, V18.D2, V20.D2
+	FMOVQ 128(R9), F21
+	VFMLA V22.D2, V19.D2, V21.D2
+	FMOVQ 144(R9), F22
+	VFMLA V20.D2, V18.D2, V22.D2
+	FMOVQ 144(R9), F20
+	VFMLA V21.D2, V19.D2, V20.D2
+	FMOVQ 160(R9), F21
+	VFMLA V22.D2, V18.D2, V21.D2
+	FMOVQ 160(R9), F22
+	VFMLA V20.D2, V19.D2, V22.D2
+	FMOVQ 176(R9), F20
+	VFMLA V21.D2, V18.D2, V20.D2
+	FMOVQ 176(R9), F21
+	VFMLA V22.D2, V19.D2, V21.D2
+	FMOVQ 192(R9), F22
+	VFMLA V20.D2, V18.D2, V22.D2
+	FMOVQ 192(R9), F20
+	VFMLA V21.D2, V19.D2, V20.D2
+	FMOVQ 208(R9), F21
+	VFMLA V22.D2, V18.D2, V21.D2
+	FMOVQ 208(R9), F22
+	VFMLA V20.D2, V19.D2, V22.D2
+	FMOVQ 224(R9), F20
+	VFMLA V21.D2, V18.D2, V20.D2
+	FMOVQ 224(R9), F21
+	VFMLA V22.D2, V19.D2, V21.D2
+	FMOVQ 240(R9), F22
+	VFMLA V20.D2, V18.D2, V22.D2
+	FMOVQ 240(R9), F20
+	VFMLA V21.D2, V19.D2, V20.D2
+	FMOVQ 256(R9), F21
+	VFMLA V22.D2, V18.D2, V21.D2
+	FMOVQ 256(R9), F22
+	VFMLA V20.D2, V19.D2, V22.D2
+	WORD $0x6e72de54 // fmul v20.2d, v18.2d, v18.2d
+	WORD $0x6e73de77 // fmul v23.2d, v19.2d, v19.2d
+	VFMLA V20.D2, V21.D2, V18.D2
+	VFMLA V23.D2, V22.D2, V19.D2
+	WORD $0x4e66d652 // fadd v18.2d, v18.2d, v6.2d
+	WORD $0x4e66d673 // fadd v19.2d, v19.2d, v6.2d
+	FMOVQ 16(R9), F22
+	VFMLA V5.D2, V16.D2, V22.D2
+	FMOVQ 16(R9), F23
+	VFMLA V5.D2, V17.D2, V23.D2
+	WORD $0x4ee1d6d5 // fsub v21.2d, v22.2d, v1.2d
+	WORD $0x4ee1d6f4 // fsub v20.2d, v23.2d, v1.2d
+	WORD $0x4ef5d615 // fsub v21.2d, v16.2d, v21.2d
+	WORD $0x4ef4d634 // fsub v20.2d, v17.2d, v20.2d
+	WORD $0x4e61d6b5 // fadd v21.2d, v21.2d, v1.2d
+	WORD $0x4e61d694 // fadd v20.2d, v20.2d, v1.2d
+	VADD V7.D2, V22.D2, V22.D2
+	VADD V7.D2, V23.D2, V23.D2
+	VSHL $52, V22.D2, V22.D2
+	VSHL $52, V23.D2, V23.D2
+	WORD $0x6e76de56 // fmul v22.2d, v18.2d, v22.2d
+	WORD $0x6e77de77 // fmul v23.2d, v19.2d, v23.2d
+	VADD V7.D2, V21.D2, V21.D2
+	VADD V7.D2, V20.D2, V20.D2
+	VSHL $52, V21.D2, V21.D2
+	VSHL $52, V20.D2, V20.D2
+	WORD $0x6e75ded5 // fmul v21.2d, v22.2d, v21.2d
+	WORD $0x6e74def4 // fmul v20.2d, v23.2d, v20.2d
+	WORD $0x6ee8e5d7 // fcmgt v23.2d, v14.2d, v8.2d
+	WORD $0x6ee8e5f6 // fcmgt v22.2d, v15.2d, v8.2d
+	VBSL V21.B16, V9.B16, V23.B16
+	VBSL V20.B16, V9.B16, V22.B16
+	WORD $0x6eeee54e // fcmgt v14.2d, v10.2d, v14.2d
+	WORD $0x6eefe54f // fcmgt v15.2d, v10.2d, v15.2d
+	VBSL V23.B16, V11.B16, V14.B16
+	VBSL V22.B16, V11.B16, V15.B16
+	WORD $0x6eece56c // fcmgt v12.2d, v11.2d, v12.2d
+	WORD $0x6eede56d // fcmgt v13.2d, v11.2d, v13.2d
+	FMOVQ 272(R9), F22
+	FMOVQ 272(R9), F23
+	VBSL V22.B16, V14.B16, V12.B16
+	VBSL V23.B16, V15.B16, V13.B16
+	WORD $0x4e66d5ce // fadd v14.2d, v14.2d, v6.2d
+	WORD $0x4e66d5ef // fadd v15.2d, v15.2d, v6.2d
+	WORD $0x6e6efd8e // fdiv v14.2d, v12.2d, v14.2d
+	WORD $0x6e6ffdaf // fdiv v15.2d, v13.2d, v15.2d
+	VST1.P [V14.D2], 16(R0)
+	VST1.P [V15.D2], 16(R0)
+	SUB $4, R8
+	B loop_17
+done_18:
+	RET
+	DATA sigmoidBlocksNEONF64c<>+0(SB)/8, $0x8000000000000000
+	DATA sigmoidBlocksNEONF64c<>+8(SB)/8, $0x8000000000000000
+	DATA sigmoidBlocksNEONF64c<>+16(SB)/8, $0x4338000000000000
+	DATA sigmoidBlocksNEONF64c<>+24(SB)/8, $0x4338000000000000
+	DATA sigmoidBlocksNEONF64c<>+32(SB)/8, $0x3ff71547652b82fe
+	DATA sigmoidBlocksNEONF64c<>+40(SB)/8, $0x3ff71547652b82fe
+	DATA sigmoidBlocksNEONF64c<>+48(SB)/8, $0x3fe62e42fee00000
+	DATA sigmoidBlocksNEONF64c<>+56(SB)/8, $0x3fe62e42fee00000
+	DATA sigmoidBlocksNEONF64c<>+64(SB)/8, $0x3dea39ef35793c76
+	DATA sigmoidBlocksNEONF64c<>+72(SB)/8, $0x3dea39ef35793c76
+	DATA sigmoidBlocksNEONF64c<>+80(SB)/8, $0x3de6124613a86d09
+	DATA sigmoidBlocksNEONF64c<>+88(SB)/8, $0x3de6124613a86d09
+	DATA sigmoidBlocksNEONF64c<>+96(SB)/8, $0x3e21eed8eff8d898
+	DATA sigmoidBlocksNEONF64c<>+104(SB)/8, $0x3e21eed8eff8d898
+	DATA sigmoidBlocksNEONF64c<>+112(SB)/8, $0x3e5ae64567f544e4
+	DATA sigmoidBlocksNEONF64c<>+120(SB)/8, $0x3e5ae64567f544e4
+	DATA sigmoidBlocksNEONF64c<>+128(SB)/8, $0x3e927e4fb7789f5c
+	DATA sigmoidBlocksNEONF64c<>+136(SB)/8, $0x3e927e4fb7789f5c
+	DATA sigmoidBlocksNEONF64c<>+144(SB)/8, $0x3ec71de3a556c734
+	DATA sigmoidBlocksNEONF64c<>+152(SB)/8, $0x3ec71de3a556c734
+	DATA sigmoidBlocksNEONF64c<>+160(SB)/8, $0x3efa01a01a01a01a
+	DATA sigmoidBlocksNEONF64c<>+168(SB)/8, $0x3efa01a01a01a01a
+	DATA sigmoidBlocksNEONF64c<>+176(SB)/8, $0x3f2a01a01a01a01a
+	DATA sigmoidBlocksNEONF64c<>+184(SB)/8, $0x3f2a01a01a01a01a
+	DATA sigmoidBlocksNEONF64c<>+192(SB)/8, $0x3f56c16c16c16c17
+	DATA sigmoidBlocksNEONF64c<>+200(SB)/8, $0x3f56c16c16c16c17
+	DATA sigmoidBlocksNEONF64c<>+208(SB)/8, $0x3f81111111111111
+	DATA sigmoidBlocksNEONF64c<>+216(SB)/8, $0x3f81111111111111
+	DATA sigmoidBlocksNEONF64c<>+224(SB)/8, $0x3fa5555555555555
+	DATA sigmoidBlocksNEONF64c<>+232(SB)/8, $0x3fa5555555555555
+	DATA sigmoidBlocksNEONF64c<>+240(SB)/8, $0x3fc5555555555555
+	DATA sigmoidBlocksNEONF64c<>+248(SB)/8, $0x3fc5555555555555
+	DATA sigmoidBlocksNEONF64c<>+256(SB)/8, $0x3fe0000000000000
+	DATA sigmoidBlocksNEONF64c<>+264(SB)/8, $0x3fe0000000000000
+	DATA sigmoidBlocksNEONF64c<>+272(SB)/8, $0x3ff0000000000000
+	DATA sigmoidBlocksNEONF64c<>+280(SB)/8, $0x3ff0000000000000
+	DATA sigmoidBlocksNEONF64c<>+288(SB)/8, $0x00000000000003ff
+	DATA sigmoidBlocksNEONF64c<>+296(SB)/8, $0x00000000000003ff
+	DATA sigmoidBlocksNEONF64c<>+304(SB)/8, $0x40862e42fefa39ef
+	DATA sigmoidBlocksNEONF64c<>+312(SB)/8, $0x40862e42fefa39ef
+	DATA sigmoidBlocksNEONF64c<>+320(SB)/8, $0x7ff0000000000000
+	DATA sigmoidBlocksNEONF64c<>+328(SB)/8, $0x7ff0000000000000
+	DATA sigmoidBlocksNEONF64c<>+336(SB)/8, $0xc0874910d52d3051
+	DATA sigmoidBlocksNEONF64c<>+344(SB)/8, $0xc0874910d52d3051
+	DATA sigmoidBlocksNEONF64c<>+352(SB)/8, $0x0000000000000000
+	DATA sigmoidBlocksNEONF64c<>+360(SB)/8, $0x0000000000000000
+GLOBL sigmoidBlocksNEONF64c<>(SB), RODATA|NOPTR, $368
+
 // func logBlocksNEONF64(dst []float64, x []float64)
 TEXT ·logBlocksNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R0
@@ -1283,9 +1613,9 @@ TEXT ·logBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 320(R9), F12
 	FMOVQ 336(R9), F13
 	FMOVQ 352(R9), F14
-loop_15:
+loop_19:
 	CMP $4, R8
-	BLT done_16
+	BLT done_20
 	VLD1.P 16(R1), [V15.D2]
 	VLD1.P 16(R1), [V16.D2]
 	WORD $0x6eefe411 // fcmgt v17.2d, v0.2d, v15.2d
@@ -1399,8 +1729,8 @@ loop_15:
 	VST1.P [V20.D2], 16(R0)
 	VST1.P [V19.D2], 16(R0)
 	SUB $4, R8
-	B loop_15
-done_16:
+	B loop_19
+done_20:
 	RET
 	DATA logBlocksNEONF64c<>+0(SB)/8, $0x0010000000000000
 	DATA logBlocksNEONF64c<>+8(SB)/8, $0x0010000000000000
@@ -1461,9 +1791,9 @@ TEXT ·acosBlocksNEONF64(SB), NOSPLIT, $0-48
 	FMOVQ 256(R9), F2
 	FMOVQ 288(R9), F3
 	FMOVQ 320(R9), F4
-loop_17:
+loop_21:
 	CMP $4, R8
-	BLT done_18
+	BLT done_22
 	VLD1.P 16(R1), [V5.D2]
 	VLD1.P 16(R1), [V6.D2]
 	FMOVQ 0(R9), F7
@@ -1609,8 +1939,8 @@ loop_17:
 	VST1.P [V11.D2], 16(R0)
 	VST1.P [V12.D2], 16(R0)
 	SUB $4, R8
-	B loop_17
-done_18:
+	B loop_21
+done_22:
 	RET
 	DATA acosBlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
 	DATA acosBlocksNEONF64c<>+8(SB)/8, $0x0000000000000000
@@ -1672,9 +2002,9 @@ TEXT ·sinBlocksNEONF64(SB), NOSPLIT, $0-49
 	FMOVQ 144(R9), F7
 	FMOVQ 256(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
-loop_19:
+loop_23:
 	CMP $4, R8
-	BLT done_20
+	BLT done_24
 	VLD1.P 16(R1), [V9.D2]
 	VLD1.P 16(R1), [V10.D2]
 	VAND V0.B16, V9.B16, V11.B16
@@ -1840,8 +2170,8 @@ loop_19:
 	VST1.P [V15.D2], 16(R0)
 	VST1.P [V11.D2], 16(R0)
 	SUB $4, R8
-	B loop_19
-done_20:
+	B loop_23
+done_24:
 	VMOV V31.D[0], R10
 	VMOV V31.D[1], R11
 	ORR R10, R11
@@ -1917,9 +2247,9 @@ TEXT ·cosBlocksNEONF64(SB), NOSPLIT, $0-49
 	FMOVQ 256(R9), F7
 	FMOVQ 384(R9), F8
 	VEOR V31.B16, V31.B16, V31.B16
-loop_21:
+loop_25:
 	CMP $4, R8
-	BLT done_22
+	BLT done_26
 	VLD1.P 16(R1), [V9.D2]
 	VLD1.P 16(R1), [V10.D2]
 	VAND V0.B16, V9.B16, V11.B16
@@ -2081,8 +2411,8 @@ loop_21:
 	VST1.P [V23.D2], 16(R0)
 	VST1.P [V24.D2], 16(R0)
 	SUB $4, R8
-	B loop_21
-done_22:
+	B loop_25
+done_26:
 	VMOV V31.D[0], R10
 	VMOV V31.D[1], R11
 	ORR R10, R11
@@ -2157,9 +2487,9 @@ TEXT ·atan2BlocksNEONF64(SB), NOSPLIT, $0-72
 	FMOVQ 416(R9), F5
 	FMOVQ 432(R9), F6
 	FMOVQ 448(R9), F7
-loop_23:
+loop_27:
 	CMP $4, R8
-	BLT done_24
+	BLT done_28
 	VLD1.P 16(R1), [V8.D2]
 	VLD1.P 16(R1), [V9.D2]
 	VLD1.P 16(R2), [V10.D2]
@@ -2335,8 +2665,8 @@ loop_23:
 	VST1.P [V12.D2], 16(R0)
 	VST1.P [V16.D2], 16(R0)
 	SUB $4, R8
-	B loop_23
-done_24:
+	B loop_27
+done_28:
 	RET
 	DATA atan2BlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
 	DATA atan2BlocksNEONF64c<>+8(SB)/8, $0x0000000000000000

@@ -32,7 +32,7 @@ func (a avoOps) Scalef(x, y emit.G) (emit.G, bool) {
 func ops(m emit.M) vm.Ops[emit.G, emit.Cond] { return avoOps{m} }
 
 // vecmath emits the vector math kernels of k, each in the kernel's
-// precision (vmExp, vmLog, vmAcos, vmAtan2, vmSin, vmCos and their
+// precision (vmExp, vmSigmoid, vmLog, vmAcos, vmAtan2, vmSin, vmCos and their
 // float32 versions).
 func vecmath(k emit.Kernel) {
 	c, log := vm.Exp64, vm.Log[emit.G, emit.Cond]
@@ -42,6 +42,7 @@ func vecmath(k emit.Kernel) {
 		ac, at, tc = vm.Acos32, vm.Atan32, vm.Trig32
 	}
 	mathUnary(k, "exp", "sets dst[i] = e^x[i] (see kernels.Exp).", func(m emit.M, x emit.G) emit.G { return vm.Exp(ops(m), x, c) })
+	mathUnary(k, "sigmoid", "sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid).", func(m emit.M, x emit.G) emit.G { return vm.Sigmoid(ops(m), x, c) })
 	mathUnary(k, "log", "sets dst[i] = ln(x[i]) (see kernels.Log).", func(m emit.M, x emit.G) emit.G { return log(ops(m), x) })
 	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, 3, 1,
 		func(m emit.M, in []emit.G) emit.G { return vm.Acos(ops(m), in[0], ac) })

@@ -9,7 +9,7 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
-// The vector math kernels (exp, log, acos, atan2, sin, cos) run package
+// The vector math kernels (exp, sigmoid, log, acos, atan2, sin, cos) run package
 // vm's bodies, the ones the avo generator runs on amd64, on nops: a
 // vm.Ops that records each operation as an instruction on virtual
 // registers (one per unrolled vector, SSA: an operation never changes

@@ -5,7 +5,7 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
-// The vector math kernels (exp, log, acos, atan2, sin, cos) run package
+// The vector math kernels (exp, sigmoid, log, acos, atan2, sin, cos) run package
 // vm's bodies, the ones the avo generator runs on amd64, on nops (see
 // nops.go), so they return the generic path's bits, each in the
 // kernel's precision. The last partial block runs on a padded copy (tail
@@ -35,6 +35,7 @@ func vecmathKernels(p prec) []kspec {
 	}
 	return []kspec{
 		unary("exp", "sets dst[i] = e^x[i] (see kernels.Exp)", func(m *nops, x nval) nval { return vm.Exp[nval, ncond](m, x, c) }),
+		unary("sigmoid", "sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid)", func(m *nops, x nval) nval { return vm.Sigmoid[nval, ncond](m, x, c) }),
 		unary("log", "sets dst[i] = ln(x[i]) (see kernels.Log)", func(m *nops, x nval) nval { return logf(m, x) }),
 		unary("acos", "sets dst[i] = arccos(x[i]) (see kernels.Acos)", func(m *nops, x nval) nval { return vm.Acos[nval, ncond](m, x, ac) }),
 		trig("sin", false),

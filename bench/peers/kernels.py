@@ -39,6 +39,11 @@ UNARY = [
     ("Exp", np.exp, -50, 50),
     ("Log", np.log, 1e-6, 1e6),
 ]
+try:  # the logistic function a numpy user calls (Debian: python3-scipy)
+    from scipy.special import expit
+    UNARY.append(("Sigmoid", expit, -50, 50))
+except ImportError:
+    print("# peer missing: scipy (Sigmoid's peer, scipy.special.expit)", file=sys.stderr)
 MEM_SIZES = [4096, 1 << 18, 1 << 22, 1 << 24]
 MATH_SIZES = [4096, 1 << 18]
 OT_REG = 0.01  # otReg

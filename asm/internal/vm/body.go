@@ -199,6 +199,17 @@ func Exp[V, K any](m Ops[V, K], x V, c ExpConsts) V {
 	return m.Sel(m.Cmp(x, LT, m.C(c.under)), m.C(0), y)
 }
 
+// Sigmoid returns 1/(1 + e^-x), the logistic function (vmSigmoid,
+// vmSigmoid32), as num/(1 + e) with e = e^-|x| (the sign bit set,
+// exactly) and num = 1 for x >= 0, e for x < 0: e never overflows, so
+// the results that are subnormal (x below -87 in float32) keep their
+// digits.
+func Sigmoid[V, K any](m Ops[V, K], x V, c ExpConsts) V {
+	e := Exp(m, m.IOr(m.Bits(signBits(m)), x), c)        // e := vmExp(-|x|)
+	num := m.Sel(m.Cmp(x, LT, m.C(0)), e, m.Mov(m.C(1))) // num := 1, or e if x < 0
+	return m.Div(m.Add(m.C(1), e), num)                  // num / (1 + e)
+}
+
 // pow2 returns 2^j for t = j + Shifter (|j| < bias): the exponent field
 // (j + bias) is the low bits of t's bit pattern shifted into place.
 func pow2[V, K any](m Ops[V, K], t V, c ExpConsts) V {
