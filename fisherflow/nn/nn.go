@@ -136,11 +136,11 @@ func (a LeakyReLU[T]) Forward(y, x []T) { kernels.ScaleNeg(y, x, x, a.Slope) }
 func (a LeakyReLU[T]) Backward(dx, dy, x []T) { kernels.ScaleNeg(dx, dy, x, a.Slope) }
 
 // SiLU is x * sigmoid(x) (swish). It keeps a small scratch buffer for
-// the exponentials, allocated at first use: use one SiLU per goroutine.
+// the sigmoids, allocated at first use: use one SiLU per goroutine.
 type SiLU[T Float] struct{ e []T }
 
-// siluBlock is how many values SiLU exponentiates at a time (through the
-// vector kernels.Exp).
+// siluBlock is how many values SiLU takes the sigmoid of at a time
+// (through the vector kernels.Sigmoid).
 const siluBlock = 512
 
 func (s *SiLU[T]) scratch() []T {
@@ -150,37 +150,35 @@ func (s *SiLU[T]) scratch() []T {
 	return s.e
 }
 
-// Forward sets y = x*sigmoid(x) = x / (1 + exp(-x)); y may alias x. The
-// exponential is kernels.Exp in T (at most 2 ULP), so y is within a few
-// ULP of T of the exact value; for large |x| it is x or -0, never NaN.
+// Forward sets y = x*sigmoid(x); y may alias x. The sigmoid is
+// kernels.Sigmoid in T (below 3 ULP), so y is within 4 ULP of T of the
+// exact value wherever the sigmoid is a normal number (x > -87 in
+// float32, TestSiLUFloat32); for large |x| it is x or tends to -0, never
+// NaN. (Through
+// kernels.Exp and a scalar division per value, as before, it took 1.2 ns
+// a value against 0.4.)
 func (s *SiLU[T]) Forward(y, x []T) {
 	e := s.scratch()
 	for lo := 0; lo < len(x); lo += siluBlock {
 		xs := x[lo:min(lo+siluBlock, len(x))]
 		ys, es := y[lo:lo+len(xs)], e[:len(xs)]
+		kernels.Sigmoid(es, xs)
 		for i, v := range xs {
-			es[i] = -v
-		}
-		kernels.Exp(es, es)
-		for i, v := range xs {
-			ys[i] = v / (1 + es[i])
+			ys[i] = v * es[i]
 		}
 	}
 }
 
-// Backward sets dx = dy * (s + x s (1-s)), s = sigmoid(x) = 1/(1 +
-// exp(-x)) (kernels.Exp in T, as Forward).
+// Backward sets dx = dy * (s + x s (1-s)), s = sigmoid(x) (kernels.Sigmoid
+// in T, as Forward).
 func (s *SiLU[T]) Backward(dx, dy, x []T) {
 	e := s.scratch()
 	for lo := 0; lo < len(x); lo += siluBlock {
 		xs := x[lo:min(lo+siluBlock, len(x))]
 		dxs, dys, es := dx[lo:lo+len(xs)], dy[lo:lo+len(xs)], e[:len(xs)]
+		kernels.Sigmoid(es, xs)
 		for i, v := range xs {
-			es[i] = -v
-		}
-		kernels.Exp(es, es)
-		for i, v := range xs {
-			s := 1 / (1 + es[i])
+			s := es[i]
 			dxs[i] = dys[i] * (s + v*s*(1-s))
 		}
 	}
