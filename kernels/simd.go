@@ -173,6 +173,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 
 	bufs := sync.Pool{New: func() any { return new(rowBuf) }}
+	pairBufs := sync.Pool{New: func() any { return new(pairBuf) }}
 	v64 := p.rows64
 	o.sphereDist = func(dst, x, y []T, d int) {
 		if d < simdMinRow {
@@ -193,7 +194,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.pairwiseSphereDist(dst, x, y, d)
 			return
 		}
-		pairwise(p, dst, x, y, d)
+		pairwise(p, &pairBufs, dst, x, y, d)
 	}
 	o.slerp = func(dst, x0, x1, t []T, d int) {
 		if d < simdMinRow {
@@ -329,15 +330,6 @@ type pairBuf struct {
 	rows            rowBuf
 }
 
-var pairBufs = sync.Pool{New: func() any { return new(pairBuf) }}
-
-func growF64(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n)
-	}
-	return s[:n]
-}
-
 // pairwise is PairwiseSphereDist on the SIMD paths, the angles of a block
 // of pairs at a time from their sums |x-y|^2, |x+y|^2 (vec64.angles).
 // For float32 the sums come from float64 products, G = X Y^T by the
@@ -348,15 +340,15 @@ func growF64(s []float64, n int) []float64 {
 // other pairs (close ones, identical ones, and non-finite sums) take
 // diffSumSq, as SphereDist does. For float64 there is no wider product
 // to hide the cancellation in, and every pair takes diffSumSq.
-func pairwise[T float32 | float64](p prims[T], dst, x, y []T, d int) {
+func pairwise[T float32 | float64](p prims[T], bufs *sync.Pool, dst, x, y []T, d int) {
 	n, m := len(x)/d, len(y)/d
-	b := pairBufs.Get().(*pairBuf)
-	defer pairBufs.Put(b)
+	b := bufs.Get().(*pairBuf)
+	defer bufs.Put(b)
 	rb := &b.rows
 	gemm := !is64[T]() && n*m > 0
 	if gemm {
-		b.x, b.y = growF64(b.x, n*d), growF64(b.y, m*d)
-		b.nx, b.ny = growF64(b.nx, n), growF64(b.ny, m)
+		b.x, b.y = grow(b.x, n*d), grow(b.y, m*d)
+		b.nx, b.ny = grow(b.nx, n), grow(b.ny, m)
 		for i, v := range x {
 			b.x[i] = float64(v)
 		}
@@ -376,7 +368,7 @@ func pairwise[T float32 | float64](p prims[T], dst, x, y []T, d int) {
 	for i0 := 0; i0 < n; i0 += block {
 		nb := min(block, n-i0)
 		if gemm {
-			b.g = growF64(b.g, nb*m)
+			b.g = grow(b.g, nb*m)
 			impl64().gemm(false, true, nb, m, d, 1, b.x[i0*d:], d, b.y, d, 0, b.g, m)
 		}
 		for i := i0; i < i0+nb; i++ {
