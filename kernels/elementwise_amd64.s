@@ -6741,147 +6741,215 @@ TEXT ·sinAVX512F32(SB), NOSPLIT, $0-49
 	MOVQ   x_base+24(FP), DX
 
 big_1:
-	CMPQ              CX, $0x00000020
+	CMPQ              CX, $0x00000030
 	JB                one_2
 	VMOVUPS           (DX), Z1
 	VMOVUPS           64(DX), Z2
-	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z1, Z3
-	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z2, Z4
-	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z4, K2
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z5
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
-	VMOVUPS           Z5, K1, Z3
-	VMOVUPS           Z6, K2, Z4
-	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K2
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z3
+	VMOVUPS           128(DX), Z3
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z1, Z4
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z2, Z5
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z3, Z6
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z5, K2
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z6, K3
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z7
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z9
+	VMOVUPS           Z7, K1, Z4
+	VMOVUPS           Z8, K2, Z5
+	VMOVUPS           Z9, K3, Z6
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z5, K2
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z6, K3
 	VBROADCASTSS      sf32_3f800000<>+0(SB), Z4
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z5
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z6
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z5
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z6
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z5, Z7
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z6, Z8
-	VMOVUPS           Z1, Z9
-	VMOVUPS           Z2, Z10
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z7, Z9
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z8, Z10
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z7, Z11
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z8, Z12
-	VMOVUPS           Z11, Z13
-	VMOVUPS           Z12, Z14
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z7, Z13
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z8, Z14
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z7, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z8, Z8
-	VSUBPS            Z11, Z9, Z15
-	VSUBPS            Z12, Z10, Z16
-	VSUBPS            Z9, Z15, Z17
-	VSUBPS            Z10, Z16, Z18
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z11, Z11
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z12, Z12
+	VBROADCASTSS      sf32_3f800000<>+0(SB), Z5
+	VBROADCASTSS      sf32_3f800000<>+0(SB), Z6
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z7
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z8
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z9
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z7
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z8
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z9
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z7, Z10
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z8, Z11
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z9, Z12
+	VMOVUPS           Z1, Z13
+	VMOVUPS           Z2, Z14
+	VMOVUPS           Z3, Z15
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z10, Z13
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z11, Z14
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z12, Z15
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z10, Z16
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z11, Z17
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z12, Z18
+	VMOVUPS           Z16, Z19
+	VMOVUPS           Z17, Z20
+	VMOVUPS           Z18, Z21
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z10, Z19
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z11, Z20
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z12, Z21
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z10, Z10
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z11, Z11
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z12, Z12
+	VSUBPS            Z16, Z13, Z22
+	VSUBPS            Z17, Z14, Z23
+	VSUBPS            Z18, Z15, Z24
+	VSUBPS            Z13, Z22, Z25
+	VSUBPS            Z14, Z23, Z26
+	VSUBPS            Z15, Z24, Z27
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z16, Z16
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z17, Z17
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z18, Z18
+	VSUBPS            Z25, Z16, Z16
+	VSUBPS            Z26, Z17, Z17
+	VSUBPS            Z27, Z18, Z18
+	VSUBPS            Z25, Z22, Z25
+	VSUBPS            Z26, Z23, Z26
+	VSUBPS            Z27, Z24, Z27
+	VSUBPS            Z25, Z13, Z13
+	VSUBPS            Z26, Z14, Z14
+	VSUBPS            Z27, Z15, Z15
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS            Z19, Z13, Z13
+	VADDPS            Z20, Z14, Z14
+	VADDPS            Z21, Z15, Z15
+	VSUBPS            Z10, Z13, Z10
+	VSUBPS            Z11, Z14, Z11
+	VSUBPS            Z12, Z15, Z12
+	VADDPS            Z10, Z22, Z13
+	VADDPS            Z11, Z23, Z14
+	VADDPS            Z12, Z24, Z15
+	VSUBPS            Z22, Z13, Z16
+	VSUBPS            Z23, Z14, Z17
+	VSUBPS            Z24, Z15, Z18
+	VSUBPS            Z16, Z10, Z10
 	VSUBPS            Z17, Z11, Z11
 	VSUBPS            Z18, Z12, Z12
-	VSUBPS            Z17, Z15, Z17
-	VSUBPS            Z18, Z16, Z18
-	VSUBPS            Z17, Z9, Z9
-	VSUBPS            Z18, Z10, Z10
-	VADDPS            Z11, Z9, Z9
-	VADDPS            Z12, Z10, Z10
-	VADDPS            Z13, Z9, Z9
-	VADDPS            Z14, Z10, Z10
-	VSUBPS            Z7, Z9, Z7
-	VSUBPS            Z8, Z10, Z8
-	VADDPS            Z7, Z15, Z9
-	VADDPS            Z8, Z16, Z10
-	VSUBPS            Z15, Z9, Z11
-	VSUBPS            Z16, Z10, Z12
-	VSUBPS            Z11, Z7, Z7
-	VSUBPS            Z12, Z8, Z8
-	VMULPS            Z9, Z9, Z11
-	VMULPS            Z10, Z10, Z12
-	VMULPS            Z11, Z9, Z13
-	VMULPS            Z12, Z10, Z14
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z15
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z16
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z12, Z16
-	VMULPS            Z15, Z13, Z15
-	VMULPS            Z16, Z14, Z16
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z7, Z17
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z8, Z18
-	VSUBPS            Z15, Z17, Z15
-	VSUBPS            Z16, Z18, Z16
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z13, Z13
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z14, Z14
-	VMULPS            Z15, Z11, Z15
-	VMULPS            Z16, Z12, Z16
-	VSUBPS            Z7, Z15, Z15
-	VSUBPS            Z8, Z16, Z16
-	VSUBPS            Z13, Z15, Z13
-	VSUBPS            Z14, Z16, Z14
-	VSUBPS            Z13, Z9, Z13
-	VSUBPS            Z14, Z10, Z14
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z15
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z16
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z12, Z16
-	VMULPS            Z15, Z11, Z15
-	VMULPS            Z16, Z12, Z16
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z17
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z18
-	VSUBPS            Z17, Z3, Z19
-	VSUBPS            Z18, Z4, Z20
-	VMULPS            Z9, Z7, Z7
-	VMULPS            Z10, Z8, Z8
-	VMULPS            Z15, Z11, Z9
-	VMULPS            Z16, Z12, Z10
-	VSUBPS            Z7, Z9, Z7
-	VSUBPS            Z8, Z10, Z8
-	VSUBPS            Z19, Z3, Z3
-	VSUBPS            Z20, Z4, Z4
-	VSUBPS            Z17, Z3, Z3
-	VSUBPS            Z18, Z4, Z4
-	VADDPS            Z7, Z3, Z3
-	VADDPS            Z8, Z4, Z4
-	VADDPS            Z19, Z3, Z3
-	VADDPS            Z20, Z4, Z4
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z5, K3
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z6, K4
-	VMOVUPS           Z13, Z7
-	VMOVUPS           Z14, Z8
-	VMOVUPS           Z3, K3, Z7
-	VMOVUPS           Z4, K4, Z8
-	VPSLLD            $0x1e, Z5, Z3
-	VPSLLD            $0x1e, Z6, Z4
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z3, Z3
+	VMULPS            Z13, Z13, Z16
+	VMULPS            Z14, Z14, Z17
+	VMULPS            Z15, Z15, Z18
+	VMULPS            Z16, Z13, Z19
+	VMULPS            Z17, Z14, Z20
+	VMULPS            Z18, Z15, Z21
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z22
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z23
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z24
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z18, Z24
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z18, Z24
+	VMULPS            Z22, Z19, Z22
+	VMULPS            Z23, Z20, Z23
+	VMULPS            Z24, Z21, Z24
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z10, Z25
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z26
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z27
+	VSUBPS            Z22, Z25, Z22
+	VSUBPS            Z23, Z26, Z23
+	VSUBPS            Z24, Z27, Z24
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z19, Z19
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z20, Z20
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z21, Z21
+	VMULPS            Z22, Z16, Z22
+	VMULPS            Z23, Z17, Z23
+	VMULPS            Z24, Z18, Z24
+	VSUBPS            Z10, Z22, Z22
+	VSUBPS            Z11, Z23, Z23
+	VSUBPS            Z12, Z24, Z24
+	VSUBPS            Z19, Z22, Z19
+	VSUBPS            Z20, Z23, Z20
+	VSUBPS            Z21, Z24, Z21
+	VSUBPS            Z19, Z13, Z19
+	VSUBPS            Z20, Z14, Z20
+	VSUBPS            Z21, Z15, Z21
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z22
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z23
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z24
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z18, Z24
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z18, Z24
+	VMULPS            Z22, Z16, Z22
+	VMULPS            Z23, Z17, Z23
+	VMULPS            Z24, Z18, Z24
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z16, Z25
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z17, Z26
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z18, Z27
+	VSUBPS            Z25, Z4, Z28
+	VSUBPS            Z26, Z5, Z29
+	VSUBPS            Z27, Z6, Z30
+	VMULPS            Z13, Z10, Z10
+	VMULPS            Z14, Z11, Z11
+	VMULPS            Z15, Z12, Z12
+	VMULPS            Z22, Z16, Z13
+	VMULPS            Z23, Z17, Z14
+	VMULPS            Z24, Z18, Z15
+	VSUBPS            Z10, Z13, Z10
+	VSUBPS            Z11, Z14, Z11
+	VSUBPS            Z12, Z15, Z12
+	VSUBPS            Z28, Z4, Z4
+	VSUBPS            Z29, Z5, Z5
+	VSUBPS            Z30, Z6, Z6
+	VSUBPS            Z25, Z4, Z4
+	VSUBPS            Z26, Z5, Z5
+	VSUBPS            Z27, Z6, Z6
+	VADDPS            Z10, Z4, Z4
+	VADDPS            Z11, Z5, Z5
+	VADDPS            Z12, Z6, Z6
+	VADDPS            Z28, Z4, Z4
+	VADDPS            Z29, Z5, Z5
+	VADDPS            Z30, Z6, Z6
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z7, K4
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z8, K5
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z9, K6
+	VMOVUPS           Z19, Z10
+	VMOVUPS           Z20, Z11
+	VMOVUPS           Z21, Z12
+	VMOVUPS           Z4, K4, Z10
+	VMOVUPS           Z5, K5, Z11
+	VMOVUPS           Z6, K6, Z12
+	VPSLLD            $0x1e, Z7, Z4
+	VPSLLD            $0x1e, Z8, Z5
+	VPSLLD            $0x1e, Z9, Z6
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z4, Z4
-	VPXORD            Z3, Z7, Z3
-	VPXORD            Z4, Z8, Z4
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z5
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
-	VCMPPS            $0x00, Z5, Z1, K3
-	VCMPPS            $0x00, Z6, Z2, K4
-	VMOVUPS           Z1, K3, Z3
-	VMOVUPS           Z2, K4, Z4
-	VMOVUPS           Z1, K1, Z3
-	VMOVUPS           Z2, K2, Z4
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z5, Z5
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
+	VPXORD            Z4, Z10, Z4
+	VPXORD            Z5, Z11, Z5
+	VPXORD            Z6, Z12, Z6
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z7
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z9
+	VCMPPS            $0x00, Z7, Z1, K4
+	VCMPPS            $0x00, Z8, Z2, K5
+	VCMPPS            $0x00, Z9, Z3, K6
+	VMOVUPS           Z1, K4, Z4
+	VMOVUPS           Z2, K5, Z5
+	VMOVUPS           Z3, K6, Z6
+	VMOVUPS           Z1, K1, Z4
+	VMOVUPS           Z2, K2, Z5
+	VMOVUPS           Z3, K3, Z6
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z2
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K2, Z2
+	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K3, Z3
 	VPORQ             Z1, Z0, Z0
 	VPORQ             Z2, Z0, Z0
-	VMOVUPS           Z3, (AX)
-	VMOVUPS           Z4, 64(AX)
-	ADDQ              $0x00000080, DX
-	ADDQ              $0x00000080, AX
-	SUBQ              $0x00000020, CX
+	VPORQ             Z3, Z0, Z0
+	VMOVUPS           Z4, (AX)
+	VMOVUPS           Z5, 64(AX)
+	VMOVUPS           Z6, 128(AX)
+	ADDQ              $0x000000c0, DX
+	ADDQ              $0x000000c0, AX
+	SUBQ              $0x00000030, CX
 	JMP               big_1
 
 one_2:
@@ -7087,141 +7155,206 @@ TEXT ·cosAVX512F32(SB), NOSPLIT, $0-49
 	MOVQ   x_base+24(FP), DX
 
 big_1:
-	CMPQ              CX, $0x00000020
+	CMPQ              CX, $0x00000030
 	JB                one_2
 	VMOVUPS           (DX), Z1
 	VMOVUPS           64(DX), Z2
-	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z1, Z3
-	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z2, Z4
-	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z4, K2
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z5
-	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
-	VMOVUPS           Z5, K1, Z3
-	VMOVUPS           Z6, K2, Z4
-	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K2
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z3
+	VMOVUPS           128(DX), Z3
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z1, Z4
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z2, Z5
+	VPANDD.BCST       sbits32_7fffffff<>+0(SB), Z3, Z6
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z5, K2
+	VCMPPS.BCST       $0x00, sf32_7f800000<>+0(SB), Z6, K3
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z7
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z9
+	VMOVUPS           Z7, K1, Z4
+	VMOVUPS           Z8, K2, Z5
+	VMOVUPS           Z9, K3, Z6
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z5, K2
+	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z6, K3
 	VBROADCASTSS      sf32_3f800000<>+0(SB), Z4
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z5
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z6
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z5
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z6
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z5, Z7
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z6, Z8
-	VMOVUPS           Z1, Z9
-	VMOVUPS           Z2, Z10
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z7, Z9
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z8, Z10
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z7, Z11
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z8, Z12
-	VMOVUPS           Z11, Z13
-	VMOVUPS           Z12, Z14
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z7, Z13
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z8, Z14
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z7, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z8, Z8
-	VSUBPS            Z11, Z9, Z15
-	VSUBPS            Z12, Z10, Z16
-	VSUBPS            Z9, Z15, Z17
-	VSUBPS            Z10, Z16, Z18
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z11, Z11
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z12, Z12
+	VBROADCASTSS      sf32_3f800000<>+0(SB), Z5
+	VBROADCASTSS      sf32_3f800000<>+0(SB), Z6
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z7
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z8
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z9
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z7
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z8
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z9
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z7, Z10
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z8, Z11
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z9, Z12
+	VMOVUPS           Z1, Z13
+	VMOVUPS           Z2, Z14
+	VMOVUPS           Z3, Z15
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z10, Z13
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z11, Z14
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z12, Z15
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z10, Z16
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z11, Z17
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z12, Z18
+	VMOVUPS           Z16, Z19
+	VMOVUPS           Z17, Z20
+	VMOVUPS           Z18, Z21
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z10, Z19
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z11, Z20
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z12, Z21
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z10, Z10
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z11, Z11
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z12, Z12
+	VSUBPS            Z16, Z13, Z22
+	VSUBPS            Z17, Z14, Z23
+	VSUBPS            Z18, Z15, Z24
+	VSUBPS            Z13, Z22, Z25
+	VSUBPS            Z14, Z23, Z26
+	VSUBPS            Z15, Z24, Z27
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z16, Z16
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z17, Z17
+	VPXORD.BCST       sbits32_80000000<>+0(SB), Z18, Z18
+	VSUBPS            Z25, Z16, Z16
+	VSUBPS            Z26, Z17, Z17
+	VSUBPS            Z27, Z18, Z18
+	VSUBPS            Z25, Z22, Z25
+	VSUBPS            Z26, Z23, Z26
+	VSUBPS            Z27, Z24, Z27
+	VSUBPS            Z25, Z13, Z13
+	VSUBPS            Z26, Z14, Z14
+	VSUBPS            Z27, Z15, Z15
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS            Z19, Z13, Z13
+	VADDPS            Z20, Z14, Z14
+	VADDPS            Z21, Z15, Z15
+	VSUBPS            Z10, Z13, Z10
+	VSUBPS            Z11, Z14, Z11
+	VSUBPS            Z12, Z15, Z12
+	VADDPS            Z10, Z22, Z13
+	VADDPS            Z11, Z23, Z14
+	VADDPS            Z12, Z24, Z15
+	VSUBPS            Z22, Z13, Z16
+	VSUBPS            Z23, Z14, Z17
+	VSUBPS            Z24, Z15, Z18
+	VSUBPS            Z16, Z10, Z10
 	VSUBPS            Z17, Z11, Z11
 	VSUBPS            Z18, Z12, Z12
-	VSUBPS            Z17, Z15, Z17
-	VSUBPS            Z18, Z16, Z18
-	VSUBPS            Z17, Z9, Z9
-	VSUBPS            Z18, Z10, Z10
-	VADDPS            Z11, Z9, Z9
-	VADDPS            Z12, Z10, Z10
-	VADDPS            Z13, Z9, Z9
-	VADDPS            Z14, Z10, Z10
-	VSUBPS            Z7, Z9, Z7
-	VSUBPS            Z8, Z10, Z8
-	VADDPS            Z7, Z15, Z9
-	VADDPS            Z8, Z16, Z10
-	VSUBPS            Z15, Z9, Z11
-	VSUBPS            Z16, Z10, Z12
-	VSUBPS            Z11, Z7, Z7
-	VSUBPS            Z12, Z8, Z8
-	VMULPS            Z9, Z9, Z11
-	VMULPS            Z10, Z10, Z12
-	VMULPS            Z11, Z9, Z13
-	VMULPS            Z12, Z10, Z14
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z15
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z16
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z12, Z16
-	VMULPS            Z15, Z13, Z15
-	VMULPS            Z16, Z14, Z16
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z7, Z17
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z8, Z18
-	VSUBPS            Z15, Z17, Z15
-	VSUBPS            Z16, Z18, Z16
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z13, Z13
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z14, Z14
-	VMULPS            Z15, Z11, Z15
-	VMULPS            Z16, Z12, Z16
-	VSUBPS            Z7, Z15, Z15
-	VSUBPS            Z8, Z16, Z16
-	VSUBPS            Z13, Z15, Z13
-	VSUBPS            Z14, Z16, Z14
-	VSUBPS            Z13, Z9, Z13
-	VSUBPS            Z14, Z10, Z14
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z15
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z16
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z12, Z16
-	VMULPS            Z15, Z11, Z15
-	VMULPS            Z16, Z12, Z16
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z17
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z18
-	VSUBPS            Z17, Z3, Z19
-	VSUBPS            Z18, Z4, Z20
-	VMULPS            Z9, Z7, Z7
-	VMULPS            Z10, Z8, Z8
-	VMULPS            Z15, Z11, Z9
-	VMULPS            Z16, Z12, Z10
-	VSUBPS            Z7, Z9, Z7
-	VSUBPS            Z8, Z10, Z8
-	VSUBPS            Z19, Z3, Z3
-	VSUBPS            Z20, Z4, Z4
-	VSUBPS            Z17, Z3, Z3
-	VSUBPS            Z18, Z4, Z4
-	VADDPS            Z7, Z3, Z3
-	VADDPS            Z8, Z4, Z4
-	VADDPS            Z19, Z3, Z3
-	VADDPS            Z20, Z4, Z4
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z5, K3
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z6, K4
-	VMOVUPS           Z13, K3, Z3
-	VMOVUPS           Z14, K4, Z4
-	VPADDD.BCST       sbits32_1<>+0(SB), Z5, Z5
-	VPADDD.BCST       sbits32_1<>+0(SB), Z6, Z6
-	VPSLLD            $0x1e, Z5, Z5
-	VPSLLD            $0x1e, Z6, Z6
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z5, Z5
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
-	VPXORD            Z5, Z3, Z3
-	VPXORD            Z6, Z4, Z4
-	VMOVUPS           Z1, K1, Z3
-	VMOVUPS           Z2, K2, Z4
+	VMULPS            Z13, Z13, Z16
+	VMULPS            Z14, Z14, Z17
+	VMULPS            Z15, Z15, Z18
+	VMULPS            Z16, Z13, Z19
+	VMULPS            Z17, Z14, Z20
+	VMULPS            Z18, Z15, Z21
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z22
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z23
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z24
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z18, Z24
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z18, Z24
+	VMULPS            Z22, Z19, Z22
+	VMULPS            Z23, Z20, Z23
+	VMULPS            Z24, Z21, Z24
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z10, Z25
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z26
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z27
+	VSUBPS            Z22, Z25, Z22
+	VSUBPS            Z23, Z26, Z23
+	VSUBPS            Z24, Z27, Z24
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z19, Z19
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z20, Z20
+	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z21, Z21
+	VMULPS            Z22, Z16, Z22
+	VMULPS            Z23, Z17, Z23
+	VMULPS            Z24, Z18, Z24
+	VSUBPS            Z10, Z22, Z22
+	VSUBPS            Z11, Z23, Z23
+	VSUBPS            Z12, Z24, Z24
+	VSUBPS            Z19, Z22, Z19
+	VSUBPS            Z20, Z23, Z20
+	VSUBPS            Z21, Z24, Z21
+	VSUBPS            Z19, Z13, Z19
+	VSUBPS            Z20, Z14, Z20
+	VSUBPS            Z21, Z15, Z21
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z22
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z23
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z24
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z18, Z24
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z16, Z22
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z17, Z23
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z18, Z24
+	VMULPS            Z22, Z16, Z22
+	VMULPS            Z23, Z17, Z23
+	VMULPS            Z24, Z18, Z24
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z16, Z25
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z17, Z26
+	VMULPS.BCST       sf32_3f000000<>+0(SB), Z18, Z27
+	VSUBPS            Z25, Z4, Z28
+	VSUBPS            Z26, Z5, Z29
+	VSUBPS            Z27, Z6, Z30
+	VMULPS            Z13, Z10, Z10
+	VMULPS            Z14, Z11, Z11
+	VMULPS            Z15, Z12, Z12
+	VMULPS            Z22, Z16, Z13
+	VMULPS            Z23, Z17, Z14
+	VMULPS            Z24, Z18, Z15
+	VSUBPS            Z10, Z13, Z10
+	VSUBPS            Z11, Z14, Z11
+	VSUBPS            Z12, Z15, Z12
+	VSUBPS            Z28, Z4, Z4
+	VSUBPS            Z29, Z5, Z5
+	VSUBPS            Z30, Z6, Z6
+	VSUBPS            Z25, Z4, Z4
+	VSUBPS            Z26, Z5, Z5
+	VSUBPS            Z27, Z6, Z6
+	VADDPS            Z10, Z4, Z4
+	VADDPS            Z11, Z5, Z5
+	VADDPS            Z12, Z6, Z6
+	VADDPS            Z28, Z4, Z4
+	VADDPS            Z29, Z5, Z5
+	VADDPS            Z30, Z6, Z6
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z7, K4
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z8, K5
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z9, K6
+	VMOVUPS           Z19, K4, Z4
+	VMOVUPS           Z20, K5, Z5
+	VMOVUPS           Z21, K6, Z6
+	VPADDD.BCST       sbits32_1<>+0(SB), Z7, Z7
+	VPADDD.BCST       sbits32_1<>+0(SB), Z8, Z8
+	VPADDD.BCST       sbits32_1<>+0(SB), Z9, Z9
+	VPSLLD            $0x1e, Z7, Z7
+	VPSLLD            $0x1e, Z8, Z8
+	VPSLLD            $0x1e, Z9, Z9
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z7, Z7
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z8, Z8
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z9, Z9
+	VPXORD            Z7, Z4, Z4
+	VPXORD            Z8, Z5, Z5
+	VPXORD            Z9, Z6, Z6
+	VMOVUPS           Z1, K1, Z4
+	VMOVUPS           Z2, K2, Z5
+	VMOVUPS           Z3, K3, Z6
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z2
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K2, Z2
+	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K3, Z3
 	VPORQ             Z1, Z0, Z0
 	VPORQ             Z2, Z0, Z0
-	VMOVUPS           Z3, (AX)
-	VMOVUPS           Z4, 64(AX)
-	ADDQ              $0x00000080, DX
-	ADDQ              $0x00000080, AX
-	SUBQ              $0x00000020, CX
+	VPORQ             Z3, Z0, Z0
+	VMOVUPS           Z4, (AX)
+	VMOVUPS           Z5, 64(AX)
+	VMOVUPS           Z6, 128(AX)
+	ADDQ              $0x000000c0, DX
+	ADDQ              $0x000000c0, AX
+	SUBQ              $0x00000030, CX
 	JMP               big_1
 
 one_2:
@@ -9110,157 +9243,230 @@ TEXT ·sinAVX512F64(SB), NOSPLIT, $0-49
 	MOVQ   x_base+24(FP), DX
 
 big_1:
-	CMPQ              CX, $0x00000010
+	CMPQ              CX, $0x00000018
 	JB                one_2
 	VMOVUPD           (DX), Z1
 	VMOVUPD           64(DX), Z2
-	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z3
-	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z2, Z4
-	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K1
-	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z5, K1, Z3
-	VMOVUPD           Z6, K2, Z4
-	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
-	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
+	VMOVUPD           128(DX), Z3
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z4
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z2, Z5
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z3, Z6
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K1
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z5, K2
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z6, K3
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z7
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z8
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z9
+	VMOVUPD           Z7, K1, Z4
+	VMOVUPD           Z8, K2, Z5
+	VMOVUPD           Z9, K3, Z6
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K1
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z5, K2
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z6, K3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
-	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
-	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z6
-	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z5
-	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z2, Z6
-	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z5, Z7
-	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z6, Z8
-	VMOVUPD           Z1, Z9
-	VMOVUPD           Z2, Z10
-	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z7, Z9
-	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z8, Z10
-	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z7, Z11
-	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z8, Z12
-	VMOVUPD           Z11, Z13
-	VMOVUPD           Z12, Z14
-	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z7, Z13
-	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z8, Z14
-	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z7, Z7
-	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z8, Z8
-	VSUBPD            Z11, Z9, Z15
-	VSUBPD            Z12, Z10, Z16
-	VSUBPD            Z9, Z15, Z17
-	VSUBPD            Z10, Z16, Z18
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z11, Z11
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z12, Z12
+	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z5
+	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z6
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z7
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z8
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z9
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z7
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z2, Z8
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z3, Z9
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z7, Z10
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z8, Z11
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z9, Z12
+	VMOVUPD           Z1, Z13
+	VMOVUPD           Z2, Z14
+	VMOVUPD           Z3, Z15
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z10, Z13
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z11, Z14
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z12, Z15
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z10, Z16
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z11, Z17
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z12, Z18
+	VMOVUPD           Z16, Z19
+	VMOVUPD           Z17, Z20
+	VMOVUPD           Z18, Z21
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z10, Z19
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z11, Z20
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z12, Z21
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z10, Z10
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z11, Z11
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z12, Z12
+	VSUBPD            Z16, Z13, Z22
+	VSUBPD            Z17, Z14, Z23
+	VSUBPD            Z18, Z15, Z24
+	VSUBPD            Z13, Z22, Z25
+	VSUBPD            Z14, Z23, Z26
+	VSUBPD            Z15, Z24, Z27
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z16, Z16
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z17, Z17
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z18, Z18
+	VSUBPD            Z25, Z16, Z16
+	VSUBPD            Z26, Z17, Z17
+	VSUBPD            Z27, Z18, Z18
+	VSUBPD            Z25, Z22, Z25
+	VSUBPD            Z26, Z23, Z26
+	VSUBPD            Z27, Z24, Z27
+	VSUBPD            Z25, Z13, Z13
+	VSUBPD            Z26, Z14, Z14
+	VSUBPD            Z27, Z15, Z15
+	VADDPD            Z16, Z13, Z13
+	VADDPD            Z17, Z14, Z14
+	VADDPD            Z18, Z15, Z15
+	VADDPD            Z19, Z13, Z13
+	VADDPD            Z20, Z14, Z14
+	VADDPD            Z21, Z15, Z15
+	VSUBPD            Z10, Z13, Z10
+	VSUBPD            Z11, Z14, Z11
+	VSUBPD            Z12, Z15, Z12
+	VADDPD            Z10, Z22, Z13
+	VADDPD            Z11, Z23, Z14
+	VADDPD            Z12, Z24, Z15
+	VSUBPD            Z22, Z13, Z16
+	VSUBPD            Z23, Z14, Z17
+	VSUBPD            Z24, Z15, Z18
+	VSUBPD            Z16, Z10, Z10
 	VSUBPD            Z17, Z11, Z11
 	VSUBPD            Z18, Z12, Z12
-	VSUBPD            Z17, Z15, Z17
-	VSUBPD            Z18, Z16, Z18
-	VSUBPD            Z17, Z9, Z9
-	VSUBPD            Z18, Z10, Z10
-	VADDPD            Z11, Z9, Z9
-	VADDPD            Z12, Z10, Z10
-	VADDPD            Z13, Z9, Z9
-	VADDPD            Z14, Z10, Z10
-	VSUBPD            Z7, Z9, Z7
-	VSUBPD            Z8, Z10, Z8
-	VADDPD            Z7, Z15, Z9
-	VADDPD            Z8, Z16, Z10
-	VSUBPD            Z15, Z9, Z11
-	VSUBPD            Z16, Z10, Z12
-	VSUBPD            Z11, Z7, Z7
-	VSUBPD            Z12, Z8, Z8
-	VMULPD            Z9, Z9, Z11
-	VMULPD            Z10, Z10, Z12
-	VMULPD            Z11, Z9, Z13
-	VMULPD            Z12, Z10, Z14
-	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z15
-	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z16
-	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z12, Z16
-	VMULPD            Z15, Z13, Z15
-	VMULPD            Z16, Z14, Z16
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z7, Z17
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z8, Z18
-	VSUBPD            Z15, Z17, Z15
-	VSUBPD            Z16, Z18, Z16
-	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z13, Z13
-	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z14, Z14
-	VMULPD            Z15, Z11, Z15
-	VMULPD            Z16, Z12, Z16
-	VSUBPD            Z7, Z15, Z15
-	VSUBPD            Z8, Z16, Z16
-	VSUBPD            Z13, Z15, Z13
-	VSUBPD            Z14, Z16, Z14
-	VSUBPD            Z13, Z9, Z13
-	VSUBPD            Z14, Z10, Z14
-	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z15
-	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z16
-	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z12, Z16
-	VMULPD            Z15, Z11, Z15
-	VMULPD            Z16, Z12, Z16
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z11, Z17
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z12, Z18
-	VSUBPD            Z17, Z3, Z19
-	VSUBPD            Z18, Z4, Z20
-	VMULPD            Z9, Z7, Z7
-	VMULPD            Z10, Z8, Z8
-	VMULPD            Z15, Z11, Z9
-	VMULPD            Z16, Z12, Z10
-	VSUBPD            Z7, Z9, Z7
-	VSUBPD            Z8, Z10, Z8
-	VSUBPD            Z19, Z3, Z3
-	VSUBPD            Z20, Z4, Z4
-	VSUBPD            Z17, Z3, Z3
-	VSUBPD            Z18, Z4, Z4
-	VADDPD            Z7, Z3, Z3
-	VADDPD            Z8, Z4, Z4
-	VADDPD            Z19, Z3, Z3
-	VADDPD            Z20, Z4, Z4
-	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z5, K3
-	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z6, K4
-	VMOVUPD           Z13, Z7
-	VMOVUPD           Z14, Z8
-	VMOVUPD           Z3, K3, Z7
-	VMOVUPD           Z4, K4, Z8
-	VPSLLQ            $0x3e, Z5, Z3
-	VPSLLQ            $0x3e, Z6, Z4
-	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z3, Z3
+	VMULPD            Z13, Z13, Z16
+	VMULPD            Z14, Z14, Z17
+	VMULPD            Z15, Z15, Z18
+	VMULPD            Z16, Z13, Z19
+	VMULPD            Z17, Z14, Z20
+	VMULPD            Z18, Z15, Z21
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z22
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z23
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z24
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z18, Z24
+	VMULPD            Z22, Z19, Z22
+	VMULPD            Z23, Z20, Z23
+	VMULPD            Z24, Z21, Z24
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z10, Z25
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z11, Z26
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z12, Z27
+	VSUBPD            Z22, Z25, Z22
+	VSUBPD            Z23, Z26, Z23
+	VSUBPD            Z24, Z27, Z24
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z19, Z19
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z20, Z20
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z21, Z21
+	VMULPD            Z22, Z16, Z22
+	VMULPD            Z23, Z17, Z23
+	VMULPD            Z24, Z18, Z24
+	VSUBPD            Z10, Z22, Z22
+	VSUBPD            Z11, Z23, Z23
+	VSUBPD            Z12, Z24, Z24
+	VSUBPD            Z19, Z22, Z19
+	VSUBPD            Z20, Z23, Z20
+	VSUBPD            Z21, Z24, Z21
+	VSUBPD            Z19, Z13, Z19
+	VSUBPD            Z20, Z14, Z20
+	VSUBPD            Z21, Z15, Z21
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z22
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z23
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z24
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z18, Z24
+	VMULPD            Z22, Z16, Z22
+	VMULPD            Z23, Z17, Z23
+	VMULPD            Z24, Z18, Z24
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z16, Z25
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z17, Z26
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z18, Z27
+	VSUBPD            Z25, Z4, Z28
+	VSUBPD            Z26, Z5, Z29
+	VSUBPD            Z27, Z6, Z30
+	VMULPD            Z13, Z10, Z10
+	VMULPD            Z14, Z11, Z11
+	VMULPD            Z15, Z12, Z12
+	VMULPD            Z22, Z16, Z13
+	VMULPD            Z23, Z17, Z14
+	VMULPD            Z24, Z18, Z15
+	VSUBPD            Z10, Z13, Z10
+	VSUBPD            Z11, Z14, Z11
+	VSUBPD            Z12, Z15, Z12
+	VSUBPD            Z28, Z4, Z4
+	VSUBPD            Z29, Z5, Z5
+	VSUBPD            Z30, Z6, Z6
+	VSUBPD            Z25, Z4, Z4
+	VSUBPD            Z26, Z5, Z5
+	VSUBPD            Z27, Z6, Z6
+	VADDPD            Z10, Z4, Z4
+	VADDPD            Z11, Z5, Z5
+	VADDPD            Z12, Z6, Z6
+	VADDPD            Z28, Z4, Z4
+	VADDPD            Z29, Z5, Z5
+	VADDPD            Z30, Z6, Z6
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z7, K4
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z8, K5
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z9, K6
+	VMOVUPD           Z19, Z10
+	VMOVUPD           Z20, Z11
+	VMOVUPD           Z21, Z12
+	VMOVUPD           Z4, K4, Z10
+	VMOVUPD           Z5, K5, Z11
+	VMOVUPD           Z6, K6, Z12
+	VPSLLQ            $0x3e, Z7, Z4
+	VPSLLQ            $0x3e, Z8, Z5
+	VPSLLQ            $0x3e, Z9, Z6
 	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z4, Z4
-	VPXORQ            Z3, Z7, Z3
-	VPXORQ            Z4, Z8, Z4
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VCMPPD            $0x00, Z5, Z1, K3
-	VCMPPD            $0x00, Z6, Z2, K4
-	VMOVUPD           Z1, K3, Z3
-	VMOVUPD           Z2, K4, Z4
-	VMOVUPD           Z1, K1, Z3
-	VMOVUPD           Z2, K2, Z4
+	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z5, Z5
+	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
+	VPXORQ            Z4, Z10, Z4
+	VPXORQ            Z5, Z11, Z5
+	VPXORQ            Z6, Z12, Z6
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z7
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z8
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z9
+	VCMPPD            $0x00, Z7, Z1, K4
+	VCMPPD            $0x00, Z8, Z2, K5
+	VCMPPD            $0x00, Z9, Z3, K6
+	VMOVUPD           Z1, K4, Z4
+	VMOVUPD           Z2, K5, Z5
+	VMOVUPD           Z3, K6, Z6
+	VMOVUPD           Z1, K1, Z4
+	VMOVUPD           Z2, K2, Z5
+	VMOVUPD           Z3, K3, Z6
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K3, Z3
 	VPORQ             Z1, Z0, Z0
 	VPORQ             Z2, Z0, Z0
-	VMOVUPD           Z3, (AX)
-	VMOVUPD           Z4, 64(AX)
-	ADDQ              $0x00000080, DX
-	ADDQ              $0x00000080, AX
-	SUBQ              $0x00000010, CX
+	VPORQ             Z3, Z0, Z0
+	VMOVUPD           Z4, (AX)
+	VMOVUPD           Z5, 64(AX)
+	VMOVUPD           Z6, 128(AX)
+	ADDQ              $0x000000c0, DX
+	ADDQ              $0x000000c0, AX
+	SUBQ              $0x00000018, CX
 	JMP               big_1
 
 one_2:
@@ -9491,151 +9697,221 @@ TEXT ·cosAVX512F64(SB), NOSPLIT, $0-49
 	MOVQ   x_base+24(FP), DX
 
 big_1:
-	CMPQ              CX, $0x00000010
+	CMPQ              CX, $0x00000018
 	JB                one_2
 	VMOVUPD           (DX), Z1
 	VMOVUPD           64(DX), Z2
-	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z3
-	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z2, Z4
-	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z3, K1
-	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z5
-	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z6
-	VMOVUPD           Z5, K1, Z3
-	VMOVUPD           Z6, K2, Z4
-	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z3, K1
-	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K2
-	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z3
+	VMOVUPD           128(DX), Z3
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z1, Z4
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z2, Z5
+	VPANDQ.BCST       sbits64_7fffffffffffffff<>+0(SB), Z3, Z6
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z4, K1
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z5, K2
+	VCMPPD.BCST       $0x00, sf64_7ff0000000000000<>+0(SB), Z6, K3
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z7
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z8
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z9
+	VMOVUPD           Z7, K1, Z4
+	VMOVUPD           Z8, K2, Z5
+	VMOVUPD           Z9, K3, Z6
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z4, K1
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z5, K2
+	VCMPPD.BCST       $0x1d, sf64_41d0000000000000<>+0(SB), Z6, K3
 	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z4
-	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z5
-	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z6
-	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z5
-	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z2, Z6
-	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z5, Z7
-	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z6, Z8
-	VMOVUPD           Z1, Z9
-	VMOVUPD           Z2, Z10
-	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z7, Z9
-	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z8, Z10
-	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z7, Z11
-	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z8, Z12
-	VMOVUPD           Z11, Z13
-	VMOVUPD           Z12, Z14
-	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z7, Z13
-	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z8, Z14
-	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z7, Z7
-	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z8, Z8
-	VSUBPD            Z11, Z9, Z15
-	VSUBPD            Z12, Z10, Z16
-	VSUBPD            Z9, Z15, Z17
-	VSUBPD            Z10, Z16, Z18
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z11, Z11
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z12, Z12
+	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z5
+	VBROADCASTSD      sf64_3ff0000000000000<>+0(SB), Z6
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z7
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z8
+	VBROADCASTSD      sf64_4338000000000000<>+0(SB), Z9
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z1, Z7
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z2, Z8
+	VFMADD231PD.BCST  sf64_3fe45f306dc9c883<>+0(SB), Z3, Z9
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z7, Z10
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z8, Z11
+	VSUBPD.BCST       sf64_4338000000000000<>+0(SB), Z9, Z12
+	VMOVUPD           Z1, Z13
+	VMOVUPD           Z2, Z14
+	VMOVUPD           Z3, Z15
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z10, Z13
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z11, Z14
+	VFNMADD231PD.BCST sf64_3ff921fb54442d18<>+0(SB), Z12, Z15
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z10, Z16
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z11, Z17
+	VMULPD.BCST       sf64_3c91a62633145c07<>+0(SB), Z12, Z18
+	VMOVUPD           Z16, Z19
+	VMOVUPD           Z17, Z20
+	VMOVUPD           Z18, Z21
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z10, Z19
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z11, Z20
+	VFNMADD231PD.BCST sf64_3c91a62633145c07<>+0(SB), Z12, Z21
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z10, Z10
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z11, Z11
+	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z12, Z12
+	VSUBPD            Z16, Z13, Z22
+	VSUBPD            Z17, Z14, Z23
+	VSUBPD            Z18, Z15, Z24
+	VSUBPD            Z13, Z22, Z25
+	VSUBPD            Z14, Z23, Z26
+	VSUBPD            Z15, Z24, Z27
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z16, Z16
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z17, Z17
+	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z18, Z18
+	VSUBPD            Z25, Z16, Z16
+	VSUBPD            Z26, Z17, Z17
+	VSUBPD            Z27, Z18, Z18
+	VSUBPD            Z25, Z22, Z25
+	VSUBPD            Z26, Z23, Z26
+	VSUBPD            Z27, Z24, Z27
+	VSUBPD            Z25, Z13, Z13
+	VSUBPD            Z26, Z14, Z14
+	VSUBPD            Z27, Z15, Z15
+	VADDPD            Z16, Z13, Z13
+	VADDPD            Z17, Z14, Z14
+	VADDPD            Z18, Z15, Z15
+	VADDPD            Z19, Z13, Z13
+	VADDPD            Z20, Z14, Z14
+	VADDPD            Z21, Z15, Z15
+	VSUBPD            Z10, Z13, Z10
+	VSUBPD            Z11, Z14, Z11
+	VSUBPD            Z12, Z15, Z12
+	VADDPD            Z10, Z22, Z13
+	VADDPD            Z11, Z23, Z14
+	VADDPD            Z12, Z24, Z15
+	VSUBPD            Z22, Z13, Z16
+	VSUBPD            Z23, Z14, Z17
+	VSUBPD            Z24, Z15, Z18
+	VSUBPD            Z16, Z10, Z10
 	VSUBPD            Z17, Z11, Z11
 	VSUBPD            Z18, Z12, Z12
-	VSUBPD            Z17, Z15, Z17
-	VSUBPD            Z18, Z16, Z18
-	VSUBPD            Z17, Z9, Z9
-	VSUBPD            Z18, Z10, Z10
-	VADDPD            Z11, Z9, Z9
-	VADDPD            Z12, Z10, Z10
-	VADDPD            Z13, Z9, Z9
-	VADDPD            Z14, Z10, Z10
-	VSUBPD            Z7, Z9, Z7
-	VSUBPD            Z8, Z10, Z8
-	VADDPD            Z7, Z15, Z9
-	VADDPD            Z8, Z16, Z10
-	VSUBPD            Z15, Z9, Z11
-	VSUBPD            Z16, Z10, Z12
-	VSUBPD            Z11, Z7, Z7
-	VSUBPD            Z12, Z8, Z8
-	VMULPD            Z9, Z9, Z11
-	VMULPD            Z10, Z10, Z12
-	VMULPD            Z11, Z9, Z13
-	VMULPD            Z12, Z10, Z14
-	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z15
-	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z16
-	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z12, Z16
-	VMULPD            Z15, Z13, Z15
-	VMULPD            Z16, Z14, Z16
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z7, Z17
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z8, Z18
-	VSUBPD            Z15, Z17, Z15
-	VSUBPD            Z16, Z18, Z16
-	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z13, Z13
-	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z14, Z14
-	VMULPD            Z15, Z11, Z15
-	VMULPD            Z16, Z12, Z16
-	VSUBPD            Z7, Z15, Z15
-	VSUBPD            Z8, Z16, Z16
-	VSUBPD            Z13, Z15, Z13
-	VSUBPD            Z14, Z16, Z14
-	VSUBPD            Z13, Z9, Z13
-	VSUBPD            Z14, Z10, Z14
-	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z15
-	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z16
-	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z12, Z16
-	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z11, Z15
-	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z12, Z16
-	VMULPD            Z15, Z11, Z15
-	VMULPD            Z16, Z12, Z16
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z11, Z17
-	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z12, Z18
-	VSUBPD            Z17, Z3, Z19
-	VSUBPD            Z18, Z4, Z20
-	VMULPD            Z9, Z7, Z7
-	VMULPD            Z10, Z8, Z8
-	VMULPD            Z15, Z11, Z9
-	VMULPD            Z16, Z12, Z10
-	VSUBPD            Z7, Z9, Z7
-	VSUBPD            Z8, Z10, Z8
-	VSUBPD            Z19, Z3, Z3
-	VSUBPD            Z20, Z4, Z4
-	VSUBPD            Z17, Z3, Z3
-	VSUBPD            Z18, Z4, Z4
-	VADDPD            Z7, Z3, Z3
-	VADDPD            Z8, Z4, Z4
-	VADDPD            Z19, Z3, Z3
-	VADDPD            Z20, Z4, Z4
-	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z5, K3
-	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z6, K4
-	VMOVUPD           Z13, K3, Z3
-	VMOVUPD           Z14, K4, Z4
-	VPADDQ.BCST       sbits64_1<>+0(SB), Z5, Z5
-	VPADDQ.BCST       sbits64_1<>+0(SB), Z6, Z6
-	VPSLLQ            $0x3e, Z5, Z5
-	VPSLLQ            $0x3e, Z6, Z6
-	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z5, Z5
-	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
-	VPXORQ            Z5, Z3, Z3
-	VPXORQ            Z6, Z4, Z4
-	VMOVUPD           Z1, K1, Z3
-	VMOVUPD           Z2, K2, Z4
+	VMULPD            Z13, Z13, Z16
+	VMULPD            Z14, Z14, Z17
+	VMULPD            Z15, Z15, Z18
+	VMULPD            Z16, Z13, Z19
+	VMULPD            Z17, Z14, Z20
+	VMULPD            Z18, Z15, Z21
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z22
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z23
+	VBROADCASTSD      sf64_3de5d93a5acfd57c<>+0(SB), Z24
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_be5ae5e68a2b9ceb<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3ec71de357b1fe7d<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_bf2a01a019c161d5<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3f8111111110f8a6<>+0(SB), Z18, Z24
+	VMULPD            Z22, Z19, Z22
+	VMULPD            Z23, Z20, Z23
+	VMULPD            Z24, Z21, Z24
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z10, Z25
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z11, Z26
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z12, Z27
+	VSUBPD            Z22, Z25, Z22
+	VSUBPD            Z23, Z26, Z23
+	VSUBPD            Z24, Z27, Z24
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z19, Z19
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z20, Z20
+	VMULPD.BCST       sf64_bfc5555555555549<>+0(SB), Z21, Z21
+	VMULPD            Z22, Z16, Z22
+	VMULPD            Z23, Z17, Z23
+	VMULPD            Z24, Z18, Z24
+	VSUBPD            Z10, Z22, Z22
+	VSUBPD            Z11, Z23, Z23
+	VSUBPD            Z12, Z24, Z24
+	VSUBPD            Z19, Z22, Z19
+	VSUBPD            Z20, Z23, Z20
+	VSUBPD            Z21, Z24, Z21
+	VSUBPD            Z19, Z13, Z19
+	VSUBPD            Z20, Z14, Z20
+	VSUBPD            Z21, Z15, Z21
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z22
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z23
+	VBROADCASTSD      sf64_bda8fae9be8838d4<>+0(SB), Z24
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3e21ee9ebdb4b1c4<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_be927e4f809c52ad<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3efa01a019cb1590<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_bf56c16c16c15177<>+0(SB), Z18, Z24
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z16, Z22
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z17, Z23
+	VFMADD213PD.BCST  sf64_3fa555555555554c<>+0(SB), Z18, Z24
+	VMULPD            Z22, Z16, Z22
+	VMULPD            Z23, Z17, Z23
+	VMULPD            Z24, Z18, Z24
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z16, Z25
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z17, Z26
+	VMULPD.BCST       sf64_3fe0000000000000<>+0(SB), Z18, Z27
+	VSUBPD            Z25, Z4, Z28
+	VSUBPD            Z26, Z5, Z29
+	VSUBPD            Z27, Z6, Z30
+	VMULPD            Z13, Z10, Z10
+	VMULPD            Z14, Z11, Z11
+	VMULPD            Z15, Z12, Z12
+	VMULPD            Z22, Z16, Z13
+	VMULPD            Z23, Z17, Z14
+	VMULPD            Z24, Z18, Z15
+	VSUBPD            Z10, Z13, Z10
+	VSUBPD            Z11, Z14, Z11
+	VSUBPD            Z12, Z15, Z12
+	VSUBPD            Z28, Z4, Z4
+	VSUBPD            Z29, Z5, Z5
+	VSUBPD            Z30, Z6, Z6
+	VSUBPD            Z25, Z4, Z4
+	VSUBPD            Z26, Z5, Z5
+	VSUBPD            Z27, Z6, Z6
+	VADDPD            Z10, Z4, Z4
+	VADDPD            Z11, Z5, Z5
+	VADDPD            Z12, Z6, Z6
+	VADDPD            Z28, Z4, Z4
+	VADDPD            Z29, Z5, Z5
+	VADDPD            Z30, Z6, Z6
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z7, K4
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z8, K5
+	VPTESTMQ.BCST     sbits64_1<>+0(SB), Z9, K6
+	VMOVUPD           Z19, K4, Z4
+	VMOVUPD           Z20, K5, Z5
+	VMOVUPD           Z21, K6, Z6
+	VPADDQ.BCST       sbits64_1<>+0(SB), Z7, Z7
+	VPADDQ.BCST       sbits64_1<>+0(SB), Z8, Z8
+	VPADDQ.BCST       sbits64_1<>+0(SB), Z9, Z9
+	VPSLLQ            $0x3e, Z7, Z7
+	VPSLLQ            $0x3e, Z8, Z8
+	VPSLLQ            $0x3e, Z9, Z9
+	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z7, Z7
+	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z8, Z8
+	VPANDQ.BCST       sbits64_8000000000000000<>+0(SB), Z9, Z9
+	VPXORQ            Z7, Z4, Z4
+	VPXORQ            Z8, Z5, Z5
+	VPXORQ            Z9, Z6, Z6
+	VMOVUPD           Z1, K1, Z4
+	VMOVUPD           Z2, K2, Z5
+	VMOVUPD           Z3, K3, Z6
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z1
 	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z2
+	VBROADCASTSD      sf64_0000000000000000<>+0(SB), Z3
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K1, Z1
 	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K2, Z2
+	VBROADCASTSD      sbits64_ffffffffffffffff<>+0(SB), K3, Z3
 	VPORQ             Z1, Z0, Z0
 	VPORQ             Z2, Z0, Z0
-	VMOVUPD           Z3, (AX)
-	VMOVUPD           Z4, 64(AX)
-	ADDQ              $0x00000080, DX
-	ADDQ              $0x00000080, AX
-	SUBQ              $0x00000010, CX
+	VPORQ             Z3, Z0, Z0
+	VMOVUPD           Z4, (AX)
+	VMOVUPD           Z5, 64(AX)
+	VMOVUPD           Z6, 128(AX)
+	ADDQ              $0x000000c0, DX
+	ADDQ              $0x000000c0, AX
+	SUBQ              $0x00000018, CX
 	JMP               big_1
 
 one_2:

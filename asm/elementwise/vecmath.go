@@ -63,7 +63,7 @@ func trig(k emit.Kernel, name string, cos bool, c vm.TrigConsts) {
 		"sets dst[i] = "+name+"(x[i]) for |x[i]| < "+c.LimitDoc()+", copies larger finite x[i] to dst[i] and then returns true (see kernels."+strings.ToUpper(name[:1])+name[1:]+"). len(dst) >= len(x).")
 	big := k.Vec() // lanes with a large finite x, ORed over the loop
 	k.Zero(big)
-	mathLoop(k, []string{"x"}, 2, 1, func(m emit.M, in []emit.G) emit.G {
+	mathLoop(k, []string{"x"}, 3, 1, func(m emit.M, in []emit.G) emit.G {
 		r, large := vm.Trig(ops(m), in[0], cos, c)
 		m.IOrInto(big, m.Sel(large, m.Bits(1<<64-1), m.Mov(m.C(0))))
 		return r
