@@ -2,24 +2,15 @@ package nn
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/fisherflow/fisherflow/internal/testutil"
 )
 
-// ulps32 is |got - want| in units of the float32 spacing at want (the
-// spacing of the smallest normal below it).
-func ulps32(got float32, want float64) float64 {
-	a := math.Abs(want)
-	if a < math.SmallestNonzeroFloat32 {
-		a = math.SmallestNonzeroFloat32
-	}
-	w := float32(a)
-	ulp := float64(math.Nextafter32(w, float32(math.Inf(1))) - w)
-	if ulp < 0x1p-149 {
-		ulp = 0x1p-149
-	}
-	return math.Abs(float64(got)-want) / ulp
-}
+// ulps32 is |got - want| in float32 ULPs of want.
+func ulps32(got float32, want float64) float64 { return testutil.ULP32(got, big.NewFloat(want)) }
 
 // The float32 GELU (Numerical Recipes' erfc with kernels.Exp) against the
 // exact x Phi(x) in float64 (math.Erfc): forward within 3 float32 ULP, and

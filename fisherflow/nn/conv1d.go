@@ -179,9 +179,7 @@ func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 		col := (*c.col)[:rows*kin]
 		c.rows(phaseIm2col, col, x[b0*length*c.In:(b0+nb)*length*c.In], nb, length)
 		ys := y[b0*length*c.Out : (b0+nb)*length*c.Out]
-		for l := 0; l < rows; l++ {
-			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
-		}
+		fillRows(ys, c.Bias.W)
 		kernels.Gemm(false, true, rows, c.Out, kin, 1, col, kin, c.Weight.W, kin, 1, ys, c.Out)
 	}
 }
@@ -197,9 +195,7 @@ func (c *Conv1d[T]) forwardTaps(y, x []T, batch, length int) {
 	for b := 0; b < batch; b++ {
 		xs := x[b*length*c.In : (b+1)*length*c.In]
 		ys := y[b*length*c.Out : (b+1)*length*c.Out]
-		for l := 0; l < length; l++ {
-			copy(ys[l*c.Out:(l+1)*c.Out], c.Bias.W)
-		}
+		fillRows(ys, c.Bias.W)
 		for k := 0; k < c.Kernel; k++ {
 			off := (k - (c.Kernel-1)/2) * c.Dilation
 			lo, hi := max(0, -off), min(length, length-off)

@@ -215,9 +215,9 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 
 // convPar is the per-sample work of a ConvNet's blocks as phases of
 // internal/par, over samples: each thread has its own activations (SiLU
-// and GELU keep a scratch), and each sample its norm-gradient buffers, which are
-// summed in sample order after the phase, so that the gradients do not
-// depend on which thread took which sample.
+// and GELU keep a scratch), and each sample its norm-gradient buffers,
+// which are summed in sample order after the phase, so that the gradients
+// do not depend on which thread took which sample.
 type convPar[T Float] struct {
 	m        *ConvNet[T]
 	block, L int

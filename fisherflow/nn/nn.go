@@ -89,10 +89,16 @@ func (l *Linear[T]) Params() Params[T] { return Params[T]{l.Weight, l.Bias} }
 // Forward sets y (B x Out) = x (B x In) W^T + b.
 func (l *Linear[T]) Forward(y, x []T, batch int) {
 	l.check("Forward", len(y), len(x), batch)
-	for i := 0; i < batch; i++ {
-		copy(y[i*l.Out:(i+1)*l.Out], l.Bias.W)
-	}
+	fillRows(y, l.Bias.W)
 	kernels.Gemm(false, true, batch, l.Out, l.In, 1, x, l.In, l.Weight.W, l.In, 1, y, l.Out)
+}
+
+// fillRows sets every len(row)-long row of dst to row (a bias broadcast
+// before a GEMM with beta = 1).
+func fillRows[T Float](dst, row []T) {
+	for r := 0; r < len(dst); r += len(row) {
+		copy(dst[r:r+len(row)], row)
+	}
 }
 
 // Backward adds dL/dW = dy^T x and dL/db = sum of dy rows to the gradients
@@ -220,8 +226,11 @@ func (g *GELU[T]) phi(x []T, density bool) (cdf, pdf []float64) {
 			t4*((-0.18628806+0.27886807*ti)+t2*(-1.13520398+1.48851587*ti)) +
 			t4*t4*(-0.82215223+0.17087277*ti)
 		t[i] = ti
-		e[i] = p - z*z
-		e[n+i] = -z * z // -x^2/2, for the density
+		zz := z * z
+		e[i] = p - zz
+		if density {
+			e[n+i] = -zz // -x^2/2, for the density
+		}
 	}
 	if !density {
 		e = e[:n]
