@@ -21,7 +21,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX512F32, divSquare: divSquareAVX512F32,
 				axpby:    axpbyAVX512F32,
 				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, logMapRow: logMapRowAVX512F32, rows64: avx512Vec64,
-				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32, packA6T: packA6TAVX512F32},
+				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32, packA6T: packA6TAVX512F32, packA6T8: packA6T8AVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64, sigmoid: sigmoidAVX512F64,
@@ -32,7 +32,7 @@ func archPaths() []*path {
 				divSqrt: divSqrtAVX512F64, divSquare: divSquareAVX512F64,
 				axpby:    axpbyAVX512F64,
 				scaleNeg: scaleNegAVX512F64, adamW: adamWAVX512F64, logMapRow: logMapRowAVX512F64, rows64: avx512Vec64,
-				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, set: gemmSetKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64, packA6T: packA6TAVX512F64},
+				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, set: gemmSetKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64, packA6T: packA6TAVX512F64, packA6T8: packA6T8AVX512F64},
 			}),
 		},
 		{

@@ -74,6 +74,11 @@ func packA6AVX512F32(n int, src *float32, lds int, dst *float32)
 //go:noescape
 func packA6TAVX512F32(n int, src *float32, lds int, dst *float32)
 
+// packA6T8AVX512F32 packs eight consecutive six-column panels of a transposed A (row stride lds elements) into dst, panel j at dst[6*n*j:]: dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
+//
+//go:noescape
+func packA6T8AVX512F32(n int, src *float32, lds int, dst *float32)
+
 // gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
@@ -98,3 +103,8 @@ func packNAVX512F64(n int, src *float64, lds int, dst *float64)
 //
 //go:noescape
 func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)
+
+// packA6T8AVX512F64 packs eight consecutive six-column panels of a transposed A (row stride lds elements) into dst, panel j at dst[6*n*j:]: dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
+//
+//go:noescape
+func packA6T8AVX512F64(n int, src *float64, lds int, dst *float64)

@@ -2085,6 +2085,61 @@ done_3:
 	VZEROUPPER
 	RET
 
+// func packA6T8AVX512F32(n int, src *float32, lds int, dst *float32)
+// Requires: AVX, AVX512F
+TEXT ·packA6T8AVX512F32(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   src+8(FP), CX
+	MOVQ   lds+16(FP), DX
+	SHLQ   $0x02, DX
+	IMUL3Q $0x00000018, AX, BX
+	MOVQ   dst+24(FP), SI
+	MOVQ   SI, DI
+	ADDQ   BX, DI
+	MOVQ   DI, R8
+	ADDQ   BX, R8
+	MOVQ   R8, R9
+	ADDQ   BX, R9
+	MOVQ   R9, R10
+	ADDQ   BX, R10
+	MOVQ   R10, R11
+	ADDQ   BX, R11
+	MOVQ   R11, R12
+	ADDQ   BX, R12
+	MOVQ   R12, R13
+	ADDQ   BX, R13
+	XORQ   BX, BX
+	MOVL   $0x0000003f, R14
+	KMOVW  R14, K1
+
+loop_1:
+	CMPQ      AX, $0x00
+	JE        done_2
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z 24(CX), K1, Z1
+	VMOVUPS.Z 48(CX), K1, Z2
+	VMOVUPS.Z 72(CX), K1, Z3
+	VMOVUPS.Z 96(CX), K1, Z4
+	VMOVUPS.Z 120(CX), K1, Z5
+	VMOVUPS.Z 144(CX), K1, Z6
+	VMOVUPS.Z 168(CX), K1, Z7
+	VMOVUPS   Z0, K1, (SI)(BX*1)
+	VMOVUPS   Z1, K1, (DI)(BX*1)
+	VMOVUPS   Z2, K1, (R8)(BX*1)
+	VMOVUPS   Z3, K1, (R9)(BX*1)
+	VMOVUPS   Z4, K1, (R10)(BX*1)
+	VMOVUPS   Z5, K1, (R11)(BX*1)
+	VMOVUPS   Z6, K1, (R12)(BX*1)
+	VMOVUPS   Z7, K1, (R13)(BX*1)
+	ADDQ      DX, CX
+	ADDQ      $0x00000018, BX
+	DECQ      AX
+	JMP       loop_1
+
+done_2:
+	VZEROUPPER
+	RET
+
 // func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 // Requires: AVX, AVX512DQ, AVX512F, MMX+
 TEXT ·gemmKernelAVX512F64(SB), NOSPLIT, $0-48
@@ -2937,5 +2992,60 @@ one_2:
 	JMP       one_2
 
 done_3:
+	VZEROUPPER
+	RET
+
+// func packA6T8AVX512F64(n int, src *float64, lds int, dst *float64)
+// Requires: AVX, AVX512F
+TEXT ·packA6T8AVX512F64(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), AX
+	MOVQ   src+8(FP), CX
+	MOVQ   lds+16(FP), DX
+	SHLQ   $0x03, DX
+	IMUL3Q $0x00000030, AX, BX
+	MOVQ   dst+24(FP), SI
+	MOVQ   SI, DI
+	ADDQ   BX, DI
+	MOVQ   DI, R8
+	ADDQ   BX, R8
+	MOVQ   R8, R9
+	ADDQ   BX, R9
+	MOVQ   R9, R10
+	ADDQ   BX, R10
+	MOVQ   R10, R11
+	ADDQ   BX, R11
+	MOVQ   R11, R12
+	ADDQ   BX, R12
+	MOVQ   R12, R13
+	ADDQ   BX, R13
+	XORQ   BX, BX
+	MOVL   $0x0000003f, R14
+	KMOVW  R14, K1
+
+loop_1:
+	CMPQ      AX, $0x00
+	JE        done_2
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD.Z 48(CX), K1, Z1
+	VMOVUPD.Z 96(CX), K1, Z2
+	VMOVUPD.Z 144(CX), K1, Z3
+	VMOVUPD.Z 192(CX), K1, Z4
+	VMOVUPD.Z 240(CX), K1, Z5
+	VMOVUPD.Z 288(CX), K1, Z6
+	VMOVUPD.Z 336(CX), K1, Z7
+	VMOVUPD   Z0, K1, (SI)(BX*1)
+	VMOVUPD   Z1, K1, (DI)(BX*1)
+	VMOVUPD   Z2, K1, (R8)(BX*1)
+	VMOVUPD   Z3, K1, (R9)(BX*1)
+	VMOVUPD   Z4, K1, (R10)(BX*1)
+	VMOVUPD   Z5, K1, (R11)(BX*1)
+	VMOVUPD   Z6, K1, (R12)(BX*1)
+	VMOVUPD   Z7, K1, (R13)(BX*1)
+	ADDQ      DX, CX
+	ADDQ      $0x00000030, BX
+	DECQ      AX
+	JMP       loop_1
+
+done_2:
 	VZEROUPPER
 	RET

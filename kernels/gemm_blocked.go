@@ -35,6 +35,10 @@ type microKernel[T float32 | float64] struct {
 	// transposed A (row stride lds), whose six values of a step are
 	// contiguous, into a panel.
 	packA6T func(n int, src *T, lds int, dst *T)
+	// packA6T8, if set (mr = 6), packs eight consecutive panels of a
+	// transposed A as packA6T would, panel j at dst[6*n*j:], reading
+	// each step's 48 values together.
+	packA6T8 func(n int, src *T, lds int, dst *T)
 }
 
 // threads is the number of goroutines a Gemm or Sinkhorn call may use;
@@ -343,6 +347,12 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 // GEMM).
 func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 	mr := g.mk.mr
+	if g.transA && mr == 6 && g.mk.packA6T8 != nil {
+		// Eight whole panels at a time (see packA6T8).
+		for ; lo+8 <= hi && (lo+8)*6 <= mb; lo += 8 {
+			g.mk.packA6T8(kb, &g.a[pc*g.lda+ic+lo*6], g.lda, &dst[lo*6*kb])
+		}
+	}
 	for ip := lo; ip < hi; ip++ {
 		pan := dst[ip*mr*kb : (ip+1)*mr*kb]
 		rows := min(mr, mb-ip*mr)

@@ -53,6 +53,7 @@ func main() {
 		}
 		if k.ISA == emit.AVX512 {
 			packA6T(k)
+			packA6T8(k)
 		}
 	}
 	emit.GenerateFile()

@@ -347,3 +347,60 @@ func packA6T(k emit.Kernel) {
 	Label(done)
 	emit.Ret()
 }
+
+// packA6T8 emits, for AVX-512 (MR = 6), the packing of eight consecutive
+// panels of a transposed A at once: panel j (at dst + 6*n*j elements)
+// gets dst_j[p*6 + r] = src[p*lds + 6*j + r] for r < 6, p < n. A step
+// reads the 48 contiguous values of all eight panels (three float32
+// cache lines) before moving on, where packA6T, one panel at a time,
+// fetched each line again for each of the 2.7 panels it holds: with a
+// row stride of a power of two the lines of a panel's steps share a few
+// L1 sets, so each fetch came from L2. Loads and stores are masked to
+// six lanes, as in packA6T.
+func packA6T8(k emit.Kernel) {
+	k.Begin("packA6T8", "func(n int, src *T, lds int, dst *T)",
+		"packs eight consecutive six-column panels of a transposed A (row stride lds elements) into dst, panel j at dst[6*n*j:]: dst[6*n*j+p*6+r] = src[p*lds+6*j+r].")
+	n := Load(Param("n"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	k.ToBytes(lds)
+	step := 6 * k.Size() // bytes of dst per step
+	// Eight panel bases, 6*n*size bytes apart, and one offset into them.
+	pan := GP64()
+	IMUL3Q(U32(uint32(step)), n, pan)
+	base := make([]reg.GPVirtual, 8)
+	for j := range base {
+		base[j] = GP64()
+		if j == 0 {
+			Load(Param("dst"), base[j])
+			continue
+		}
+		MOVQ(base[j-1], base[j])
+		ADDQ(pan, base[j])
+	}
+	off := GP64()
+	XORQ(off, off)
+	six := K()
+	g := GP32()
+	MOVL(U32(0x3f), g)
+	KMOVW(g, six)
+	mask := emit.MaskOf(six)
+	loop, done := k.Label("loop"), k.Label("done")
+	Label(loop)
+	CMPQ(n, U8(0))
+	JE(LabelRef(done))
+	vs := make([]reg.VecVirtual, 8)
+	for j := range vs {
+		vs[j] = k.Vec()
+		k.LoadMasked(Mem{Base: src, Disp: j * step}, mask, vs[j])
+	}
+	for j, v := range vs {
+		k.StoreMasked(v, mask, Mem{Base: base[j], Index: off, Scale: 1})
+	}
+	ADDQ(lds, src)
+	ADDQ(U32(uint32(step)), off)
+	DECQ(n)
+	JMP(LabelRef(loop))
+	Label(done)
+	emit.Ret()
+}
