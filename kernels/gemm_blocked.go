@@ -124,49 +124,74 @@ const ownBPanels = 8
 // saves and the generic loops are used.
 const gemmSmall = 8 * 8 * 8
 
-// blockedGemm returns a GEMM built on a micro-kernel in the
-// BLIS/GotoBLAS structure: for each kc-deep slice and mc-high block of A,
-// A is packed once into mr-high panels; for each nc-wide block of B, B is
-// packed into nr-wide panels, and the micro-kernel runs over every (panel
-// of A, panel of B) pair, the A panel staying in L1 while the B panels
-// stream from L2 (see blockingFor and run). Edge tiles run the same kernel
-// into a scratch tile (the panels are zero-padded), so no size falls back
-// to slow code.
-func blockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T)) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	var size T
-	return newBlockedGemm(mk, scale, blockingFor(mk.mr, mk.nr, int(unsafe.Sizeof(size))))
+// blocked is a GEMM built on a micro-kernel in the BLIS/GotoBLAS
+// structure: for each kc-deep slice and mc-high block of A, A is packed
+// once into mr-high panels; for each nc-wide block of B, B is packed into
+// nr-wide panels, and the micro-kernel runs over every (panel of A, panel
+// of B) pair, the A panel staying in L1 while the B panels stream from L2
+// (see blockingFor and run). Edge tiles run the same kernel into a scratch
+// tile (the panels are zero-padded), so no size falls back to slow code.
+// The convolutions (conv) are the same products with an operand gathered
+// from the sequences while it is packed (convGather).
+type blocked[T float32 | float64] struct {
+	mk    microKernel[T]
+	scale func(alpha T, x []T)
+	bl    blocking
+	pool  sync.Pool // *gemmBuffers[T]
 }
 
-// newBlockedGemm is blockedGemm with the blocking given (tests use tiny
+// newBlocked returns the blocked GEMM of a micro-kernel with the
+// blocking derived from the caches.
+func newBlocked[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T)) *blocked[T] {
+	var size T
+	return newBlockedWith(mk, scale, blockingFor(mk.mr, mk.nr, int(unsafe.Sizeof(size))))
+}
+
+// newBlockedWith is newBlocked with the blocking given (tests use tiny
 // blocks to cross every block boundary).
-func newBlockedGemm[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T), bl blocking) func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	pool := sync.Pool{New: func() any { return new(gemmBuffers[T]) }}
-	return func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-		if m*n*k <= gemmSmall {
-			gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+func newBlockedWith[T float32 | float64](mk microKernel[T], scale func(alpha T, x []T), bl blocking) *blocked[T] {
+	return &blocked[T]{mk: mk, scale: scale, bl: bl, pool: sync.Pool{New: func() any { return new(gemmBuffers[T]) }}}
+}
+
+// gemm is Gemm on checked arguments.
+func (bg *blocked[T]) gemm(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m*n*k <= gemmSmall {
+		gemmGeneric(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	bg.exec(gemmCall[T]{transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}, beta)
+}
+
+// exec runs the product described by call (its operands, sizes and
+// alpha) with beta, on pooled buffers.
+func (bg *blocked[T]) exec(call gemmCall[T], beta T) {
+	mk := bg.mk
+	call.set = beta == 0 && mk.set != nil && call.alpha != 0 && call.k != 0
+	if !call.set {
+		scaleC(beta, call.c, call.m, call.n, call.ldc, bg.scale)
+		if call.alpha == 0 || call.k == 0 {
 			return
 		}
-		set := beta == 0 && mk.set != nil && alpha != 0 && k != 0
-		if !set {
-			scaleC(beta, c, m, n, ldc, scale)
-			if alpha == 0 || k == 0 {
-				return
-			}
-		}
-		buf := pool.Get().(*gemmBuffers[T])
-		buf.call = gemmCall[T]{mk: mk, bl: bl, transA: transA, transB: transB, m: m, n: n, k: k, set: set,
-			alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, buf: buf,
-			threads: min(kernelThreads(), max(1, 2*m*n*k/max(bl.flopsPerThread, 1)))}
-		buf.call.run()
-		buf.call = gemmCall[T]{} // drop the caller's slices
-		pool.Put(buf)
 	}
+	buf := bg.pool.Get().(*gemmBuffers[T])
+	call.mk, call.bl, call.buf = mk, bg.bl, buf
+	call.threads = min(kernelThreads(), max(1, 2*call.m*call.n*call.k/max(bg.bl.flopsPerThread, 1)))
+	if call.w != nil {
+		buf.w = swapWeights(buf.w, call.w, call.wShape)
+		call.b = buf.w
+	}
+	buf.call = call
+	buf.call.run()
+	buf.call = gemmCall[T]{} // drop the caller's slices
+	bg.pool.Put(buf)
 }
 
 // gemmBuffers are the packing buffers and the state of one call, reused
 // through a pool so that a call allocates nothing in steady state.
 type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
+	w     []T   // a convolution's weights rearranged (gemmCall.w)
 	own   [][]T // one block of B per thread (gemmCall.ownB)
 	tiles [][]T // one scratch tile per thread
 	call  gemmCall[T]
@@ -198,6 +223,12 @@ type gemmCall[T float32 | float64] struct {
 	// of C of its own) instead of sharing each block (see run).
 	ownB bool
 	buf  *gemmBuffers[T]
+	// A convolution's gathered operand, A's or B's (blocked.conv), and
+	// the weights that B is once rearranged into buf.w (wShape, its
+	// three axes, of which the first two are exchanged).
+	ga, gb convGather[T]
+	w      []T
+	wShape [3]int
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
 }
@@ -346,6 +377,10 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 // generic code also compiles to memmove, cost a third of a transposed
 // GEMM).
 func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
+	if g.ga.ch > 0 {
+		g.packAGather(dst, ic, pc, mb, kb, lo, hi)
+		return
+	}
 	mr := g.mk.mr
 	if g.transA && mr == 6 && g.mk.packA6T8 != nil {
 		// Eight whole panels at a time (see packA6T8).
@@ -378,23 +413,7 @@ func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 				clear(d[rows:])
 			}
 		case mr == 6 && rows == 6:
-			// Six rows of A interleaved step by step: sixteen steps at a
-			// time by packA6, the rest by the loop.
-			p0 := 0
-			if g.mk.packA6 != nil && kb >= 16 {
-				p0 = kb / 16 * 16
-				g.mk.packA6(p0, &g.a[i0*g.lda+pc], g.lda, &pan[0])
-			}
-			r0 := g.a[i0*g.lda+pc:][:kb]
-			r1 := g.a[(i0+1)*g.lda+pc:][:kb]
-			r2 := g.a[(i0+2)*g.lda+pc:][:kb]
-			r3 := g.a[(i0+3)*g.lda+pc:][:kb]
-			r4 := g.a[(i0+4)*g.lda+pc:][:kb]
-			r5 := g.a[(i0+5)*g.lda+pc:][:kb]
-			for p := p0; p < kb; p++ {
-				d := pan[p*6 : p*6+6 : p*6+6]
-				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
+			g.packRows6(pan, g.a, i0*g.lda+pc, g.lda, kb)
 		default:
 			for r := 0; r < rows; r++ {
 				src := g.a[(i0+r)*g.lda+pc : (i0+r)*g.lda+pc+kb]
@@ -411,9 +430,34 @@ func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 	}
 }
 
+// packRows6 packs n steps of the six rows of a at o (row stride lda)
+// into d, interleaved step by step: sixteen steps at a time by packA6,
+// the rest by the loop.
+func (g *gemmCall[T]) packRows6(d, a []T, o, lda, n int) {
+	p0 := 0
+	if g.mk.packA6 != nil && n >= 16 {
+		p0 = n / 16 * 16
+		g.mk.packA6(p0, &a[o], lda, &d[0])
+	}
+	r0 := a[o:][:n]
+	r1 := a[o+lda:][:n]
+	r2 := a[o+2*lda:][:n]
+	r3 := a[o+3*lda:][:n]
+	r4 := a[o+4*lda:][:n]
+	r5 := a[o+5*lda:][:n]
+	for p := p0; p < n; p++ {
+		d := d[p*6 : p*6+6 : p*6+6]
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	}
+}
+
 // packB packs panels lo..hi of the kb x nb block of op(B) at (pc, jc) into
 // nr-wide panels: panel jp holds kb steps of nr values, zero-padded.
 func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
+	if g.gb.ch > 0 {
+		g.packBGather(dst, pc, jc, kb, nb, lo, hi)
+		return
+	}
 	nr := g.mk.nr
 	for jp := lo; jp < hi; jp++ {
 		pan := dst[jp*nr*kb : (jp+1)*nr*kb]

@@ -136,7 +136,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		}
 	}
 	if p.gemm.fn != nil {
-		o.gemm, o.gemmMK = blockedGemm(p.gemm, p.scale), p.gemm
+		bg := newBlocked(p.gemm, p.scale)
+		o.gemm, o.gemmMK, o.conv = bg.gemm, p.gemm, bg.conv
 	}
 
 	o.toSphere = func(dst, x []T, d int) {
