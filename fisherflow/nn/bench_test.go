@@ -10,8 +10,7 @@ import (
 // and input gradients) of the promoter model's convolution (256 -> 256
 // channels, kernel 9, length 1024) on a batch of 8 in float32, at
 // dilations 1 and 64, reporting GFLOP/s (2 * length * 9 * 256 * 256 per
-// sample forward, twice that backward, padding included): the forward
-// pass multiplies tap by tap (tapsMin), the backward pass through im2col.
+// sample forward, twice that backward, padding included).
 func BenchmarkConv1d(b *testing.B) {
 	const in, out, kernel, length, batch = 256, 256, 9, 1024, 8
 	r := rand.New(rand.NewPCG(1, 2))

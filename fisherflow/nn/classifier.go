@@ -71,9 +71,6 @@ func NewClassifier[T Float](cfg ClassifierConfig, maxBatch int, r *rand.Rand) *C
 		m.Norm = append(m.Norm, NewLayerNorm[T](fmt.Sprintf("block%d.norm", i), C))
 		m.Conv = append(m.Conv, NewConv1d[T](fmt.Sprintf("block%d.conv", i), C, C, cfg.Kernel, cfg.Dilations[i%len(cfg.Dilations)], r))
 	}
-	for _, c := range m.Conv {
-		c.ShareScratch(m.In)
-	}
 	m.Emb = NewLinear[T]("head.emb", C, C, r)
 	m.Out = NewLinear[T]("head.out", C, cfg.Classes, r)
 	buf := func(n int) []T { return make([]T, n) }

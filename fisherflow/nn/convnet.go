@@ -107,7 +107,7 @@ func (n rowNorm[T]) backwardRange(dx, dy, x []T, lo, hi, length int, gainGrad, s
 // block for Backward (the block's output and its convolution's output;
 // the normalised input is recomputed): about 2 x Blocks x batch x Length x
 // Channels values, 1.4 GB at batch 32 of the promoter in float32 (5.5 GB
-// at batch 128), plus one im2col buffer that the convolutions share.
+// at batch 128).
 type ConvNet[T Float] struct {
 	Cfg      ConvNetConfig
 	Fourier  *GaussianFourier[T]
@@ -178,9 +178,6 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	}
 	m.Head1 = NewConv1d[T]("head1", C, C, 1, 1, r)
 	m.Head2 = NewConv1d[T]("head2", C, cfg.Categories, 1, 1, r)
-	for _, c := range append(m.Conv, m.Head1, m.Head2) {
-		c.ShareScratch(m.In)
-	}
 
 	nb, seq := maxBatch, maxBatch*L
 	buf := func(n int) []T { return make([]T, n) }

@@ -240,31 +240,21 @@ func TestConv1dGrad(t *testing.T) {
 	for _, c := range []struct{ in, out, kernel, dil, batch, length int }{
 		{3, 2, 3, 1, 2, 5}, {2, 3, 3, 2, 2, 7}, {2, 2, 5, 3, 1, 4}, {1, 1, 1, 1, 3, 2},
 	} {
-		for _, fwd := range []int{forwardIm2col, forwardTaps} {
-			conv := NewConv1d[float64]("conv", c.in, c.out, c.kernel, c.dil, r)
-			conv.forward = fwd
-			y := make([]float64, c.batch*c.length*c.out)
-			gradCheck(t, "Conv1d", conv.Params(), randSlice(r, c.batch*c.length*c.in),
-				func(x []float64) []float64 { conv.Forward(y, x, c.batch, c.length); return y },
-				func(dx, dy, x []float64) { conv.Backward(dx, dy, x, c.batch, c.length) })
-		}
+		conv := NewConv1d[float64]("conv", c.in, c.out, c.kernel, c.dil, r)
+		y := make([]float64, c.batch*c.length*c.out)
+		gradCheck(t, "Conv1d", conv.Params(), randSlice(r, c.batch*c.length*c.in),
+			func(x []float64) []float64 { conv.Forward(y, x, c.batch, c.length); return y },
+			func(dx, dy, x []float64) { conv.Backward(dx, dy, x, c.batch, c.length) })
 	}
 }
 
-// Conv1d's forward pass, both ways (im2col, taps), against the
-// definition written as loops; the dilation makes the outer taps read
-// only padding (length 9, offsets up to 2*5).
+// Conv1d's forward pass against the definition written as loops; the
+// dilation makes the outer taps read only padding (length 9, offsets up
+// to 2*5).
 func TestConv1dDefinition(t *testing.T) {
-	for _, fwd := range []int{forwardIm2col, forwardTaps} {
-		testConv1dDefinition(t, fwd)
-	}
-}
-
-func testConv1dDefinition(t *testing.T, fwd int) {
 	r := rand.New(rand.NewPCG(13, 14))
 	in, out, kernel, dil, batch, length := 3, 4, 5, 5, 2, 9
 	conv := NewConv1d[float64]("conv", in, out, kernel, dil, r)
-	conv.forward = fwd
 	x := randSlice(r, batch*length*in)
 	y := make([]float64, batch*length*out)
 	conv.Forward(y, x, batch, length)
@@ -282,7 +272,7 @@ func testConv1dDefinition(t *testing.T, fwd int) {
 					}
 				}
 				if got := y[(b*length+l)*out+o]; math.Abs(got-want) > 1e-12 {
-					t.Fatalf("forward %d: y[%d,%d,%d] = %v, want %v", fwd, b, l, o, got, want)
+					t.Fatalf("y[%d,%d,%d] = %v, want %v", b, l, o, got, want)
 				}
 			}
 		}
@@ -371,16 +361,13 @@ func TestClassifierGrad(t *testing.T) {
 	}
 }
 
-// Conv1d runs a batch in chunks of samples (here 7 and 2 of 9, as the
-// im2col budget allows): the same outputs and gradients as one sample at
-// a time.
-func TestConv1dChunks(t *testing.T) {
+// Conv1d runs a batch as one product whose taps are gathered across
+// the sequences' edges: the same outputs and gradients as one sample at a
+// time (no tap reads into the neighbouring sequence).
+func TestConv1dBatch(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	const in, out, kernel, dil, batch, length = 64, 5, 9, 4, 9, 512
 	conv := NewConv1d[float64]("conv", in, out, kernel, dil, r)
-	if got := conv.chunk(batch, length); got != 7 {
-		t.Fatalf("chunk of %d samples, want 7 (the test's premise)", got)
-	}
 	x, dy := randSlice(r, batch*length*in), randSlice(r, batch*length*out)
 	y, dx := make([]float64, len(dy)), make([]float64, len(x))
 	conv.Forward(y, x, batch, length)
@@ -395,23 +382,23 @@ func TestConv1dChunks(t *testing.T) {
 		conv.Backward(dxs, dyb, xb, 1, length)
 		for i, v := range ys {
 			if w := y[b*length*out+i]; math.Abs(v-w) > 1e-12*(1+math.Abs(w)) {
-				t.Fatalf("sample %d: y[%d] = %v chunked, %v alone", b, i, w, v)
+				t.Fatalf("sample %d: y[%d] = %v in the batch, %v alone", b, i, w, v)
 			}
 		}
 		for i, v := range dxs {
 			if w := dx[b*length*in+i]; math.Abs(v-w) > 1e-12*(1+math.Abs(w)) {
-				t.Fatalf("sample %d: dx[%d] = %v chunked, %v alone", b, i, w, v)
+				t.Fatalf("sample %d: dx[%d] = %v in the batch, %v alone", b, i, w, v)
 			}
 		}
 	}
 	for i, v := range conv.Weight.G {
 		if math.Abs(v-gw[i]) > 1e-10*(1+math.Abs(v)) {
-			t.Fatalf("dW[%d] = %v chunked, %v a sample at a time", i, gw[i], v)
+			t.Fatalf("dW[%d] = %v in the batch, %v a sample at a time", i, gw[i], v)
 		}
 	}
 	for i, v := range conv.Bias.G {
 		if math.Abs(v-gb[i]) > 1e-10*(1+math.Abs(v)) {
-			t.Fatalf("db[%d] = %v chunked, %v a sample at a time", i, gb[i], v)
+			t.Fatalf("db[%d] = %v in the batch, %v a sample at a time", i, gb[i], v)
 		}
 	}
 }
