@@ -540,7 +540,7 @@ func BenchmarkConv1d(b *testing.B) {
 					for b.Loop() {
 						switch op {
 						case "forward":
-							kernels.Conv1d(s, x, w, 0, y)
+							kernels.Conv1d(s, x, w, nil, 0, y)
 						case "data":
 							kernels.Conv1dBackwardData(s, y, w, 0, x)
 						case "filter":

@@ -34,16 +34,21 @@ const (
 	convBackFilter        // dw = beta*dw + (dy, x) correlation
 )
 
-// Conv1d sets y = beta*y + conv(x, w) for the convolution of shape s (see
-// ConvShape); with beta = 0, y is not read (NaN in y does not propagate),
-// as Gemm's C. It is one product of Batch*Length x Kernel*In by
-// Kernel*In x Out whose left operand is gathered from x while it is
-// packed (an implicit im2col: no Kernel-times copy of x is made), on the
-// threads of SetThreads; its error is Gemm's for an inner dimension of
-// Kernel*In. x and y must not overlap.
-func Conv1d[T Float](s ConvShape, x, w []T, beta T, y []T) {
+// Conv1d sets y = beta*y + conv(x, w) + bias for the convolution of
+// shape s (see ConvShape), the bias (Out values, or nil for none) added
+// at every position; with beta = 0, y is not read (NaN in y does not
+// propagate), as Gemm's C. It is one product of Batch*Length x
+// Kernel*In(+1) by Kernel*In(+1) x Out whose left operand is gathered
+// from x while it is packed (an implicit im2col: no Kernel-times copy of
+// x is made; the bias is one more step, against ones), on the threads of
+// SetThreads; its error is Gemm's for an inner dimension of Kernel*In+1.
+// x and y must not overlap.
+func Conv1d[T Float](s ConvShape, x, w, bias []T, beta T, y []T) {
 	s.check("Conv1d", len(x), len(y), len(w))
-	conv(convForward, s, y, x, w, beta)
+	if bias != nil && len(bias) != s.Out {
+		panicf("Conv1d: len(bias)=%d, want Out=%d (or nil)", len(bias), s.Out)
+	}
+	conv(convForward, s, y, x, w, bias, beta)
 }
 
 // Conv1dBackwardData sets dx = beta*dx + the gradient with respect to x
@@ -57,7 +62,7 @@ func Conv1d[T Float](s ConvShape, x, w []T, beta T, y []T) {
 // Kernel*Out. dx must not overlap dy or w.
 func Conv1dBackwardData[T Float](s ConvShape, dy, w []T, beta T, dx []T) {
 	s.check("Conv1dBackwardData", len(dx), len(dy), len(w))
-	conv(convBackData, s, dx, dy, w, beta)
+	conv(convBackData, s, dx, dy, w, nil, beta)
 }
 
 // Conv1dBackwardFilter sets dw = beta*dw + the gradient with respect to
@@ -71,24 +76,25 @@ func Conv1dBackwardData[T Float](s ConvShape, dy, w []T, beta T, dx []T) {
 // overlap x or dy.
 func Conv1dBackwardFilter[T Float](s ConvShape, x, dy []T, beta T, dw []T) {
 	s.check("Conv1dBackwardFilter", len(x), len(dy), len(dw))
-	conv(convBackFilter, s, dw, x, dy, beta)
+	conv(convBackFilter, s, dw, x, dy, nil, beta)
 }
 
-// conv dispatches a convolution product: out = beta*out + op(a, b), with
-// a and b as the public functions take them (x and w, dy and w, x and dy).
-func conv[T Float](op int, s ConvShape, out, a, b []T, beta T) {
+// conv dispatches a convolution product: out = beta*out + op(a, b) (+
+// bias, forward only), with a and b as the public functions take them (x
+// and w, dy and w, x and dy).
+func conv[T Float](op int, s ConvShape, out, a, b, bias []T, beta T) {
 	if is64[T]() {
-		impl64().conv(op, s, f64s(out), f64s(a), f64s(b), float64(beta))
+		impl64().conv(op, s, f64s(out), f64s(a), f64s(b), f64s(bias), float64(beta))
 		return
 	}
-	impl32().conv(op, s, f32s(out), f32s(a), f32s(b), float32(beta))
+	impl32().conv(op, s, f32s(out), f32s(a), f32s(b), f32s(bias), float32(beta))
 }
 
 // convTaps computes a convolution product as a sum over the taps of
-// products by gemm (with beta = 1 after one scaling of out), each over
-// the positions of one sequence whose tap stays inside it: the generic
-// path's convolution, and every path's on small shapes.
-func convTaps[T float32 | float64](gemm gemmFunc[T], scale func(T, []T), op int, s ConvShape, out, a, b []T, beta T) {
+// products by gemm (with beta = 1 after one scaling of out and the
+// bias), each over the positions of one sequence whose tap stays inside
+// it: the generic path's convolution, and every path's on small shapes.
+func convTaps[T float32 | float64](gemm gemmFunc[T], scale func(T, []T), op int, s ConvShape, out, a, b, bias []T, beta T) {
 	L, K, In, Out, half := s.Length, s.Kernel, s.In, s.Out, (s.Kernel-1)/2
 	rows, cols := s.Batch*L, Out
 	switch op {
@@ -98,6 +104,14 @@ func convTaps[T float32 | float64](gemm gemmFunc[T], scale func(T, []T), op int,
 		rows, cols = Out, K*In
 	}
 	scaleC(beta, out, rows, cols, cols, scale)
+	if bias != nil {
+		for r := 0; r < rows; r++ {
+			row := out[r*cols : (r+1)*cols]
+			for j, v := range bias {
+				row[j] += v
+			}
+		}
+	}
 	for bi := 0; bi < s.Batch; bi++ {
 		for k := 0; k < K; k++ {
 			off := (k - half) * s.Dilation

@@ -5,11 +5,13 @@ package kernels
 // im2col): for row i (a position of the batch, sequences one after
 // another) and tap s, the values x[(i + off0 + s*step)*ch + c], c < ch,
 // or zeros where that position falls outside i's sequence. The product's
-// other index runs over taps x channels, s*ch + c. The zero value (ch =
-// 0) is no gather.
+// other index runs over taps x channels, s*ch + c; past the taps, with a
+// bias (gemmCall.bias), comes a column of ones. The zero value (ch = 0)
+// is no gather.
 type convGather[T float32 | float64] struct {
 	x          []T
 	ch, length int
+	taps       int
 	off0, step int
 }
 
@@ -40,6 +42,13 @@ func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 		i0 := ic + ip*mr
 		for p := pc; p < pc+kb; {
 			s, c0 := p/ga.ch, p%ga.ch
+			if s == ga.taps { // the bias's column of ones, the last step
+				for r := range mr {
+					pan[(p-pc)*mr+r] = 1
+				}
+				p++
+				continue
+			}
 			n := min(pc+kb, (s+1)*ga.ch) - p // steps in this tap
 			d := pan[(p-pc)*mr : (p-pc+n)*mr]
 			o, run := ga.run(i0, s, i0+rows)
@@ -133,33 +142,37 @@ const convSmall = 1 << 15
 // where A(x) and B(x) gather x's taps (convGather; A(dy) with the taps
 // mirrored) and w' is w with its first two axes exchanged, laid out in a
 // pooled buffer.
-func (bg *blocked[T]) conv(op int, s ConvShape, out, a, b []T, beta T) {
+func (bg *blocked[T]) conv(op int, s ConvShape, out, a, b, bias []T, beta T) {
 	if s.Batch*s.Length*s.Kernel*s.In*s.Out <= convSmall {
-		convTaps(bg.gemm, bg.scale, op, s, out, a, b, beta)
+		convTaps(bg.gemm, bg.scale, op, s, out, a, b, bias, beta)
 		return
 	}
-	bg.convBlocked(op, s, out, a, b, beta)
+	bg.convBlocked(op, s, out, a, b, bias, beta)
 }
 
-// convBlocked is conv's blocked product, at any size.
-func (bg *blocked[T]) convBlocked(op int, s ConvShape, out, a, b []T, beta T) {
+// convBlocked is conv's blocked product, at any size. A forward bias is
+// one more step of the product (gemmCall.bias).
+func (bg *blocked[T]) convBlocked(op int, s ConvShape, out, a, b, bias []T, beta T) {
 	L, K, In, Out := s.Length, s.Kernel, s.In, s.Out
 	rows, reach := s.Batch*L, (K-1)/2*s.Dilation
 	g := gemmCall[T]{alpha: 1}
 	switch op {
 	case convForward:
 		g.m, g.n, g.k = rows, Out, K*In
-		g.ga = convGather[T]{x: a, ch: In, length: L, off0: -reach, step: s.Dilation}
+		g.ga = convGather[T]{x: a, ch: In, length: L, taps: K, off0: -reach, step: s.Dilation}
 		g.transB, g.b, g.ldb, g.c, g.ldc = true, b, K*In, out, Out
+		if bias != nil {
+			g.bias, g.k = bias, g.k+1
+		}
 	case convBackData:
 		g.m, g.n, g.k = rows, In, K*Out
-		g.ga = convGather[T]{x: a, ch: Out, length: L, off0: reach, step: -s.Dilation}
+		g.ga = convGather[T]{x: a, ch: Out, length: L, taps: K, off0: reach, step: -s.Dilation}
 		g.w, g.wShape = b, [3]int{Out, K, In}
 		g.ldb, g.c, g.ldc = In, out, In
 	case convBackFilter:
 		g.m, g.n, g.k = Out, K*In, rows
 		g.transA, g.a, g.lda = true, b, Out
-		g.gb = convGather[T]{x: a, ch: In, length: L, off0: -reach, step: s.Dilation}
+		g.gb = convGather[T]{x: a, ch: In, length: L, taps: K, off0: -reach, step: s.Dilation}
 		g.c, g.ldc = out, K*In
 	}
 	bg.exec(g, beta)

@@ -86,7 +86,8 @@ func testConv[T kernels.Float](t *testing.T) {
 }
 
 // checkConv runs the three convolutions of shape s on random data with
-// each beta and compares them with their definitions.
+// each beta (the forward one with a bias but for beta = 1) and compares
+// them with their definitions.
 func checkConv[T kernels.Float](t *testing.T, r *rand.Rand, s kernels.ConvShape) {
 	t.Helper()
 	u := unit[T]()
@@ -98,7 +99,7 @@ func checkConv[T kernels.Float](t *testing.T, r *rand.Rand, s kernels.ConvShape)
 		}
 		return v
 	}
-	x, w, dy := rnd(rows*s.In), rnd(s.Out*s.Kernel*s.In), rnd(rows*s.Out)
+	x, w, dy, bias := rnd(rows*s.In), rnd(s.Out*s.Kernel*s.In), rnd(rows*s.Out), rnd(s.Out)
 	inner := []int{s.Kernel * s.In, s.Kernel * s.Out, rows}
 	for op, name := range []string{"Conv1d", "Conv1dBackwardData", "Conv1dBackwardFilter"} {
 		for _, beta := range []T{0, 1, 0.5} {
@@ -112,7 +113,11 @@ func checkConv[T kernels.Float](t *testing.T, r *rand.Rand, s kernels.ConvShape)
 			old = append(old, out...)
 			switch op {
 			case 0:
-				kernels.Conv1d(s, x, w, beta, out)
+				b := bias
+				if beta == 1 {
+					b = nil // both with and without a bias
+				}
+				kernels.Conv1d(s, x, w, b, beta, out)
 			case 1:
 				kernels.Conv1dBackwardData(s, dy, w, beta, out)
 			case 2:
@@ -120,7 +125,11 @@ func checkConv[T kernels.Float](t *testing.T, r *rand.Rand, s kernels.ConvShape)
 			}
 			for e := range out {
 				want, abs := convRef(op, s, x, w, dy, e)
-				bound := 2 * float64(inner[op]+2) * u * abs
+				if op == 0 && beta != 1 {
+					b := float64(bias[e%s.Out])
+					want, abs = want+b, abs+math.Abs(b)
+				}
+				bound := 2 * float64(inner[op]+3) * u * abs
 				if beta != 0 {
 					want += float64(beta) * float64(old[e])
 					bound += 2 * u * math.Abs(float64(beta)*float64(old[e]))
@@ -141,13 +150,14 @@ func TestConvPanics(t *testing.T) {
 		"even kernel": func() {
 			s := s
 			s.Kernel = 2
-			kernels.Conv1d(s, x, make([]float32, 12), 0, y)
+			kernels.Conv1d(s, x, make([]float32, 12), nil, 0, y)
 		},
-		"short x":      func() { kernels.Conv1d(s, x[:7], w, 0, y) },
+		"short x":      func() { kernels.Conv1d(s, x[:7], w, nil, 0, y) },
+		"short bias":   func() { kernels.Conv1d(s, x, w, make([]float32, 2), 0, y) },
 		"short dw":     func() { kernels.Conv1dBackwardFilter(s, x, y, 0, w[:17]) },
 		"long dx":      func() { kernels.Conv1dBackwardData(s, y, w, 0, make([]float32, 9)) },
-		"dilation 0":   func() { s := s; s.Dilation = 0; kernels.Conv1d(s, x, w, 0, y) },
-		"negative len": func() { s := s; s.Length = -1; kernels.Conv1d(s, nil, w, 0, nil) },
+		"dilation 0":   func() { s := s; s.Dilation = 0; kernels.Conv1d(s, x, w, nil, 0, y) },
+		"negative len": func() { s := s; s.Length = -1; kernels.Conv1d(s, nil, w, nil, 0, nil) },
 	} {
 		func() {
 			defer func() {

@@ -46,8 +46,9 @@ type ops[T float32 | float64] struct {
 	// loops); tests and benchmarks reach it here.
 	gemmMK microKernel[T]
 	// conv computes the convolutions' products (convForward, ...): out =
-	// beta*out + op(a, b) on checked arguments.
-	conv func(op int, s ConvShape, out, a, b []T, beta T)
+	// beta*out + op(a, b) (+ bias, forward only, nil for none) on checked
+	// arguments.
+	conv func(op int, s ConvShape, out, a, b, bias []T, beta T)
 }
 
 // path is a named set of kernel implementations for both precisions.

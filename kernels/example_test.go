@@ -126,15 +126,15 @@ func ExampleGemm() {
 
 // Conv1d convolves a batch of sequences (channels-last) with "same"
 // padding: here one sequence of 4 positions with 1 channel, 3 taps that
-// sum the neighbours, 1 output channel.
+// sum the neighbours, 1 output channel with a bias of 10.
 func ExampleConv1d() {
 	s := kernels.ConvShape{Batch: 1, Length: 4, In: 1, Out: 1, Kernel: 3, Dilation: 1}
 	x := []float32{1, 2, 3, 4}
 	w := []float32{1, 1, 1} // Out x Kernel x In
 	y := make([]float32, 4)
-	kernels.Conv1d(s, x, w, 0, y)
+	kernels.Conv1d(s, x, w, []float32{10}, 0, y)
 	fmt.Println(y)
-	// Output: [3 6 9 7]
+	// Output: [13 16 19 17]
 }
 
 // Paths lists the kernel paths this CPU can run, best first; UsePath

@@ -229,6 +229,10 @@ type gemmCall[T float32 | float64] struct {
 	ga, gb convGather[T]
 	w      []T
 	wShape [3]int
+	// bias, if not nil (a convolution's, n values), is one more step of
+	// the product: B's last row, against a column of ones in A (whose
+	// gather has it after its taps).
+	bias []T
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
 }
@@ -459,34 +463,44 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 		return
 	}
 	nr := g.mk.nr
+	// With a bias row (a convolution's bias), the slice's last step may
+	// be that row rather than B's.
+	steps := kb
+	if g.bias != nil {
+		steps = min(kb, g.k-1-pc)
+	}
 	for jp := lo; jp < hi; jp++ {
 		pan := dst[jp*nr*kb : (jp+1)*nr*kb]
 		cols := min(nr, nb-jp*nr)
 		j0 := jc + jp*nr
 		if !g.transB {
 			if cols == nr && g.mk.packN != nil {
-				g.mk.packN(kb, &g.b[pc*g.ldb+j0], g.ldb, &pan[0])
+				if steps > 0 {
+					g.mk.packN(steps, &g.b[pc*g.ldb+j0], g.ldb, &pan[0])
+				}
+				g.packBias(pan, j0, cols, steps)
 				continue
 			}
-			for p := 0; p < kb; p++ {
+			for p := 0; p < steps; p++ {
 				src := g.b[(pc+p)*g.ldb+j0 : (pc+p)*g.ldb+j0+cols]
 				d := pan[p*nr : p*nr+nr]
 				copy(d, src)
 				clear(d[cols:])
 			}
+			g.packBias(pan, j0, cols, steps)
 			continue
 		}
 		// op(B)[p,j] = b[j*ldb+p]: columns of the panel are contiguous.
 		// Whole tl x tl blocks go through the micro-kernel's transposing
 		// copy; the remaining steps and columns through the loops below.
 		p1, j1 := 0, 0
-		if tl := g.mk.tl; g.mk.packT != nil && kb >= tl && cols >= tl {
-			p1, j1 = kb/tl*tl, cols/tl*tl
+		if tl := g.mk.tl; g.mk.packT != nil && steps >= tl && cols >= tl {
+			p1, j1 = steps/tl*tl, cols/tl*tl
 			for j := 0; j < j1; j += tl {
 				g.mk.packT(p1, &g.b[(j0+j)*g.ldb+pc], g.ldb, &pan[j], nr)
 			}
 			for j := 0; j < j1; j++ {
-				src := g.b[(j0+j)*g.ldb+pc:][p1:kb]
+				src := g.b[(j0+j)*g.ldb+pc:][p1:steps]
 				for p, v := range src {
 					pan[(p1+p)*nr+j] = v
 				}
@@ -496,8 +510,8 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 		// strip (packStrip lines of the panel) stay in L1 while every
 		// column passes.
 		const packStrip = 128
-		for p0 := 0; p0 < kb; p0 += packStrip {
-			n := min(packStrip, kb-p0)
+		for p0 := 0; p0 < steps; p0 += packStrip {
+			n := min(packStrip, steps-p0)
 			strip := pan[p0*nr : (p0+n)*nr]
 			for j := j1; j < cols; j++ {
 				src := g.b[(j0+j)*g.ldb+pc+p0:][:n]
@@ -509,7 +523,20 @@ func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 				clear(strip[p*nr+cols : (p+1)*nr])
 			}
 		}
+		g.packBias(pan, j0, cols, steps)
 	}
+}
+
+// packBias writes the bias row as step steps of a B panel (zeros past
+// cols) when the slice holds it (steps < the slice's kb).
+func (g *gemmCall[T]) packBias(pan []T, j0, cols, steps int) {
+	nr := g.mk.nr
+	if g.bias == nil || (steps+1)*nr > len(pan) {
+		return
+	}
+	d := pan[steps*nr : (steps+1)*nr]
+	copy(d, g.bias[j0:j0+cols])
+	clear(d[cols:])
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -116,8 +116,12 @@ func testBlockedConv[T float32 | float64](t *testing.T, name string, mk microKer
 		}
 		want := append([]T(nil), out...)
 		beta := T([]float64{0, 1, 0.5}[r.IntN(3)])
-		bg.convBlocked(op, s, out, a, b, beta)
-		convTaps(gemmGeneric[T], scaleGeneric[T], op, s, want, a, b, beta)
+		var bias []T
+		if op == convForward && r.IntN(2) == 0 {
+			bias, inner = rnd(s.Out), inner+1
+		}
+		bg.convBlocked(op, s, out, a, b, bias, beta)
+		convTaps(gemmGeneric[T], scaleGeneric[T], op, s, want, a, b, bias, beta)
 		for i := range out {
 			// |entries| <= 1: both within (inner+2)u(inner+1) of exact.
 			if d := math.Abs(float64(out[i] - want[i])); d > 2*float64(inner+2)*u*(float64(inner)+1) || out[i] != out[i] {

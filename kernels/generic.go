@@ -35,8 +35,8 @@ func genericOps[T float32 | float64]() *ops[T] {
 		pairwiseSphereDist: pairwiseSphereDistGeneric[T],
 
 		gemm: gemmGeneric[T],
-		conv: func(op int, s ConvShape, out, a, b []T, beta T) {
-			convTaps(gemmGeneric[T], scaleGeneric[T], op, s, out, a, b, beta)
+		conv: func(op int, s ConvShape, out, a, b, bias []T, beta T) {
+			convTaps(gemmGeneric[T], scaleGeneric[T], op, s, out, a, b, bias, beta)
 		},
 	}
 }

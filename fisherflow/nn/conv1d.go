@@ -57,8 +57,7 @@ func (c *Conv1d[T]) shape(batch, length int) kernels.ConvShape {
 // Forward sets y (batch x length x Out) from x (batch x length x In).
 func (c *Conv1d[T]) Forward(y, x []T, batch, length int) {
 	c.check("Forward", len(y), len(x), batch, length)
-	fillRows(y, c.Bias.W)
-	kernels.Conv1d(c.shape(batch, length), x, c.Weight.W, 1, y)
+	kernels.Conv1d(c.shape(batch, length), x, c.Weight.W, c.Bias.W, 0, y)
 }
 
 // Backward adds the weight and bias gradients for the output gradient dy
