@@ -33,13 +33,17 @@ func (g *convGather[T]) run(i, s, end int) (o, n int) {
 // packAGather is packA for a gathered A (op(A) = A, its steps the taps x
 // channels): each tap's part of a panel is six consecutive positions of
 // x packed as six rows of a matrix, padding is cleared, and panels that
-// meet a sequence's edge go value by value.
+// meet a sequence's edge go value by value. The taps that are padding for
+// the whole panel are marked in buf.askip, so that the micro-kernel
+// skips them (macro): with dilation 64, 14% of the (position, tap) pairs
+// of the promoter's length 1024.
 func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 	ga, mr := &g.ga, g.mk.mr
 	for ip := lo; ip < hi; ip++ {
 		pan := dst[ip*mr*kb : (ip+1)*mr*kb]
 		rows := min(mr, mb-ip*mr)
 		i0 := ic + ip*mr
+		var skip uint64 // the slice's taps that are all padding here
 		for p := pc; p < pc+kb; {
 			s, c0 := p/ga.ch, p%ga.ch
 			if s == ga.taps { // the bias's column of ones, the last step
@@ -55,6 +59,9 @@ func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 			switch {
 			case run == rows && o < 0:
 				clear(d)
+				if t := s - pc/ga.ch; t < 64 {
+					skip |= 1 << t
+				}
 			case run == rows && rows == 6 && mr == 6:
 				g.packRows6(d, ga.x, o+c0, ga.ch, n)
 			default:
@@ -74,6 +81,7 @@ func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 			}
 			p += n
 		}
+		g.buf.askip[ip] = skip
 	}
 }
 

@@ -191,9 +191,10 @@ func (bg *blocked[T]) exec(call gemmCall[T], beta T) {
 // through a pool so that a call allocates nothing in steady state.
 type gemmBuffers[T float32 | float64] struct {
 	a, b  []T
-	w     []T   // a convolution's weights rearranged (gemmCall.w)
-	own   [][]T // one block of B per thread (gemmCall.ownB)
-	tiles [][]T // one scratch tile per thread
+	w     []T      // a convolution's weights rearranged (gemmCall.w)
+	askip []uint64 // per A panel of the block, its taps of padding (packAGather)
+	own   [][]T    // one block of B per thread (gemmCall.ownB)
+	tiles [][]T    // one scratch tile per thread
 	call  gemmCall[T]
 	phase par.Phase
 }
@@ -288,6 +289,11 @@ func (g *gemmCall[T]) run() {
 	// few rows would cost a whole packing of B for little work.
 	mc = ceilTo(ceilDiv(g.m, ceilDiv(g.m, mc)), mr)
 	buf.a = grow(buf.a, mc*kc)
+	if g.ga.ch > 0 {
+		if n := ceilDiv(mc, mr); cap(buf.askip) < n {
+			buf.askip = make([]uint64, n)
+		}
+	}
 	bsize := ceilTo(min(nc, g.n), nr) * kc // a block of B
 	// With several threads and enough columns, each thread takes its own
 	// contiguous share of the B panels and packs them, nc columns at a
@@ -348,17 +354,29 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 	}
 	for ip := lo; ip < hi; ip++ {
 		rows := min(mr, mb-ip*mr)
-		apan := &ap[ip*mr*kb]
+		a0 := ip * mr * kb
+		var skip uint64 // a gathered A's taps of padding (packAGather)
+		if g.ga.ch > 0 {
+			skip = g.buf.askip[ip]
+		}
 		for jp := 0; jp*nr < nb; jp++ {
 			cols := min(nr, nb-jp*nr)
-			bpan := &bp[jp*nr*kb]
+			b0 := jp * nr * kb
 			ci := (ic+ip*mr)*g.ldc + jc + jp*nr
 			if rows == mr && cols == nr {
-				full(kb, apan, bpan, &g.c[ci], g.ldc, g.alpha)
+				if skip == 0 {
+					full(kb, &ap[a0], &bp[b0], &g.c[ci], g.ldc, g.alpha)
+				} else {
+					g.kernelRuns(skip, set, ap[a0:], bp[b0:], g.c[ci:], g.ldc, mr)
+				}
 				continue
 			}
 			clear(tile)
-			fn(kb, apan, bpan, &tile[0], nr, g.alpha)
+			if skip == 0 {
+				fn(kb, &ap[a0], &bp[b0], &tile[0], nr, g.alpha)
+			} else {
+				g.kernelRuns(skip, false, ap[a0:], bp[b0:], tile, nr, mr)
+			}
 			for r := 0; r < rows; r++ {
 				dst := g.c[ci+r*g.ldc : ci+r*g.ldc+cols]
 				src := tile[r*nr : r*nr+cols]
@@ -370,6 +388,45 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 					dst[j] += v
 				}
 			}
+		}
+	}
+}
+
+// kernelRuns runs the micro-kernel over the steps of the slice that are
+// not in the taps marked in skip (bit t: the slice's t-th tap, all
+// padding for this A panel), one call per run of steps, into the tile at
+// c: the first call stores (set) or adds, the others add; with set and
+// nothing to run, the tile's rows are cleared.
+func (g *gemmCall[T]) kernelRuns(skip uint64, set bool, apan, bpan, c []T, ldc, rows int) {
+	mr, nr, ch, kb := g.mk.mr, g.mk.nr, g.ga.ch, g.kb
+	first := g.pc / ch // the slice's first tap
+	q0 := -1           // start of the run in progress
+	run := func(q0, q1 int) {
+		k := g.mk.fn
+		if set {
+			k, set = g.mk.set, false
+		}
+		k(q1-q0, &apan[q0*mr], &bpan[q0*nr], &c[0], ldc, g.alpha)
+	}
+	for q := 0; q < kb; {
+		t := (g.pc + q) / ch
+		end := min(kb, (t+1)*ch-g.pc)
+		if t-first < 64 && skip&(1<<(t-first)) != 0 {
+			if q0 >= 0 {
+				run(q0, q)
+				q0 = -1
+			}
+		} else if q0 < 0 {
+			q0 = q
+		}
+		q = end
+	}
+	if q0 >= 0 {
+		run(q0, kb)
+	}
+	if set { // nothing ran
+		for r := 0; r < rows; r++ {
+			clear(c[r*ldc : r*ldc+nr])
 		}
 	}
 }
