@@ -58,9 +58,12 @@ func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 			o, run := ga.run(i0, s, i0+rows)
 			switch {
 			case run == rows && o < 0:
-				clear(d)
+				// Marked, the micro-kernel skips the tap and its values
+				// are not read.
 				if t := s - pc/ga.ch; t < 64 {
 					skip |= 1 << t
+				} else {
+					clear(d)
 				}
 			case run == rows && rows == 6 && mr == 6:
 				g.packRows6(d, ga.x, o+c0, ga.ch, n)
