@@ -24,6 +24,10 @@ func genericOps[T float32 | float64]() *ops[T] {
 		scaleNeg: scaleNegGeneric[T],
 		adamW:    adamWGeneric[T],
 
+		moments:    momentsGeneric[T],
+		colMoments: colMomentsGeneric[T],
+		scaleShift: scaleShiftGeneric[T],
+
 		toSphere:  toSphereGeneric[T],
 		toSimplex: toSimplexGeneric[T],
 

@@ -661,6 +661,209 @@ done_2:
 	MOVQ CX, rest+152(FP)
 	RET
 
+// func momentsAVX2F32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
+// Requires: AVX, FMA3, SSE2
+TEXT ·momentsAVX2F32(SB), NOSPLIT, $0-56
+	VBROADCASTSD shift+24(FP), Y0
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+
+big_1:
+	CMPQ        CX, $0x10
+	JB          one_2
+	VCVTPS2PD   (AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y2
+	VCVTPS2PD   16(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y9, Y9, Y4
+	VCVTPS2PD   32(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y5, Y5
+	VFMADD231PD Y9, Y9, Y6
+	VCVTPS2PD   48(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y7, Y7
+	VFMADD231PD Y9, Y9, Y8
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x10, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x04
+	JB          done_3
+	VCVTPS2PD   (AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y2
+	ADDQ        $0x10, AX
+	SUBQ        $0x04, CX
+	JMP         one_2
+
+done_3:
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y5, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VADDPD       Y8, Y6, Y6
+	VADDPD       Y6, Y2, Y2
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X1
+	VPERMILPD    $0x01, X1, X0
+	VADDSD       X0, X1, X1
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VPERMILPD    $0x01, X2, X0
+	VADDSD       X0, X2, X2
+	VZEROUPPER
+	MOVSD        X1, s1+32(FP)
+	MOVSD        X2, s2+40(FP)
+	MOVQ         CX, rest+48(FP)
+	RET
+
+// func colMomentsAVX2F32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
+// Requires: AVX, FMA3
+TEXT ·colMomentsAVX2F32(SB), NOSPLIT, $0-112
+	VBROADCASTSD shift+96(FP), Y0
+	MOVQ         a_base+48(FP), AX
+	MOVQ         a_len+56(FP), CX
+	MOVQ         b_base+72(FP), DX
+	MOVQ         sum_base+0(FP), BX
+	MOVQ         dot_base+24(FP), SI
+
+big_1:
+	CMPQ        CX, $0x08
+	JB          one_2
+	VCVTPS2PD   (AX), Y1
+	VCVTPS2PD   (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, (BX)
+	VMOVUPD     Y4, (SI)
+	VCVTPS2PD   16(AX), Y1
+	VCVTPS2PD   16(DX), Y2
+	VMOVUPD     32(BX), Y3
+	VMOVUPD     32(SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, 32(BX)
+	VMOVUPD     Y4, 32(SI)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x08, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x04
+	JB          done_3
+	VCVTPS2PD   (AX), Y1
+	VCVTPS2PD   (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, (BX)
+	VMOVUPD     Y4, (SI)
+	ADDQ        $0x00000010, AX
+	ADDQ        $0x00000010, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x04, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
+// func scaleShiftAVX2F32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
+// Requires: AVX, FMA3
+TEXT ·scaleShiftAVX2F32(SB), NOSPLIT, $0-112
+	VBROADCASTSS t+96(FP), Y0
+	VBROADCASTSS c+100(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         a_base+24(FP), DX
+	MOVQ         s_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+
+big_1:
+	CMPQ        CX, $0x20
+	JB          one_2
+	VMOVUPS     (DX), Y2
+	VMOVUPS     (BX), Y3
+	VMOVUPS     (SI), Y4
+	VMOVUPS     Y1, Y5
+	VFMADD231PS Y4, Y0, Y5
+	VFMADD231PS Y2, Y3, Y5
+	VMOVUPS     Y5, (AX)
+	VMOVUPS     32(DX), Y2
+	VMOVUPS     32(BX), Y3
+	VMOVUPS     32(SI), Y4
+	VMOVUPS     Y1, Y5
+	VFMADD231PS Y4, Y0, Y5
+	VFMADD231PS Y2, Y3, Y5
+	VMOVUPS     Y5, 32(AX)
+	VMOVUPS     64(DX), Y2
+	VMOVUPS     64(BX), Y3
+	VMOVUPS     64(SI), Y4
+	VMOVUPS     Y1, Y5
+	VFMADD231PS Y4, Y0, Y5
+	VFMADD231PS Y2, Y3, Y5
+	VMOVUPS     Y5, 64(AX)
+	VMOVUPS     96(DX), Y2
+	VMOVUPS     96(BX), Y3
+	VMOVUPS     96(SI), Y4
+	VMOVUPS     Y1, Y5
+	VFMADD231PS Y4, Y0, Y5
+	VFMADD231PS Y2, Y3, Y5
+	VMOVUPS     Y5, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x20, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VMOVUPS     (DX), Y2
+	VMOVUPS     (BX), Y3
+	VMOVUPS     (SI), Y4
+	VMOVUPS     Y1, Y5
+	VFMADD231PS Y4, Y0, Y5
+	VFMADD231PS Y2, Y3, Y5
+	VMOVUPS     Y5, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
 // func dotAVX2F64(x []float64, y []float64) (r float64)
 // Requires: AVX, FMA3, SSE2
 TEXT ·dotAVX2F64(SB), NOSPLIT, $0-56
@@ -1276,6 +1479,209 @@ loop_1:
 done_2:
 	VZEROUPPER
 	MOVQ CX, rest+152(FP)
+	RET
+
+// func momentsAVX2F64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
+// Requires: AVX, FMA3, SSE2
+TEXT ·momentsAVX2F64(SB), NOSPLIT, $0-56
+	VBROADCASTSD shift+24(FP), Y0
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+
+big_1:
+	CMPQ        CX, $0x10
+	JB          one_2
+	VMOVUPD     (AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y2
+	VMOVUPD     32(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y3, Y3
+	VFMADD231PD Y9, Y9, Y4
+	VMOVUPD     64(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y5, Y5
+	VFMADD231PD Y9, Y9, Y6
+	VMOVUPD     96(AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y7, Y7
+	VFMADD231PD Y9, Y9, Y8
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x10, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x04
+	JB          done_3
+	VMOVUPD     (AX), Y9
+	VSUBPD      Y0, Y9, Y9
+	VADDPD      Y9, Y1, Y1
+	VFMADD231PD Y9, Y9, Y2
+	ADDQ        $0x20, AX
+	SUBQ        $0x04, CX
+	JMP         one_2
+
+done_3:
+	VADDPD       Y3, Y1, Y1
+	VADDPD       Y7, Y5, Y5
+	VADDPD       Y5, Y1, Y1
+	VADDPD       Y4, Y2, Y2
+	VADDPD       Y8, Y6, Y6
+	VADDPD       Y6, Y2, Y2
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPD       X0, X1, X1
+	VPERMILPD    $0x01, X1, X0
+	VADDSD       X0, X1, X1
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPD       X0, X2, X2
+	VPERMILPD    $0x01, X2, X0
+	VADDSD       X0, X2, X2
+	VZEROUPPER
+	MOVSD        X1, s1+32(FP)
+	MOVSD        X2, s2+40(FP)
+	MOVQ         CX, rest+48(FP)
+	RET
+
+// func colMomentsAVX2F64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
+// Requires: AVX, FMA3
+TEXT ·colMomentsAVX2F64(SB), NOSPLIT, $0-112
+	VBROADCASTSD shift+96(FP), Y0
+	MOVQ         a_base+48(FP), AX
+	MOVQ         a_len+56(FP), CX
+	MOVQ         b_base+72(FP), DX
+	MOVQ         sum_base+0(FP), BX
+	MOVQ         dot_base+24(FP), SI
+
+big_1:
+	CMPQ        CX, $0x08
+	JB          one_2
+	VMOVUPD     (AX), Y1
+	VMOVUPD     (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, (BX)
+	VMOVUPD     Y4, (SI)
+	VMOVUPD     32(AX), Y1
+	VMOVUPD     32(DX), Y2
+	VMOVUPD     32(BX), Y3
+	VMOVUPD     32(SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, 32(BX)
+	VMOVUPD     Y4, 32(SI)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x08, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x04
+	JB          done_3
+	VMOVUPD     (AX), Y1
+	VMOVUPD     (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VSUBPD      Y0, Y2, Y2
+	VADDPD      Y1, Y3, Y3
+	VFMADD231PD Y1, Y2, Y4
+	VMOVUPD     Y3, (BX)
+	VMOVUPD     Y4, (SI)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x04, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
+// func scaleShiftAVX2F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
+// Requires: AVX, FMA3
+TEXT ·scaleShiftAVX2F64(SB), NOSPLIT, $0-120
+	VBROADCASTSD t+96(FP), Y0
+	VBROADCASTSD c+104(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         a_base+24(FP), DX
+	MOVQ         s_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+
+big_1:
+	CMPQ        CX, $0x10
+	JB          one_2
+	VMOVUPD     (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VMOVUPD     Y1, Y5
+	VFMADD231PD Y4, Y0, Y5
+	VFMADD231PD Y2, Y3, Y5
+	VMOVUPD     Y5, (AX)
+	VMOVUPD     32(DX), Y2
+	VMOVUPD     32(BX), Y3
+	VMOVUPD     32(SI), Y4
+	VMOVUPD     Y1, Y5
+	VFMADD231PD Y4, Y0, Y5
+	VFMADD231PD Y2, Y3, Y5
+	VMOVUPD     Y5, 32(AX)
+	VMOVUPD     64(DX), Y2
+	VMOVUPD     64(BX), Y3
+	VMOVUPD     64(SI), Y4
+	VMOVUPD     Y1, Y5
+	VFMADD231PD Y4, Y0, Y5
+	VFMADD231PD Y2, Y3, Y5
+	VMOVUPD     Y5, 64(AX)
+	VMOVUPD     96(DX), Y2
+	VMOVUPD     96(BX), Y3
+	VMOVUPD     96(SI), Y4
+	VMOVUPD     Y1, Y5
+	VFMADD231PD Y4, Y0, Y5
+	VFMADD231PD Y2, Y3, Y5
+	VMOVUPD     Y5, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x10, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x04
+	JB          done_3
+	VMOVUPD     (DX), Y2
+	VMOVUPD     (BX), Y3
+	VMOVUPD     (SI), Y4
+	VMOVUPD     Y1, Y5
+	VFMADD231PD Y4, Y0, Y5
+	VFMADD231PD Y2, Y3, Y5
+	VMOVUPD     Y5, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000020, SI
+	SUBQ        $0x04, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+112(FP)
 	RET
 
 // func dotAVX512F32(x []float32, y []float32) (r float32)
@@ -1952,6 +2358,213 @@ done_2:
 	MOVQ CX, rest+152(FP)
 	RET
 
+// func momentsAVX512F32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
+// Requires: AVX, AVX512DQ, AVX512F, SSE2
+TEXT ·momentsAVX512F32(SB), NOSPLIT, $0-56
+	VBROADCASTSD shift+24(FP), Z0
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	VXORPS       Z1, Z1, Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	VXORPS       Z6, Z6, Z6
+	VXORPS       Z7, Z7, Z7
+	VXORPS       Z8, Z8, Z8
+
+big_1:
+	CMPQ        CX, $0x20
+	JB          one_2
+	VCVTPS2PD   (AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z1, Z1
+	VFMADD231PD Z9, Z9, Z2
+	VCVTPS2PD   32(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z3, Z3
+	VFMADD231PD Z9, Z9, Z4
+	VCVTPS2PD   64(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z5, Z5
+	VFMADD231PD Z9, Z9, Z6
+	VCVTPS2PD   96(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z7, Z7
+	VFMADD231PD Z9, Z9, Z8
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x20, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VCVTPS2PD   (AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z1, Z1
+	VFMADD231PD Z9, Z9, Z2
+	ADDQ        $0x20, AX
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z8, Z6, Z6
+	VADDPD        Z6, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPD        X0, X1, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPD        X0, X2, X2
+	VPERMILPD     $0x01, X2, X0
+	VADDSD        X0, X2, X2
+	VZEROUPPER
+	MOVSD         X1, s1+32(FP)
+	MOVSD         X2, s2+40(FP)
+	MOVQ          CX, rest+48(FP)
+	RET
+
+// func colMomentsAVX512F32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
+// Requires: AVX, AVX512F
+TEXT ·colMomentsAVX512F32(SB), NOSPLIT, $0-112
+	VBROADCASTSD shift+96(FP), Z0
+	MOVQ         a_base+48(FP), AX
+	MOVQ         a_len+56(FP), CX
+	MOVQ         b_base+72(FP), DX
+	MOVQ         sum_base+0(FP), BX
+	MOVQ         dot_base+24(FP), SI
+
+big_1:
+	CMPQ        CX, $0x10
+	JB          one_2
+	VCVTPS2PD   (AX), Z1
+	VCVTPS2PD   (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, (BX)
+	VMOVUPD     Z4, (SI)
+	VCVTPS2PD   32(AX), Z1
+	VCVTPS2PD   32(DX), Z2
+	VMOVUPD     64(BX), Z3
+	VMOVUPD     64(SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, 64(BX)
+	VMOVUPD     Z4, 64(SI)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x10, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VCVTPS2PD   (AX), Z1
+	VCVTPS2PD   (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, (BX)
+	VMOVUPD     Z4, (SI)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
+// func scaleShiftAVX512F32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
+// Requires: AVX, AVX512F
+TEXT ·scaleShiftAVX512F32(SB), NOSPLIT, $0-112
+	VBROADCASTSS t+96(FP), Z0
+	VBROADCASTSS c+100(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         a_base+24(FP), DX
+	MOVQ         s_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+
+big_1:
+	CMPQ        CX, $0x40
+	JB          one_2
+	VMOVUPS     (DX), Z2
+	VMOVUPS     (BX), Z3
+	VMOVUPS     (SI), Z4
+	VMOVUPS     Z1, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VFMADD231PS Z2, Z3, Z5
+	VMOVUPS     Z5, (AX)
+	VMOVUPS     64(DX), Z2
+	VMOVUPS     64(BX), Z3
+	VMOVUPS     64(SI), Z4
+	VMOVUPS     Z1, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VFMADD231PS Z2, Z3, Z5
+	VMOVUPS     Z5, 64(AX)
+	VMOVUPS     128(DX), Z2
+	VMOVUPS     128(BX), Z3
+	VMOVUPS     128(SI), Z4
+	VMOVUPS     Z1, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VFMADD231PS Z2, Z3, Z5
+	VMOVUPS     Z5, 128(AX)
+	VMOVUPS     192(DX), Z2
+	VMOVUPS     192(BX), Z3
+	VMOVUPS     192(SI), Z4
+	VMOVUPS     Z1, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VFMADD231PS Z2, Z3, Z5
+	VMOVUPS     Z5, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x40, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x10
+	JB          done_3
+	VMOVUPS     (DX), Z2
+	VMOVUPS     (BX), Z3
+	VMOVUPS     (SI), Z4
+	VMOVUPS     Z1, Z5
+	VFMADD231PS Z4, Z0, Z5
+	VFMADD231PS Z2, Z3, Z5
+	VMOVUPS     Z5, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x10, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
 // func dotAVX512F64(x []float64, y []float64) (r float64)
 // Requires: AVX, AVX512DQ, AVX512F, SSE2
 TEXT ·dotAVX512F64(SB), NOSPLIT, $0-56
@@ -2592,4 +3205,211 @@ loop_1:
 done_2:
 	VZEROUPPER
 	MOVQ CX, rest+152(FP)
+	RET
+
+// func momentsAVX512F64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
+// Requires: AVX, AVX512DQ, AVX512F, SSE2
+TEXT ·momentsAVX512F64(SB), NOSPLIT, $0-56
+	VBROADCASTSD shift+24(FP), Z0
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	VXORPS       Z1, Z1, Z1
+	VXORPS       Z2, Z2, Z2
+	VXORPS       Z3, Z3, Z3
+	VXORPS       Z4, Z4, Z4
+	VXORPS       Z5, Z5, Z5
+	VXORPS       Z6, Z6, Z6
+	VXORPS       Z7, Z7, Z7
+	VXORPS       Z8, Z8, Z8
+
+big_1:
+	CMPQ        CX, $0x20
+	JB          one_2
+	VMOVUPD     (AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z1, Z1
+	VFMADD231PD Z9, Z9, Z2
+	VMOVUPD     64(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z3, Z3
+	VFMADD231PD Z9, Z9, Z4
+	VMOVUPD     128(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z5, Z5
+	VFMADD231PD Z9, Z9, Z6
+	VMOVUPD     192(AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z7, Z7
+	VFMADD231PD Z9, Z9, Z8
+	ADDQ        $0x00000100, AX
+	SUBQ        $0x20, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VMOVUPD     (AX), Z9
+	VSUBPD      Z0, Z9, Z9
+	VADDPD      Z9, Z1, Z1
+	VFMADD231PD Z9, Z9, Z2
+	ADDQ        $0x40, AX
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VADDPD        Z3, Z1, Z1
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z5, Z1, Z1
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z8, Z6, Z6
+	VADDPD        Z6, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z1, Y0
+	VADDPD        Y0, Y1, Y1
+	VEXTRACTF128  $0x01, Y1, X0
+	VADDPD        X0, X1, X1
+	VPERMILPD     $0x01, X1, X0
+	VADDSD        X0, X1, X1
+	VEXTRACTF64X4 $0x01, Z2, Y0
+	VADDPD        Y0, Y2, Y2
+	VEXTRACTF128  $0x01, Y2, X0
+	VADDPD        X0, X2, X2
+	VPERMILPD     $0x01, X2, X0
+	VADDSD        X0, X2, X2
+	VZEROUPPER
+	MOVSD         X1, s1+32(FP)
+	MOVSD         X2, s2+40(FP)
+	MOVQ          CX, rest+48(FP)
+	RET
+
+// func colMomentsAVX512F64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
+// Requires: AVX, AVX512F
+TEXT ·colMomentsAVX512F64(SB), NOSPLIT, $0-112
+	VBROADCASTSD shift+96(FP), Z0
+	MOVQ         a_base+48(FP), AX
+	MOVQ         a_len+56(FP), CX
+	MOVQ         b_base+72(FP), DX
+	MOVQ         sum_base+0(FP), BX
+	MOVQ         dot_base+24(FP), SI
+
+big_1:
+	CMPQ        CX, $0x10
+	JB          one_2
+	VMOVUPD     (AX), Z1
+	VMOVUPD     (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, (BX)
+	VMOVUPD     Z4, (SI)
+	VMOVUPD     64(AX), Z1
+	VMOVUPD     64(DX), Z2
+	VMOVUPD     64(BX), Z3
+	VMOVUPD     64(SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, 64(BX)
+	VMOVUPD     Z4, 64(SI)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000080, SI
+	SUBQ        $0x10, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VMOVUPD     (AX), Z1
+	VMOVUPD     (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VSUBPD      Z0, Z2, Z2
+	VADDPD      Z1, Z3, Z3
+	VFMADD231PD Z1, Z2, Z4
+	VMOVUPD     Z3, (BX)
+	VMOVUPD     Z4, (SI)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+104(FP)
+	RET
+
+// func scaleShiftAVX512F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
+// Requires: AVX, AVX512F
+TEXT ·scaleShiftAVX512F64(SB), NOSPLIT, $0-120
+	VBROADCASTSD t+96(FP), Z0
+	VBROADCASTSD c+104(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         dst_len+8(FP), CX
+	MOVQ         a_base+24(FP), DX
+	MOVQ         s_base+48(FP), BX
+	MOVQ         b_base+72(FP), SI
+
+big_1:
+	CMPQ        CX, $0x20
+	JB          one_2
+	VMOVUPD     (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VMOVUPD     Z1, Z5
+	VFMADD231PD Z4, Z0, Z5
+	VFMADD231PD Z2, Z3, Z5
+	VMOVUPD     Z5, (AX)
+	VMOVUPD     64(DX), Z2
+	VMOVUPD     64(BX), Z3
+	VMOVUPD     64(SI), Z4
+	VMOVUPD     Z1, Z5
+	VFMADD231PD Z4, Z0, Z5
+	VFMADD231PD Z2, Z3, Z5
+	VMOVUPD     Z5, 64(AX)
+	VMOVUPD     128(DX), Z2
+	VMOVUPD     128(BX), Z3
+	VMOVUPD     128(SI), Z4
+	VMOVUPD     Z1, Z5
+	VFMADD231PD Z4, Z0, Z5
+	VFMADD231PD Z2, Z3, Z5
+	VMOVUPD     Z5, 128(AX)
+	VMOVUPD     192(DX), Z2
+	VMOVUPD     192(BX), Z3
+	VMOVUPD     192(SI), Z4
+	VMOVUPD     Z1, Z5
+	VFMADD231PD Z4, Z0, Z5
+	VFMADD231PD Z2, Z3, Z5
+	VMOVUPD     Z5, 192(AX)
+	ADDQ        $0x00000100, AX
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, BX
+	ADDQ        $0x00000100, SI
+	SUBQ        $0x20, CX
+	JMP         big_1
+
+one_2:
+	CMPQ        CX, $0x08
+	JB          done_3
+	VMOVUPD     (DX), Z2
+	VMOVUPD     (BX), Z3
+	VMOVUPD     (SI), Z4
+	VMOVUPD     Z1, Z5
+	VFMADD231PD Z4, Z0, Z5
+	VFMADD231PD Z2, Z3, Z5
+	VMOVUPD     Z5, (AX)
+	ADDQ        $0x00000040, AX
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, BX
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x08, CX
+	JMP         one_2
+
+done_3:
+	VZEROUPPER
+	MOVQ CX, rest+112(FP)
 	RET

@@ -44,6 +44,12 @@ type prims[T float32 | float64] struct {
 	// elements it left.
 	scaleNeg func(dst, src, x []T, s T)
 	adamW    func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)
+	// moments, colMoments and scaleShift, if set, are the normalisation
+	// primitives (Moments, AddColumnMoments, ScaleShift) over whole
+	// vectors, returning how many elements are left.
+	moments    func(x []T, shift float64) (s1, s2 float64, rest int)
+	colMoments func(sum, dot []float64, a, b []T, shift float64) (rest int)
+	scaleShift func(dst, a, s, b []T, t, c T) (rest int)
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
 	// rows64 are the path's float64 vector functions, with which the row
@@ -133,6 +139,21 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		o.adamW = func(w, g []T, m, v []float64, c [7]float64) {
 			n := len(w) - p.adamW(w, g, m, v, c[0], c[1], c[2], c[3], c[4], c[5], c[6])
 			adamWGeneric(w[n:], g[n:], m[n:], v[n:], c)
+		}
+	}
+	if p.moments != nil {
+		o.moments = func(x []T, shift float64) (float64, float64) {
+			s1, s2, rest := p.moments(x, shift)
+			t1, t2 := momentsGeneric(x[len(x)-rest:], shift)
+			return s1 + t1, s2 + t2
+		}
+		o.colMoments = func(sum, dot []float64, a, b []T, shift float64) {
+			n := len(a) - p.colMoments(sum, dot, a, b, shift)
+			colMomentsGeneric(sum[n:], dot[n:], a[n:], b[n:], shift)
+		}
+		o.scaleShift = func(dst, a, s, b []T, t, c T) {
+			n := len(dst) - p.scaleShift(dst, a, s, b, t, c)
+			scaleShiftGeneric(dst[n:], a[n:], s[n:], b[n:], t, c)
 		}
 	}
 	if p.gemm.fn != nil {

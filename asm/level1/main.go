@@ -27,6 +27,9 @@ func main() {
 		sumSq(k)
 		scaleNeg(k)
 		adamW(k)
+		moments(k)
+		colMoments(k)
+		scaleShift(k)
 	}
 	emit.GenerateFile()
 }
