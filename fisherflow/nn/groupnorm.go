@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"math"
+
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // GroupNorm is torch.nn.GroupNorm(Groups, Channels) for inputs laid out
@@ -70,9 +72,9 @@ func (g *GroupNorm[T]) Forward(y, x []T, batch, length int) {
 
 // forwardRange is Forward for samples lo..hi of batch buffers y and x,
 // planned for them: calls on disjoint ranges may run concurrently. The
-// moments take one pass in float64, in four interleaved partial sums
-// (moments4: four additions in flight instead of one chain), and the
-// normalisation runs in T.
+// moments take one pass in float64 (kernels.Moments, shifted by the
+// group's first value), and the normalisation runs in T
+// (kernels.ScaleShift, row by row).
 func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 	c, cg := g.Channels, g.Channels/g.Groups
 	n := float64(length * cg)
@@ -84,9 +86,13 @@ func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 			// first value (float64: no cancellation worth the name).
 			x0 := float64(xs[lo])
 			var s1, s2 float64
-			for l := 0; l < length; l++ {
-				a, b := moments4(xs[l*c+lo:l*c+lo+cg], x0)
-				s1, s2 = s1+a, s2+b
+			if cg == c { // one group: the sample is contiguous
+				s1, s2 = kernels.Moments(xs, x0)
+			} else {
+				for l := 0; l < length; l++ {
+					a, b := kernels.Moments(xs[l*c+lo:l*c+lo+cg], x0)
+					s1, s2 = s1+a, s2+b
+				}
 			}
 			d := s1 / n
 			m := x0 + d
@@ -96,37 +102,15 @@ func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 			// GroupNorm): scale = rstd*gain, offset = shift - mean*scale.
 			gain, shift := g.Gain.W[lo:lo+cg], g.Shift.W[lo:lo+cg]
 			sc, of := g.scale[b*c+lo:b*c+lo+cg], g.offset[b*c+lo:b*c+lo+cg]
-			of = of[:len(sc)]
 			for i := range sc {
 				a := rs * float64(gain[i])
 				sc[i], of[i] = T(a), T(float64(shift[i])-m*a)
 			}
 			for l := 0; l < length; l++ {
-				xr, yr := xs[l*c+lo:l*c+lo+cg], ys[l*c+lo:l*c+lo+cg]
-				yr, of := yr[:len(xr)], of[:len(xr)] // no bounds checks in the loop
-				for i, v := range xr {
-					yr[i] = v*sc[i] + of[i]
-				}
+				kernels.ScaleShift(ys[l*c+lo:l*c+lo+cg], xs[l*c+lo:l*c+lo+cg], sc, of, 1, 0)
 			}
 		}
 	}
-}
-
-// moments4 returns the sums of x[i] - x0 and of (x[i] - x0)^2 in
-// float64, each as four partial sums over i mod 4 added at the end.
-func moments4[T Float](x []T, x0 float64) (s1, s2 float64) {
-	var a0, a1, a2, a3, b0, b1, b2, b3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		d0, d1, d2, d3 := float64(x[i])-x0, float64(x[i+1])-x0, float64(x[i+2])-x0, float64(x[i+3])-x0
-		a0, a1, a2, a3 = a0+d0, a1+d1, a2+d2, a3+d3
-		b0, b1, b2, b3 = b0+d0*d0, b1+d1*d1, b2+d2*d2, b3+d3*d3
-	}
-	for ; i < len(x); i++ {
-		d := float64(x[i]) - x0
-		a0, b0 = a0+d, b0+d*d
-	}
-	return (a0 + a1) + (a2 + a3), (b0 + b1) + (b2 + b3)
 }
 
 // Backward adds the gain and shift gradients and sets dx from dy and the
@@ -156,21 +140,16 @@ func (g *GroupNorm[T]) backwardRange(dx, dy, x []T, from, to, length int, gainGr
 			gain := g.Gain.W[lo : lo+cg]
 			gainG, shiftG := gainGrad[lo:lo+cg], shiftGrad[lo:lo+cg]
 			// Per channel, in float64: q = sum of dy, p = sum of
-			// dy*(x - mean) over the positions (independent sums, no
-			// chain of dependent additions). Then the gain and shift
-			// gradients (rstd*p and q, rounded once), and the sums of
-			// g = dy*gain and of g*xhat.
+			// dy*(x - mean) over the positions (kernels.AddColumnMoments,
+			// a row at a time). Then the gain and shift gradients
+			// (rstd*p and q, rounded once), and the sums of g = dy*gain
+			// and of g*xhat.
 			p, q := g.acc[2*(b*c+lo):2*(b*c+lo)+cg], g.acc[2*(b*c+lo)+cg:2*(b*c+lo+cg)]
 			clear(p)
 			clear(q)
 			for l := 0; l < length; l++ {
-				xr, dyr := x[off+l*c+lo:off+l*c+lo+cg], dy[off+l*c+lo:off+l*c+lo+cg]
-				dyr, p, q := dyr[:len(xr)], p[:len(xr)], q[:len(xr)]
-				for i, v := range xr {
-					d := float64(dyr[i])
-					p[i] += d * (float64(v) - m)
-					q[i] += d
-				}
+				o := off + l*c + lo
+				kernels.AddColumnMoments(q, p, dy[o:o+cg], x[o:o+cg], m)
 			}
 			var sg, sgx float64
 			for i, gi := range gain {
@@ -191,12 +170,8 @@ func (g *GroupNorm[T]) backwardRange(dx, dy, x []T, from, to, length int, gainGr
 			kx := -rs * rs * mgx
 			tx, t0 := T(kx), T(-kx*m-rs*mg)
 			for l := 0; l < length; l++ {
-				xr := x[off+l*c+lo : off+l*c+lo+cg]
-				dyr, dxr := dy[off+l*c+lo:off+l*c+lo+cg], dx[off+l*c+lo:off+l*c+lo+cg]
-				dyr, dxr, sc := dyr[:len(xr)], dxr[:len(xr)], sc[:len(xr)]
-				for i, v := range xr {
-					dxr[i] = dyr[i]*sc[i] + (v*tx + t0)
-				}
+				o := off + l*c + lo
+				kernels.ScaleShift(dx[o:o+cg], dy[o:o+cg], sc, x[o:o+cg], tx, t0)
 			}
 		}
 	}
