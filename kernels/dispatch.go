@@ -34,6 +34,7 @@ type ops[T float32 | float64] struct {
 	scaleNeg func(dst, src, x []T, s T)
 	adamW    func(w, g []T, m, v []float64, c [7]float64)
 
+	colSums    func(dst, x []T, beta T)
 	moments    func(x []T, shift float64) (s1, s2 float64)
 	colMoments func(sum, dot []float64, a, b []T, shift float64)
 	scaleShift func(dst, a, s, b []T, t, c T)

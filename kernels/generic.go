@@ -24,6 +24,7 @@ func genericOps[T float32 | float64]() *ops[T] {
 		scaleNeg: scaleNegGeneric[T],
 		adamW:    adamWGeneric[T],
 
+		colSums:    newColSums(axpyGeneric[T]),
 		moments:    momentsGeneric[T],
 		colMoments: colMomentsGeneric[T],
 		scaleShift: scaleShiftGeneric[T],

@@ -128,6 +128,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 	o.dot, o.axpy, o.scale, o.sum = p.dot, p.axpy, p.scale, p.sum
 	o.dot4, o.axpy4 = dot4Of(p.dot), axpy4Of(p.axpy)
+	o.colSums = newColSums(p.axpy)
 	if p.dot4 != nil {
 		o.dot4, o.axpy4 = p.dot4, p.axpy4
 	}

@@ -71,9 +71,7 @@ func (c *Conv1d[T]) Backward(dx, dy, x []T, batch, length int) {
 	}
 	s := c.shape(batch, length)
 	kernels.Conv1dBackwardFilter(s, x, dy, 1, c.Weight.G)
-	for l := 0; l < batch*length; l++ {
-		kernels.Axpy(1, dy[l*c.Out:(l+1)*c.Out], c.Bias.G)
-	}
+	kernels.ColumnSums(c.Bias.G, dy, 1)
 	if dx != nil {
 		kernels.Conv1dBackwardData(s, dy, c.Weight.W, 0, dx)
 	}

@@ -106,9 +106,7 @@ func fillRows[T Float](dst, row []T) {
 func (l *Linear[T]) Backward(dx, dy, x []T, batch int) {
 	l.check("Backward", len(dy), len(x), batch)
 	kernels.Gemm(true, false, l.Out, l.In, batch, 1, dy, l.Out, x, l.In, 1, l.Weight.G, l.In)
-	for i := 0; i < batch; i++ {
-		kernels.Axpy(1, dy[i*l.Out:(i+1)*l.Out], l.Bias.G)
-	}
+	kernels.ColumnSums(l.Bias.G, dy, 1)
 	if dx != nil {
 		kernels.Gemm(false, false, batch, l.In, l.Out, 1, dy, l.Out, l.Weight.W, l.In, 0, dx, l.In)
 	}
