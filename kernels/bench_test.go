@@ -594,23 +594,16 @@ func benchNorm[T kernels.Float](b *testing.B) {
 }
 
 // BenchmarkColumnSums sums the rows of the promoter's convolution output
-// gradient (8192 x 256, a bias gradient), all threads, against a loop of
-// Axpy over the rows.
+// gradient (8192 x 256 float32, a bias gradient) with all threads.
 func BenchmarkColumnSums(b *testing.B) {
 	const rows, d = 8192, 256
 	x, dst := benchData[float32](rows*d, -1, 1), make([]float32, d)
-	b.Run("ColumnSums", func(b *testing.B) {
-		b.SetBytes(rows * d * 4)
-		for b.Loop() {
-			kernels.ColumnSums(dst, x, 1)
-		}
-	})
-	b.Run("AxpyRows", func(b *testing.B) {
-		b.SetBytes(rows * d * 4)
-		for b.Loop() {
-			for r := 0; r < rows; r++ {
-				kernels.Axpy(1, x[r*d:(r+1)*d], dst)
+	benchPaths(b, func(b *testing.B) {
+		b.Run(fmt.Sprintf("f32/%dx%d", rows, d), func(b *testing.B) {
+			b.SetBytes(rows * d * 4)
+			for b.Loop() {
+				kernels.ColumnSums(dst, x, 1)
 			}
-		}
+		})
 	})
 }
