@@ -84,7 +84,7 @@ func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 			}
 			p += n
 		}
-		g.buf.askip[ip] = skip
+		g.buf.askip[ic/mr+ip] = skip
 	}
 }
 

@@ -243,7 +243,8 @@ const (
 	phasePackA = iota
 	phasePackB
 	phaseMacro
-	phaseOwnB // ownB: one thread's share of the B panels, packed and multiplied
+	phaseOwnB   // ownB: one thread's share of the B panels, packed and multiplied
+	phasePanels // narrow: A panels, each packed and multiplied by one thread
 )
 
 // Work runs one thread's share lo..hi of a phase of the current block.
@@ -261,6 +262,15 @@ func (g *gemmCall[T]) Work(phase, id, lo, hi int) {
 	case phaseMacro:
 		lo, hi = g.aShare(lo, hi)
 		g.macro(g.buf.a, g.buf.b, g.ic, g.jc, g.mb, g.nb, g.kb, lo, hi, g.buf.tiles[id])
+	case phasePanels:
+		// Panels lo..hi of all of A, against the one block of B.
+		mr, pan := g.mk.mr, g.buf.own[id]
+		for ip := lo; ip < hi; ip++ {
+			ic := ip * mr
+			mb := min(mr, g.m-ic)
+			g.packA(pan, ic, g.pc, mb, g.kb, 0, 1)
+			g.macro(pan, g.buf.b, ic, 0, mb, g.n, g.kb, 0, 1, g.buf.tiles[id])
+		}
 	case phaseOwnB:
 		// Shares lo..hi of g.threads: their share of the B panels, nc
 		// columns at a time.
@@ -288,9 +298,8 @@ func (g *gemmCall[T]) run() {
 	// Blocks of A of equal height (a multiple of mr): a last block of a
 	// few rows would cost a whole packing of B for little work.
 	mc = ceilTo(ceilDiv(g.m, ceilDiv(g.m, mc)), mr)
-	buf.a = grow(buf.a, mc*kc)
 	if g.ga.ch > 0 {
-		if n := ceilDiv(mc, mr); cap(buf.askip) < n {
+		if n := ceilDiv(g.m, mr); cap(buf.askip) < n {
 			buf.askip = make([]uint64, n)
 		}
 	}
@@ -302,8 +311,12 @@ func (g *gemmCall[T]) run() {
 	// cores. Otherwise the threads share each block of B and split the A
 	// panels.
 	g.ownB = g.threads > 1 && ceilDiv(g.n, nr) >= ownBPanels*g.threads
+	narrow := !g.ownB && g.n <= nc
 	if !g.ownB {
 		buf.b = grow(buf.b, bsize)
+	}
+	if !narrow {
+		buf.a = grow(buf.a, mc*kc)
 	}
 	for len(buf.tiles) < g.threads {
 		buf.tiles = append(buf.tiles, nil)
@@ -311,9 +324,27 @@ func (g *gemmCall[T]) run() {
 	}
 	for t := range buf.tiles {
 		buf.tiles[t] = grow(buf.tiles[t], mr*nr)
-		if g.ownB {
+		switch {
+		case g.ownB:
 			buf.own[t] = grow(buf.own[t], bsize)
+		case narrow: // a panel of A per thread
+			buf.own[t] = grow(buf.own[t], mr*kc)
 		}
+	}
+	if narrow {
+		// All of B's columns fit one block: each kc slice packs B once,
+		// and the threads take the A panels in turn, each packing one
+		// into a buffer of its own and running it against the whole
+		// block, so that no block of A goes through L3 and B is not
+		// packed again for each block of A (the convolutions' products,
+		// 8192 x 256 x 2304 in the promoter model, had four).
+		for g.pc = 0; g.pc < g.k; g.pc += kc {
+			g.kb = min(kc, g.k-g.pc)
+			g.ic, g.mb, g.jc, g.nb = 0, g.m, 0, g.n
+			par.For(g.threads, ceilDiv(g.n, nr), g, phasePackB, &buf.phase)
+			par.For(g.threads, ceilDiv(g.m, mr), g, phasePanels, &buf.phase)
+		}
+		return
 	}
 	// A (the mc x kc block in L3) is packed once per kc slice; B is packed
 	// in kc x nc blocks that fit L2, either one per thread (ownB) or
@@ -357,7 +388,7 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 		a0 := ip * mr * kb
 		var skip uint64 // a gathered A's taps of padding (packAGather)
 		if g.ga.ch > 0 {
-			skip = g.buf.askip[ip]
+			skip = g.buf.askip[ic/mr+ip]
 		}
 		for jp := 0; jp*nr < nb; jp++ {
 			cols := min(nr, nb-jp*nr)
