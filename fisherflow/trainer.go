@@ -506,9 +506,10 @@ func EstimateBytes(cfg Config, positions, k int, precision string) (int64, error
 		c, l, kw, nb := int64(cc.Channels), int64(positions), int64(cc.Kernel), int64(cc.Blocks)
 		params = nb*(c*c*kw+c*c+5*c) + int64(k+cc.Signal)*c*kw + 3*c*c + c*int64(k) + int64(cc.Classes+1)*c
 		// Two activations per block, a dozen more per position, and the
-		// im2col buffer the convolutions share (a chunk of samples of up
-		// to 2^21 values, at least one sample).
-		acts = (mb*l*c*(2*nb+14) + max(l*c*kw, min(mb*l*c*kw, 1<<21))) * sz
+		// packing buffers of the convolutions' products (kernels.Conv1d:
+		// a block of A of up to 2^20 values, a block of B per thread, the
+		// weights rearranged for the input gradient).
+		acts = (mb*l*c*(2*nb+14) + 1<<20 + 1<<18 + c*c*kw) * sz
 	}
 	params *= 4*sz + 16 // weights, gradients, best, EMA; AdamW moments in float64
 	return batches + geo + sampling + ot + params + acts, nil
