@@ -706,7 +706,7 @@ one_2:
 	VSUBPD      Y0, Y9, Y9
 	VADDPD      Y9, Y1, Y1
 	VFMADD231PD Y9, Y9, Y2
-	ADDQ        $0x10, AX
+	ADDQ        $0x00000010, AX
 	SUBQ        $0x04, CX
 	JMP         one_2
 
@@ -1526,7 +1526,7 @@ one_2:
 	VSUBPD      Y0, Y9, Y9
 	VADDPD      Y9, Y1, Y1
 	VFMADD231PD Y9, Y9, Y2
-	ADDQ        $0x20, AX
+	ADDQ        $0x00000020, AX
 	SUBQ        $0x04, CX
 	JMP         one_2
 
@@ -2403,7 +2403,7 @@ one_2:
 	VSUBPD      Z0, Z9, Z9
 	VADDPD      Z9, Z1, Z1
 	VFMADD231PD Z9, Z9, Z2
-	ADDQ        $0x20, AX
+	ADDQ        $0x00000020, AX
 	SUBQ        $0x08, CX
 	JMP         one_2
 
@@ -3252,7 +3252,7 @@ one_2:
 	VSUBPD      Z0, Z9, Z9
 	VADDPD      Z9, Z1, Z1
 	VFMADD231PD Z9, Z9, Z2
-	ADDQ        $0x40, AX
+	ADDQ        $0x00000040, AX
 	SUBQ        $0x08, CX
 	JMP         one_2
 

@@ -50,24 +50,10 @@ func moments(k emit.Kernel) {
 		k64.Add(d, a[u], a[u])
 		k64.FMA231(d, d, b[u])
 	}
-	big, one, done := k.Label("big"), k.Label("one"), k.Label("done")
-	Label(big)
-	CMPQ(n, U8(uint8(unroll*lanes)))
-	JB(LabelRef(one))
-	for u := range unroll {
-		step(u)
-	}
-	ADDQ(U32(uint32(unroll*lanes*k.Size())), x)
-	SUBQ(U8(uint8(unroll*lanes)), n)
-	JMP(LabelRef(big))
-	Label(one)
-	CMPQ(n, U8(uint8(lanes)))
-	JB(LabelRef(done))
-	step(0)
-	ADDQ(U8(uint8(lanes*k.Size())), x)
-	SUBQ(U8(uint8(lanes)), n)
-	JMP(LabelRef(one))
-	Label(done)
+	wholeVectors(k, n, lanes, unroll, step, func(u int) {
+		ADDQ(U32(uint32(u*lanes*k.Size())), x)
+		SUBQ(U8(uint8(u*lanes)), n)
+	})
 	k64.Add(a[1], a[0], a[0])
 	k64.Add(a[3], a[2], a[2])
 	k64.Add(a[2], a[0], a[0])
@@ -109,22 +95,7 @@ func colMoments(k emit.Kernel) {
 		ADDQ(U32(uint32(u*lanes*8)), dot)
 		SUBQ(U8(uint8(u*lanes)), n)
 	}
-	big, one, done := k.Label("big"), k.Label("one"), k.Label("done")
-	Label(big)
-	CMPQ(n, U8(uint8(unroll*lanes)))
-	JB(LabelRef(one))
-	for u := range unroll {
-		step(u)
-	}
-	advance(unroll)
-	JMP(LabelRef(big))
-	Label(one)
-	CMPQ(n, U8(uint8(lanes)))
-	JB(LabelRef(done))
-	step(0)
-	advance(1)
-	JMP(LabelRef(one))
-	Label(done)
+	wholeVectors(k, n, lanes, unroll, step, advance)
 	emit.Ret(func() { Store(n, Return("rest")) })
 }
 
@@ -157,6 +128,15 @@ func scaleShift(k emit.Kernel) {
 		}
 		SUBQ(U8(uint8(u*lanes)), n)
 	}
+	wholeVectors(k, n, lanes, unroll, step, advance)
+	emit.Ret(func() { Store(n, Return("rest")) })
+}
+
+// wholeVectors emits the loops of a kernel over whole vectors of lanes
+// elements, n of them left: unroll steps per iteration while that many
+// remain, then one at a time; advance(u) moves the pointers and n past u
+// vectors. n is what remains at the end (less than lanes).
+func wholeVectors(k emit.Kernel, n reg.GPVirtual, lanes, unroll int, step, advance func(u int)) {
 	big, one, done := k.Label("big"), k.Label("one"), k.Label("done")
 	Label(big)
 	CMPQ(n, U8(uint8(unroll*lanes)))
@@ -173,5 +153,4 @@ func scaleShift(k emit.Kernel) {
 	advance(1)
 	JMP(LabelRef(one))
 	Label(done)
-	emit.Ret(func() { Store(n, Return("rest")) })
 }
