@@ -1,8 +1,11 @@
 // Package kernels provides batched numerical kernels for float32 and float64:
 // elementwise vector math, level-1 BLAS, the square-root map between the
 // probability simplex and the positive orthant of the unit sphere, sphere
-// geodesics, entropic and exact optimal transport, GEMM, and two training
-// updates (ScaleNeg, a leaky ReLU's pass, and the AdamW step).
+// geodesics, entropic and exact optimal transport, GEMM, the batched 1-d
+// convolution and its gradients (Conv1d, as implicit GEMMs), the passes of
+// a normalisation layer (Moments, AddColumnMoments, ScaleShift) and of a
+// bias gradient (ColumnSums), and two training updates (ScaleNeg, a leaky
+// ReLU's pass, and the AdamW step).
 //
 // # Layout of arguments
 //
