@@ -301,6 +301,7 @@ type LayerNorm[T Float] struct {
 	Gain, Shift *Param[T]
 	// mean and rstd of the last Forward, per row (planned by Plan).
 	mean, rstd []float64
+	zero       []T // N zeros (the unused product of kernels.ScaleShift)
 }
 
 // NewLayerNorm returns a LayerNorm with gain 1 and shift 0.
@@ -317,7 +318,7 @@ func (l *LayerNorm[T]) Params() Params[T] { return Params[T]{l.Gain, l.Shift} }
 
 // Plan sizes the per-row statistics for batches up to rows.
 func (l *LayerNorm[T]) Plan(rows int) {
-	l.mean, l.rstd = make([]float64, rows), make([]float64, rows)
+	l.mean, l.rstd, l.zero = make([]float64, rows), make([]float64, rows), make([]T, l.N)
 }
 
 // Forward normalises each row of x into y (y may alias x).
@@ -330,25 +331,23 @@ func (l *LayerNorm[T]) Forward(y, x []T) {
 }
 
 // forwardRows is Forward for rows lo..hi of y and x, planned for them:
-// calls on disjoint rows may run concurrently.
+// calls on disjoint rows may run concurrently. The moments take one pass
+// in float64 around the row's first value (kernels.Moments); the
+// normalisation runs in T as two FMAs a value (kernels.ScaleShift):
+// xhat = x*rstd + (-mean*rstd), then y = xhat*gain + shift, as GroupNorm
+// and PyTorch's CPU kernels normalise in the data's precision.
 func (l *LayerNorm[T]) forwardRows(y, x []T, lo, hi int) {
+	n := float64(l.N)
 	for r := lo; r < hi; r++ {
 		xr, yr := x[r*l.N:(r+1)*l.N], y[r*l.N:(r+1)*l.N]
-		var m float64
-		for _, v := range xr {
-			m += float64(v)
-		}
-		m /= float64(l.N)
-		var s float64
-		for _, v := range xr {
-			d := float64(v) - m
-			s += d * d
-		}
-		rs := 1 / math.Sqrt(s/float64(l.N)+l.Eps)
+		x0 := float64(xr[0])
+		s1, s2 := kernels.Moments(xr, x0)
+		d := s1 / n
+		m := x0 + d
+		rs := 1 / math.Sqrt(max(s2/n-d*d, 0)+l.Eps)
 		l.mean[r], l.rstd[r] = m, rs
-		for i, v := range xr {
-			yr[i] = T((float64(v)-m)*rs*float64(l.Gain.W[i]) + float64(l.Shift.W[i]))
-		}
+		kernels.ScaleShift(yr, l.zero, l.zero, xr, T(rs), T(-m*rs))
+		kernels.ScaleShift(yr, yr, l.Gain.W, l.Shift.W, 1, 0)
 	}
 }
 
