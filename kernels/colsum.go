@@ -60,10 +60,8 @@ func (c *colSums[T]) run(dst, x []T, beta T) {
 	call := c.pool.Get().(*colSumCall[T])
 	call.c, call.x, call.d = c, x, d
 	call.part = grow(call.part, nb*d)
-	if cap(call.acc) < d {
-		call.acc = make([]float64, d)
-	}
-	acc := call.acc[:d]
+	call.acc = grow(call.acc, d)
+	acc := call.acc
 	threads := 1
 	if len(x) >= 1<<16 {
 		threads = min(kernelThreads(), nb)

@@ -94,9 +94,7 @@ func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 					s1, s2 = s1+a, s2+b
 				}
 			}
-			d := s1 / n
-			m := x0 + d
-			rs := 1 / math.Sqrt(max(s2/n-d*d, 0)+g.Eps)
+			m, rs := meanRstd(x0, s1, s2, n, g.Eps)
 			g.mean[b*g.Groups+gr], g.rstd[b*g.Groups+gr] = m, rs
 			// y = x*scale + offset per channel, in T (as PyTorch's
 			// GroupNorm): scale = rstd*gain, offset = shift - mean*scale.
@@ -111,6 +109,14 @@ func (g *GroupNorm[T]) forwardRange(y, x []T, lo, hi, length int) {
 			}
 		}
 	}
+}
+
+// meanRstd returns the mean and 1/sqrt(variance + eps) of n values from
+// the sums s1 of their differences from x0 and s2 of those differences'
+// squares (kernels.Moments).
+func meanRstd(x0, s1, s2, n, eps float64) (mean, rstd float64) {
+	d := s1 / n
+	return x0 + d, 1 / math.Sqrt(max(s2/n-d*d, 0)+eps)
 }
 
 // Backward adds the gain and shift gradients and sets dx from dy and the

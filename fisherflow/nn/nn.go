@@ -342,9 +342,7 @@ func (l *LayerNorm[T]) forwardRows(y, x []T, lo, hi int) {
 		xr, yr := x[r*l.N:(r+1)*l.N], y[r*l.N:(r+1)*l.N]
 		x0 := float64(xr[0])
 		s1, s2 := kernels.Moments(xr, x0)
-		d := s1 / n
-		m := x0 + d
-		rs := 1 / math.Sqrt(max(s2/n-d*d, 0)+l.Eps)
+		m, rs := meanRstd(x0, s1, s2, n, l.Eps)
 		l.mean[r], l.rstd[r] = m, rs
 		kernels.ScaleShift(yr, l.zero, l.zero, xr, T(rs), T(-m*rs))
 		kernels.ScaleShift(yr, yr, l.Gain.W, l.Shift.W, 1, 0)
