@@ -20,6 +20,9 @@ const EnvPath = "FISHERFLOW_KERNELS"
 type ops[T float32 | float64] struct {
 	sqrt, square, acos, sin, cos, exp, sigmoid, log func(dst, x []T)
 	atan2                                           func(dst, y, x []T)
+	// relax, if set, is relaxVec's over-relaxation in one kernel (nil:
+	// relaxVec composes it from log and exp).
+	relax func(dst, old []T, w T)
 
 	dot  func(x, y []T) T
 	axpy func(alpha T, x, y []T)

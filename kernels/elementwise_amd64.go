@@ -34,6 +34,11 @@ func logAVX2F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX2F32(dst []float32, x []float32)
 
+// relaxAVX2F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+//
+//go:noescape
+func relaxAVX2F32(dst []float32, old []float32, w float32)
+
 // sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
@@ -78,6 +83,11 @@ func logAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func acosAVX2F64(dst []float64, x []float64)
+
+// relaxAVX2F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+//
+//go:noescape
+func relaxAVX2F64(dst []float64, old []float64, w float64)
 
 // sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
@@ -124,6 +134,11 @@ func logAVX512F32(dst []float32, x []float32)
 //go:noescape
 func acosAVX512F32(dst []float32, x []float32)
 
+// relaxAVX512F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+//
+//go:noescape
+func relaxAVX512F32(dst []float32, old []float32, w float32)
+
 // sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
@@ -168,6 +183,11 @@ func logAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func acosAVX512F64(dst []float64, x []float64)
+
+// relaxAVX512F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+//
+//go:noescape
+func relaxAVX512F64(dst []float64, old []float64, w float64)
 
 // sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //

@@ -17,6 +17,7 @@ type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
 	exp, log     func(dst, x []T)
 	sigmoid      func(dst, x []T)
+	relax        func(dst, old []T, w T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
 	// sin and cos compute the elements below vmTrigLimit (vmTrigLimit32
@@ -118,7 +119,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	g := genericOps[T]() // for rows shorter than simdMinRow
 	o.sqrt, o.square = p.sqrt, p.square
 	if p.exp != nil {
-		o.exp, o.log, o.sigmoid = p.exp, p.log, p.sigmoid
+		o.exp, o.log, o.sigmoid, o.relax = p.exp, p.log, p.sigmoid, p.relax
 	}
 	if p.acos != nil {
 		o.acos, o.atan2 = p.acos, p.atan2

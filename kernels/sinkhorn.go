@@ -714,6 +714,10 @@ func relaxVec[T float32 | float64](o *ops[T], w float64, new, old, tmp []T) {
 	if w == 1 {
 		return
 	}
+	if o.relax != nil {
+		o.relax(new, old, T(w))
+		return
+	}
 	for j, v := range new {
 		tmp[j] = 1
 		if v != 0 && old[j] != 0 {

@@ -114,3 +114,51 @@ func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 		}
 	}
 }
+
+// TestRelaxVecPaths checks each path's over-relaxation (the fused relax
+// kernel where the path has one) against relaxVec's composition of the
+// generic Log and Exp: the same bits, all lengths to 70 (every tail),
+// unaligned slices, zero scalings on either side kept, and a guard after
+// the output that must not change.
+func TestRelaxVecPaths(t *testing.T) {
+	for _, p := range supportedPaths() {
+		testRelaxVec(t, p.name, p.f32)
+		testRelaxVec(t, p.name, p.f64)
+	}
+}
+
+func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
+	g := genericOps[T]()
+	if g.relax != nil {
+		t.Fatal("the generic path has a relax kernel: the test has no reference")
+	}
+	for _, w := range []float64{1.5, 1.9, 0.7} {
+		for n := 0; n <= 70; n++ {
+			nw, old := make([]T, n+2), make([]T, n+1)
+			for i := range nw {
+				nw[i] = T(math.Exp(3 * math.Sin(float64(7*i+n))))
+			}
+			for i := range old {
+				old[i] = T(math.Exp(2 * math.Cos(float64(5*i+n))))
+			}
+			if n > 3 {
+				nw[1+n/3], old[1+n/2] = 0, 0
+			}
+			guard, want := nw[n+1], append([]T(nil), nw[1:n+1]...)
+			relaxVec(g, w, want, old[1:], make([]T, n))
+			got := nw[1 : n+1]
+			relaxVec(o, w, got, old[1:], make([]T, n))
+			for i := range got {
+				if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
+					t.Fatalf("%s %T w=%v n=%d: [%d] = %v, generic %v (old %v)", name, got[i], w, n, i, got[i], want[i], old[1+i])
+				}
+			}
+			if n > 3 && got[n/3] != 0 {
+				t.Fatalf("%s %T n=%d: a zero scaling changed", name, got[0], n)
+			}
+			if nw[n+1] != guard {
+				t.Fatalf("%s %T n=%d: guard written", name, got[0], n)
+			}
+		}
+	}
+}
