@@ -211,7 +211,12 @@ const (
 // over the same rows of K at every iteration: a float32 K of 512 x 512
 // (1 MB) then stays in the two cores' L2 caches, half in each, where with
 // the blocks dealt to whichever thread is free it streamed from memory at
-// every pass (two threads ran no faster than one).
+// every pass (two threads ran no faster than one). Every other pass takes
+// a share's row blocks last to first, so that it starts on the rows the
+// previous pass read last, which are still in L2: a float64 K of 512 x 512
+// (2 MB, twice the L2 of this machine) streams from L3 at about 90 GB/s,
+// and the reversal made one thread's iterations 10-15% faster. Blocks keep
+// their own sums, so the order of the blocks changes no bits.
 type sinkhornPass[T float32 | float64] struct {
 	o       *ops[T]
 	k, a, b []T
@@ -227,12 +232,14 @@ type sinkhornPass[T float32 | float64] struct {
 	errs    []float64 // per row block: sum over its rows of |u_i (K v)_i - a_i|
 	colErrs []float64 // per column block: its columns' L1 marginal error
 	colSums []float64 // passPlan: per row block, the column sums of its rows
+	colDots []float64 // passPlan: per row block, scratch of the column sums
 	cost    []T       // passKernel: the cost, and -1/reg
 	negInv  T
 	threads int
 	phase   par.Phase
 	relax   relax   // the over-relaxation of the updates
 	colErr  float64 // the column marginals' L1 error after an over-relaxed update
+	reverse bool    // passRows takes the blocks of its shares last to first
 }
 
 // newSinkhornPass readies w's pass of T over the n x m kernel k
@@ -243,11 +250,12 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 	ncb := min(16, max(1, m/32))
 	ft := floats[T](w)
 	p := passOf[T](w)
-	p.o, p.k, p.a, p.b, p.m, p.colErr = o, k, a, nil, m, 0
+	p.o, p.k, p.a, p.b, p.m, p.colErr, p.reverse = o, k, a, nil, m, 0, false
 	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
 	p.vnew, p.tmp = ft.take(m), ft.take(m)
 	p.rows = ft.take(2 * nb * relaxRows)
-	p.errs, p.colErrs, p.colSums, p.threads = w.f64.take(nb), w.f64.take(ncb), w.f64.take(nb*m), 1
+	p.errs, p.colErrs, p.threads = w.f64.take(nb), w.f64.take(ncb), 1
+	p.colSums, p.colDots = w.f64.take(nb*m), w.f64.take(nb*m)
 	if n*m >= sinkhornParallelMin {
 		p.threads = min(kernelThreads(), nb)
 	}
@@ -284,6 +292,7 @@ func (p *sinkhornPass[T]) kernel(cost []T, reg float64) {
 // them exact).
 func (p *sinkhornPass[T]) run() float64 {
 	p.phaseRun(passRows)
+	p.reverse = !p.reverse
 	e := p.colErr
 	for _, be := range p.errs {
 		e += be
@@ -311,6 +320,7 @@ func (p *sinkhornPass[T]) update(b []T) {
 // error against a and b.
 func (p *sinkhornPass[T]) plan(b []T) float64 {
 	nb, m := len(p.blocks)-1, p.m
+	clear(p.tmp)
 	p.phaseRun(passPlan)
 	var e float64
 	for _, be := range p.errs {
@@ -336,6 +346,12 @@ func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
 		return
 	}
 	b0, b1 := par.Share(lo, hi, p.threads, len(p.blocks)-1)
+	if phase == passRows && p.reverse {
+		for blk := b1 - 1; blk >= b0; blk-- {
+			p.rowBlock(blk)
+		}
+		return
+	}
 	for blk := b0; blk < b1; blk++ {
 		switch phase {
 		case passKernel:
@@ -452,22 +468,22 @@ func (p *sinkhornPass[T]) colBlock(cb int) {
 }
 
 // planBlock scales the rows of block blk into the plan, keeping their row
-// errors (in errs) and their column sums (in colSums).
+// errors (in errs) and their column sums (in colSums), with the vector
+// kernels: u_i v (rounded, as u_i*v_j), the row times it (rounded once),
+// the row's sum and its addition to the column sums in float64.
 func (p *sinkhornPass[T]) planBlock(blk int) {
 	m := p.m
-	col := p.colSums[blk*m : (blk+1)*m]
+	col, dots := p.colSums[blk*m:(blk+1)*m], p.colDots[blk*m:(blk+1)*m]
 	clear(col)
+	uv, zero := p.ktu[blk][:m], p.tmp[:m] // scratch; plan cleared tmp
 	var e float64
 	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
-		ui := p.u[i]
 		row := p.k[i*m : (i+1)*m]
-		var r float64
-		for j, vj := range p.v[:len(row)] {
-			x := row[j] * (ui * vj)
-			row[j] = x
-			r += float64(x)
-			col[j] += float64(x)
-		}
+		copy(uv, p.v[:m])
+		p.o.scale(p.u[i], uv)
+		p.o.scaleShift(row, row, uv, zero, 0, 0)
+		r, _ := p.o.moments(row, 0)
+		p.o.colMoments(col, dots, row, row, 0)
 		e += math.Abs(r - float64(p.a[i]))
 	}
 	p.errs[blk] = e
