@@ -23,6 +23,9 @@ type ops[T float32 | float64] struct {
 	// relax, if set, is relaxVec's over-relaxation in one kernel (nil:
 	// relaxVec composes it from log and exp).
 	relax func(dst, old []T, w T)
+	// gibbs, if set, is the Gibbs kernel's row, exp(a*x) with subnormal
+	// results flushed to zero, in one kernel (nil: composed).
+	gibbs func(dst, x []T, a T)
 
 	dot  func(x, y []T) T
 	axpy func(alpha T, x, y []T)

@@ -39,6 +39,11 @@ func acosAVX2F32(dst []float32, x []float32)
 //go:noescape
 func relaxAVX2F32(dst []float32, old []float32, w float32)
 
+// gibbsAVX2F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+//
+//go:noescape
+func gibbsAVX2F32(dst []float32, x []float32, a float32)
+
 // sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
@@ -88,6 +93,11 @@ func acosAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func relaxAVX2F64(dst []float64, old []float64, w float64)
+
+// gibbsAVX2F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+//
+//go:noescape
+func gibbsAVX2F64(dst []float64, x []float64, a float64)
 
 // sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
@@ -139,6 +149,11 @@ func acosAVX512F32(dst []float32, x []float32)
 //go:noescape
 func relaxAVX512F32(dst []float32, old []float32, w float32)
 
+// gibbsAVX512F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+//
+//go:noescape
+func gibbsAVX512F32(dst []float32, x []float32, a float32)
+
 // sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
@@ -188,6 +203,11 @@ func acosAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func relaxAVX512F64(dst []float64, old []float64, w float64)
+
+// gibbsAVX512F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+//
+//go:noescape
+func gibbsAVX512F64(dst []float64, x []float64, a float64)
 
 // sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //

@@ -18,6 +18,7 @@ type prims[T float32 | float64] struct {
 	exp, log     func(dst, x []T)
 	sigmoid      func(dst, x []T)
 	relax        func(dst, old []T, w T)
+	gibbs        func(dst, x []T, a T)
 	acos         func(dst, x []T)
 	atan2        func(dst, y, x []T)
 	// sin and cos compute the elements below vmTrigLimit (vmTrigLimit32
@@ -119,7 +120,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	g := genericOps[T]() // for rows shorter than simdMinRow
 	o.sqrt, o.square = p.sqrt, p.square
 	if p.exp != nil {
-		o.exp, o.log, o.sigmoid, o.relax = p.exp, p.log, p.sigmoid, p.relax
+		o.exp, o.log, o.sigmoid, o.relax, o.gibbs = p.exp, p.log, p.sigmoid, p.relax, p.gibbs
 	}
 	if p.acos != nil {
 		o.acos, o.atan2 = p.acos, p.atan2

@@ -368,12 +368,21 @@ func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
 func (p *sinkhornPass[T]) kernelBlock(blk int) {
 	m := p.m
 	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
-		row := p.k[i*m : (i+1)*m]
-		copy(row, p.cost[i*m:(i+1)*m])
-		p.o.scale(p.negInv, row)
-		p.o.exp(row, row)
-		flushSubnormal(row)
+		gibbsRow(p.o, p.k[i*m:(i+1)*m], p.cost[i*m:(i+1)*m], p.negInv)
 	}
+}
+
+// gibbsRow sets dst = exp(a*x), with the subnormal results flushed to
+// zero: o's gibbs kernel, or the Scale, Exp and flush it stands for.
+func gibbsRow[T float32 | float64](o *ops[T], dst, x []T, a T) {
+	if o.gibbs != nil {
+		o.gibbs(dst, x, a)
+		return
+	}
+	copy(dst, x)
+	o.scale(a, dst)
+	o.exp(dst, dst)
+	flushSubnormal(dst)
 }
 
 // rowBlock makes the pass over the rows of block blk, relaxRows rows at a

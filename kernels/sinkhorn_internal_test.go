@@ -162,3 +162,60 @@ func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 		}
 	}
 }
+
+// TestGibbsPaths checks each path's Gibbs kernel row (the fused gibbs
+// kernel where the path has one) against the generic Scale, Exp and
+// flush: the same bits, all lengths to 70, costs whose exponentials
+// overflow, are subnormal (flushed) or underflow, NaN, and a guard after
+// the output.
+func TestGibbsPaths(t *testing.T) {
+	for _, p := range supportedPaths() {
+		testGibbs(t, p.name, p.f32)
+		testGibbs(t, p.name, p.f64)
+	}
+}
+
+func testGibbs[T float32 | float64](t *testing.T, name string, o *ops[T]) {
+	g := genericOps[T]()
+	if g.gibbs != nil {
+		t.Fatal("the generic path has a gibbs kernel: the test has no reference")
+	}
+	lim := 745.0 // e^-x is subnormal from x = 708 to 745 in float64
+	if !is64[T]() {
+		lim = 104 // and from 87.3 to 103.9 in float32
+	}
+	special := []float64{0, -1, math.Inf(1), math.NaN(), lim, lim * 0.96, lim * 0.9, lim * 0.8, -lim}
+	for _, a := range []float64{-100, -1, 1} {
+		for n := 0; n <= 70; n++ {
+			x := make([]T, n)
+			for i := range x {
+				x[i] = T(lim / math.Abs(a) * (0.5 + 0.5*math.Sin(float64(3*i+n))))
+				if i%5 == 0 {
+					x[i] = T(special[(i/5+n)%len(special)] / math.Abs(a))
+				}
+			}
+			dst := make([]T, n+1)
+			guard := T(-7)
+			dst[n] = guard
+			want := make([]T, n)
+			gibbsRow(g, want, x, T(a))
+			gibbsRow(o, dst[:n], x, T(a))
+			for i := range want {
+				got, ref := float64(dst[i]), float64(want[i])
+				if math.Float64bits(got) != math.Float64bits(ref) && !(math.IsNaN(got) && math.IsNaN(ref)) {
+					t.Fatalf("%s %T a=%v n=%d: [%d] = %v, generic %v (x %v)", name, dst[i], a, n, i, dst[i], want[i], x[i])
+				}
+				tiny := 0x1p-1022
+				if !is64[T]() {
+					tiny = 0x1p-126
+				}
+				if v := float64(dst[i]); v > 0 && v < tiny {
+					t.Fatalf("%s %T: subnormal %v not flushed", name, dst[i], v)
+				}
+			}
+			if dst[n] != guard {
+				t.Fatalf("%s %T n=%d: guard written", name, dst[0], n)
+			}
+		}
+	}
+}

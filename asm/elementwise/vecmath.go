@@ -47,6 +47,7 @@ func vecmath(k emit.Kernel) {
 	mathFn(k, "acos", "func(dst, x []T)", "sets dst[i] = arccos(x[i]) (see kernels.Acos).", []string{"x"}, 3, 1,
 		func(m emit.M, in []emit.G) emit.G { return vm.Acos(ops(m), in[0], ac) })
 	relax(k, c, log)
+	gibbs(k, c)
 	trig(k, "sin", false, tc)
 	trig(k, "cos", true, tc)
 	mathFn(k, "atan2", "func(dst, y, x []T)", "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2).", []string{"y", "x"}, 2, 1,
@@ -76,6 +77,26 @@ func relax(k emit.Kernel, c vm.ExpConsts, log func(vm.Ops[emit.G, emit.Cond], em
 		r := m.Mul(o, vm.Exp(ops(m), m.Mul(w, log(ops(m), m.Div(o, x))), c))
 		r = m.Sel(m.Cmp(x, emit.EQ, m.C(0)), x, r)
 		return []emit.G{m.Sel(m.Cmp(o, emit.EQ, m.C(0)), x, r)}
+	})
+	emit.Ret()
+}
+
+// gibbs emits the kernel of Sinkhorn's Gibbs kernel K = exp(-cost/reg):
+// dst[i] = e^(a*x[i]), a*x[i] rounded first, as the Scale and Exp kernels
+// would compute it, and results below the smallest normal number set to
+// zero (kernels.flushSubnormal), in one pass instead of four.
+func gibbs(k emit.Kernel, c vm.ExpConsts) {
+	k.Begin("gibbs", "func(dst, x []T, a T)",
+		"sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).")
+	a := k.Vec()
+	k.Broadcast(emit.ParamAddr("a"), a)
+	tiny := 0x1p-1022
+	if k.Prec == emit.Float32 {
+		tiny = 0x1p-126
+	}
+	mathLoop(k, []string{"x"}, 4, 2, func(m emit.M, in []emit.G) emit.G {
+		r := vm.Exp(ops(m), m.Mul(a, in[0]), c)
+		return m.Sel(m.Cmp(r, emit.LT, m.C(tiny)), m.C(0), r)
 	})
 	emit.Ret()
 }
