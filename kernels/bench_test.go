@@ -308,6 +308,21 @@ func benchGeometry[T kernels.Float](b *testing.B) {
 			}
 		})
 	}
+	// ToSphere on arrays far beyond the caches (at least 2^24 elements,
+	// rows of d = 160), whose GB/s the report gives as a fraction of the
+	// triad's.
+	{
+		const d = 160
+		n := (1<<24 + d - 1) / d * d
+		p := randSimplexRows[T](rand.New(rand.NewPCG(6, 7)), n/d, d)
+		dst := make([]T, n)
+		b.Run(fmt.Sprintf("ToSphere/%s/n=%d", precName[T](), n), func(b *testing.B) {
+			b.SetBytes(2 * int64(n) * sizeOf[T]())
+			for b.Loop() {
+				kernels.ToSphere(dst, p, d)
+			}
+		})
+	}
 	// The OT cost of a training batch: 512 x 512 pairs of d = 160.
 	n, d := 512, 160
 	p := randSimplexRows[T](rand.New(rand.NewPCG(4, 5)), 2*n, d)

@@ -34,6 +34,11 @@ func scaleAVX2F32(alpha float32, x []float32)
 //go:noescape
 func sumAVX2F32(x []float32) (r float32)
 
+// sumMinAVX2F32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinAVX2F32(x []float32) (r float32, mn float32)
+
 // sumSqAVX2F32 returns sum x[i]^2, accumulated in float64.
 //
 //go:noescape
@@ -153,6 +158,11 @@ func scaleAVX512F32(alpha float32, x []float32)
 //
 //go:noescape
 func sumAVX512F32(x []float32) (r float32)
+
+// sumMinAVX512F32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinAVX512F32(x []float32) (r float32, mn float32)
 
 // sumSqAVX512F32 returns sum x[i]^2, accumulated in float64.
 //

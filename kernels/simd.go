@@ -39,8 +39,13 @@ type prims[T float32 | float64] struct {
 	diffSumSq func(x, y []T) (sm, sp float64)
 	// divSqrt and divSquare compute in float64 and round once.
 	divSqrt, divSquare func(dst, x []T, s float64)
-	axpby              func(dst []T, a T, x []T, b T, y []T)
-	logMapRow          func(dst, x, y []T, c, k T)
+	// sumMin and rootQuot, if set (float32), are ToSphere's fast row:
+	// sum's sum with the smallest nonzero element, and sqrt(x/s) in T
+	// with the quotient from y = 1/s and one FMA step.
+	sumMin    func(x []T) (s, mn T)
+	rootQuot  func(dst, x []T, s, y T)
+	axpby     func(dst []T, a T, x []T, b T, y []T)
+	logMapRow func(dst, x, y []T, c, k T)
 	// scaleNeg and adamW, if set, are the leaky-ReLU scaling and the
 	// AdamW step; adamW does whole vectors only and returns how many
 	// elements it left.
@@ -171,11 +176,25 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		}
 		for r := 0; r < len(x); r += d {
 			row, out := x[r:r+d], dst[r:r+d]
-			s := float64(p.sum(row))
+			var s, mn float64
+			if p.rootQuot != nil {
+				s32, mn32 := p.sumMin(row)
+				s, mn = float64(s32), float64(mn32)
+			} else {
+				s = float64(p.sum(row))
+			}
 			if !(s > 0 && s <= maxOf[T]()) {
 				// Zero, NaN or overflowing sums: the generic row
 				// decides, so all paths agree on invalid rows.
 				toSphereGeneric(out, row, d)
+				continue
+			}
+			if p.rootQuot != nil && mn >= s*minNormal32 {
+				// No quotient is below float32's normal range (nor
+				// negative), where float32 would lose relative
+				// accuracy: divide and root in float32.
+				s32 := T(s)
+				p.rootQuot(out, row, s32, 1/s32)
 				continue
 			}
 			p.divSqrt(out, row, s)
@@ -310,6 +329,9 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	}
 	return o
 }
+
+// minNormal32 is the smallest normal float32.
+const minNormal32 = 0x1p-126
 
 // maxOf returns the largest finite value of T.
 func maxOf[T float32 | float64]() float64 {

@@ -87,6 +87,42 @@ func testToSphere[T kernels.Float](t *testing.T) {
 			}
 		}
 	}
+	// Tiny entries keep their relative accuracy, down to the smallest
+	// subnormal and in rows whose sums are huge; roots that are
+	// themselves subnormal are within one subnormal step.
+	tiny := []float64{0x1p-149, 0x1p-140, 3 * 0x1p-135, 0x1p-127, 0x1p-126, 0x1.8p-126, 0x1p-100, 0x1p-60, 0.25, 1}
+	smallest, minNormal := 0x1p-1074, 0x1p-1022
+	if u == 0x1p-24 {
+		smallest, minNormal = 0x1p-149, 0x1p-126
+	}
+	for _, sum := range []float64{1, 0x1p60, 0x1p126} {
+		d := 16
+		row := make([]T, d)
+		for j := range row {
+			row[j] = T(tiny[j%len(tiny)])
+		}
+		row[d-1] = T(sum)
+		out := make([]T, d)
+		kernels.ToSphere(out, row, d)
+		s := new(big.Float).SetPrec(512)
+		for _, v := range row {
+			s.Add(s, big.NewFloat(float64(v)))
+		}
+		for j, v := range row {
+			q := new(big.Float).SetPrec(512).Quo(big.NewFloat(float64(v)), s)
+			want := q.Sqrt(q)
+			w, _ := want.Float64()
+			if w < minNormal {
+				if math.Abs(float64(out[j])-w) > smallest+(float64(d)/2+2)*u*math.Abs(w) {
+					t.Fatalf("row sum %g: [%d] = %g got %g, want %g (subnormal)", sum, j, float64(v), float64(out[j]), w)
+				}
+				continue
+			}
+			if !relClose(float64(out[j]), want, (float64(d)/2+2)*u) {
+				t.Fatalf("row sum %g: [%d] = %g got %g want %s", sum, j, float64(v), float64(out[j]), want.Text('g', 17))
+			}
+		}
+	}
 	// Invalid rows: zero, Inf and NaN rows become NaN; a negative entry
 	// gives NaN in that entry only.
 	nan, inf := T(math.NaN()), T(math.Inf(1))

@@ -9,6 +9,11 @@ package kernels
 //go:noescape
 func divSqrtAVX2F32(dst []float32, x []float32, s float64)
 
+// rootQuotAVX2F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+//
+//go:noescape
+func rootQuotAVX2F32(dst []float32, x []float32, s float32, y float32)
+
 // divSquareAVX2F32 sets dst[i] = x[i]^2/s, in float64.
 //
 //go:noescape
@@ -58,6 +63,11 @@ func logMapRowAVX2F64(dst []float64, x []float64, y []float64, c float64, k floa
 //
 //go:noescape
 func divSqrtAVX512F32(dst []float32, x []float32, s float64)
+
+// rootQuotAVX512F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+//
+//go:noescape
+func rootQuotAVX512F32(dst []float32, x []float32, s float32, y float32)
 
 // divSquareAVX512F32 sets dst[i] = x[i]^2/s, in float64.
 //

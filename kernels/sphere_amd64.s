@@ -80,6 +80,68 @@ DATA vmask<>+56(SB)/4, $0x00000000
 DATA vmask<>+60(SB)/4, $0x00000000
 GLOBL vmask<>(SB), RODATA|NOPTR, $64
 
+// func rootQuotAVX2F32(dst []float32, x []float32, s float32, y float32)
+// Requires: AVX, FMA3
+TEXT ·rootQuotAVX2F32(SB), NOSPLIT, $0-56
+	VBROADCASTSS s+48(FP), Y0
+	VBROADCASTSS y+52(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+
+big_1:
+	CMPQ         DX, $0x00000010
+	JB           one_2
+	VMOVUPS      (CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVUPS      Y2, (AX)
+	VMOVUPS      32(CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVUPS      Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000010, DX
+	JMP          big_1
+
+one_2:
+	CMPQ         DX, $0x00000008
+	JB           tail_3
+	VMOVUPS      (CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVUPS      Y2, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000008, DX
+	JMP          one_2
+
+tail_3:
+	TESTQ        DX, DX
+	JZ           done_4
+	SHLQ         $0x02, DX
+	MOVQ         $0x0000000000000020, BX
+	SUBQ         DX, BX
+	LEAQ         vmask<>+0(SB), DX
+	VMOVDQU      (DX)(BX*1), Y2
+	VMASKMOVPS   (CX), Y2, Y3
+	VMULPS       Y1, Y3, Y4
+	VFNMADD231PS Y4, Y0, Y3
+	VFMADD231PS  Y3, Y1, Y4
+	VSQRTPS      Y4, Y0
+	VMASKMOVPS   Y0, Y2, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
 // func divSquareAVX2F32(dst []float32, x []float32, s float64)
 // Requires: AVX
 TEXT ·divSquareAVX2F32(SB), NOSPLIT, $0-56
@@ -722,6 +784,65 @@ DATA kmask16<>+26(SB)/2, $0x1fff
 DATA kmask16<>+28(SB)/2, $0x3fff
 DATA kmask16<>+30(SB)/2, $0x7fff
 GLOBL kmask16<>(SB), RODATA|NOPTR, $32
+
+// func rootQuotAVX512F32(dst []float32, x []float32, s float32, y float32)
+// Requires: AVX, AVX512F
+TEXT ·rootQuotAVX512F32(SB), NOSPLIT, $0-56
+	VBROADCASTSS s+48(FP), Z0
+	VBROADCASTSS y+52(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+
+big_1:
+	CMPQ         DX, $0x00000020
+	JB           one_2
+	VMOVUPS      (CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVUPS      Z2, (AX)
+	VMOVUPS      64(CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVUPS      Z2, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000020, DX
+	JMP          big_1
+
+one_2:
+	CMPQ         DX, $0x00000010
+	JB           tail_3
+	VMOVUPS      (CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVUPS      Z2, (AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000010, DX
+	JMP          one_2
+
+tail_3:
+	TESTQ        DX, DX
+	JZ           done_4
+	LEAQ         kmask16<>+0(SB), BX
+	KMOVW        (BX)(DX*2), K1
+	VMOVUPS.Z    (CX), K1, Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
 
 // func divSquareAVX512F32(dst []float32, x []float32, s float64)
 // Requires: AVX, AVX512F, AVX512VL

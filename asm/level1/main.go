@@ -9,7 +9,10 @@
 package main
 
 import (
+	"math"
+
 	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
@@ -24,6 +27,9 @@ func main() {
 		axpy4(k)
 		scale(k)
 		sum(k)
+		if k.Prec == emit.Float32 {
+			sumMin(k)
+		}
 		sumSq(k)
 		scaleNeg(k)
 		adamW(k)
@@ -105,6 +111,75 @@ func sum(k emit.Kernel) {
 		k.Add(in[0], acc[0], acc[0])
 	})
 	emit.Ret(emit.Result(k.HSum(acc[0]), "r"))
+}
+
+// sumMin is sum with the smallest nonzero element beside it: the sum's
+// accumulators and order are sum's, so r is sum's to the bit. ToSphere's
+// float32 rows take the float32 quotient x/r only when no nonzero x/r is
+// below the normal range, which mn tells.
+func sumMin(k emit.Kernel) {
+	k.Begin("sumMin", "func(x []T) (r, mn T)", "returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
+	x, n := slice("x")
+	const unroll = 4
+	inf := k.Vec()
+	k.Broadcast(k.Const(math.Inf(1)), inf)
+	zero := k.Vec()
+	k.Zero(zero)
+	var acc, mins []reg.VecVirtual
+	for range unroll {
+		a, m := k.Vec(), k.Vec()
+		k.Zero(a)
+		VMOVUPS(inf, m)
+		acc, mins = append(acc, a), append(mins, m)
+	}
+	k.Loop(n, []reg.GPVirtual{x}, unroll, func(u int, mask *emit.Mask) {
+		v := k.Vec()
+		m := Mem{Base: x, Disp: u * k.Bytes()}
+		if mask != nil {
+			k.LoadMasked(m, *mask, v)
+		} else {
+			k.Load(m, v)
+		}
+		k.Add(v, acc[u], acc[u])
+		t := k.Vec()
+		if k.ISA == emit.AVX512 {
+			nz := K()
+			VCMPPS(U8(emit.EQ), zero, v, nz)
+			VMOVUPS(v, t)
+			VMOVUPS(inf, nz, t)
+		} else {
+			z := k.Vec()
+			VCMPPS(U8(emit.EQ), zero, v, z)
+			VBLENDVPS(z, inf, v, t)
+		}
+		VMINPS(t, mins[u], mins[u])
+	})
+	for u := 1; u < unroll; u++ {
+		k.Add(acc[u], acc[0], acc[0])
+		VMINPS(mins[u], mins[0], mins[0])
+	}
+	emit.Ret(emit.Result(k.HSum(acc[0]), "r"), emit.Result(hmin(k, mins[0]), "mn"))
+}
+
+// hmin returns an xmm register whose lane 0 holds the smallest lane of
+// the float32 vector v.
+func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
+	y := v.AsY().(reg.VecVirtual)
+	if k.ISA == emit.AVX512 {
+		hi := YMM()
+		VEXTRACTF32X8(U8(1), v, hi)
+		VMINPS(hi, y, y)
+	}
+	x := y.AsX().(reg.VecVirtual)
+	hx := XMM()
+	VEXTRACTF128(U8(1), y, hx)
+	VMINPS(hx, x, x)
+	t := XMM()
+	VPERMILPS(U8(0x4e), x, t) // lanes 2, 3, 0, 1
+	VMINPS(t, x, x)
+	VPERMILPS(U8(0xb1), x, t) // lanes 1, 0, 3, 2
+	VMINPS(t, x, x)
+	return x
 }
 
 // sumSq accumulates in float64 for both precisions: float32 elements are

@@ -17,6 +17,9 @@ func main() {
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
 		divSqrt(k)
+		if k.Prec == emit.Float32 {
+			rootQuot(k)
+		}
 		divSquare(k)
 		diffSumSq(k)
 		axpby(k)
@@ -62,6 +65,27 @@ func divSqrt(k emit.Kernel) {
 		k64.Div(s, v, v)
 		k64.Sqrt(v, v)
 	})
+}
+
+// rootQuot: ToSphere's float32 row map for rows whose quotients are all
+// zero or normal: dst[i] = sqrt(q), q the quotient x[i]/s as x[i]*y (y =
+// 1/s rounded) refined by one FMA step, q + (x[i] - q*s)*y, within half an
+// ulp and 2^-46 of x[i]/s (and 1 exactly where x[i] = s); then VSQRTPS on
+// 16 lanes. divSqrt's float64 VDIVPD and VSQRTPD on 8 lanes, and then a
+// VDIVPS beside the VSQRTPS, held ToSphere to the divider's throughput.
+func rootQuot(k emit.Kernel) {
+	k.Begin("rootQuot", "func(dst, x []T, s, y T)", "sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.")
+	sv, yv := param(k, "s"), param(k, "y")
+	dst, x, n := ptr("dst"), ptr("x"), length("x")
+	k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 2, func(in []reg.VecVirtual) []reg.VecVirtual {
+		q, r := k.Vec(), k.Vec()
+		k.Mul(yv, in[0], q)     // q = x*y
+		k.FNMA231(q, sv, in[0]) // x = x - q*s: the remainder
+		k.FMA231(in[0], yv, q)  // q += r*y
+		k.Sqrt(q, r)
+		return []reg.VecVirtual{r}
+	})
+	emit.Ret()
 }
 
 // divSquare: ToSimplex's row map.

@@ -6,7 +6,8 @@
 //
 // Go assembler operand order is source first: Add(a, b, dst) emits
 // VADDPS a, b, dst, which computes dst = b + a; Sub(a, b, dst) is
-// dst = b - a; FMA231(a, b, dst) is dst = a*b + dst.
+// dst = b - a; FMA231(a, b, dst) is dst = a*b + dst and FNMA231(a, b,
+// dst) is dst = dst - a*b.
 package emit
 
 import (
@@ -138,6 +139,7 @@ func (k *Kernel) Mul(a, b, dst Op)        { k.pick(VMULPS, VMULPD)(a, b, dst) }
 func (k *Kernel) Div(a, b, dst Op)        { k.pick(VDIVPS, VDIVPD)(a, b, dst) }
 func (k *Kernel) Sqrt(a, dst Op)          { k.pick(VSQRTPS, VSQRTPD)(a, dst) }
 func (k *Kernel) FMA231(a, b, dst Op)     { k.pick(VFMADD231PS, VFMADD231PD)(a, b, dst) }
+func (k *Kernel) FNMA231(a, b, dst Op)    { k.pick(VFNMADD231PS, VFNMADD231PD)(a, b, dst) }
 func (k *Kernel) Zero(v reg.VecVirtual)   { VXORPS(v, v, v) }
 func (k *Kernel) Broadcast(m Mem, dst Op) { k.pick(broadcastSS, broadcastSD)(m, dst) }
 func broadcastSS(ops ...Op)               { VBROADCASTSS(ops...) }
@@ -325,6 +327,16 @@ func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, bod
 		}
 	}
 	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
+}
+
+// Loop emits the three-stage loop over n elements of the kernel's
+// precision for a body that does its own loads and stores: step(u, nil)
+// handles the vector at offset u*Bytes of each pointer in the unrolled
+// main loop (u < unroll) and in the one-vector loop (u = 0), step(0,
+// &mask) the masked tail. Every pointer in ptrs advances one vector per
+// vector.
+func (k *Kernel) Loop(n reg.GPVirtual, ptrs []reg.GPVirtual, unroll int, step func(u int, mask *Mask)) {
+	k.loops(n, ptrs, k.Lanes(), k.Bytes(), unroll, step)
 }
 
 // loops emits the three-stage loop over n elements, calling step(u, nil)
