@@ -99,6 +99,11 @@ func scaleAVX2F64(alpha float64, x []float64)
 //go:noescape
 func sumAVX2F64(x []float64) (r float64)
 
+// sumMinAVX2F64 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinAVX2F64(x []float64) (r float64, mn float64)
+
 // sumSqAVX2F64 returns sum x[i]^2, accumulated in float64.
 //
 //go:noescape
@@ -223,6 +228,11 @@ func scaleAVX512F64(alpha float64, x []float64)
 //
 //go:noescape
 func sumAVX512F64(x []float64) (r float64)
+
+// sumMinAVX512F64 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinAVX512F64(x []float64) (r float64, mn float64)
 
 // sumSqAVX512F64 returns sum x[i]^2, accumulated in float64.
 //

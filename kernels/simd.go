@@ -39,7 +39,7 @@ type prims[T float32 | float64] struct {
 	diffSumSq func(x, y []T) (sm, sp float64)
 	// divSqrt and divSquare compute in float64 and round once.
 	divSqrt, divSquare func(dst, x []T, s float64)
-	// sumMin and rootQuot, if set (float32), are ToSphere's fast row:
+	// sumMin and rootQuot, if set, are ToSphere's fast row:
 	// sum's sum with the smallest nonzero element, and sqrt(x/s) in T
 	// with the quotient from y = 1/s and one FMA step.
 	sumMin    func(x []T) (s, mn T)
@@ -189,10 +189,10 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 				toSphereGeneric(out, row, d)
 				continue
 			}
-			if p.rootQuot != nil && mn >= s*minNormal32 {
-				// No quotient is below float32's normal range (nor
-				// negative), where float32 would lose relative
-				// accuracy: divide and root in float32.
+			if p.rootQuot != nil && mn >= s*minNormalOf[T]() {
+				// No quotient is below T's normal range (nor
+				// negative), where T would lose relative
+				// accuracy: divide and root in T.
 				s32 := T(s)
 				p.rootQuot(out, row, s32, 1/s32)
 				continue
@@ -330,8 +330,13 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	return o
 }
 
-// minNormal32 is the smallest normal float32.
-const minNormal32 = 0x1p-126
+// minNormalOf returns the smallest normal value of T.
+func minNormalOf[T float32 | float64]() float64 {
+	if is64[T]() {
+		return 0x1p-1022
+	}
+	return 0x1p-126
+}
 
 // maxOf returns the largest finite value of T.
 func maxOf[T float32 | float64]() float64 {

@@ -39,6 +39,11 @@ func logMapRowAVX2F32(dst []float32, x []float32, y []float32, c float32, k floa
 //go:noescape
 func divSqrtAVX2F64(dst []float64, x []float64, s float64)
 
+// rootQuotAVX2F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+//
+//go:noescape
+func rootQuotAVX2F64(dst []float64, x []float64, s float64, y float64)
+
 // divSquareAVX2F64 sets dst[i] = x[i]^2/s, in float64.
 //
 //go:noescape
@@ -93,6 +98,11 @@ func logMapRowAVX512F32(dst []float32, x []float32, y []float32, c float32, k fl
 //
 //go:noescape
 func divSqrtAVX512F64(dst []float64, x []float64, s float64)
+
+// rootQuotAVX512F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+//
+//go:noescape
+func rootQuotAVX512F64(dst []float64, x []float64, s float64, y float64)
 
 // divSquareAVX512F64 sets dst[i] = x[i]^2/s, in float64.
 //

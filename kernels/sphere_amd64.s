@@ -457,6 +457,68 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func rootQuotAVX2F64(dst []float64, x []float64, s float64, y float64)
+// Requires: AVX, FMA3
+TEXT ·rootQuotAVX2F64(SB), NOSPLIT, $0-64
+	VBROADCASTSD s+48(FP), Y0
+	VBROADCASTSD y+56(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+
+big_1:
+	CMPQ         DX, $0x00000008
+	JB           one_2
+	VMOVUPD      (CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVUPD      Y2, (AX)
+	VMOVUPD      32(CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVUPD      Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000008, DX
+	JMP          big_1
+
+one_2:
+	CMPQ         DX, $0x00000004
+	JB           tail_3
+	VMOVUPD      (CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVUPD      Y2, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000004, DX
+	JMP          one_2
+
+tail_3:
+	TESTQ        DX, DX
+	JZ           done_4
+	SHLQ         $0x03, DX
+	MOVQ         $0x0000000000000020, BX
+	SUBQ         DX, BX
+	LEAQ         vmask<>+0(SB), DX
+	VMOVDQU      (DX)(BX*1), Y2
+	VMASKMOVPD   (CX), Y2, Y3
+	VMULPD       Y1, Y3, Y4
+	VFNMADD231PD Y4, Y0, Y3
+	VFMADD231PD  Y3, Y1, Y4
+	VSQRTPD      Y4, Y0
+	VMASKMOVPD   Y0, Y2, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
 // func divSquareAVX2F64(dst []float64, x []float64, s float64)
 // Requires: AVX
 TEXT ·divSquareAVX2F64(SB), NOSPLIT, $0-56
@@ -1143,6 +1205,65 @@ tail_3:
 	VDIVPD    Z0, Z1, Z1
 	VSQRTPD   Z1, Z1
 	VMOVUPD   Z1, K1, (AX)
+
+done_4:
+	VZEROUPPER
+	RET
+
+// func rootQuotAVX512F64(dst []float64, x []float64, s float64, y float64)
+// Requires: AVX, AVX512F
+TEXT ·rootQuotAVX512F64(SB), NOSPLIT, $0-64
+	VBROADCASTSD s+48(FP), Z0
+	VBROADCASTSD y+56(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+
+big_1:
+	CMPQ         DX, $0x00000010
+	JB           one_2
+	VMOVUPD      (CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVUPD      Z2, (AX)
+	VMOVUPD      64(CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVUPD      Z2, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000010, DX
+	JMP          big_1
+
+one_2:
+	CMPQ         DX, $0x00000008
+	JB           tail_3
+	VMOVUPD      (CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVUPD      Z2, (AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000008, DX
+	JMP          one_2
+
+tail_3:
+	TESTQ        DX, DX
+	JZ           done_4
+	LEAQ         kmask16<>+0(SB), BX
+	KMOVW        (BX)(DX*2), K1
+	VMOVUPD.Z    (CX), K1, Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z0
+	VMOVUPD      Z0, K1, (AX)
 
 done_4:
 	VZEROUPPER

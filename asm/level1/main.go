@@ -27,9 +27,7 @@ func main() {
 		axpy4(k)
 		scale(k)
 		sum(k)
-		if k.Prec == emit.Float32 {
-			sumMin(k)
-		}
+		sumMin(k)
 		sumSq(k)
 		scaleNeg(k)
 		adamW(k)
@@ -144,42 +142,57 @@ func sumMin(k emit.Kernel) {
 		t := k.Vec()
 		if k.ISA == emit.AVX512 {
 			nz := K()
-			VCMPPS(U8(emit.EQ), zero, v, nz)
+			pick(k, VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, nz)
 			VMOVUPS(v, t)
-			VMOVUPS(inf, nz, t)
+			pick(k, VMOVUPS, VMOVUPD)(inf, nz, t)
 		} else {
 			z := k.Vec()
-			VCMPPS(U8(emit.EQ), zero, v, z)
-			VBLENDVPS(z, inf, v, t)
+			pick(k, VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, z)
+			if k.Prec == emit.Float32 {
+				VBLENDVPS(z, inf, v, t)
+			} else {
+				VBLENDVPD(z, inf, v, t)
+			}
 		}
-		VMINPS(t, mins[u], mins[u])
+		pick(k, VMINPS, VMINPD)(t, mins[u], mins[u])
 	})
 	for u := 1; u < unroll; u++ {
 		k.Add(acc[u], acc[0], acc[0])
-		VMINPS(mins[u], mins[0], mins[0])
+		pick(k, VMINPS, VMINPD)(mins[u], mins[0], mins[0])
 	}
 	emit.Ret(emit.Result(k.HSum(acc[0]), "r"), emit.Result(hmin(k, mins[0]), "mn"))
 }
 
 // hmin returns an xmm register whose lane 0 holds the smallest lane of
-// the float32 vector v.
+// v.
 func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
+	vmin := pick(k, VMINPS, VMINPD)
 	y := v.AsY().(reg.VecVirtual)
 	if k.ISA == emit.AVX512 {
 		hi := YMM()
-		VEXTRACTF32X8(U8(1), v, hi)
-		VMINPS(hi, y, y)
+		VEXTRACTF64X4(U8(1), v, hi)
+		vmin(hi, y, y)
 	}
 	x := y.AsX().(reg.VecVirtual)
 	hx := XMM()
 	VEXTRACTF128(U8(1), y, hx)
-	VMINPS(hx, x, x)
+	vmin(hx, x, x)
 	t := XMM()
-	VPERMILPS(U8(0x4e), x, t) // lanes 2, 3, 0, 1
-	VMINPS(t, x, x)
-	VPERMILPS(U8(0xb1), x, t) // lanes 1, 0, 3, 2
-	VMINPS(t, x, x)
+	VPERMILPS(U8(0x4e), x, t) // the upper 64 bits against the lower
+	vmin(t, x, x)
+	if k.Prec == emit.Float32 {
+		VPERMILPS(U8(0xb1), x, t) // lanes 1, 0, 3, 2
+		vmin(t, x, x)
+	}
 	return x
+}
+
+// pick returns the float32 or float64 form of an instruction.
+func pick(k emit.Kernel, s, d func(...Op)) func(...Op) {
+	if k.Prec == emit.Float32 {
+		return s
+	}
+	return d
 }
 
 // sumSq accumulates in float64 for both precisions: float32 elements are

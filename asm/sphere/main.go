@@ -17,9 +17,7 @@ func main() {
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
 		divSqrt(k)
-		if k.Prec == emit.Float32 {
-			rootQuot(k)
-		}
+		rootQuot(k)
 		divSquare(k)
 		diffSumSq(k)
 		axpby(k)
@@ -67,12 +65,13 @@ func divSqrt(k emit.Kernel) {
 	})
 }
 
-// rootQuot: ToSphere's float32 row map for rows whose quotients are all
-// zero or normal: dst[i] = sqrt(q), q the quotient x[i]/s as x[i]*y (y =
+// rootQuot: ToSphere's row map for rows whose quotients are all zero or
+// normal (in T): dst[i] = sqrt(q), q the quotient x[i]/s as x[i]*y (y =
 // 1/s rounded) refined by one FMA step, q + (x[i] - q*s)*y, within half an
-// ulp and 2^-46 of x[i]/s (and 1 exactly where x[i] = s); then VSQRTPS on
-// 16 lanes. divSqrt's float64 VDIVPD and VSQRTPD on 8 lanes, and then a
-// VDIVPS beside the VSQRTPS, held ToSphere to the divider's throughput.
+// ulp and u^2 of x[i]/s (and 1 exactly where x[i] = s); then the square
+// root in T (VSQRTPS on 16 lanes for float32). The divider's throughput
+// held ToSphere: divSqrt's VDIVPD and VSQRTPD on 8 lanes, and a VDIVPS
+// beside the VSQRTPS.
 func rootQuot(k emit.Kernel) {
 	k.Begin("rootQuot", "func(dst, x []T, s, y T)", "sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.")
 	sv, yv := param(k, "s"), param(k, "y")
