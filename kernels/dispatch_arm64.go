@@ -7,8 +7,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // archPaths returns the arm64 SIMD path: NEON (Advanced SIMD, part of
 // every ARMv8-A core), from the assembly that asm/neon generates: the
 // level-1 and elementwise primitives, the vector math functions (acos,
-// atan2, sin, cos, exp, log: the same operations as the generic ones, so
-// the same bits), the row primitives of the sphere kernels and the GEMM
+// atan2, sin, cos, exp, log, and Sinkhorn's relax and gibbs: the same
+// operations as the generic ones, so the same bits), the row primitives of the sphere kernels and the GEMM
 // micro-kernels, composed by simdOps as on amd64.
 func archPaths() []*path {
 	f := cpu.Detected()
@@ -17,7 +17,7 @@ func archPaths() []*path {
 		supported: func() bool { return f.ASIMD },
 		f32: simdOps(prims[float32]{
 			sqrt: sqrtNEONF32, square: squareNEONF32,
-			exp: expNEONF32, log: logNEONF32, sigmoid: sigmoidNEONF32, acos: acosNEONF32, atan2: atan2NEONF32,
+			exp: expNEONF32, log: logNEONF32, sigmoid: sigmoidNEONF32, relax: relaxNEONF32, gibbs: gibbsNEONF32, acos: acosNEONF32, atan2: atan2NEONF32,
 			sin: sinNEONF32, cos: cosNEONF32,
 			dot: dotNEONF32, axpy: axpyNEONF32, scale: scaleNEONF32, sum: sumNEONF32,
 			sumSq: sumSqNEONF32, diffSumSq: diffSumSqNEONF32,
@@ -28,7 +28,7 @@ func archPaths() []*path {
 		}),
 		f64: simdOps(prims[float64]{
 			sqrt: sqrtNEONF64, square: squareNEONF64,
-			exp: expNEONF64, log: logNEONF64, sigmoid: sigmoidNEONF64, acos: acosNEONF64, atan2: atan2NEONF64,
+			exp: expNEONF64, log: logNEONF64, sigmoid: sigmoidNEONF64, relax: relaxNEONF64, gibbs: gibbsNEONF64, acos: acosNEONF64, atan2: atan2NEONF64,
 			sin: sinNEONF64, cos: cosNEONF64,
 			dot: dotNEONF64, axpy: axpyNEONF64, scale: scaleNEONF64, sum: sumNEONF64,
 			sumSq: sumSqNEONF64, diffSumSq: diffSumSqNEONF64,

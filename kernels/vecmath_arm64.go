@@ -118,6 +118,43 @@ func cosNEONF32(dst []float32, x []float32) (big bool) {
 	return big
 }
 
+// relaxBlocksNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec), over the whole blocks of 8 elements of old.
+//
+//go:noescape
+func relaxBlocksNEONF32(dst []float32, old []float32, w float32)
+
+// relaxNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec): the whole blocks in relaxBlocksNEONF32, the rest on a zero-padded copy.
+func relaxNEONF32(dst []float32, old []float32, w float32) {
+	n := len(old) &^ 7
+	relaxBlocksNEONF32(dst[:n], old[:n], w)
+	if n < len(old) {
+		var dstPad [8]float32
+		var oldPad [8]float32
+		copy(dstPad[:], dst[n:len(old)])
+		copy(oldPad[:], old[n:len(old)])
+		relaxBlocksNEONF32(dstPad[:], oldPad[:], w)
+		copy(dst[n:len(old)], dstPad[:])
+	}
+}
+
+// gibbsBlocksNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 8 elements of x.
+//
+//go:noescape
+func gibbsBlocksNEONF32(dst []float32, x []float32, a float32)
+
+// gibbsNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel): the whole blocks in gibbsBlocksNEONF32, the rest on a zero-padded copy.
+func gibbsNEONF32(dst []float32, x []float32, a float32) {
+	n := len(x) &^ 7
+	gibbsBlocksNEONF32(dst[:n], x[:n], a)
+	if n < len(x) {
+		var dstPad [8]float32
+		var xPad [8]float32
+		copy(xPad[:], x[n:len(x)])
+		gibbsBlocksNEONF32(dstPad[:], xPad[:], a)
+		copy(dst[n:len(x)], dstPad[:])
+	}
+}
+
 // atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 8 elements of x.
 //
 //go:noescape
@@ -250,6 +287,43 @@ func cosNEONF64(dst []float64, x []float64) (big bool) {
 		copy(dst[n:len(x)], dstPad[:])
 	}
 	return big
+}
+
+// relaxBlocksNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec), over the whole blocks of 4 elements of old.
+//
+//go:noescape
+func relaxBlocksNEONF64(dst []float64, old []float64, w float64)
+
+// relaxNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec): the whole blocks in relaxBlocksNEONF64, the rest on a zero-padded copy.
+func relaxNEONF64(dst []float64, old []float64, w float64) {
+	n := len(old) &^ 3
+	relaxBlocksNEONF64(dst[:n], old[:n], w)
+	if n < len(old) {
+		var dstPad [4]float64
+		var oldPad [4]float64
+		copy(dstPad[:], dst[n:len(old)])
+		copy(oldPad[:], old[n:len(old)])
+		relaxBlocksNEONF64(dstPad[:], oldPad[:], w)
+		copy(dst[n:len(old)], dstPad[:])
+	}
+}
+
+// gibbsBlocksNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 4 elements of x.
+//
+//go:noescape
+func gibbsBlocksNEONF64(dst []float64, x []float64, a float64)
+
+// gibbsNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel): the whole blocks in gibbsBlocksNEONF64, the rest on a zero-padded copy.
+func gibbsNEONF64(dst []float64, x []float64, a float64) {
+	n := len(x) &^ 3
+	gibbsBlocksNEONF64(dst[:n], x[:n], a)
+	if n < len(x) {
+		var dstPad [4]float64
+		var xPad [4]float64
+		copy(xPad[:], x[n:len(x)])
+		gibbsBlocksNEONF64(dstPad[:], xPad[:], a)
+		copy(dst[n:len(x)], dstPad[:])
+	}
 }
 
 // atan2BlocksNEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x.

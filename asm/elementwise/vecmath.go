@@ -73,10 +73,7 @@ func relax(k emit.Kernel, c vm.ExpConsts, log func(vm.Ops[emit.G, emit.Cond], em
 		unroll = 1
 	}
 	k.MapGroup(n, []reg.GPVirtual{dst, old}, []reg.GPVirtual{dst}, unroll, func(m emit.M, in []emit.G) []emit.G {
-		x, o := in[0], in[1]
-		r := m.Mul(o, vm.Exp(ops(m), m.Mul(w, log(ops(m), m.Div(o, x))), c))
-		r = m.Sel(m.Cmp(x, emit.EQ, m.C(0)), x, r)
-		return []emit.G{m.Sel(m.Cmp(o, emit.EQ, m.C(0)), x, r)}
+		return []emit.G{vm.Relax(ops(m), in[0], in[1], w, c, log)}
 	})
 	emit.Ret()
 }
@@ -95,8 +92,7 @@ func gibbs(k emit.Kernel, c vm.ExpConsts) {
 		tiny = 0x1p-126
 	}
 	mathLoop(k, []string{"x"}, 4, 2, func(m emit.M, in []emit.G) emit.G {
-		r := vm.Exp(ops(m), m.Mul(a, in[0]), c)
-		return m.Sel(m.Cmp(r, emit.LT, m.C(tiny)), m.C(0), r)
+		return vm.Gibbs(ops(m), in[0], a, c, tiny)
 	})
 	emit.Ret()
 }

@@ -5,7 +5,8 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
-// The vector math kernels (exp, sigmoid, log, acos, atan2, sin, cos) run package
+// The vector math kernels (exp, sigmoid, log, acos, atan2, sin, cos, and
+// Sinkhorn's relax and gibbs) run package
 // vm's bodies, the ones the avo generator runs on amd64, on nops (see
 // nops.go), so they return the generic path's bits, each in the
 // kernel's precision. The last partial block runs on a padded copy (tail
@@ -15,9 +16,11 @@ import (
 func vecmathKernels(p prec) []kspec {
 	c, logf := vm.Exp64, vm.Log[nval, ncond]
 	ac, at, tc := vm.Acos64, vm.Atan64, vm.Trig64
+	tiny := 0x1p-1022
 	if p.arr == a64.S4 {
 		c, logf = vm.Exp32, vm.Log32[nval, ncond]
 		ac, at, tc = vm.Acos32, vm.Atan32, vm.Trig32
+		tiny = 0x1p-126
 	}
 	unary := func(name, doc string, f func(m *nops, x nval) nval) kspec {
 		return kspec{name: name, doc: doc, slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad",
@@ -40,6 +43,16 @@ func vecmathKernels(p prec) []kspec {
 		unary("acos", "sets dst[i] = arccos(x[i]) (see kernels.Acos)", func(m *nops, x nval) nval { return vm.Acos[nval, ncond](m, x, ac) }),
 		trig("sin", false),
 		trig("cos", true),
+		{name: "relax", doc: "sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec)",
+			slices: []kslice{{name: "dst", in: true, out: true}, {name: "old", in: true}}, scalars: []string{"w"}, tail: "pad",
+			body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
+				return map[string]nval{"dst": vm.Relax[nval, ncond](m, in["dst"], in["old"], sc["w"], c, logf)}, ncond{}
+			}},
+		{name: "gibbs", doc: "sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel)",
+			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, scalars: []string{"a"}, tail: "pad",
+			body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
+				return map[string]nval{"dst": vm.Gibbs[nval, ncond](m, in["x"], sc["a"], c, tiny)}, ncond{}
+			}},
 		{name: "atan2", doc: "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2)",
 			slices: []kslice{{name: "dst", out: true}, {name: "y", in: true}, {name: "x", in: true}}, tail: "pad",
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {

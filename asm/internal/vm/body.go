@@ -210,6 +210,25 @@ func Sigmoid[V, K any](m Ops[V, K], x V, c ExpConsts) V {
 	return m.Div(m.Add(m.C(1), e), num)                  // num / (1 + e)
 }
 
+// Relax returns Sinkhorn's over-relaxed scaling old * e^(w * ln(x/old))
+// with the precision's Exp (c) and Log (logf), each operation rounded as
+// in kernels.relaxVec's composition of the Log, Scale and Exp kernels;
+// lanes where x or old is zero keep x. w is a shared operand.
+func Relax[V, K any](m Ops[V, K], x, old V, w any, c ExpConsts, logf func(Ops[V, K], V) V) V {
+	r := m.Mul(old, Exp(m, m.Mul(w, logf(m, m.Div(old, x))), c)) // old * exp(w * log(x/old))
+	r = m.Sel(m.Cmp(x, EQ, m.C(0)), x, r)
+	return m.Sel(m.Cmp(old, EQ, m.C(0)), x, r)
+}
+
+// Gibbs returns e^(a*x), a*x rounded first, and 0 where that is below
+// tiny (the precision's smallest normal number): a row of Sinkhorn's Gibbs
+// kernel exp(-cost/reg) with kernels.flushSubnormal applied. a is a
+// shared operand.
+func Gibbs[V, K any](m Ops[V, K], x V, a any, c ExpConsts, tiny float64) V {
+	r := Exp(m, m.Mul(a, x), c)
+	return m.Sel(m.Cmp(r, LT, m.C(tiny)), m.C(0), r)
+}
+
 // pow2 returns 2^j for t = j + Shifter (|j| < bias): the exponent field
 // (j + bias) is the low bits of t's bit pattern shifted into place.
 func pow2[V, K any](m Ops[V, K], t V, c ExpConsts) V {
