@@ -317,6 +317,10 @@ func benchGeometry[T kernels.Float](b *testing.B) {
 		p := randSimplexRows[T](rand.New(rand.NewPCG(6, 7)), n/d, d)
 		dst := make([]T, n)
 		b.Run(fmt.Sprintf("ToSphere/%s/n=%d", precName[T](), n), func(b *testing.B) {
+			// Once untimed: the first call takes dst's page faults
+			// (16,000 pages), which at -benchtime 200ms were the
+			// whole measurement.
+			kernels.ToSphere(dst, p, d)
 			b.SetBytes(2 * int64(n) * sizeOf[T]())
 			for b.Loop() {
 				kernels.ToSphere(dst, p, d)

@@ -62,13 +62,9 @@ func testToSphere[T kernels.Float](t *testing.T) {
 			}
 			for i := 0; i < n; i++ {
 				row, out := p[i*d:(i+1)*d], dst.S()[i*d:(i+1)*d]
-				s := new(big.Float).SetPrec(512)
-				for _, v := range row {
-					s.Add(s, big.NewFloat(float64(v)))
-				}
+				ref := sphereRef(row)
 				for j, v := range row {
-					q := new(big.Float).SetPrec(512).Quo(big.NewFloat(float64(v)), s)
-					want := q.Sqrt(q)
+					want := ref(j)
 					if !relClose(float64(out[j]), want, (float64(d)/2+2)*u) {
 						t.Fatalf("d=%d row %d [%d]: got %v want %s", d, i, j, out[j], want.Text('g', 17))
 					}
@@ -104,13 +100,9 @@ func testToSphere[T kernels.Float](t *testing.T) {
 		row[d-1] = T(sum)
 		out := make([]T, d)
 		kernels.ToSphere(out, row, d)
-		s := new(big.Float).SetPrec(512)
-		for _, v := range row {
-			s.Add(s, big.NewFloat(float64(v)))
-		}
+		ref := sphereRef(row)
 		for j, v := range row {
-			q := new(big.Float).SetPrec(512).Quo(big.NewFloat(float64(v)), s)
-			want := q.Sqrt(q)
+			want := ref(j)
 			w, _ := want.Float64()
 			if w < minNormal {
 				if math.Abs(float64(out[j])-w) > smallest+(float64(d)/2+2)*u*math.Abs(w) {
@@ -136,6 +128,19 @@ func testToSphere[T kernels.Float](t *testing.T) {
 	}
 	if dst[9] != T(math.Sqrt(0.5)) || dst[10] == dst[10] || dst[11] != T(math.Sqrt(0.75)) {
 		t.Errorf("negative entry row = %v", dst[9:])
+	}
+}
+
+// sphereRef returns the exact ToSphere of row's entries (512-bit): entry
+// j is sqrt(row[j] / sum(row)).
+func sphereRef[T kernels.Float](row []T) func(j int) *big.Float {
+	s := new(big.Float).SetPrec(512)
+	for _, v := range row {
+		s.Add(s, big.NewFloat(float64(v)))
+	}
+	return func(j int) *big.Float {
+		q := new(big.Float).SetPrec(512).Quo(big.NewFloat(float64(row[j])), s)
+		return q.Sqrt(q)
 	}
 }
 

@@ -484,6 +484,7 @@ func (p *sinkhornPass[T]) planBlock(blk int) {
 	m := p.m
 	col, dots := p.colSums[blk*m:(blk+1)*m], p.colDots[blk*m:(blk+1)*m]
 	clear(col)
+	clear(dots)
 	uv, zero := p.ktu[blk][:m], p.tmp[:m] // scratch; plan cleared tmp
 	var e float64
 	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
