@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"unsafe"
 
 	"github.com/fisherflow/fisherflow/kernels"
@@ -302,6 +303,9 @@ type LayerNorm[T Float] struct {
 	// mean and rstd of the last Forward, per row (planned by Plan).
 	mean, rstd []float64
 	zero       []T // N zeros (the unused product of kernels.ScaleShift)
+	// scratch holds the backward pass's rows (*lnScratch[T]), one per
+	// concurrent call.
+	scratch sync.Pool
 }
 
 // NewLayerNorm returns a LayerNorm with gain 1 and shift 0.
@@ -357,26 +361,55 @@ func (l *LayerNorm[T]) Backward(dx, dy, x []T) {
 
 // backwardRows is Backward for rows lo..hi, adding the gain and shift
 // gradients into gainGrad and shiftGrad (N each): calls on disjoint rows
-// with their own gradient buffers may run concurrently.
+// with their own gradient buffers may run concurrently. A row takes the
+// vector kernels, in T as the forward pass: xhat = x*rstd - mean*rstd,
+// g = dy*gain, their sums sum(g) and sum(g*xhat), then
+//
+//	dx = rstd*(g - mean(g) - xhat*mean(g*xhat))
+//	   = (dy*rstd)*gain + (xhat*(-rstd*mean(g*xhat)) - rstd*mean(g)),
+//
+// two FMAs a value (kernels.ScaleShift); the gain and shift gradients,
+// sums over the rows of dy*xhat and dy, accumulate in float64
+// (kernels.AddColumnMoments) and are added once.
 func (l *LayerNorm[T]) backwardRows(dx, dy, x []T, lo, hi int, gainGrad, shiftGrad []T) {
 	n := float64(l.N)
+	sc, _ := l.scratch.Get().(*lnScratch[T])
+	if sc == nil {
+		sc = new(lnScratch[T])
+	}
+	defer l.scratch.Put(sc)
+	sc.size(l.N)
+	xh, g, t, zero := sc.xh, sc.g, sc.t, l.zero[:l.N]
+	clear(sc.shift)
+	clear(sc.gain)
 	for r := lo; r < hi; r++ {
 		xr, dyr, dxr := x[r*l.N:(r+1)*l.N], dy[r*l.N:(r+1)*l.N], dx[r*l.N:(r+1)*l.N]
 		m, rs := l.mean[r], l.rstd[r]
-		var sg, sgx float64 // sum of g and of g*xhat, g = dy*gain
-		for i, v := range xr {
-			xh := (float64(v) - m) * rs
-			g := float64(dyr[i]) * float64(l.Gain.W[i])
-			sg += g
-			sgx += g * xh
-			gainGrad[i] += T(float64(dyr[i]) * xh)
-			shiftGrad[i] += dyr[i]
-		}
-		for i, v := range xr {
-			xh := (float64(v) - m) * rs
-			g := float64(dyr[i]) * float64(l.Gain.W[i])
-			dxr[i] = T(rs * (g - sg/n - xh*sgx/n))
-		}
+		kernels.ScaleShift(xh, zero, zero, xr, T(rs), T(-m*rs))
+		kernels.ScaleShift(g, dyr, l.Gain.W, zero, 0, 0)
+		kernels.ScaleShift(t, zero, zero, dyr, T(rs), 0)
+		kernels.AddColumnMoments(sc.shift, sc.gain, dyr, xh, 0)
+		mg, mgx := float64(kernels.Sum(g))/n, float64(kernels.Dot(g, xh))/n
+		kernels.ScaleShift(dxr, t, l.Gain.W, xh, T(-rs*mgx), T(-rs*mg))
+	}
+	for i := range gainGrad {
+		gainGrad[i] += T(sc.gain[i])
+		shiftGrad[i] += T(sc.shift[i])
+	}
+}
+
+// lnScratch is the per-call scratch of LayerNorm.backwardRows: three rows
+// of T and two float64 column sums.
+type lnScratch[T Float] struct {
+	xh, g, t    []T
+	gain, shift []float64
+}
+
+// size makes the rows n long.
+func (s *lnScratch[T]) size(n int) {
+	if len(s.xh) != n {
+		s.xh, s.g, s.t = make([]T, n), make([]T, n), make([]T, n)
+		s.gain, s.shift = make([]float64, n), make([]float64, n)
 	}
 }
 
