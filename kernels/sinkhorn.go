@@ -340,9 +340,7 @@ func (p *sinkhornPass[T]) plan(b []T) float64 {
 func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
 	if phase == passCols {
 		c0, c1 := par.Share(lo, hi, p.threads, len(p.cols)-1)
-		for cb := c0; cb < c1; cb++ {
-			p.colBlock(cb)
-		}
+		p.colBlocks(c0, c1)
 		return
 	}
 	b0, b1 := par.Share(lo, hi, p.threads, len(p.blocks)-1)
@@ -446,17 +444,21 @@ func (p *sinkhornPass[T]) axpy4(i int, u, acc []T) {
 	p.o.axpy4(u[0], u[1], u[2], u[3], k[:m], k[m:2*m], k[2*m:3*m], k[3*m:], acc[:m])
 }
 
-// colBlock sums K^T u over the row blocks for the columns of block cb (in
-// block order, into the first block's partial) and sets their v =
-// b / (K^T u), over-relaxed, with their marginal error.
-func (p *sinkhornPass[T]) colBlock(cb int) {
-	j0, j1 := p.cols[cb], p.cols[cb+1]
+// colBlocks sums K^T u over the row blocks for the columns of blocks
+// c0..c1-1 (in block order, into the first block's partial) and sets
+// their v = b / (K^T u), over-relaxed, with each column block's marginal
+// error. The sums and the update run over the blocks' columns together
+// (one kernel call per row block and one relaxation, not one per column
+// block); each column's arithmetic, and each block's error sum, are those
+// of a block at a time.
+func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
+	j0, j1 := p.cols[c0], p.cols[c1]
 	ktu := p.ktu[0][j0:j1]
 	for _, part := range p.ktu[1:] {
 		p.o.axpy(1, part[j0:j1], ktu)
 	}
 	b, v := p.b[j0:j1], p.v[j0:j1]
-	p.colErrs[cb] = 0
+	clear(p.colErrs[c0:c1])
 	if p.relax.w == 1 {
 		for j, bj := range b {
 			v[j] = safeDiv(bj, ktu[j])
@@ -468,12 +470,14 @@ func (p *sinkhornPass[T]) colBlock(cb int) {
 		vnew[j] = safeDiv(bj, ktu[j])
 	}
 	relaxVec(p.o, p.relax.w, vnew, v, p.tmp[j0:j1])
-	var e float64
-	for j, bj := range b {
-		v[j] = vnew[j]
-		e += math.Abs(float64(v[j])*float64(ktu[j]) - float64(bj))
+	copy(v, vnew)
+	for cb := c0; cb < c1; cb++ {
+		var e float64
+		for j := p.cols[cb]; j < p.cols[cb+1]; j++ {
+			e += math.Abs(float64(p.v[j])*float64(p.ktu[0][j]) - float64(p.b[j]))
+		}
+		p.colErrs[cb] = e
 	}
-	p.colErrs[cb] = e
 }
 
 // planBlock scales the rows of block blk into the plan, keeping their row
