@@ -117,7 +117,7 @@ func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 
 // TestRelaxVecPaths checks each path's over-relaxation (the fused relax
 // kernel where the path has one) against relaxVec's composition of the
-// generic Log and Exp: the same bits, all lengths to 70 (every tail),
+// generic Log and Exp: the same bits, all lengths to 130 (every tail),
 // unaligned slices, zero scalings on either side kept, and a guard after
 // the output that must not change.
 func TestRelaxVecPaths(t *testing.T) {
@@ -133,7 +133,7 @@ func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 		t.Fatal("the generic path has a relax kernel: the test has no reference")
 	}
 	for _, w := range []float64{1.5, 1.9, 0.7} {
-		for n := 0; n <= 70; n++ {
+		for n := 0; n <= 130; n++ {
 			nw, old := make([]T, n+2), make([]T, n+1)
 			for i := range nw {
 				nw[i] = T(math.Exp(3 * math.Sin(float64(7*i+n))))
@@ -165,7 +165,7 @@ func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 
 // TestGibbsPaths checks each path's Gibbs kernel row (the fused gibbs
 // kernel where the path has one) against the generic Scale, Exp and
-// flush: the same bits, all lengths to 70, costs whose exponentials
+// flush: the same bits, all lengths to 130, in place too, costs whose exponentials
 // overflow, are subnormal (flushed) or underflow, NaN, and a guard after
 // the output.
 func TestGibbsPaths(t *testing.T) {
@@ -186,7 +186,7 @@ func testGibbs[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 	}
 	special := []float64{0, -1, math.Inf(1), math.NaN(), lim, lim * 0.96, lim * 0.9, lim * 0.8, -lim}
 	for _, a := range []float64{-100, -1, 1} {
-		for n := 0; n <= 70; n++ {
+		for n := 0; n <= 130; n++ {
 			x := make([]T, n)
 			for i := range x {
 				x[i] = T(lim / math.Abs(a) * (0.5 + 0.5*math.Sin(float64(3*i+n))))
@@ -215,6 +215,13 @@ func testGibbs[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 			}
 			if dst[n] != guard {
 				t.Fatalf("%s %T n=%d: guard written", name, dst[0], n)
+			}
+			inPlace := append([]T(nil), x...) // dst aliasing x
+			gibbsRow(o, inPlace, inPlace, T(a))
+			for i := range want {
+				if math.Float64bits(float64(inPlace[i])) != math.Float64bits(float64(dst[i])) && !math.IsNaN(float64(dst[i])) {
+					t.Fatalf("%s %T a=%v n=%d: in place [%d] = %v, not %v", name, dst[i], a, n, i, inPlace[i], dst[i])
+				}
 			}
 		}
 	}

@@ -15,7 +15,7 @@ import (
 // the masked tail's lanes included, ignored); rootQuot is sqrt(x/s) within
 // 1.5 rounding units of T (a quotient within half an ulp, its root
 // rounded), exactly 1 where x = s, with a guard after dst untouched. All
-// lengths 0-70.
+// lengths 0-130.
 func TestToSphereRowPrims(t *testing.T) {
 	f := cpu.Detected()
 	avx512, avx2 := f.AVX512 && f.AVX2FMA, f.AVX2FMA
@@ -36,7 +36,7 @@ func testRowPrims[T float32 | float64](t *testing.T, name string, sum func([]T) 
 	if !is64[T]() {
 		tol = 1.5 * 0x1p-24
 	}
-	for n := 0; n <= 70; n++ {
+	for n := 0; n <= 130; n++ {
 		x := make([]T, n+1)[1:] // unaligned
 		want := T(math.Inf(1))
 		for i := range x {
