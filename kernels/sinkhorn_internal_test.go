@@ -165,9 +165,9 @@ func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 
 // TestGibbsPaths checks each path's Gibbs kernel row (the fused gibbs
 // kernel where the path has one) against the generic Scale, Exp and
-// flush: the same bits, all lengths to 130, in place too, costs whose exponentials
-// overflow, are subnormal (flushed) or underflow, NaN, and a guard after
-// the output.
+// flush: the same bits, all lengths to 130, in place too, costs whose
+// exponentials overflow, are subnormal (flushed) or underflow, NaN, and a
+// guard after the output.
 func TestGibbsPaths(t *testing.T) {
 	for _, p := range supportedPaths() {
 		testGibbs(t, p.name, p.f32)
