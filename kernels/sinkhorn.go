@@ -736,10 +736,11 @@ func (r *relax) observe(e float64) {
 }
 
 // relaxVec over-relaxes the updates new of the scalings old in place
-// with the factor w: new = old^(1-w) new^w = old exp(w log(new/old)),
-// through the vector Log and Exp of o, with tmp (len(new)) as scratch.
-// Where either is 0 (a row or column without mass keeps a zero scaling)
-// new stays; w = 1 changes nothing.
+// with the factor w: new = old^(1-w) new^w = old exp(w log(new/old)), by
+// o's relax kernel where it has one, else through the vector Log and Exp
+// of o with tmp (len(new)) as scratch (the same bits either way). Where
+// either is 0 (a row or column without mass keeps a zero scaling) new
+// stays; w = 1 changes nothing.
 func relaxVec[T float32 | float64](o *ops[T], w float64, new, old, tmp []T) {
 	if w == 1 {
 		return
