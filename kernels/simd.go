@@ -186,8 +186,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			row, out := x[r:r+d], dst[r:r+d]
 			var s, mn float64
 			if p.rootQuot != nil {
-				s32, mn32 := p.sumMin(row)
-				s, mn = float64(s32), float64(mn32)
+				st, mt := p.sumMin(row)
+				s, mn = float64(st), float64(mt)
 			} else {
 				s = float64(p.sum(row))
 			}
@@ -201,8 +201,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 				// No quotient is below T's normal range (nor
 				// negative), where T would lose relative
 				// accuracy: divide and root in T.
-				s32 := T(s)
-				p.rootQuot(out, row, s32, 1/s32)
+				st := T(s)
+				p.rootQuot(out, row, st, 1/st)
 				continue
 			}
 			p.divSqrt(out, row, s)

@@ -177,10 +177,7 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 // cycles): with Reg 0.01 a float32 K of squared distances in the unit
 // square is a fifth subnormal, which made the iterations 5x slower.
 func flushSubnormal[T float32 | float64](x []T) {
-	tiny := T(0x1p-126)
-	if is64[T]() {
-		tiny = T(0x1p-1022)
-	}
+	tiny := T(minNormalOf[T]())
 	for i, v := range x {
 		if v < tiny {
 			x[i] = 0

@@ -87,12 +87,8 @@ func gibbs(k emit.Kernel, c vm.ExpConsts) {
 		"sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).")
 	a := k.Vec()
 	k.Broadcast(emit.ParamAddr("a"), a)
-	tiny := 0x1p-1022
-	if k.Prec == emit.Float32 {
-		tiny = 0x1p-126
-	}
 	mathLoop(k, []string{"x"}, 4, 2, func(m emit.M, in []emit.G) emit.G {
-		return vm.Gibbs(ops(m), in[0], a, c, tiny)
+		return vm.Gibbs(ops(m), in[0], a, c)
 	})
 	emit.Ret()
 }

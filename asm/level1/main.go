@@ -113,8 +113,8 @@ func sum(k emit.Kernel) {
 
 // sumMin is sum with the smallest nonzero element beside it: the sum's
 // accumulators and order are sum's, so r is sum's to the bit. ToSphere's
-// float32 rows take the float32 quotient x/r only when no nonzero x/r is
-// below the normal range, which mn tells.
+// rows take the quotient x/r in T only when no nonzero x/r is below T's
+// normal range, which mn tells.
 func sumMin(k emit.Kernel) {
 	k.Begin("sumMin", "func(x []T) (r, mn T)", "returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
 	x, n := slice("x")
@@ -142,23 +142,23 @@ func sumMin(k emit.Kernel) {
 		t := k.Vec()
 		if k.ISA == emit.AVX512 {
 			nz := K()
-			pick(k, VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, nz)
+			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, nz)
 			VMOVUPS(v, t)
-			pick(k, VMOVUPS, VMOVUPD)(inf, nz, t)
+			k.Pick(VMOVUPS, VMOVUPD)(inf, nz, t)
 		} else {
 			z := k.Vec()
-			pick(k, VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, z)
+			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, z)
 			if k.Prec == emit.Float32 {
 				VBLENDVPS(z, inf, v, t)
 			} else {
 				VBLENDVPD(z, inf, v, t)
 			}
 		}
-		pick(k, VMINPS, VMINPD)(t, mins[u], mins[u])
+		k.Pick(VMINPS, VMINPD)(t, mins[u], mins[u])
 	})
 	for u := 1; u < unroll; u++ {
 		k.Add(acc[u], acc[0], acc[0])
-		pick(k, VMINPS, VMINPD)(mins[u], mins[0], mins[0])
+		k.Pick(VMINPS, VMINPD)(mins[u], mins[0], mins[0])
 	}
 	emit.Ret(emit.Result(k.HSum(acc[0]), "r"), emit.Result(hmin(k, mins[0]), "mn"))
 }
@@ -166,7 +166,7 @@ func sumMin(k emit.Kernel) {
 // hmin returns an xmm register whose lane 0 holds the smallest lane of
 // v.
 func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
-	vmin := pick(k, VMINPS, VMINPD)
+	vmin := k.Pick(VMINPS, VMINPD)
 	y := v.AsY().(reg.VecVirtual)
 	if k.ISA == emit.AVX512 {
 		hi := YMM()
@@ -185,14 +185,6 @@ func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
 		vmin(t, x, x)
 	}
 	return x
-}
-
-// pick returns the float32 or float64 form of an instruction.
-func pick(k emit.Kernel, s, d func(...Op)) func(...Op) {
-	if k.Prec == emit.Float32 {
-		return s
-	}
-	return d
 }
 
 // sumSq accumulates in float64 for both precisions: float32 elements are

@@ -16,11 +16,9 @@ import (
 func vecmathKernels(p prec) []kspec {
 	c, logf := vm.Exp64, vm.Log[nval, ncond]
 	ac, at, tc := vm.Acos64, vm.Atan64, vm.Trig64
-	tiny := 0x1p-1022
 	if p.arr == a64.S4 {
 		c, logf = vm.Exp32, vm.Log32[nval, ncond]
 		ac, at, tc = vm.Acos32, vm.Atan32, vm.Trig32
-		tiny = 0x1p-126
 	}
 	unary := func(name, doc string, f func(m *nops, x nval) nval) kspec {
 		return kspec{name: name, doc: doc, slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad",
@@ -51,7 +49,7 @@ func vecmathKernels(p prec) []kspec {
 		{name: "gibbs", doc: "sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel)",
 			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, scalars: []string{"a"}, tail: "pad",
 			body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
-				return map[string]nval{"dst": vm.Gibbs[nval, ncond](m, in["x"], sc["a"], c, tiny)}, ncond{}
+				return map[string]nval{"dst": vm.Gibbs[nval, ncond](m, in["x"], sc["a"], c)}, ncond{}
 			}},
 		{name: "atan2", doc: "sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2)",
 			slices: []kslice{{name: "dst", out: true}, {name: "y", in: true}, {name: "x", in: true}}, tail: "pad",

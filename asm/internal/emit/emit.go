@@ -124,6 +124,10 @@ func (k *Kernel) Vec() reg.VecVirtual {
 }
 
 // pick returns the single- or double-precision form.
+// Pick returns s in a float32 kernel and d in a float64 one: the form of
+// an instruction for the kernel's precision.
+func (k *Kernel) Pick(s, d func(...Op)) func(...Op) { return k.pick(s, d) }
+
 func (k *Kernel) pick(s, d func(...Op)) func(...Op) {
 	if k.Prec == Float32 {
 		return s

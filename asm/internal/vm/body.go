@@ -221,10 +221,14 @@ func Relax[V, K any](m Ops[V, K], x, old V, w any, c ExpConsts, logf func(Ops[V,
 }
 
 // Gibbs returns e^(a*x), a*x rounded first, and 0 where that is below
-// tiny (the precision's smallest normal number): a row of Sinkhorn's Gibbs
-// kernel exp(-cost/reg) with kernels.flushSubnormal applied. a is a
-// shared operand.
-func Gibbs[V, K any](m Ops[V, K], x V, a any, c ExpConsts, tiny float64) V {
+// the precision's smallest normal number: a row of Sinkhorn's Gibbs kernel
+// exp(-cost/reg) with kernels.flushSubnormal applied. a is a shared
+// operand.
+func Gibbs[V, K any](m Ops[V, K], x V, a any, c ExpConsts) V {
+	tiny := 0x1p-1022
+	if m.Single() {
+		tiny = 0x1p-126
+	}
 	r := Exp(m, m.Mul(a, x), c)
 	return m.Sel(m.Cmp(r, LT, m.C(tiny)), m.C(0), r)
 }
