@@ -604,8 +604,8 @@ func TestSinkhornOverrelax(t *testing.T) {
 		t.Fatalf("float32 log domain, Reg 0.002, OverrelaxAuto: %+v %v", res2, err)
 	}
 	t.Logf("benchmark problem 128x128, Reg 0.01, Tol 1e-6: %d iterations plain, %d with OverrelaxAuto", iters[0], iters[kernels.OverrelaxAuto])
-	if iters[1] != iters[0] || 2*iters[kernels.OverrelaxAuto] > iters[0] {
-		t.Errorf("iterations: plain %d, w=1 %d, auto %d (want auto below half of plain)", iters[0], iters[1], iters[kernels.OverrelaxAuto])
+	if iters[1] != iters[0] || 3*iters[kernels.OverrelaxAuto] > iters[0] {
+		t.Errorf("iterations: plain %d, w=1 %d, auto %d (want auto below a third of plain)", iters[0], iters[1], iters[kernels.OverrelaxAuto])
 	}
 	plan := make([]float64, 4)
 	for _, w := range []float64{-0.5, 0.5, 2, math.NaN(), math.Inf(1)} {

@@ -28,6 +28,34 @@ func TestRelax(t *testing.T) {
 	if r.w != 1 {
 		t.Fatalf("guard did not fire: factor %v", r.w)
 	}
+	// The windows: over-relaxed errors falling at the rate Young's theory
+	// gives w for a plain rate of 0.97 raise w to 0.97's factor; errors
+	// falling at w - 1 (the rate above the optimal factor) leave it.
+	r = newRelax(OverrelaxAuto)
+	i := 0
+	for ; i <= relaxWarm; i++ {
+		r.observe(math.Pow(0.9, float64(i)))
+	}
+	w0, mu := r.w, math.Sqrt(0.97)
+	sr := (w0*mu + math.Sqrt(w0*w0*mu*mu-4*(w0-1))) / 2
+	e := math.Pow(0.9, relaxWarm)
+	for ; i <= relaxWarm+relaxSkip+relaxWindow; i++ {
+		e *= sr * sr
+		if r.observe(e); i < relaxWarm+relaxSkip+relaxWindow && r.w != w0 {
+			t.Fatalf("factor %v changed before a window ended (observation %d)", r.w, i)
+		}
+	}
+	want := 2 / (1 + math.Sqrt(0.03))
+	if math.Abs(r.w-want) > 1e-9 {
+		t.Fatalf("factor %v after a window at plain rate 0.97, want %v", r.w, want)
+	}
+	for ; i <= relaxWarm+3*relaxSkip+3*relaxWindow; i++ {
+		e *= want - 1
+		r.observe(e)
+	}
+	if math.Abs(r.w-want) > 1e-9 {
+		t.Fatalf("factor %v after windows at rate w - 1, want %v", r.w, want)
+	}
 	flat := newRelax(OverrelaxAuto)
 	for i := 0; i <= relaxWarm+5; i++ {
 		flat.observe(1)
