@@ -2190,59 +2190,47 @@ big_1:
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y2, Y2
-	VMOVUPS      f32_3f800000<>+0(SB), Y3
-	VMOVUPS      f32_4b400000<>+0(SB), Y4
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y4
-	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
-	VMOVUPS      Y1, Y6
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
-	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
-	VMOVUPS      Y7, Y8
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
-	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
-	VSUBPS       Y7, Y6, Y9
-	VSUBPS       Y6, Y9, Y10
-	VPXOR        bits32_80000000<>+0(SB), Y7, Y7
-	VSUBPS       Y10, Y7, Y7
-	VSUBPS       Y10, Y9, Y10
-	VSUBPS       Y10, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VADDPS       Y8, Y6, Y6
-	VSUBPS       Y5, Y6, Y5
-	VADDPS       Y5, Y9, Y6
-	VSUBPS       Y9, Y6, Y7
-	VSUBPS       Y7, Y5, Y5
-	VMULPS       Y6, Y6, Y7
-	VMULPS       Y7, Y6, Y8
-	VMOVUPS      f32_363daeb5<>+0(SB), Y9
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y8, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y5, Y10
-	VSUBPS       Y9, Y10, Y9
-	VMULPS       f32_be2aaaab<>+0(SB), Y8, Y8
-	VMULPS       Y9, Y7, Y9
-	VSUBPS       Y5, Y9, Y9
-	VSUBPS       Y8, Y9, Y8
-	VSUBPS       Y8, Y6, Y8
-	VMOVUPS      f32_37ccef37<>+0(SB), Y9
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y7, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y7, Y10
-	VSUBPS       Y10, Y3, Y11
-	VMULPS       Y6, Y5, Y5
-	VMULPS       Y9, Y7, Y6
-	VSUBPS       Y5, Y6, Y5
-	VSUBPS       Y11, Y3, Y3
-	VSUBPS       Y10, Y3, Y3
-	VADDPS       Y5, Y3, Y3
-	VADDPS       Y11, Y3, Y3
-	VPSLLD       $0x1f, Y4, Y5
-	VBLENDVPS    Y5, Y3, Y8, Y3
-	VPSLLD       $0x1e, Y4, Y4
-	VPAND        bits32_80000000<>+0(SB), Y4, Y4
-	VPXOR        Y4, Y3, Y3
+	VMOVUPS      f32_4b400000<>+0(SB), Y3
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y3
+	VSUBPS       f32_4b400000<>+0(SB), Y3, Y4
+	VMOVUPS      Y1, Y5
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y4, Y5
+	VMULPS       f32_b33bbd2e<>+0(SB), Y4, Y6
+	VMOVUPS      Y6, Y7
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y4, Y7
+	VMULPS       f32_a6f72ced<>+0(SB), Y4, Y4
+	VSUBPS       Y6, Y5, Y8
+	VSUBPS       Y5, Y8, Y9
+	VADDPS       Y9, Y6, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VSUBPS       Y4, Y5, Y4
+	VMULPS       Y8, Y8, Y5
+	VMULPS       Y8, Y5, Y6
+	VMOVUPS      f32_363daeb5<>+0(SB), Y7
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y5, Y7
+	VMOVUPS      Y4, Y9
+	VFMADD231PS  Y6, Y7, Y9
+	VADDPS       Y8, Y9, Y6
+	VMOVUPS      f32_37ccef37<>+0(SB), Y7
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y5, Y7
+	VMOVUPS      f32_bf000000<>+0(SB), Y9
+	VFMADD231PS  Y7, Y5, Y9
+	VMOVUPS      f32_00000000<>+0(SB), Y7
+	VFNMADD231PS Y8, Y4, Y7
+	VMOVUPS      Y7, Y4
+	VFMADD231PS  Y5, Y9, Y4
+	VADDPS       f32_3f800000<>+0(SB), Y4, Y4
+	VPSLLD       $0x1f, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y6, Y4
+	VPSLLD       $0x1e, Y3, Y3
+	VPAND        bits32_80000000<>+0(SB), Y3, Y3
+	VPXOR        Y3, Y4, Y3
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VCMPPS       $0x00, Y4, Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
@@ -2265,59 +2253,47 @@ one_2:
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y2, Y2
-	VMOVUPS      f32_3f800000<>+0(SB), Y3
-	VMOVUPS      f32_4b400000<>+0(SB), Y4
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y4
-	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
-	VMOVUPS      Y1, Y6
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
-	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
-	VMOVUPS      Y7, Y8
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
-	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
-	VSUBPS       Y7, Y6, Y9
-	VSUBPS       Y6, Y9, Y10
-	VPXOR        bits32_80000000<>+0(SB), Y7, Y7
-	VSUBPS       Y10, Y7, Y7
-	VSUBPS       Y10, Y9, Y10
-	VSUBPS       Y10, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VADDPS       Y8, Y6, Y6
-	VSUBPS       Y5, Y6, Y5
-	VADDPS       Y5, Y9, Y6
-	VSUBPS       Y9, Y6, Y7
-	VSUBPS       Y7, Y5, Y5
-	VMULPS       Y6, Y6, Y7
-	VMULPS       Y7, Y6, Y8
-	VMOVUPS      f32_363daeb5<>+0(SB), Y9
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y8, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y5, Y10
-	VSUBPS       Y9, Y10, Y9
-	VMULPS       f32_be2aaaab<>+0(SB), Y8, Y8
-	VMULPS       Y9, Y7, Y9
-	VSUBPS       Y5, Y9, Y9
-	VSUBPS       Y8, Y9, Y8
-	VSUBPS       Y8, Y6, Y8
-	VMOVUPS      f32_37ccef37<>+0(SB), Y9
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y7, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y7, Y10
-	VSUBPS       Y10, Y3, Y11
-	VMULPS       Y6, Y5, Y5
-	VMULPS       Y9, Y7, Y6
-	VSUBPS       Y5, Y6, Y5
-	VSUBPS       Y11, Y3, Y3
-	VSUBPS       Y10, Y3, Y3
-	VADDPS       Y5, Y3, Y3
-	VADDPS       Y11, Y3, Y3
-	VPSLLD       $0x1f, Y4, Y5
-	VBLENDVPS    Y5, Y3, Y8, Y3
-	VPSLLD       $0x1e, Y4, Y4
-	VPAND        bits32_80000000<>+0(SB), Y4, Y4
-	VPXOR        Y4, Y3, Y3
+	VMOVUPS      f32_4b400000<>+0(SB), Y3
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y3
+	VSUBPS       f32_4b400000<>+0(SB), Y3, Y4
+	VMOVUPS      Y1, Y5
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y4, Y5
+	VMULPS       f32_b33bbd2e<>+0(SB), Y4, Y6
+	VMOVUPS      Y6, Y7
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y4, Y7
+	VMULPS       f32_a6f72ced<>+0(SB), Y4, Y4
+	VSUBPS       Y6, Y5, Y8
+	VSUBPS       Y5, Y8, Y9
+	VADDPS       Y9, Y6, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VSUBPS       Y4, Y5, Y4
+	VMULPS       Y8, Y8, Y5
+	VMULPS       Y8, Y5, Y6
+	VMOVUPS      f32_363daeb5<>+0(SB), Y7
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y5, Y7
+	VMOVUPS      Y4, Y9
+	VFMADD231PS  Y6, Y7, Y9
+	VADDPS       Y8, Y9, Y6
+	VMOVUPS      f32_37ccef37<>+0(SB), Y7
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y5, Y7
+	VMOVUPS      f32_bf000000<>+0(SB), Y9
+	VFMADD231PS  Y7, Y5, Y9
+	VMOVUPS      f32_00000000<>+0(SB), Y7
+	VFNMADD231PS Y8, Y4, Y7
+	VMOVUPS      Y7, Y4
+	VFMADD231PS  Y5, Y9, Y4
+	VADDPS       f32_3f800000<>+0(SB), Y4, Y4
+	VPSLLD       $0x1f, Y3, Y5
+	VBLENDVPS    Y5, Y4, Y6, Y4
+	VPSLLD       $0x1e, Y3, Y3
+	VPAND        bits32_80000000<>+0(SB), Y3, Y3
+	VPXOR        Y3, Y4, Y3
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VCMPPS       $0x00, Y4, Y1, Y4
 	VBLENDVPS    Y4, Y1, Y3, Y3
@@ -2345,59 +2321,47 @@ tail_3:
 	VMOVUPS      f32_00000000<>+0(SB), Y5
 	VBLENDVPS    Y4, Y5, Y3, Y3
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y3, Y3
-	VMOVUPS      f32_3f800000<>+0(SB), Y4
-	VMOVUPS      f32_4b400000<>+0(SB), Y5
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y2, Y5
-	VSUBPS       f32_4b400000<>+0(SB), Y5, Y6
-	VMOVUPS      Y2, Y7
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y6, Y7
-	VMULPS       f32_b33bbd2e<>+0(SB), Y6, Y8
-	VMOVUPS      Y8, Y9
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y6, Y9
-	VMULPS       f32_a6f72ced<>+0(SB), Y6, Y6
-	VSUBPS       Y8, Y7, Y10
-	VSUBPS       Y7, Y10, Y11
-	VPXOR        bits32_80000000<>+0(SB), Y8, Y8
-	VSUBPS       Y11, Y8, Y8
-	VSUBPS       Y11, Y10, Y11
-	VSUBPS       Y11, Y7, Y7
-	VADDPS       Y8, Y7, Y7
-	VADDPS       Y9, Y7, Y7
-	VSUBPS       Y6, Y7, Y6
-	VADDPS       Y6, Y10, Y7
-	VSUBPS       Y10, Y7, Y8
-	VSUBPS       Y8, Y6, Y6
-	VMULPS       Y7, Y7, Y8
-	VMULPS       Y8, Y7, Y9
-	VMOVUPS      f32_363daeb5<>+0(SB), Y10
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y8, Y10
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y8, Y10
-	VMULPS       Y10, Y9, Y10
-	VMULPS       f32_3f000000<>+0(SB), Y6, Y11
-	VSUBPS       Y10, Y11, Y10
-	VMULPS       f32_be2aaaab<>+0(SB), Y9, Y9
-	VMULPS       Y10, Y8, Y10
-	VSUBPS       Y6, Y10, Y10
-	VSUBPS       Y9, Y10, Y9
-	VSUBPS       Y9, Y7, Y9
-	VMOVUPS      f32_37ccef37<>+0(SB), Y10
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y8, Y10
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y8, Y10
-	VMULPS       Y10, Y8, Y10
-	VMULPS       f32_3f000000<>+0(SB), Y8, Y11
-	VSUBPS       Y11, Y4, Y12
-	VMULPS       Y7, Y6, Y6
-	VMULPS       Y10, Y8, Y7
-	VSUBPS       Y6, Y7, Y6
-	VSUBPS       Y12, Y4, Y4
-	VSUBPS       Y11, Y4, Y4
-	VADDPS       Y6, Y4, Y4
-	VADDPS       Y12, Y4, Y4
-	VPSLLD       $0x1f, Y5, Y6
-	VBLENDVPS    Y6, Y4, Y9, Y4
-	VPSLLD       $0x1e, Y5, Y5
-	VPAND        bits32_80000000<>+0(SB), Y5, Y5
-	VPXOR        Y5, Y4, Y4
+	VMOVUPS      f32_4b400000<>+0(SB), Y4
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y2, Y4
+	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
+	VMOVUPS      Y2, Y6
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
+	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
+	VMOVUPS      Y7, Y8
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
+	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
+	VSUBPS       Y7, Y6, Y9
+	VSUBPS       Y6, Y9, Y10
+	VADDPS       Y10, Y7, Y7
+	VSUBPS       Y10, Y9, Y10
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VSUBPS       Y5, Y6, Y5
+	VMULPS       Y9, Y9, Y6
+	VMULPS       Y9, Y6, Y7
+	VMOVUPS      f32_363daeb5<>+0(SB), Y8
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y6, Y8
+	VMOVUPS      Y5, Y10
+	VFMADD231PS  Y7, Y8, Y10
+	VADDPS       Y9, Y10, Y7
+	VMOVUPS      f32_37ccef37<>+0(SB), Y8
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y6, Y8
+	VMOVUPS      f32_bf000000<>+0(SB), Y10
+	VFMADD231PS  Y8, Y6, Y10
+	VMOVUPS      f32_00000000<>+0(SB), Y8
+	VFNMADD231PS Y9, Y5, Y8
+	VMOVUPS      Y8, Y5
+	VFMADD231PS  Y6, Y10, Y5
+	VADDPS       f32_3f800000<>+0(SB), Y5, Y5
+	VPSLLD       $0x1f, Y4, Y6
+	VBLENDVPS    Y6, Y5, Y7, Y5
+	VPSLLD       $0x1e, Y4, Y4
+	VPAND        bits32_80000000<>+0(SB), Y4, Y4
+	VPXOR        Y4, Y5, Y4
 	VMOVUPS      f32_00000000<>+0(SB), Y5
 	VCMPPS       $0x00, Y5, Y2, Y5
 	VBLENDVPS    Y5, Y2, Y4, Y4
@@ -2594,6 +2558,24 @@ DATA f32_3d2aaaa5<>+56(SB)/4, $0x3d2aaaa5
 DATA f32_3d2aaaa5<>+60(SB)/4, $0x3d2aaaa5
 GLOBL f32_3d2aaaa5<>(SB), RODATA|NOPTR, $64
 
+DATA f32_bf000000<>+0(SB)/4, $0xbf000000
+DATA f32_bf000000<>+4(SB)/4, $0xbf000000
+DATA f32_bf000000<>+8(SB)/4, $0xbf000000
+DATA f32_bf000000<>+12(SB)/4, $0xbf000000
+DATA f32_bf000000<>+16(SB)/4, $0xbf000000
+DATA f32_bf000000<>+20(SB)/4, $0xbf000000
+DATA f32_bf000000<>+24(SB)/4, $0xbf000000
+DATA f32_bf000000<>+28(SB)/4, $0xbf000000
+DATA f32_bf000000<>+32(SB)/4, $0xbf000000
+DATA f32_bf000000<>+36(SB)/4, $0xbf000000
+DATA f32_bf000000<>+40(SB)/4, $0xbf000000
+DATA f32_bf000000<>+44(SB)/4, $0xbf000000
+DATA f32_bf000000<>+48(SB)/4, $0xbf000000
+DATA f32_bf000000<>+52(SB)/4, $0xbf000000
+DATA f32_bf000000<>+56(SB)/4, $0xbf000000
+DATA f32_bf000000<>+60(SB)/4, $0xbf000000
+GLOBL f32_bf000000<>(SB), RODATA|NOPTR, $64
+
 DATA bits32_ffffffffffffffff<>+0(SB)/4, $0xffffffff
 DATA bits32_ffffffffffffffff<>+4(SB)/4, $0xffffffff
 DATA bits32_ffffffffffffffff<>+8(SB)/4, $0xffffffff
@@ -2629,60 +2611,48 @@ big_1:
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y2, Y2
-	VMOVUPS      f32_3f800000<>+0(SB), Y3
-	VMOVUPS      f32_4b400000<>+0(SB), Y4
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y4
-	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
-	VMOVUPS      Y1, Y6
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
-	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
-	VMOVUPS      Y7, Y8
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
-	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
-	VSUBPS       Y7, Y6, Y9
-	VSUBPS       Y6, Y9, Y10
-	VPXOR        bits32_80000000<>+0(SB), Y7, Y7
-	VSUBPS       Y10, Y7, Y7
-	VSUBPS       Y10, Y9, Y10
-	VSUBPS       Y10, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VADDPS       Y8, Y6, Y6
-	VSUBPS       Y5, Y6, Y5
-	VADDPS       Y5, Y9, Y6
-	VSUBPS       Y9, Y6, Y7
-	VSUBPS       Y7, Y5, Y5
-	VMULPS       Y6, Y6, Y7
-	VMULPS       Y7, Y6, Y8
-	VMOVUPS      f32_363daeb5<>+0(SB), Y9
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y8, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y5, Y10
-	VSUBPS       Y9, Y10, Y9
-	VMULPS       f32_be2aaaab<>+0(SB), Y8, Y8
-	VMULPS       Y9, Y7, Y9
-	VSUBPS       Y5, Y9, Y9
-	VSUBPS       Y8, Y9, Y8
-	VSUBPS       Y8, Y6, Y8
-	VMOVUPS      f32_37ccef37<>+0(SB), Y9
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y7, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y7, Y10
-	VSUBPS       Y10, Y3, Y11
-	VMULPS       Y6, Y5, Y5
-	VMULPS       Y9, Y7, Y6
-	VSUBPS       Y5, Y6, Y5
-	VSUBPS       Y11, Y3, Y3
-	VSUBPS       Y10, Y3, Y3
-	VADDPS       Y5, Y3, Y3
-	VADDPS       Y11, Y3, Y3
-	VPSLLD       $0x1f, Y4, Y5
-	VBLENDVPS    Y5, Y8, Y3, Y3
-	VPADDD       bits32_1<>+0(SB), Y4, Y4
-	VPSLLD       $0x1e, Y4, Y4
-	VPAND        bits32_80000000<>+0(SB), Y4, Y4
-	VPXOR        Y4, Y3, Y3
+	VMOVUPS      f32_4b400000<>+0(SB), Y3
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y3
+	VSUBPS       f32_4b400000<>+0(SB), Y3, Y4
+	VMOVUPS      Y1, Y5
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y4, Y5
+	VMULPS       f32_b33bbd2e<>+0(SB), Y4, Y6
+	VMOVUPS      Y6, Y7
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y4, Y7
+	VMULPS       f32_a6f72ced<>+0(SB), Y4, Y4
+	VSUBPS       Y6, Y5, Y8
+	VSUBPS       Y5, Y8, Y9
+	VADDPS       Y9, Y6, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VSUBPS       Y4, Y5, Y4
+	VMULPS       Y8, Y8, Y5
+	VMULPS       Y8, Y5, Y6
+	VMOVUPS      f32_363daeb5<>+0(SB), Y7
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y5, Y7
+	VMOVUPS      Y4, Y9
+	VFMADD231PS  Y6, Y7, Y9
+	VADDPS       Y8, Y9, Y6
+	VMOVUPS      f32_37ccef37<>+0(SB), Y7
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y5, Y7
+	VMOVUPS      f32_bf000000<>+0(SB), Y9
+	VFMADD231PS  Y7, Y5, Y9
+	VMOVUPS      f32_00000000<>+0(SB), Y7
+	VFNMADD231PS Y8, Y4, Y7
+	VMOVUPS      Y7, Y4
+	VFMADD231PS  Y5, Y9, Y4
+	VADDPS       f32_3f800000<>+0(SB), Y4, Y4
+	VPSLLD       $0x1f, Y3, Y5
+	VBLENDVPS    Y5, Y6, Y4, Y4
+	VPADDD       bits32_1<>+0(SB), Y3, Y3
+	VPSLLD       $0x1e, Y3, Y3
+	VPAND        bits32_80000000<>+0(SB), Y3, Y3
+	VPXOR        Y3, Y4, Y3
 	VBLENDVPS    Y2, Y1, Y3, Y1
 	VMOVUPS      f32_00000000<>+0(SB), Y3
 	VBLENDVPS    Y2, bits32_ffffffffffffffff<>+0(SB), Y3, Y2
@@ -2702,60 +2672,48 @@ one_2:
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VBLENDVPS    Y3, Y4, Y2, Y2
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y2, Y2
-	VMOVUPS      f32_3f800000<>+0(SB), Y3
-	VMOVUPS      f32_4b400000<>+0(SB), Y4
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y4
-	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
-	VMOVUPS      Y1, Y6
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
-	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
-	VMOVUPS      Y7, Y8
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
-	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
-	VSUBPS       Y7, Y6, Y9
-	VSUBPS       Y6, Y9, Y10
-	VPXOR        bits32_80000000<>+0(SB), Y7, Y7
-	VSUBPS       Y10, Y7, Y7
-	VSUBPS       Y10, Y9, Y10
-	VSUBPS       Y10, Y6, Y6
-	VADDPS       Y7, Y6, Y6
-	VADDPS       Y8, Y6, Y6
-	VSUBPS       Y5, Y6, Y5
-	VADDPS       Y5, Y9, Y6
-	VSUBPS       Y9, Y6, Y7
-	VSUBPS       Y7, Y5, Y5
-	VMULPS       Y6, Y6, Y7
-	VMULPS       Y7, Y6, Y8
-	VMOVUPS      f32_363daeb5<>+0(SB), Y9
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y8, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y5, Y10
-	VSUBPS       Y9, Y10, Y9
-	VMULPS       f32_be2aaaab<>+0(SB), Y8, Y8
-	VMULPS       Y9, Y7, Y9
-	VSUBPS       Y5, Y9, Y9
-	VSUBPS       Y8, Y9, Y8
-	VSUBPS       Y8, Y6, Y8
-	VMOVUPS      f32_37ccef37<>+0(SB), Y9
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y7, Y9
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y7, Y9
-	VMULPS       Y9, Y7, Y9
-	VMULPS       f32_3f000000<>+0(SB), Y7, Y10
-	VSUBPS       Y10, Y3, Y11
-	VMULPS       Y6, Y5, Y5
-	VMULPS       Y9, Y7, Y6
-	VSUBPS       Y5, Y6, Y5
-	VSUBPS       Y11, Y3, Y3
-	VSUBPS       Y10, Y3, Y3
-	VADDPS       Y5, Y3, Y3
-	VADDPS       Y11, Y3, Y3
-	VPSLLD       $0x1f, Y4, Y5
-	VBLENDVPS    Y5, Y8, Y3, Y3
-	VPADDD       bits32_1<>+0(SB), Y4, Y4
-	VPSLLD       $0x1e, Y4, Y4
-	VPAND        bits32_80000000<>+0(SB), Y4, Y4
-	VPXOR        Y4, Y3, Y3
+	VMOVUPS      f32_4b400000<>+0(SB), Y3
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y1, Y3
+	VSUBPS       f32_4b400000<>+0(SB), Y3, Y4
+	VMOVUPS      Y1, Y5
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y4, Y5
+	VMULPS       f32_b33bbd2e<>+0(SB), Y4, Y6
+	VMOVUPS      Y6, Y7
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y4, Y7
+	VMULPS       f32_a6f72ced<>+0(SB), Y4, Y4
+	VSUBPS       Y6, Y5, Y8
+	VSUBPS       Y5, Y8, Y9
+	VADDPS       Y9, Y6, Y6
+	VSUBPS       Y9, Y8, Y9
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VADDPS       Y7, Y5, Y5
+	VSUBPS       Y4, Y5, Y4
+	VMULPS       Y8, Y8, Y5
+	VMULPS       Y8, Y5, Y6
+	VMOVUPS      f32_363daeb5<>+0(SB), Y7
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y5, Y7
+	VMOVUPS      Y4, Y9
+	VFMADD231PS  Y6, Y7, Y9
+	VADDPS       Y8, Y9, Y6
+	VMOVUPS      f32_37ccef37<>+0(SB), Y7
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y5, Y7
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y5, Y7
+	VMOVUPS      f32_bf000000<>+0(SB), Y9
+	VFMADD231PS  Y7, Y5, Y9
+	VMOVUPS      f32_00000000<>+0(SB), Y7
+	VFNMADD231PS Y8, Y4, Y7
+	VMOVUPS      Y7, Y4
+	VFMADD231PS  Y5, Y9, Y4
+	VADDPS       f32_3f800000<>+0(SB), Y4, Y4
+	VPSLLD       $0x1f, Y3, Y5
+	VBLENDVPS    Y5, Y6, Y4, Y4
+	VPADDD       bits32_1<>+0(SB), Y3, Y3
+	VPSLLD       $0x1e, Y3, Y3
+	VPAND        bits32_80000000<>+0(SB), Y3, Y3
+	VPXOR        Y3, Y4, Y3
 	VBLENDVPS    Y2, Y1, Y3, Y1
 	VMOVUPS      f32_00000000<>+0(SB), Y3
 	VBLENDVPS    Y2, bits32_ffffffffffffffff<>+0(SB), Y3, Y2
@@ -2780,60 +2738,48 @@ tail_3:
 	VMOVUPS      f32_00000000<>+0(SB), Y5
 	VBLENDVPS    Y4, Y5, Y3, Y3
 	VCMPPS       $0x1d, f32_47800000<>+0(SB), Y3, Y3
-	VMOVUPS      f32_3f800000<>+0(SB), Y4
-	VMOVUPS      f32_4b400000<>+0(SB), Y5
-	VFMADD231PS  f32_3f22f983<>+0(SB), Y2, Y5
-	VSUBPS       f32_4b400000<>+0(SB), Y5, Y6
-	VMOVUPS      Y2, Y7
-	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y6, Y7
-	VMULPS       f32_b33bbd2e<>+0(SB), Y6, Y8
-	VMOVUPS      Y8, Y9
-	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y6, Y9
-	VMULPS       f32_a6f72ced<>+0(SB), Y6, Y6
-	VSUBPS       Y8, Y7, Y10
-	VSUBPS       Y7, Y10, Y11
-	VPXOR        bits32_80000000<>+0(SB), Y8, Y8
-	VSUBPS       Y11, Y8, Y8
-	VSUBPS       Y11, Y10, Y11
-	VSUBPS       Y11, Y7, Y7
-	VADDPS       Y8, Y7, Y7
-	VADDPS       Y9, Y7, Y7
-	VSUBPS       Y6, Y7, Y6
-	VADDPS       Y6, Y10, Y7
-	VSUBPS       Y10, Y7, Y8
-	VSUBPS       Y8, Y6, Y6
-	VMULPS       Y7, Y7, Y8
-	VMULPS       Y8, Y7, Y9
-	VMOVUPS      f32_363daeb5<>+0(SB), Y10
-	VFMADD213PS  f32_b9502b56<>+0(SB), Y8, Y10
-	VFMADD213PS  f32_3c0888b9<>+0(SB), Y8, Y10
-	VMULPS       Y10, Y9, Y10
-	VMULPS       f32_3f000000<>+0(SB), Y6, Y11
-	VSUBPS       Y10, Y11, Y10
-	VMULPS       f32_be2aaaab<>+0(SB), Y9, Y9
-	VMULPS       Y10, Y8, Y10
-	VSUBPS       Y6, Y10, Y10
-	VSUBPS       Y9, Y10, Y9
-	VSUBPS       Y9, Y7, Y9
-	VMOVUPS      f32_37ccef37<>+0(SB), Y10
-	VFMADD213PS  f32_bab6060a<>+0(SB), Y8, Y10
-	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y8, Y10
-	VMULPS       Y10, Y8, Y10
-	VMULPS       f32_3f000000<>+0(SB), Y8, Y11
-	VSUBPS       Y11, Y4, Y12
-	VMULPS       Y7, Y6, Y6
-	VMULPS       Y10, Y8, Y7
-	VSUBPS       Y6, Y7, Y6
-	VSUBPS       Y12, Y4, Y4
-	VSUBPS       Y11, Y4, Y4
-	VADDPS       Y6, Y4, Y4
-	VADDPS       Y12, Y4, Y4
-	VPSLLD       $0x1f, Y5, Y6
-	VBLENDVPS    Y6, Y9, Y4, Y4
-	VPADDD       bits32_1<>+0(SB), Y5, Y5
-	VPSLLD       $0x1e, Y5, Y5
-	VPAND        bits32_80000000<>+0(SB), Y5, Y5
-	VPXOR        Y5, Y4, Y4
+	VMOVUPS      f32_4b400000<>+0(SB), Y4
+	VFMADD231PS  f32_3f22f983<>+0(SB), Y2, Y4
+	VSUBPS       f32_4b400000<>+0(SB), Y4, Y5
+	VMOVUPS      Y2, Y6
+	VFNMADD231PS f32_3fc90fdb<>+0(SB), Y5, Y6
+	VMULPS       f32_b33bbd2e<>+0(SB), Y5, Y7
+	VMOVUPS      Y7, Y8
+	VFNMADD231PS f32_b33bbd2e<>+0(SB), Y5, Y8
+	VMULPS       f32_a6f72ced<>+0(SB), Y5, Y5
+	VSUBPS       Y7, Y6, Y9
+	VSUBPS       Y6, Y9, Y10
+	VADDPS       Y10, Y7, Y7
+	VSUBPS       Y10, Y9, Y10
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VADDPS       Y8, Y6, Y6
+	VSUBPS       Y5, Y6, Y5
+	VMULPS       Y9, Y9, Y6
+	VMULPS       Y9, Y6, Y7
+	VMOVUPS      f32_363daeb5<>+0(SB), Y8
+	VFMADD213PS  f32_b9502b56<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_3c0888b9<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_be2aaaab<>+0(SB), Y6, Y8
+	VMOVUPS      Y5, Y10
+	VFMADD231PS  Y7, Y8, Y10
+	VADDPS       Y9, Y10, Y7
+	VMOVUPS      f32_37ccef37<>+0(SB), Y8
+	VFMADD213PS  f32_bab6060a<>+0(SB), Y6, Y8
+	VFMADD213PS  f32_3d2aaaa5<>+0(SB), Y6, Y8
+	VMOVUPS      f32_bf000000<>+0(SB), Y10
+	VFMADD231PS  Y8, Y6, Y10
+	VMOVUPS      f32_00000000<>+0(SB), Y8
+	VFNMADD231PS Y9, Y5, Y8
+	VMOVUPS      Y8, Y5
+	VFMADD231PS  Y6, Y10, Y5
+	VADDPS       f32_3f800000<>+0(SB), Y5, Y5
+	VPSLLD       $0x1f, Y4, Y6
+	VBLENDVPS    Y6, Y7, Y5, Y5
+	VPADDD       bits32_1<>+0(SB), Y4, Y4
+	VPSLLD       $0x1e, Y4, Y4
+	VPAND        bits32_80000000<>+0(SB), Y4, Y4
+	VPXOR        Y4, Y5, Y4
 	VBLENDVPS    Y3, Y2, Y4, Y2
 	VMOVUPS      f32_00000000<>+0(SB), Y4
 	VBLENDVPS    Y3, bits32_ffffffffffffffff<>+0(SB), Y4, Y3
@@ -8268,162 +8214,126 @@ big_1:
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K1
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z5, K2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z6, K3
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z4
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z5
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z6
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z7
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z8
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z9
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z7
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z8
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z9
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z7, Z10
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z8, Z11
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z9, Z12
-	VMOVUPS           Z1, Z13
-	VMOVUPS           Z2, Z14
-	VMOVUPS           Z3, Z15
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z10, Z13
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z11, Z14
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z12, Z15
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z10, Z16
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z11, Z17
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z12, Z18
-	VMOVUPS           Z16, Z19
-	VMOVUPS           Z17, Z20
-	VMOVUPS           Z18, Z21
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z10, Z19
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z11, Z20
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z12, Z21
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z10, Z10
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z11, Z11
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z12, Z12
-	VSUBPS            Z16, Z13, Z22
-	VSUBPS            Z17, Z14, Z23
-	VSUBPS            Z18, Z15, Z24
-	VSUBPS            Z13, Z22, Z25
-	VSUBPS            Z14, Z23, Z26
-	VSUBPS            Z15, Z24, Z27
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z16, Z16
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z17, Z17
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z18, Z18
-	VSUBPS            Z25, Z16, Z16
-	VSUBPS            Z26, Z17, Z17
-	VSUBPS            Z27, Z18, Z18
-	VSUBPS            Z25, Z22, Z25
-	VSUBPS            Z26, Z23, Z26
-	VSUBPS            Z27, Z24, Z27
-	VSUBPS            Z25, Z13, Z13
-	VSUBPS            Z26, Z14, Z14
-	VSUBPS            Z27, Z15, Z15
-	VADDPS            Z16, Z13, Z13
-	VADDPS            Z17, Z14, Z14
-	VADDPS            Z18, Z15, Z15
-	VADDPS            Z19, Z13, Z13
-	VADDPS            Z20, Z14, Z14
-	VADDPS            Z21, Z15, Z15
-	VSUBPS            Z10, Z13, Z10
-	VSUBPS            Z11, Z14, Z11
-	VSUBPS            Z12, Z15, Z12
-	VADDPS            Z10, Z22, Z13
-	VADDPS            Z11, Z23, Z14
-	VADDPS            Z12, Z24, Z15
-	VSUBPS            Z22, Z13, Z16
-	VSUBPS            Z23, Z14, Z17
-	VSUBPS            Z24, Z15, Z18
-	VSUBPS            Z16, Z10, Z10
-	VSUBPS            Z17, Z11, Z11
-	VSUBPS            Z18, Z12, Z12
-	VMULPS            Z13, Z13, Z16
-	VMULPS            Z14, Z14, Z17
-	VMULPS            Z15, Z15, Z18
-	VMULPS            Z16, Z13, Z19
-	VMULPS            Z17, Z14, Z20
-	VMULPS            Z18, Z15, Z21
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z22
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z23
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z24
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z18, Z24
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z18, Z24
-	VMULPS            Z22, Z19, Z22
-	VMULPS            Z23, Z20, Z23
-	VMULPS            Z24, Z21, Z24
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z10, Z25
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z26
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z27
-	VSUBPS            Z22, Z25, Z22
-	VSUBPS            Z23, Z26, Z23
-	VSUBPS            Z24, Z27, Z24
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z19, Z19
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z20, Z20
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z21, Z21
-	VMULPS            Z22, Z16, Z22
-	VMULPS            Z23, Z17, Z23
-	VMULPS            Z24, Z18, Z24
-	VSUBPS            Z10, Z22, Z22
-	VSUBPS            Z11, Z23, Z23
-	VSUBPS            Z12, Z24, Z24
-	VSUBPS            Z19, Z22, Z19
-	VSUBPS            Z20, Z23, Z20
-	VSUBPS            Z21, Z24, Z21
-	VSUBPS            Z19, Z13, Z19
-	VSUBPS            Z20, Z14, Z20
-	VSUBPS            Z21, Z15, Z21
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z22
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z23
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z24
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z18, Z24
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z18, Z24
-	VMULPS            Z22, Z16, Z22
-	VMULPS            Z23, Z17, Z23
-	VMULPS            Z24, Z18, Z24
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z16, Z25
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z17, Z26
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z18, Z27
-	VSUBPS            Z25, Z4, Z28
-	VSUBPS            Z26, Z5, Z29
-	VSUBPS            Z27, Z6, Z30
-	VMULPS            Z13, Z10, Z10
-	VMULPS            Z14, Z11, Z11
-	VMULPS            Z15, Z12, Z12
-	VMULPS            Z22, Z16, Z13
-	VMULPS            Z23, Z17, Z14
-	VMULPS            Z24, Z18, Z15
-	VSUBPS            Z10, Z13, Z10
-	VSUBPS            Z11, Z14, Z11
-	VSUBPS            Z12, Z15, Z12
-	VSUBPS            Z28, Z4, Z4
-	VSUBPS            Z29, Z5, Z5
-	VSUBPS            Z30, Z6, Z6
-	VSUBPS            Z25, Z4, Z4
-	VSUBPS            Z26, Z5, Z5
-	VSUBPS            Z27, Z6, Z6
-	VADDPS            Z10, Z4, Z4
-	VADDPS            Z11, Z5, Z5
-	VADDPS            Z12, Z6, Z6
-	VADDPS            Z28, Z4, Z4
-	VADDPS            Z29, Z5, Z5
-	VADDPS            Z30, Z6, Z6
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z7, K4
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z8, K5
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z9, K6
-	VMOVUPS           Z19, Z10
-	VMOVUPS           Z20, Z11
-	VMOVUPS           Z21, Z12
-	VMOVUPS           Z4, K4, Z10
-	VMOVUPS           Z5, K5, Z11
-	VMOVUPS           Z6, K6, Z12
-	VPSLLD            $0x1e, Z7, Z4
-	VPSLLD            $0x1e, Z8, Z5
-	VPSLLD            $0x1e, Z9, Z6
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z4
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z5
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z6
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z4
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z5
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z6
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z4, Z7
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z5, Z8
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z6, Z9
+	VMOVUPS           Z1, Z10
+	VMOVUPS           Z2, Z11
+	VMOVUPS           Z3, Z12
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z7, Z10
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z8, Z11
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z9, Z12
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z7, Z13
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z8, Z14
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z9, Z15
+	VMOVUPS           Z13, Z16
+	VMOVUPS           Z14, Z17
+	VMOVUPS           Z15, Z18
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z7, Z16
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z8, Z17
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z9, Z18
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z7, Z7
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z8, Z8
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z9, Z9
+	VSUBPS            Z13, Z10, Z19
+	VSUBPS            Z14, Z11, Z20
+	VSUBPS            Z15, Z12, Z21
+	VSUBPS            Z10, Z19, Z22
+	VSUBPS            Z11, Z20, Z23
+	VSUBPS            Z12, Z21, Z24
+	VADDPS            Z22, Z13, Z13
+	VADDPS            Z23, Z14, Z14
+	VADDPS            Z24, Z15, Z15
+	VSUBPS            Z22, Z19, Z22
+	VSUBPS            Z23, Z20, Z23
+	VSUBPS            Z24, Z21, Z24
+	VSUBPS            Z22, Z10, Z10
+	VSUBPS            Z23, Z11, Z11
+	VSUBPS            Z24, Z12, Z12
+	VSUBPS            Z13, Z10, Z10
+	VSUBPS            Z14, Z11, Z11
+	VSUBPS            Z15, Z12, Z12
+	VADDPS            Z16, Z10, Z10
+	VADDPS            Z17, Z11, Z11
+	VADDPS            Z18, Z12, Z12
+	VSUBPS            Z7, Z10, Z7
+	VSUBPS            Z8, Z11, Z8
+	VSUBPS            Z9, Z12, Z9
+	VMULPS            Z19, Z19, Z10
+	VMULPS            Z20, Z20, Z11
+	VMULPS            Z21, Z21, Z12
+	VMULPS            Z19, Z10, Z13
+	VMULPS            Z20, Z11, Z14
+	VMULPS            Z21, Z12, Z15
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z16
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z17
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z18
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z12, Z18
+	VMOVUPS           Z7, Z22
+	VMOVUPS           Z8, Z23
+	VMOVUPS           Z9, Z24
+	VFMADD231PS       Z13, Z16, Z22
+	VFMADD231PS       Z14, Z17, Z23
+	VFMADD231PS       Z15, Z18, Z24
+	VADDPS            Z19, Z22, Z13
+	VADDPS            Z20, Z23, Z14
+	VADDPS            Z21, Z24, Z15
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z16
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z17
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z18
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z12, Z18
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z22
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z23
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z24
+	VFMADD231PS       Z16, Z10, Z22
+	VFMADD231PS       Z17, Z11, Z23
+	VFMADD231PS       Z18, Z12, Z24
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z16
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z17
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z18
+	VFNMADD231PS      Z19, Z7, Z16
+	VFNMADD231PS      Z20, Z8, Z17
+	VFNMADD231PS      Z21, Z9, Z18
+	VMOVUPS           Z16, Z7
+	VMOVUPS           Z17, Z8
+	VMOVUPS           Z18, Z9
+	VFMADD231PS       Z10, Z22, Z7
+	VFMADD231PS       Z11, Z23, Z8
+	VFMADD231PS       Z12, Z24, Z9
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z7, Z7
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z8, Z8
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z9, Z9
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z4, K4
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z5, K5
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z6, K6
+	VMOVUPS           Z13, Z10
+	VMOVUPS           Z14, Z11
+	VMOVUPS           Z15, Z12
+	VMOVUPS           Z7, K4, Z10
+	VMOVUPS           Z8, K5, Z11
+	VMOVUPS           Z9, K6, Z12
+	VPSLLD            $0x1e, Z4, Z4
+	VPSLLD            $0x1e, Z5, Z5
+	VPSLLD            $0x1e, Z6, Z6
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z4, Z4
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z5, Z5
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
@@ -8468,58 +8378,46 @@ one_2:
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VMOVUPS           Z3, K1, Z2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z2, K1
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z2
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z3
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z3
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z3, Z4
-	VMOVUPS           Z1, Z5
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z4, Z5
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z4, Z6
-	VMOVUPS           Z6, Z7
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z4, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z4, Z4
-	VSUBPS            Z6, Z5, Z8
-	VSUBPS            Z5, Z8, Z9
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
-	VSUBPS            Z9, Z6, Z6
-	VSUBPS            Z9, Z8, Z9
-	VSUBPS            Z9, Z5, Z5
-	VADDPS            Z6, Z5, Z5
-	VADDPS            Z7, Z5, Z5
-	VSUBPS            Z4, Z5, Z4
-	VADDPS            Z4, Z8, Z5
-	VSUBPS            Z8, Z5, Z6
-	VSUBPS            Z6, Z4, Z4
-	VMULPS            Z5, Z5, Z6
-	VMULPS            Z6, Z5, Z7
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z7, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z4, Z9
-	VSUBPS            Z8, Z9, Z8
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z7, Z7
-	VMULPS            Z8, Z6, Z8
-	VSUBPS            Z4, Z8, Z8
-	VSUBPS            Z7, Z8, Z7
-	VSUBPS            Z7, Z5, Z7
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z6, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z6, Z9
-	VSUBPS            Z9, Z2, Z10
-	VMULPS            Z5, Z4, Z4
-	VMULPS            Z8, Z6, Z5
-	VSUBPS            Z4, Z5, Z4
-	VSUBPS            Z10, Z2, Z2
-	VSUBPS            Z9, Z2, Z2
-	VADDPS            Z4, Z2, Z2
-	VADDPS            Z10, Z2, Z2
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z3, K2
-	VMOVUPS           Z7, Z4
-	VMOVUPS           Z2, K2, Z4
-	VPSLLD            $0x1e, Z3, Z2
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z2
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z2
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z2, Z3
+	VMOVUPS           Z1, Z4
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z3, Z4
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z3, Z5
+	VMOVUPS           Z5, Z6
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z3, Z6
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z3, Z3
+	VSUBPS            Z5, Z4, Z7
+	VSUBPS            Z4, Z7, Z8
+	VADDPS            Z8, Z5, Z5
+	VSUBPS            Z8, Z7, Z8
+	VSUBPS            Z8, Z4, Z4
+	VSUBPS            Z5, Z4, Z4
+	VADDPS            Z6, Z4, Z4
+	VSUBPS            Z3, Z4, Z3
+	VMULPS            Z7, Z7, Z4
+	VMULPS            Z7, Z4, Z5
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z4, Z6
+	VMOVUPS           Z3, Z8
+	VFMADD231PS       Z5, Z6, Z8
+	VADDPS            Z7, Z8, Z5
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z4, Z6
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z8
+	VFMADD231PS       Z6, Z4, Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
+	VFNMADD231PS      Z7, Z3, Z6
+	VMOVUPS           Z6, Z3
+	VFMADD231PS       Z4, Z8, Z3
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z3
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z2, K2
+	VMOVUPS           Z5, Z4
+	VMOVUPS           Z3, K2, Z4
+	VPSLLD            $0x1e, Z2, Z2
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z2, Z2
 	VPXORD            Z2, Z4, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
@@ -8546,58 +8444,46 @@ tail_3:
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VMOVUPS           Z3, K2, Z2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z2, K2
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z2
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z3
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z3
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z3, Z4
-	VMOVUPS           Z1, Z5
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z4, Z5
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z4, Z6
-	VMOVUPS           Z6, Z7
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z4, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z4, Z4
-	VSUBPS            Z6, Z5, Z8
-	VSUBPS            Z5, Z8, Z9
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
-	VSUBPS            Z9, Z6, Z6
-	VSUBPS            Z9, Z8, Z9
-	VSUBPS            Z9, Z5, Z5
-	VADDPS            Z6, Z5, Z5
-	VADDPS            Z7, Z5, Z5
-	VSUBPS            Z4, Z5, Z4
-	VADDPS            Z4, Z8, Z5
-	VSUBPS            Z8, Z5, Z6
-	VSUBPS            Z6, Z4, Z4
-	VMULPS            Z5, Z5, Z6
-	VMULPS            Z6, Z5, Z7
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z7, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z4, Z9
-	VSUBPS            Z8, Z9, Z8
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z7, Z7
-	VMULPS            Z8, Z6, Z8
-	VSUBPS            Z4, Z8, Z8
-	VSUBPS            Z7, Z8, Z7
-	VSUBPS            Z7, Z5, Z7
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z6, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z6, Z9
-	VSUBPS            Z9, Z2, Z10
-	VMULPS            Z5, Z4, Z4
-	VMULPS            Z8, Z6, Z5
-	VSUBPS            Z4, Z5, Z4
-	VSUBPS            Z10, Z2, Z2
-	VSUBPS            Z9, Z2, Z2
-	VADDPS            Z4, Z2, Z2
-	VADDPS            Z10, Z2, Z2
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z3, K3
-	VMOVUPS           Z7, Z4
-	VMOVUPS           Z2, K3, Z4
-	VPSLLD            $0x1e, Z3, Z2
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z2
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z2
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z2, Z3
+	VMOVUPS           Z1, Z4
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z3, Z4
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z3, Z5
+	VMOVUPS           Z5, Z6
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z3, Z6
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z3, Z3
+	VSUBPS            Z5, Z4, Z7
+	VSUBPS            Z4, Z7, Z8
+	VADDPS            Z8, Z5, Z5
+	VSUBPS            Z8, Z7, Z8
+	VSUBPS            Z8, Z4, Z4
+	VSUBPS            Z5, Z4, Z4
+	VADDPS            Z6, Z4, Z4
+	VSUBPS            Z3, Z4, Z3
+	VMULPS            Z7, Z7, Z4
+	VMULPS            Z7, Z4, Z5
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z4, Z6
+	VMOVUPS           Z3, Z8
+	VFMADD231PS       Z5, Z6, Z8
+	VADDPS            Z7, Z8, Z5
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z4, Z6
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z8
+	VFMADD231PS       Z6, Z4, Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
+	VFNMADD231PS      Z7, Z3, Z6
+	VMOVUPS           Z6, Z3
+	VFMADD231PS       Z4, Z8, Z3
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z3
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z2, K3
+	VMOVUPS           Z5, Z4
+	VMOVUPS           Z3, K3, Z4
+	VPSLLD            $0x1e, Z2, Z2
 	VPANDD.BCST       sbits32_80000000<>+0(SB), Z2, Z2
 	VPXORD            Z2, Z4, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
@@ -8647,6 +8533,9 @@ GLOBL sf32_bab6060a<>(SB), RODATA|NOPTR, $4
 DATA sf32_3d2aaaa5<>+0(SB)/4, $0x3d2aaaa5
 GLOBL sf32_3d2aaaa5<>(SB), RODATA|NOPTR, $4
 
+DATA sf32_bf000000<>+0(SB)/4, $0xbf000000
+GLOBL sf32_bf000000<>(SB), RODATA|NOPTR, $4
+
 DATA sbits32_1<>+0(SB)/4, $0x00000001
 GLOBL sbits32_1<>(SB), RODATA|NOPTR, $4
 
@@ -8682,168 +8571,132 @@ big_1:
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z4, K1
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z5, K2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z6, K3
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z4
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z5
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z6
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z7
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z8
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z9
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z7
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z8
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z9
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z7, Z10
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z8, Z11
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z9, Z12
-	VMOVUPS           Z1, Z13
-	VMOVUPS           Z2, Z14
-	VMOVUPS           Z3, Z15
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z10, Z13
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z11, Z14
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z12, Z15
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z10, Z16
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z11, Z17
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z12, Z18
-	VMOVUPS           Z16, Z19
-	VMOVUPS           Z17, Z20
-	VMOVUPS           Z18, Z21
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z10, Z19
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z11, Z20
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z12, Z21
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z10, Z10
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z11, Z11
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z12, Z12
-	VSUBPS            Z16, Z13, Z22
-	VSUBPS            Z17, Z14, Z23
-	VSUBPS            Z18, Z15, Z24
-	VSUBPS            Z13, Z22, Z25
-	VSUBPS            Z14, Z23, Z26
-	VSUBPS            Z15, Z24, Z27
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z16, Z16
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z17, Z17
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z18, Z18
-	VSUBPS            Z25, Z16, Z16
-	VSUBPS            Z26, Z17, Z17
-	VSUBPS            Z27, Z18, Z18
-	VSUBPS            Z25, Z22, Z25
-	VSUBPS            Z26, Z23, Z26
-	VSUBPS            Z27, Z24, Z27
-	VSUBPS            Z25, Z13, Z13
-	VSUBPS            Z26, Z14, Z14
-	VSUBPS            Z27, Z15, Z15
-	VADDPS            Z16, Z13, Z13
-	VADDPS            Z17, Z14, Z14
-	VADDPS            Z18, Z15, Z15
-	VADDPS            Z19, Z13, Z13
-	VADDPS            Z20, Z14, Z14
-	VADDPS            Z21, Z15, Z15
-	VSUBPS            Z10, Z13, Z10
-	VSUBPS            Z11, Z14, Z11
-	VSUBPS            Z12, Z15, Z12
-	VADDPS            Z10, Z22, Z13
-	VADDPS            Z11, Z23, Z14
-	VADDPS            Z12, Z24, Z15
-	VSUBPS            Z22, Z13, Z16
-	VSUBPS            Z23, Z14, Z17
-	VSUBPS            Z24, Z15, Z18
-	VSUBPS            Z16, Z10, Z10
-	VSUBPS            Z17, Z11, Z11
-	VSUBPS            Z18, Z12, Z12
-	VMULPS            Z13, Z13, Z16
-	VMULPS            Z14, Z14, Z17
-	VMULPS            Z15, Z15, Z18
-	VMULPS            Z16, Z13, Z19
-	VMULPS            Z17, Z14, Z20
-	VMULPS            Z18, Z15, Z21
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z22
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z23
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z24
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z18, Z24
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z18, Z24
-	VMULPS            Z22, Z19, Z22
-	VMULPS            Z23, Z20, Z23
-	VMULPS            Z24, Z21, Z24
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z10, Z25
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z11, Z26
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z12, Z27
-	VSUBPS            Z22, Z25, Z22
-	VSUBPS            Z23, Z26, Z23
-	VSUBPS            Z24, Z27, Z24
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z19, Z19
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z20, Z20
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z21, Z21
-	VMULPS            Z22, Z16, Z22
-	VMULPS            Z23, Z17, Z23
-	VMULPS            Z24, Z18, Z24
-	VSUBPS            Z10, Z22, Z22
-	VSUBPS            Z11, Z23, Z23
-	VSUBPS            Z12, Z24, Z24
-	VSUBPS            Z19, Z22, Z19
-	VSUBPS            Z20, Z23, Z20
-	VSUBPS            Z21, Z24, Z21
-	VSUBPS            Z19, Z13, Z19
-	VSUBPS            Z20, Z14, Z20
-	VSUBPS            Z21, Z15, Z21
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z22
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z23
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z24
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z18, Z24
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z16, Z22
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z17, Z23
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z18, Z24
-	VMULPS            Z22, Z16, Z22
-	VMULPS            Z23, Z17, Z23
-	VMULPS            Z24, Z18, Z24
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z16, Z25
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z17, Z26
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z18, Z27
-	VSUBPS            Z25, Z4, Z28
-	VSUBPS            Z26, Z5, Z29
-	VSUBPS            Z27, Z6, Z30
-	VMULPS            Z13, Z10, Z10
-	VMULPS            Z14, Z11, Z11
-	VMULPS            Z15, Z12, Z12
-	VMULPS            Z22, Z16, Z13
-	VMULPS            Z23, Z17, Z14
-	VMULPS            Z24, Z18, Z15
-	VSUBPS            Z10, Z13, Z10
-	VSUBPS            Z11, Z14, Z11
-	VSUBPS            Z12, Z15, Z12
-	VSUBPS            Z28, Z4, Z4
-	VSUBPS            Z29, Z5, Z5
-	VSUBPS            Z30, Z6, Z6
-	VSUBPS            Z25, Z4, Z4
-	VSUBPS            Z26, Z5, Z5
-	VSUBPS            Z27, Z6, Z6
-	VADDPS            Z10, Z4, Z4
-	VADDPS            Z11, Z5, Z5
-	VADDPS            Z12, Z6, Z6
-	VADDPS            Z28, Z4, Z4
-	VADDPS            Z29, Z5, Z5
-	VADDPS            Z30, Z6, Z6
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z7, K4
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z8, K5
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z9, K6
-	VMOVUPS           Z19, K4, Z4
-	VMOVUPS           Z20, K5, Z5
-	VMOVUPS           Z21, K6, Z6
-	VPADDD.BCST       sbits32_1<>+0(SB), Z7, Z7
-	VPADDD.BCST       sbits32_1<>+0(SB), Z8, Z8
-	VPADDD.BCST       sbits32_1<>+0(SB), Z9, Z9
-	VPSLLD            $0x1e, Z7, Z7
-	VPSLLD            $0x1e, Z8, Z8
-	VPSLLD            $0x1e, Z9, Z9
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z7, Z7
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z8, Z8
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z9, Z9
-	VPXORD            Z7, Z4, Z4
-	VPXORD            Z8, Z5, Z5
-	VPXORD            Z9, Z6, Z6
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z4
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z5
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z6
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z4
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z2, Z5
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z3, Z6
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z4, Z7
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z5, Z8
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z6, Z9
+	VMOVUPS           Z1, Z10
+	VMOVUPS           Z2, Z11
+	VMOVUPS           Z3, Z12
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z7, Z10
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z8, Z11
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z9, Z12
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z7, Z13
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z8, Z14
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z9, Z15
+	VMOVUPS           Z13, Z16
+	VMOVUPS           Z14, Z17
+	VMOVUPS           Z15, Z18
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z7, Z16
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z8, Z17
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z9, Z18
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z7, Z7
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z8, Z8
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z9, Z9
+	VSUBPS            Z13, Z10, Z19
+	VSUBPS            Z14, Z11, Z20
+	VSUBPS            Z15, Z12, Z21
+	VSUBPS            Z10, Z19, Z22
+	VSUBPS            Z11, Z20, Z23
+	VSUBPS            Z12, Z21, Z24
+	VADDPS            Z22, Z13, Z13
+	VADDPS            Z23, Z14, Z14
+	VADDPS            Z24, Z15, Z15
+	VSUBPS            Z22, Z19, Z22
+	VSUBPS            Z23, Z20, Z23
+	VSUBPS            Z24, Z21, Z24
+	VSUBPS            Z22, Z10, Z10
+	VSUBPS            Z23, Z11, Z11
+	VSUBPS            Z24, Z12, Z12
+	VSUBPS            Z13, Z10, Z10
+	VSUBPS            Z14, Z11, Z11
+	VSUBPS            Z15, Z12, Z12
+	VADDPS            Z16, Z10, Z10
+	VADDPS            Z17, Z11, Z11
+	VADDPS            Z18, Z12, Z12
+	VSUBPS            Z7, Z10, Z7
+	VSUBPS            Z8, Z11, Z8
+	VSUBPS            Z9, Z12, Z9
+	VMULPS            Z19, Z19, Z10
+	VMULPS            Z20, Z20, Z11
+	VMULPS            Z21, Z21, Z12
+	VMULPS            Z19, Z10, Z13
+	VMULPS            Z20, Z11, Z14
+	VMULPS            Z21, Z12, Z15
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z16
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z17
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z18
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z12, Z18
+	VMOVUPS           Z7, Z22
+	VMOVUPS           Z8, Z23
+	VMOVUPS           Z9, Z24
+	VFMADD231PS       Z13, Z16, Z22
+	VFMADD231PS       Z14, Z17, Z23
+	VFMADD231PS       Z15, Z18, Z24
+	VADDPS            Z19, Z22, Z13
+	VADDPS            Z20, Z23, Z14
+	VADDPS            Z21, Z24, Z15
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z16
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z17
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z18
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z12, Z18
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z11, Z17
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z12, Z18
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z22
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z23
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z24
+	VFMADD231PS       Z16, Z10, Z22
+	VFMADD231PS       Z17, Z11, Z23
+	VFMADD231PS       Z18, Z12, Z24
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z16
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z17
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z18
+	VFNMADD231PS      Z19, Z7, Z16
+	VFNMADD231PS      Z20, Z8, Z17
+	VFNMADD231PS      Z21, Z9, Z18
+	VMOVUPS           Z16, Z7
+	VMOVUPS           Z17, Z8
+	VMOVUPS           Z18, Z9
+	VFMADD231PS       Z10, Z22, Z7
+	VFMADD231PS       Z11, Z23, Z8
+	VFMADD231PS       Z12, Z24, Z9
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z7, Z7
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z8, Z8
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z9, Z9
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z4, K4
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z5, K5
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z6, K6
+	VMOVUPS           Z13, K4, Z7
+	VMOVUPS           Z14, K5, Z8
+	VMOVUPS           Z15, K6, Z9
+	VPADDD.BCST       sbits32_1<>+0(SB), Z4, Z4
+	VPADDD.BCST       sbits32_1<>+0(SB), Z5, Z5
+	VPADDD.BCST       sbits32_1<>+0(SB), Z6, Z6
+	VPSLLD            $0x1e, Z4, Z4
+	VPSLLD            $0x1e, Z5, Z5
+	VPSLLD            $0x1e, Z6, Z6
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z4, Z4
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z5, Z5
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
+	VPXORD            Z4, Z7, Z4
+	VPXORD            Z5, Z8, Z5
+	VPXORD            Z6, Z9, Z6
 	VMOVUPS           Z1, K1, Z4
 	VMOVUPS           Z2, K2, Z5
 	VMOVUPS           Z3, K3, Z6
@@ -8873,60 +8726,48 @@ one_2:
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VMOVUPS           Z3, K1, Z2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z2, K1
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z2
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z3
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z3
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z3, Z4
-	VMOVUPS           Z1, Z5
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z4, Z5
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z4, Z6
-	VMOVUPS           Z6, Z7
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z4, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z4, Z4
-	VSUBPS            Z6, Z5, Z8
-	VSUBPS            Z5, Z8, Z9
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
-	VSUBPS            Z9, Z6, Z6
-	VSUBPS            Z9, Z8, Z9
-	VSUBPS            Z9, Z5, Z5
-	VADDPS            Z6, Z5, Z5
-	VADDPS            Z7, Z5, Z5
-	VSUBPS            Z4, Z5, Z4
-	VADDPS            Z4, Z8, Z5
-	VSUBPS            Z8, Z5, Z6
-	VSUBPS            Z6, Z4, Z4
-	VMULPS            Z5, Z5, Z6
-	VMULPS            Z6, Z5, Z7
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z7, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z4, Z9
-	VSUBPS            Z8, Z9, Z8
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z7, Z7
-	VMULPS            Z8, Z6, Z8
-	VSUBPS            Z4, Z8, Z8
-	VSUBPS            Z7, Z8, Z7
-	VSUBPS            Z7, Z5, Z7
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z6, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z6, Z9
-	VSUBPS            Z9, Z2, Z10
-	VMULPS            Z5, Z4, Z4
-	VMULPS            Z8, Z6, Z5
-	VSUBPS            Z4, Z5, Z4
-	VSUBPS            Z10, Z2, Z2
-	VSUBPS            Z9, Z2, Z2
-	VADDPS            Z4, Z2, Z2
-	VADDPS            Z10, Z2, Z2
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z3, K2
-	VMOVUPS           Z7, K2, Z2
-	VPADDD.BCST       sbits32_1<>+0(SB), Z3, Z3
-	VPSLLD            $0x1e, Z3, Z3
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z3, Z3
-	VPXORD            Z3, Z2, Z2
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z2
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z2
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z2, Z3
+	VMOVUPS           Z1, Z4
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z3, Z4
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z3, Z5
+	VMOVUPS           Z5, Z6
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z3, Z6
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z3, Z3
+	VSUBPS            Z5, Z4, Z7
+	VSUBPS            Z4, Z7, Z8
+	VADDPS            Z8, Z5, Z5
+	VSUBPS            Z8, Z7, Z8
+	VSUBPS            Z8, Z4, Z4
+	VSUBPS            Z5, Z4, Z4
+	VADDPS            Z6, Z4, Z4
+	VSUBPS            Z3, Z4, Z3
+	VMULPS            Z7, Z7, Z4
+	VMULPS            Z7, Z4, Z5
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z4, Z6
+	VMOVUPS           Z3, Z8
+	VFMADD231PS       Z5, Z6, Z8
+	VADDPS            Z7, Z8, Z5
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z4, Z6
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z8
+	VFMADD231PS       Z6, Z4, Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
+	VFNMADD231PS      Z7, Z3, Z6
+	VMOVUPS           Z6, Z3
+	VFMADD231PS       Z4, Z8, Z3
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z3
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z2, K2
+	VMOVUPS           Z5, K2, Z3
+	VPADDD.BCST       sbits32_1<>+0(SB), Z2, Z2
+	VPSLLD            $0x1e, Z2, Z2
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z2, Z2
+	VPXORD            Z2, Z3, Z2
 	VMOVUPS           Z1, K1, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K1, Z1
@@ -8948,60 +8789,48 @@ tail_3:
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z3
 	VMOVUPS           Z3, K2, Z2
 	VCMPPS.BCST       $0x1d, sf32_47800000<>+0(SB), Z2, K2
-	VBROADCASTSS      sf32_3f800000<>+0(SB), Z2
-	VBROADCASTSS      sf32_4b400000<>+0(SB), Z3
-	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z3
-	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z3, Z4
-	VMOVUPS           Z1, Z5
-	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z4, Z5
-	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z4, Z6
-	VMOVUPS           Z6, Z7
-	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z4, Z7
-	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z4, Z4
-	VSUBPS            Z6, Z5, Z8
-	VSUBPS            Z5, Z8, Z9
-	VPXORD.BCST       sbits32_80000000<>+0(SB), Z6, Z6
-	VSUBPS            Z9, Z6, Z6
-	VSUBPS            Z9, Z8, Z9
-	VSUBPS            Z9, Z5, Z5
-	VADDPS            Z6, Z5, Z5
-	VADDPS            Z7, Z5, Z5
-	VSUBPS            Z4, Z5, Z4
-	VADDPS            Z4, Z8, Z5
-	VSUBPS            Z8, Z5, Z6
-	VSUBPS            Z6, Z4, Z4
-	VMULPS            Z5, Z5, Z6
-	VMULPS            Z6, Z5, Z7
-	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z7, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z4, Z9
-	VSUBPS            Z8, Z9, Z8
-	VMULPS.BCST       sf32_be2aaaab<>+0(SB), Z7, Z7
-	VMULPS            Z8, Z6, Z8
-	VSUBPS            Z4, Z8, Z8
-	VSUBPS            Z7, Z8, Z7
-	VSUBPS            Z7, Z5, Z7
-	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z8
-	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z6, Z8
-	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z6, Z8
-	VMULPS            Z8, Z6, Z8
-	VMULPS.BCST       sf32_3f000000<>+0(SB), Z6, Z9
-	VSUBPS            Z9, Z2, Z10
-	VMULPS            Z5, Z4, Z4
-	VMULPS            Z8, Z6, Z5
-	VSUBPS            Z4, Z5, Z4
-	VSUBPS            Z10, Z2, Z2
-	VSUBPS            Z9, Z2, Z2
-	VADDPS            Z4, Z2, Z2
-	VADDPS            Z10, Z2, Z2
-	VPTESTMD.BCST     sbits32_1<>+0(SB), Z3, K3
-	VMOVUPS           Z7, K3, Z2
-	VPADDD.BCST       sbits32_1<>+0(SB), Z3, Z3
-	VPSLLD            $0x1e, Z3, Z3
-	VPANDD.BCST       sbits32_80000000<>+0(SB), Z3, Z3
-	VPXORD            Z3, Z2, Z2
+	VBROADCASTSS      sf32_4b400000<>+0(SB), Z2
+	VFMADD231PS.BCST  sf32_3f22f983<>+0(SB), Z1, Z2
+	VSUBPS.BCST       sf32_4b400000<>+0(SB), Z2, Z3
+	VMOVUPS           Z1, Z4
+	VFNMADD231PS.BCST sf32_3fc90fdb<>+0(SB), Z3, Z4
+	VMULPS.BCST       sf32_b33bbd2e<>+0(SB), Z3, Z5
+	VMOVUPS           Z5, Z6
+	VFNMADD231PS.BCST sf32_b33bbd2e<>+0(SB), Z3, Z6
+	VMULPS.BCST       sf32_a6f72ced<>+0(SB), Z3, Z3
+	VSUBPS            Z5, Z4, Z7
+	VSUBPS            Z4, Z7, Z8
+	VADDPS            Z8, Z5, Z5
+	VSUBPS            Z8, Z7, Z8
+	VSUBPS            Z8, Z4, Z4
+	VSUBPS            Z5, Z4, Z4
+	VADDPS            Z6, Z4, Z4
+	VSUBPS            Z3, Z4, Z3
+	VMULPS            Z7, Z7, Z4
+	VMULPS            Z7, Z4, Z5
+	VBROADCASTSS      sf32_363daeb5<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_b9502b56<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3c0888b9<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_be2aaaab<>+0(SB), Z4, Z6
+	VMOVUPS           Z3, Z8
+	VFMADD231PS       Z5, Z6, Z8
+	VADDPS            Z7, Z8, Z5
+	VBROADCASTSS      sf32_37ccef37<>+0(SB), Z6
+	VFMADD213PS.BCST  sf32_bab6060a<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  sf32_3d2aaaa5<>+0(SB), Z4, Z6
+	VBROADCASTSS      sf32_bf000000<>+0(SB), Z8
+	VFMADD231PS       Z6, Z4, Z8
+	VBROADCASTSS      sf32_00000000<>+0(SB), Z6
+	VFNMADD231PS      Z7, Z3, Z6
+	VMOVUPS           Z6, Z3
+	VFMADD231PS       Z4, Z8, Z3
+	VADDPS.BCST       sf32_3f800000<>+0(SB), Z3, Z3
+	VPTESTMD.BCST     sbits32_1<>+0(SB), Z2, K3
+	VMOVUPS           Z5, K3, Z3
+	VPADDD.BCST       sbits32_1<>+0(SB), Z2, Z2
+	VPSLLD            $0x1e, Z2, Z2
+	VPANDD.BCST       sbits32_80000000<>+0(SB), Z2, Z2
+	VPXORD            Z2, Z3, Z2
 	VMOVUPS           Z1, K2, Z2
 	VBROADCASTSS      sf32_00000000<>+0(SB), Z1
 	VBROADCASTSS      sbits32_ffffffffffffffff<>+0(SB), K2, Z1

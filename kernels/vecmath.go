@@ -380,7 +380,9 @@ func vmCos(x float64) float64 {
 // The float32 versions of acos, atan2, sin and cos: the float64
 // algorithms above in float32 arithmetic, with float32 polynomials and
 // float32 parts of pi (vecmath_tables.go), every operation rounded to
-// float32 as in the 16-lane assembly.
+// float32 as in the 16-lane assembly; sin and cos keep the reduction's two
+// parts but evaluate shorter kernels on them (vmKernelSin32,
+// vmKernelCos32).
 
 // vmHorner32 is vmHorner in float32 (fma32 steps).
 func vmHorner32(x float32, c []float32) float32 {
@@ -474,39 +476,41 @@ func vmAtan232(y, x float32) float32 {
 	return copysign32(res, y)
 }
 
-// vmTrigReduce32 is vmTrigReduce in float32, for |x| < vmTrigLimit32.
-func vmTrigReduce32(x float32) (rh, rl, t float32) {
+// vmTrigReduce32 returns x = q pi/2 + (s + lo) for |x| < vmTrigLimit32,
+// with t = q + vmShifter32 (whose low bits are q mod 4): a = x - q
+// Pio2Hi32 is exact, q Pio2Lo32 is split exactly by an FMA, and s is a -
+// q Pio2Lo32 rounded, its error (and q Pio2Lo232) in lo. s + lo is not
+// renormalised: the kernels need only |lo| small against s's last place
+// or s itself tiny.
+func vmTrigReduce32(x float32) (s, lo, t float32) {
 	const sh = float32(vmShifter32)
 	t = fma32(x, vmTwoOverPi32, sh)
 	q := t - sh
 	a := fma32(-q, vmPio2Hi32, x)
 	bh := float32(q * vmPio2Lo32)
-	bl := fma32(q, vmPio2Lo32, -bh)
+	nbl := fma32(-q, vmPio2Lo32, bh)
 	c := float32(q * vmPio2Lo232)
-	s := a - bh
+	s = a - bh // two-sum of a and -bh
 	bb := s - a
-	err := (a - (s - bb)) + (-bh - bb)
-	lo := (err - bl) - c
-	rh = s + lo
-	rl = lo - (rh - s)
-	return rh, rl, t
+	e := float32(a-(s-bb)) - float32(bh+bb)
+	lo = float32(e+nbl) - c
+	return s, lo, t
 }
 
-// vmKernelSin32 and vmKernelCos32 are vmKernelSin and vmKernelCos with
-// the float32 polynomials.
+// vmKernelSin32 returns sin(x + y) for |x + y| <= pi/4, y small against
+// x's last place: x + (x^3 S(x^2) + y), the polynomial on x alone and y
+// added before the last rounding.
 func vmKernelSin32(x, y float32) float32 {
 	z := float32(x * x)
-	v := float32(z * x)
-	r := vmHorner32(z, vmSinS32[1:])
-	return x - ((float32(z*(float32(0.5*y)-float32(v*r))) - y) - float32(v*vmSinS32[0]))
+	return x + fma32(float32(x*z), vmHorner32(z, vmSinS32[:]), y)
 }
 
+// vmKernelCos32 returns cos(x + y) likewise: 1 + (z (C(z) z - 1/2) - x y)
+// with z = x^2, one rounding after the sum with 1.
 func vmKernelCos32(x, y float32) float32 {
 	z := float32(x * x)
-	r := float32(z * vmHorner32(z, vmCosC32[:]))
-	hz := float32(0.5 * z)
-	w := 1 - hz
-	return w + (((1 - w) - hz) + (float32(z*r) - float32(x*y)))
+	pc := fma32(vmHorner32(z, vmCosC32[:]), z, -0.5)
+	return 1 + fma32(z, pc, fma32(-x, y, 0))
 }
 
 // vmSin32 returns sin(x) as vmSin does, in float32 below vmTrigLimit32;

@@ -633,159 +633,131 @@ TEXT ·sinBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 16(R9), F1
 	FMOVQ 48(R9), F2
 	FMOVQ 64(R9), F3
-	FMOVQ 96(R9), F4
-	FMOVQ 112(R9), F5
-	FMOVQ 128(R9), F6
-	FMOVQ 144(R9), F7
-	FMOVQ 224(R9), F8
+	FMOVQ 80(R9), F4
+	FMOVQ 96(R9), F5
+	FMOVQ 112(R9), F6
+	FMOVQ 128(R9), F7
+	FMOVQ 144(R9), F8
+	FMOVQ 288(R9), F9
+	FMOVQ 304(R9), F10
 	VEOR V31.B16, V31.B16, V31.B16
 loop_9:
 	CMP $8, R8
 	BLT done_10
-	VLD1.P 16(R1), [V9.S4]
-	VLD1.P 16(R1), [V10.S4]
-	VAND V0.B16, V9.B16, V11.B16
-	VAND V0.B16, V10.B16, V12.B16
-	WORD $0x4e21e56d // fcmeq v13.4s, v11.4s, v1.4s
-	WORD $0x4e21e58e // fcmeq v14.4s, v12.4s, v1.4s
-	FMOVQ 32(R9), F15
-	FMOVQ 32(R9), F16
-	VBSL V11.B16, V15.B16, V13.B16
-	VBSL V12.B16, V16.B16, V14.B16
-	WORD $0x6e22e5ad // fcmge v13.4s, v13.4s, v2.4s
-	WORD $0x6e22e5ce // fcmge v14.4s, v14.4s, v2.4s
-	FMOVQ 80(R9), F12
-	FMOVQ 80(R9), F16
-	FMOVQ 96(R9), F11
-	VFMLA V5.S4, V9.S4, V11.S4
-	FMOVQ 96(R9), F15
-	VFMLA V5.S4, V10.S4, V15.S4
-	WORD $0x4ea4d571 // fsub v17.4s, v11.4s, v4.4s
-	WORD $0x4ea4d5f2 // fsub v18.4s, v15.4s, v4.4s
-	VMOV V9.B16, V19.B16
-	VFMLS V6.S4, V17.S4, V19.S4
-	VMOV V10.B16, V20.B16
-	VFMLS V6.S4, V18.S4, V20.S4
-	WORD $0x6e27de35 // fmul v21.4s, v17.4s, v7.4s
-	WORD $0x6e27de56 // fmul v22.4s, v18.4s, v7.4s
+	VLD1.P 16(R1), [V11.S4]
+	VLD1.P 16(R1), [V12.S4]
+	VAND V0.B16, V11.B16, V13.B16
+	VAND V0.B16, V12.B16, V14.B16
+	WORD $0x4e21e5af // fcmeq v15.4s, v13.4s, v1.4s
+	WORD $0x4e21e5d0 // fcmeq v16.4s, v14.4s, v1.4s
+	FMOVQ 32(R9), F17
+	FMOVQ 32(R9), F18
+	VBSL V13.B16, V17.B16, V15.B16
+	VBSL V14.B16, V18.B16, V16.B16
+	WORD $0x6e22e5ef // fcmge v15.4s, v15.4s, v2.4s
+	WORD $0x6e22e610 // fcmge v16.4s, v16.4s, v2.4s
+	FMOVQ 80(R9), F14
+	VFMLA V5.S4, V11.S4, V14.S4
+	FMOVQ 80(R9), F18
+	VFMLA V5.S4, V12.S4, V18.S4
+	WORD $0x4ea4d5cd // fsub v13.4s, v14.4s, v4.4s
+	WORD $0x4ea4d651 // fsub v17.4s, v18.4s, v4.4s
+	VMOV V11.B16, V19.B16
+	VFMLS V6.S4, V13.S4, V19.S4
+	VMOV V12.B16, V20.B16
+	VFMLS V6.S4, V17.S4, V20.S4
+	WORD $0x6e27ddb5 // fmul v21.4s, v13.4s, v7.4s
+	WORD $0x6e27de36 // fmul v22.4s, v17.4s, v7.4s
 	VMOV V21.B16, V23.B16
-	VFMLS V7.S4, V17.S4, V23.S4
+	VFMLS V7.S4, V13.S4, V23.S4
 	VMOV V22.B16, V24.B16
-	VFMLS V7.S4, V18.S4, V24.S4
-	FMOVQ 160(R9), F25
-	WORD $0x6e39de39 // fmul v25.4s, v17.4s, v25.4s
-	FMOVQ 160(R9), F17
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	WORD $0x4eb5d672 // fsub v18.4s, v19.4s, v21.4s
+	VFMLS V7.S4, V17.S4, V24.S4
+	WORD $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD $0x6e28de31 // fmul v17.4s, v17.4s, v8.4s
+	WORD $0x4eb5d679 // fsub v25.4s, v19.4s, v21.4s
 	WORD $0x4eb6d69a // fsub v26.4s, v20.4s, v22.4s
-	WORD $0x4eb3d65b // fsub v27.4s, v18.4s, v19.4s
+	WORD $0x4eb3d73b // fsub v27.4s, v25.4s, v19.4s
 	WORD $0x4eb4d75c // fsub v28.4s, v26.4s, v20.4s
-	VEOR V3.B16, V21.B16, V21.B16
-	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4ebbd6b5 // fsub v21.4s, v21.4s, v27.4s
-	WORD $0x4ebcd6d6 // fsub v22.4s, v22.4s, v28.4s
-	WORD $0x4ebbd65b // fsub v27.4s, v18.4s, v27.4s
+	WORD $0x4e3bd6b5 // fadd v21.4s, v21.4s, v27.4s
+	WORD $0x4e3cd6d6 // fadd v22.4s, v22.4s, v28.4s
+	WORD $0x4ebbd73b // fsub v27.4s, v25.4s, v27.4s
 	WORD $0x4ebcd75c // fsub v28.4s, v26.4s, v28.4s
 	WORD $0x4ebbd67b // fsub v27.4s, v19.4s, v27.4s
 	WORD $0x4ebcd69c // fsub v28.4s, v20.4s, v28.4s
-	WORD $0x4e35d775 // fadd v21.4s, v27.4s, v21.4s
-	WORD $0x4e36d796 // fadd v22.4s, v28.4s, v22.4s
+	WORD $0x4eb5d775 // fsub v21.4s, v27.4s, v21.4s
+	WORD $0x4eb6d796 // fsub v22.4s, v28.4s, v22.4s
 	WORD $0x4e37d6b7 // fadd v23.4s, v21.4s, v23.4s
 	WORD $0x4e38d6d8 // fadd v24.4s, v22.4s, v24.4s
-	WORD $0x4eb9d6f9 // fsub v25.4s, v23.4s, v25.4s
+	WORD $0x4eadd6ed // fsub v13.4s, v23.4s, v13.4s
 	WORD $0x4eb1d711 // fsub v17.4s, v24.4s, v17.4s
-	WORD $0x4e39d658 // fadd v24.4s, v18.4s, v25.4s
-	WORD $0x4e31d757 // fadd v23.4s, v26.4s, v17.4s
-	WORD $0x4eb2d712 // fsub v18.4s, v24.4s, v18.4s
-	WORD $0x4ebad6fa // fsub v26.4s, v23.4s, v26.4s
-	WORD $0x4eb2d732 // fsub v18.4s, v25.4s, v18.4s
-	WORD $0x4ebad63a // fsub v26.4s, v17.4s, v26.4s
-	WORD $0x6e38df11 // fmul v17.4s, v24.4s, v24.4s
-	WORD $0x6e37def9 // fmul v25.4s, v23.4s, v23.4s
-	WORD $0x6e31df16 // fmul v22.4s, v24.4s, v17.4s
-	WORD $0x6e39def5 // fmul v21.4s, v23.4s, v25.4s
+	WORD $0x6e39df38 // fmul v24.4s, v25.4s, v25.4s
+	WORD $0x6e3adf57 // fmul v23.4s, v26.4s, v26.4s
+	WORD $0x6e39df16 // fmul v22.4s, v24.4s, v25.4s
+	WORD $0x6e3adef5 // fmul v21.4s, v23.4s, v26.4s
+	FMOVQ 160(R9), F28
+	FMOVQ 160(R9), F27
+	FMOVQ 176(R9), F20
+	VFMLA V28.S4, V24.S4, V20.S4
 	FMOVQ 176(R9), F28
-	FMOVQ 176(R9), F27
+	VFMLA V27.S4, V23.S4, V28.S4
+	FMOVQ 192(R9), F27
+	VFMLA V20.S4, V24.S4, V27.S4
 	FMOVQ 192(R9), F20
-	VFMLA V28.S4, V17.S4, V20.S4
-	FMOVQ 192(R9), F28
-	VFMLA V27.S4, V25.S4, V28.S4
+	VFMLA V28.S4, V23.S4, V20.S4
+	FMOVQ 208(R9), F28
+	VFMLA V27.S4, V24.S4, V28.S4
 	FMOVQ 208(R9), F27
-	VFMLA V20.S4, V17.S4, V27.S4
-	FMOVQ 208(R9), F20
-	VFMLA V28.S4, V25.S4, V20.S4
-	WORD $0x6e3bdedb // fmul v27.4s, v22.4s, v27.4s
-	WORD $0x6e34deb4 // fmul v20.4s, v21.4s, v20.4s
-	WORD $0x6e28de5c // fmul v28.4s, v18.4s, v8.4s
-	WORD $0x6e28df53 // fmul v19.4s, v26.4s, v8.4s
-	WORD $0x4ebbd79b // fsub v27.4s, v28.4s, v27.4s
-	WORD $0x4eb4d674 // fsub v20.4s, v19.4s, v20.4s
-	FMOVQ 240(R9), F19
-	WORD $0x6e33ded3 // fmul v19.4s, v22.4s, v19.4s
+	VFMLA V20.S4, V23.S4, V27.S4
+	VMOV V13.B16, V20.B16
+	VFMLA V22.S4, V28.S4, V20.S4
+	VMOV V17.B16, V28.B16
+	VFMLA V21.S4, V27.S4, V28.S4
+	WORD $0x4e39d694 // fadd v20.4s, v20.4s, v25.4s
+	WORD $0x4e3ad79c // fadd v28.4s, v28.4s, v26.4s
+	FMOVQ 224(R9), F27
+	FMOVQ 224(R9), F21
 	FMOVQ 240(R9), F22
-	WORD $0x6e36deb6 // fmul v22.4s, v21.4s, v22.4s
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e34df34 // fmul v20.4s, v25.4s, v20.4s
-	WORD $0x4eb2d77b // fsub v27.4s, v27.4s, v18.4s
-	WORD $0x4ebad694 // fsub v20.4s, v20.4s, v26.4s
-	WORD $0x4eb3d773 // fsub v19.4s, v27.4s, v19.4s
-	WORD $0x4eb6d696 // fsub v22.4s, v20.4s, v22.4s
-	WORD $0x4eb3d713 // fsub v19.4s, v24.4s, v19.4s
-	WORD $0x4eb6d6f6 // fsub v22.4s, v23.4s, v22.4s
-	FMOVQ 256(R9), F20
-	FMOVQ 256(R9), F27
+	VFMLA V27.S4, V24.S4, V22.S4
+	FMOVQ 240(R9), F27
+	VFMLA V21.S4, V23.S4, V27.S4
+	FMOVQ 256(R9), F21
+	VFMLA V22.S4, V24.S4, V21.S4
+	FMOVQ 256(R9), F22
+	VFMLA V27.S4, V23.S4, V22.S4
+	FMOVQ 272(R9), F27
+	VFMLA V21.S4, V24.S4, V27.S4
 	FMOVQ 272(R9), F21
-	VFMLA V20.S4, V17.S4, V21.S4
-	FMOVQ 272(R9), F20
-	VFMLA V27.S4, V25.S4, V20.S4
-	FMOVQ 288(R9), F27
-	VFMLA V21.S4, V17.S4, V27.S4
-	FMOVQ 288(R9), F21
-	VFMLA V20.S4, V25.S4, V21.S4
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
-	WORD $0x6e28de34 // fmul v20.4s, v17.4s, v8.4s
-	WORD $0x6e28df3c // fmul v28.4s, v25.4s, v8.4s
-	WORD $0x4eb4d59d // fsub v29.4s, v12.4s, v20.4s
-	WORD $0x4ebcd61e // fsub v30.4s, v16.4s, v28.4s
-	WORD $0x6e38de58 // fmul v24.4s, v18.4s, v24.4s
-	WORD $0x6e37df57 // fmul v23.4s, v26.4s, v23.4s
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
-	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
-	WORD $0x4eb7d6b7 // fsub v23.4s, v21.4s, v23.4s
-	WORD $0x4ebdd58c // fsub v12.4s, v12.4s, v29.4s
-	WORD $0x4ebed610 // fsub v16.4s, v16.4s, v30.4s
-	WORD $0x4eb4d594 // fsub v20.4s, v12.4s, v20.4s
-	WORD $0x4ebcd61c // fsub v28.4s, v16.4s, v28.4s
-	WORD $0x4e38d698 // fadd v24.4s, v20.4s, v24.4s
-	WORD $0x4e37d797 // fadd v23.4s, v28.4s, v23.4s
-	WORD $0x4e3dd71d // fadd v29.4s, v24.4s, v29.4s
-	WORD $0x4e3ed6fe // fadd v30.4s, v23.4s, v30.4s
-	FMOVQ 304(R9), F23
-	VCMTST V23.S4, V11.S4, V23.S4
-	FMOVQ 304(R9), F24
-	VCMTST V24.S4, V15.S4, V24.S4
-	VBSL V19.B16, V29.B16, V23.B16
-	VBSL V22.B16, V30.B16, V24.B16
-	VSHL $30, V11.S4, V11.S4
-	VSHL $30, V15.S4, V15.S4
-	VAND V3.B16, V11.B16, V11.B16
-	VAND V3.B16, V15.B16, V15.B16
-	VEOR V11.B16, V23.B16, V23.B16
-	VEOR V15.B16, V24.B16, V24.B16
-	FMOVQ 32(R9), F15
-	FMOVQ 32(R9), F11
-	WORD $0x4e2fe52f // fcmeq v15.4s, v9.4s, v15.4s
-	WORD $0x4e2be54b // fcmeq v11.4s, v10.4s, v11.4s
-	VBSL V23.B16, V9.B16, V15.B16
-	VBSL V24.B16, V10.B16, V11.B16
-	VBIT V13.B16, V9.B16, V15.B16
-	VBIT V14.B16, V10.B16, V11.B16
-	VORR V13.B16, V31.B16, V31.B16
-	VORR V14.B16, V31.B16, V31.B16
-	VST1.P [V15.S4], 16(R0)
-	VST1.P [V11.S4], 16(R0)
+	VFMLA V22.S4, V23.S4, V21.S4
+	FMOVQ 32(R9), F22
+	VFMLS V25.S4, V13.S4, V22.S4
+	FMOVQ 32(R9), F13
+	VFMLS V26.S4, V17.S4, V13.S4
+	VFMLA V24.S4, V27.S4, V22.S4
+	VFMLA V23.S4, V21.S4, V13.S4
+	WORD $0x4e29d6d6 // fadd v22.4s, v22.4s, v9.4s
+	WORD $0x4e29d5ad // fadd v13.4s, v13.4s, v9.4s
+	VCMTST V10.S4, V14.S4, V21.S4
+	VCMTST V10.S4, V18.S4, V23.S4
+	VBSL V20.B16, V22.B16, V21.B16
+	VBSL V28.B16, V13.B16, V23.B16
+	VSHL $30, V14.S4, V14.S4
+	VSHL $30, V18.S4, V18.S4
+	VAND V3.B16, V14.B16, V14.B16
+	VAND V3.B16, V18.B16, V18.B16
+	VEOR V14.B16, V21.B16, V21.B16
+	VEOR V18.B16, V23.B16, V23.B16
+	FMOVQ 32(R9), F18
+	FMOVQ 32(R9), F14
+	WORD $0x4e32e572 // fcmeq v18.4s, v11.4s, v18.4s
+	WORD $0x4e2ee58e // fcmeq v14.4s, v12.4s, v14.4s
+	VBSL V21.B16, V11.B16, V18.B16
+	VBSL V23.B16, V12.B16, V14.B16
+	VBIT V15.B16, V11.B16, V18.B16
+	VBIT V16.B16, V12.B16, V14.B16
+	VORR V15.B16, V31.B16, V31.B16
+	VORR V16.B16, V31.B16, V31.B16
+	VST1.P [V18.S4], 16(R0)
+	VST1.P [V14.S4], 16(R0)
 	SUB $8, R8
 	B loop_9
 done_10:
@@ -806,34 +778,34 @@ done_10:
 	DATA sinBlocksNEONF32c<>+56(SB)/8, $0x4780000047800000
 	DATA sinBlocksNEONF32c<>+64(SB)/8, $0x8000000080000000
 	DATA sinBlocksNEONF32c<>+72(SB)/8, $0x8000000080000000
-	DATA sinBlocksNEONF32c<>+80(SB)/8, $0x3f8000003f800000
-	DATA sinBlocksNEONF32c<>+88(SB)/8, $0x3f8000003f800000
-	DATA sinBlocksNEONF32c<>+96(SB)/8, $0x4b4000004b400000
-	DATA sinBlocksNEONF32c<>+104(SB)/8, $0x4b4000004b400000
-	DATA sinBlocksNEONF32c<>+112(SB)/8, $0x3f22f9833f22f983
-	DATA sinBlocksNEONF32c<>+120(SB)/8, $0x3f22f9833f22f983
-	DATA sinBlocksNEONF32c<>+128(SB)/8, $0x3fc90fdb3fc90fdb
-	DATA sinBlocksNEONF32c<>+136(SB)/8, $0x3fc90fdb3fc90fdb
-	DATA sinBlocksNEONF32c<>+144(SB)/8, $0xb33bbd2eb33bbd2e
-	DATA sinBlocksNEONF32c<>+152(SB)/8, $0xb33bbd2eb33bbd2e
-	DATA sinBlocksNEONF32c<>+160(SB)/8, $0xa6f72ceda6f72ced
-	DATA sinBlocksNEONF32c<>+168(SB)/8, $0xa6f72ceda6f72ced
-	DATA sinBlocksNEONF32c<>+176(SB)/8, $0x363daeb5363daeb5
-	DATA sinBlocksNEONF32c<>+184(SB)/8, $0x363daeb5363daeb5
-	DATA sinBlocksNEONF32c<>+192(SB)/8, $0xb9502b56b9502b56
-	DATA sinBlocksNEONF32c<>+200(SB)/8, $0xb9502b56b9502b56
-	DATA sinBlocksNEONF32c<>+208(SB)/8, $0x3c0888b93c0888b9
-	DATA sinBlocksNEONF32c<>+216(SB)/8, $0x3c0888b93c0888b9
-	DATA sinBlocksNEONF32c<>+224(SB)/8, $0x3f0000003f000000
-	DATA sinBlocksNEONF32c<>+232(SB)/8, $0x3f0000003f000000
-	DATA sinBlocksNEONF32c<>+240(SB)/8, $0xbe2aaaabbe2aaaab
-	DATA sinBlocksNEONF32c<>+248(SB)/8, $0xbe2aaaabbe2aaaab
-	DATA sinBlocksNEONF32c<>+256(SB)/8, $0x37ccef3737ccef37
-	DATA sinBlocksNEONF32c<>+264(SB)/8, $0x37ccef3737ccef37
-	DATA sinBlocksNEONF32c<>+272(SB)/8, $0xbab6060abab6060a
-	DATA sinBlocksNEONF32c<>+280(SB)/8, $0xbab6060abab6060a
-	DATA sinBlocksNEONF32c<>+288(SB)/8, $0x3d2aaaa53d2aaaa5
-	DATA sinBlocksNEONF32c<>+296(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA sinBlocksNEONF32c<>+80(SB)/8, $0x4b4000004b400000
+	DATA sinBlocksNEONF32c<>+88(SB)/8, $0x4b4000004b400000
+	DATA sinBlocksNEONF32c<>+96(SB)/8, $0x3f22f9833f22f983
+	DATA sinBlocksNEONF32c<>+104(SB)/8, $0x3f22f9833f22f983
+	DATA sinBlocksNEONF32c<>+112(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA sinBlocksNEONF32c<>+120(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA sinBlocksNEONF32c<>+128(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA sinBlocksNEONF32c<>+136(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA sinBlocksNEONF32c<>+144(SB)/8, $0xa6f72ceda6f72ced
+	DATA sinBlocksNEONF32c<>+152(SB)/8, $0xa6f72ceda6f72ced
+	DATA sinBlocksNEONF32c<>+160(SB)/8, $0x363daeb5363daeb5
+	DATA sinBlocksNEONF32c<>+168(SB)/8, $0x363daeb5363daeb5
+	DATA sinBlocksNEONF32c<>+176(SB)/8, $0xb9502b56b9502b56
+	DATA sinBlocksNEONF32c<>+184(SB)/8, $0xb9502b56b9502b56
+	DATA sinBlocksNEONF32c<>+192(SB)/8, $0x3c0888b93c0888b9
+	DATA sinBlocksNEONF32c<>+200(SB)/8, $0x3c0888b93c0888b9
+	DATA sinBlocksNEONF32c<>+208(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA sinBlocksNEONF32c<>+216(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA sinBlocksNEONF32c<>+224(SB)/8, $0x37ccef3737ccef37
+	DATA sinBlocksNEONF32c<>+232(SB)/8, $0x37ccef3737ccef37
+	DATA sinBlocksNEONF32c<>+240(SB)/8, $0xbab6060abab6060a
+	DATA sinBlocksNEONF32c<>+248(SB)/8, $0xbab6060abab6060a
+	DATA sinBlocksNEONF32c<>+256(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA sinBlocksNEONF32c<>+264(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA sinBlocksNEONF32c<>+272(SB)/8, $0xbf000000bf000000
+	DATA sinBlocksNEONF32c<>+280(SB)/8, $0xbf000000bf000000
+	DATA sinBlocksNEONF32c<>+288(SB)/8, $0x3f8000003f800000
+	DATA sinBlocksNEONF32c<>+296(SB)/8, $0x3f8000003f800000
 	DATA sinBlocksNEONF32c<>+304(SB)/8, $0x0000000100000001
 	DATA sinBlocksNEONF32c<>+312(SB)/8, $0x0000000100000001
 GLOBL sinBlocksNEONF32c<>(SB), RODATA|NOPTR, $320
@@ -848,155 +820,127 @@ TEXT ·cosBlocksNEONF32(SB), NOSPLIT, $0-49
 	FMOVQ 16(R9), F1
 	FMOVQ 48(R9), F2
 	FMOVQ 64(R9), F3
-	FMOVQ 96(R9), F4
-	FMOVQ 112(R9), F5
-	FMOVQ 144(R9), F6
-	FMOVQ 224(R9), F7
-	FMOVQ 304(R9), F8
+	FMOVQ 80(R9), F4
+	FMOVQ 96(R9), F5
+	FMOVQ 112(R9), F6
+	FMOVQ 128(R9), F7
+	FMOVQ 144(R9), F8
+	FMOVQ 288(R9), F9
+	FMOVQ 304(R9), F10
 	VEOR V31.B16, V31.B16, V31.B16
 loop_11:
 	CMP $8, R8
 	BLT done_12
-	VLD1.P 16(R1), [V9.S4]
-	VLD1.P 16(R1), [V10.S4]
-	VAND V0.B16, V9.B16, V11.B16
-	VAND V0.B16, V10.B16, V12.B16
-	WORD $0x4e21e56d // fcmeq v13.4s, v11.4s, v1.4s
-	WORD $0x4e21e58e // fcmeq v14.4s, v12.4s, v1.4s
-	FMOVQ 32(R9), F15
-	FMOVQ 32(R9), F16
-	VBSL V11.B16, V15.B16, V13.B16
-	VBSL V12.B16, V16.B16, V14.B16
-	WORD $0x6e22e5ad // fcmge v13.4s, v13.4s, v2.4s
-	WORD $0x6e22e5ce // fcmge v14.4s, v14.4s, v2.4s
-	FMOVQ 80(R9), F12
-	FMOVQ 80(R9), F16
-	FMOVQ 96(R9), F11
-	VFMLA V5.S4, V9.S4, V11.S4
-	FMOVQ 96(R9), F15
-	VFMLA V5.S4, V10.S4, V15.S4
-	WORD $0x4ea4d571 // fsub v17.4s, v11.4s, v4.4s
-	WORD $0x4ea4d5f2 // fsub v18.4s, v15.4s, v4.4s
-	FMOVQ 128(R9), F19
-	VMOV V9.B16, V20.B16
-	VFMLS V19.S4, V17.S4, V20.S4
-	FMOVQ 128(R9), F19
-	VMOV V10.B16, V21.B16
-	VFMLS V19.S4, V18.S4, V21.S4
-	WORD $0x6e26de33 // fmul v19.4s, v17.4s, v6.4s
-	WORD $0x6e26de56 // fmul v22.4s, v18.4s, v6.4s
-	VMOV V19.B16, V23.B16
-	VFMLS V6.S4, V17.S4, V23.S4
+	VLD1.P 16(R1), [V11.S4]
+	VLD1.P 16(R1), [V12.S4]
+	VAND V0.B16, V11.B16, V13.B16
+	VAND V0.B16, V12.B16, V14.B16
+	WORD $0x4e21e5af // fcmeq v15.4s, v13.4s, v1.4s
+	WORD $0x4e21e5d0 // fcmeq v16.4s, v14.4s, v1.4s
+	FMOVQ 32(R9), F17
+	FMOVQ 32(R9), F18
+	VBSL V13.B16, V17.B16, V15.B16
+	VBSL V14.B16, V18.B16, V16.B16
+	WORD $0x6e22e5ef // fcmge v15.4s, v15.4s, v2.4s
+	WORD $0x6e22e610 // fcmge v16.4s, v16.4s, v2.4s
+	FMOVQ 80(R9), F14
+	VFMLA V5.S4, V11.S4, V14.S4
+	FMOVQ 80(R9), F18
+	VFMLA V5.S4, V12.S4, V18.S4
+	WORD $0x4ea4d5cd // fsub v13.4s, v14.4s, v4.4s
+	WORD $0x4ea4d651 // fsub v17.4s, v18.4s, v4.4s
+	VMOV V11.B16, V19.B16
+	VFMLS V6.S4, V13.S4, V19.S4
+	VMOV V12.B16, V20.B16
+	VFMLS V6.S4, V17.S4, V20.S4
+	WORD $0x6e27ddb5 // fmul v21.4s, v13.4s, v7.4s
+	WORD $0x6e27de36 // fmul v22.4s, v17.4s, v7.4s
+	VMOV V21.B16, V23.B16
+	VFMLS V7.S4, V13.S4, V23.S4
 	VMOV V22.B16, V24.B16
-	VFMLS V6.S4, V18.S4, V24.S4
-	FMOVQ 160(R9), F25
-	WORD $0x6e39de39 // fmul v25.4s, v17.4s, v25.4s
-	FMOVQ 160(R9), F17
-	WORD $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	WORD $0x4eb3d692 // fsub v18.4s, v20.4s, v19.4s
-	WORD $0x4eb6d6ba // fsub v26.4s, v21.4s, v22.4s
-	WORD $0x4eb4d65b // fsub v27.4s, v18.4s, v20.4s
-	WORD $0x4eb5d75c // fsub v28.4s, v26.4s, v21.4s
-	VEOR V3.B16, V19.B16, V19.B16
-	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4ebbd673 // fsub v19.4s, v19.4s, v27.4s
-	WORD $0x4ebcd6d6 // fsub v22.4s, v22.4s, v28.4s
-	WORD $0x4ebbd65b // fsub v27.4s, v18.4s, v27.4s
+	VFMLS V7.S4, V17.S4, V24.S4
+	WORD $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD $0x6e28de31 // fmul v17.4s, v17.4s, v8.4s
+	WORD $0x4eb5d679 // fsub v25.4s, v19.4s, v21.4s
+	WORD $0x4eb6d69a // fsub v26.4s, v20.4s, v22.4s
+	WORD $0x4eb3d73b // fsub v27.4s, v25.4s, v19.4s
+	WORD $0x4eb4d75c // fsub v28.4s, v26.4s, v20.4s
+	WORD $0x4e3bd6b5 // fadd v21.4s, v21.4s, v27.4s
+	WORD $0x4e3cd6d6 // fadd v22.4s, v22.4s, v28.4s
+	WORD $0x4ebbd73b // fsub v27.4s, v25.4s, v27.4s
 	WORD $0x4ebcd75c // fsub v28.4s, v26.4s, v28.4s
-	WORD $0x4ebbd69b // fsub v27.4s, v20.4s, v27.4s
-	WORD $0x4ebcd6bc // fsub v28.4s, v21.4s, v28.4s
-	WORD $0x4e33d773 // fadd v19.4s, v27.4s, v19.4s
-	WORD $0x4e36d796 // fadd v22.4s, v28.4s, v22.4s
-	WORD $0x4e37d677 // fadd v23.4s, v19.4s, v23.4s
+	WORD $0x4ebbd67b // fsub v27.4s, v19.4s, v27.4s
+	WORD $0x4ebcd69c // fsub v28.4s, v20.4s, v28.4s
+	WORD $0x4eb5d775 // fsub v21.4s, v27.4s, v21.4s
+	WORD $0x4eb6d796 // fsub v22.4s, v28.4s, v22.4s
+	WORD $0x4e37d6b7 // fadd v23.4s, v21.4s, v23.4s
 	WORD $0x4e38d6d8 // fadd v24.4s, v22.4s, v24.4s
-	WORD $0x4eb9d6f9 // fsub v25.4s, v23.4s, v25.4s
+	WORD $0x4eadd6ed // fsub v13.4s, v23.4s, v13.4s
 	WORD $0x4eb1d711 // fsub v17.4s, v24.4s, v17.4s
-	WORD $0x4e39d658 // fadd v24.4s, v18.4s, v25.4s
-	WORD $0x4e31d757 // fadd v23.4s, v26.4s, v17.4s
-	WORD $0x4eb2d712 // fsub v18.4s, v24.4s, v18.4s
-	WORD $0x4ebad6fa // fsub v26.4s, v23.4s, v26.4s
-	WORD $0x4eb2d732 // fsub v18.4s, v25.4s, v18.4s
-	WORD $0x4ebad63a // fsub v26.4s, v17.4s, v26.4s
-	WORD $0x6e38df11 // fmul v17.4s, v24.4s, v24.4s
-	WORD $0x6e37def9 // fmul v25.4s, v23.4s, v23.4s
-	WORD $0x6e31df16 // fmul v22.4s, v24.4s, v17.4s
-	WORD $0x6e39def3 // fmul v19.4s, v23.4s, v25.4s
+	WORD $0x6e39df38 // fmul v24.4s, v25.4s, v25.4s
+	WORD $0x6e3adf57 // fmul v23.4s, v26.4s, v26.4s
+	WORD $0x6e39df16 // fmul v22.4s, v24.4s, v25.4s
+	WORD $0x6e3adef5 // fmul v21.4s, v23.4s, v26.4s
+	FMOVQ 160(R9), F28
+	FMOVQ 160(R9), F27
+	FMOVQ 176(R9), F20
+	VFMLA V28.S4, V24.S4, V20.S4
 	FMOVQ 176(R9), F28
-	FMOVQ 176(R9), F27
-	FMOVQ 192(R9), F21
-	VFMLA V28.S4, V17.S4, V21.S4
-	FMOVQ 192(R9), F28
-	VFMLA V27.S4, V25.S4, V28.S4
+	VFMLA V27.S4, V23.S4, V28.S4
+	FMOVQ 192(R9), F27
+	VFMLA V20.S4, V24.S4, V27.S4
+	FMOVQ 192(R9), F20
+	VFMLA V28.S4, V23.S4, V20.S4
+	FMOVQ 208(R9), F28
+	VFMLA V27.S4, V24.S4, V28.S4
 	FMOVQ 208(R9), F27
-	VFMLA V21.S4, V17.S4, V27.S4
-	FMOVQ 208(R9), F21
-	VFMLA V28.S4, V25.S4, V21.S4
-	WORD $0x6e3bdedb // fmul v27.4s, v22.4s, v27.4s
-	WORD $0x6e35de75 // fmul v21.4s, v19.4s, v21.4s
-	WORD $0x6e27de5c // fmul v28.4s, v18.4s, v7.4s
-	WORD $0x6e27df54 // fmul v20.4s, v26.4s, v7.4s
-	WORD $0x4ebbd79b // fsub v27.4s, v28.4s, v27.4s
-	WORD $0x4eb5d695 // fsub v21.4s, v20.4s, v21.4s
-	FMOVQ 240(R9), F20
-	WORD $0x6e34ded4 // fmul v20.4s, v22.4s, v20.4s
+	VFMLA V20.S4, V23.S4, V27.S4
+	VMOV V13.B16, V20.B16
+	VFMLA V22.S4, V28.S4, V20.S4
+	VMOV V17.B16, V28.B16
+	VFMLA V21.S4, V27.S4, V28.S4
+	WORD $0x4e39d694 // fadd v20.4s, v20.4s, v25.4s
+	WORD $0x4e3ad79c // fadd v28.4s, v28.4s, v26.4s
+	FMOVQ 224(R9), F27
+	FMOVQ 224(R9), F21
 	FMOVQ 240(R9), F22
-	WORD $0x6e36de76 // fmul v22.4s, v19.4s, v22.4s
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e35df35 // fmul v21.4s, v25.4s, v21.4s
-	WORD $0x4eb2d77b // fsub v27.4s, v27.4s, v18.4s
-	WORD $0x4ebad6b5 // fsub v21.4s, v21.4s, v26.4s
-	WORD $0x4eb4d774 // fsub v20.4s, v27.4s, v20.4s
-	WORD $0x4eb6d6b6 // fsub v22.4s, v21.4s, v22.4s
-	WORD $0x4eb4d714 // fsub v20.4s, v24.4s, v20.4s
-	WORD $0x4eb6d6f6 // fsub v22.4s, v23.4s, v22.4s
+	VFMLA V27.S4, V24.S4, V22.S4
+	FMOVQ 240(R9), F27
+	VFMLA V21.S4, V23.S4, V27.S4
 	FMOVQ 256(R9), F21
-	FMOVQ 256(R9), F27
-	FMOVQ 272(R9), F19
-	VFMLA V21.S4, V17.S4, V19.S4
+	VFMLA V22.S4, V24.S4, V21.S4
+	FMOVQ 256(R9), F22
+	VFMLA V27.S4, V23.S4, V22.S4
+	FMOVQ 272(R9), F27
+	VFMLA V21.S4, V24.S4, V27.S4
 	FMOVQ 272(R9), F21
-	VFMLA V27.S4, V25.S4, V21.S4
-	FMOVQ 288(R9), F27
-	VFMLA V19.S4, V17.S4, V27.S4
-	FMOVQ 288(R9), F19
-	VFMLA V21.S4, V25.S4, V19.S4
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e33df33 // fmul v19.4s, v25.4s, v19.4s
-	WORD $0x6e27de35 // fmul v21.4s, v17.4s, v7.4s
-	WORD $0x6e27df3c // fmul v28.4s, v25.4s, v7.4s
-	WORD $0x4eb5d59d // fsub v29.4s, v12.4s, v21.4s
-	WORD $0x4ebcd61e // fsub v30.4s, v16.4s, v28.4s
-	WORD $0x6e38de58 // fmul v24.4s, v18.4s, v24.4s
-	WORD $0x6e37df57 // fmul v23.4s, v26.4s, v23.4s
-	WORD $0x6e3bde3b // fmul v27.4s, v17.4s, v27.4s
-	WORD $0x6e33df33 // fmul v19.4s, v25.4s, v19.4s
-	WORD $0x4eb8d778 // fsub v24.4s, v27.4s, v24.4s
-	WORD $0x4eb7d677 // fsub v23.4s, v19.4s, v23.4s
-	WORD $0x4ebdd58c // fsub v12.4s, v12.4s, v29.4s
-	WORD $0x4ebed610 // fsub v16.4s, v16.4s, v30.4s
-	WORD $0x4eb5d595 // fsub v21.4s, v12.4s, v21.4s
-	WORD $0x4ebcd61c // fsub v28.4s, v16.4s, v28.4s
-	WORD $0x4e38d6b8 // fadd v24.4s, v21.4s, v24.4s
-	WORD $0x4e37d797 // fadd v23.4s, v28.4s, v23.4s
-	WORD $0x4e3dd71d // fadd v29.4s, v24.4s, v29.4s
-	WORD $0x4e3ed6fe // fadd v30.4s, v23.4s, v30.4s
-	VCMTST V8.S4, V11.S4, V23.S4
-	VCMTST V8.S4, V15.S4, V24.S4
-	VBSL V29.B16, V20.B16, V23.B16
-	VBSL V30.B16, V22.B16, V24.B16
-	VADD V8.S4, V11.S4, V11.S4
-	VADD V8.S4, V15.S4, V15.S4
-	VSHL $30, V11.S4, V11.S4
-	VSHL $30, V15.S4, V15.S4
-	VAND V3.B16, V11.B16, V11.B16
-	VAND V3.B16, V15.B16, V15.B16
-	VEOR V11.B16, V23.B16, V23.B16
-	VEOR V15.B16, V24.B16, V24.B16
-	VBIT V13.B16, V9.B16, V23.B16
-	VBIT V14.B16, V10.B16, V24.B16
-	VORR V13.B16, V31.B16, V31.B16
-	VORR V14.B16, V31.B16, V31.B16
+	VFMLA V22.S4, V23.S4, V21.S4
+	FMOVQ 32(R9), F22
+	VFMLS V25.S4, V13.S4, V22.S4
+	FMOVQ 32(R9), F13
+	VFMLS V26.S4, V17.S4, V13.S4
+	VFMLA V24.S4, V27.S4, V22.S4
+	VFMLA V23.S4, V21.S4, V13.S4
+	WORD $0x4e29d6d6 // fadd v22.4s, v22.4s, v9.4s
+	WORD $0x4e29d5ad // fadd v13.4s, v13.4s, v9.4s
+	VCMTST V10.S4, V14.S4, V21.S4
+	VCMTST V10.S4, V18.S4, V23.S4
+	VBSL V22.B16, V20.B16, V21.B16
+	VBSL V13.B16, V28.B16, V23.B16
+	VADD V10.S4, V14.S4, V14.S4
+	VADD V10.S4, V18.S4, V18.S4
+	VSHL $30, V14.S4, V14.S4
+	VSHL $30, V18.S4, V18.S4
+	VAND V3.B16, V14.B16, V14.B16
+	VAND V3.B16, V18.B16, V18.B16
+	VEOR V14.B16, V21.B16, V21.B16
+	VEOR V18.B16, V23.B16, V23.B16
+	VBIT V15.B16, V11.B16, V21.B16
+	VBIT V16.B16, V12.B16, V23.B16
+	VORR V15.B16, V31.B16, V31.B16
+	VORR V16.B16, V31.B16, V31.B16
+	VST1.P [V21.S4], 16(R0)
 	VST1.P [V23.S4], 16(R0)
-	VST1.P [V24.S4], 16(R0)
 	SUB $8, R8
 	B loop_11
 done_12:
@@ -1017,34 +961,34 @@ done_12:
 	DATA cosBlocksNEONF32c<>+56(SB)/8, $0x4780000047800000
 	DATA cosBlocksNEONF32c<>+64(SB)/8, $0x8000000080000000
 	DATA cosBlocksNEONF32c<>+72(SB)/8, $0x8000000080000000
-	DATA cosBlocksNEONF32c<>+80(SB)/8, $0x3f8000003f800000
-	DATA cosBlocksNEONF32c<>+88(SB)/8, $0x3f8000003f800000
-	DATA cosBlocksNEONF32c<>+96(SB)/8, $0x4b4000004b400000
-	DATA cosBlocksNEONF32c<>+104(SB)/8, $0x4b4000004b400000
-	DATA cosBlocksNEONF32c<>+112(SB)/8, $0x3f22f9833f22f983
-	DATA cosBlocksNEONF32c<>+120(SB)/8, $0x3f22f9833f22f983
-	DATA cosBlocksNEONF32c<>+128(SB)/8, $0x3fc90fdb3fc90fdb
-	DATA cosBlocksNEONF32c<>+136(SB)/8, $0x3fc90fdb3fc90fdb
-	DATA cosBlocksNEONF32c<>+144(SB)/8, $0xb33bbd2eb33bbd2e
-	DATA cosBlocksNEONF32c<>+152(SB)/8, $0xb33bbd2eb33bbd2e
-	DATA cosBlocksNEONF32c<>+160(SB)/8, $0xa6f72ceda6f72ced
-	DATA cosBlocksNEONF32c<>+168(SB)/8, $0xa6f72ceda6f72ced
-	DATA cosBlocksNEONF32c<>+176(SB)/8, $0x363daeb5363daeb5
-	DATA cosBlocksNEONF32c<>+184(SB)/8, $0x363daeb5363daeb5
-	DATA cosBlocksNEONF32c<>+192(SB)/8, $0xb9502b56b9502b56
-	DATA cosBlocksNEONF32c<>+200(SB)/8, $0xb9502b56b9502b56
-	DATA cosBlocksNEONF32c<>+208(SB)/8, $0x3c0888b93c0888b9
-	DATA cosBlocksNEONF32c<>+216(SB)/8, $0x3c0888b93c0888b9
-	DATA cosBlocksNEONF32c<>+224(SB)/8, $0x3f0000003f000000
-	DATA cosBlocksNEONF32c<>+232(SB)/8, $0x3f0000003f000000
-	DATA cosBlocksNEONF32c<>+240(SB)/8, $0xbe2aaaabbe2aaaab
-	DATA cosBlocksNEONF32c<>+248(SB)/8, $0xbe2aaaabbe2aaaab
-	DATA cosBlocksNEONF32c<>+256(SB)/8, $0x37ccef3737ccef37
-	DATA cosBlocksNEONF32c<>+264(SB)/8, $0x37ccef3737ccef37
-	DATA cosBlocksNEONF32c<>+272(SB)/8, $0xbab6060abab6060a
-	DATA cosBlocksNEONF32c<>+280(SB)/8, $0xbab6060abab6060a
-	DATA cosBlocksNEONF32c<>+288(SB)/8, $0x3d2aaaa53d2aaaa5
-	DATA cosBlocksNEONF32c<>+296(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA cosBlocksNEONF32c<>+80(SB)/8, $0x4b4000004b400000
+	DATA cosBlocksNEONF32c<>+88(SB)/8, $0x4b4000004b400000
+	DATA cosBlocksNEONF32c<>+96(SB)/8, $0x3f22f9833f22f983
+	DATA cosBlocksNEONF32c<>+104(SB)/8, $0x3f22f9833f22f983
+	DATA cosBlocksNEONF32c<>+112(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA cosBlocksNEONF32c<>+120(SB)/8, $0x3fc90fdb3fc90fdb
+	DATA cosBlocksNEONF32c<>+128(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA cosBlocksNEONF32c<>+136(SB)/8, $0xb33bbd2eb33bbd2e
+	DATA cosBlocksNEONF32c<>+144(SB)/8, $0xa6f72ceda6f72ced
+	DATA cosBlocksNEONF32c<>+152(SB)/8, $0xa6f72ceda6f72ced
+	DATA cosBlocksNEONF32c<>+160(SB)/8, $0x363daeb5363daeb5
+	DATA cosBlocksNEONF32c<>+168(SB)/8, $0x363daeb5363daeb5
+	DATA cosBlocksNEONF32c<>+176(SB)/8, $0xb9502b56b9502b56
+	DATA cosBlocksNEONF32c<>+184(SB)/8, $0xb9502b56b9502b56
+	DATA cosBlocksNEONF32c<>+192(SB)/8, $0x3c0888b93c0888b9
+	DATA cosBlocksNEONF32c<>+200(SB)/8, $0x3c0888b93c0888b9
+	DATA cosBlocksNEONF32c<>+208(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA cosBlocksNEONF32c<>+216(SB)/8, $0xbe2aaaabbe2aaaab
+	DATA cosBlocksNEONF32c<>+224(SB)/8, $0x37ccef3737ccef37
+	DATA cosBlocksNEONF32c<>+232(SB)/8, $0x37ccef3737ccef37
+	DATA cosBlocksNEONF32c<>+240(SB)/8, $0xbab6060abab6060a
+	DATA cosBlocksNEONF32c<>+248(SB)/8, $0xbab6060abab6060a
+	DATA cosBlocksNEONF32c<>+256(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA cosBlocksNEONF32c<>+264(SB)/8, $0x3d2aaaa53d2aaaa5
+	DATA cosBlocksNEONF32c<>+272(SB)/8, $0xbf000000bf000000
+	DATA cosBlocksNEONF32c<>+280(SB)/8, $0xbf000000bf000000
+	DATA cosBlocksNEONF32c<>+288(SB)/8, $0x3f8000003f800000
+	DATA cosBlocksNEONF32c<>+296(SB)/8, $0x3f8000003f800000
 	DATA cosBlocksNEONF32c<>+304(SB)/8, $0x0000000100000001
 	DATA cosBlocksNEONF32c<>+312(SB)/8, $0x0000000100000001
 GLOBL cosBlocksNEONF32c<>(SB), RODATA|NOPTR, $320

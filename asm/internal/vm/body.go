@@ -323,16 +323,42 @@ var (
 )
 
 // SinCos returns sin(x), or cos(x) with cos (vmSin, vmCos, vmSin32,
-// vmCos32): the two-part reduction of vmTrigReduce, fdlibm's kernels on
-// both parts, and the quadrant from the low bits of t. Lanes with |x| >=
-// c.limit are left to the caller (the Go side recomputes them).
+// vmCos32): sin and cos of the reduced argument by the precision's
+// kernels (trigKernels, trigKernels32), and the quadrant from the low
+// bits of t. Lanes with |x| >= c.limit are left to the caller (the Go
+// side recomputes them).
 func SinCos[V, K any](m Ops[V, K], x V, cos bool, c TrigConsts) V {
+	sign := m.Bits(signBits(m))
+	var sinr, cosr, t V
+	if m.Single() {
+		sinr, cosr, t = trigKernels32(m, x, c)
+	} else {
+		sinr, cosr, t = trigKernels(m, x, c)
+	}
+	// The quadrant's bit 1 moved to the sign bit.
+	top := uint8(62)
+	if m.Single() {
+		top = 30
+	}
+	if cos {
+		y := m.Sel(m.Bit(t, 0), sinr, cosr)
+		return m.IXor(m.IAnd(sign, m.Shl(top, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
+	}
+	y := m.Sel(m.Bit(t, 0), cosr, sinr)
+	y = m.IXor(m.IAnd(sign, m.Shl(top, t)), y) // negate when n&2
+	return m.Sel(m.Cmp(x, EQ, m.Mov(m.C(0))), x, y)
+}
+
+// trigKernels returns sin and cos of x's reduced argument, and t, in
+// float64: the two-part reduction of vmTrigReduce and fdlibm's kernels on
+// both parts.
+func trigKernels[V, K any](m Ops[V, K], x V, c TrigConsts) (sinr, cosr, t V) {
 	sign := m.Bits(signBits(m))
 	one := m.Mov(m.C(1))
 	sh := m.C(c.shifter)
-	t := m.FMA(m.C(c.twoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
-	q := m.Sub(sh, t)                   // q := t - Shifter
-	a := m.FNMA(m.C(c.pio2[0]), q, x)   // a := FMA(-q, Pio2Hi, x)
+	t = m.FMA(m.C(c.twoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
+	q := m.Sub(sh, t)                  // q := t - Shifter
+	a := m.FNMA(m.C(c.pio2[0]), q, x)  // a := FMA(-q, Pio2Hi, x)
 	bh := m.Mul(m.C(c.pio2[1]), q)
 	nbl := m.FNMA(m.C(c.pio2[1]), q, bh) // -bl = bh - q*Pio2Lo
 	cq := m.Mul(m.C(c.pio2[2]), q)
@@ -347,25 +373,40 @@ func SinCos[V, K any](m Ops[V, K], x V, cos bool, c TrigConsts) V {
 	// sin(rh + rl) (vmKernelSin)
 	v := m.Mul(z, rh)
 	r := m.Horner(z, c.s[1:])
-	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                            // 0.5*y - v*r
-	sinr := m.Sub(m.Sub(m.Mul(m.C(c.s[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
+	in := m.Sub(m.Mul(r, v), m.Mul(m.C(0.5), rl))                           // 0.5*y - v*r
+	sinr = m.Sub(m.Sub(m.Mul(m.C(c.s[0]), v), m.Sub(rl, m.Mul(in, z))), rh) // x - ((z*in - y) - v*S1)
 	// cos(rh + rl) (vmKernelCos)
 	rc := m.Mul(m.Horner(z, c.c), z)
 	hz := m.Mul(m.C(0.5), z)
-	w := m.Sub(hz, one)                                                                   // w := 1 - hz
-	cosr := m.Add(w, m.Add(m.Sub(m.Mul(rh, rl), m.Mul(rc, z)), m.Sub(hz, m.Sub(w, one)))) // w + (((1-w) - hz) + (z*r - x*y))
-	// The quadrant's bit 1 moved to the sign bit.
-	top := uint8(62)
-	if m.Single() {
-		top = 30
-	}
-	if cos {
-		y := m.Sel(m.Bit(t, 0), sinr, cosr)
-		return m.IXor(m.IAnd(sign, m.Shl(top, m.IAdd(m.Bits(1), t))), y) // negate when (n+1)&2
-	}
-	y := m.Sel(m.Bit(t, 0), cosr, sinr)
-	y = m.IXor(m.IAnd(sign, m.Shl(top, t)), y) // negate when n&2
-	return m.Sel(m.Cmp(x, EQ, m.Mov(m.C(0))), x, y)
+	w := m.Sub(hz, one)                                                                  // w := 1 - hz
+	cosr = m.Add(w, m.Add(m.Sub(m.Mul(rh, rl), m.Mul(rc, z)), m.Sub(hz, m.Sub(w, one)))) // w + (((1-w) - hz) + (z*r - x*y))
+	return sinr, cosr, t
+}
+
+// trigKernels32 returns sin and cos of x's reduced argument, and t, in
+// float32 (vmTrigReduce32, vmKernelSin32, vmKernelCos32): the reduced
+// argument as s + lo, with s = a - q Pio2Lo32 and its rounding error in
+// lo; the kernels evaluate their polynomials on s alone and add lo's
+// first-order term (lo for sin, -s lo for cos) before the last rounding.
+func trigKernels32[V, K any](m Ops[V, K], x V, c TrigConsts) (sinr, cosr, t V) {
+	sh := m.C(c.shifter)
+	t = m.FMA(m.C(c.twoOverPi), x, sh)                // t := fma32(x, 2/pi, Shifter32)
+	q := m.Sub(sh, t)                                 // q := t - Shifter32
+	a := m.FNMA(m.C(c.pio2[0]), q, x)                 // a := fma32(-q, Pio2Hi32, x)
+	bh := m.Mul(m.C(c.pio2[1]), q)                    // bh := q * Pio2Lo32
+	nbl := m.FNMA(m.C(c.pio2[1]), q, bh)              // nbl := fma32(-q, Pio2Lo32, bh)
+	cq := m.Mul(m.C(c.pio2[2]), q)                    // cq := q * Pio2Lo232
+	s := m.Sub(bh, a)                                 // s := a - bh
+	bb := m.Sub(a, s)                                 // bb := s - a
+	e := m.Sub(m.Add(bb, bh), m.Sub(m.Sub(bb, s), a)) // e := (a - (s - bb)) - (bh + bb)
+	lo := m.Sub(cq, m.Add(nbl, e))                    // lo := (e + nbl) - cq
+	z := m.Mul(s, s)                                  // z := s * s
+	w := m.FMA(m.Mul(s, z), m.Horner(z, c.s), lo)     // w := fma32(s*z, S(z), lo)
+	sinr = m.Add(s, w)                                // s + w
+	pc := m.FMA(m.Horner(z, c.c), z, m.C(-0.5))       // pc := fma32(C(z), z, -0.5)
+	nl := m.FNMA(s, lo, m.C(0))                       // nl := fma32(-s, lo, 0)
+	cosr = m.Add(m.C(1), m.FMA(z, pc, nl))            // 1 + fma32(z, pc, nl)
+	return sinr, cosr, t
 }
 
 // Trig returns sin(x), or cos(x) with cos, for the lanes with |x| <
