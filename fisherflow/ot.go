@@ -19,12 +19,14 @@ const (
 	// ExactOT pairs them by an exact optimal transport plan (EMD).
 	ExactOT OTMode = "exact"
 	// SinkhornOT pairs them by an entropic plan (Sinkhorn, Reg 0.05 on
-	// the unnormalised cost, as the reference code). The cost (a sum of
-	// squared angles over the positions) is large against that Reg, so
-	// the solve runs in the log domain and stops at its 1000 iterations
-	// short of Tol 1e-6: measured at batch 512, a marginal error of
-	// 3.6e-4 (40 positions) and 7.4e-4 (160) after 100-150 ms a step,
-	// against 12-17 ms for ExactOT.
+	// the unnormalised cost, as the reference code), over-relaxed
+	// (kernels.OverrelaxAuto) to a marginal error of 1e-6 or 1000
+	// iterations. Measured on the toy trainer (batch 512, 14 solves):
+	// K=160 converged in 97 iterations on average (plain Sinkhorn: 618,
+	// two stopped at 1000); K=40 is harder, 8 solves stopped at 1000 with
+	// marginal errors up to 3.9e-6 (plain: all 14, up to 3.5e-5). A
+	// training step took 23 ms against 39 plain (K=160) and 36 against 42
+	// (K=40).
 	SinkhornOT OTMode = "sinkhorn"
 )
 
@@ -233,7 +235,7 @@ func (c *coupler) couple(r *rand.Rand, x0, x1 []float64, seq []int) error {
 	case SinkhornOT:
 		// The scaling form (vectorised matrix-vector products) unless
 		// cost/Reg leaves the range of exp; then the log domain.
-		opts := kernels.SinkhornOptions{Reg: 0.05, Tol: 1e-6, MaxIter: 1000}
+		opts := kernels.SinkhornOptions{Reg: 0.05, Tol: 1e-6, MaxIter: 1000, Overrelax: kernels.OverrelaxAuto}
 		_, err := kernels.SinkhornWith(&c.work, c.plan, c.cost, c.a, c.a, opts)
 		if errors.Is(err, kernels.ErrNumerical) {
 			opts.LogDomain = true
