@@ -9,7 +9,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // level-1 and elementwise primitives, the vector math functions (acos,
 // atan2, sin, cos, exp, log, and Sinkhorn's relax and gibbs: the same
 // operations as the generic ones, so the same bits), the row primitives of the sphere kernels and the GEMM
-// micro-kernels, composed by simdOps as on amd64.
+// micro-kernels, composed by simdOps as on amd64. ToSphere's fast row
+// (sumMin, rootQuot) is float32 only (asm/neon's rootQuot says why).
 func archPaths() []*path {
 	f := cpu.Detected()
 	return []*path{{
@@ -21,7 +22,7 @@ func archPaths() []*path {
 			sin: sinNEONF32, cos: cosNEONF32,
 			dot: dotNEONF32, axpy: axpyNEONF32, scale: scaleNEONF32, sum: sumNEONF32,
 			sumSq: sumSqNEONF32, diffSumSq: diffSumSqNEONF32,
-			divSqrt: divSqrtNEONF32, divSquare: divSquareNEONF32,
+			divSqrt: divSqrtNEONF32, rootQuot: rootQuotNEONF32, sumMin: sumMinNEONF32, divSquare: divSquareNEONF32,
 			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},

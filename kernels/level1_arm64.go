@@ -24,6 +24,11 @@ func scaleNEONF32(alpha float32, x []float32)
 //go:noescape
 func sumNEONF32(x []float32) (r float32)
 
+// sumMinNEONF32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinNEONF32(x []float32) (r float32, mn float32)
+
 // sqrtNEONF32 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).
 //
 //go:noescape

@@ -134,35 +134,70 @@ done_16:
 	FMOVS F0, r+24(FP)
 	RET
 
-// func sqrtNEONF32(dst []float32, x []float32)
-TEXT ·sqrtNEONF32(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
+// func sumMinNEONF32(x []float32) (r float32, mn float32)
+TEXT ·sumMinNEONF32(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	MOVW $0x7f800000, R3
+	VDUP R3, V24.S4
+	VORR V24.B16, V24.B16, V20.B16
+	VORR V24.B16, V24.B16, V21.B16
+	VORR V24.B16, V24.B16, V22.B16
+	VORR V24.B16, V24.B16, V23.B16
 loop_17:
 	CMP $16, R2
 	BLT mid_18
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
-	WORD $0x6ea1f8a5 // fsqrt v5.4s, v5.4s
-	WORD $0x6ea1f8c6 // fsqrt v6.4s, v6.4s
-	WORD $0x6ea1f8e7 // fsqrt v7.4s, v7.4s
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
+	WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
+	WORD $0x4e39e490 // fcmeq v16.4s, v4.4s, v25.4s
+	VBSL V4.B16, V24.B16, V16.B16
+	WORD $0x4eb0f694 // fmin v20.4s, v20.4s, v16.4s
+	WORD $0x4e39e4b1 // fcmeq v17.4s, v5.4s, v25.4s
+	VBSL V5.B16, V24.B16, V17.B16
+	WORD $0x4eb1f6b5 // fmin v21.4s, v21.4s, v17.4s
+	WORD $0x4e39e4d2 // fcmeq v18.4s, v6.4s, v25.4s
+	VBSL V6.B16, V24.B16, V18.B16
+	WORD $0x4eb2f6d6 // fmin v22.4s, v22.4s, v18.4s
+	WORD $0x4e39e4f3 // fcmeq v19.4s, v7.4s, v25.4s
+	VBSL V7.B16, V24.B16, V19.B16
+	WORD $0x4eb3f6f7 // fmin v23.4s, v23.4s, v19.4s
 	SUB $16, R2
 	B loop_17
 mid_18:
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
+	WORD $0x7e30d800 // faddp s0, v0.2s
+	WORD $0x4eb5f694 // fmin v20.4s, v20.4s, v21.4s
+	WORD $0x4eb7f6d6 // fmin v22.4s, v22.4s, v23.4s
+	WORD $0x4eb6f694 // fmin v20.4s, v20.4s, v22.4s
+	WORD $0x6eb4f694 // fminp v20.4s, v20.4s, v20.4s
+	WORD $0x7eb0fa94 // fminp s20, v20.2s
 tail_19:
 	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
-	FSQRTS F4, F4
-	FMOVS.P F4, 4(R1)
+	FADDS F4, F0, F0
+	FCMPS $(0.0), F4
+	FCSELS EQ, F24, F4, F5
+	FMINS F5, F20, F20
 	SUB $1, R2
 	B tail_19
 done_20:
+	FMOVS F0, r+24(FP)
+	FMOVS F20, mn+28(FP)
 	RET
 
-// func squareNEONF32(dst []float32, x []float32)
-TEXT ·squareNEONF32(SB), NOSPLIT, $0-48
+// func sqrtNEONF32(dst []float32, x []float32)
+TEXT ·sqrtNEONF32(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
@@ -170,10 +205,10 @@ loop_21:
 	CMP $16, R2
 	BLT mid_22
 	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
-	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
-	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
+	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
+	WORD $0x6ea1f8a5 // fsqrt v5.4s, v5.4s
+	WORD $0x6ea1f8c6 // fsqrt v6.4s, v6.4s
+	WORD $0x6ea1f8e7 // fsqrt v7.4s, v7.4s
 	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
 	SUB $16, R2
 	B loop_21
@@ -181,11 +216,38 @@ mid_22:
 tail_23:
 	CBZ R2, done_24
 	FMOVS.P 4(R0), F4
-	FMULS F4, F4, F4
+	FSQRTS F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
 	B tail_23
 done_24:
+	RET
+
+// func squareNEONF32(dst []float32, x []float32)
+TEXT ·squareNEONF32(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R1
+	MOVD x_base+24(FP), R0
+	MOVD x_len+32(FP), R2
+loop_25:
+	CMP $16, R2
+	BLT mid_26
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
+	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
+	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
+	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
+	SUB $16, R2
+	B loop_25
+mid_26:
+tail_27:
+	CBZ R2, done_28
+	FMOVS.P 4(R0), F4
+	FMULS F4, F4, F4
+	FMOVS.P F4, 4(R1)
+	SUB $1, R2
+	B tail_27
+done_28:
 	RET
 
 // func sumSqNEONF32(x []float32) (r float64)
@@ -194,27 +256,27 @@ TEXT ·sumSqNEONF32(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_25:
+loop_29:
 	CMP $4, R2
-	BLT mid_26
+	BLT mid_30
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
 	VFMLA V16.D2, V16.D2, V0.D2
 	VFMLA V17.D2, V17.D2, V1.D2
 	SUB $4, R2
-	B loop_25
-mid_26:
+	B loop_29
+mid_30:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_27:
-	CBZ R2, done_28
+tail_31:
+	CBZ R2, done_32
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_27
-done_28:
+	B tail_31
+done_32:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -228,9 +290,9 @@ TEXT ·scaleNegBlocksNEONF32(SB), NOSPLIT, $0-76
 	FMOVS s+72(FP), F31
 	VDUP V31.S[0], V31.S4
 	FMOVQ 0(R9), F0
-loop_29:
+loop_33:
 	CMP $8, R8
-	BLT done_30
+	BLT done_34
 	VLD1.P 16(R1), [V1.S4]
 	VLD1.P 16(R1), [V2.S4]
 	VLD1.P 16(R2), [V3.S4]
@@ -246,8 +308,8 @@ loop_29:
 	VST1.P [V3.S4], 16(R0)
 	VST1.P [V4.S4], 16(R0)
 	SUB $8, R8
-	B loop_29
-done_30:
+	B loop_33
+done_34:
 	RET
 	DATA scaleNegBlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA scaleNegBlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
@@ -279,9 +341,9 @@ TEXT ·adamWNEONF32(SB), NOSPLIT, $0-160
 	VDUP V26.D[0], V26.D2
 	FMOVD eb+144(FP), F25
 	VDUP V25.D[0], V25.D2
-loop_31:
+loop_35:
 	CMP $4, R8
-	BLT done_32
+	BLT done_36
 	VLD1.P 16(R0), [V0.S4]
 	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
 	WORD $0x4e617800 // fcvtl2 v0.2d, v0.4s
@@ -326,8 +388,8 @@ loop_31:
 	VST1.P [V3.D2], 16(R6)
 	VST1.P [V2.D2], 16(R6)
 	SUB $4, R8
-	B loop_31
-done_32:
+	B loop_35
+done_36:
 	MOVD R8, rest+152(FP)
 	RET
 
@@ -340,9 +402,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_33:
+loop_37:
 	CMP $8, R2
-	BLT mid_34
+	BLT mid_38
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -350,20 +412,20 @@ loop_33:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_33
-mid_34:
+	B loop_37
+mid_38:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_35:
-	CBZ R2, done_36
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_35
-done_36:
+	B tail_39
+done_40:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -374,9 +436,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_37:
+loop_41:
 	CMP $8, R2
-	BLT mid_38
+	BLT mid_42
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -385,17 +447,17 @@ loop_37:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_37
-mid_38:
-tail_39:
-	CBZ R2, done_40
+	B loop_41
+mid_42:
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_43
+done_44:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -404,9 +466,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_41:
+loop_45:
 	CMP $8, R2
-	BLT mid_42
+	BLT mid_46
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -414,16 +476,16 @@ loop_41:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_41
-mid_42:
-tail_43:
-	CBZ R2, done_44
+	B loop_45
+mid_46:
+tail_47:
+	CBZ R2, done_48
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_43
-done_44:
+	B tail_47
+done_48:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -434,28 +496,28 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_45:
+loop_49:
 	CMP $8, R2
-	BLT mid_46
+	BLT mid_50
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_45
-mid_46:
+	B loop_49
+mid_50:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_47:
-	CBZ R2, done_48
+tail_51:
+	CBZ R2, done_52
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_47
-done_48:
+	B tail_51
+done_52:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -464,9 +526,9 @@ TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_49:
+loop_53:
 	CMP $8, R2
-	BLT mid_50
+	BLT mid_54
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
 	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
@@ -474,16 +536,16 @@ loop_49:
 	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_49
-mid_50:
-tail_51:
-	CBZ R2, done_52
+	B loop_53
+mid_54:
+tail_55:
+	CBZ R2, done_56
 	FMOVD.P 8(R0), F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_51
-done_52:
+	B tail_55
+done_56:
 	RET
 
 // func squareNEONF64(dst []float64, x []float64)
@@ -491,9 +553,9 @@ TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_53:
+loop_57:
 	CMP $8, R2
-	BLT mid_54
+	BLT mid_58
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
@@ -501,16 +563,16 @@ loop_53:
 	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_53
-mid_54:
-tail_55:
-	CBZ R2, done_56
+	B loop_57
+mid_58:
+tail_59:
+	CBZ R2, done_60
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_55
-done_56:
+	B tail_59
+done_60:
 	RET
 
 // func sumSqNEONF64(x []float64) (r float64)
@@ -519,23 +581,23 @@ TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_57:
+loop_61:
 	CMP $2, R2
-	BLT mid_58
+	BLT mid_62
 	VLD1.P 16(R0), [V16.D2]
 	VFMLA V16.D2, V16.D2, V0.D2
 	SUB $2, R2
-	B loop_57
-mid_58:
+	B loop_61
+mid_62:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_59:
-	CBZ R2, done_60
+tail_63:
+	CBZ R2, done_64
 	FMOVD.P 8(R0), F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_59
-done_60:
+	B tail_63
+done_64:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -549,9 +611,9 @@ TEXT ·scaleNegBlocksNEONF64(SB), NOSPLIT, $0-80
 	FMOVD s+72(FP), F31
 	VDUP V31.D[0], V31.D2
 	FMOVQ 0(R9), F0
-loop_61:
+loop_65:
 	CMP $4, R8
-	BLT done_62
+	BLT done_66
 	VLD1.P 16(R1), [V1.D2]
 	VLD1.P 16(R1), [V2.D2]
 	VLD1.P 16(R2), [V3.D2]
@@ -567,8 +629,8 @@ loop_61:
 	VST1.P [V3.D2], 16(R0)
 	VST1.P [V4.D2], 16(R0)
 	SUB $4, R8
-	B loop_61
-done_62:
+	B loop_65
+done_66:
 	RET
 	DATA scaleNegBlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
 	DATA scaleNegBlocksNEONF64c<>+8(SB)/8, $0x0000000000000000
@@ -600,9 +662,9 @@ TEXT ·adamWNEONF64(SB), NOSPLIT, $0-160
 	VDUP V26.D[0], V26.D2
 	FMOVD eb+144(FP), F25
 	VDUP V25.D[0], V25.D2
-loop_63:
+loop_67:
 	CMP $4, R8
-	BLT done_64
+	BLT done_68
 	VLD1.P 16(R0), [V0.D2]
 	VLD1.P 16(R0), [V1.D2]
 	VLD1.P 16(R2), [V2.D2]
@@ -644,7 +706,7 @@ loop_63:
 	VST1.P [V2.D2], 16(R6)
 	VST1.P [V3.D2], 16(R6)
 	SUB $4, R8
-	B loop_63
-done_64:
+	B loop_67
+done_68:
 	MOVD R8, rest+152(FP)
 	RET

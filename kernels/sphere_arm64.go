@@ -14,6 +14,11 @@ func divSqrtNEONF32(dst []float32, x []float32, s float64)
 //go:noescape
 func divSquareNEONF32(dst []float32, x []float32, s float64)
 
+// rootQuotNEONF32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+//
+//go:noescape
+func rootQuotNEONF32(dst []float32, x []float32, s float32, y float32)
+
 // diffSumSqNEONF32 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
 //
 //go:noescape

@@ -76,6 +76,52 @@ tail_7:
 done_8:
 	RET
 
+// func rootQuotNEONF32(dst []float32, x []float32, s float32, y float32)
+TEXT ·rootQuotNEONF32(SB), NOSPLIT, $0-56
+	MOVD dst_base+0(FP), R1
+	MOVD x_base+24(FP), R0
+	MOVD x_len+32(FP), R2
+	FMOVS s+48(FP), F28
+	VDUP V28.S[0], V29.S4
+	FMOVS y+52(FP), F30
+	VDUP V30.S[0], V31.S4
+loop_9:
+	CMP $16, R2
+	BLT mid_10
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e3fdc90 // fmul v16.4s, v4.4s, v31.4s
+	WORD $0x6e3fdcb1 // fmul v17.4s, v5.4s, v31.4s
+	WORD $0x6e3fdcd2 // fmul v18.4s, v6.4s, v31.4s
+	WORD $0x6e3fdcf3 // fmul v19.4s, v7.4s, v31.4s
+	VFMLS V29.S4, V16.S4, V4.S4
+	VFMLS V29.S4, V17.S4, V5.S4
+	VFMLS V29.S4, V18.S4, V6.S4
+	VFMLS V29.S4, V19.S4, V7.S4
+	VFMLA V31.S4, V4.S4, V16.S4
+	WORD $0x6ea1fa10 // fsqrt v16.4s, v16.4s
+	VFMLA V31.S4, V5.S4, V17.S4
+	WORD $0x6ea1fa31 // fsqrt v17.4s, v17.4s
+	VFMLA V31.S4, V6.S4, V18.S4
+	WORD $0x6ea1fa52 // fsqrt v18.4s, v18.4s
+	VFMLA V31.S4, V7.S4, V19.S4
+	WORD $0x6ea1fa73 // fsqrt v19.4s, v19.4s
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], 64(R1)
+	SUB $16, R2
+	B loop_9
+mid_10:
+tail_11:
+	CBZ R2, done_12
+	FMOVS.P 4(R0), F4
+	FMULS F30, F4, F5
+	FMSUBS F28, F4, F5, F4
+	FMADDS F30, F5, F4, F5
+	FSQRTS F5, F5
+	FMOVS.P F5, 4(R1)
+	SUB $1, R2
+	B tail_11
+done_12:
+	RET
+
 // func diffSumSqNEONF32(x []float32, y []float32) (sm float64, sp float64)
 TEXT ·diffSumSqNEONF32(SB), NOSPLIT, $0-64
 	MOVD x_base+0(FP), R0
@@ -85,9 +131,9 @@ TEXT ·diffSumSqNEONF32(SB), NOSPLIT, $0-64
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_9:
+loop_13:
 	CMP $4, R2
-	BLT mid_10
+	BLT mid_14
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
@@ -103,14 +149,14 @@ loop_9:
 	VFMLA V21.D2, V21.D2, V1.D2
 	VFMLA V23.D2, V23.D2, V3.D2
 	SUB $4, R2
-	B loop_9
-mid_10:
+	B loop_13
+mid_14:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_11:
-	CBZ R2, done_12
+tail_15:
+	CBZ R2, done_16
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMOVS.P 4(R1), F5
@@ -120,8 +166,8 @@ tail_11:
 	FMADDD F6, F0, F6, F0
 	FMADDD F7, F2, F7, F2
 	SUB $1, R2
-	B tail_11
-done_12:
+	B tail_15
+done_16:
 	FMOVD F0, sm+48(FP)
 	FMOVD F2, sp+56(FP)
 	RET
@@ -136,27 +182,27 @@ TEXT ·axpbyNEONF32(SB), NOSPLIT, $0-88
 	VDUP V28.S[0], V29.S4
 	FMOVS b+56(FP), F30
 	VDUP V30.S[0], V31.S4
-loop_13:
+loop_17:
 	CMP $4, R2
-	BLT mid_14
+	BLT mid_18
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x6e3fdca6 // fmul v6.4s, v5.4s, v31.4s
 	VFMLA V4.S4, V29.S4, V6.S4
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
-	B loop_13
-mid_14:
-tail_15:
-	CBZ R2, done_16
+	B loop_17
+mid_18:
+tail_19:
+	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FMULS F30, F5, F6
 	FMADDS F4, F6, F28, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_15
-done_16:
+	B tail_19
+done_20:
 	RET
 
 // func logMapRowNEONF32(dst []float32, x []float32, y []float32, c float32, k float32)
@@ -169,9 +215,9 @@ TEXT ·logMapRowNEONF32(SB), NOSPLIT, $0-80
 	VDUP V28.S[0], V29.S4
 	FMOVS k+76(FP), F30
 	VDUP V30.S[0], V31.S4
-loop_17:
+loop_21:
 	CMP $4, R2
-	BLT mid_18
+	BLT mid_22
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
@@ -179,10 +225,10 @@ loop_17:
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
-	B loop_17
-mid_18:
-tail_19:
-	CBZ R2, done_20
+	B loop_21
+mid_22:
+tail_23:
+	CBZ R2, done_24
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FSUBS F4, F5, F6
@@ -190,8 +236,8 @@ tail_19:
 	FMULS F30, F6, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_19
-done_20:
+	B tail_23
+done_24:
 	RET
 
 // func divSqrtNEONF64(dst []float64, x []float64, s float64)
@@ -201,25 +247,25 @@ TEXT ·divSqrtNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_len+32(FP), R2
 	FMOVD s+48(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_21:
+loop_25:
 	CMP $2, R2
-	BLT mid_22
+	BLT mid_26
 	VLD1.P 16(R0), [V16.D2]
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
 	WORD $0x6ee1fa10 // fsqrt v16.2d, v16.2d
 	VST1.P [V16.D2], 16(R1)
 	SUB $2, R2
-	B loop_21
-mid_22:
-tail_23:
-	CBZ R2, done_24
+	B loop_25
+mid_26:
+tail_27:
+	CBZ R2, done_28
 	FMOVD.P 8(R0), F4
 	FDIVD F30, F4, F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_23
-done_24:
+	B tail_27
+done_28:
 	RET
 
 // func divSquareNEONF64(dst []float64, x []float64, s float64)
@@ -229,25 +275,25 @@ TEXT ·divSquareNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_len+32(FP), R2
 	FMOVD s+48(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_25:
+loop_29:
 	CMP $2, R2
-	BLT mid_26
+	BLT mid_30
 	VLD1.P 16(R0), [V16.D2]
 	WORD $0x6e70de10 // fmul v16.2d, v16.2d, v16.2d
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
 	VST1.P [V16.D2], 16(R1)
 	SUB $2, R2
-	B loop_25
-mid_26:
-tail_27:
-	CBZ R2, done_28
+	B loop_29
+mid_30:
+tail_31:
+	CBZ R2, done_32
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FDIVD F30, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_27
-done_28:
+	B tail_31
+done_32:
 	RET
 
 // func diffSumSqNEONF64(x []float64, y []float64) (sm float64, sp float64)
@@ -259,9 +305,9 @@ TEXT ·diffSumSqNEONF64(SB), NOSPLIT, $0-64
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_29:
+loop_33:
 	CMP $2, R2
-	BLT mid_30
+	BLT mid_34
 	VLD1.P 16(R0), [V16.D2]
 	VLD1.P 16(R1), [V18.D2]
 	WORD $0x4ef2d614 // fsub v20.2d, v16.2d, v18.2d
@@ -269,14 +315,14 @@ loop_29:
 	VFMLA V20.D2, V20.D2, V0.D2
 	VFMLA V22.D2, V22.D2, V2.D2
 	SUB $2, R2
-	B loop_29
-mid_30:
+	B loop_33
+mid_34:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_31:
-	CBZ R2, done_32
+tail_35:
+	CBZ R2, done_36
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F5, F4, F6
@@ -284,8 +330,8 @@ tail_31:
 	FMADDD F6, F0, F6, F0
 	FMADDD F7, F2, F7, F2
 	SUB $1, R2
-	B tail_31
-done_32:
+	B tail_35
+done_36:
 	FMOVD F0, sm+48(FP)
 	FMOVD F2, sp+56(FP)
 	RET
@@ -300,27 +346,27 @@ TEXT ·axpbyNEONF64(SB), NOSPLIT, $0-88
 	VDUP V28.D[0], V29.D2
 	FMOVD b+56(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_33:
+loop_37:
 	CMP $2, R2
-	BLT mid_34
+	BLT mid_38
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x6e7fdca6 // fmul v6.2d, v5.2d, v31.2d
 	VFMLA V4.D2, V29.D2, V6.D2
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
-	B loop_33
-mid_34:
-tail_35:
-	CBZ R2, done_36
+	B loop_37
+mid_38:
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMULD F30, F5, F6
 	FMADDD F4, F6, F28, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_35
-done_36:
+	B tail_39
+done_40:
 	RET
 
 // func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k float64)
@@ -333,9 +379,9 @@ TEXT ·logMapRowNEONF64(SB), NOSPLIT, $0-88
 	VDUP V28.D[0], V29.D2
 	FMOVD k+80(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_37:
+loop_41:
 	CMP $2, R2
-	BLT mid_38
+	BLT mid_42
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x4ee4d4a6 // fsub v6.2d, v5.2d, v4.2d
@@ -343,10 +389,10 @@ loop_37:
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
-	B loop_37
-mid_38:
-tail_39:
-	CBZ R2, done_40
+	B loop_41
+mid_42:
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F4, F5, F6
@@ -354,6 +400,6 @@ tail_39:
 	FMULD F30, F6, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_43
+done_44:
 	RET

@@ -171,6 +171,58 @@ func (g *gen) sum(p prec) {
 	g.f("RET")
 }
 
+// sumMin is sum with the smallest nonzero element beside it (ToSphere's
+// fast-row test, as asm/level1's sumMin on amd64; float32 only, as
+// rootQuot): the same accumulators
+// and order as sum, so r is sum's to the bit; each vector's zero lanes
+// become +Inf (fcmeq, bsl) before four running minima (V20-V23).
+func (g *gen) sumMin(p prec) {
+	name := "sumMinNEON" + p.name
+	g.fn(name, 24+2*p.size, fmt.Sprintf("(x []%s) (r %s, mn %s)", p.typ, p.typ, p.typ),
+		"returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.zero(0, 1, 2, 3, 25)
+	if p.arr == a64.S4 {
+		g.f("MOVW $0x7f800000, R3")
+	} else {
+		g.f("MOVD $0x7ff0000000000000, R3")
+	}
+	g.f("VDUP R3, V24.%s", p.va) // +Inf
+	for i := 0; i < 4; i++ {
+		g.f("VORR V24.B16, V24.B16, V%d.B16", 20+i)
+	}
+	g.loop(4*p.lanes, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(a64.FADD(p.arr, i, i, 4+i))
+		}
+		for i := 0; i < 4; i++ {
+			g.w(a64.FCMEQ(p.arr, 16+i, 4+i, 25))             // lanes == 0
+			g.f("VBSL V%d.B16, V24.B16, V%d.B16", 4+i, 16+i) // +Inf there, x elsewhere
+			g.w(a64.FMIN(p.arr, 20+i, 20+i, 16+i))
+		}
+	}, func() {
+		g.reduce(p)
+		g.w(a64.FMIN(p.arr, 20, 20, 21))
+		g.w(a64.FMIN(p.arr, 22, 22, 23))
+		g.w(a64.FMIN(p.arr, 20, 20, 22))
+		if p.arr == a64.S4 {
+			g.w(a64.FMINP(p.arr, 20, 20, 20))
+		}
+		g.w(a64.FMINPScalar(p.arr, 20, 20))
+	}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("FADD%s F4, F0, F0", p.fs)
+		g.f("FCMP%s $(0.0), F4", p.fs)
+		g.f("FCSEL%s EQ, F24, F4, F5", p.fs) // +Inf for a zero
+		g.f("FMIN%s F5, F20, F20", p.fs)
+	})
+	g.f("%s F0, r+24(FP)", p.fmov)
+	g.f("%s F20, mn+%d(FP)", p.fmov, 24+p.size)
+	g.f("RET")
+}
+
 func (g *gen) axpy(p prec) {
 	name := "axpyNEON" + p.name
 	g.fn(name, 56, fmt.Sprintf("(alpha %s, x []%s, y []%s)", p.typ, p.typ, p.typ), "sets y[i] += alpha*x[i] (len(y) >= len(x)).")
@@ -330,6 +382,9 @@ func main() {
 		if *family == "sphere" {
 			g.divOp(p, "divSqrt", "sets dst[i] = sqrt(x[i]/s), in float64.", false)
 			g.divOp(p, "divSquare", "sets dst[i] = x[i]^2/s, in float64.", true)
+			if p.arr == a64.S4 {
+				g.rootQuot(p)
+			}
 			g.diffSumSq(p)
 			g.axpby(p)
 			g.logMapRow(p)
@@ -339,6 +394,9 @@ func main() {
 		g.axpy(p)
 		g.scale(p)
 		g.sum(p)
+		if p.arr == a64.S4 {
+			g.sumMin(p) // float32 only: see rootQuot
+		}
 		g.unary(p, "sqrt", "sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).",
 			func(d, n int) a64.Inst { return a64.FSQRT(p.arr, d, n) }, "FSQRT%s F4, F4")
 		g.unary(p, "square", "sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).",

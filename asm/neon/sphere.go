@@ -156,6 +156,48 @@ func (g *gen) divOp(p prec, base, doc string, square bool) {
 	g.f("RET")
 }
 
+// rootQuot is ToSphere's row map for rows whose quotients are all zero or
+// normal in T (asm/sphere's rootQuot on amd64): dst[i] = sqrt(q) with q =
+// x[i]*y (y = 1/s) refined by one FMA step, q + (x[i] - q*s)*y, and the
+// root in T; four vectors per iteration. Float32 only: there it replaces
+// divSqrt's widening to float64, FDIV and FSQRT on two lanes (neoncost:
+// ToSphere 5.91 -> 4.86 instructions per element); in float64 the
+// sumMin test and the FMA steps cost more instructions than FDIV saves
+// (6.87 -> 7.59), and the divider's cost, which the cost model leaves
+// out, cannot be measured on our machines.
+func (g *gen) rootQuot(p prec) {
+	name := "rootQuotNEON" + p.name
+	g.fn(name, 48+2*p.size, fmt.Sprintf("(dst []%s, x []%s, s %s, y %s)", p.typ, p.typ, p.typ, p.typ),
+		"sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.")
+	g.f("MOVD dst_base+0(FP), R1")
+	g.f("MOVD x_base+24(FP), R0")
+	g.f("MOVD x_len+32(FP), R2")
+	g.bcast(p, "s+48", 28, 29)
+	g.bcast(p, fmt.Sprintf("y+%d", 48+p.size), 30, 31)
+	g.loop(4*p.lanes, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(a64.FMUL(p.arr, 16+i, 4+i, 31)) // q = x*y
+		}
+		for i := 0; i < 4; i++ {
+			g.f("VFMLS V29.%s, V%d.%s, V%d.%s", p.va, 16+i, p.va, 4+i, p.va) // x -= q*s: the remainder
+		}
+		for i := 0; i < 4; i++ {
+			g.f("VFMLA V31.%s, V%d.%s, V%d.%s", p.va, 4+i, p.va, 16+i, p.va) // q += r*y
+			g.w(a64.FSQRT(p.arr, 16+i, 16+i))
+		}
+		g.f("VST1.P %s, %d(R1)", vlist(16, p.va), 4*16)
+	}, nil, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("FMUL%s F30, F4, F5", p.fs)      // q = x*y
+		g.f("FMSUB%s F28, F4, F5, F4", p.fs) // x -= q*s
+		g.f("FMADD%s F30, F5, F4, F5", p.fs) // q += r*y
+		g.f("FSQRT%s F5, F5", p.fs)
+		g.f("%s.P F5, %d(R1)", p.fmov, p.size)
+	})
+	g.f("RET")
+}
+
 func (g *gen) axpby(p prec) {
 	name := "axpbyNEON" + p.name
 	g.fn(name, 88, fmt.Sprintf("(dst []%s, a %s, x []%s, b %s, y []%s)", p.typ, p.typ, p.typ, p.typ, p.typ),

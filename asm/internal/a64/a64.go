@@ -112,6 +112,19 @@ func FADDPScalar(a Arr, d, n int) Inst {
 	return Inst{0x7E70D800 | reg(n)<<5 | reg(d), fmt.Sprintf("faddp d%d, v%d.2d", d, n)}
 }
 
+// FMINP is the pairwise minimum: vd = [min(vn[0], vn[1]), ...,
+// min(vm[0], vm[1]), ...].
+func FMINP(a Arr, d, n, m int) Inst { return three("fminp", 0x6EA0F400, a, d, n, m) }
+
+// FMINPScalar is FADDPScalar's minimum: the smaller of the two lanes of
+// the low 64 bits of vn (S4: the 2s form) into the scalar register d.
+func FMINPScalar(a Arr, d, n int) Inst {
+	if a == S4 {
+		return Inst{0x7EB0F800 | reg(n)<<5 | reg(d), fmt.Sprintf("fminp s%d, v%d.2s", d, n)}
+	}
+	return Inst{0x7EF0F800 | reg(n)<<5 | reg(d), fmt.Sprintf("fminp d%d, v%d.2d", d, n)}
+}
+
 // FCVTL widens the two low float32 lanes of vn to float64: vd.2d.
 func FCVTL(d, n int) Inst {
 	return Inst{0x0E617800 | reg(n)<<5 | reg(d), fmt.Sprintf("fcvtl v%d.2d, v%d.2s", d, n)}

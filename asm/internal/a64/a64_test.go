@@ -18,10 +18,10 @@ func every(r *rand.Rand) []Inst {
 	var out []Inst
 	for range 8 {
 		for _, a := range []Arr{S4, D2} {
-			for _, f := range []func(Arr, int, int, int) Inst{FADD, FSUB, FMUL, FDIV, FMAX, FMIN, FADDP, FMLA, FCMEQ, FCMGE, FCMGT} {
+			for _, f := range []func(Arr, int, int, int) Inst{FADD, FSUB, FMUL, FDIV, FMAX, FMIN, FADDP, FMINP, FMLA, FCMEQ, FCMGE, FCMGT} {
 				out = append(out, f(a, v(), v(), v()))
 			}
-			for _, f := range []func(Arr, int, int) Inst{FSQRT, FABS, FNEG, FADDPScalar, CMLT0} {
+			for _, f := range []func(Arr, int, int) Inst{FSQRT, FABS, FNEG, FADDPScalar, FMINPScalar, CMLT0} {
 				out = append(out, f(a, v(), v()))
 			}
 		}
