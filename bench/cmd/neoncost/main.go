@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -63,6 +64,8 @@ func cases() []kcase {
 		{"Axpy", [2]int{1024, 2048}, [2]func(int) (func(), int){axpy[float32], axpy[float64]}},
 		{"ScaleNeg", [2]int{1024, 2048}, [2]func(int) (func(), int){scaleNeg[float32], scaleNeg[float64]}},
 		{"AdamW", [2]int{512, 1024}, [2]func(int) (func(), int){adamW[float32], adamW[float64]}},
+		{"ScaleShift", [2]int{1024, 2048}, [2]func(int) (func(), int){scaleShift[float32], scaleShift[float64]}},
+		{"AddColumnMoments", [2]int{1024, 2048}, [2]func(int) (func(), int){colMoments[float32], colMoments[float64]}},
 		rows("ToSphere", func(d, x, _ []float32) { kernels.ToSphere(d, x, rowLen) }, func(d, x, _ []float64) { kernels.ToSphere(d, x, rowLen) }),
 		rows("SphereDist", func(d, x, y []float32) { kernels.SphereDist(d[:len(x)/rowLen], x, y, rowLen) }, func(d, x, y []float64) { kernels.SphereDist(d[:len(x)/rowLen], x, y, rowLen) }),
 		rows("LogMap", func(d, x, y []float32) { kernels.LogMap(d, x, y, rowLen) }, func(d, x, y []float64) { kernels.LogMap(d, x, y, rowLen) }),
@@ -122,6 +125,17 @@ func adamW[T kernels.Float](n int) (func(), int) {
 	return func() { kernels.AdamW(w, g, m, v, c) }, n
 }
 
+func scaleShift[T kernels.Float](n int) (func(), int) {
+	a, s, b, d := fill[T](n, -1, 1, 1), fill[T](n, -1, 1, 2), fill[T](n, -1, 1, 3), make([]T, n)
+	return func() { kernels.ScaleShift(d, a, s, b, 0.3, -1.7) }, n
+}
+
+func colMoments[T kernels.Float](n int) (func(), int) {
+	a, b := fill[T](n, -1, 1, 1), fill[T](n, -1, 1, 2)
+	sum, dot := make([]float64, n), make([]float64, n)
+	return func() { kernels.AddColumnMoments(sum, dot, a, b, 0.5) }, n
+}
+
 // rows is a sphere kernel on n/rowLen rows of points of the sphere (the
 // second operand a tangent vector or another point).
 func rows(name string, f32 func(dst, x, y []float32), f64 func(dst, x, y []float64)) kcase {
@@ -162,6 +176,10 @@ func marker() {}
 // and size, in that order.
 func child() {
 	kernels.SetThreads(1)
+	// No collections between the markers: the collector's own code
+	// (internal/runtime/..., not only runtime.*) would count as the
+	// kernel's, and did once the cases' arrays grew the heap.
+	debug.SetGCPercent(-1)
 	for _, p := range paths {
 		if err := kernels.UsePath(p); err != nil {
 			fmt.Fprintln(os.Stderr, "neoncost:", err)
@@ -352,7 +370,7 @@ func parseTrace(r io.Reader, markerPC uint64, simd map[uint64]bool) ([]counts, e
 			continue
 		}
 		sym := bytes.TrimSpace(line[rb+1:])
-		if !inside || bytes.HasPrefix(sym, []byte("runtime.")) || bytes.HasPrefix(sym, []byte("main.")) {
+		if !inside || bytes.HasPrefix(sym, []byte("runtime.")) || bytes.HasPrefix(sym, []byte("internal/runtime/")) || bytes.HasPrefix(sym, []byte("main.")) {
 			continue
 		}
 		cur.all++
