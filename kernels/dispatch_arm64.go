@@ -9,7 +9,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // level-1 and elementwise primitives, the vector math functions (acos,
 // atan2, sin, cos, exp, log, and Sinkhorn's relax and gibbs: the same
 // operations as the generic ones, so the same bits), the row primitives of the sphere kernels and the GEMM
-// micro-kernels, composed by simdOps as on amd64. ToSphere's fast row
+// micro-kernels, and ScaleShift's and AddColumnMoments' loops (not
+// Moments', a reduction), composed by simdOps as on amd64. ToSphere's fast row
 // (sumMin, rootQuot) is float32 only (asm/neon's rootQuot says why).
 func archPaths() []*path {
 	f := cpu.Detected()
@@ -25,6 +26,7 @@ func archPaths() []*path {
 			divSqrt: divSqrtNEONF32, rootQuot: rootQuotNEONF32, sumMin: sumMinNEONF32, divSquare: divSquareNEONF32,
 			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
+			scaleShift: neonScaleShift(scaleShiftNEONF32), colMoments: neonColMoments(colMomentsNEONF32),
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},
 		}),
 		f64: simdOps(prims[float64]{
@@ -36,6 +38,7 @@ func archPaths() []*path {
 			divSqrt: divSqrtNEONF64, divSquare: divSquareNEONF64,
 			axpby: axpbyNEONF64, logMapRow: logMapRowNEONF64, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF64, adamW: adamWNEONF64,
+			scaleShift: neonScaleShift(scaleShiftNEONF64), colMoments: neonColMoments(colMomentsNEONF64),
 			gemm: microKernel[float64]{mr: 8, nr: 6, fn: gemmKernelNEONF64},
 		}),
 	}}
@@ -44,3 +47,14 @@ func archPaths() []*path {
 // The float64 vector functions of the row kernels (prims.rows64).
 var neonVec64 = &vec64{sqrt: sqrtNEONF64, atan2: atan2NEONF64,
 	sin: trigOp(sinNEONF64, sinGeneric[float64]), cos: trigOp(cosNEONF64, cosGeneric[float64])}
+
+// neonScaleShift and neonColMoments cut b to the count, which asm/neon's
+// loop kernels take from their last input slice (the primitives allow a
+// longer b; the public functions pass equal lengths).
+func neonScaleShift[T float32 | float64](fn func(dst, a, s, b []T, t, c T) int) func(dst, a, s, b []T, t, c T) int {
+	return func(dst, a, s, b []T, t, c T) int { return fn(dst, a, s, b[:len(dst)], t, c) }
+}
+
+func neonColMoments[T float32 | float64](fn func(sum, dot []float64, a, b []T, shift float64) int) func(sum, dot []float64, a, b []T, shift float64) int {
+	return func(sum, dot []float64, a, b []T, shift float64) int { return fn(sum, dot, a, b[:len(a)], shift) }
+}

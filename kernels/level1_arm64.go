@@ -69,6 +69,16 @@ func scaleNegNEONF32(dst []float32, src []float32, x []float32, s float32) {
 //go:noescape
 func adamWNEONF32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
+// scaleShiftNEONF32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 8 elements, and returns how many it left.
+//
+//go:noescape
+func scaleShiftNEONF32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
+
+// colMomentsNEONF32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
+//
+//go:noescape
+func colMomentsNEONF32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
+
 // dotNEONF64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -128,3 +138,13 @@ func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
 //
 //go:noescape
 func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
+
+// scaleShiftNEONF64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 4 elements, and returns how many it left.
+//
+//go:noescape
+func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
+
+// colMomentsNEONF64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
+//
+//go:noescape
+func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)

@@ -393,6 +393,80 @@ done_36:
 	MOVD R8, rest+152(FP)
 	RET
 
+// func scaleShiftNEONF32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
+TEXT ·scaleShiftNEONF32(SB), NOSPLIT, $0-112
+	MOVD dst_base+0(FP), R0
+	MOVD a_base+24(FP), R1
+	MOVD s_base+48(FP), R2
+	MOVD b_base+72(FP), R3
+	MOVD b_len+80(FP), R8
+	FMOVS t+96(FP), F31
+	VDUP V31.S[0], V31.S4
+	FMOVS c+100(FP), F30
+	VDUP V30.S[0], V30.S4
+loop_37:
+	CMP $8, R8
+	BLT done_38
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R1), [V1.S4]
+	VLD1.P 16(R2), [V2.S4]
+	VLD1.P 16(R2), [V3.S4]
+	VLD1.P 16(R3), [V4.S4]
+	VLD1.P 16(R3), [V5.S4]
+	VMOV V30.B16, V6.B16
+	VFMLA V31.S4, V4.S4, V6.S4
+	VMOV V30.B16, V4.B16
+	VFMLA V31.S4, V5.S4, V4.S4
+	VFMLA V2.S4, V0.S4, V6.S4
+	VFMLA V3.S4, V1.S4, V4.S4
+	VST1.P [V6.S4], 16(R0)
+	VST1.P [V4.S4], 16(R0)
+	SUB $8, R8
+	B loop_37
+done_38:
+	MOVD R8, rest+104(FP)
+	RET
+
+// func colMomentsNEONF32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
+TEXT ·colMomentsNEONF32(SB), NOSPLIT, $0-112
+	MOVD sum_base+0(FP), R0
+	MOVD sum_base+0(FP), R1
+	MOVD dot_base+24(FP), R2
+	MOVD dot_base+24(FP), R3
+	MOVD a_base+48(FP), R4
+	MOVD b_base+72(FP), R5
+	MOVD b_len+80(FP), R8
+	FMOVD shift+96(FP), F31
+	VDUP V31.D[0], V31.D2
+loop_39:
+	CMP $4, R8
+	BLT done_40
+	VLD1.P 16(R0), [V0.D2]
+	VLD1.P 16(R0), [V1.D2]
+	VLD1.P 16(R2), [V2.D2]
+	VLD1.P 16(R2), [V3.D2]
+	VLD1.P 16(R4), [V4.S4]
+	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
+	WORD $0x4e617884 // fcvtl2 v4.2d, v4.4s
+	VLD1.P 16(R5), [V6.S4]
+	WORD $0x0e6178c7 // fcvtl v7.2d, v6.2s
+	WORD $0x4e6178c6 // fcvtl2 v6.2d, v6.4s
+	WORD $0x4e65d400 // fadd v0.2d, v0.2d, v5.2d
+	WORD $0x4e64d421 // fadd v1.2d, v1.2d, v4.2d
+	WORD $0x4effd4e7 // fsub v7.2d, v7.2d, v31.2d
+	WORD $0x4effd4c6 // fsub v6.2d, v6.2d, v31.2d
+	VFMLA V5.D2, V7.D2, V2.D2
+	VFMLA V4.D2, V6.D2, V3.D2
+	VST1.P [V0.D2], 16(R1)
+	VST1.P [V1.D2], 16(R1)
+	VST1.P [V2.D2], 16(R3)
+	VST1.P [V3.D2], 16(R3)
+	SUB $4, R8
+	B loop_39
+done_40:
+	MOVD R8, rest+104(FP)
+	RET
+
 // func dotNEONF64(x []float64, y []float64) (r float64)
 TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+0(FP), R0
@@ -402,9 +476,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_37:
+loop_41:
 	CMP $8, R2
-	BLT mid_38
+	BLT mid_42
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -412,20 +486,20 @@ loop_37:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_37
-mid_38:
+	B loop_41
+mid_42:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_39:
-	CBZ R2, done_40
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_43
+done_44:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -436,9 +510,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_41:
+loop_45:
 	CMP $8, R2
-	BLT mid_42
+	BLT mid_46
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -447,17 +521,17 @@ loop_41:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_41
-mid_42:
-tail_43:
-	CBZ R2, done_44
+	B loop_45
+mid_46:
+tail_47:
+	CBZ R2, done_48
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_43
-done_44:
+	B tail_47
+done_48:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -466,9 +540,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_45:
+loop_49:
 	CMP $8, R2
-	BLT mid_46
+	BLT mid_50
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -476,16 +550,16 @@ loop_45:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_45
-mid_46:
-tail_47:
-	CBZ R2, done_48
+	B loop_49
+mid_50:
+tail_51:
+	CBZ R2, done_52
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_47
-done_48:
+	B tail_51
+done_52:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -496,28 +570,28 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_49:
+loop_53:
 	CMP $8, R2
-	BLT mid_50
+	BLT mid_54
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_49
-mid_50:
+	B loop_53
+mid_54:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_51:
-	CBZ R2, done_52
+tail_55:
+	CBZ R2, done_56
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_51
-done_52:
+	B tail_55
+done_56:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -526,9 +600,9 @@ TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_53:
+loop_57:
 	CMP $8, R2
-	BLT mid_54
+	BLT mid_58
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
 	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
@@ -536,16 +610,16 @@ loop_53:
 	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_53
-mid_54:
-tail_55:
-	CBZ R2, done_56
+	B loop_57
+mid_58:
+tail_59:
+	CBZ R2, done_60
 	FMOVD.P 8(R0), F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_55
-done_56:
+	B tail_59
+done_60:
 	RET
 
 // func squareNEONF64(dst []float64, x []float64)
@@ -553,9 +627,9 @@ TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
-loop_57:
+loop_61:
 	CMP $8, R2
-	BLT mid_58
+	BLT mid_62
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
 	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
@@ -563,16 +637,16 @@ loop_57:
 	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
 	SUB $8, R2
-	B loop_57
-mid_58:
-tail_59:
-	CBZ R2, done_60
+	B loop_61
+mid_62:
+tail_63:
+	CBZ R2, done_64
 	FMOVD.P 8(R0), F4
 	FMULD F4, F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_59
-done_60:
+	B tail_63
+done_64:
 	RET
 
 // func sumSqNEONF64(x []float64) (r float64)
@@ -581,23 +655,23 @@ TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_61:
+loop_65:
 	CMP $2, R2
-	BLT mid_62
+	BLT mid_66
 	VLD1.P 16(R0), [V16.D2]
 	VFMLA V16.D2, V16.D2, V0.D2
 	SUB $2, R2
-	B loop_61
-mid_62:
+	B loop_65
+mid_66:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_63:
-	CBZ R2, done_64
+tail_67:
+	CBZ R2, done_68
 	FMOVD.P 8(R0), F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_63
-done_64:
+	B tail_67
+done_68:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -611,9 +685,9 @@ TEXT ·scaleNegBlocksNEONF64(SB), NOSPLIT, $0-80
 	FMOVD s+72(FP), F31
 	VDUP V31.D[0], V31.D2
 	FMOVQ 0(R9), F0
-loop_65:
+loop_69:
 	CMP $4, R8
-	BLT done_66
+	BLT done_70
 	VLD1.P 16(R1), [V1.D2]
 	VLD1.P 16(R1), [V2.D2]
 	VLD1.P 16(R2), [V3.D2]
@@ -629,8 +703,8 @@ loop_65:
 	VST1.P [V3.D2], 16(R0)
 	VST1.P [V4.D2], 16(R0)
 	SUB $4, R8
-	B loop_65
-done_66:
+	B loop_69
+done_70:
 	RET
 	DATA scaleNegBlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
 	DATA scaleNegBlocksNEONF64c<>+8(SB)/8, $0x0000000000000000
@@ -662,9 +736,9 @@ TEXT ·adamWNEONF64(SB), NOSPLIT, $0-160
 	VDUP V26.D[0], V26.D2
 	FMOVD eb+144(FP), F25
 	VDUP V25.D[0], V25.D2
-loop_67:
+loop_71:
 	CMP $4, R8
-	BLT done_68
+	BLT done_72
 	VLD1.P 16(R0), [V0.D2]
 	VLD1.P 16(R0), [V1.D2]
 	VLD1.P 16(R2), [V2.D2]
@@ -706,7 +780,79 @@ loop_67:
 	VST1.P [V2.D2], 16(R6)
 	VST1.P [V3.D2], 16(R6)
 	SUB $4, R8
-	B loop_67
-done_68:
+	B loop_71
+done_72:
 	MOVD R8, rest+152(FP)
+	RET
+
+// func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
+TEXT ·scaleShiftNEONF64(SB), NOSPLIT, $0-120
+	MOVD dst_base+0(FP), R0
+	MOVD a_base+24(FP), R1
+	MOVD s_base+48(FP), R2
+	MOVD b_base+72(FP), R3
+	MOVD b_len+80(FP), R8
+	FMOVD t+96(FP), F31
+	VDUP V31.D[0], V31.D2
+	FMOVD c+104(FP), F30
+	VDUP V30.D[0], V30.D2
+loop_73:
+	CMP $4, R8
+	BLT done_74
+	VLD1.P 16(R1), [V0.D2]
+	VLD1.P 16(R1), [V1.D2]
+	VLD1.P 16(R2), [V2.D2]
+	VLD1.P 16(R2), [V3.D2]
+	VLD1.P 16(R3), [V4.D2]
+	VLD1.P 16(R3), [V5.D2]
+	VMOV V30.B16, V6.B16
+	VFMLA V31.D2, V4.D2, V6.D2
+	VMOV V30.B16, V4.B16
+	VFMLA V31.D2, V5.D2, V4.D2
+	VFMLA V2.D2, V0.D2, V6.D2
+	VFMLA V3.D2, V1.D2, V4.D2
+	VST1.P [V6.D2], 16(R0)
+	VST1.P [V4.D2], 16(R0)
+	SUB $4, R8
+	B loop_73
+done_74:
+	MOVD R8, rest+112(FP)
+	RET
+
+// func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
+TEXT ·colMomentsNEONF64(SB), NOSPLIT, $0-112
+	MOVD sum_base+0(FP), R0
+	MOVD sum_base+0(FP), R1
+	MOVD dot_base+24(FP), R2
+	MOVD dot_base+24(FP), R3
+	MOVD a_base+48(FP), R4
+	MOVD b_base+72(FP), R5
+	MOVD b_len+80(FP), R8
+	FMOVD shift+96(FP), F31
+	VDUP V31.D[0], V31.D2
+loop_75:
+	CMP $4, R8
+	BLT done_76
+	VLD1.P 16(R0), [V0.D2]
+	VLD1.P 16(R0), [V1.D2]
+	VLD1.P 16(R2), [V2.D2]
+	VLD1.P 16(R2), [V3.D2]
+	VLD1.P 16(R4), [V4.D2]
+	VLD1.P 16(R4), [V5.D2]
+	VLD1.P 16(R5), [V6.D2]
+	VLD1.P 16(R5), [V7.D2]
+	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
+	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
+	WORD $0x4effd4c6 // fsub v6.2d, v6.2d, v31.2d
+	WORD $0x4effd4e7 // fsub v7.2d, v7.2d, v31.2d
+	VFMLA V4.D2, V6.D2, V2.D2
+	VFMLA V5.D2, V7.D2, V3.D2
+	VST1.P [V0.D2], 16(R1)
+	VST1.P [V1.D2], 16(R1)
+	VST1.P [V2.D2], 16(R3)
+	VST1.P [V3.D2], 16(R3)
+	SUB $4, R8
+	B loop_75
+done_76:
+	MOVD R8, rest+104(FP)
 	RET

@@ -163,10 +163,14 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			t1, t2 := momentsGeneric(x[len(x)-rest:], shift)
 			return s1 + t1, s2 + t2
 		}
+	}
+	if p.colMoments != nil {
 		o.colMoments = func(sum, dot []float64, a, b []T, shift float64) {
 			n := len(a) - p.colMoments(sum, dot, a, b, shift)
 			colMomentsGeneric(sum[n:], dot[n:], a[n:], b[n:], shift)
 		}
+	}
+	if p.scaleShift != nil {
 		o.scaleShift = func(dst, a, s, b []T, t, c T) {
 			n := len(dst) - p.scaleShift(dst, a, s, b, t, c)
 			scaleShiftGeneric(dst[n:], a[n:], s[n:], b[n:], t, c)

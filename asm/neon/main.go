@@ -404,6 +404,8 @@ func main() {
 		g.sumSq(p)
 		g.loopKernel(p, scaleNegKernel())
 		g.loopKernel(p, adamWKernel())
+		g.loopKernel(p, scaleShiftKernel())
+		g.loopKernel(p, colMomentsKernel())
 	}
 	if err := os.WriteFile(*out, g.s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
