@@ -95,14 +95,18 @@ func (g *gen) bcast(p prec, arg string, r, v int) {
 }
 
 // reduce adds the four accumulators into lane 0 of V0 (= F0).
-func (g *gen) reduce(p prec) {
-	g.w(a64.FADD(p.arr, 0, 0, 1))
-	g.w(a64.FADD(p.arr, 2, 2, 3))
-	g.w(a64.FADD(p.arr, 0, 0, 2))
+func (g *gen) reduce(p prec) { g.fold(p, 0, a64.FADD, a64.FADDP, a64.FADDPScalar) }
+
+// fold combines the four vectors V(v)..V(v+3) by op into lane 0 of V(v):
+// op across the vectors, then pair (float32) and scalar across the lanes.
+func (g *gen) fold(p prec, v int, op, pair func(a64.Arr, int, int, int) a64.Inst, scalar func(a64.Arr, int, int) a64.Inst) {
+	g.w(op(p.arr, v, v, v+1))
+	g.w(op(p.arr, v+2, v+2, v+3))
+	g.w(op(p.arr, v, v, v+2))
 	if p.arr == a64.S4 {
-		g.w(a64.FADDP(p.arr, 0, 0, 0))
+		g.w(pair(p.arr, v, v, v))
 	}
-	g.w(a64.FADDPScalar(p.arr, 0, 0))
+	g.w(scalar(p.arr, v, v))
 }
 
 // loop emits a main loop over the R2 elements, step per iteration
@@ -204,13 +208,7 @@ func (g *gen) sumMin(p prec) {
 		}
 	}, func() {
 		g.reduce(p)
-		g.w(a64.FMIN(p.arr, 20, 20, 21))
-		g.w(a64.FMIN(p.arr, 22, 22, 23))
-		g.w(a64.FMIN(p.arr, 20, 20, 22))
-		if p.arr == a64.S4 {
-			g.w(a64.FMINP(p.arr, 20, 20, 20))
-		}
-		g.w(a64.FMINPScalar(p.arr, 20, 20))
+		g.fold(p, 20, a64.FMIN, a64.FMINP, a64.FMINPScalar)
 	}, func() {
 		g.f("%s.P %d(R0), F4", p.fmov, p.size)
 		g.f("FADD%s F4, F0, F0", p.fs)
