@@ -9,8 +9,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // level-1 and elementwise primitives, the vector math functions (acos,
 // atan2, sin, cos, exp, log, and Sinkhorn's relax and gibbs: the same
 // operations as the generic ones, so the same bits), the row primitives of the sphere kernels and the GEMM
-// micro-kernels, and ScaleShift's and AddColumnMoments' loops (not
-// Moments', a reduction), composed by simdOps as on amd64. ToSphere's fast row
+// micro-kernels, and the normalisation primitives (Moments, ScaleShift,
+// AddColumnMoments), composed by simdOps as on amd64. ToSphere's fast row
 // (sumMin, rootQuot) is float32 only (asm/neon's rootQuot says why).
 func archPaths() []*path {
 	f := cpu.Detected()
@@ -26,7 +26,7 @@ func archPaths() []*path {
 			divSqrt: divSqrtNEONF32, rootQuot: rootQuotNEONF32, sumMin: sumMinNEONF32, divSquare: divSquareNEONF32,
 			axpby: axpbyNEONF32, logMapRow: logMapRowNEONF32, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
-			scaleShift: neonScaleShift(scaleShiftNEONF32), colMoments: neonColMoments(colMomentsNEONF32),
+			moments: momentsNEONF32, scaleShift: neonScaleShift(scaleShiftNEONF32), colMoments: neonColMoments(colMomentsNEONF32),
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},
 		}),
 		f64: simdOps(prims[float64]{
@@ -38,7 +38,7 @@ func archPaths() []*path {
 			divSqrt: divSqrtNEONF64, divSquare: divSquareNEONF64,
 			axpby: axpbyNEONF64, logMapRow: logMapRowNEONF64, rows64: neonVec64,
 			scaleNeg: scaleNegNEONF64, adamW: adamWNEONF64,
-			scaleShift: neonScaleShift(scaleShiftNEONF64), colMoments: neonColMoments(colMomentsNEONF64),
+			moments: momentsNEONF64, scaleShift: neonScaleShift(scaleShiftNEONF64), colMoments: neonColMoments(colMomentsNEONF64),
 			gemm: microKernel[float64]{mr: 8, nr: 6, fn: gemmKernelNEONF64},
 		}),
 	}}

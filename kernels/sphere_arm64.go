@@ -24,6 +24,11 @@ func rootQuotNEONF32(dst []float32, x []float32, s float32, y float32)
 //go:noescape
 func diffSumSqNEONF32(x []float32, y []float32) (sm float64, sp float64)
 
+// momentsNEONF32 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
+//
+//go:noescape
+func momentsNEONF32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
+
 // axpbyNEONF32 sets dst[i] = a*x[i] + b*y[i].
 //
 //go:noescape
@@ -48,6 +53,11 @@ func divSquareNEONF64(dst []float64, x []float64, s float64)
 //
 //go:noescape
 func diffSumSqNEONF64(x []float64, y []float64) (sm float64, sp float64)
+
+// momentsNEONF64 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
+//
+//go:noescape
+func momentsNEONF64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
 
 // axpbyNEONF64 sets dst[i] = a*x[i] + b*y[i].
 //

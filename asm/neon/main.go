@@ -384,6 +384,7 @@ func main() {
 				g.rootQuot(p)
 			}
 			g.diffSumSq(p)
+			g.moments(p)
 			g.axpby(p)
 			g.logMapRow(p)
 			continue

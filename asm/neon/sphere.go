@@ -120,6 +120,44 @@ func (g *gen) diffSumSq(p prec) {
 	g.f("RET")
 }
 
+// moments emits Moments' sums of x[i] - shift and of their squares in
+// float64 (float32 widened), four elements per iteration in two pairs of
+// accumulators, and its scalar tail: it leaves no elements (rest 0).
+func (g *gen) moments(p prec) {
+	name := "momentsNEON" + p.name
+	g.fn(name, 56, fmt.Sprintf("(x []%s, shift float64) (s1 float64, s2 float64, rest int)", p.typ),
+		"returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.f("FMOVD shift+24(FP), F30")
+	g.f("VDUP V30.D[0], V31.D2")
+	g.zero(0, 1, 2, 3) // V0, V1: the sums; V2, V3: the squares
+	g.loop(4, func() {
+		if p.arr == a64.D2 {
+			g.f("VLD1.P 32(R0), [V16.D2, V17.D2]")
+		} else {
+			g.widen(p, 0, 4, 16, 17)
+		}
+		for h := 0; h < 2; h++ {
+			g.w(a64.FSUB(a64.D2, 16+h, 16+h, 31)) // x - shift
+			g.w(a64.FADD(a64.D2, h, h, 16+h))
+			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 16+h, 16+h, 2+h)
+		}
+	}, func() {
+		g.reduce2(0, 1)
+		g.reduce2(2, 3)
+	}, func() {
+		g.scalarIn(p, 0, 4)
+		g.f("FSUBD F30, F4, F4") // F4 = F4 - shift
+		g.f("FADDD F4, F0, F0")
+		g.f("FMADDD F4, F2, F4, F2") // F2 += F4*F4
+	})
+	g.f("FMOVD F0, s1+32(FP)")
+	g.f("FMOVD F2, s2+40(FP)")
+	g.f("MOVD ZR, rest+48(FP)")
+	g.f("RET")
+}
+
 // divOp emits dst[i] = op(x[i]) / s in float64 (divSqrt: sqrt(x/s);
 // divSquare: x*x/s).
 func (g *gen) divOp(p prec, base, doc string, square bool) {

@@ -64,6 +64,7 @@ func cases() []kcase {
 		{"Axpy", [2]int{1024, 2048}, [2]func(int) (func(), int){axpy[float32], axpy[float64]}},
 		{"ScaleNeg", [2]int{1024, 2048}, [2]func(int) (func(), int){scaleNeg[float32], scaleNeg[float64]}},
 		{"AdamW", [2]int{512, 1024}, [2]func(int) (func(), int){adamW[float32], adamW[float64]}},
+		{"Moments", [2]int{1024, 2048}, [2]func(int) (func(), int){moments[float32], moments[float64]}},
 		{"ScaleShift", [2]int{1024, 2048}, [2]func(int) (func(), int){scaleShift[float32], scaleShift[float64]}},
 		{"AddColumnMoments", [2]int{1024, 2048}, [2]func(int) (func(), int){colMoments[float32], colMoments[float64]}},
 		rows("ToSphere", func(d, x, _ []float32) { kernels.ToSphere(d, x, rowLen) }, func(d, x, _ []float64) { kernels.ToSphere(d, x, rowLen) }),
@@ -123,6 +124,11 @@ func adamW[T kernels.Float](n int) (func(), int) {
 	m, v := make([]float64, n), fill[float64](n, 0, 1, 3)
 	c := kernels.AdamWCoeffs{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, Decay: 1 - 1e-5, Step: 1e-3, BiasCorr2: 0.5}
 	return func() { kernels.AdamW(w, g, m, v, c) }, n
+}
+
+func moments[T kernels.Float](n int) (func(), int) {
+	x := fill[T](n, -1, 1, 1)
+	return func() { kernels.Moments(x, 0.25) }, n
 }
 
 func scaleShift[T kernels.Float](n int) (func(), int) {
