@@ -123,29 +123,26 @@ func (k *Kernel) Vec() reg.VecVirtual {
 	return YMM()
 }
 
-// pick returns the single- or double-precision form.
 // Pick returns s in a float32 kernel and d in a float64 one: the form of
 // an instruction for the kernel's precision.
-func (k *Kernel) Pick(s, d func(...Op)) func(...Op) { return k.pick(s, d) }
-
-func (k *Kernel) pick(s, d func(...Op)) func(...Op) {
+func (k *Kernel) Pick(s, d func(...Op)) func(...Op) {
 	if k.Prec == Float32 {
 		return s
 	}
 	return d
 }
 
-func (k *Kernel) Load(m, dst Op)          { k.pick(VMOVUPS, VMOVUPD)(m, dst) }
-func (k *Kernel) Store(v, m Op)           { k.pick(VMOVUPS, VMOVUPD)(v, m) }
-func (k *Kernel) Add(a, b, dst Op)        { k.pick(VADDPS, VADDPD)(a, b, dst) }
-func (k *Kernel) Sub(a, b, dst Op)        { k.pick(VSUBPS, VSUBPD)(a, b, dst) }
-func (k *Kernel) Mul(a, b, dst Op)        { k.pick(VMULPS, VMULPD)(a, b, dst) }
-func (k *Kernel) Div(a, b, dst Op)        { k.pick(VDIVPS, VDIVPD)(a, b, dst) }
-func (k *Kernel) Sqrt(a, dst Op)          { k.pick(VSQRTPS, VSQRTPD)(a, dst) }
-func (k *Kernel) FMA231(a, b, dst Op)     { k.pick(VFMADD231PS, VFMADD231PD)(a, b, dst) }
-func (k *Kernel) FNMA231(a, b, dst Op)    { k.pick(VFNMADD231PS, VFNMADD231PD)(a, b, dst) }
+func (k *Kernel) Load(m, dst Op)          { k.Pick(VMOVUPS, VMOVUPD)(m, dst) }
+func (k *Kernel) Store(v, m Op)           { k.Pick(VMOVUPS, VMOVUPD)(v, m) }
+func (k *Kernel) Add(a, b, dst Op)        { k.Pick(VADDPS, VADDPD)(a, b, dst) }
+func (k *Kernel) Sub(a, b, dst Op)        { k.Pick(VSUBPS, VSUBPD)(a, b, dst) }
+func (k *Kernel) Mul(a, b, dst Op)        { k.Pick(VMULPS, VMULPD)(a, b, dst) }
+func (k *Kernel) Div(a, b, dst Op)        { k.Pick(VDIVPS, VDIVPD)(a, b, dst) }
+func (k *Kernel) Sqrt(a, dst Op)          { k.Pick(VSQRTPS, VSQRTPD)(a, dst) }
+func (k *Kernel) FMA231(a, b, dst Op)     { k.Pick(VFMADD231PS, VFMADD231PD)(a, b, dst) }
+func (k *Kernel) FNMA231(a, b, dst Op)    { k.Pick(VFNMADD231PS, VFNMADD231PD)(a, b, dst) }
 func (k *Kernel) Zero(v reg.VecVirtual)   { VXORPS(v, v, v) }
-func (k *Kernel) Broadcast(m Mem, dst Op) { k.pick(broadcastSS, broadcastSD)(m, dst) }
+func (k *Kernel) Broadcast(m Mem, dst Op) { k.Pick(broadcastSS, broadcastSD)(m, dst) }
 func broadcastSS(ops ...Op)               { VBROADCASTSS(ops...) }
 func broadcastSD(ops ...Op)               { VBROADCASTSD(ops...) }
 
@@ -191,19 +188,19 @@ func tailMask(isa ISA, size int, n reg.GPVirtual) Mask {
 // LoadMasked loads the masked lanes of m into dst and zeroes the others.
 func (k *Kernel) LoadMasked(m Mem, mask Mask, dst reg.VecVirtual) {
 	if k.ISA == AVX512 {
-		k.pick(movupsZ, movupdZ)(m, mask.k, dst)
+		k.Pick(movupsZ, movupdZ)(m, mask.k, dst)
 		return
 	}
-	k.pick(maskmovps, maskmovpd)(m, mask.v, dst)
+	k.Pick(maskmovps, maskmovpd)(m, mask.v, dst)
 }
 
 // StoreMasked stores the masked lanes of v to m.
 func (k *Kernel) StoreMasked(v reg.VecVirtual, mask Mask, m Mem) {
 	if k.ISA == AVX512 {
-		k.pick(VMOVUPS, VMOVUPD)(v, mask.k, m)
+		k.Pick(VMOVUPS, VMOVUPD)(v, mask.k, m)
 		return
 	}
-	k.pick(maskmovps, maskmovpd)(v, mask.v, m)
+	k.Pick(maskmovps, maskmovpd)(v, mask.v, m)
 }
 
 func movupsZ(ops ...Op)   { VMOVUPS_Z(ops[0], ops[1], ops[2]) }

@@ -70,9 +70,9 @@ func (m M) Mov(a any) G {
 // scalar constant.
 func (m M) ins(op Op, s, d, sb, db func(...Op)) func(...Op) {
 	if IsBroadcast(op) {
-		return m.K.pick(sb, db)
+		return m.K.Pick(sb, db)
 	}
-	return m.K.pick(s, d)
+	return m.K.Pick(s, d)
 }
 
 // FMA returns a*b + c, rounded once.
@@ -128,7 +128,7 @@ func (m M) Scalef(a G, b G) G {
 	if m.K.ISA != AVX512 {
 		panic("emit: Scalef needs AVX-512")
 	}
-	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VSCALEFPS, VSCALEFPD)(b[i], a[i], d) })
+	return m.each(func(i int, d reg.VecVirtual) { m.K.Pick(VSCALEFPS, VSCALEFPD)(b[i], a[i], d) })
 }
 
 // Cond is a per-lane predicate for each member: opmask registers on
@@ -152,7 +152,7 @@ const (
 
 // Cmp returns the lanes where x pred y holds.
 func (m M) Cmp(x G, pred uint8, y any) Cond {
-	cmp := m.K.pick(VCMPPS, VCMPPD)
+	cmp := m.K.Pick(VCMPPS, VCMPPD)
 	if m.K.ISA == AVX512 {
 		c := Cond{k: make([]reg.OpmaskVirtual, m.N)}
 		for i := range c.k {
@@ -180,7 +180,7 @@ func (m M) SignBit(x G) Cond {
 	zero := m.K.Vec()
 	m.K.Zero(zero)
 	// 0 > x as signed integers: the sign bit is set.
-	return Cond{v: m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPCMPGTD, VPCMPGTQ)(x[i], zero, d) })}
+	return Cond{v: m.each(func(i int, d reg.VecVirtual) { m.K.Pick(VPCMPGTD, VPCMPGTQ)(x[i], zero, d) })}
 }
 
 // Bit returns the lanes whose bit b (of the lane's bit pattern) is set.
@@ -260,11 +260,11 @@ func (m M) Sqrt(a G) G {
 }
 
 func (m M) Shl(n uint8, a G) G {
-	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSLLD, VPSLLQ)(U8(n), a[i], d) })
+	return m.each(func(i int, d reg.VecVirtual) { m.K.Pick(VPSLLD, VPSLLQ)(U8(n), a[i], d) })
 }
 
 func (m M) Shr(n uint8, a G) G {
-	return m.each(func(i int, d reg.VecVirtual) { m.K.pick(VPSRLD, VPSRLQ)(U8(n), a[i], d) })
+	return m.each(func(i int, d reg.VecVirtual) { m.K.Pick(VPSRLD, VPSRLQ)(U8(n), a[i], d) })
 }
 
 // logic returns the VEX form on AVX2 and the EVEX form evex on AVX-512.
