@@ -696,8 +696,7 @@ func logSumExpShifted[T float32 | float64](o *ops[T], p, g, tmp []T) T {
 // log u rose from 0.90 at the tenth iteration to 0.95 near the fixed
 // point; 0.97 with Reg 0.003), so a factor from the warm-up alone is too
 // small (67 iterations at 512 points where the best fixed factor takes
-// 36). The controller therefore keeps
-// measuring: over every window of relaxWindow over-relaxed iterations it
+// 36). The controller therefore keeps measuring: over every window of relaxWindow over-relaxed iterations it
 // takes the rate r of the error and, by Young's relation between the
 // rates of plain and over-relaxed iterations, (r + w - 1)^2 = r w^2 k,
 // the plain rate k it implies, and raises w to that k's optimal factor
@@ -709,8 +708,7 @@ type relax struct {
 	w     float64
 	auto  bool
 	ref   float64 // the error at the start of the window (auto)
-	refAt int     // the observation that starts the next window (auto)
-	endAt int     // the observation that ends the window (auto)
+	start int     // the observation that starts the window, which ends relaxWindow later (auto)
 	seen  int     // errors observed
 	best  float64 // the smallest error observed
 }
@@ -736,7 +734,7 @@ const (
 
 // newRelax returns the relax of an Overrelax option.
 func newRelax(opt float64) relax {
-	r := relax{w: 1, best: math.Inf(1), refAt: -1, endAt: -1}
+	r := relax{w: 1, best: math.Inf(1)}
 	switch {
 	case opt == OverrelaxAuto:
 		r.auto = true
@@ -766,10 +764,10 @@ func (r *relax) observe(e float64) {
 	if !r.auto {
 		return
 	}
-	switch i {
-	case relaxWarm / 2:
+	switch {
+	case i == relaxWarm/2:
 		r.ref = e
-	case relaxWarm:
+	case i == relaxWarm:
 		k := math.Pow(e/r.ref, 1/float64(relaxWarm-relaxWarm/2))
 		if !(k > 0 && k < 1) {
 			// Not converging: stay plain, and stop choosing.
@@ -777,19 +775,20 @@ func (r *relax) observe(e float64) {
 			return
 		}
 		r.w = optimalRelax(k)
-		r.refAt = i + relaxSkip
-	case r.refAt:
-		r.ref, r.endAt = e, i+relaxWindow
-	case r.endAt:
+		r.start = i + relaxSkip
+	case i < relaxWarm || i < r.start: // the warm-up, or w's transient
+	case i == r.start:
+		r.ref = e
+	case i == r.start+relaxWindow:
 		rate := math.Pow(e/r.ref, 1/float64(relaxWindow))
-		r.ref, r.endAt = e, i+relaxWindow // the next window, unless w changes
+		r.ref, r.start = e, i // the next window, unless w changes
 		if !(rate > 0 && rate < 1) {
 			return
 		}
 		// Young: sqrt(k) = (rate + w - 1) / (w sqrt(rate)).
 		mu := (rate + r.w - 1) / (r.w * math.Sqrt(rate))
 		if w := optimalRelax(mu * mu); mu < 1 && w > r.w {
-			r.w, r.refAt, r.endAt = w, i+relaxSkip, -1
+			r.w, r.start = w, i+relaxSkip
 		}
 	}
 }
