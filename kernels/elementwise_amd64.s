@@ -5313,11 +5313,10 @@ big_1:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y5, Y5
 	VSUBPD       Y7, Y6, Y9
 	VSUBPD       Y6, Y9, Y10
-	VPXOR        bits64_8000000000000000<>+0(SB), Y7, Y7
-	VSUBPD       Y10, Y7, Y7
+	VADDPD       Y10, Y7, Y7
 	VSUBPD       Y10, Y9, Y10
 	VSUBPD       Y10, Y6, Y6
-	VADDPD       Y7, Y6, Y6
+	VSUBPD       Y7, Y6, Y6
 	VADDPD       Y8, Y6, Y6
 	VSUBPD       Y5, Y6, Y5
 	VADDPD       Y5, Y9, Y6
@@ -5393,11 +5392,10 @@ one_2:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y5, Y5
 	VSUBPD       Y7, Y6, Y9
 	VSUBPD       Y6, Y9, Y10
-	VPXOR        bits64_8000000000000000<>+0(SB), Y7, Y7
-	VSUBPD       Y10, Y7, Y7
+	VADDPD       Y10, Y7, Y7
 	VSUBPD       Y10, Y9, Y10
 	VSUBPD       Y10, Y6, Y6
-	VADDPD       Y7, Y6, Y6
+	VSUBPD       Y7, Y6, Y6
 	VADDPD       Y8, Y6, Y6
 	VSUBPD       Y5, Y6, Y5
 	VADDPD       Y5, Y9, Y6
@@ -5478,11 +5476,10 @@ tail_3:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y6, Y6
 	VSUBPD       Y8, Y7, Y10
 	VSUBPD       Y7, Y10, Y11
-	VPXOR        bits64_8000000000000000<>+0(SB), Y8, Y8
-	VSUBPD       Y11, Y8, Y8
+	VADDPD       Y11, Y8, Y8
 	VSUBPD       Y11, Y10, Y11
 	VSUBPD       Y11, Y7, Y7
-	VADDPD       Y8, Y7, Y7
+	VSUBPD       Y8, Y7, Y7
 	VADDPD       Y9, Y7, Y7
 	VSUBPD       Y6, Y7, Y6
 	VADDPD       Y6, Y10, Y7
@@ -5729,11 +5726,10 @@ big_1:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y5, Y5
 	VSUBPD       Y7, Y6, Y9
 	VSUBPD       Y6, Y9, Y10
-	VPXOR        bits64_8000000000000000<>+0(SB), Y7, Y7
-	VSUBPD       Y10, Y7, Y7
+	VADDPD       Y10, Y7, Y7
 	VSUBPD       Y10, Y9, Y10
 	VSUBPD       Y10, Y6, Y6
-	VADDPD       Y7, Y6, Y6
+	VSUBPD       Y7, Y6, Y6
 	VADDPD       Y8, Y6, Y6
 	VSUBPD       Y5, Y6, Y5
 	VADDPD       Y5, Y9, Y6
@@ -5807,11 +5803,10 @@ one_2:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y5, Y5
 	VSUBPD       Y7, Y6, Y9
 	VSUBPD       Y6, Y9, Y10
-	VPXOR        bits64_8000000000000000<>+0(SB), Y7, Y7
-	VSUBPD       Y10, Y7, Y7
+	VADDPD       Y10, Y7, Y7
 	VSUBPD       Y10, Y9, Y10
 	VSUBPD       Y10, Y6, Y6
-	VADDPD       Y7, Y6, Y6
+	VSUBPD       Y7, Y6, Y6
 	VADDPD       Y8, Y6, Y6
 	VSUBPD       Y5, Y6, Y5
 	VADDPD       Y5, Y9, Y6
@@ -5890,11 +5885,10 @@ tail_3:
 	VMULPD       f64_b91f1976b7ed8fbc<>+0(SB), Y6, Y6
 	VSUBPD       Y8, Y7, Y10
 	VSUBPD       Y7, Y10, Y11
-	VPXOR        bits64_8000000000000000<>+0(SB), Y8, Y8
-	VSUBPD       Y11, Y8, Y8
+	VADDPD       Y11, Y8, Y8
 	VSUBPD       Y11, Y10, Y11
 	VSUBPD       Y11, Y7, Y7
-	VADDPD       Y8, Y7, Y7
+	VSUBPD       Y8, Y7, Y7
 	VADDPD       Y9, Y7, Y7
 	VSUBPD       Y6, Y7, Y6
 	VADDPD       Y6, Y10, Y7
@@ -11250,21 +11244,18 @@ big_1:
 	VSUBPD            Z13, Z22, Z25
 	VSUBPD            Z14, Z23, Z26
 	VSUBPD            Z15, Z24, Z27
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z16, Z16
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z17, Z17
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z18, Z18
-	VSUBPD            Z25, Z16, Z16
-	VSUBPD            Z26, Z17, Z17
-	VSUBPD            Z27, Z18, Z18
+	VADDPD            Z25, Z16, Z16
+	VADDPD            Z26, Z17, Z17
+	VADDPD            Z27, Z18, Z18
 	VSUBPD            Z25, Z22, Z25
 	VSUBPD            Z26, Z23, Z26
 	VSUBPD            Z27, Z24, Z27
 	VSUBPD            Z25, Z13, Z13
 	VSUBPD            Z26, Z14, Z14
 	VSUBPD            Z27, Z15, Z15
-	VADDPD            Z16, Z13, Z13
-	VADDPD            Z17, Z14, Z14
-	VADDPD            Z18, Z15, Z15
+	VSUBPD            Z16, Z13, Z13
+	VSUBPD            Z17, Z14, Z14
+	VSUBPD            Z18, Z15, Z15
 	VADDPD            Z19, Z13, Z13
 	VADDPD            Z20, Z14, Z14
 	VADDPD            Z21, Z15, Z15
@@ -11441,11 +11432,10 @@ one_2:
 	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z4, Z4
 	VSUBPD            Z6, Z5, Z8
 	VSUBPD            Z5, Z8, Z9
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
-	VSUBPD            Z9, Z6, Z6
+	VADDPD            Z9, Z6, Z6
 	VSUBPD            Z9, Z8, Z9
 	VSUBPD            Z9, Z5, Z5
-	VADDPD            Z6, Z5, Z5
+	VSUBPD            Z6, Z5, Z5
 	VADDPD            Z7, Z5, Z5
 	VSUBPD            Z4, Z5, Z4
 	VADDPD            Z4, Z8, Z5
@@ -11524,11 +11514,10 @@ tail_3:
 	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z4, Z4
 	VSUBPD            Z6, Z5, Z8
 	VSUBPD            Z5, Z8, Z9
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
-	VSUBPD            Z9, Z6, Z6
+	VADDPD            Z9, Z6, Z6
 	VSUBPD            Z9, Z8, Z9
 	VSUBPD            Z9, Z5, Z5
-	VADDPD            Z6, Z5, Z5
+	VSUBPD            Z6, Z5, Z5
 	VADDPD            Z7, Z5, Z5
 	VSUBPD            Z4, Z5, Z4
 	VADDPD            Z4, Z8, Z5
@@ -11704,21 +11693,18 @@ big_1:
 	VSUBPD            Z13, Z22, Z25
 	VSUBPD            Z14, Z23, Z26
 	VSUBPD            Z15, Z24, Z27
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z16, Z16
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z17, Z17
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z18, Z18
-	VSUBPD            Z25, Z16, Z16
-	VSUBPD            Z26, Z17, Z17
-	VSUBPD            Z27, Z18, Z18
+	VADDPD            Z25, Z16, Z16
+	VADDPD            Z26, Z17, Z17
+	VADDPD            Z27, Z18, Z18
 	VSUBPD            Z25, Z22, Z25
 	VSUBPD            Z26, Z23, Z26
 	VSUBPD            Z27, Z24, Z27
 	VSUBPD            Z25, Z13, Z13
 	VSUBPD            Z26, Z14, Z14
 	VSUBPD            Z27, Z15, Z15
-	VADDPD            Z16, Z13, Z13
-	VADDPD            Z17, Z14, Z14
-	VADDPD            Z18, Z15, Z15
+	VSUBPD            Z16, Z13, Z13
+	VSUBPD            Z17, Z14, Z14
+	VSUBPD            Z18, Z15, Z15
 	VADDPD            Z19, Z13, Z13
 	VADDPD            Z20, Z14, Z14
 	VADDPD            Z21, Z15, Z15
@@ -11886,11 +11872,10 @@ one_2:
 	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z4, Z4
 	VSUBPD            Z6, Z5, Z8
 	VSUBPD            Z5, Z8, Z9
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
-	VSUBPD            Z9, Z6, Z6
+	VADDPD            Z9, Z6, Z6
 	VSUBPD            Z9, Z8, Z9
 	VSUBPD            Z9, Z5, Z5
-	VADDPD            Z6, Z5, Z5
+	VSUBPD            Z6, Z5, Z5
 	VADDPD            Z7, Z5, Z5
 	VSUBPD            Z4, Z5, Z4
 	VADDPD            Z4, Z8, Z5
@@ -11966,11 +11951,10 @@ tail_3:
 	VMULPD.BCST       sf64_b91f1976b7ed8fbc<>+0(SB), Z4, Z4
 	VSUBPD            Z6, Z5, Z8
 	VSUBPD            Z5, Z8, Z9
-	VPXORQ.BCST       sbits64_8000000000000000<>+0(SB), Z6, Z6
-	VSUBPD            Z9, Z6, Z6
+	VADDPD            Z9, Z6, Z6
 	VSUBPD            Z9, Z8, Z9
 	VSUBPD            Z9, Z5, Z5
-	VADDPD            Z6, Z5, Z5
+	VSUBPD            Z6, Z5, Z5
 	VADDPD            Z7, Z5, Z5
 	VSUBPD            Z4, Z5, Z4
 	VADDPD            Z4, Z8, Z5

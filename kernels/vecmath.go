@@ -315,7 +315,7 @@ func vmTrigReduce(x float64) (rh, rl, t float64) {
 	c := float64(q * vmPio2Lo2)
 	s := a - bh // two-sum of a and -bh
 	bb := s - a
-	err := (a - (s - bb)) + (-bh - bb)
+	err := (a - (s - bb)) - (bh + bb)
 	lo := (err - bl) - c
 	rh = s + lo
 	rl = lo - (rh - s)

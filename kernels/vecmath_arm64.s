@@ -2425,16 +2425,14 @@ loop_27:
 	WORD $0x4ef6d69a // fsub v26.2d, v20.2d, v22.2d
 	WORD $0x4ef3d65b // fsub v27.2d, v18.2d, v19.2d
 	WORD $0x4ef4d75c // fsub v28.2d, v26.2d, v20.2d
-	VEOR V3.B16, V21.B16, V21.B16
-	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4efbd6b5 // fsub v21.2d, v21.2d, v27.2d
-	WORD $0x4efcd6d6 // fsub v22.2d, v22.2d, v28.2d
+	WORD $0x4e7bd6b5 // fadd v21.2d, v21.2d, v27.2d
+	WORD $0x4e7cd6d6 // fadd v22.2d, v22.2d, v28.2d
 	WORD $0x4efbd65b // fsub v27.2d, v18.2d, v27.2d
 	WORD $0x4efcd75c // fsub v28.2d, v26.2d, v28.2d
 	WORD $0x4efbd67b // fsub v27.2d, v19.2d, v27.2d
 	WORD $0x4efcd69c // fsub v28.2d, v20.2d, v28.2d
-	WORD $0x4e75d775 // fadd v21.2d, v27.2d, v21.2d
-	WORD $0x4e76d796 // fadd v22.2d, v28.2d, v22.2d
+	WORD $0x4ef5d775 // fsub v21.2d, v27.2d, v21.2d
+	WORD $0x4ef6d796 // fsub v22.2d, v28.2d, v22.2d
 	WORD $0x4e77d6b7 // fadd v23.2d, v21.2d, v23.2d
 	WORD $0x4e78d6d8 // fadd v24.2d, v22.2d, v24.2d
 	WORD $0x4ef9d6f9 // fsub v25.2d, v23.2d, v25.2d
@@ -2672,16 +2670,14 @@ loop_29:
 	WORD $0x4ef6d6ba // fsub v26.2d, v21.2d, v22.2d
 	WORD $0x4ef4d65b // fsub v27.2d, v18.2d, v20.2d
 	WORD $0x4ef5d75c // fsub v28.2d, v26.2d, v21.2d
-	VEOR V3.B16, V19.B16, V19.B16
-	VEOR V3.B16, V22.B16, V22.B16
-	WORD $0x4efbd673 // fsub v19.2d, v19.2d, v27.2d
-	WORD $0x4efcd6d6 // fsub v22.2d, v22.2d, v28.2d
+	WORD $0x4e7bd673 // fadd v19.2d, v19.2d, v27.2d
+	WORD $0x4e7cd6d6 // fadd v22.2d, v22.2d, v28.2d
 	WORD $0x4efbd65b // fsub v27.2d, v18.2d, v27.2d
 	WORD $0x4efcd75c // fsub v28.2d, v26.2d, v28.2d
 	WORD $0x4efbd69b // fsub v27.2d, v20.2d, v27.2d
 	WORD $0x4efcd6bc // fsub v28.2d, v21.2d, v28.2d
-	WORD $0x4e73d773 // fadd v19.2d, v27.2d, v19.2d
-	WORD $0x4e76d796 // fadd v22.2d, v28.2d, v22.2d
+	WORD $0x4ef3d773 // fsub v19.2d, v27.2d, v19.2d
+	WORD $0x4ef6d796 // fsub v22.2d, v28.2d, v22.2d
 	WORD $0x4e77d677 // fadd v23.2d, v19.2d, v23.2d
 	WORD $0x4e78d6d8 // fadd v24.2d, v22.2d, v24.2d
 	WORD $0x4ef9d6f9 // fsub v25.2d, v23.2d, v25.2d

@@ -349,26 +349,34 @@ func SinCos[V, K any](m Ops[V, K], x V, cos bool, c TrigConsts) V {
 	return m.Sel(m.Cmp(x, EQ, m.Mov(m.C(0))), x, y)
 }
 
+// trigReduce returns x = q pi/2 + (s + lo), and t = q + Shifter, in the
+// precision of c (vmTrigReduce's and vmTrigReduce32's first lines): a =
+// x - q Pio2Hi is exact, q Pio2Lo is split exactly by an FMA, s is a -
+// q Pio2Lo rounded, and lo holds its two-sum error, the split's low part
+// and q Pio2Lo2 (not renormalised).
+func trigReduce[V, K any](m Ops[V, K], x V, c TrigConsts) (s, lo, t V) {
+	sh := m.C(c.shifter)
+	t = m.FMA(m.C(c.twoOverPi), x, sh)                // t := fma(x, 2/pi, Shifter)
+	q := m.Sub(sh, t)                                 // q := t - Shifter
+	a := m.FNMA(m.C(c.pio2[0]), q, x)                 // a := fma(-q, Pio2Hi, x)
+	bh := m.Mul(m.C(c.pio2[1]), q)                    // bh := q * Pio2Lo
+	nbl := m.FNMA(m.C(c.pio2[1]), q, bh)              // nbl := fma(-q, Pio2Lo, bh)
+	cq := m.Mul(m.C(c.pio2[2]), q)                    // cq := q * Pio2Lo2
+	s = m.Sub(bh, a)                                  // s := a - bh
+	bb := m.Sub(a, s)                                 // bb := s - a
+	e := m.Sub(m.Add(bb, bh), m.Sub(m.Sub(bb, s), a)) // e := (a - (s - bb)) - (bh + bb)
+	lo = m.Sub(cq, m.Add(nbl, e))                     // lo := (e + nbl) - cq
+	return s, lo, t
+}
+
 // trigKernels returns sin and cos of x's reduced argument, and t, in
 // float64: the two-part reduction of vmTrigReduce and fdlibm's kernels on
 // both parts.
 func trigKernels[V, K any](m Ops[V, K], x V, c TrigConsts) (sinr, cosr, t V) {
-	sign := m.Bits(signBits(m))
 	one := m.Mov(m.C(1))
-	sh := m.C(c.shifter)
-	t = m.FMA(m.C(c.twoOverPi), x, sh) // t := FMA(x, 2/pi, Shifter)
-	q := m.Sub(sh, t)                  // q := t - Shifter
-	a := m.FNMA(m.C(c.pio2[0]), q, x)  // a := FMA(-q, Pio2Hi, x)
-	bh := m.Mul(m.C(c.pio2[1]), q)
-	nbl := m.FNMA(m.C(c.pio2[1]), q, bh) // -bl = bh - q*Pio2Lo
-	cq := m.Mul(m.C(c.pio2[2]), q)
-	s := m.Sub(bh, a) // s := a - bh
-	bb := m.Sub(a, s) // bb := s - a
-	nbh := m.IXor(sign, bh)
-	e := m.Add(m.Sub(bb, nbh), m.Sub(m.Sub(bb, s), a)) // (a - (s - bb)) + (-bh - bb)
-	lo := m.Sub(cq, m.Add(nbl, e))                     // lo := (err - bl) - c
-	rh := m.Add(lo, s)                                 // rh := s + lo
-	rl := m.Sub(m.Sub(s, rh), lo)                      // rl := lo - (rh - s)
+	s, lo, t := trigReduce(m, x, c)
+	rh := m.Add(lo, s)            // rh := s + lo
+	rl := m.Sub(m.Sub(s, rh), lo) // rl := lo - (rh - s)
 	z := m.Mul(rh, rh)
 	// sin(rh + rl) (vmKernelSin)
 	v := m.Mul(z, rh)
@@ -389,23 +397,13 @@ func trigKernels[V, K any](m Ops[V, K], x V, c TrigConsts) (sinr, cosr, t V) {
 // lo; the kernels evaluate their polynomials on s alone and add lo's
 // first-order term (lo for sin, -s lo for cos) before the last rounding.
 func trigKernels32[V, K any](m Ops[V, K], x V, c TrigConsts) (sinr, cosr, t V) {
-	sh := m.C(c.shifter)
-	t = m.FMA(m.C(c.twoOverPi), x, sh)                // t := fma32(x, 2/pi, Shifter32)
-	q := m.Sub(sh, t)                                 // q := t - Shifter32
-	a := m.FNMA(m.C(c.pio2[0]), q, x)                 // a := fma32(-q, Pio2Hi32, x)
-	bh := m.Mul(m.C(c.pio2[1]), q)                    // bh := q * Pio2Lo32
-	nbl := m.FNMA(m.C(c.pio2[1]), q, bh)              // nbl := fma32(-q, Pio2Lo32, bh)
-	cq := m.Mul(m.C(c.pio2[2]), q)                    // cq := q * Pio2Lo232
-	s := m.Sub(bh, a)                                 // s := a - bh
-	bb := m.Sub(a, s)                                 // bb := s - a
-	e := m.Sub(m.Add(bb, bh), m.Sub(m.Sub(bb, s), a)) // e := (a - (s - bb)) - (bh + bb)
-	lo := m.Sub(cq, m.Add(nbl, e))                    // lo := (e + nbl) - cq
-	z := m.Mul(s, s)                                  // z := s * s
-	w := m.FMA(m.Mul(s, z), m.Horner(z, c.s), lo)     // w := fma32(s*z, S(z), lo)
-	sinr = m.Add(s, w)                                // s + w
-	pc := m.FMA(m.Horner(z, c.c), z, m.C(-0.5))       // pc := fma32(C(z), z, -0.5)
-	nl := m.FNMA(s, lo, m.C(0))                       // nl := fma32(-s, lo, 0)
-	cosr = m.Add(m.C(1), m.FMA(z, pc, nl))            // 1 + fma32(z, pc, nl)
+	s, lo, t := trigReduce(m, x, c)
+	z := m.Mul(s, s)                              // z := s * s
+	w := m.FMA(m.Mul(s, z), m.Horner(z, c.s), lo) // w := fma32(s*z, S(z), lo)
+	sinr = m.Add(s, w)                            // s + w
+	pc := m.FMA(m.Horner(z, c.c), z, m.C(-0.5))   // pc := fma32(C(z), z, -0.5)
+	nl := m.FNMA(s, lo, m.C(0))                   // nl := fma32(-s, lo, 0)
+	cosr = m.Add(m.C(1), m.FMA(z, pc, nl))        // 1 + fma32(z, pc, nl)
 	return sinr, cosr, t
 }
 
