@@ -201,10 +201,18 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 				toSphereGeneric(out, row, d)
 				continue
 			}
-			if p.rootQuot != nil && mn >= s*minNormalOf[T]() {
+			if p.rootQuot != nil && mn*(1/minNormalOf[T]()) >= s {
 				// No quotient is below T's normal range (nor
 				// negative), where T would lose relative
-				// accuracy: divide and root in T.
+				// accuracy: divide and root in T. The test is
+				// mn/s >= the smallest normal, scaled by a power
+				// of two to stay exact and normal (mn >= 4 makes
+				// the float64 product overflow to +Inf, and then
+				// mn/s >= 4/MaxFloat64 holds). As s*minNormal it
+				// was subnormal for float64 rows summing to less
+				// than 1, and each such row took a microcode
+				// assist: ToSphere f64 ran 11% slower on simplex
+				// rows than on rows summing to 80.
 				st := T(s)
 				p.rootQuot(out, row, st, 1/st)
 				continue
