@@ -14,6 +14,11 @@ func divSqrtAVX2F32(dst []float32, x []float32, s float64)
 //go:noescape
 func rootQuotAVX2F32(dst []float32, x []float32, s float32, y float32)
 
+// rootQuotStreamAVX2F32 is rootQuotAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func rootQuotStreamAVX2F32(dst []float32, x []float32, s float32, y float32)
+
 // divSquareAVX2F32 sets dst[i] = x[i]^2/s, in float64.
 //
 //go:noescape
@@ -43,6 +48,11 @@ func divSqrtAVX2F64(dst []float64, x []float64, s float64)
 //
 //go:noescape
 func rootQuotAVX2F64(dst []float64, x []float64, s float64, y float64)
+
+// rootQuotStreamAVX2F64 is rootQuotAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func rootQuotStreamAVX2F64(dst []float64, x []float64, s float64, y float64)
 
 // divSquareAVX2F64 sets dst[i] = x[i]^2/s, in float64.
 //
@@ -74,6 +84,11 @@ func divSqrtAVX512F32(dst []float32, x []float32, s float64)
 //go:noescape
 func rootQuotAVX512F32(dst []float32, x []float32, s float32, y float32)
 
+// rootQuotStreamAVX512F32 is rootQuotAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func rootQuotStreamAVX512F32(dst []float32, x []float32, s float32, y float32)
+
 // divSquareAVX512F32 sets dst[i] = x[i]^2/s, in float64.
 //
 //go:noescape
@@ -104,6 +119,11 @@ func divSqrtAVX512F64(dst []float64, x []float64, s float64)
 //go:noescape
 func rootQuotAVX512F64(dst []float64, x []float64, s float64, y float64)
 
+// rootQuotStreamAVX512F64 is rootQuotAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func rootQuotStreamAVX512F64(dst []float64, x []float64, s float64, y float64)
+
 // divSquareAVX512F64 sets dst[i] = x[i]^2/s, in float64.
 //
 //go:noescape
@@ -123,3 +143,6 @@ func axpbyAVX512F64(dst []float64, a float64, x []float64, b float64, y []float6
 //
 //go:noescape
 func logMapRowAVX512F64(dst []float64, x []float64, y []float64, c float64, k float64)
+
+// storeFence orders the non-temporal stores before it (SFENCE) ahead of every later store.
+func storeFence()

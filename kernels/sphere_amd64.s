@@ -142,6 +142,92 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func rootQuotStreamAVX2F32(dst []float32, x []float32, s float32, y float32)
+// Requires: AVX, CMOV, FMA3
+TEXT ·rootQuotStreamAVX2F32(SB), NOSPLIT, $0-56
+	VBROADCASTSS s+48(FP), Y0
+	VBROADCASTSS y+52(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVQ         AX, BX
+	NEGQ         BX
+	ANDQ         $0x0000001f, BX
+	SHRQ         $0x02, BX
+	CMPQ         BX, DX
+	CMOVQHI      DX, BX
+	TESTQ        BX, BX
+	JZ           aligned_1
+	MOVQ         BX, SI
+	SHLQ         $0x02, SI
+	MOVQ         $0x0000000000000020, DI
+	SUBQ         SI, DI
+	LEAQ         vmask<>+0(SB), SI
+	VMOVDQU      (SI)(DI*1), Y2
+	VMASKMOVPS   (CX), Y2, Y3
+	VMULPS       Y1, Y3, Y4
+	VFNMADD231PS Y4, Y0, Y3
+	VFMADD231PS  Y3, Y1, Y4
+	VSQRTPS      Y4, Y3
+	VMASKMOVPS   Y3, Y2, (AX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (AX)(BX*4), AX
+	SUBQ         BX, DX
+
+aligned_1:
+big_2:
+	CMPQ         DX, $0x00000010
+	JB           one_3
+	VMOVUPS      (CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVNTPS     Y2, (AX)
+	VMOVUPS      32(CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVNTPS     Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000010, DX
+	JMP          big_2
+
+one_3:
+	CMPQ         DX, $0x00000008
+	JB           tail_4
+	VMOVUPS      (CX), Y2
+	VMULPS       Y1, Y2, Y3
+	VFNMADD231PS Y3, Y0, Y2
+	VFMADD231PS  Y2, Y1, Y3
+	VSQRTPS      Y3, Y2
+	VMOVNTPS     Y2, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000008, DX
+	JMP          one_3
+
+tail_4:
+	TESTQ        DX, DX
+	JZ           done_5
+	SHLQ         $0x02, DX
+	MOVQ         $0x0000000000000020, BX
+	SUBQ         DX, BX
+	LEAQ         vmask<>+0(SB), DX
+	VMOVDQU      (DX)(BX*1), Y2
+	VMASKMOVPS   (CX), Y2, Y3
+	VMULPS       Y1, Y3, Y4
+	VFNMADD231PS Y4, Y0, Y3
+	VFMADD231PS  Y3, Y1, Y4
+	VSQRTPS      Y4, Y0
+	VMASKMOVPS   Y0, Y2, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
 // func divSquareAVX2F32(dst []float32, x []float32, s float64)
 // Requires: AVX
 TEXT ·divSquareAVX2F32(SB), NOSPLIT, $0-56
@@ -516,6 +602,92 @@ tail_3:
 	VMASKMOVPD   Y0, Y2, (AX)
 
 done_4:
+	VZEROUPPER
+	RET
+
+// func rootQuotStreamAVX2F64(dst []float64, x []float64, s float64, y float64)
+// Requires: AVX, CMOV, FMA3
+TEXT ·rootQuotStreamAVX2F64(SB), NOSPLIT, $0-64
+	VBROADCASTSD s+48(FP), Y0
+	VBROADCASTSD y+56(FP), Y1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVQ         AX, BX
+	NEGQ         BX
+	ANDQ         $0x0000001f, BX
+	SHRQ         $0x03, BX
+	CMPQ         BX, DX
+	CMOVQHI      DX, BX
+	TESTQ        BX, BX
+	JZ           aligned_1
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	MOVQ         $0x0000000000000020, DI
+	SUBQ         SI, DI
+	LEAQ         vmask<>+0(SB), SI
+	VMOVDQU      (SI)(DI*1), Y2
+	VMASKMOVPD   (CX), Y2, Y3
+	VMULPD       Y1, Y3, Y4
+	VFNMADD231PD Y4, Y0, Y3
+	VFMADD231PD  Y3, Y1, Y4
+	VSQRTPD      Y4, Y3
+	VMASKMOVPD   Y3, Y2, (AX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (AX)(BX*8), AX
+	SUBQ         BX, DX
+
+aligned_1:
+big_2:
+	CMPQ         DX, $0x00000008
+	JB           one_3
+	VMOVUPD      (CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVNTPD     Y2, (AX)
+	VMOVUPD      32(CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVNTPD     Y2, 32(AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000008, DX
+	JMP          big_2
+
+one_3:
+	CMPQ         DX, $0x00000004
+	JB           tail_4
+	VMOVUPD      (CX), Y2
+	VMULPD       Y1, Y2, Y3
+	VFNMADD231PD Y3, Y0, Y2
+	VFMADD231PD  Y2, Y1, Y3
+	VSQRTPD      Y3, Y2
+	VMOVNTPD     Y2, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000004, DX
+	JMP          one_3
+
+tail_4:
+	TESTQ        DX, DX
+	JZ           done_5
+	SHLQ         $0x03, DX
+	MOVQ         $0x0000000000000020, BX
+	SUBQ         DX, BX
+	LEAQ         vmask<>+0(SB), DX
+	VMOVDQU      (DX)(BX*1), Y2
+	VMASKMOVPD   (CX), Y2, Y3
+	VMULPD       Y1, Y3, Y4
+	VFNMADD231PD Y4, Y0, Y3
+	VFMADD231PD  Y3, Y1, Y4
+	VSQRTPD      Y4, Y0
+	VMASKMOVPD   Y0, Y2, (AX)
+
+done_5:
 	VZEROUPPER
 	RET
 
@@ -906,6 +1078,85 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func rootQuotStreamAVX512F32(dst []float32, x []float32, s float32, y float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·rootQuotStreamAVX512F32(SB), NOSPLIT, $0-56
+	VBROADCASTSS s+48(FP), Z0
+	VBROADCASTSS y+52(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVQ         AX, BX
+	NEGQ         BX
+	ANDQ         $0x0000003f, BX
+	SHRQ         $0x02, BX
+	CMPQ         BX, DX
+	CMOVQHI      DX, BX
+	TESTQ        BX, BX
+	JZ           aligned_1
+	LEAQ         kmask16<>+0(SB), SI
+	KMOVW        (SI)(BX*2), K1
+	VMOVUPS.Z    (CX), K1, Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVUPS      Z2, K1, (AX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (AX)(BX*4), AX
+	SUBQ         BX, DX
+
+aligned_1:
+big_2:
+	CMPQ         DX, $0x00000020
+	JB           one_3
+	VMOVUPS      (CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVNTPS     Z2, (AX)
+	VMOVUPS      64(CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVNTPS     Z2, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000020, DX
+	JMP          big_2
+
+one_3:
+	CMPQ         DX, $0x00000010
+	JB           tail_4
+	VMOVUPS      (CX), Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z2
+	VMOVNTPS     Z2, (AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000010, DX
+	JMP          one_3
+
+tail_4:
+	TESTQ        DX, DX
+	JZ           done_5
+	LEAQ         kmask16<>+0(SB), BX
+	KMOVW        (BX)(DX*2), K1
+	VMOVUPS.Z    (CX), K1, Z2
+	VMULPS       Z1, Z2, Z3
+	VFNMADD231PS Z3, Z0, Z2
+	VFMADD231PS  Z2, Z1, Z3
+	VSQRTPS      Z3, Z0
+	VMOVUPS      Z0, K1, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
 // func divSquareAVX512F32(dst []float32, x []float32, s float64)
 // Requires: AVX, AVX512F, AVX512VL
 TEXT ·divSquareAVX512F32(SB), NOSPLIT, $0-56
@@ -1269,6 +1520,85 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func rootQuotStreamAVX512F64(dst []float64, x []float64, s float64, y float64)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·rootQuotStreamAVX512F64(SB), NOSPLIT, $0-64
+	VBROADCASTSD s+48(FP), Z0
+	VBROADCASTSD y+56(FP), Z1
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	MOVQ         AX, BX
+	NEGQ         BX
+	ANDQ         $0x0000003f, BX
+	SHRQ         $0x03, BX
+	CMPQ         BX, DX
+	CMOVQHI      DX, BX
+	TESTQ        BX, BX
+	JZ           aligned_1
+	LEAQ         kmask16<>+0(SB), SI
+	KMOVW        (SI)(BX*2), K1
+	VMOVUPD.Z    (CX), K1, Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVUPD      Z2, K1, (AX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (AX)(BX*8), AX
+	SUBQ         BX, DX
+
+aligned_1:
+big_2:
+	CMPQ         DX, $0x00000010
+	JB           one_3
+	VMOVUPD      (CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVNTPD     Z2, (AX)
+	VMOVUPD      64(CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVNTPD     Z2, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000010, DX
+	JMP          big_2
+
+one_3:
+	CMPQ         DX, $0x00000008
+	JB           tail_4
+	VMOVUPD      (CX), Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z2
+	VMOVNTPD     Z2, (AX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000008, DX
+	JMP          one_3
+
+tail_4:
+	TESTQ        DX, DX
+	JZ           done_5
+	LEAQ         kmask16<>+0(SB), BX
+	KMOVW        (BX)(DX*2), K1
+	VMOVUPD.Z    (CX), K1, Z2
+	VMULPD       Z1, Z2, Z3
+	VFNMADD231PD Z3, Z0, Z2
+	VFMADD231PD  Z2, Z1, Z3
+	VSQRTPD      Z3, Z0
+	VMOVUPD      Z0, K1, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
 // func divSquareAVX512F64(dst []float64, x []float64, s float64)
 // Requires: AVX, AVX512F
 TEXT ·divSquareAVX512F64(SB), NOSPLIT, $0-56
@@ -1514,4 +1844,10 @@ tail_3:
 
 done_4:
 	VZEROUPPER
+	RET
+
+// func storeFence()
+// Requires: MMX+
+TEXT ·storeFence(SB), NOSPLIT, $0
+	SFENCE
 	RET

@@ -3,7 +3,9 @@
 package kernels
 
 import (
+	"math"
 	"testing"
+	"unsafe"
 
 	"github.com/fisherflow/fisherflow/internal/cpu"
 )
@@ -21,9 +23,98 @@ func TestToSphereRowPrims(t *testing.T) {
 	if avx512 {
 		testRowPrims(t, "avx512", sumAVX512F32, sumMinAVX512F32, rootQuotAVX512F32)
 		testRowPrims(t, "avx512", sumAVX512F64, sumMinAVX512F64, rootQuotAVX512F64)
+		testStream(t, "avx512", rootQuotAVX512F32, rootQuotStreamAVX512F32)
+		testStream(t, "avx512", rootQuotAVX512F64, rootQuotStreamAVX512F64)
 	}
 	if avx2 {
 		testRowPrims(t, "avx2", sumAVX2F32, sumMinAVX2F32, rootQuotAVX2F32)
 		testRowPrims(t, "avx2", sumAVX2F64, sumMinAVX2F64, rootQuotAVX2F64)
+		testStream(t, "avx2", rootQuotAVX2F32, rootQuotStreamAVX2F32)
+		testStream(t, "avx2", rootQuotAVX2F64, rootQuotStreamAVX2F64)
+	}
+}
+
+// testStream checks a non-temporal (emit.MapStream) row kernel against its
+// ordinary twin: the same bits for every length 0-130 at each of the 16
+// element offsets of dst from a 64-byte boundary (the masked head, the
+// aligned loops and the masked tail in every combination), with guards
+// on both sides of dst untouched.
+func testStream[T float32 | float64](t *testing.T, name string, ref, stream func(dst, x []T, s, y T)) {
+	const guard = -3
+	buf := make([]T, 130+2*64)
+	for n := 0; n <= 130; n++ {
+		x := make([]T, n+1)[1:]
+		for i := range x {
+			x[i] = T(1 + i%9)
+		}
+		s := T(n*5 + 1)
+		want := make([]T, n)
+		ref(want, x, s, 1/s)
+		for off := 0; off < 16; off++ {
+			// dst starts off elements past the first 64-byte boundary in buf.
+			base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
+			o := base + 16 + off
+			for i := range buf {
+				buf[i] = guard
+			}
+			stream(buf[o:o+n], x, s, 1/s)
+			storeFence()
+			for i := range buf {
+				switch {
+				case i < o || i >= o+n:
+					if buf[i] != guard {
+						t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst [%d, %d)", name, s, n, off, i, o, o+n)
+					}
+				case buf[i] != want[i-o]:
+					t.Fatalf("%s %T n=%d off=%d: [%d] = %v, rootQuot %v", name, s, n, off, i-o, buf[i], want[i-o])
+				}
+			}
+		}
+	}
+}
+
+// TestToSphereStream checks that ToSphere on every path gives the same
+// bits whether its rows are written by non-temporal stores (outputs of
+// streamBytes or more) or not, rows of every fast-row offset and with
+// rows that take the fallbacks (tiny quotients: divSqrt; zero sums: the
+// generic row) mixed in, and in place (dst = p).
+func TestToSphereStream(t *testing.T) {
+	save := streamBytes
+	defer func() { streamBytes = save }()
+	for _, p := range paths {
+		if !p.supported() || p.name == "generic" {
+			continue
+		}
+		testToSphereStream(t, p.name, p.f32)
+		testToSphereStream(t, p.name, p.f64)
+	}
+}
+
+func testToSphereStream[T float32 | float64](t *testing.T, name string, o *ops[T]) {
+	for _, d := range []int{12, 13, 31, 160} {
+		rows := 37
+		x := make([]T, rows*d+1)[1:] // unaligned rows
+		for i := range x {
+			x[i] = T(1 + (i*7)%11)
+		}
+		x[5*d+3] = T(minNormalOf[T]()) // a quotient below the normal range
+		clear(x[9*d : 10*d])           // a zero row
+		var got [2][]T
+		for k, sb := range []int{math.MaxInt, 0} {
+			streamBytes = sb
+			got[k] = make([]T, len(x)+3)
+			o.toSphere(got[k][3:], x, d) // dst offset by 3 elements
+		}
+		// In place, streamed.
+		in := append([]T(nil), x...)
+		o.toSphere(in, in, d)
+		for i := range got[0] {
+			if math.Float64bits(float64(got[0][i])) != math.Float64bits(float64(got[1][i])) {
+				t.Fatalf("%s %T d=%d: [%d] streamed %v, cached %v", name, x[0], d, i, got[1][i], got[0][i])
+			}
+			if i >= 3 && math.Float64bits(float64(in[i-3])) != math.Float64bits(float64(got[0][i])) {
+				t.Fatalf("%s %T d=%d: [%d] streamed in place %v, cached %v", name, x[0], d, i-3, in[i-3], got[0][i])
+			}
+		}
 	}
 }

@@ -204,6 +204,8 @@ func (k *Kernel) StoreMasked(v reg.VecVirtual, mask Mask, m Mem) {
 }
 
 func movupsZ(ops ...Op)   { VMOVUPS_Z(ops[0], ops[1], ops[2]) }
+func movntps(ops ...Op)   { VMOVNTPS(ops[0], ops[1]) }
+func movntpd(ops ...Op)   { VMOVNTPD(ops[0], ops[1]) }
 func movupdZ(ops ...Op)   { VMOVUPD_Z(ops[0], ops[1], ops[2]) }
 func maskmovps(ops ...Op) { VMASKMOVPS(ops[0], ops[1], ops[2]) }
 func maskmovpd(ops ...Op) { VMASKMOVPD(ops[0], ops[1], ops[2]) }
@@ -328,6 +330,68 @@ func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, bod
 		}
 	}
 	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
+}
+
+// MapStream is Map with one output written by non-temporal stores
+// (VMOVNTPS, VMOVNTPD) in its whole-vector loops: they bypass the caches
+// and skip the read of every destination line that an ordinary store's
+// write-allocate costs, which pays for outputs far larger than the caches
+// and costs re-reading for outputs that would have stayed in them. A
+// non-temporal store needs an address aligned to the vector's width, so
+// the elements before the output's first vector boundary take one masked
+// step with ordinary stores, as does the tail. The stores are weakly
+// ordered: the caller runs SFENCE (see Fence) once its last call is done,
+// before anything may read the output.
+func (k *Kernel) MapStream(n reg.GPVirtual, ins []reg.GPVirtual, out reg.GPVirtual, unroll int, body func(in []reg.VecVirtual) []reg.VecVirtual) {
+	step := func(u int, mask *Mask) {
+		var in []reg.VecVirtual
+		for _, p := range ins {
+			v := k.Vec()
+			m := Mem{Base: p, Disp: u * k.Bytes()}
+			if mask != nil {
+				k.LoadMasked(m, *mask, v)
+			} else {
+				k.Load(m, v)
+			}
+			in = append(in, v)
+		}
+		res := body(in)[0]
+		m := Mem{Base: out, Disp: u * k.Bytes()}
+		if mask != nil {
+			k.StoreMasked(res, *mask, m)
+		} else {
+			k.Pick(movntps, movntpd)(res, m)
+		}
+	}
+	ptrs := unique(append(append([]reg.GPVirtual{}, ins...), out))
+	// h = min(n, elements before out's next vector boundary).
+	aligned := k.Label("aligned")
+	h := GP64()
+	MOVQ(out, h)
+	NEGQ(h)
+	ANDQ(U32(uint32(k.Bytes()-1)), h)
+	SHRQ(U8(k.Shift()), h)
+	CMPQ(h, n)
+	CMOVQHI(n, h)
+	TESTQ(h, h)
+	JZ(LabelRef(aligned))
+	mask := k.TailMask(h)
+	step(0, &mask)
+	for _, p := range ptrs {
+		LEAQ(Mem{Base: p, Index: h, Scale: uint8(k.Size())}, p)
+	}
+	SUBQ(h, n)
+	Label(aligned)
+	k.loops(n, ptrs, k.Lanes(), k.Bytes(), unroll, step)
+}
+
+// Fence emits a function named name that runs SFENCE: the barrier after a
+// MapStream kernel's non-temporal stores.
+func Fence(name string) {
+	TEXT(name, NOSPLIT, "func()")
+	Doc(name + " orders the non-temporal stores before it (SFENCE) ahead of every later store.")
+	SFENCE()
+	RET()
 }
 
 // Loop emits the three-stage loop over n elements of the kernel's
