@@ -103,12 +103,16 @@ func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
 			x, _ := num.Figure()
 			v.Ratio = x / pk
 		case f.Den == "triad":
-			if peaks.TriadGBps <= 0 {
+			tr := num.Metrics["triad-GB/s"]
+			if tr <= 0 {
+				tr = peaks.TriadGBps
+			}
+			if tr <= 0 {
 				v.Skipped = "no measured triad bandwidth"
 				break
 			}
 			x, _ := num.Figure()
-			v.Ratio = x / peaks.TriadGBps
+			v.Ratio = x / tr
 		default:
 			den, ok := fig[[3]string{f.Family, f.Den, f.Case}]
 			if !ok {

@@ -54,6 +54,18 @@ func TestFloors(t *testing.T) {
 	if !strings.Contains(b.String(), "FAIL Gemm square/f32/64x64x64/threads=1: avx2 / peak") {
 		t.Errorf("report:\n%s", b.String())
 	}
+	// A triad floor divides by the triad its case measured beside it, else
+	// by the run's.
+	tf, _ := ParseFloors(strings.NewReader("./kernels Sqrt f32/n=4096 avx2 triad 0.5\n"))
+	own, _ := Parse(strings.NewReader("BenchmarkSqrt/avx2/f32/n=4096-2  100  1000 ns/op  32768.00 MB/s  40.96 triad-GB/s\n"))
+	for _, c := range []struct {
+		res   []Result
+		ratio float64
+	}{{own, 0.8}, {res, 30.0 / 16.384}} {
+		if v := Check(tf, c.res, Peaks{TriadGBps: 16.384}); len(v) != 1 || abs(v[0].Ratio-c.ratio) > 1e-3 {
+			t.Errorf("triad floor: %+v, want ratio %v", v, c.ratio)
+		}
+	}
 	if _, err := ParseFloors(strings.NewReader("./kernels Sqrt f32 avx2 generic\n")); err == nil {
 		t.Error("a line with 5 fields parsed")
 	}

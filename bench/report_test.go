@@ -43,6 +43,16 @@ func TestParseAndMarkdown(t *testing.T) {
 	if strings.Contains(tb.String(), "triad") {
 		t.Errorf("arrays below BigBytes given a triad fraction:\n%s", tb.String())
 	}
+	// A case that measured the triad beside it is compared with that one.
+	own, err := Parse(strings.NewReader("BenchmarkSqrt/avx2/f32/n=4096-2  100  1000 ns/op  32768.00 MB/s  40.96 triad-GB/s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.Reset()
+	Markdown(&tb, own, Peaks{TriadGBps: 16.384, BigBytes: 1 << 40})
+	if want := "| f32/n=4096 | 32.8 GB/s (80% of triad) |"; !strings.Contains(tb.String(), want) {
+		t.Errorf("markdown lacks %q:\n%s", want, tb.String())
+	}
 	var b strings.Builder
 	Markdown(&b, res, Peaks{GFLOPS: map[string]float64{"generic/f64/2": 2.1, "avx2/f64/1": 16}, DefaultThreads: 2})
 	md := b.String()

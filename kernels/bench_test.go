@@ -5,8 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/fisherflow/fisherflow/bench/peak"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -23,6 +26,36 @@ func benchPaths(b *testing.B, f func(b *testing.B)) {
 		}
 		b.Run(p, f)
 	}
+}
+
+// streamLen is the length from which a benchmark's arrays lie far beyond
+// the caches (2^24 elements: 64 MiB of float32); such benchmarks report
+// the triad bandwidth measured just after their timed loop
+// (reportTriad).
+const streamLen = 1 << 24
+
+// triadArrays are bench/peak's triad arrays, made on first use.
+var triadArrays = sync.OnceValue(func() [3][]float64 {
+	var a [3][]float64
+	for i := range a {
+		a[i] = make([]float64, peak.TriadLen)
+		for j := range a[i] {
+			a[i][j] = float64(j%5 + i)
+		}
+	}
+	return a
+})
+
+// reportTriad reports, as "triad-GB/s", the one-thread triad bandwidth
+// measured now (bench/peak), if n elements are at least streamLen: the
+// report divides the benchmark's GB/s by it. Call it after b.Loop (whose
+// first call deletes the metrics reported before it).
+func reportTriad(b *testing.B, n int) {
+	if n < streamLen {
+		return
+	}
+	a := triadArrays()
+	b.ReportMetric(peak.TriadOn(a[0], a[1], a[2], 150*time.Millisecond), "triad-GB/s")
 }
 
 func benchData[T kernels.Float](n int, lo, hi float64) []T {
@@ -63,6 +96,7 @@ func benchUnary[T kernels.Float](b *testing.B, sizes []int, lo, hi float64, f fu
 			for b.Loop() {
 				f(dst, x)
 			}
+			reportTriad(b, n)
 		})
 	}
 }
@@ -325,6 +359,7 @@ func benchGeometry[T kernels.Float](b *testing.B) {
 			for b.Loop() {
 				kernels.ToSphere(dst, p, d)
 			}
+			reportTriad(b, n)
 		})
 	}
 	// The OT cost of a training batch: 512 x 512 pairs of d = 160.
