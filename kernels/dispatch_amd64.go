@@ -13,7 +13,7 @@ func archPaths() []*path {
 			name:      "avx512",
 			supported: func() bool { return f.AVX512 && f.AVX2FMA },
 			f32: simdOps(prims[float32]{
-				sqrt: sqrtAVX512F32, square: squareAVX512F32, exp: expAVX512F32, log: logAVX512F32, sigmoid: sigmoidAVX512F32, relax: relaxAVX512F32, gibbs: gibbsAVX512F32,
+				sqrt: sqrtAVX512F32, square: squareAVX512F32, sqrtStream: sqrtStreamAVX512F32, squareStream: squareStreamAVX512F32, exp: expAVX512F32, log: logAVX512F32, sigmoid: sigmoidAVX512F32, relax: relaxAVX512F32, gibbs: gibbsAVX512F32,
 				acos: acosAVX512F32, atan2: atan2AVX512F32,
 				sin: sinAVX512F32, cos: cosAVX512F32,
 				dot: dotAVX512F32, axpy: axpyAVX512F32, dot4: dot4AVX512F32, axpy4: axpy4AVX512F32, scale: scaleAVX512F32, sum: sumAVX512F32,
@@ -24,7 +24,7 @@ func archPaths() []*path {
 				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32, packA6T: packA6TAVX512F32, packA6T8: packA6T8AVX512F32},
 			}),
 			f64: simdOps(prims[float64]{
-				sqrt: sqrtAVX512F64, square: squareAVX512F64, exp: expAVX512F64, log: logAVX512F64, sigmoid: sigmoidAVX512F64, relax: relaxAVX512F64, gibbs: gibbsAVX512F64,
+				sqrt: sqrtAVX512F64, square: squareAVX512F64, sqrtStream: sqrtStreamAVX512F64, squareStream: squareStreamAVX512F64, exp: expAVX512F64, log: logAVX512F64, sigmoid: sigmoidAVX512F64, relax: relaxAVX512F64, gibbs: gibbsAVX512F64,
 				acos: acosAVX512F64, atan2: atan2AVX512F64,
 				sin: sinAVX512F64, cos: cosAVX512F64,
 				dot: dotAVX512F64, axpy: axpyAVX512F64, dot4: dot4AVX512F64, axpy4: axpy4AVX512F64, scale: scaleAVX512F64, sum: sumAVX512F64,
@@ -39,7 +39,7 @@ func archPaths() []*path {
 			name:      "avx2",
 			supported: func() bool { return f.AVX2FMA },
 			f32: simdOps(prims[float32]{
-				sqrt: sqrtAVX2F32, square: squareAVX2F32, exp: expAVX2F32, log: logAVX2F32, sigmoid: sigmoidAVX2F32, relax: relaxAVX2F32, gibbs: gibbsAVX2F32,
+				sqrt: sqrtAVX2F32, square: squareAVX2F32, sqrtStream: sqrtStreamAVX2F32, squareStream: squareStreamAVX2F32, exp: expAVX2F32, log: logAVX2F32, sigmoid: sigmoidAVX2F32, relax: relaxAVX2F32, gibbs: gibbsAVX2F32,
 				acos: acosAVX2F32, atan2: atan2AVX2F32,
 				sin: sinAVX2F32, cos: cosAVX2F32,
 				dot: dotAVX2F32, axpy: axpyAVX2F32, dot4: dot4AVX2F32, axpy4: axpy4AVX2F32, scale: scaleAVX2F32, sum: sumAVX2F32,
@@ -50,7 +50,7 @@ func archPaths() []*path {
 				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, set: gemmSetKernelAVX2F32, packT: packTAVX2F32, tl: 8, packN: packNAVX2F32},
 			}),
 			f64: simdOps(prims[float64]{
-				sqrt: sqrtAVX2F64, square: squareAVX2F64, exp: expAVX2F64, log: logAVX2F64, sigmoid: sigmoidAVX2F64, relax: relaxAVX2F64, gibbs: gibbsAVX2F64,
+				sqrt: sqrtAVX2F64, square: squareAVX2F64, sqrtStream: sqrtStreamAVX2F64, squareStream: squareStreamAVX2F64, exp: expAVX2F64, log: logAVX2F64, sigmoid: sigmoidAVX2F64, relax: relaxAVX2F64, gibbs: gibbsAVX2F64,
 				acos: acosAVX2F64, atan2: atan2AVX2F64,
 				sin: sinAVX2F64, cos: cosAVX2F64,
 				dot: dotAVX2F64, axpy: axpyAVX2F64, dot4: dot4AVX2F64, axpy4: axpy4AVX2F64, scale: scaleAVX2F64, sum: sumAVX2F64,

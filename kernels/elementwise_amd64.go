@@ -14,6 +14,16 @@ func sqrtAVX2F32(dst []float32, x []float32)
 //go:noescape
 func squareAVX2F32(dst []float32, x []float32)
 
+// sqrtStreamAVX2F32 is sqrtAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func sqrtStreamAVX2F32(dst []float32, x []float32)
+
+// squareStreamAVX2F32 is squareAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func squareStreamAVX2F32(dst []float32, x []float32)
+
 // expAVX2F32 sets dst[i] = e^x[i] (see kernels.Exp). len(dst) >= len(x).
 //
 //go:noescape
@@ -68,6 +78,16 @@ func sqrtAVX2F64(dst []float64, x []float64)
 //
 //go:noescape
 func squareAVX2F64(dst []float64, x []float64)
+
+// sqrtStreamAVX2F64 is sqrtAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func sqrtStreamAVX2F64(dst []float64, x []float64)
+
+// squareStreamAVX2F64 is squareAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func squareStreamAVX2F64(dst []float64, x []float64)
 
 // expAVX2F64 sets dst[i] = e^x[i] (see kernels.Exp). len(dst) >= len(x).
 //
@@ -124,6 +144,16 @@ func sqrtAVX512F32(dst []float32, x []float32)
 //go:noescape
 func squareAVX512F32(dst []float32, x []float32)
 
+// sqrtStreamAVX512F32 is sqrtAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func sqrtStreamAVX512F32(dst []float32, x []float32)
+
+// squareStreamAVX512F32 is squareAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func squareStreamAVX512F32(dst []float32, x []float32)
+
 // expAVX512F32 sets dst[i] = e^x[i] (see kernels.Exp). len(dst) >= len(x).
 //
 //go:noescape
@@ -178,6 +208,16 @@ func sqrtAVX512F64(dst []float64, x []float64)
 //
 //go:noescape
 func squareAVX512F64(dst []float64, x []float64)
+
+// sqrtStreamAVX512F64 is sqrtAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func sqrtStreamAVX512F64(dst []float64, x []float64)
+
+// squareStreamAVX512F64 is squareAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+//
+//go:noescape
+func squareStreamAVX512F64(dst []float64, x []float64)
 
 // expAVX512F64 sets dst[i] = e^x[i] (see kernels.Exp). len(dst) >= len(x).
 //

@@ -130,6 +130,156 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func sqrtStreamAVX2F32(dst []float32, x []float32)
+// Requires: AVX, CMOV
+TEXT ·sqrtStreamAVX2F32(SB), NOSPLIT, $0-48
+	MOVQ       dst_base+0(FP), AX
+	MOVQ       x_base+24(FP), CX
+	MOVQ       x_len+32(FP), DX
+	MOVQ       AX, BX
+	NEGQ       BX
+	ANDQ       $0x0000001f, BX
+	SHRQ       $0x02, BX
+	CMPQ       BX, DX
+	CMOVQHI    DX, BX
+	TESTQ      BX, BX
+	JZ         aligned_1
+	MOVQ       BX, SI
+	SHLQ       $0x02, SI
+	MOVQ       $0x0000000000000020, DI
+	SUBQ       SI, DI
+	LEAQ       vmask<>+0(SB), SI
+	VMOVDQU    (SI)(DI*1), Y0
+	VMASKMOVPS (CX), Y0, Y1
+	VSQRTPS    Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	LEAQ       (CX)(BX*4), CX
+	LEAQ       (AX)(BX*4), AX
+	SUBQ       BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000020
+	JB       one_3
+	VMOVUPS  (CX), Y0
+	VSQRTPS  Y0, Y0
+	VMOVNTPS Y0, (AX)
+	VMOVUPS  32(CX), Y0
+	VSQRTPS  Y0, Y0
+	VMOVNTPS Y0, 32(AX)
+	VMOVUPS  64(CX), Y0
+	VSQRTPS  Y0, Y0
+	VMOVNTPS Y0, 64(AX)
+	VMOVUPS  96(CX), Y0
+	VSQRTPS  Y0, Y0
+	VMOVNTPS Y0, 96(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000020, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000008
+	JB       tail_4
+	VMOVUPS  (CX), Y0
+	VSQRTPS  Y0, Y0
+	VMOVNTPS Y0, (AX)
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000008, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ      DX, DX
+	JZ         done_5
+	SHLQ       $0x02, DX
+	MOVQ       $0x0000000000000020, BX
+	SUBQ       DX, BX
+	LEAQ       vmask<>+0(SB), DX
+	VMOVDQU    (DX)(BX*1), Y0
+	VMASKMOVPS (CX), Y0, Y1
+	VSQRTPS    Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
+// func squareStreamAVX2F32(dst []float32, x []float32)
+// Requires: AVX, CMOV
+TEXT ·squareStreamAVX2F32(SB), NOSPLIT, $0-48
+	MOVQ       dst_base+0(FP), AX
+	MOVQ       x_base+24(FP), CX
+	MOVQ       x_len+32(FP), DX
+	MOVQ       AX, BX
+	NEGQ       BX
+	ANDQ       $0x0000001f, BX
+	SHRQ       $0x02, BX
+	CMPQ       BX, DX
+	CMOVQHI    DX, BX
+	TESTQ      BX, BX
+	JZ         aligned_1
+	MOVQ       BX, SI
+	SHLQ       $0x02, SI
+	MOVQ       $0x0000000000000020, DI
+	SUBQ       SI, DI
+	LEAQ       vmask<>+0(SB), SI
+	VMOVDQU    (SI)(DI*1), Y0
+	VMASKMOVPS (CX), Y0, Y1
+	VMULPS     Y1, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	LEAQ       (CX)(BX*4), CX
+	LEAQ       (AX)(BX*4), AX
+	SUBQ       BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000020
+	JB       one_3
+	VMOVUPS  (CX), Y0
+	VMULPS   Y0, Y0, Y0
+	VMOVNTPS Y0, (AX)
+	VMOVUPS  32(CX), Y0
+	VMULPS   Y0, Y0, Y0
+	VMOVNTPS Y0, 32(AX)
+	VMOVUPS  64(CX), Y0
+	VMULPS   Y0, Y0, Y0
+	VMOVNTPS Y0, 64(AX)
+	VMOVUPS  96(CX), Y0
+	VMULPS   Y0, Y0, Y0
+	VMOVNTPS Y0, 96(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000020, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000008
+	JB       tail_4
+	VMOVUPS  (CX), Y0
+	VMULPS   Y0, Y0, Y0
+	VMOVNTPS Y0, (AX)
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000008, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ      DX, DX
+	JZ         done_5
+	SHLQ       $0x02, DX
+	MOVQ       $0x0000000000000020, BX
+	SUBQ       DX, BX
+	LEAQ       vmask<>+0(SB), DX
+	VMOVDQU    (DX)(BX*1), Y0
+	VMASKMOVPS (CX), Y0, Y1
+	VMULPS     Y1, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
 // func expAVX2F32(dst []float32, x []float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·expAVX2F32(SB), NOSPLIT, $0-48
@@ -3309,6 +3459,156 @@ tail_3:
 	VMASKMOVPD Y1, Y0, (AX)
 
 done_4:
+	VZEROUPPER
+	RET
+
+// func sqrtStreamAVX2F64(dst []float64, x []float64)
+// Requires: AVX, CMOV
+TEXT ·sqrtStreamAVX2F64(SB), NOSPLIT, $0-48
+	MOVQ       dst_base+0(FP), AX
+	MOVQ       x_base+24(FP), CX
+	MOVQ       x_len+32(FP), DX
+	MOVQ       AX, BX
+	NEGQ       BX
+	ANDQ       $0x0000001f, BX
+	SHRQ       $0x03, BX
+	CMPQ       BX, DX
+	CMOVQHI    DX, BX
+	TESTQ      BX, BX
+	JZ         aligned_1
+	MOVQ       BX, SI
+	SHLQ       $0x03, SI
+	MOVQ       $0x0000000000000020, DI
+	SUBQ       SI, DI
+	LEAQ       vmask<>+0(SB), SI
+	VMOVDQU    (SI)(DI*1), Y0
+	VMASKMOVPD (CX), Y0, Y1
+	VSQRTPD    Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)
+	LEAQ       (CX)(BX*8), CX
+	LEAQ       (AX)(BX*8), AX
+	SUBQ       BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000010
+	JB       one_3
+	VMOVUPD  (CX), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, (AX)
+	VMOVUPD  32(CX), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, 32(AX)
+	VMOVUPD  64(CX), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, 64(AX)
+	VMOVUPD  96(CX), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, 96(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000010, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000004
+	JB       tail_4
+	VMOVUPD  (CX), Y0
+	VSQRTPD  Y0, Y0
+	VMOVNTPD Y0, (AX)
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000004, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ      DX, DX
+	JZ         done_5
+	SHLQ       $0x03, DX
+	MOVQ       $0x0000000000000020, BX
+	SUBQ       DX, BX
+	LEAQ       vmask<>+0(SB), DX
+	VMOVDQU    (DX)(BX*1), Y0
+	VMASKMOVPD (CX), Y0, Y1
+	VSQRTPD    Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
+// func squareStreamAVX2F64(dst []float64, x []float64)
+// Requires: AVX, CMOV
+TEXT ·squareStreamAVX2F64(SB), NOSPLIT, $0-48
+	MOVQ       dst_base+0(FP), AX
+	MOVQ       x_base+24(FP), CX
+	MOVQ       x_len+32(FP), DX
+	MOVQ       AX, BX
+	NEGQ       BX
+	ANDQ       $0x0000001f, BX
+	SHRQ       $0x03, BX
+	CMPQ       BX, DX
+	CMOVQHI    DX, BX
+	TESTQ      BX, BX
+	JZ         aligned_1
+	MOVQ       BX, SI
+	SHLQ       $0x03, SI
+	MOVQ       $0x0000000000000020, DI
+	SUBQ       SI, DI
+	LEAQ       vmask<>+0(SB), SI
+	VMOVDQU    (SI)(DI*1), Y0
+	VMASKMOVPD (CX), Y0, Y1
+	VMULPD     Y1, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)
+	LEAQ       (CX)(BX*8), CX
+	LEAQ       (AX)(BX*8), AX
+	SUBQ       BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000010
+	JB       one_3
+	VMOVUPD  (CX), Y0
+	VMULPD   Y0, Y0, Y0
+	VMOVNTPD Y0, (AX)
+	VMOVUPD  32(CX), Y0
+	VMULPD   Y0, Y0, Y0
+	VMOVNTPD Y0, 32(AX)
+	VMOVUPD  64(CX), Y0
+	VMULPD   Y0, Y0, Y0
+	VMOVNTPD Y0, 64(AX)
+	VMOVUPD  96(CX), Y0
+	VMULPD   Y0, Y0, Y0
+	VMOVNTPD Y0, 96(AX)
+	ADDQ     $0x00000080, CX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000010, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000004
+	JB       tail_4
+	VMOVUPD  (CX), Y0
+	VMULPD   Y0, Y0, Y0
+	VMOVNTPD Y0, (AX)
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000004, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ      DX, DX
+	JZ         done_5
+	SHLQ       $0x03, DX
+	MOVQ       $0x0000000000000020, BX
+	SUBQ       DX, BX
+	LEAQ       vmask<>+0(SB), DX
+	VMOVDQU    (DX)(BX*1), Y0
+	VMASKMOVPD (CX), Y0, Y1
+	VMULPD     Y1, Y1, Y1
+	VMASKMOVPD Y1, Y0, (AX)
+
+done_5:
 	VZEROUPPER
 	RET
 
@@ -6522,6 +6822,142 @@ done_4:
 	VZEROUPPER
 	RET
 
+// func sqrtStreamAVX512F32(dst []float32, x []float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·sqrtStreamAVX512F32(SB), NOSPLIT, $0-48
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      x_base+24(FP), CX
+	MOVQ      x_len+32(FP), DX
+	MOVQ      AX, BX
+	NEGQ      BX
+	ANDQ      $0x0000003f, BX
+	SHRQ      $0x02, BX
+	CMPQ      BX, DX
+	CMOVQHI   DX, BX
+	TESTQ     BX, BX
+	JZ        aligned_1
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(BX*2), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VSQRTPS   Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (AX)(BX*4), AX
+	SUBQ      BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000040
+	JB       one_3
+	VMOVUPS  (CX), Z0
+	VSQRTPS  Z0, Z0
+	VMOVNTPS Z0, (AX)
+	VMOVUPS  64(CX), Z0
+	VSQRTPS  Z0, Z0
+	VMOVNTPS Z0, 64(AX)
+	VMOVUPS  128(CX), Z0
+	VSQRTPS  Z0, Z0
+	VMOVNTPS Z0, 128(AX)
+	VMOVUPS  192(CX), Z0
+	VSQRTPS  Z0, Z0
+	VMOVNTPS Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000040, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000010
+	JB       tail_4
+	VMOVUPS  (CX), Z0
+	VSQRTPS  Z0, Z0
+	VMOVNTPS Z0, (AX)
+	ADDQ     $0x00000040, CX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000010, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ     DX, DX
+	JZ        done_5
+	LEAQ      kmask16<>+0(SB), BX
+	KMOVW     (BX)(DX*2), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VSQRTPS   Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
+// func squareStreamAVX512F32(dst []float32, x []float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·squareStreamAVX512F32(SB), NOSPLIT, $0-48
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      x_base+24(FP), CX
+	MOVQ      x_len+32(FP), DX
+	MOVQ      AX, BX
+	NEGQ      BX
+	ANDQ      $0x0000003f, BX
+	SHRQ      $0x02, BX
+	CMPQ      BX, DX
+	CMOVQHI   DX, BX
+	TESTQ     BX, BX
+	JZ        aligned_1
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(BX*2), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMULPS    Z0, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (AX)(BX*4), AX
+	SUBQ      BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000040
+	JB       one_3
+	VMOVUPS  (CX), Z0
+	VMULPS   Z0, Z0, Z0
+	VMOVNTPS Z0, (AX)
+	VMOVUPS  64(CX), Z0
+	VMULPS   Z0, Z0, Z0
+	VMOVNTPS Z0, 64(AX)
+	VMOVUPS  128(CX), Z0
+	VMULPS   Z0, Z0, Z0
+	VMOVNTPS Z0, 128(AX)
+	VMOVUPS  192(CX), Z0
+	VMULPS   Z0, Z0, Z0
+	VMOVNTPS Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000040, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000010
+	JB       tail_4
+	VMOVUPS  (CX), Z0
+	VMULPS   Z0, Z0, Z0
+	VMOVNTPS Z0, (AX)
+	ADDQ     $0x00000040, CX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000010, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ     DX, DX
+	JZ        done_5
+	LEAQ      kmask16<>+0(SB), BX
+	KMOVW     (BX)(DX*2), K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMULPS    Z0, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
 // func expAVX512F32(dst []float32, x []float32)
 // Requires: AVX, AVX512F
 TEXT ·expAVX512F32(SB), NOSPLIT, $0-48
@@ -9243,6 +9679,142 @@ tail_3:
 	VMOVUPD   Z0, K1, (AX)
 
 done_4:
+	VZEROUPPER
+	RET
+
+// func sqrtStreamAVX512F64(dst []float64, x []float64)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·sqrtStreamAVX512F64(SB), NOSPLIT, $0-48
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      x_base+24(FP), CX
+	MOVQ      x_len+32(FP), DX
+	MOVQ      AX, BX
+	NEGQ      BX
+	ANDQ      $0x0000003f, BX
+	SHRQ      $0x03, BX
+	CMPQ      BX, DX
+	CMOVQHI   DX, BX
+	TESTQ     BX, BX
+	JZ        aligned_1
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(BX*2), K1
+	VMOVUPD.Z (CX), K1, Z0
+	VSQRTPD   Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (AX)(BX*8), AX
+	SUBQ      BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000020
+	JB       one_3
+	VMOVUPD  (CX), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, (AX)
+	VMOVUPD  64(CX), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, 64(AX)
+	VMOVUPD  128(CX), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, 128(AX)
+	VMOVUPD  192(CX), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000020, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000008
+	JB       tail_4
+	VMOVUPD  (CX), Z0
+	VSQRTPD  Z0, Z0
+	VMOVNTPD Z0, (AX)
+	ADDQ     $0x00000040, CX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000008, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ     DX, DX
+	JZ        done_5
+	LEAQ      kmask16<>+0(SB), BX
+	KMOVW     (BX)(DX*2), K1
+	VMOVUPD.Z (CX), K1, Z0
+	VSQRTPD   Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+
+done_5:
+	VZEROUPPER
+	RET
+
+// func squareStreamAVX512F64(dst []float64, x []float64)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·squareStreamAVX512F64(SB), NOSPLIT, $0-48
+	MOVQ      dst_base+0(FP), AX
+	MOVQ      x_base+24(FP), CX
+	MOVQ      x_len+32(FP), DX
+	MOVQ      AX, BX
+	NEGQ      BX
+	ANDQ      $0x0000003f, BX
+	SHRQ      $0x03, BX
+	CMPQ      BX, DX
+	CMOVQHI   DX, BX
+	TESTQ     BX, BX
+	JZ        aligned_1
+	LEAQ      kmask16<>+0(SB), SI
+	KMOVW     (SI)(BX*2), K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMULPD    Z0, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (AX)(BX*8), AX
+	SUBQ      BX, DX
+
+aligned_1:
+big_2:
+	CMPQ     DX, $0x00000020
+	JB       one_3
+	VMOVUPD  (CX), Z0
+	VMULPD   Z0, Z0, Z0
+	VMOVNTPD Z0, (AX)
+	VMOVUPD  64(CX), Z0
+	VMULPD   Z0, Z0, Z0
+	VMOVNTPD Z0, 64(AX)
+	VMOVUPD  128(CX), Z0
+	VMULPD   Z0, Z0, Z0
+	VMOVNTPD Z0, 128(AX)
+	VMOVUPD  192(CX), Z0
+	VMULPD   Z0, Z0, Z0
+	VMOVNTPD Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000020, DX
+	JMP      big_2
+
+one_3:
+	CMPQ     DX, $0x00000008
+	JB       tail_4
+	VMOVUPD  (CX), Z0
+	VMULPD   Z0, Z0, Z0
+	VMOVNTPD Z0, (AX)
+	ADDQ     $0x00000040, CX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000008, DX
+	JMP      one_3
+
+tail_4:
+	TESTQ     DX, DX
+	JZ        done_5
+	LEAQ      kmask16<>+0(SB), BX
+	KMOVW     (BX)(DX*2), K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMULPD    Z0, Z0, Z0
+	VMOVUPD   Z0, K1, (AX)
+
+done_5:
 	VZEROUPPER
 	RET
 

@@ -18,12 +18,16 @@ import (
 // time at d = 160.
 type prims[T float32 | float64] struct {
 	sqrt, square func(dst, x []T)
-	exp, log     func(dst, x []T)
-	sigmoid      func(dst, x []T)
-	relax        func(dst, old []T, w T)
-	gibbs        func(dst, x []T, a T)
-	acos         func(dst, x []T)
-	atan2        func(dst, y, x []T)
+	// sqrtStream and squareStream, if set, are sqrt and square with
+	// non-temporal stores, for outputs of streamBytes or more (see
+	// rootQuotStream).
+	sqrtStream, squareStream func(dst, x []T)
+	exp, log                 func(dst, x []T)
+	sigmoid                  func(dst, x []T)
+	relax                    func(dst, old []T, w T)
+	gibbs                    func(dst, x []T, a T)
+	acos                     func(dst, x []T)
+	atan2                    func(dst, y, x []T)
 	// sin and cos compute the elements below vmTrigLimit (vmTrigLimit32
 	// for float32), copy larger finite ones to dst unchanged and then
 	// report true.
@@ -142,6 +146,22 @@ var streamBytes = func() int {
 	return 32 << 20
 }()
 
+// streamed returns f, or for outputs of streamBytes or more, s followed by
+// fence, if s is set.
+func streamed[T float32 | float64](f, s func(dst, x []T), fence func()) func(dst, x []T) {
+	if s == nil {
+		return f
+	}
+	return func(dst, x []T) {
+		if len(x)*int(unsafe.Sizeof(x[0])) < streamBytes {
+			f(dst, x)
+			return
+		}
+		s(dst, x)
+		fence()
+	}
+}
+
 // simdMinRow is the row length below which the row kernels (ToSphere to
 // ProjectTangent) run the generic loops on every path: a row costs the
 // SIMD paths a few calls into assembly with masked tails, which short
@@ -156,7 +176,7 @@ const simdMinRow = 12
 func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	o := genericOps[T]()
 	g := genericOps[T]() // for rows shorter than simdMinRow
-	o.sqrt, o.square = p.sqrt, p.square
+	o.sqrt, o.square = streamed(p.sqrt, p.sqrtStream, p.fence), streamed(p.square, p.squareStream, p.fence)
 	if p.exp != nil {
 		o.exp, o.log, o.sigmoid, o.relax, o.gibbs = p.exp, p.log, p.sigmoid, p.relax, p.gibbs
 	}

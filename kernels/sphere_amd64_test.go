@@ -23,52 +23,107 @@ func TestToSphereRowPrims(t *testing.T) {
 	if avx512 {
 		testRowPrims(t, "avx512", sumAVX512F32, sumMinAVX512F32, rootQuotAVX512F32)
 		testRowPrims(t, "avx512", sumAVX512F64, sumMinAVX512F64, rootQuotAVX512F64)
-		testStream(t, "avx512", rootQuotAVX512F32, rootQuotStreamAVX512F32)
-		testStream(t, "avx512", rootQuotAVX512F64, rootQuotStreamAVX512F64)
+		testStream(t, "avx512 rootQuot", quotOf(rootQuotAVX512F32), quotOf(rootQuotStreamAVX512F32))
+		testStream(t, "avx512 rootQuot", quotOf(rootQuotAVX512F64), quotOf(rootQuotStreamAVX512F64))
 	}
 	if avx2 {
 		testRowPrims(t, "avx2", sumAVX2F32, sumMinAVX2F32, rootQuotAVX2F32)
 		testRowPrims(t, "avx2", sumAVX2F64, sumMinAVX2F64, rootQuotAVX2F64)
-		testStream(t, "avx2", rootQuotAVX2F32, rootQuotStreamAVX2F32)
-		testStream(t, "avx2", rootQuotAVX2F64, rootQuotStreamAVX2F64)
+		testStream(t, "avx2 rootQuot", quotOf(rootQuotAVX2F32), quotOf(rootQuotStreamAVX2F32))
+		testStream(t, "avx2 rootQuot", quotOf(rootQuotAVX2F64), quotOf(rootQuotStreamAVX2F64))
 	}
 }
 
-// testStream checks a non-temporal (emit.MapStream) row kernel against its
+// quotOf is rootQuot with s = 7.5.
+func quotOf[T float32 | float64](f func(dst, x []T, s, y T)) func(dst, x []T) {
+	return func(dst, x []T) { f(dst, x, 7.5, 1/7.5) }
+}
+
+// testStream checks a non-temporal (emit.MapStream) kernel against its
 // ordinary twin: the same bits for every length 0-130 at each of the 16
 // element offsets of dst from a 64-byte boundary (the masked head, the
 // aligned loops and the masked tail in every combination), with guards
 // on both sides of dst untouched.
-func testStream[T float32 | float64](t *testing.T, name string, ref, stream func(dst, x []T, s, y T)) {
+func testStream[T float32 | float64](t *testing.T, name string, ref, stream func(dst, x []T)) {
 	const guard = -3
 	buf := make([]T, 130+2*64)
 	for n := 0; n <= 130; n++ {
 		x := make([]T, n+1)[1:]
 		for i := range x {
-			x[i] = T(1 + i%9)
+			x[i] = T(1+i%9) / 3
 		}
-		s := T(n*5 + 1)
 		want := make([]T, n)
-		ref(want, x, s, 1/s)
+		ref(want, x)
 		for off := 0; off < 16; off++ {
-			// dst starts off elements past the first 64-byte boundary in buf.
+			// dst starts off elements past a 64-byte boundary in buf.
 			base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
 			o := base + 16 + off
 			for i := range buf {
 				buf[i] = guard
 			}
-			stream(buf[o:o+n], x, s, 1/s)
+			stream(buf[o:o+n], x)
 			storeFence()
 			for i := range buf {
 				switch {
 				case i < o || i >= o+n:
 					if buf[i] != guard {
-						t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst [%d, %d)", name, s, n, off, i, o, o+n)
+						t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst [%d, %d)", name, buf[0], n, off, i, o, o+n)
 					}
 				case buf[i] != want[i-o]:
-					t.Fatalf("%s %T n=%d off=%d: [%d] = %v, rootQuot %v", name, s, n, off, i-o, buf[i], want[i-o])
+					t.Fatalf("%s %T n=%d off=%d: [%d] = %v, want %v", name, buf[0], n, off, i-o, buf[i], want[i-o])
 				}
 			}
+		}
+	}
+}
+
+// TestElementwiseStream checks Sqrt's and Square's non-temporal kernels
+// (testStream) on every instruction set this CPU runs, and that each
+// path's sqrt and square give the same bits streamed (outputs of
+// streamBytes or more) as not.
+func TestElementwiseStream(t *testing.T) {
+	f := cpu.Detected()
+	if f.AVX512 && f.AVX2FMA {
+		testStream(t, "avx512 sqrt", sqrtAVX512F32, sqrtStreamAVX512F32)
+		testStream(t, "avx512 sqrt", sqrtAVX512F64, sqrtStreamAVX512F64)
+		testStream(t, "avx512 square", squareAVX512F32, squareStreamAVX512F32)
+		testStream(t, "avx512 square", squareAVX512F64, squareStreamAVX512F64)
+	}
+	if f.AVX2FMA {
+		testStream(t, "avx2 sqrt", sqrtAVX2F32, sqrtStreamAVX2F32)
+		testStream(t, "avx2 sqrt", sqrtAVX2F64, sqrtStreamAVX2F64)
+		testStream(t, "avx2 square", squareAVX2F32, squareStreamAVX2F32)
+		testStream(t, "avx2 square", squareAVX2F64, squareStreamAVX2F64)
+	}
+	save := streamBytes
+	defer func() { streamBytes = save }()
+	for _, p := range paths {
+		if !p.supported() {
+			continue
+		}
+		testStreamed(t, p.name+" sqrt", p.f32.sqrt)
+		testStreamed(t, p.name+" square", p.f32.square)
+		testStreamed(t, p.name+" sqrt", p.f64.sqrt)
+		testStreamed(t, p.name+" square", p.f64.square)
+	}
+}
+
+// testStreamed checks that f gives the same bits on 1000 elements with
+// streamBytes 0 (streamed) and MaxInt (not).
+func testStreamed[T float32 | float64](t *testing.T, name string, f func(dst, x []T)) {
+	x := make([]T, 1001)[1:]
+	for i := range x {
+		x[i] = T(i%13) / 7
+	}
+	var got [2][]T
+	for k, sb := range []int{math.MaxInt, 0} {
+		streamBytes = sb
+		got[k] = make([]T, len(x)+3)[3:]
+		f(got[k], x)
+	}
+	for i := range x {
+		if got[0][i] != got[1][i] {
+			t.Fatalf("%s %T: [%d] streamed %v, cached %v", name, x[0], i, got[1][i], got[0][i])
 		}
 	}
 }

@@ -23,8 +23,10 @@ func main() {
 	tables := flag.String("tables", "", "also write the vector math constants to this Go file")
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
-		unary(k, "sqrt", "sets dst[i] = sqrt(x[i]).", func(v reg.VecVirtual) { k.Sqrt(v, v) })
-		unary(k, "square", "sets dst[i] = x[i]*x[i].", func(v reg.VecVirtual) { k.Mul(v, v, v) })
+		for _, stream := range []bool{false, true} {
+			unary(k, "sqrt", "sets dst[i] = sqrt(x[i]).", stream, func(v reg.VecVirtual) { k.Sqrt(v, v) })
+			unary(k, "square", "sets dst[i] = x[i]*x[i].", stream, func(v reg.VecVirtual) { k.Mul(v, v, v) })
+		}
 		vecmath(k)
 	}
 	emit.GenerateFile()
@@ -40,12 +42,25 @@ func main() {
 	}
 }
 
-func unary(k emit.Kernel, name, doc string, op func(v reg.VecVirtual)) {
-	k.Begin(name, "func(dst, x []T)", doc+" len(dst) >= len(x).")
+// unary emits name (with stream, nameStream: the same with non-temporal
+// stores to dst, emit.MapStream, for outputs beyond the caches; the
+// caller runs storeFence after it).
+func unary(k emit.Kernel, name, doc string, stream bool, op func(v reg.VecVirtual)) {
+	doc += " len(dst) >= len(x)."
+	if stream {
+		doc = "is " + k.Name(name) + " with non-temporal stores to dst; storeFence must follow its last call."
+		name += "Stream"
+	}
+	k.Begin(name, "func(dst, x []T)", doc)
 	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
-	k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 4, func(in []reg.VecVirtual) []reg.VecVirtual {
+	body := func(in []reg.VecVirtual) []reg.VecVirtual {
 		op(in[0])
 		return in
-	})
+	}
+	if stream {
+		k.MapStream(n, []reg.GPVirtual{x}, dst, 4, body)
+	} else {
+		k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 4, body)
+	}
 	emit.Ret()
 }
