@@ -231,27 +231,37 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 			g.toSphere(dst, x, d)
 			return
 		}
-		rootQuot := p.rootQuot
-		if p.rootQuotStream != nil && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamBytes {
+		if p.rootQuot == nil {
+			for r := 0; r < len(x); r += d {
+				row, out := x[r:r+d], dst[r:r+d]
+				if s := float64(p.sum(row)); s > 0 && s <= maxOf[T]() {
+					p.divSqrt(out, row, s)
+				} else {
+					toSphereGeneric(out, row, d) // as below
+				}
+			}
+			return
+		}
+		// A row of d = 160 float32 in L2 takes about 20 ns, so the Go
+		// around it shows: this loop keeps the primitives in locals and
+		// tests each row once (3-5% faster in L2 than one loop for both
+		// kinds of path with the fields and nil tests in it). A loop of
+		// direct calls in a test ran 10% faster still.
+		sumMin, rootQuot, divSqrt := p.sumMin, p.rootQuot, p.divSqrt
+		stream := p.rootQuotStream != nil && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamBytes
+		if stream {
 			rootQuot = p.rootQuotStream
-			defer p.fence()
 		}
 		for r := 0; r < len(x); r += d {
 			row, out := x[r:r+d], dst[r:r+d]
-			var s, mn float64
-			if p.rootQuot != nil {
-				st, mt := p.sumMin(row)
-				s, mn = float64(st), float64(mt)
-			} else {
-				s = float64(p.sum(row))
-			}
-			if !(s > 0 && s <= maxOf[T]()) {
+			st, mt := sumMin(row)
+			s, mn := float64(st), float64(mt)
+			switch {
+			case !(s > 0 && s <= maxOf[T]()):
 				// Zero, NaN or overflowing sums: the generic row
 				// decides, so all paths agree on invalid rows.
 				toSphereGeneric(out, row, d)
-				continue
-			}
-			if p.rootQuot != nil && mn*(1/minNormalOf[T]()) >= s {
+			case mn*(1/minNormalOf[T]()) >= s:
 				// No quotient is below T's normal range (nor
 				// negative), where T would lose relative
 				// accuracy: divide and root in T. The test is
@@ -263,11 +273,13 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 				// than 1, and each such row took a microcode
 				// assist: ToSphere f64 ran 11% slower on simplex
 				// rows than on rows summing to 80.
-				st := T(s)
 				rootQuot(out, row, st, 1/st)
-				continue
+			default:
+				divSqrt(out, row, s)
 			}
-			p.divSqrt(out, row, s)
+		}
+		if stream {
+			p.fence()
 		}
 	}
 	o.toSimplex = func(dst, x []T, d int) {
