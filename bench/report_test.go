@@ -49,7 +49,7 @@ func TestParseAndMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.Reset()
-	Markdown(&tb, own, Peaks{TriadGBps: 16.384, BigBytes: 1 << 40})
+	Markdown(&tb, own, Peaks{TriadGBps: 16.384, BigBytes: 1 << 30})
 	if want := "| f32/n=4096 | 32.8 GB/s (80% of triad) |"; !strings.Contains(tb.String(), want) {
 		t.Errorf("markdown lacks %q:\n%s", want, tb.String())
 	}
