@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 	"unsafe"
@@ -170,6 +171,98 @@ func testToSphereStream[T float32 | float64](t *testing.T, name string, o *ops[T
 			if i >= 3 && math.Float64bits(float64(in[i-3])) != math.Float64bits(float64(got[0][i])) {
 				t.Fatalf("%s %T d=%d: [%d] streamed in place %v, cached %v", name, x[0], d, i-3, in[i-3], got[0][i])
 			}
+		}
+	}
+}
+
+// FuzzStream compares every non-temporal kernel this CPU runs with its
+// ordinary twin on arbitrary elements (NaN, Inf, subnormals and negative
+// values included) at an arbitrary offset of dst from a 64-byte boundary:
+// the same bits, nothing written outside dst.
+func FuzzStream(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 1, 2, 3, 4, 5, 6, 7, 0x7f}, uint8(3), 2.5)
+	f.Fuzz(func(t *testing.T, data []byte, off uint8, s float64) {
+		if !(s > 0) || math.IsInf(s, 0) || s > math.MaxFloat32 || s < 0x1p-126 {
+			s = 2.5
+		}
+		x64 := make([]float64, len(data)/8)
+		for i := range x64 {
+			x64[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
+		}
+		x32 := make([]float32, len(data)/4)
+		for i := range x32 {
+			x32[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+		for _, k := range streamKernels64() {
+			fuzzStream(t, k.name, x64, int(off%16), s, k.ref, k.stream)
+		}
+		for _, k := range streamKernels32() {
+			fuzzStream(t, k.name, x32, int(off%16), s, k.ref, k.stream)
+		}
+	})
+}
+
+// streamPair is a kernel and its non-temporal twin, as rootQuot's
+// signature (sqrt and square ignore s and y).
+type streamPair[T float32 | float64] struct {
+	name        string
+	ref, stream func(dst, x []T, s, y T)
+}
+
+func unaryPair[T float32 | float64](name string, ref, stream func(dst, x []T)) streamPair[T] {
+	return streamPair[T]{name,
+		func(dst, x []T, _, _ T) { ref(dst, x) },
+		func(dst, x []T, _, _ T) { stream(dst, x) }}
+}
+
+func streamKernels64() []streamPair[float64] {
+	var out []streamPair[float64]
+	f := cpu.Detected()
+	if f.AVX512 && f.AVX2FMA {
+		out = append(out, streamPair[float64]{"avx512 rootQuot", rootQuotAVX512F64, rootQuotStreamAVX512F64},
+			unaryPair("avx512 sqrt", sqrtAVX512F64, sqrtStreamAVX512F64), unaryPair("avx512 square", squareAVX512F64, squareStreamAVX512F64))
+	}
+	if f.AVX2FMA {
+		out = append(out, streamPair[float64]{"avx2 rootQuot", rootQuotAVX2F64, rootQuotStreamAVX2F64},
+			unaryPair("avx2 sqrt", sqrtAVX2F64, sqrtStreamAVX2F64), unaryPair("avx2 square", squareAVX2F64, squareStreamAVX2F64))
+	}
+	return out
+}
+
+func streamKernels32() []streamPair[float32] {
+	var out []streamPair[float32]
+	f := cpu.Detected()
+	if f.AVX512 && f.AVX2FMA {
+		out = append(out, streamPair[float32]{"avx512 rootQuot", rootQuotAVX512F32, rootQuotStreamAVX512F32},
+			unaryPair("avx512 sqrt", sqrtAVX512F32, sqrtStreamAVX512F32), unaryPair("avx512 square", squareAVX512F32, squareStreamAVX512F32))
+	}
+	if f.AVX2FMA {
+		out = append(out, streamPair[float32]{"avx2 rootQuot", rootQuotAVX2F32, rootQuotStreamAVX2F32},
+			unaryPair("avx2 sqrt", sqrtAVX2F32, sqrtStreamAVX2F32), unaryPair("avx2 square", squareAVX2F32, squareStreamAVX2F32))
+	}
+	return out
+}
+
+func fuzzStream[T float32 | float64](t *testing.T, name string, x []T, off int, s float64, ref, stream func(dst, x []T, s, y T)) {
+	const guard = 12345
+	st := T(s)
+	want := make([]T, len(x))
+	ref(want, x, st, 1/st)
+	buf := make([]T, len(x)+2*64)
+	base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
+	o := base + 16 + off
+	for i := range buf {
+		buf[i] = guard
+	}
+	stream(buf[o:o+len(x)], x, st, 1/st)
+	storeFence()
+	for i := range buf {
+		in := i >= o && i < o+len(x)
+		if !in && buf[i] != guard {
+			t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst", name, buf[0], len(x), off, i)
+		}
+		if in && math.Float64bits(float64(buf[i])) != math.Float64bits(float64(want[i-o])) {
+			t.Fatalf("%s %T n=%d off=%d: [%d] = %v, ordinary %v", name, buf[0], len(x), off, i-o, buf[i], want[i-o])
 		}
 	}
 }
