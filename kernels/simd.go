@@ -245,17 +245,29 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		// A row of d = 160 float32 in L2 takes about 20 ns, so the Go
 		// around it shows: this loop keeps the primitives in locals and
 		// tests each row once (3-5% faster in L2 than one loop for both
-		// kinds of path with the fields and nil tests in it). A loop of
-		// direct calls in a test ran 10% faster still.
+		// kinds of path with the fields and nil tests in it), and sums
+		// each row one row ahead (12-14% faster again in float32, as
+		// fast as a loop of direct calls). In float64 a row's map (20
+		// VSQRTPD, 43 ns at d = 160) and its sums (9.5 ns) do not overlap
+		// either way: the map's queued square roots fill the scheduler.
 		sumMin, rootQuot, divSqrt := p.sumMin, p.rootQuot, p.divSqrt
 		stream := p.rootQuotStream != nil && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamBytes
 		if stream {
 			rootQuot = p.rootQuotStream
 		}
+		var nst, nmt T // the next row's sum and minimum
+		if len(x) > 0 {
+			nst, nmt = sumMin(x[:d])
+		}
 		for r := 0; r < len(x); r += d {
 			row, out := x[r:r+d], dst[r:r+d]
-			st, mt := sumMin(row)
+			st, mt := nst, nmt
 			s, mn := float64(st), float64(mt)
+			if r+d < len(x) {
+				// The next row's sums first, so that its loads
+				// overlap this row's square roots.
+				nst, nmt = sumMin(x[r+d : r+2*d])
+			}
 			switch {
 			case !(s > 0 && s <= maxOf[T]()):
 				// Zero, NaN or overflowing sums: the generic row
