@@ -37,4 +37,14 @@
 // report and change the choice, and the environment variable
 // FISHERFLOW_KERNELS picks one at start-up. The purego build tag builds
 // the package without assembly.
+//
+// # Large outputs
+//
+// On amd64, Sqrt, Square and ToSphere write an output at least as large as
+// the L3 cache (32 MiB where the CPU does not report its L3) with
+// non-temporal stores, which skip reading each destination line before it
+// is written and leave the output out of the caches: on arrays far beyond
+// the caches they ran 4-38% faster on our machine (ToSphere 4-8%, Sqrt
+// and Square 15-38%), to the same bits. The output is
+// complete and visible to every goroutine when the call returns.
 package kernels
