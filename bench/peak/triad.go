@@ -42,8 +42,8 @@ func Triad(threads int, d time.Duration) []Bandwidth {
 
 // TriadOn measures the one-thread triad on the caller's arrays (a is
 // written; b and c, at least as long, are read) and returns its mean rate
-// over about d in GB/s: a benchmark of a streaming kernel calls it just
-// after its timed loop, so that its fraction of the triad compares figures
+// over about d in GB/s: a benchmark of a streaming kernel calls it beside
+// its timed loop, so that its fraction of the triad compares figures
 // of the same minute (on a shared VM the triad moved by a third between
 // runs of make bench), both means over a similar time. (Triad's best of
 // three tries is STREAM's convention; on this VM it ran a median 1.6%

@@ -107,10 +107,11 @@ func run(out, cmd, appendix string, inputs []string) error {
 		fmt.Fprintf(&b, " %.1f GB/s on %d thread(s);", r.GBps, r.Threads)
 	}
 	fmt.Fprintf(&b, " GB/s figures of\ncases whose arrays are %s give their fraction of the one-thread triad: the triad that\n", bigWhat)
-	fmt.Fprintf(&b, "case measured just after its own timed loop (its triad-GB/s metric in bench/out/kernels.txt, 150 ms, best of three)\n")
+	fmt.Fprintf(&b, "case measured beside its own timed loop (its triad-GB/s metric in bench/out/kernels.txt: the larger of the mean rates\n")
+	fmt.Fprintf(&b, "over 150 ms just before and just after the loop)\n")
 	fmt.Fprintf(&b, "where it reports one, as the 2^24-element Sqrt, Square and ToSphere cases do, since this machine's triad moves by\n")
 	fmt.Fprintf(&b, "a third between minutes; else this one. The triad writes with ordinary stores (a line is read before it is\n")
-	fmt.Fprintf(&b, "written), as STREAM does; ToSphere writes outputs beyond the L3 by non-temporal stores, which skip that read.\n")
+	fmt.Fprintf(&b, "written), as STREAM does; Sqrt, Square and ToSphere write outputs beyond the L3 by non-temporal stores, which skip that read.\n")
 	fmt.Fprintf(&b, "\nGEMM figures give their fraction of the peak of their path and precision at the thread\n")
 	fmt.Fprintf(&b, "count of their row (%d, GOMAXPROCS, when the row names none).\n\n", threads)
 	fmt.Fprintf(&b, "Every figure is the median of the runs of its case (go test -count); on this shared machine\n")
