@@ -307,7 +307,15 @@ func (k *Kernel) splat(name string, b uint64) Mem {
 // loop handles unroll vectors per iteration, then single vectors, then a
 // masked tail. Pointers and n are advanced in place.
 func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, body func(in []reg.VecVirtual) []reg.VecVirtual) {
-	step := func(u int, mask *Mask) {
+	step := k.mapStep(ins, outs, body, func(v reg.VecVirtual, m Mem) { k.Store(v, m) })
+	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
+}
+
+// mapStep returns the step of Map and MapStream: one vector from each
+// input pointer at offset u vectors (masked in the tail), body, and each
+// result stored by store (by StoreMasked in the tail).
+func (k *Kernel) mapStep(ins, outs []reg.GPVirtual, body func(in []reg.VecVirtual) []reg.VecVirtual, store func(v reg.VecVirtual, m Mem)) func(u int, mask *Mask) {
+	return func(u int, mask *Mask) {
 		var in []reg.VecVirtual
 		for _, p := range ins {
 			v := k.Vec()
@@ -325,11 +333,10 @@ func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, bod
 			if mask != nil {
 				k.StoreMasked(res[i], *mask, m)
 			} else {
-				k.Store(res[i], m)
+				store(res[i], m)
 			}
 		}
 	}
-	k.loops(n, append(append([]reg.GPVirtual{}, ins...), outs...), k.Lanes(), k.Bytes(), unroll, step)
 }
 
 // MapStream is Map with one output written by non-temporal stores
@@ -343,26 +350,7 @@ func (k *Kernel) Map(n reg.GPVirtual, ins, outs []reg.GPVirtual, unroll int, bod
 // ordered: the caller runs SFENCE (see Fence) once its last call is done,
 // before anything may read the output.
 func (k *Kernel) MapStream(n reg.GPVirtual, ins []reg.GPVirtual, out reg.GPVirtual, unroll int, body func(in []reg.VecVirtual) []reg.VecVirtual) {
-	step := func(u int, mask *Mask) {
-		var in []reg.VecVirtual
-		for _, p := range ins {
-			v := k.Vec()
-			m := Mem{Base: p, Disp: u * k.Bytes()}
-			if mask != nil {
-				k.LoadMasked(m, *mask, v)
-			} else {
-				k.Load(m, v)
-			}
-			in = append(in, v)
-		}
-		res := body(in)[0]
-		m := Mem{Base: out, Disp: u * k.Bytes()}
-		if mask != nil {
-			k.StoreMasked(res, *mask, m)
-		} else {
-			k.Pick(movntps, movntpd)(res, m)
-		}
-	}
+	step := k.mapStep(ins, []reg.GPVirtual{out}, body, func(v reg.VecVirtual, m Mem) { k.Pick(movntps, movntpd)(v, m) })
 	ptrs := unique(append(append([]reg.GPVirtual{}, ins...), out))
 	// h = min(n, elements before out's next vector boundary).
 	aligned := k.Label("aligned")
