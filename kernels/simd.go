@@ -129,16 +129,17 @@ func blockAngles[T float32 | float64](v *vec64, b *rowBuf, x, y []T, d, r0, nb i
 	return v.angles(b, nb)
 }
 
-// streamBytes is the output size from which ToSphere writes by
-// non-temporal stores (prims.rootQuotStream): the L3 cache's, or 32 MiB
-// where the CPU does not report it (the Zen 5 VMs this was measured on
-// hide theirs; Zen 5 has 32 MiB a CCD). Beyond the caches an ordinary
-// store first reads its line (write-allocate), so a row map moves 24
-// bytes a float64 element instead of 16. Measured there on 2^24 elements
-// of simplex rows (d = 160, one thread, 18 alternated rounds in one
-// process): float64 36.6 -> 40.3 GB/s, float32 39.8 -> 41.3 (median
-// ratios 1.078 and 1.043). On outputs that fit the caches the stores
-// would evict what the caller reads next, hence the threshold.
+// streamBytes is the output size from which ToSphere, Sqrt and Square
+// write by non-temporal stores (prims.rootQuotStream, sqrtStream,
+// squareStream): the L3 cache's, or 32 MiB where the CPU does not report
+// it (the Zen 5 VMs this was measured on hide theirs; Zen 5 has 32 MiB a
+// CCD). Beyond the caches an ordinary store first reads its line
+// (write-allocate), so a row map moves 24 bytes a float64 element instead
+// of 16. Measured there on 2^24 elements of simplex rows (d = 160, one
+// thread, 18 alternated rounds in one process): ToSphere float64 36.6 ->
+// 40.3 GB/s, float32 39.8 -> 41.3 (median ratios 1.078 and 1.043); Sqrt
+// and Square (one pass) ran 15-38% faster. On outputs that fit the caches
+// the stores would evict what the caller reads next, hence the threshold.
 var streamBytes = func() int {
 	if l3 := cpu.Describe().Caches.L3; l3 > 0 {
 		return l3
@@ -249,7 +250,8 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		// each row one row ahead (12-14% faster again in float32, as
 		// fast as a loop of direct calls). In float64 a row's map (20
 		// VSQRTPD, 43 ns at d = 160) and its sums (9.5 ns) do not overlap
-		// either way: the map's queued square roots fill the scheduler.
+		// either way, nor when a scratch kernel interleaved them vector
+		// by vector: a row costs its square roots plus its sums.
 		sumMin, rootQuot, divSqrt := p.sumMin, p.rootQuot, p.divSqrt
 		stream := p.rootQuotStream != nil && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamBytes
 		if stream {
