@@ -147,6 +147,13 @@ var streamBytes = func() int {
 	return 32 << 20
 }()
 
+// streams reports whether an output of n elements of T is written by
+// non-temporal stores (at least streamBytes long).
+func streams[T float32 | float64](n int) bool {
+	var z T
+	return n*int(unsafe.Sizeof(z)) >= streamBytes
+}
+
 // streamed returns f, or for outputs of streamBytes or more, s followed by
 // fence, if s is set.
 func streamed[T float32 | float64](f, s func(dst, x []T), fence func()) func(dst, x []T) {
@@ -154,7 +161,7 @@ func streamed[T float32 | float64](f, s func(dst, x []T), fence func()) func(dst
 		return f
 	}
 	return func(dst, x []T) {
-		if len(x)*int(unsafe.Sizeof(x[0])) < streamBytes {
+		if !streams[T](len(x)) {
 			f(dst, x)
 			return
 		}
@@ -253,7 +260,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 		// either way, nor when a scratch kernel interleaved them vector
 		// by vector: a row costs its square roots plus its sums.
 		sumMin, rootQuot, divSqrt := p.sumMin, p.rootQuot, p.divSqrt
-		stream := p.rootQuotStream != nil && len(dst)*int(unsafe.Sizeof(dst[0])) >= streamBytes
+		stream := p.rootQuotStream != nil && streams[T](len(dst))
 		if stream {
 			rootQuot = p.rootQuotStream
 		}
