@@ -46,21 +46,12 @@ func main() {
 // stores to dst, emit.MapStream, for outputs beyond the caches; the
 // caller runs storeFence after it).
 func unary(k emit.Kernel, name, doc string, stream bool, op func(v reg.VecVirtual)) {
-	doc += " len(dst) >= len(x)."
-	if stream {
-		doc = "is " + k.Name(name) + " with non-temporal stores to dst; storeFence must follow its last call."
-		name += "Stream"
-	}
+	name, doc = k.StreamTwin(name, doc+" len(dst) >= len(x).", stream)
 	k.Begin(name, "func(dst, x []T)", doc)
 	dst, x, n := emit.Ptr("dst"), emit.Ptr("x"), emit.Len("x")
-	body := func(in []reg.VecVirtual) []reg.VecVirtual {
+	k.MapOne(stream, n, []reg.GPVirtual{x}, dst, 4, func(in []reg.VecVirtual) []reg.VecVirtual {
 		op(in[0])
 		return in
-	}
-	if stream {
-		k.MapStream(n, []reg.GPVirtual{x}, dst, 4, body)
-	} else {
-		k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 4, body)
-	}
+	})
 	emit.Ret()
 }

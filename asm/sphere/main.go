@@ -76,26 +76,18 @@ func divSqrt(k emit.Kernel) {
 // beside the VSQRTPS. With stream, rootQuotStream writes dst by
 // non-temporal stores (emit.MapStream), for outputs beyond the caches.
 func rootQuot(k emit.Kernel, stream bool) {
-	name, doc := "rootQuot", "sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T."
-	if stream {
-		name, doc = "rootQuotStream", "is rootQuot"+k.ISA.String()+k.Prec.String()+" with non-temporal stores to dst; storeFence must follow its last call."
-	}
+	name, doc := k.StreamTwin("rootQuot", "sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.", stream)
 	k.Begin(name, "func(dst, x []T, s, y T)", doc)
 	sv, yv := param(k, "s"), param(k, "y")
 	dst, x, n := ptr("dst"), ptr("x"), length("x")
-	body := func(in []reg.VecVirtual) []reg.VecVirtual {
+	k.MapOne(stream, n, []reg.GPVirtual{x}, dst, 2, func(in []reg.VecVirtual) []reg.VecVirtual {
 		q, r := k.Vec(), k.Vec()
 		k.Mul(yv, in[0], q)     // q = x*y
 		k.FNMA231(q, sv, in[0]) // x = x - q*s: the remainder
 		k.FMA231(in[0], yv, q)  // q += r*y
 		k.Sqrt(q, r)
 		return []reg.VecVirtual{r}
-	}
-	if stream {
-		k.MapStream(n, []reg.GPVirtual{x}, dst, 2, body)
-	} else {
-		k.Map(n, []reg.GPVirtual{x}, []reg.GPVirtual{dst}, 2, body)
-	}
+	})
 	emit.Ret()
 }
 

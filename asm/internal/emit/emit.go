@@ -373,6 +373,24 @@ func (k *Kernel) MapStream(n reg.GPVirtual, ins []reg.GPVirtual, out reg.GPVirtu
 	k.loops(n, ptrs, k.Lanes(), k.Bytes(), unroll, step)
 }
 
+// StreamTwin returns the name and doc line of the kernel base, or with
+// stream those of its non-temporal twin baseStream (see MapOne).
+func (k *Kernel) StreamTwin(base, doc string, stream bool) (name, d string) {
+	if !stream {
+		return base, doc
+	}
+	return base + "Stream", "is " + k.Name(base) + " with non-temporal stores to dst; storeFence must follow its last call."
+}
+
+// MapOne is Map with the one output out, or with stream MapStream.
+func (k *Kernel) MapOne(stream bool, n reg.GPVirtual, ins []reg.GPVirtual, out reg.GPVirtual, unroll int, body func(in []reg.VecVirtual) []reg.VecVirtual) {
+	if stream {
+		k.MapStream(n, ins, out, unroll, body)
+		return
+	}
+	k.Map(n, ins, []reg.GPVirtual{out}, unroll, body)
+}
+
 // Fence emits a function named name that runs SFENCE: the barrier after a
 // MapStream kernel's non-temporal stores.
 func Fence(name string) {
