@@ -24,78 +24,70 @@ func TestToSphereRowPrims(t *testing.T) {
 	if avx512 {
 		testRowPrims(t, "avx512", sumAVX512F32, sumMinAVX512F32, rootQuotAVX512F32)
 		testRowPrims(t, "avx512", sumAVX512F64, sumMinAVX512F64, rootQuotAVX512F64)
-		testStream(t, "avx512 rootQuot", quotOf(rootQuotAVX512F32), quotOf(rootQuotStreamAVX512F32))
-		testStream(t, "avx512 rootQuot", quotOf(rootQuotAVX512F64), quotOf(rootQuotStreamAVX512F64))
 	}
 	if avx2 {
 		testRowPrims(t, "avx2", sumAVX2F32, sumMinAVX2F32, rootQuotAVX2F32)
 		testRowPrims(t, "avx2", sumAVX2F64, sumMinAVX2F64, rootQuotAVX2F64)
-		testStream(t, "avx2 rootQuot", quotOf(rootQuotAVX2F32), quotOf(rootQuotStreamAVX2F32))
-		testStream(t, "avx2 rootQuot", quotOf(rootQuotAVX2F64), quotOf(rootQuotStreamAVX2F64))
 	}
 }
 
-// quotOf is rootQuot with s = 7.5.
-func quotOf[T float32 | float64](f func(dst, x []T, s, y T)) func(dst, x []T) {
-	return func(dst, x []T) { f(dst, x, 7.5, 1/7.5) }
+// TestStreamKernels checks every non-temporal (emit.MapStream) kernel
+// this CPU runs against its ordinary twin (streamKernels): the same bits
+// for every length 0-130 at each of the 16 element offsets of dst from a
+// 64-byte boundary (the masked head, the aligned loops and the masked
+// tail in every combination), with guards on both sides of dst untouched.
+func TestStreamKernels(t *testing.T) {
+	k32, k64 := streamKernels()
+	for _, k := range k32 {
+		testStream(t, k)
+	}
+	for _, k := range k64 {
+		testStream(t, k)
+	}
 }
 
-// testStream checks a non-temporal (emit.MapStream) kernel against its
-// ordinary twin: the same bits for every length 0-130 at each of the 16
-// element offsets of dst from a 64-byte boundary (the masked head, the
-// aligned loops and the masked tail in every combination), with guards
-// on both sides of dst untouched.
-func testStream[T float32 | float64](t *testing.T, name string, ref, stream func(dst, x []T)) {
-	const guard = -3
-	buf := make([]T, 130+2*64)
+func testStream[T float32 | float64](t *testing.T, k streamPair[T]) {
 	for n := 0; n <= 130; n++ {
 		x := make([]T, n+1)[1:]
 		for i := range x {
 			x[i] = T(1+i%9) / 3
 		}
-		want := make([]T, n)
-		ref(want, x)
 		for off := 0; off < 16; off++ {
-			// dst starts off elements past a 64-byte boundary in buf.
-			base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
-			o := base + 16 + off
-			for i := range buf {
-				buf[i] = guard
-			}
-			stream(buf[o:o+n], x)
-			storeFence()
-			for i := range buf {
-				switch {
-				case i < o || i >= o+n:
-					if buf[i] != guard {
-						t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst [%d, %d)", name, buf[0], n, off, i, o, o+n)
-					}
-				case buf[i] != want[i-o]:
-					t.Fatalf("%s %T n=%d off=%d: [%d] = %v, want %v", name, buf[0], n, off, i-o, buf[i], want[i-o])
-				}
-			}
+			checkStream(t, k, x, off, 7.5)
 		}
 	}
 }
 
-// TestElementwiseStream checks Sqrt's and Square's non-temporal kernels
-// (testStream) on every instruction set this CPU runs, and that each
-// path's sqrt and square give the same bits streamed (outputs of
-// streamBytes or more) as not.
+// checkStream runs k's stream kernel on x into a dst off elements past
+// a 64-byte boundary, guarded on both sides, and compares it bit for bit
+// with k's ordinary kernel (s and y = 1/s for rootQuot).
+func checkStream[T float32 | float64](t *testing.T, k streamPair[T], x []T, off int, s T) {
+	const guard = 12345
+	want := make([]T, len(x))
+	k.ref(want, x, s, 1/s)
+	buf := make([]T, len(x)+2*64)
+	base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
+	o := base + 16 + off
+	for i := range buf {
+		buf[i] = guard
+	}
+	k.stream(buf[o:o+len(x)], x, s, 1/s)
+	storeFence()
+	for i := range buf {
+		in := i >= o && i < o+len(x)
+		if !in && buf[i] != guard {
+			t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst", k.name, buf[0], len(x), off, i)
+		}
+		if in && math.Float64bits(float64(buf[i])) != math.Float64bits(float64(want[i-o])) {
+			t.Fatalf("%s %T n=%d off=%d: [%d] = %v, ordinary %v", k.name, buf[0], len(x), off, i-o, buf[i], want[i-o])
+		}
+	}
+}
+
+// TestElementwiseStream checks that each path's sqrt and square give the
+// same bits streamed (outputs of streamBytes or more) as not; the stream
+// kernels themselves are TestStreamKernels'.
 func TestElementwiseStream(t *testing.T) {
-	f := cpu.Detected()
-	if f.AVX512 && f.AVX2FMA {
-		testStream(t, "avx512 sqrt", sqrtAVX512F32, sqrtStreamAVX512F32)
-		testStream(t, "avx512 sqrt", sqrtAVX512F64, sqrtStreamAVX512F64)
-		testStream(t, "avx512 square", squareAVX512F32, squareStreamAVX512F32)
-		testStream(t, "avx512 square", squareAVX512F64, squareStreamAVX512F64)
-	}
-	if f.AVX2FMA {
-		testStream(t, "avx2 sqrt", sqrtAVX2F32, sqrtStreamAVX2F32)
-		testStream(t, "avx2 sqrt", sqrtAVX2F64, sqrtStreamAVX2F64)
-		testStream(t, "avx2 square", squareAVX2F32, squareStreamAVX2F32)
-		testStream(t, "avx2 square", squareAVX2F64, squareStreamAVX2F64)
-	}
 	save := streamBytes
 	defer func() { streamBytes = save }()
 	for _, p := range paths {
@@ -193,11 +185,12 @@ func FuzzStream(f *testing.F) {
 		for i := range x32 {
 			x32[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 		}
-		for _, k := range streamKernels64() {
-			fuzzStream(t, k.name, x64, int(off%16), s, k.ref, k.stream)
+		k32, k64 := streamKernels()
+		for _, k := range k64 {
+			checkStream(t, k, x64, int(off%16), s)
 		}
-		for _, k := range streamKernels32() {
-			fuzzStream(t, k.name, x32, int(off%16), s, k.ref, k.stream)
+		for _, k := range k32 {
+			checkStream(t, k, x32, int(off%16), float32(s))
 		}
 	})
 }
@@ -215,54 +208,21 @@ func unaryPair[T float32 | float64](name string, ref, stream func(dst, x []T)) s
 		func(dst, x []T, _, _ T) { stream(dst, x) }}
 }
 
-func streamKernels64() []streamPair[float64] {
-	var out []streamPair[float64]
+// streamKernels returns every non-temporal kernel this CPU runs with its
+// ordinary twin, float32 and float64.
+func streamKernels() (k32 []streamPair[float32], k64 []streamPair[float64]) {
 	f := cpu.Detected()
 	if f.AVX512 && f.AVX2FMA {
-		out = append(out, streamPair[float64]{"avx512 rootQuot", rootQuotAVX512F64, rootQuotStreamAVX512F64},
+		k32 = append(k32, streamPair[float32]{"avx512 rootQuot", rootQuotAVX512F32, rootQuotStreamAVX512F32},
+			unaryPair("avx512 sqrt", sqrtAVX512F32, sqrtStreamAVX512F32), unaryPair("avx512 square", squareAVX512F32, squareStreamAVX512F32))
+		k64 = append(k64, streamPair[float64]{"avx512 rootQuot", rootQuotAVX512F64, rootQuotStreamAVX512F64},
 			unaryPair("avx512 sqrt", sqrtAVX512F64, sqrtStreamAVX512F64), unaryPair("avx512 square", squareAVX512F64, squareStreamAVX512F64))
 	}
 	if f.AVX2FMA {
-		out = append(out, streamPair[float64]{"avx2 rootQuot", rootQuotAVX2F64, rootQuotStreamAVX2F64},
+		k32 = append(k32, streamPair[float32]{"avx2 rootQuot", rootQuotAVX2F32, rootQuotStreamAVX2F32},
+			unaryPair("avx2 sqrt", sqrtAVX2F32, sqrtStreamAVX2F32), unaryPair("avx2 square", squareAVX2F32, squareStreamAVX2F32))
+		k64 = append(k64, streamPair[float64]{"avx2 rootQuot", rootQuotAVX2F64, rootQuotStreamAVX2F64},
 			unaryPair("avx2 sqrt", sqrtAVX2F64, sqrtStreamAVX2F64), unaryPair("avx2 square", squareAVX2F64, squareStreamAVX2F64))
 	}
-	return out
-}
-
-func streamKernels32() []streamPair[float32] {
-	var out []streamPair[float32]
-	f := cpu.Detected()
-	if f.AVX512 && f.AVX2FMA {
-		out = append(out, streamPair[float32]{"avx512 rootQuot", rootQuotAVX512F32, rootQuotStreamAVX512F32},
-			unaryPair("avx512 sqrt", sqrtAVX512F32, sqrtStreamAVX512F32), unaryPair("avx512 square", squareAVX512F32, squareStreamAVX512F32))
-	}
-	if f.AVX2FMA {
-		out = append(out, streamPair[float32]{"avx2 rootQuot", rootQuotAVX2F32, rootQuotStreamAVX2F32},
-			unaryPair("avx2 sqrt", sqrtAVX2F32, sqrtStreamAVX2F32), unaryPair("avx2 square", squareAVX2F32, squareStreamAVX2F32))
-	}
-	return out
-}
-
-func fuzzStream[T float32 | float64](t *testing.T, name string, x []T, off int, s float64, ref, stream func(dst, x []T, s, y T)) {
-	const guard = 12345
-	st := T(s)
-	want := make([]T, len(x))
-	ref(want, x, st, 1/st)
-	buf := make([]T, len(x)+2*64)
-	base := int((64 - uintptr(unsafe.Pointer(&buf[0]))%64) % 64 / unsafe.Sizeof(buf[0]))
-	o := base + 16 + off
-	for i := range buf {
-		buf[i] = guard
-	}
-	stream(buf[o:o+len(x)], x, st, 1/st)
-	storeFence()
-	for i := range buf {
-		in := i >= o && i < o+len(x)
-		if !in && buf[i] != guard {
-			t.Fatalf("%s %T n=%d off=%d: wrote buf[%d] outside dst", name, buf[0], len(x), off, i)
-		}
-		if in && math.Float64bits(float64(buf[i])) != math.Float64bits(float64(want[i-o])) {
-			t.Fatalf("%s %T n=%d off=%d: [%d] = %v, ordinary %v", name, buf[0], len(x), off, i-o, buf[i], want[i-o])
-		}
-	}
+	return k32, k64
 }
