@@ -103,10 +103,7 @@ func Check(floors []Floor, results []Result, peaks Peaks) []Verdict {
 			x, _ := num.Figure()
 			v.Ratio = x / pk
 		case f.Den == "triad":
-			tr := num.Metrics["triad-GB/s"]
-			if tr <= 0 {
-				tr = peaks.TriadGBps
-			}
+			tr := peaks.triadOf(num)
 			if tr <= 0 {
 				v.Skipped = "no measured triad bandwidth"
 				break

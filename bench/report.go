@@ -133,18 +133,23 @@ func (p Peaks) beyondCaches(c string) bool {
 	return false
 }
 
-// triadFor returns the triad bandwidth to compare result r of case c
-// with: the one its benchmark measured beside it (metric "triad-GB/s"),
-// else p.TriadGBps if c's arrays are beyond the caches, else 0. The
-// triad of one run of make bench moved by a third between runs on a
-// shared VM, so a triad measured minutes after a case misstated its
-// fraction.
-func (p Peaks) triadFor(r Result, c string) float64 {
+// triadOf returns the triad bandwidth to compare result r with: the one
+// its benchmark measured beside it (metric "triad-GB/s"), else
+// p.TriadGBps. The triad of one run of make bench moved by a third
+// between runs on a shared VM, so a triad measured minutes after a case
+// misstated its fraction.
+func (p Peaks) triadOf(r Result) float64 {
 	if v := r.Metrics["triad-GB/s"]; v > 0 {
 		return v
 	}
-	if p.beyondCaches(c) {
-		return p.TriadGBps
+	return p.TriadGBps
+}
+
+// triadFor is triadOf for the report's table: 0 for a case c that
+// measured no triad and whose arrays are not beyond the caches.
+func (p Peaks) triadFor(r Result, c string) float64 {
+	if r.Metrics["triad-GB/s"] > 0 || p.beyondCaches(c) {
+		return p.triadOf(r)
 	}
 	return 0
 }
