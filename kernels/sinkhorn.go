@@ -696,8 +696,9 @@ func logSumExpShifted[T float32 | float64](o *ops[T], p, g, tmp []T) T {
 // log u rose from 0.90 at the tenth iteration to 0.95 near the fixed
 // point; 0.97 with Reg 0.003), so a factor from the warm-up alone is too
 // small (67 iterations at 512 points where the best fixed factor takes
-// 36). The controller therefore keeps measuring: over every window of relaxWindow over-relaxed iterations it
-// takes the rate r of the error and, by Young's relation between the
+// 36). The controller therefore keeps measuring: over every window of
+// relaxWindow over-relaxed iterations it takes the rate r of the error
+// and, by Young's relation between the
 // rates of plain and over-relaxed iterations, (r + w - 1)^2 = r w^2 k,
 // the plain rate k it implies, and raises w to that k's optimal factor
 // when it is larger. A window starts relaxSkip iterations after w

@@ -177,9 +177,9 @@ func (g *gen) sum(p prec) {
 
 // sumMin is sum with the smallest nonzero element beside it (ToSphere's
 // fast-row test, as asm/level1's sumMin on amd64; float32 only, as
-// rootQuot): the same accumulators
-// and order as sum, so r is sum's to the bit; each vector's zero lanes
-// become +Inf (fcmeq, bsl) before four running minima (V20-V23).
+// rootQuot): the same accumulators and order as sum, so r is sum's to the
+// bit; each vector's zero lanes become +Inf (fcmeq, bsl) before four
+// running minima (V20-V23).
 func (g *gen) sumMin(p prec) {
 	name := "sumMinNEON" + p.name
 	g.fn(name, 24+2*p.size, fmt.Sprintf("(x []%s) (r %s, mn %s)", p.typ, p.typ, p.typ),
