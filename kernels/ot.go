@@ -113,3 +113,9 @@ func marginalError[T Float](plan, a, b []T, col []float64) float64 {
 	}
 	return e
 }
+
+// zeroed clears x and returns it.
+func zeroed[T float32 | float64](x []T) []T {
+	clear(x)
+	return x
+}
