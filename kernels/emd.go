@@ -185,7 +185,7 @@ func (s *emdSolver) shortestPath() (sink int, ok bool) {
 		if v > s.tiny {
 			s.distR[i] = 0
 			s.doneR[i] = true
-			s.relax(i)
+			s.scanRow(i)
 			sources++
 		}
 	}
@@ -215,13 +215,13 @@ func (s *emdSolver) shortestPath() (sink int, ok bool) {
 			s.distR[i] = best + max(0, -s.c[i*s.m+j]+s.phiC[j]-s.phiR[i])
 			s.prevCol[i] = j
 			s.doneR[i] = true
-			s.relax(i)
+			s.scanRow(i)
 		}
 	}
 }
 
-// relax lowers the distances of the unsettled columns through row i.
-func (s *emdSolver) relax(i int) {
+// scanRow lowers the distances of the unsettled columns through row i.
+func (s *emdSolver) scanRow(i int) {
 	row := s.c[i*s.m : (i+1)*s.m]
 	di, pi := s.distR[i], s.phiR[i]
 	for j, cij := range row {

@@ -139,7 +139,7 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 	m := len(b)
 	p := newSinkhornPass(w, o, k, a, m)
 	p.kernel(cost, opts.Reg)
-	p.relax = newRelax(opts.Overrelax)
+	p.overrelaxer = newOverrelaxer(opts.Overrelax)
 	fill(p.v, 1)
 	fill(p.u, 1)
 	var res SinkhornResult
@@ -151,7 +151,7 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 			res.Converged = true
 			break
 		}
-		p.relax.observe(e)
+		p.overrelaxer.observe(e)
 		if it == opts.MaxIter {
 			break
 		}

@@ -10,8 +10,8 @@ import (
 // a warm-up that does not converge, and the guard that returns a factor
 // to 1 when the error rises above ten times its smallest.
 func TestRelax(t *testing.T) {
-	r := newRelax(OverrelaxAuto)
-	for i := 0; i <= relaxWarm; i++ {
+	r := newOverrelaxer(OverrelaxAuto)
+	for i := 0; i <= overrelaxWarm; i++ {
 		if r.w != 1 {
 			t.Fatalf("factor %v before the warm-up ended (%d errors)", r.w, i)
 		}
@@ -31,17 +31,17 @@ func TestRelax(t *testing.T) {
 	// The windows: over-relaxed errors falling at the rate Young's theory
 	// gives w for a plain rate of 0.97 raise w to 0.97's factor; errors
 	// falling at w - 1 (the rate above the optimal factor) leave it.
-	r = newRelax(OverrelaxAuto)
+	r = newOverrelaxer(OverrelaxAuto)
 	i := 0
-	for ; i <= relaxWarm; i++ {
+	for ; i <= overrelaxWarm; i++ {
 		r.observe(math.Pow(0.9, float64(i)))
 	}
 	w0, mu := r.w, math.Sqrt(0.97)
 	sr := (w0*mu + math.Sqrt(w0*w0*mu*mu-4*(w0-1))) / 2
-	e := math.Pow(0.9, relaxWarm)
-	for ; i <= relaxWarm+relaxSkip+relaxWindow; i++ {
+	e := math.Pow(0.9, overrelaxWarm)
+	for ; i <= overrelaxWarm+overrelaxSkip+overrelaxWindow; i++ {
 		e *= sr * sr
-		if r.observe(e); i < relaxWarm+relaxSkip+relaxWindow && r.w != w0 {
+		if r.observe(e); i < overrelaxWarm+overrelaxSkip+overrelaxWindow && r.w != w0 {
 			t.Fatalf("factor %v changed before a window ended (observation %d)", r.w, i)
 		}
 	}
@@ -49,36 +49,36 @@ func TestRelax(t *testing.T) {
 	if math.Abs(r.w-want) > 1e-9 {
 		t.Fatalf("factor %v after a window at plain rate 0.97, want %v", r.w, want)
 	}
-	for ; i <= relaxWarm+3*relaxSkip+3*relaxWindow; i++ {
+	for ; i <= overrelaxWarm+3*overrelaxSkip+3*overrelaxWindow; i++ {
 		e *= want - 1
 		r.observe(e)
 	}
 	if math.Abs(r.w-want) > 1e-9 {
 		t.Fatalf("factor %v after windows at rate w - 1, want %v", r.w, want)
 	}
-	flat := newRelax(OverrelaxAuto)
-	for i := 0; i <= relaxWarm+5; i++ {
+	flat := newOverrelaxer(OverrelaxAuto)
+	for i := 0; i <= overrelaxWarm+5; i++ {
 		flat.observe(1)
 	}
 	if flat.w != 1 {
 		t.Fatalf("factor %v from errors that do not fall", flat.w)
 	}
-	if fixed := newRelax(1.5); fixed.w != 1.5 {
+	if fixed := newOverrelaxer(1.5); fixed.w != 1.5 {
 		t.Fatalf("fixed factor %v", fixed.w)
 	}
-	if plain := newRelax(0); plain.w != 1 {
+	if plain := newOverrelaxer(0); plain.w != 1 {
 		t.Fatalf("Overrelax 0 gives factor %v", plain.w)
 	}
 	// The update old^(1-w) new^w, with zero scalings kept.
 	upd, old := []float64{1, 3, 0, 2}, []float64{4, 0, 5, 2}
-	relaxVec(impl64(), 1.5, upd, old, make([]float64, 4))
+	overrelax(impl64(), 1.5, upd, old, make([]float64, 4))
 	if want := 4 * math.Pow(0.25, 1.5); math.Abs(upd[0]-want) > 1e-15*want || upd[1] != 3 || upd[2] != 0 || upd[3] != 2 {
-		t.Fatalf("relaxVec: %v, want [%v 3 0 2]", upd, want)
+		t.Fatalf("overrelax: %v, want [%v 3 0 2]", upd, want)
 	}
 	same := []float32{1, 2}
-	relaxVec(impl32(), 1, same, []float32{3, 4}, make([]float32, 2))
+	overrelax(impl32(), 1, same, []float32{3, 4}, make([]float32, 2))
 	if same[0] != 1 || same[1] != 2 {
-		t.Fatalf("relaxVec with w = 1 changed %v", same)
+		t.Fatalf("overrelax with w = 1 changed %v", same)
 	}
 }
 
@@ -144,18 +144,18 @@ func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 }
 
 // TestRelaxVecPaths checks each path's over-relaxation (the fused relax
-// kernel where the path has one) against relaxVec's composition of the
+// kernel where the path has one) against overrelax's composition of the
 // generic Log and Exp: the same bits, all lengths to 130 (every tail),
 // unaligned slices, zero scalings on either side kept, and a guard after
 // the output that must not change.
 func TestRelaxVecPaths(t *testing.T) {
 	for _, p := range supportedPaths() {
-		testRelaxVec(t, p.name, p.f32)
-		testRelaxVec(t, p.name, p.f64)
+		testOverrelax(t, p.name, p.f32)
+		testOverrelax(t, p.name, p.f64)
 	}
 }
 
-func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
+func testOverrelax[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 	g := genericOps[T]()
 	if g.relax != nil {
 		t.Fatal("the generic path has a relax kernel: the test has no reference")
@@ -173,9 +173,9 @@ func testRelaxVec[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 				nw[1+n/3], old[1+n/2] = 0, 0
 			}
 			guard, want := nw[n+1], append([]T(nil), nw[1:n+1]...)
-			relaxVec(g, w, want, old[1:], make([]T, n))
+			overrelax(g, w, want, old[1:], make([]T, n))
 			got := nw[1 : n+1]
-			relaxVec(o, w, got, old[1:], make([]T, n))
+			overrelax(o, w, got, old[1:], make([]T, n))
 			for i := range got {
 				if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
 					t.Fatalf("%s %T w=%v n=%d: [%d] = %v, generic %v (old %v)", name, got[i], w, n, i, got[i], want[i], old[1+i])

@@ -21,7 +21,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 	ls := newLogStep(w, o, p, a, b)
 	kt := floats[T](w).take(n * m)
 	pass := newSinkhornPass(w, o, kt, a, m)
-	pass.relax = newRelax(opts.Overrelax)
+	pass.overrelaxer = newOverrelaxer(opts.Overrelax)
 	vOld := floats[T](w).take(m)
 	bound := absorbBound[T]()
 	var res SinkhornResult
@@ -39,7 +39,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 				res.Converged = true
 				break
 			}
-			pass.relax.observe(e)
+			pass.overrelaxer.observe(e)
 			if res.Iterations == opts.MaxIter {
 				break
 			}

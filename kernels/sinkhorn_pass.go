@@ -50,28 +50,28 @@ const (
 // and the reversal made one thread's iterations 10-15% faster. Blocks keep
 // their own sums, so the order of the blocks changes no bits.
 type sinkhornPass[T float32 | float64] struct {
-	o       *ops[T]
-	k, a, b []T
-	m       int
-	u, v    []T       // the scalings
-	unew    []T       // the u this pass computes
-	vnew    []T       // the v of an over-relaxed update, before relaxing
-	tmp     []T       // scratch of update
-	rows    []T       // per block: the u of relaxRows rows and scratch for relaxVec
-	blocks  []int     // row ranges blocks[i]..blocks[i+1]
-	cols    []int     // column ranges cols[j]..cols[j+1]
-	ktu     [][]T     // per row block: sum over its rows of u_i K_i
-	errs    []float64 // per row block: sum over its rows of |u_i (K v)_i - a_i|
-	colErrs []float64 // per column block: its columns' L1 marginal error
-	colSums []float64 // passPlan: per row block, the column sums of its rows
-	colDots []float64 // passPlan: per row block, scratch of the column sums
-	cost    []T       // passKernel: the cost, and -1/reg
-	negInv  T
-	threads int
-	phase   par.Phase
-	relax   relax   // the over-relaxation of the updates
-	colErr  float64 // the column marginals' L1 error after an over-relaxed update
-	reverse bool    // passRows takes the blocks of its shares last to first
+	o           *ops[T]
+	k, a, b     []T
+	m           int
+	u, v        []T       // the scalings
+	unew        []T       // the u this pass computes
+	vnew        []T       // the v of an over-relaxed update, before relaxing
+	tmp         []T       // scratch of update
+	rows        []T       // per block: the u of rowGroup rows and scratch for overrelax
+	blocks      []int     // row ranges blocks[i]..blocks[i+1]
+	cols        []int     // column ranges cols[j]..cols[j+1]
+	ktu         [][]T     // per row block: sum over its rows of u_i K_i
+	errs        []float64 // per row block: sum over its rows of |u_i (K v)_i - a_i|
+	colErrs     []float64 // per column block: its columns' L1 marginal error
+	colSums     []float64 // passPlan: per row block, the column sums of its rows
+	colDots     []float64 // passPlan: per row block, scratch of the column sums
+	cost        []T       // passKernel: the cost, and -1/reg
+	negInv      T
+	threads     int
+	phase       par.Phase
+	overrelaxer overrelaxer // the over-relaxation of the updates
+	colErr      float64     // the column marginals' L1 error after an over-relaxed update
+	reverse     bool        // passRows takes the blocks of its shares last to first
 }
 
 // newSinkhornPass readies w's pass of T over the n x m kernel k
@@ -85,7 +85,7 @@ func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int)
 	p.o, p.k, p.a, p.b, p.m, p.colErr, p.reverse = o, k, a, nil, m, 0, false
 	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
 	p.vnew, p.tmp = ft.take(m), ft.take(m)
-	p.rows = ft.take(2 * nb * relaxRows)
+	p.rows = ft.take(2 * nb * rowGroup)
 	p.errs, p.colErrs, p.threads = w.f64.take(nb), w.f64.take(ncb), 1
 	p.colSums, p.colDots = w.f64.take(nb*m), w.f64.take(nb*m)
 	if n*m >= sinkhornParallelMin {
@@ -139,7 +139,7 @@ func (p *sinkhornPass[T]) update(b []T) {
 	p.b = b
 	p.phaseRun(passCols)
 	p.colErr = 0
-	if p.relax.w != 1 {
+	if p.overrelaxer.w != 1 {
 		// Over-relaxed, v no longer makes the column marginals exact:
 		// keep their error for the next pass's.
 		for _, e := range p.colErrs {
@@ -215,7 +215,7 @@ func gibbsRow[T float32 | float64](o *ops[T], dst, x []T, a T) {
 	flushSubnormal(dst)
 }
 
-// rowBlock makes the pass over the rows of block blk, relaxRows rows at a
+// rowBlock makes the pass over the rows of block blk, rowGroup rows at a
 // time, four per kernel call: their products with v, their u (over-relaxed
 // together by vector Log and Exp; a plain pass leaves them), then their
 // part of K^T u while the rows are still in cache.
@@ -223,11 +223,11 @@ func (p *sinkhornPass[T]) rowBlock(blk int) {
 	m := p.m
 	acc := p.ktu[blk]
 	clear(acc)
-	ur := p.rows[2*blk*relaxRows : (2*blk+1)*relaxRows]
-	tmp := p.rows[(2*blk+1)*relaxRows : (2*blk+2)*relaxRows]
+	ur := p.rows[2*blk*rowGroup : (2*blk+1)*rowGroup]
+	tmp := p.rows[(2*blk+1)*rowGroup : (2*blk+2)*rowGroup]
 	var e float64
-	for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += relaxRows {
-		i1 := min(i0+relaxRows, p.blocks[blk+1])
+	for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += rowGroup {
+		i1 := min(i0+rowGroup, p.blocks[blk+1])
 		u := ur[:i1-i0]
 		i := i0
 		for ; i+4 <= i1; i += 4 {
@@ -236,7 +236,7 @@ func (p *sinkhornPass[T]) rowBlock(blk int) {
 		for ; i < i1; i++ {
 			e += p.setU(i, p.o.dot(p.k[i*m:(i+1)*m], p.v), &u[i-i0])
 		}
-		relaxVec(p.o, p.relax.w, u, p.u[i0:i1], tmp[:len(u)])
+		overrelax(p.o, p.overrelaxer.w, u, p.u[i0:i1], tmp[:len(u)])
 		copy(p.unew[i0:i1], u)
 		for i = i0; i+4 <= i1; i += 4 {
 			p.axpy4(i, u[i-i0:i-i0+4], acc)
@@ -280,7 +280,7 @@ func (p *sinkhornPass[T]) axpy4(i int, u, acc []T) {
 // c0..c1-1 (in block order, into the first block's partial) and sets
 // their v = b / (K^T u), over-relaxed, with each column block's marginal
 // error. The sums and the update run over the blocks' columns together
-// (one kernel call per row block and one relaxation, not one per column
+// (one kernel call per row block and one over-relaxation, not one per column
 // block); each column's arithmetic, and each block's error sum, are those
 // of a block at a time.
 func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
@@ -291,7 +291,7 @@ func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
 	}
 	b, v := p.b[j0:j1], p.v[j0:j1]
 	clear(p.colErrs[c0:c1])
-	if p.relax.w == 1 {
+	if p.overrelaxer.w == 1 {
 		for j, bj := range b {
 			v[j] = safeDiv(bj, ktu[j])
 		}
@@ -301,7 +301,7 @@ func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
 	for j, bj := range b {
 		vnew[j] = safeDiv(bj, ktu[j])
 	}
-	relaxVec(p.o, p.relax.w, vnew, v, p.tmp[j0:j1])
+	overrelax(p.o, p.overrelaxer.w, vnew, v, p.tmp[j0:j1])
 	copy(v, vnew)
 	for cb := c0; cb < c1; cb++ {
 		var e float64
@@ -335,9 +335,9 @@ func (p *sinkhornPass[T]) planBlock(blk int) {
 	p.errs[blk] = e
 }
 
-// relaxRows is the number of rows of K whose u rowBlock computes (and
+// rowGroup is the number of rows of K whose u rowBlock computes (and
 // over-relaxes) together: 8 rows of 512 float64 fill two thirds of L1.
-const relaxRows = 8
+const rowGroup = 8
 
 // safeDiv returns x/y, and 0 when x is 0: a row or column without mass
 // stays empty even if its kernel row underflowed to zero.

@@ -4,7 +4,7 @@ import (
 	"math"
 )
 
-// relax is the over-relaxation of Sinkhorn's updates
+// overrelaxer is the over-relaxation of Sinkhorn's updates
 // (SinkhornOptions.Overrelax): the factor w of the next update, and what
 // chooses and guards it.
 //
@@ -18,19 +18,19 @@ import (
 // point; 0.97 with Reg 0.003), so a factor from the warm-up alone is too
 // small (67 iterations at 512 points where the best fixed factor takes
 // 36). The controller therefore keeps measuring: over every window of
-// relaxWindow over-relaxed iterations it takes the rate r of the error
+// overrelaxWindow over-relaxed iterations it takes the rate r of the error
 // and, by Young's relation between the
 // rates of plain and over-relaxed iterations, (r + w - 1)^2 = r w^2 k,
 // the plain rate k it implies, and raises w to that k's optimal factor
-// when it is larger. A window starts relaxSkip iterations after w
+// when it is larger. A window starts overrelaxSkip iterations after w
 // changed, past the change's transient. Above the optimal factor the
 // over-relaxed rate is w - 1, which implies the k of w itself, so w
 // settles rather than climbs.
-type relax struct {
+type overrelaxer struct {
 	w     float64
 	auto  bool
 	ref   float64 // the error at the start of the window (auto)
-	start int     // the observation that starts the window, which ends relaxWindow later (auto)
+	start int     // the observation that starts the window, which ends overrelaxWindow later (auto)
 	seen  int     // errors observed
 	best  float64 // the smallest error observed
 }
@@ -42,21 +42,21 @@ type relax struct {
 // iterations in total (skips of 2: up to 1664), these the fewest; the best
 // fixed factor of each problem, chosen afterwards, took 1281, and the
 // warm-up's factor alone (20 plain iterations, no windows) 2444. The
-// largest factor, relaxMax, matters only on the slowest problems (the
+// largest factor, overrelaxMax, matters only on the slowest problems (the
 // sweep's totals were the same with 1.9, 1.95 and 1.98): on fisherflow's
 // OT couplings (batches of 512, Reg 0.05), whose plain iterations often
 // stop at 1000 short of 1e-6, the windows raise w to the cap within 100
 // iterations, and 1.95 left fewer of them unconverged than 1.9.
 const (
-	relaxWarm   = 8    // plain iterations; the rate of their second half sets w
-	relaxWindow = 6    // over-relaxed iterations per measured rate
-	relaxSkip   = 4    // iterations after a change of w before a window
-	relaxMax    = 1.95 // the largest factor
+	overrelaxWarm   = 8    // plain iterations; the rate of their second half sets w
+	overrelaxWindow = 6    // over-relaxed iterations per measured rate
+	overrelaxSkip   = 4    // iterations after a change of w before a window
+	overrelaxMax    = 1.95 // the largest factor
 )
 
-// newRelax returns the relax of an Overrelax option.
-func newRelax(opt float64) relax {
-	r := relax{w: 1, best: math.Inf(1)}
+// newOverrelaxer returns the overrelaxer of an Overrelax option.
+func newOverrelaxer(opt float64) overrelaxer {
+	r := overrelaxer{w: 1, best: math.Inf(1)}
 	switch {
 	case opt == OverrelaxAuto:
 		r.auto = true
@@ -66,16 +66,16 @@ func newRelax(opt float64) relax {
 	return r
 }
 
-// optimalRelax is the optimal factor of iterations whose plain rate is k
-// (0 < k < 1), at most relaxMax.
-func optimalRelax(k float64) float64 {
-	return min(2/(1+math.Sqrt(1-k)), relaxMax)
+// optimalFactor is the optimal factor of iterations whose plain rate is k
+// (0 < k < 1), at most overrelaxMax.
+func optimalFactor(k float64) float64 {
+	return min(2/(1+math.Sqrt(1-k)), overrelaxMax)
 }
 
 // observe takes the marginal error before the next update: it sets and
 // raises w from the errors' rates (auto), and returns w to 1 for good
 // when the error has risen above ten times the smallest.
-func (r *relax) observe(e float64) {
+func (r *overrelaxer) observe(e float64) {
 	i := r.seen
 	r.seen++
 	r.best = min(r.best, e)
@@ -87,41 +87,41 @@ func (r *relax) observe(e float64) {
 		return
 	}
 	switch {
-	case i == relaxWarm/2:
+	case i == overrelaxWarm/2:
 		r.ref = e
-	case i == relaxWarm:
-		k := math.Pow(e/r.ref, 1/float64(relaxWarm-relaxWarm/2))
+	case i == overrelaxWarm:
+		k := math.Pow(e/r.ref, 1/float64(overrelaxWarm-overrelaxWarm/2))
 		if !(k > 0 && k < 1) {
 			// Not converging: stay plain, and stop choosing.
 			r.auto = false
 			return
 		}
-		r.w = optimalRelax(k)
-		r.start = i + relaxSkip
-	case i < relaxWarm || i < r.start: // the warm-up, or w's transient
+		r.w = optimalFactor(k)
+		r.start = i + overrelaxSkip
+	case i < overrelaxWarm || i < r.start: // the warm-up, or w's transient
 	case i == r.start:
 		r.ref = e
-	case i == r.start+relaxWindow:
-		rate := math.Pow(e/r.ref, 1/float64(relaxWindow))
+	case i == r.start+overrelaxWindow:
+		rate := math.Pow(e/r.ref, 1/float64(overrelaxWindow))
 		r.ref, r.start = e, i // the next window, unless w changes
 		if !(rate > 0 && rate < 1) {
 			return
 		}
 		// Young: sqrt(k) = (rate + w - 1) / (w sqrt(rate)).
 		mu := (rate + r.w - 1) / (r.w * math.Sqrt(rate))
-		if w := optimalRelax(mu * mu); mu < 1 && w > r.w {
-			r.w, r.start = w, i+relaxSkip
+		if w := optimalFactor(mu * mu); mu < 1 && w > r.w {
+			r.w, r.start = w, i+overrelaxSkip
 		}
 	}
 }
 
-// relaxVec over-relaxes the updates new of the scalings old in place
+// overrelax over-relaxes the updates new of the scalings old in place
 // with the factor w: new = old^(1-w) new^w = old exp(w log(new/old)), by
 // o's relax kernel where it has one, else through the vector Log and Exp
 // of o with tmp (len(new)) as scratch (the same bits either way). Where
 // either is 0 (a row or column without mass keeps a zero scaling) new
 // stays; w = 1 changes nothing.
-func relaxVec[T float32 | float64](o *ops[T], w float64, new, old, tmp []T) {
+func overrelax[T float32 | float64](o *ops[T], w float64, new, old, tmp []T) {
 	if w == 1 {
 		return
 	}
