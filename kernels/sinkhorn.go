@@ -136,12 +136,9 @@ func sinkhorn[T float32 | float64](w *OTWork, o *ops[T], plan, cost, a, b []T, o
 // gives (K v)_i, then u_i, then adds u_i K_i to K^T u while the row is in
 // cache.
 func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
-	m := len(b)
-	p := newSinkhornPass(w, o, k, a, m)
+	p := newSinkhornPass(w, o, k, a, b, opts.Overrelax)
 	p.kernel(cost, opts.Reg)
-	p.overrelaxer = newOverrelaxer(opts.Overrelax)
-	fill(p.v, 1)
-	fill(p.u, 1)
+	p.start()
 	var res SinkhornResult
 	for it := 0; ; it++ {
 		// The column marginals are exact after the v update; the row
@@ -156,12 +153,12 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 			break
 		}
 		res.Iterations++
-		p.update(b)
+		p.update()
 		if !allFinite(p.u) || !allFinite(p.v) {
 			return res, fmt.Errorf("kernels.Sinkhorn: %w at iteration %d: cost/Reg spans more than exp can represent; use LogDomain or a larger Reg", ErrNumerical, res.Iterations)
 		}
 	}
-	res.MarginalError = p.plan(b)
+	res.MarginalError = p.plan()
 	return res, nil
 }
 

@@ -20,8 +20,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 	n, m := len(a), len(b)
 	ls := newLogStep(w, o, p, a, b)
 	kt := floats[T](w).take(n * m)
-	pass := newSinkhornPass(w, o, kt, a, m)
-	pass.overrelaxer = newOverrelaxer(opts.Overrelax)
+	pass := newSinkhornPass(w, o, kt, a, b, opts.Overrelax)
 	vOld := floats[T](w).take(m)
 	bound := absorbBound[T]()
 	var res SinkhornResult
@@ -30,9 +29,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 		res.Iterations++
 		ls.kernel(kt)
 		flushSubnormal(kt)
-		fill(pass.u, 1)
-		fill(pass.v, 1)
-		pass.colErr = 0 // the exact step leaves the columns exact
+		pass.start() // the exact step leaves the columns exact
 		for {
 			e := pass.run()
 			if e <= opts.Tol {
@@ -44,7 +41,7 @@ func sinkhornLog[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T, opts Si
 				break
 			}
 			copy(vOld, pass.v)
-			pass.update(b)
+			pass.update()
 			if !inRange(pass.u, bound) || !inRange(pass.v, bound) {
 				// Undo this update and recentre from the last
 				// scalings in range.

@@ -6,23 +6,14 @@ import (
 	"github.com/fisherflow/fisherflow/internal/par"
 )
 
-// flushSubnormal sets the subnormal entries of x to zero. Subnormal
-// entries of K carry fewer than 24 (float32) or 53 (float64) bits, and
-// every multiplication by one takes a microcode assist on x86 (about 100
-// cycles): with Reg 0.01 a float32 K of squared distances in the unit
-// square is a fifth subnormal, which made the iterations 5x slower.
-func flushSubnormal[T float32 | float64](x []T) {
-	tiny := T(minNormalOf[T]())
-	for i, v := range x {
-		if v < tiny {
-			x[i] = 0
-		}
-	}
-}
-
 // sinkhornParallelMin is the size of K from which the scaling iterations
 // use several threads.
 const sinkhornParallelMin = 1 << 15
+
+// rowGroup is the number of rows of K whose u rowBlock computes (and
+// over-relaxes) together: few enough that the rows are still in L1 when
+// their part of K^T u is added.
+const rowGroup = 8
 
 // The phases of a sinkhornPass.
 const (
@@ -39,53 +30,67 @@ const (
 // which thread ran a block.
 //
 // Each phase deals the blocks to the threads in the same fixed shares
-// (par.Each, one share per thread), so that a thread passes
-// over the same rows of K at every iteration: a float32 K of 512 x 512
-// (1 MB) then stays in the two cores' L2 caches, half in each, where with
-// the blocks dealt to whichever thread is free it streamed from memory at
-// every pass (two threads ran no faster than one). Every other pass takes
-// a share's row blocks last to first, so that it starts on the rows the
-// previous pass read last, which are still in L2: a float64 K of 512 x 512
-// (2 MB, twice the L2 of this machine) streams from L3 at about 90 GB/s,
-// and the reversal made one thread's iterations 10-15% faster. Blocks keep
-// their own sums, so the order of the blocks changes no bits.
+// (par.Each, one share per thread), so that a thread passes over the same
+// rows of K at every iteration and finds them in its own core's cache.
+// Every other pass takes a share's row blocks last to first, so that it
+// starts on the rows the previous pass read last, which are the likeliest
+// to be in cache still. Blocks keep their own sums, so neither the shares
+// nor the order change any bit.
 type sinkhornPass[T float32 | float64] struct {
-	o           *ops[T]
-	k, a, b     []T
-	m           int
-	u, v        []T       // the scalings
-	unew        []T       // the u this pass computes
-	vnew        []T       // the v of an over-relaxed update, before relaxing
-	tmp         []T       // scratch of update
-	rows        []T       // per block: the u of rowGroup rows and scratch for overrelax
-	blocks      []int     // row ranges blocks[i]..blocks[i+1]
-	cols        []int     // column ranges cols[j]..cols[j+1]
-	ktu         [][]T     // per row block: sum over its rows of u_i K_i
-	errs        []float64 // per row block: sum over its rows of |u_i (K v)_i - a_i|
-	colErrs     []float64 // per column block: its columns' L1 marginal error
-	colSums     []float64 // passPlan: per row block, the column sums of its rows
-	colDots     []float64 // passPlan: per row block, scratch of the column sums
-	cost        []T       // passKernel: the cost, and -1/reg
-	negInv      T
-	threads     int
-	phase       par.Phase
-	overrelaxer overrelaxer // the over-relaxation of the updates
-	colErr      float64     // the column marginals' L1 error after an over-relaxed update
-	reverse     bool        // passRows takes the blocks of its shares last to first
+	// The problem and its blocks, set by newSinkhornPass.
+	o       *ops[T]
+	k       []T   // K, n x m; diag(u) K diag(v) after passPlan
+	a, b    []T   // the marginals
+	blocks  []int // row block i is rows blocks[i]..blocks[i+1]-1
+	cols    []int // column block j is columns cols[j]..cols[j+1]-1
+	threads int
+	phase   par.Phase
+
+	// The iterations.
+	u, v        []T // the scalings
+	unew        []T // the u that passRows computes; update makes it current
+	overrelaxer overrelaxer
+	colErr      float64 // the columns' L1 marginal error after an over-relaxed update
+	reverse     bool    // passRows takes the blocks of its shares last to first
+
+	// passKernel: the cost, and -1/reg.
+	cost   []T
+	negInv T
+
+	// passRows, per row block: ktu, the sum over the block's rows of
+	// u_i K_i (passCols adds the blocks' sums up; passPlan uses it as
+	// scratch); errs, the rows' part of the L1 marginal error (passPlan
+	// sets it too); and rowScratch, two rowGroup slices per block, the
+	// group's u and overrelax's scratch.
+	ktu        [][]T
+	errs       []float64
+	rowScratch []T
+
+	// passCols: the v of an over-relaxed update before relaxing, and
+	// colScratch, overrelax's scratch there (and passPlan's zero vector,
+	// cleared by plan); per column block, its columns' L1 marginal error.
+	vnew, colScratch []T
+	colErrs          []float64
+
+	// passPlan, per row block: the column sums of its rows, and the
+	// scratch of those sums.
+	colSums, colDots []float64
 }
 
 // newSinkhornPass readies w's pass of T over the n x m kernel k
-// (n = len(a)), with its buffers from w's arenas.
-func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a []T, m int) *sinkhornPass[T] {
-	n := len(a)
+// (n = len(a), m = len(b)) with the Overrelax option overrelax, its
+// buffers from w's arenas.
+func newSinkhornPass[T float32 | float64](w *OTWork, o *ops[T], k, a, b []T, overrelax float64) *sinkhornPass[T] {
+	n, m := len(a), len(b)
 	nb := min(16, max(1, n/32))
 	ncb := min(16, max(1, m/32))
 	ft := floats[T](w)
 	p := passOf[T](w)
-	p.o, p.k, p.a, p.b, p.m, p.colErr, p.reverse = o, k, a, nil, m, 0, false
+	p.o, p.k, p.a, p.b, p.colErr, p.reverse = o, k, a, b, 0, false
+	p.overrelaxer = newOverrelaxer(overrelax)
 	p.u, p.v, p.unew = ft.take(n), ft.take(m), ft.take(n)
-	p.vnew, p.tmp = ft.take(m), ft.take(m)
-	p.rows = ft.take(2 * nb * rowGroup)
+	p.vnew, p.colScratch = ft.take(m), ft.take(m)
+	p.rowScratch = ft.take(2 * nb * rowGroup)
 	p.errs, p.colErrs, p.threads = w.f64.take(nb), w.f64.take(ncb), 1
 	p.colSums, p.colDots = w.f64.take(nb*m), w.f64.take(nb*m)
 	if n*m >= sinkhornParallelMin {
@@ -118,6 +123,15 @@ func (p *sinkhornPass[T]) kernel(cost []T, reg float64) {
 	p.cost = nil
 }
 
+// start sets u = v = 1, the scalings the iterations start from, and
+// counts their column marginals as exact: they are after the log domain's
+// exact step, and the scaling form does not test its first pass.
+func (p *sinkhornPass[T]) start() {
+	fill(p.u, 1)
+	fill(p.v, 1)
+	p.colErr = 0
+}
+
 // run makes the pass and returns the L1 marginal error of diag(u) K
 // diag(v) for the u and v it started from: that of its rows, plus that of
 // its columns when the last update was over-relaxed (a plain update makes
@@ -125,7 +139,12 @@ func (p *sinkhornPass[T]) kernel(cost []T, reg float64) {
 func (p *sinkhornPass[T]) run() float64 {
 	p.phaseRun(passRows)
 	p.reverse = !p.reverse
-	e := p.colErr
+	return p.addRowErr(p.colErr)
+}
+
+// addRowErr returns e plus the rows' L1 marginal error that the last
+// passRows or passPlan summed per block, added to e one block at a time.
+func (p *sinkhornPass[T]) addRowErr(e float64) float64 {
 	for _, be := range p.errs {
 		e += be
 	}
@@ -134,9 +153,8 @@ func (p *sinkhornPass[T]) run() float64 {
 
 // update makes the pass's u current and sets v = b / (K^T u),
 // over-relaxed.
-func (p *sinkhornPass[T]) update(b []T) {
+func (p *sinkhornPass[T]) update() {
 	p.u, p.unew = p.unew, p.u
-	p.b = b
 	p.phaseRun(passCols)
 	p.colErr = 0
 	if p.overrelaxer.w != 1 {
@@ -150,15 +168,12 @@ func (p *sinkhornPass[T]) update(b []T) {
 
 // plan turns K into diag(u) K diag(v) and returns the plan's L1 marginal
 // error against a and b.
-func (p *sinkhornPass[T]) plan(b []T) float64 {
-	nb, m := len(p.blocks)-1, p.m
-	clear(p.tmp)
+func (p *sinkhornPass[T]) plan() float64 {
+	nb, m := len(p.blocks)-1, len(p.b)
+	clear(p.colScratch)
 	p.phaseRun(passPlan)
-	var e float64
-	for _, be := range p.errs {
-		e += be
-	}
-	for j, bj := range b {
+	e := p.addRowErr(0)
+	for j, bj := range p.b {
 		var c float64
 		for blk := range nb {
 			c += p.colSums[blk*m+j]
@@ -196,7 +211,7 @@ func (p *sinkhornPass[T]) Work(phase, _, lo, hi int) {
 
 // kernelBlock sets the rows of block blk of K from the cost.
 func (p *sinkhornPass[T]) kernelBlock(blk int) {
-	m := p.m
+	m := len(p.b)
 	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
 		gibbsRow(p.o, p.k[i*m:(i+1)*m], p.cost[i*m:(i+1)*m], p.negInv)
 	}
@@ -215,16 +230,28 @@ func gibbsRow[T float32 | float64](o *ops[T], dst, x []T, a T) {
 	flushSubnormal(dst)
 }
 
+// flushSubnormal sets the subnormal entries of x to zero: they carry
+// fewer than 24 (float32) or 53 (float64) bits, and arithmetic on them
+// takes a microcode assist on x86, which would slow every pass over K.
+func flushSubnormal[T float32 | float64](x []T) {
+	tiny := T(minNormalOf[T]())
+	for i, v := range x {
+		if v < tiny {
+			x[i] = 0
+		}
+	}
+}
+
 // rowBlock makes the pass over the rows of block blk, rowGroup rows at a
 // time, four per kernel call: their products with v, their u (over-relaxed
-// together by vector Log and Exp; a plain pass leaves them), then their
-// part of K^T u while the rows are still in cache.
+// together by one overrelax), then their part of K^T u while the rows are
+// still in cache.
 func (p *sinkhornPass[T]) rowBlock(blk int) {
-	m := p.m
+	m := len(p.b)
 	acc := p.ktu[blk]
 	clear(acc)
-	ur := p.rows[2*blk*rowGroup : (2*blk+1)*rowGroup]
-	tmp := p.rows[(2*blk+1)*rowGroup : (2*blk+2)*rowGroup]
+	ur := p.rowScratch[2*blk*rowGroup : (2*blk+1)*rowGroup]
+	tmp := p.rowScratch[(2*blk+1)*rowGroup : (2*blk+2)*rowGroup]
 	var e float64
 	for i0 := p.blocks[blk]; i0 < p.blocks[blk+1]; i0 += rowGroup {
 		i1 := min(i0+rowGroup, p.blocks[blk+1])
@@ -258,7 +285,7 @@ func (p *sinkhornPass[T]) setU(i int, kv T, u *T) float64 {
 
 // dot4 is setU for rows i..i+3 of K, into u[0:4].
 func (p *sinkhornPass[T]) dot4(i int, u []T) float64 {
-	m := p.m
+	m := len(p.b)
 	k := p.k[i*m : (i+4)*m]
 	var kv [4]T
 	kv[0], kv[1], kv[2], kv[3] = p.o.dot4(k[:m], k[m:2*m], k[2*m:3*m], k[3*m:], p.v[:m])
@@ -271,7 +298,7 @@ func (p *sinkhornPass[T]) dot4(i int, u []T) float64 {
 
 // axpy4 adds u[j] times row i+j of K, j = 0..3, to acc.
 func (p *sinkhornPass[T]) axpy4(i int, u, acc []T) {
-	m := p.m
+	m := len(p.b)
 	k := p.k[i*m : (i+4)*m]
 	p.o.axpy4(u[0], u[1], u[2], u[3], k[:m], k[m:2*m], k[2*m:3*m], k[3*m:], acc[:m])
 }
@@ -301,7 +328,7 @@ func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
 	for j, bj := range b {
 		vnew[j] = safeDiv(bj, ktu[j])
 	}
-	overrelax(p.o, p.overrelaxer.w, vnew, v, p.tmp[j0:j1])
+	overrelax(p.o, p.overrelaxer.w, vnew, v, p.colScratch[j0:j1])
 	copy(v, vnew)
 	for cb := c0; cb < c1; cb++ {
 		var e float64
@@ -317,11 +344,11 @@ func (p *sinkhornPass[T]) colBlocks(c0, c1 int) {
 // kernels: u_i v (rounded, as u_i*v_j), the row times it (rounded once),
 // the row's sum and its addition to the column sums in float64.
 func (p *sinkhornPass[T]) planBlock(blk int) {
-	m := p.m
+	m := len(p.b)
 	col, dots := p.colSums[blk*m:(blk+1)*m], p.colDots[blk*m:(blk+1)*m]
 	clear(col)
 	clear(dots)
-	uv, zero := p.ktu[blk][:m], p.tmp[:m] // scratch; plan cleared tmp
+	uv, zero := p.ktu[blk][:m], p.colScratch[:m] // scratch; plan cleared colScratch
 	var e float64
 	for i := p.blocks[blk]; i < p.blocks[blk+1]; i++ {
 		row := p.k[i*m : (i+1)*m]
@@ -334,10 +361,6 @@ func (p *sinkhornPass[T]) planBlock(blk int) {
 	}
 	p.errs[blk] = e
 }
-
-// rowGroup is the number of rows of K whose u rowBlock computes (and
-// over-relaxes) together: 8 rows of 512 float64 fill two thirds of L1.
-const rowGroup = 8
 
 // safeDiv returns x/y, and 0 when x is 0: a row or column without mass
 // stays empty even if its kernel row underflowed to zero.
