@@ -11,27 +11,27 @@ import (
 // It returns that minimal cost.
 //
 // With uniform masses and n == m (minibatch couplings), the plan is a
-// permutation scaled by the mass per row, found by a dense Hungarian
-// solver (about 30 ms for 512 x 512 random costs on a 2.5 GHz Xeon).
-// Otherwise the solver is successive shortest paths with Dijkstra on reduced costs
-// (the Hungarian method generalised to arbitrary masses), O((n+m)^2 * (n+m))
-// time at worst and O(n*m) memory, meant for small problems (measured on a
-// 2.5 GHz Xeon: 1.5 s for 512 x 512 with random masses and costs). The plan
-// has at most n+m-1 non-zero entries; for uniform marginals with n == m it
-// is a permutation matrix scaled by 1/n. Costs may be negative. Work is in
-// float64 whatever T is; the returned cost is exact up to rounding of the
-// sum, and the plan's marginals match a and b up to rounding (and the
+// permutation matrix scaled by the mass per row, found by a dense
+// Hungarian (assignment) solver in O(n^3) time at worst. Otherwise the
+// solver is successive shortest paths with Dijkstra on reduced costs (the
+// Hungarian method generalised to arbitrary masses), O((n+m)^3) time at
+// worst and O(n*m) memory, meant for small problems. Either way the plan
+// has at most n+m-1 non-zero entries. Costs may be negative. Work is in
+// float64 whatever T is: the returned cost is exact up to the rounding of
+// its sum, and the plan's marginals match a and b up to rounding (and the
 // difference between their sums, which is left unassigned).
 //
 // It returns an error wrapping ErrMarginals or ErrCost for the invalid
-// inputs Sinkhorn rejects. It panics if len(cost) or len(plan) is not
-// len(a)*len(b).
+// inputs Sinkhorn rejects, and a plain error if the shortest paths exceed
+// their bound on augmentations, which only a bug can cause. It panics if
+// len(cost) or len(plan) is not len(a)*len(b).
 func EMD[T Float](plan, cost, a, b []T) (T, error) {
 	return EMDWith(new(OTWork), plan, cost, a, b)
 }
 
 // EMDWith is EMD with its scratch memory in w, so that repeated solves
-// allocate nothing (see OTWork).
+// allocate nothing (see OTWork). Its results, bits included, and its
+// errors are EMD's.
 func EMDWith[T Float](w *OTWork, plan, cost, a, b []T) (T, error) {
 	n, m := len(a), len(b)
 	checkOTLengths("EMD", len(plan), len(cost), n, m)

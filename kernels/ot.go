@@ -82,9 +82,8 @@ func validateOT[T Float](fn string, cost, a, b []T) (sa, sb float64, err error) 
 // Dot, is finite: then every x is finite (a NaN or an infinity makes the
 // sum NaN or +Inf whatever the order of the additions). A false answer
 // may also mean that the squares overflowed; the caller then checks x
-// element by element. It is the fast test of the cost matrix: a loop over
-// the elements takes 200 us on 512 x 512 float64, this 25 (in cache, Zen
-// 5).
+// element by element. It is the fast test of the cost matrix, since the
+// vector Dot runs far faster than a loop that tests each element.
 func sumSquaresFinite[T Float](x []T) bool {
 	var s float64
 	if is64[T]() {

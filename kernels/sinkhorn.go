@@ -43,12 +43,10 @@ type SinkhornOptions struct {
 }
 
 // OverrelaxAuto is the SinkhornOptions.Overrelax value that chooses the
-// over-relaxation factor from the iterations' own rates. On the benchmark
-// problems (points of the unit square, squared distances, Reg 0.01, a
-// marginal error of 1e-6) it cuts the iterations from 154 to 47 (n = 512;
-// the best fixed factor, 1.7, takes 36) and from 193 to 47 (n = 128).
-// Each iteration costs a little more (vector Log and Exp of the n + m
-// scalings).
+// over-relaxation factor from the iterations' own rates, as described
+// there. Where plain iterations converge slowly (small Reg), it needs far
+// fewer of them; each costs a little more (a vector Log and Exp of the
+// n + m scalings). BENCHMARKS.md has the counts and times.
 const OverrelaxAuto = -1
 
 // SinkhornResult reports how Sinkhorn ended.
@@ -70,23 +68,31 @@ var ErrNumerical = errors.New("numerical overflow in Sinkhorn scaling")
 
 // Sinkhorn computes the entropy-regularised optimal transport plan between
 // the marginals a (n masses) and b (m masses) for the n x m row-major cost
-// matrix, writing it to plan (n x m). The iterations stop when the L1
-// marginal error falls to opts.Tol (checked every iteration at no extra
-// cost) or after opts.MaxIter iterations; non-convergence is reported in the
-// result, not as an error.
+// matrix, writing it to plan (n x m); opts.LogDomain and opts.Overrelax
+// choose how it iterates, not what it converges to.
+//
+// The iterations stop when the L1 marginal error (SinkhornResult)
+// falls to opts.Tol, checked every iteration at no extra cost, or after
+// opts.MaxIter iterations; non-convergence is reported in the result, not
+// as an error. At convergence <plan, cost> exceeds the exact transport
+// cost (EMD's) by at most Reg*sum(a)*log(n*m), up to a term of the order
+// of the marginal error times the largest |cost|.
 //
 // It returns an error wrapping ErrMarginals if a or b has a negative or
 // non-finite entry or no mass, or if their sums differ by more than a
 // relative 1e-6 (float64) or 1e-4 (float32); ErrCost for a NaN or infinite
-// cost; ErrNumerical if the scaling iterations leave the range of T; and a
-// plain error for an invalid Reg, MaxIter, Tol or Overrelax. It panics if
-// len(cost) or len(plan) is not len(a)*len(b).
+// cost; ErrNumerical if the scaling iterations (without LogDomain) leave
+// the range of T; and a plain error for a Reg that is not positive and
+// finite, a negative MaxIter or Tol, or an Overrelax that is not 0,
+// OverrelaxAuto or in [1, 2). It panics if len(cost) or len(plan) is not
+// len(a)*len(b).
 func Sinkhorn[T Float](plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	return SinkhornWith(new(OTWork), plan, cost, a, b, opts)
 }
 
 // SinkhornWith is Sinkhorn with its scratch memory in w, so that repeated
-// solves allocate nothing (see OTWork).
+// solves allocate nothing (see OTWork). Its results, bits included, and
+// its errors are Sinkhorn's.
 func SinkhornWith[T Float](w *OTWork, plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	n, m := len(a), len(b)
 	checkOTLengths("Sinkhorn", len(plan), len(cost), n, m)
@@ -109,16 +115,14 @@ func SinkhornWith[T Float](w *OTWork, plan, cost, a, b []T, opts SinkhornOptions
 		return SinkhornResult{}, err
 	}
 	w.begin()
-	var res SinkhornResult
-	var err error
 	if is64[T]() {
-		res, err = sinkhorn(w, impl64(), f64s(plan), f64s(cost), f64s(a), f64s(b), opts)
-	} else {
-		res, err = sinkhorn(w, impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
+		return sinkhorn(w, impl64(), f64s(plan), f64s(cost), f64s(a), f64s(b), opts)
 	}
-	return res, err
+	return sinkhorn(w, impl32(), f32s(plan), f32s(cost), f32s(a), f32s(b), opts)
 }
 
+// sinkhorn solves the validated problem with T's kernels o, in the log
+// domain (sinkhornLog) or the scaling form (sinkhornScaling).
 func sinkhorn[T float32 | float64](w *OTWork, o *ops[T], plan, cost, a, b []T, opts SinkhornOptions) (SinkhornResult, error) {
 	if opts.LogDomain {
 		// plan first holds -cost/reg.
@@ -141,8 +145,9 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 	p.start()
 	var res SinkhornResult
 	for it := 0; ; it++ {
-		// The column marginals are exact after the v update; the row
-		// marginals of diag(u) K diag(v) are u*(K v).
+		// The error of the u and v before this pass: the rows' (u*(K v)
+		// against a), and the columns' after an over-relaxed update (a
+		// plain one makes them exact).
 		e := p.run()
 		if it > 0 && e <= opts.Tol {
 			res.Converged = true
@@ -162,6 +167,7 @@ func sinkhornScaling[T float32 | float64](w *OTWork, o *ops[T], k, cost, a, b []
 	return res, nil
 }
 
+// allFinite reports whether every x is finite.
 func allFinite[T float32 | float64](x []T) bool {
 	for _, v := range x {
 		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {

@@ -88,6 +88,8 @@ type logStep[T float32 | float64] struct {
 	colMax, colSum, tmp []T
 }
 
+// newLogStep readies w's log-domain step of T for p = -cost/reg and the
+// marginals a and b, with log a and log b taken and zero potentials.
 func newLogStep[T float32 | float64](w *OTWork, o *ops[T], p, a, b []T) *logStep[T] {
 	n, m := len(a), len(b)
 	ft := floats[T](w)
