@@ -87,10 +87,7 @@ func TestRelax(t *testing.T) {
 // at odd offsets, a y longer than the rows, and guards after y that
 // axpy4 must not touch.
 func TestRows4(t *testing.T) {
-	for _, p := range supportedPaths() {
-		testRows4(t, p.name, p.f32)
-		testRows4(t, p.name, p.f64)
-	}
+	sinkhornKernelPaths(t, testRows4[float32], testRows4[float64])
 }
 
 func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
@@ -149,10 +146,7 @@ func testRows4[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 // unaligned slices, zero scalings on either side kept, and a guard after
 // the output that must not change.
 func TestRelaxVecPaths(t *testing.T) {
-	for _, p := range supportedPaths() {
-		testOverrelax(t, p.name, p.f32)
-		testOverrelax(t, p.name, p.f64)
-	}
+	sinkhornKernelPaths(t, testOverrelax[float32], testOverrelax[float64])
 }
 
 func testOverrelax[T float32 | float64](t *testing.T, name string, o *ops[T]) {
@@ -197,10 +191,7 @@ func testOverrelax[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 // exponentials overflow, are subnormal (flushed) or underflow, NaN, and a
 // guard after the output.
 func TestGibbsPaths(t *testing.T) {
-	for _, p := range supportedPaths() {
-		testGibbs(t, p.name, p.f32)
-		testGibbs(t, p.name, p.f64)
-	}
+	sinkhornKernelPaths(t, testGibbs[float32], testGibbs[float64])
 }
 
 func testGibbs[T float32 | float64](t *testing.T, name string, o *ops[T]) {
@@ -248,5 +239,14 @@ func testGibbs[T float32 | float64](t *testing.T, name string, o *ops[T]) {
 				}
 			}
 		}
+	}
+}
+
+// sinkhornKernelPaths runs the float32 and float64 tests of a Sinkhorn
+// kernel on every path this machine supports.
+func sinkhornKernelPaths(t *testing.T, f32 func(*testing.T, string, *ops[float32]), f64 func(*testing.T, string, *ops[float64])) {
+	for _, p := range supportedPaths() {
+		f32(t, p.name, p.f32)
+		f64(t, p.name, p.f64)
 	}
 }
