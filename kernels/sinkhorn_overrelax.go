@@ -17,10 +17,10 @@ import (
 // every window of overrelaxWindow over-relaxed iterations it takes the
 // rate r of the error and, by Young's relation between the rates of plain
 // and over-relaxed iterations, (r + w - 1)^2 = r w^2 k, the plain rate k
-// it implies, and raises w to that k's optimal factor when it is larger. A window starts overrelaxSkip iterations after w
-// changed, past the change's transient. Above the optimal factor the
-// over-relaxed rate is w - 1, which implies the k of w itself, so w
-// settles rather than climbs.
+// it implies, and raises w to that k's optimal factor when it is larger.
+// A window starts overrelaxSkip iterations after w changed, past the
+// change's transient. Above the optimal factor the over-relaxed rate is
+// w - 1, which implies the k of w itself, so w settles rather than climbs.
 type overrelaxer struct {
 	w     float64
 	auto  bool
@@ -34,8 +34,8 @@ type overrelaxer struct {
 // took the fewest iterations over a sweep of transport problems (points of
 // the unit square, uniform and random marginals, Reg 0.003 to 0.1), and a
 // cap that matters only on the slowest problems, such as fisherflow's
-// couplings, whose windows raise w to it. The sweep's figures are in the
-// message and diff of commit 45eb313.
+// couplings, whose windows raise w to it. The figures are in the history:
+// the sweep in commit 45eb313, the cap in b099c8c.
 const (
 	overrelaxWarm   = 8    // plain iterations; the rate of their second half sets w
 	overrelaxWindow = 6    // over-relaxed iterations per measured rate
