@@ -3,6 +3,7 @@ package mol
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -139,7 +140,11 @@ func checkCoord(x float64) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return fmt.Sprintf("coordinate %v is not a finite number", x)
 	}
-	if len(fmt.Sprintf("%.4f", x)) > 10 {
+	if x > -9999 && x < 99999 {
+		return ""
+	}
+	var buf [32]byte
+	if len(strconv.AppendFloat(buf[:0], x, 'f', 4, 64)) > 10 {
 		return fmt.Sprintf("coordinate %v does not fit the 10-character field (-9999.9999 to 99999.9999)", x)
 	}
 	return ""

@@ -3,13 +3,18 @@ package mol
 import (
 	"bytes"
 	"io"
+	"sync"
 	"testing"
 )
 
-// qm7 parses the embedded data set or fails the test.
+// parsedQM7 parses the embedded data set once for all the tests, which
+// must not change it.
+var parsedQM7 = sync.OnceValues(QM7)
+
+// qm7 returns the embedded data set or fails the test.
 func qm7(t testing.TB) []*Molecule {
 	t.Helper()
-	mols, err := QM7()
+	mols, err := parsedQM7()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,12 +196,16 @@ func (r *Reader) drainLine(err error) error {
 }
 
 // need reads the next line of a record, where the end of the file means
-// the record is truncated; what names the line expected.
-func (r *Reader) need(what string) (string, error) {
+// the record is truncated; kind names the line expected, and i of n its
+// place in a block where n > 0.
+func (r *Reader) need(kind string, i, n int) (string, error) {
 	s, err := r.readLine()
 	if err == io.EOF {
 		r.line++
-		return "", r.errf("truncated record: the file ends where %s was expected", what)
+		if n > 0 {
+			kind = fmt.Sprintf("%s %d of %d", kind, i, n)
+		}
+		return "", r.errf("truncated record: the file ends where %s was expected", kind)
 	}
 	return s, err
 }
@@ -228,7 +232,7 @@ func (r *Reader) record() (*Molecule, error) {
 		}
 		blank = blank && strings.TrimSpace(*h) == ""
 	}
-	counts, err := r.need("the counts line")
+	counts, err := r.need("the counts line", 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +279,7 @@ func (r *Reader) parseCounts(s string) (int, int, error) {
 func (r *Reader) atomBlock(m *Molecule, n int) error {
 	m.Atoms = make([]Atom, 0, min(n, 64))
 	for i := range n {
-		s, err := r.need(fmt.Sprintf("atom line %d of %d", i+1, n))
+		s, err := r.need("atom line", i+1, n)
 		if err != nil {
 			return err
 		}
@@ -337,7 +341,7 @@ func (r *Reader) bondBlock(m *Molecule, n int) error {
 	m.Bonds = make([]Bond, 0, min(n, 64))
 	seen := make(map[[2]int]int, min(n, 64))
 	for k := range n {
-		s, err := r.need(fmt.Sprintf("bond line %d of %d", k+1, n))
+		s, err := r.need("bond line", k+1, n)
 		if err != nil {
 			return err
 		}

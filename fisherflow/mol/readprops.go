@@ -14,7 +14,7 @@ import (
 func (r *Reader) propertyBlock(m *Molecule) error {
 	superseded := false
 	for {
-		s, err := r.need("M  END")
+		s, err := r.need("M  END", 0, 0)
 		if err != nil {
 			return err
 		}
