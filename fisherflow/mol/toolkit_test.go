@@ -1,0 +1,110 @@
+package mol
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fisherflow/fisherflow/internal/testutil"
+)
+
+// toolkitSample returns molecules for the toolkit tests: every 97th QM7
+// molecule, those with sulfur among the first thousand, the charged ones
+// of testdata and one that went through Encode and Decode (with this
+// package's header line), all carrying their RDKit canonical SMILES.
+func toolkitSample(t *testing.T) []*Molecule {
+	t.Helper()
+	var out []*Molecule
+	for i, m := range qm7(t) {
+		hasS := false
+		for _, a := range m.Atoms {
+			hasS = hasS || a.Element == "S"
+		}
+		if i%97 == 0 || hasS && i < 1000 {
+			out = append(out, m)
+		}
+	}
+	charged, err := ReadFile("testdata/charged.sdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVocab(charged)
+	g, err := v.Encode(charged[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := v.Decode(g, "decoded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded.Props = charged[1].Props[:1]
+	return append(append(out, charged...), decoded)
+}
+
+// rdkitCheck reads an SDF with RDKit (hydrogens kept, sanitised) and
+// prints, per record, the name, the atom count and the canonical SMILES
+// without hydrogens.
+const rdkitCheck = `
+import sys
+from rdkit import Chem, RDLogger
+RDLogger.DisableLog("rdApp.*")
+for m in Chem.SDMolSupplier(sys.argv[1], removeHs=False, sanitize=True):
+    if m is None:
+        print("None")
+        continue
+    print(m.GetProp("_Name"), m.GetNumAtoms(), Chem.MolToSmiles(Chem.RemoveHs(m)))
+`
+
+func TestRDKitReadsWriter(t *testing.T) {
+	py := testutil.Python(t, "rdkit") // skips, saying so, without python3-rdkit
+	mols := toolkitSample(t)
+	path := filepath.Join(t.TempDir(), "sample.sdf")
+	if err := WriteFile(path, mols); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(py, "-c", rdkitCheck, path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("RDKit: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(mols) {
+		t.Fatalf("RDKit read %d records of %d:\n%s", len(lines), len(mols), out)
+	}
+	for i, line := range lines {
+		m := mols[i]
+		smiles, _ := m.Prop("smiles")
+		if want := m.Name + " " + strconv.Itoa(len(m.Atoms)) + " " + smiles; line != want {
+			t.Errorf("RDKit read %q, want %q", line, want)
+		}
+	}
+	t.Logf("RDKit read %d molecules written here with their atom counts and canonical SMILES", len(lines))
+}
+
+func TestOpenBabelReadsWriter(t *testing.T) {
+	obabel, err := exec.LookPath("obabel")
+	if err != nil {
+		t.Skip("obabel not installed (apt-get install openbabel)")
+	}
+	mols := toolkitSample(t)
+	path := filepath.Join(t.TempDir(), "sample.sdf")
+	if err := WriteFile(path, mols); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(obabel, "-isdf", path, "-osmi", "--append", "atoms").Output()
+	if err != nil {
+		t.Fatalf("obabel: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(mols) {
+		t.Fatalf("obabel read %d records of %d:\n%s", len(lines), len(mols), out)
+	}
+	for i, line := range lines {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[1] != mols[i].Name || f[2] != strconv.Itoa(len(mols[i].Atoms)) {
+			t.Errorf("obabel read %q, want %s with %d atoms", line, mols[i].Name, len(mols[i].Atoms))
+		}
+	}
+	t.Logf("Open Babel read %d molecules written here with their atom counts", len(lines))
+}
