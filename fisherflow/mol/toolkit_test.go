@@ -1,6 +1,7 @@
 package mol
 
 import (
+	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -107,4 +108,53 @@ func TestOpenBabelReadsWriter(t *testing.T) {
 		}
 	}
 	t.Logf("Open Babel read %d molecules written here with their atom counts", len(lines))
+}
+
+// join returns a and b as one molecule of two fragments, b moved by 10 Å.
+func join(a, b *Molecule) *Molecule {
+	m := a.Clone()
+	m.Name = a.Name + "+" + b.Name
+	for _, at := range b.Atoms {
+		at.Pos[0] += 10
+		m.Atoms = append(m.Atoms, at)
+	}
+	for _, bd := range b.Bonds {
+		m.Bonds = append(m.Bonds, Bond{bd.I + len(a.Atoms), bd.J + len(a.Atoms), bd.Order})
+	}
+	return m
+}
+
+func TestPeerScript(t *testing.T) {
+	py := testutil.Python(t, "rdkit")
+	q := qm7(t)
+	penta := methane()
+	penta.Name = "pentavalent"
+	penta.Atoms = append(penta.Atoms, Atom{Element: "H", Pos: [3]float64{0, 0, -1.1}})
+	penta.Bonds = append(penta.Bonds, Bond{0, 5, 1})
+	// Valid: CH4 twice, ethane, and ethene beside a methane (the largest
+	// fragment counts); the pentavalent carbon is not.
+	generated := []*Molecule{q[0], q[0], q[1], penta, join(q[2], q[0])}
+	dir := t.TempDir()
+	gen, train := filepath.Join(dir, "generated.sdf"), filepath.Join(dir, "train.sdf.gz")
+	if err := WriteFile(gen, generated); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(train, q[:1]); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join("..", "..", "bench", "peers", "molecules.py")
+	out, err := exec.Command(py, script, gen, train).Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out)
+	}
+	var r struct {
+		Molecules, Valid, Unique, Novel int
+		Validity, Uniqueness, Novelty   float64
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if r.Molecules != 5 || r.Valid != 4 || r.Unique != 3 || r.Novel != 2 || r.Validity != 0.8 || r.Uniqueness != 0.75 || r.Novelty != 2.0/3 {
+		t.Errorf("peer script: %+v\nwant 5 molecules, 4 valid, 3 unique, 2 novel", r)
+	}
 }
