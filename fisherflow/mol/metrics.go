@@ -52,22 +52,21 @@ func TV(a, b Hist) float64 {
 
 // AtomTypes returns the histogram of element symbols over all atoms.
 func AtomTypes(mols []*Molecule) Hist {
-	h := Hist{}
-	for _, m := range mols {
-		for _, a := range m.Atoms {
-			h[a.Element]++
-		}
-	}
-	return h
+	return atomHist(mols, func(a Atom) string { return a.Element })
 }
 
 // Charges returns the histogram of formal charges ("0", "1", "-1") over
 // all atoms.
 func Charges(mols []*Molecule) Hist {
+	return atomHist(mols, func(a Atom) string { return strconv.Itoa(a.Charge) })
+}
+
+// atomHist returns the histogram of key over all atoms.
+func atomHist(mols []*Molecule, key func(Atom) string) Hist {
 	h := Hist{}
 	for _, m := range mols {
 		for _, a := range m.Atoms {
-			h[strconv.Itoa(a.Charge)]++
+			h[key(a)]++
 		}
 	}
 	return h

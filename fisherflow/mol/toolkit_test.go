@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,21 +59,35 @@ for m in Chem.SDMolSupplier(sys.argv[1], removeHs=False, sanitize=True):
     print(m.GetProp("_Name"), m.GetNumAtoms(), Chem.MolToSmiles(Chem.RemoveHs(m)))
 `
 
-func TestRDKitReadsWriter(t *testing.T) {
-	py := testutil.Python(t, "rdkit") // skips, saying so, without python3-rdkit
+// readBack writes the toolkit sample to a file and runs a toolkit's
+// command on it (the file's path in place of the first argument that is
+// empty, or last), and returns the sample and a line of output per record.
+func readBack(t *testing.T, toolkit, command string, args ...string) ([]*Molecule, []string) {
+	t.Helper()
 	mols := toolkitSample(t)
 	path := filepath.Join(t.TempDir(), "sample.sdf")
 	if err := WriteFile(path, mols); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(py, "-c", rdkitCheck, path).CombinedOutput()
+	if k := slices.Index(args, ""); k >= 0 {
+		args[k] = path
+	} else {
+		args = append(args, path)
+	}
+	out, err := exec.Command(command, args...).Output()
 	if err != nil {
-		t.Fatalf("RDKit: %v\n%s", err, out)
+		t.Fatalf("%s: %v\n%s", toolkit, err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != len(mols) {
-		t.Fatalf("RDKit read %d records of %d:\n%s", len(lines), len(mols), out)
+		t.Fatalf("%s read %d records of %d:\n%s", toolkit, len(lines), len(mols), out)
 	}
+	return mols, lines
+}
+
+func TestRDKitReadsWriter(t *testing.T) {
+	py := testutil.Python(t, "rdkit") // skips, saying so, without python3-rdkit
+	mols, lines := readBack(t, "RDKit", py, "-c", rdkitCheck)
 	for i, line := range lines {
 		m := mols[i]
 		smiles, _ := m.Prop("smiles")
@@ -88,19 +103,7 @@ func TestOpenBabelReadsWriter(t *testing.T) {
 	if err != nil {
 		t.Skip("obabel not installed (apt-get install openbabel)")
 	}
-	mols := toolkitSample(t)
-	path := filepath.Join(t.TempDir(), "sample.sdf")
-	if err := WriteFile(path, mols); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(obabel, "-isdf", path, "-osmi", "--append", "atoms").Output()
-	if err != nil {
-		t.Fatalf("obabel: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != len(mols) {
-		t.Fatalf("obabel read %d records of %d:\n%s", len(lines), len(mols), out)
-	}
+	mols, lines := readBack(t, "obabel", obabel, "-isdf", "", "-osmi", "--append", "atoms")
 	for i, line := range lines {
 		f := strings.Fields(line)
 		if len(f) != 3 || f[1] != mols[i].Name || f[2] != strconv.Itoa(len(mols[i].Atoms)) {
