@@ -83,7 +83,11 @@ func (v Vocab) Encode(m *Molecule) (*Graph, error) {
 		if !b.within(n) || b.I == b.J || b.Order < SingleBond || b.Order > TripleBond {
 			return nil, fmt.Errorf("encode %q: bond %d (%d-%d, order %d) is not a bond of classes 1 to 3 between two atoms", m.Name, k+1, b.I+1, b.J+1, b.Order)
 		}
-		g.Bonds[PairIndex(min(b.I, b.J), max(b.I, b.J), n)] = b.Order
+		p := PairIndex(min(b.I, b.J), max(b.I, b.J), n)
+		if g.Bonds[p] != NoBond {
+			return nil, fmt.Errorf("encode %q: bond %d repeats a bond between atoms %d and %d", m.Name, k+1, b.I+1, b.J+1)
+		}
+		g.Bonds[p] = b.Order
 	}
 	return g, nil
 }

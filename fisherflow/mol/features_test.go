@@ -66,7 +66,11 @@ func TestEncodeDecode(t *testing.T) {
 			t.Errorf("decode %+v: no error", bad)
 		}
 	}
-	m.Bonds = append(m.Bonds, Bond{1, 1, 1})
+	m.Bonds = append(m.Bonds, Bond{0, 1, 1})
+	if _, err := v.Encode(m); err == nil || err.Error() != `encode "methane": bond 4 repeats a bond between atoms 1 and 2` {
+		t.Errorf("encode a repeated bond: %v", err)
+	}
+	m.Bonds[3] = Bond{1, 1, 1}
 	if _, err := v.Encode(m); err == nil {
 		t.Error("encode a bond of an atom to itself: no error")
 	}

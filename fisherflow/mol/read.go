@@ -93,14 +93,16 @@ func (r *Reader) Next() (*Molecule, error) {
 			return nil, err
 		}
 	}
-	if r.broken {
-		r.broken = false
-		if err := r.skipRecord(); err != nil {
-			return nil, err
-		}
-	}
 	r.bytes = 0
-	m, err := r.record()
+	var m *Molecule
+	var err error
+	if r.broken {
+		err = r.skipRecord()
+		r.bytes = 0
+	}
+	if err == nil {
+		m, err = r.record()
+	}
 	var pe *ParseError
 	if errors.As(err, &pe) {
 		r.broken = r.last != "$$$$"
@@ -232,8 +234,17 @@ func (r *Reader) record() (*Molecule, error) {
 		}
 		blank = blank && strings.TrimSpace(*h) == ""
 	}
-	counts, err := r.need("the counts line", 0, 0)
-	if err != nil {
+	counts, err := r.readLine()
+	if blank && (err == io.EOF || err == nil && strings.TrimSpace(counts) == "") {
+		if err := r.blankToEnd(counts); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF // trailing blank lines after the last record
+	}
+	if err == io.EOF {
+		r.line++
+		return nil, r.errf("truncated record: the file ends where the counts line was expected")
+	} else if err != nil {
 		return nil, err
 	}
 	na, nb, err := r.parseCounts(counts)
@@ -250,6 +261,24 @@ func (r *Reader) record() (*Molecule, error) {
 		return nil, err
 	}
 	return m, r.dataItems(m)
+}
+
+// blankToEnd reads on after a blank header and a blank counts line
+// (counts); only blank lines may follow, or the counts line is bad.
+func (r *Reader) blankToEnd(counts string) error {
+	at := r.line
+	for {
+		s, err := r.readLine()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(s) != "" {
+			return &ParseError{File: r.name, Line: at, Msg: fmt.Sprintf("bad counts line %q: atom and bond counts expected in columns 1-6", counts)}
+		}
+	}
 }
 
 // parseCounts reads the atom and bond counts of a counts line

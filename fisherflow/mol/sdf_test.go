@@ -69,6 +69,7 @@ var badCases = []badCase{
 	{"truncated in the bonds", "  2  4  1  0\nM  END\n>  <smiles>\nC#C\n\n$$$$\n", "", `t.sdf:11: truncated record: the file ends where bond line 3 of 3 was expected`},
 	{"truncated before M  END", "M  END\n>  <smiles>\nC#C\n\n$$$$\n", "", `t.sdf:12: truncated record: the file ends where M  END was expected`},
 	{"truncated header", "*", "ethyne\n  fflowmol          3D\n", `t.sdf:3: truncated record: the file ends in the header block`},
+	{"blank lines, then text", "*", "\n\n\n\n\nethyne\n", `t.sdf:4: bad counts line "": atom and bond counts expected in columns 1-6`},
 	{"blank lines, then a truncated header", "*", "\n\nethyne\n", `t.sdf:4: truncated record: the file ends where the counts line was expected`},
 	{"missing M  END", "M  END\n", "", `t.sdf:12: missing M  END before ">  <smiles>"`},
 	{"M  CHG atom", "M  END", "M  CHG  1   5   1\nM  END", `t.sdf:12: bad M  CHG line "M  CHG  1   5   1": atom 5 does not exist (the molecule has 4 atoms)`},
@@ -281,6 +282,7 @@ func TestLayouts(t *testing.T) {
 	noData := strings.Replace(ethyne, ">  <smiles>\nC#C\n\n", "", 1)
 	for name, in := range map[string]string{
 		"CRLF": crlf, "no final $$$$": noEnd, "trailing blank lines": ethyne + "\n\n",
+		"many trailing blank lines": ethyne + "\n \n\n\t\n\n\n",
 		"no final newline": strings.TrimSuffix(ethyne, "\n"), "value at the end of the file": strings.TrimSuffix(ethyne, "\n$$$$\n"),
 		"no version field": strings.Replace(ethyne, "  0  0  0  0  0  0  0  0999 V2000", "", 1),
 	} {
