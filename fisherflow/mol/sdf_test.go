@@ -281,10 +281,13 @@ func TestLayouts(t *testing.T) {
 	noEnd := strings.TrimSuffix(ethyne, "$$$$\n")
 	noData := strings.Replace(ethyne, ">  <smiles>\nC#C\n\n", "", 1)
 	for name, in := range map[string]string{
-		"CRLF": crlf, "no final $$$$": noEnd, "trailing blank lines": ethyne + "\n\n",
-		"many trailing blank lines": ethyne + "\n \n\n\t\n\n\n",
-		"no final newline":          strings.TrimSuffix(ethyne, "\n"), "value at the end of the file": strings.TrimSuffix(ethyne, "\n$$$$\n"),
-		"no version field": strings.Replace(ethyne, "  0  0  0  0  0  0  0  0999 V2000", "", 1),
+		"CRLF":                         crlf,
+		"no final $$$$":                noEnd,
+		"trailing blank lines":         ethyne + "\n\n",
+		"many trailing blank lines":    ethyne + "\n \n\n\t\n\n\n",
+		"no final newline":             strings.TrimSuffix(ethyne, "\n"),
+		"value at the end of the file": strings.TrimSuffix(ethyne, "\n$$$$\n"),
+		"no version field":             strings.Replace(ethyne, "  0  0  0  0  0  0  0  0999 V2000", "", 1),
 	} {
 		mols := mustRead(t, in)
 		if len(mols) != 1 || !equalMolecules(mols[0], mustRead(t, ethyne)[0], 0) {
