@@ -48,6 +48,11 @@
 //
 //	mols, err := mol.ReadFile("gdb9.sdf")
 //
+// and TestGDB9 reads the whole file and logs its stability when pointed
+// at it (it is not shipped here):
+//
+//	FISHERFLOW_GDB9=/path/to/gdb9.sdf go test -run TestGDB9 -v ./fisherflow/mol
+//
 // That file (133,885 records named gdb_N, C H N O F with explicit
 // hydrogens) was converted from QM9's XYZ files by Open Babel, which
 // perceived the bonds from the coordinates: its counts lines and bond

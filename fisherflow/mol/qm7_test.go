@@ -3,6 +3,8 @@ package mol
 import (
 	"bytes"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -94,4 +96,41 @@ func TestQM7Reader(t *testing.T) {
 	if n != 6802 {
 		t.Errorf("streamed %d molecules, want 6802", n)
 	}
+}
+
+func TestQM7SDF(t *testing.T) {
+	b := QM7SDF()
+	if len(b) != 1437712 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("QM7SDF: %d bytes starting % x", len(b), b[:2])
+	}
+	b[0] = 0
+	if QM7SDF()[0] != 0x1f {
+		t.Error("QM7SDF returns the embedded bytes, not a copy")
+	}
+}
+
+// TestGDB9 reads QM9's gdb9.sdf (MoleculeNet's distribution) when
+// FISHERFLOW_GDB9 names it:
+//
+//	FISHERFLOW_GDB9=/path/to/gdb9.sdf go test -run TestGDB9 -v ./fisherflow/mol
+func TestGDB9(t *testing.T) {
+	path := os.Getenv("FISHERFLOW_GDB9")
+	if path == "" {
+		t.Skip("set FISHERFLOW_GDB9 to the path of gdb9.sdf to read QM9")
+	}
+	mols, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mols) != 133885 {
+		t.Errorf("%d records, want 133,885", len(mols))
+	}
+	for el := range AtomTypes(mols) {
+		if !strings.Contains(" H C N O F ", " "+el+" ") {
+			t.Errorf("element %s in QM9", el)
+		}
+	}
+	r := Metrics(mols, mols)
+	t.Logf("QM9: %d molecules; atom stability %.4f, molecule stability %.4f, connectivity %.4f; charges %v",
+		len(mols), r.AtomStability, r.MoleculeStability, r.Connectivity, Charges(mols))
 }
