@@ -54,8 +54,8 @@ func NewReader(r io.Reader, name string) *Reader {
 	return &Reader{name: name, src: r}
 }
 
-// ReadFile reads every record of an SDF file, plain or gzip, and stops at
-// the first error.
+// ReadFile reads every record of an SDF file, plain or gzip; at the first
+// error it stops and returns the records before it with the error.
 func ReadFile(path string) ([]*Molecule, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -65,8 +65,8 @@ func ReadFile(path string) ([]*Molecule, error) {
 	return ReadAll(f, path)
 }
 
-// ReadAll reads every record from r (plain or gzip) and stops at the
-// first error; name is the file named in error messages.
+// ReadAll reads every record from r (plain or gzip), as ReadFile does;
+// name is the file named in error messages.
 func ReadAll(r io.Reader, name string) ([]*Molecule, error) {
 	rd := NewReader(r, name)
 	var out []*Molecule
@@ -105,7 +105,7 @@ func (r *Reader) Next() (*Molecule, error) {
 	}
 	var pe *ParseError
 	if errors.As(err, &pe) {
-		r.broken = r.last != "$$$$"
+		r.broken = !isRecordEnd(r.last)
 	} else if err != nil && err != io.EOF {
 		r.err = err
 	}
