@@ -182,3 +182,12 @@ func TestMetricsEmpty(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestAtomicNumber(t *testing.T) {
+	for sym, z := range map[string]int{"H": 1, "C": 6, "Cl": 17, "S": 16, "Og": 118, "Fe": 26,
+		"D": 0, "T": 0, "c": 0, "CL": 0, "C ": 0, " C": 0, "eL": 0, "": 0, "Xx": 0, "Uuo": 0} {
+		if got := AtomicNumber(sym); got != z {
+			t.Errorf("AtomicNumber(%q) = %d, want %d", sym, got, z)
+		}
+	}
+}

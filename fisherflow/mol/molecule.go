@@ -127,7 +127,7 @@ func (m *Molecule) Validate() error {
 
 // checkElement says what is wrong with an element symbol, or "".
 func checkElement(sym string) string {
-	if _, ok := atomicNumber[sym]; !ok {
+	if AtomicNumber(sym) == 0 {
 		return fmt.Sprintf("unknown element %q", sym)
 	}
 	return ""
@@ -196,24 +196,27 @@ func checkProp(p Prop) string {
 	return ""
 }
 
-// symbols lists the elements by atomic number (index 0 unused).
-var symbols = strings.Fields(`-
-H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn
-Ga Ge As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La
-Ce Pr Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po
-At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg
-Cn Nh Fl Mc Lv Ts Og`)
-
-// atomicNumber maps an element symbol to its atomic number; it is read only.
-var atomicNumber = func() map[string]int {
-	m := make(map[string]int, len(symbols))
-	for z, s := range symbols[1:] {
-		m[s] = z + 1
-	}
-	return m
-}()
+// periodicTable holds the element symbols by atomic number, two
+// characters each (one-letter symbols padded with a space).
+const periodicTable = "" +
+	"H HeLiBeB C N O F NeNaMgAlSiP S ClArK Ca" +
+	"ScTiV CrMnFeCoNiCuZnGaGeAsSeBrKrRbSrY Zr" +
+	"NbMoTcRuRhPdAgCdInSnSbTeI XeCsBaLaCePrNd" +
+	"PmSmEuGdTbDyHoErTmYbLuHfTaW ReOsIrPtAuHg" +
+	"TlPbBiPoAtRnFrRaAcThPaU NpPuAmCmBkCfEsFm" +
+	"MdNoLrRfDbSgBhHsMtDsRgCnNhFlMcLvTsOg"
 
 // AtomicNumber returns the atomic number of an element symbol, or 0 for a
 // symbol that is not an element (query atoms such as "A" or "*", and the
 // isotope symbols "D" and "T", are not).
-func AtomicNumber(sym string) int { return atomicNumber[sym] }
+func AtomicNumber(sym string) int {
+	if len(sym) == 0 || len(sym) > 2 || sym[0] == ' ' || sym[len(sym)-1] == ' ' {
+		return 0
+	}
+	for z := 0; z < len(periodicTable); z += 2 {
+		if periodicTable[z] == sym[0] && (len(sym) == 1 && periodicTable[z+1] == ' ' || len(sym) == 2 && periodicTable[z+1] == sym[1]) {
+			return z/2 + 1
+		}
+	}
+	return 0
+}

@@ -321,10 +321,6 @@ func (r *Reader) atomBlock(m *Molecule, n int) error {
 	return nil
 }
 
-// chargeCodes maps the atom block's charge field to a formal charge; code
-// 4 marks a doublet radical, which carries no charge.
-var chargeCodes = [8]int{0, 3, 2, 1, 0, -1, -2, -3}
-
 // parseAtom parses an atom line, or says what is wrong with it.
 func parseAtom(s string) (Atom, string) {
 	var a Atom
@@ -359,10 +355,20 @@ func parseAtom(s string) (Atom, string) {
 			if !ok || c > 7 {
 				return a, fmt.Sprintf("charge code %q (columns 37-39) is not 0 to 7", f)
 			}
-			a.Charge = chargeCodes[c]
+			a.Charge = chargeOfCode(c)
 		}
 	}
 	return a, ""
+}
+
+// chargeOfCode returns the formal charge of an atom block's charge code
+// 0..7: 1, 2, 3 for +3, +2, +1 and 5, 6, 7 for -1, -2, -3; code 4 marks a
+// doublet radical, which carries no charge.
+func chargeOfCode(c int) int {
+	if c == 0 {
+		return 0
+	}
+	return 4 - c
 }
 
 // bondBlock reads n bond lines (111222tttsss...).
