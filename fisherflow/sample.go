@@ -6,20 +6,6 @@ import (
 	"math/rand/v2"
 )
 
-// sampleBatch is the number of sequences integrated together by the MLPs
-// (the convolutional networks, whose activations are per position, use
-// the training batch; see sampleRows).
-const sampleBatch = 2048
-
-// sampleRows returns how many sequences the network of cfg integrates
-// together, which is also the batch its buffers are planned for.
-func sampleRows(cfg Config) int {
-	if cfg.Net == "promoter" || cfg.Net == "enhancer" {
-		return cfg.Batch
-	}
-	return max(cfg.Batch, sampleBatch)
-}
-
 // Sample generates n points with the current weights by integrating the
 // learned field over steps Euler steps from the prior (exp-map steps on
 // the sphere). It returns the argmax class of every position (n x
@@ -59,7 +45,7 @@ func (tr *Trainer[T]) sample(n, steps int, seed uint64, signal []float64, class 
 	d, k, S := tr.K, tr.Positions, tr.Cfg.Signal
 	r := rand.New(rand.NewPCG(seed, 4))
 	out := make([]int, n*k)
-	sb := sampleRows(tr.Cfg)
+	sb := tr.rows
 	rows := sb * k
 	x := make([]float64, rows*d)
 	v := make([]float64, rows*d)

@@ -9,119 +9,6 @@ import (
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
 )
 
-// Config is a training run. The zero value of a field selects the default
-// noted beside it (the reference hyper-parameters of the toy benchmark).
-type Config struct {
-	Method      Method     `json:"method"`             // fisherflow
-	OT          OTMode     `json:"ot"`                 // exact for fisherflow, none for linear
-	Resample    Resampling `json:"resample"`           // replacement (as the reference)
-	Steps       int        `json:"steps"`              // 3000
-	Batch       int        `json:"batch"`              // 512
-	LR          float64    `json:"lr"`                 // 1e-3
-	WeightDecay float64    `json:"weight_decay"`       // 0
-	ClipNorm    float64    `json:"clip_norm"`          // 1.0
-	Schedule    string     `json:"schedule"`           // "plateau" (factor 0.1, patience 10 evaluations), "cosine" or "constant"
-	EMA         float64    `json:"ema"`                // 0 (off); e.g. 0.99
-	Net         string     `json:"net"`                // "bestmlp" (the toy network), "mlp" (the smiley network), "promoter" or "enhancer" (nn.ConvNet)
-	Hidden      int        `json:"hidden"`             // 512
-	Depth       int        `json:"depth"`              // 4 (Linear layers of "mlp")
-	TimeDim     int        `json:"time_dim"`           // 64 (time embedding of "bestmlp")
-	Channels    int        `json:"channels,omitempty"` // ConvNet channels (0: the reference, 256 promoter, 128 enhancer)
-	Blocks      int        `json:"blocks,omitempty"`   // ConvNet residual blocks (0: the reference, 20)
-	Signal      int        `json:"signal,omitempty"`   // conditioning channels per position (from the data)
-	Classes     int        `json:"classes,omitempty"`  // class labels (from the data)
-	NoClass     float64    `json:"no_class,omitempty"` // share of training labels replaced by "no class", for classifier-free guidance (0.1 when Classes > 0)
-	EvalEvery   int        `json:"eval_every"`         // 196 steps (one reference "epoch" of 100k samples)
-	ValBatches  int        `json:"val_batches"`        // 10 (5,000 sequences as the reference)
-	Seed        uint64     `json:"seed"`               // 12345
-}
-
-// WithDefaults fills zero fields and validates the result.
-func (c Config) WithDefaults() (Config, error) {
-	def := func(v *int, d int) {
-		if *v == 0 {
-			*v = d
-		}
-	}
-	def(&c.Steps, 3000)
-	def(&c.Batch, 512)
-	def(&c.Hidden, 512)
-	def(&c.Depth, 4)
-	def(&c.TimeDim, 64)
-	def(&c.EvalEvery, 196)
-	def(&c.ValBatches, 10)
-	if c.Method == "" {
-		c.Method = FisherFlow
-	}
-	if c.OT == "" {
-		c.OT = ExactOT
-		if c.Method == Linear {
-			c.OT = NoOT
-		}
-	}
-	if c.Resample == "" {
-		c.Resample = Replacement
-	}
-	if c.LR == 0 {
-		c.LR = 1e-3
-	}
-	if c.ClipNorm == 0 {
-		c.ClipNorm = 1
-	}
-	if c.Schedule == "" {
-		c.Schedule = "plateau"
-	}
-	if c.Net == "" {
-		c.Net = "bestmlp"
-	}
-	if c.Seed == 0 {
-		c.Seed = 12345
-	}
-	if c.Classes > 0 && c.NoClass == 0 {
-		c.NoClass = 0.1
-	}
-	var errs []error
-	if c.Steps < 0 || c.Batch < 1 || c.Hidden < 1 || c.TimeDim < 1 || c.EvalEvery < 1 || c.ValBatches < 1 || c.Depth < 2 {
-		errs = append(errs, fmt.Errorf("batch, hidden, time-dim, eval-every and val-batches must be positive, depth at least 2, steps non-negative"))
-	}
-	if !(c.LR > 0) || !(c.WeightDecay >= 0) || !(c.ClipNorm >= 0) || !(c.EMA >= 0) || c.EMA >= 1 {
-		errs = append(errs, fmt.Errorf("lr must be positive, weight decay and clip norm non-negative, EMA in [0, 1)"))
-	}
-	if _, err := ParseMethod(string(c.Method)); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := ParseOT(string(c.OT)); err != nil {
-		errs = append(errs, err)
-	}
-	if _, err := ParseResampling(string(c.Resample)); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Method == Linear && c.OT != NoOT {
-		errs = append(errs, fmt.Errorf("OT coupling is defined on the sphere: use -ot none with -method linear"))
-	}
-	switch c.Schedule {
-	case "plateau", "cosine", "constant":
-	default:
-		errs = append(errs, fmt.Errorf("unknown schedule %q (choices: plateau, cosine, constant)", c.Schedule))
-	}
-	switch c.Net {
-	case "bestmlp", "mlp":
-		if c.Signal > 0 || c.Classes > 0 {
-			errs = append(errs, fmt.Errorf("network %q takes no conditioning: use promoter or enhancer for data with a signal or classes", c.Net))
-		}
-	case "promoter", "enhancer":
-	default:
-		errs = append(errs, fmt.Errorf("unknown network %q (choices: bestmlp, mlp, promoter, enhancer)", c.Net))
-	}
-	if c.Channels < 0 || c.Blocks < 0 || c.Signal < 0 || c.Classes < 0 || !(c.NoClass >= 0 && c.NoClass < 1) {
-		errs = append(errs, fmt.Errorf("channels, blocks, signal and classes must not be negative, no-class share in [0, 1)"))
-	}
-	if (c.Signal > 0 || c.Classes > 0) && c.OT != NoOT {
-		errs = append(errs, fmt.Errorf("OT coupling would pair noise with data across conditions: use -ot none with conditioned data"))
-	}
-	return c, errors.Join(errs...)
-}
-
 // batchBuffers are the float64 geometry and network-precision buffers of
 // one batch, planned once.
 type batchBuffers[T nn.Float] struct {
@@ -166,6 +53,9 @@ type Trainer[T nn.Float] struct {
 	Positions, K int
 	Net          nn.Network[T]
 	Params       nn.Params[T]
+
+	network Network // Net's kind, from Config.Net
+	rows    int     // the sequences Net's buffers are planned for
 
 	opt     *nn.AdamW[T]
 	plateau *nn.Plateau
@@ -272,27 +162,23 @@ func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
 	if k < 1 || d < 2 {
 		return nil, fmt.Errorf("fisherflow: data of %d positions x %d categories: need at least 1 x 2", k, d)
 	}
-	in := k * d
-	init := rand.New(rand.NewPCG(cfg.Seed, 1))
-	maxBatch := sampleRows(cfg)
-	var net nn.Network[T]
-	switch cfg.Net {
-	case "bestmlp":
-		net = nn.NewBestMLP[T](in, cfg.Hidden, cfg.TimeDim, maxBatch, init)
-	case "mlp":
-		net = nn.NewMLP[T](in, cfg.Hidden, cfg.Depth, maxBatch, init)
-	case "promoter", "enhancer":
-		net = nn.NewConvNet[T](convNetConfig(cfg, k, d), maxBatch, init)
+	spec, err := LookupNetwork(cfg.Net)
+	if err != nil {
+		return nil, fmt.Errorf("fisherflow: %w", err)
 	}
+	rows := spec.Rows(cfg)
+	net := buildNetwork[T](spec, cfg, k, d, rows, rand.New(rand.NewPCG(cfg.Seed, 1)))
 	src := rand.NewPCG(cfg.Seed, 2)
 	tr := &Trainer[T]{
 		Cfg:       cfg,
 		Positions: k,
 		K:         d,
 		Net:       net,
+		network:   spec,
+		rows:      rows,
 		src:       src,
 		rng:       rand.New(src),
-		geo:       newGeometry(maxBatch*k, d),
+		geo:       newGeometry(rows*k, d),
 		LR:        cfg.LR,
 		BestVal:   math.Inf(1),
 	}
@@ -306,30 +192,6 @@ func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
 		tr.best = append(tr.best, append([]T(nil), p.W...))
 	}
 	return tr, nil
-}
-
-// convNetConfig is the ConvNet of cfg for sequences of k positions of d
-// categories: the reference promoter or enhancer network, with the
-// channels and blocks of cfg where set.
-func convNetConfig(cfg Config, k, d int) nn.ConvNetConfig {
-	c := nn.PromoterConfig(k)
-	if cfg.Net == "enhancer" {
-		c = nn.EnhancerConfig(k, cfg.Classes)
-	}
-	c.Categories, c.Signal, c.Classes = d, cfg.Signal, cfg.Classes
-	if cfg.Channels > 0 {
-		c.Channels = cfg.Channels
-	}
-	if cfg.Blocks > 0 {
-		c.Blocks = cfg.Blocks
-	}
-	return c
-}
-
-// conditioner is a network that takes a per-position signal and class
-// labels (nn.ConvNet).
-type conditioner[T nn.Float] interface {
-	Condition(signal []T, class []int, batch int)
 }
 
 // condition hands b's conditioning to the network, if it takes any.
@@ -469,48 +331,4 @@ func (tr *Trainer[T]) UseBest() {
 	for i, p := range tr.Params {
 		copy(p.W, tr.best[i])
 	}
-}
-
-// EstimateBytes returns about how much memory a run of cfg on data of
-// positions x k takes with the network in precision ("f32" or "f64"), so
-// that a caller can refuse up front what cannot fit.
-func EstimateBytes(cfg Config, positions, k int, precision string) (int64, error) {
-	cfg, err := cfg.WithDefaults()
-	if err != nil {
-		return 0, err
-	}
-	sz := int64(4)
-	if precision == "f64" {
-		sz = 8
-	}
-	n, h := int64(positions)*int64(k), int64(cfg.Hidden)
-	b, mb := int64(cfg.Batch), int64(sampleRows(cfg))
-	batches := (int64(cfg.ValBatches) + 1) * b * (n*(4*8+3*sz) + int64(positions*cfg.Signal)*(8+sz))
-	geo := mb*int64(positions)*16 + mb*n*8
-	sampling := mb * n * (16 + 2*sz)
-	var ot int64
-	if cfg.OT != NoOT {
-		ot = 4*b*b*8 + 3*b*n*8
-	}
-	var params, acts int64
-	switch cfg.Net {
-	case "bestmlp":
-		t := int64(cfg.TimeDim)
-		params = (n+t)*h + 2*(h+t)*h + (h+t)*n + 3*h + n + 2*t
-		acts = mb * (t + 3*(n+t) + 9*h + 3*n) * sz
-	case "mlp":
-		params = (n+1)*h + int64(cfg.Depth-2)*h*h + h*n + int64(cfg.Depth)*h + n
-		acts = mb * (int64(cfg.Depth)*2*h + 4*n) * sz
-	case "promoter", "enhancer":
-		cc := convNetConfig(cfg, positions, k)
-		c, l, kw, nb := int64(cc.Channels), int64(positions), int64(cc.Kernel), int64(cc.Blocks)
-		params = nb*(c*c*kw+c*c+5*c) + int64(k+cc.Signal)*c*kw + 3*c*c + c*int64(k) + int64(cc.Classes+1)*c
-		// Two activations per block, a dozen more per position, and the
-		// packing buffers of the convolutions' products (kernels.Conv1d:
-		// a block of A of up to 2^20 values, a block of B per thread, the
-		// weights rearranged for the input gradient).
-		acts = (mb*l*c*(2*nb+14) + 1<<20 + 1<<18 + c*c*kw) * sz
-	}
-	params *= 4*sz + 16 // weights, gradients, best, EMA; AdamW moments in float64
-	return batches + geo + sampling + ot + params + acts, nil
 }

@@ -34,27 +34,29 @@ var resumable = map[string]bool{
 	"eval-samples": true, "track-eval": true, "sample-steps": true, "guidance": true, "fbd-classifier": true, "fbd-steps": true,
 }
 
+// trainCmd is the train command: it resolves the run's settings, then
+// trains; its errors name the flags at fault.
 func trainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	c, f, err := parseTrainFlags(args, stderr)
-	if err != nil {
-		return err
-	}
-	if f.resume != "" {
-		if c, err = resumeConfig(args, c, f); err != nil {
-			return err
-		}
+	if err == nil && f.resume != "" {
+		c, err = resumeConfig(args, c, f)
 		f.out = f.resume
 	}
-	if c.Kernels != "" {
-		if err := kernels.UsePath(c.Kernels); err != nil {
-			return fmt.Errorf("-kernels: %w", err)
+	if err == nil && c.Kernels != "" {
+		if err = kernels.UsePath(c.Kernels); err != nil {
+			err = fmt.Errorf("-kernels: %w", err)
 		}
+	}
+	if err != nil {
+		return dataError(configError(c, err))
 	}
 	kernels.SetThreads(c.Threads)
 	if c.Precision == "f64" {
-		return train[float64](ctx, c, f, stdout)
+		err = train[float64](ctx, c, f, stdout, stderr)
+	} else {
+		err = train[float32](ctx, c, f, stdout, stderr)
 	}
-	return train[float32](ctx, c, f, stdout)
+	return dataError(configError(c, err))
 }
 
 // resumeConfig reads the run's config.json and applies the flags that may
@@ -115,7 +117,7 @@ func checkMemory(c RunConfig, positions, k int) error {
 	return nil
 }
 
-func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.Writer) error {
+func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout, stderr io.Writer) error {
 	if c.Task == "toy" {
 		// The toy target itself is Len x K: check before drawing it.
 		if err := checkMemory(c, c.Len, c.K); err != nil {
@@ -318,7 +320,7 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout io.W
 	plots, err := writePlots(out, tk, rows, classes, probs)
 	if err != nil {
 		// The results are saved; a plot that fails is reported, not fatal.
-		fmt.Fprintf(os.Stderr, "fisherflow-train: warning: plots: %v\n", err)
+		fmt.Fprintf(stderr, "fisherflow-train: warning: plots: %v\n", err)
 	}
 	if samplesName != "" {
 		plots = append([]string{samplesName}, plots...)

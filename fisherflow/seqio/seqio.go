@@ -203,7 +203,7 @@ records:
 			}
 			p := r.cols[i]
 			if !ambiguous[c] {
-				return nil, fmt.Errorf("%s:%d:%d: %q is not in the %s alphabet %q (choose another with -alphabet)", name, p.line, p.col, rune(c), alphabetName(o.Alphabet, alpha), alpha)
+				return nil, fmt.Errorf("%s:%d:%d: %q is not in the %s alphabet %q: %w", name, p.line, p.col, rune(c), alphabetName(o.Alphabet, alpha), alpha, ErrAlphabet)
 			}
 			switch amb {
 			case "drop":
@@ -226,11 +226,11 @@ records:
 		}
 	}
 	if nAmb > 0 {
-		return nil, fmt.Errorf("%s:%d:%d: %d ambiguous bases (IUPAC codes such as N), the first in record %q: mask them (-iupac mask: left out of the loss), drop their records (-iupac drop) or keep N as a class (-alphabet ACGTN)",
-			name, first.line, first.col, nAmb, firstName)
+		return nil, fmt.Errorf("%s:%d:%d: %d %w, the first in record %q (Ambiguity mask or drop, or the alphabet ACGTN)",
+			name, first.line, first.col, nAmb, ErrAmbiguous, firstName)
 	}
 	if len(s.Seqs) == 0 {
-		return nil, fmt.Errorf("%s: every one of the %d records has an ambiguous base, and -iupac drop left none", name, s.Dropped)
+		return nil, fmt.Errorf("%s: every one of the %d records has an ambiguous base: dropping them left none", name, s.Dropped)
 	}
 	return s, nil
 }
@@ -283,7 +283,7 @@ func alphabet(seqs [][]byte, opt string, f Format, iupac bool) (string, bool, er
 		case within(DNA), iupac && within(DNA+IUPAC):
 			return DNA, true, nil
 		case within(DNA + "N"):
-			return "", false, fmt.Errorf("DNA with N (unknown base): mask it (-iupac mask: left out of the loss), drop its records (-iupac drop) or keep N as a class (-alphabet ACGTN)")
+			return "", false, fmt.Errorf("DNA with N, an unknown base: %w (Ambiguity mask or drop, or the alphabet ACGTN)", ErrAmbiguous)
 		case within(Protein):
 			return Protein, true, nil
 		case f == FASTA:
@@ -293,7 +293,7 @@ func alphabet(seqs [][]byte, opt string, f Format, iupac bool) (string, bool, er
 					odd = append(odd, strconv.QuoteRune(rune(c)))
 				}
 			}
-			return "", false, fmt.Errorf("symbols %s are neither DNA (ACGT) nor amino acids (%s): give -alphabet (e.g. -alphabet ACGTN)", strings.Join(odd, " "), Protein)
+			return "", false, fmt.Errorf("symbols %s are neither DNA (ACGT) nor amino acids (%s): %w", strings.Join(odd, " "), Protein, ErrAlphabet)
 		}
 		var set []byte
 		for c := 0; c < 256; c++ {
@@ -377,7 +377,7 @@ func parseCSV(b []byte, name string, k int) (*Set, error) {
 				return nil, fmt.Errorf("%s:%d:%d: %q is not a class (a non-negative integer)", name, ln, col, strings.TrimSpace(field))
 			}
 			if k > 0 && v >= k {
-				return nil, fmt.Errorf("%s:%d:%d: class %d outside [0, %d) (see -k)", name, ln, col, v, k)
+				return nil, fmt.Errorf("%s:%d:%d: class %d outside [0, %d) (Options.K)", name, ln, col, v, k)
 			}
 			maxc = max(maxc, v)
 			seq = append(seq, v)
@@ -398,8 +398,19 @@ func parseCSV(b []byte, name string, k int) (*Set, error) {
 	return s, nil
 }
 
-// ErrRagged is wrapped by Equalize when lengths differ and mode is "".
-var ErrRagged = errors.New("sequences of unequal length")
+// The errors that name a remedy the caller chooses, wrapped (errors.Is
+// finds them).
+var (
+	// ErrRagged is wrapped by Equalize when lengths differ and mode is "".
+	ErrRagged = errors.New("sequences of unequal length")
+	// ErrAlphabet is a symbol outside the alphabet given or detected: the
+	// remedy is another Options.Alphabet.
+	ErrAlphabet = errors.New("symbol outside the alphabet")
+	// ErrAmbiguous is DNA with IUPAC ambiguity codes (N, R, Y, ...) under
+	// Ambiguity "" or "error": the remedies are Ambiguity "mask" or
+	// "drop", or an alphabet with N.
+	ErrAmbiguous = errors.New("ambiguous bases (IUPAC codes such as N)")
+)
 
 // Equalize makes all sequences one length: mode "" refuses unequal
 // lengths (an error naming the first two that differ), "crop" cuts every
@@ -419,7 +430,7 @@ func (s *Set) Equalize(mode string) error {
 	}
 	switch mode {
 	case "":
-		return fmt.Errorf("%w: sequence 1 has length %d, sequence %d has %d (lengths %d..%d): use -pad or -crop",
+		return fmt.Errorf("%w: sequence 1 has length %d, sequence %d has %d (lengths %d..%d): equalize them with mode \"pad\" or \"crop\"",
 			ErrRagged, len(s.Seqs[0]), first+1, len(s.Seqs[first]), lo, hi)
 	case "crop":
 		for i := range s.Seqs {

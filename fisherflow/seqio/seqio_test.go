@@ -79,7 +79,7 @@ func TestEqualize(t *testing.T) {
 		}
 		return s
 	}
-	if err := mk().Equalize(""); !errors.Is(err, ErrRagged) || !strings.Contains(err.Error(), "-pad or -crop") {
+	if err := mk().Equalize(""); !errors.Is(err, ErrRagged) || !strings.Contains(err.Error(), `"pad" or "crop"`) {
 		t.Fatalf("ragged: %v", err)
 	}
 	c := mk()
