@@ -96,7 +96,7 @@ type cliFlags struct {
 // and f. Parsing twice (defaults, then -config's file) reuses it.
 func bind(fs *flag.FlagSet, c *RunConfig, f *cliFlags) {
 	t := &c.Train
-	fs.StringVar(&c.Task, "task", c.Task, "what to learn: toy (random categorical target, the paper's synthetic benchmark), smiley (points on the 2-simplex), sequences (-data), motifs (synthetic DNA with a planted motif where a conditioning signal peaks), promoter or enhancer (DNA from -data with the reference ConvNets, optional -signal and -labels)")
+	fs.StringVar(&c.Task, "task", c.Task, taskHelp())
 	fs.IntVar(&c.K, "k", c.K, "toy: number of categories K")
 	fs.IntVar(&c.Len, "len", c.Len, "toy and motifs: sequence length")
 	fs.StringVar(&c.Motif, "motif", "TATAAT", "motifs: the planted motif (letters of ACGT)")
@@ -209,20 +209,14 @@ func parseTrainFlags(args []string, stderr io.Writer) (RunConfig, cliFlags, erro
 			return c, f, err
 		}
 	}
-	if set["data"] && !set["task"] && c.Task != "promoter" && c.Task != "enhancer" {
+	if kind, err := lookupTask(c.Task); set["data"] && !set["task"] && (err != nil || !kind.readsData) {
 		c.Task = "sequences"
 	}
 	if set["method"] && !set["ot"] && c.Train.Method == fisherflow.Linear {
 		c.Train.OT = fisherflow.NoOT
 	}
-	if c.Task == "smiley" {
-		smileyDefaults(&c, set)
-	}
-	if c.Task == "motifs" {
-		motifsDefaults(&c, set)
-	}
-	if c.Task == "promoter" || c.Task == "enhancer" {
-		dnaDefaults(&c, set)
+	if kind, err := lookupTask(c.Task); err == nil && kind.defaults != nil {
+		kind.defaults(&c, set)
 	}
 	switch {
 	case f.pad && f.crop:
@@ -233,85 +227,6 @@ func parseTrainFlags(args []string, stderr io.Writer) (RunConfig, cliFlags, erro
 		c.Lengths = "crop"
 	}
 	return c, f, validate(c)
-}
-
-// smileyDefaults switches the network and schedule to the smiley
-// experiment's (ProductMLP hidden 128 depth 4, batch 128, lr 1e-3; 12,000
-// steps with a cosine schedule, where the reference ran about 4,000 at a
-// constant rate: measured sharper) for the settings not given explicitly.
-func smileyDefaults(c *RunConfig, set map[string]bool) {
-	t := &c.Train
-	for name, apply := range map[string]func(){
-		"net":          func() { t.Net = "mlp" },
-		"hidden":       func() { t.Hidden = 128 },
-		"depth":        func() { t.Depth = 4 },
-		"batch":        func() { t.Batch = 128 },
-		"schedule":     func() { t.Schedule = "cosine" },
-		"steps":        func() { t.Steps = 12000 },
-		"eval-every":   func() { t.EvalEvery = 1000 },
-		"eval-samples": func() { c.EvalSamples = 4000 },
-		"track-eval":   func() { c.TrackEval = 1000 },
-		"seed":         func() { t.Seed = 1523 },
-	} {
-		if !set[name] {
-			apply()
-		}
-	}
-}
-
-// motifsDefaults sets, for the settings not given explicitly, a small
-// promoter-style ConvNet that learns the synthetic motif task (recall
-// 0.95 at 750 steps in a measured run): sequences of 64 bases, 32
-// channels, 4 blocks, batch 64, 800 steps, no OT (the coupling would pair
-// noise and data across signals), 4 validation batches.
-func motifsDefaults(c *RunConfig, set map[string]bool) {
-	c.Train.ValBatches = 4
-	t := &c.Train
-	for name, apply := range map[string]func(){
-		"net":          func() { t.Net = "promoter" },
-		"channels":     func() { t.Channels = 32 },
-		"blocks":       func() { t.Blocks = 4 },
-		"len":          func() { c.Len = 64 },
-		"batch":        func() { t.Batch = 64 },
-		"ot":           func() { t.OT = fisherflow.NoOT },
-		"steps":        func() { t.Steps = 800 },
-		"eval-every":   func() { t.EvalEvery = 200 },
-		"eval-samples": func() { c.EvalSamples = 512 },
-		"track-eval":   func() { c.TrackEval = 64 },
-	} {
-		if !set[name] {
-			apply()
-		}
-	}
-}
-
-// dnaDefaults sets, for the settings not given explicitly, the reference
-// network of the task (promoter: 256 channels, 20 dilated blocks, signal
-// channel; enhancer: 128 channels, 20 layers, LayerNorm), no OT (the
-// reference uses none on these tasks, and it cannot pair across
-// conditions), a batch of 32 and 1,000 steps with a cosine schedule:
-// about 30 s per step of the reference promoter model on 2 cores, so
-// shrink -channels and -blocks for quick runs. The evaluation samples 128
-// sequences under the test split's conditions and scores their k-mer
-// spectra against those test sequences.
-func dnaDefaults(c *RunConfig, set map[string]bool) {
-	c.Train.ValBatches = 4
-	t := &c.Train
-	for name, apply := range map[string]func(){
-		"net":          func() { t.Net = c.Task },
-		"batch":        func() { t.Batch = 32 },
-		"ot":           func() { t.OT = fisherflow.NoOT },
-		"steps":        func() { t.Steps = 1000 },
-		"schedule":     func() { t.Schedule = "cosine" },
-		"eval-every":   func() { t.EvalEvery = 100 },
-		"eval-samples": func() { c.EvalSamples = 128 },
-		"track-eval":   func() { c.TrackEval = 0 },
-		"alphabet":     func() { c.Alphabet = "dna" },
-	} {
-		if !set[name] {
-			apply()
-		}
-	}
 }
 
 func newFlagSet(stderr io.Writer, c *RunConfig, f *cliFlags) *flag.FlagSet {
@@ -338,38 +253,12 @@ Flags:
 
 // validate checks the settings the trainer does not.
 func validate(c RunConfig) error {
-	switch c.Task {
-	case "toy":
-		if c.K < 2 || c.Len < 1 {
-			return fmt.Errorf("-k must be at least 2 and -len at least 1")
-		}
-	case "smiley":
-		if c.N < 20 {
-			return fmt.Errorf("-n must be at least 20 points")
-		}
-	case "sequences":
-		if c.Data == "" {
-			return fmt.Errorf("-task sequences needs -data FILE")
-		}
-	case "promoter", "enhancer":
-		if c.Data == "" {
-			return fmt.Errorf("-task %s needs -data FILE.fasta (and optionally -signal FILE.npy, -labels FILE.csv)", c.Task)
-		}
-		if c.Train.Net != "promoter" && c.Train.Net != "enhancer" {
-			return fmt.Errorf("-task %s trains a ConvNet: -net promoter or enhancer, not %q", c.Task, c.Train.Net)
-		}
-		if !(c.Guidance >= 0) {
-			return fmt.Errorf("-guidance must be >= 0")
-		}
-		if c.SplitColumn == "" && (c.Test != "" || c.Val != "") {
-			return fmt.Errorf("-test and -val name values of -split-column: give it too (e.g. -split-column chrom)")
-		}
-	case "motifs":
-		if _, err := fisherflow.NewMotifs(c.Len, c.Motif); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("unknown task %q (choices: toy, smiley, sequences, motifs, promoter, enhancer)", c.Task)
+	kind, err := lookupTask(c.Task)
+	if err != nil {
+		return err
+	}
+	if err := kind.validate(c); err != nil {
+		return err
 	}
 	if c.Precision != "f32" && c.Precision != "f64" {
 		return fmt.Errorf("unknown precision %q (choices: f32, f64)", c.Precision)
@@ -389,6 +278,6 @@ func validate(c RunConfig) error {
 			return fmt.Errorf("-kernels %q: this machine has %s", c.Kernels, strings.Join(kernels.Paths(), ", "))
 		}
 	}
-	_, err := c.Train.WithDefaults()
+	_, err = c.Train.WithDefaults()
 	return err
 }

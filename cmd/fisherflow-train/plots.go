@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -10,10 +9,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/fisherflow/fisherflow/internal/atomicfile"
 	"github.com/fisherflow/fisherflow/internal/plotio"
 )
 
@@ -35,7 +31,7 @@ func newPlot(title, x, y string) *plot.Plot {
 }
 
 // writePlots draws the run's PNGs and returns their names.
-func writePlots(out string, tk *task, rows []metricRow, classes []int, probs []float64) (names []string, err error) {
+func writePlots(out string, tk task, rows []metricRow, classes []int, probs []float64) (names []string, err error) {
 	defer func() {
 		// gonum/plot panics on some degenerate data: a plot is not worth
 		// losing a run, so report it as an error.
@@ -57,17 +53,8 @@ func writePlots(out string, tk *task, rows []metricRow, classes []int, probs []f
 	if err := add("metric.png", metricPlot(filepath.Join(out, "metric.png"), tk, rows)); err != nil && err != errNoData {
 		return names, err
 	}
-	if tk.toy != nil && len(classes) > 0 {
-		if err := add("marginals.png", marginalsPlot(filepath.Join(out, "marginals.png"), tk, classes)); err != nil {
-			return names, err
-		}
-	}
-	if tk.points != nil && len(probs) > 0 {
-		if err := add("smiley.png", smileyPlot(filepath.Join(out, "smiley.png"), tk, probs)); err != nil {
-			return names, err
-		}
-	}
-	return names, nil
+	own, err := tk.plots(out, classes, probs)
+	return append(names, own...), err
 }
 
 var errNoData = fmt.Errorf("no data")
@@ -119,7 +106,7 @@ func lossPlot(path string, rows []metricRow) error {
 }
 
 // metricPlot: the evaluation metric tracked at every validation.
-func metricPlot(path string, tk *task, rows []metricRow) error {
+func metricPlot(path string, tk task, rows []metricRow) error {
 	var xy plotter.XYs
 	for _, r := range rows {
 		if !math.IsNaN(r.metric) && r.metric > 0 {
@@ -129,14 +116,7 @@ func metricPlot(path string, tk *task, rows []metricRow) error {
 	if len(xy) == 0 {
 		return errNoData
 	}
-	title := map[string]string{
-		"KL":              "KL(generated || target) during training",
-		"energy distance": "Energy distance to held-out points during training",
-		"JS":              "Jensen-Shannon divergence of per-position marginals to held-out data",
-		"motif recall":    "Motif where the signal peaks, share of generated sequences",
-		"k-mer JS":        "k-mer spectrum distance (k=3..6) to the test split",
-	}[tk.metric]
-	p := newPlot(title, "step", tk.metric)
+	p := newPlot(tk.metricTitle(), "step", tk.metric())
 	lo, hi := xy[0].Y, xy[0].Y
 	for _, v := range xy {
 		lo, hi = min(lo, v.Y), max(hi, v.Y)
@@ -153,103 +133,6 @@ func metricPlot(path string, tk *task, rows []metricRow) error {
 	}
 	l.Color, pts.Color, l.Width = blue, blue, vg.Points(1.5)
 	p.Add(l, pts)
-	p.Legend.Add(fmt.Sprintf("%s with the current weights (tracking samples)", tk.metric), l, pts)
+	p.Legend.Add(fmt.Sprintf("%s with the current weights (tracking samples)", tk.metric()), l, pts)
 	return plotio.SavePNG(p, path, 8*vg.Inch, 5*vg.Inch)
-}
-
-// marginalsPlot: generated class frequency against the target
-// probability, every position and class; a perfect model lies on y = x.
-func marginalsPlot(path string, tk *task, classes []int) error {
-	counts := tk.toy.Counts(classes)
-	p := newPlot(fmt.Sprintf("Toy target, K=%d: generated frequency vs target probability", tk.toy.K), "target probability", "generated frequency")
-	p.Legend.Left = true
-	lo, hi := math.Inf(1), 0.0
-	for pos, row := range counts {
-		n := 0
-		for _, c := range row {
-			n += c
-		}
-		var xy plotter.XYs
-		for c, cnt := range row {
-			q := float64(cnt) / float64(n)
-			xy = append(xy, plotter.XY{X: tk.toy.Probs[pos][c], Y: q})
-			lo, hi = min(lo, tk.toy.Probs[pos][c], q), max(hi, tk.toy.Probs[pos][c], q)
-		}
-		s, err := plotter.NewScatter(xy)
-		if err != nil {
-			return err
-		}
-		s.Color = palette[pos%len(palette)]
-		s.Shape = draw.CircleGlyph{}
-		p.Add(s)
-		if pos < 6 {
-			p.Legend.Add(fmt.Sprintf("position %d", pos+1), s)
-		}
-	}
-	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
-	if err != nil {
-		return err
-	}
-	diag.Color, diag.Dashes = grey, []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(diag)
-	p.Legend.Add("y = x (perfect)", diag)
-	return plotio.SavePNG(p, path, 7*vg.Inch, 6*vg.Inch)
-}
-
-// smileyPlot: held-out data and generated points in the triangle, side by
-// side.
-func smileyPlot(path string, tk *task, probs []float64) error {
-	var held []float64
-	for _, q := range tk.points.P {
-		held = append(held, q...)
-	}
-	panel := func(title string, pts []float64, c color.Color) (*plot.Plot, error) {
-		p := newPlot(title, "", "")
-		p.HideAxes()
-		tri, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 0}, {X: 0.5, Y: math.Sqrt(3) / 2}, {X: 0, Y: 0}})
-		if err != nil {
-			return nil, err
-		}
-		tri.Color = grey
-		xy := planar(pts)
-		var s plotter.XYs
-		for i := 0; i+1 < len(xy); i += 2 {
-			s = append(s, plotter.XY{X: xy[i], Y: xy[i+1]})
-		}
-		sc, err := plotter.NewScatter(s)
-		if err != nil {
-			return nil, err
-		}
-		sc.Color, sc.Radius, sc.Shape = c, vg.Points(1.3), draw.CircleGlyph{}
-		p.Add(tri, sc)
-		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.02, 1.02, -0.02, 0.9
-		for _, v := range []struct {
-			x, y float64
-			s    string
-		}{{0, 0, "class 0"}, {1, 0, "class 1"}, {0.5, math.Sqrt(3) / 2, "class 2"}} {
-			l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: v.x, Y: v.y}}, Labels: []string{v.s}})
-			if err == nil {
-				p.Add(l)
-			}
-		}
-		return p, nil
-	}
-	a, err := panel(fmt.Sprintf("Held-out data (%d points)", len(held)/3), held, blue)
-	if err != nil {
-		return err
-	}
-	b, err := panel(fmt.Sprintf("Generated (%d points)", len(probs)/3), probs, orange)
-	if err != nil {
-		return err
-	}
-	img := vgimg.New(12*vg.Inch, 5.5*vg.Inch)
-	dc := draw.New(img)
-	cs := plot.Align([][]*plot.Plot{{a, b}}, draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 4}, dc)
-	a.Draw(cs[0][0])
-	b.Draw(cs[0][1])
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, buf.Bytes())
 }

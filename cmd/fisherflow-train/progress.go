@@ -48,10 +48,11 @@ func num(v float64) any {
 	return v
 }
 
-func (l *logger) start(c RunConfig, tk *task, out, path string, step int) {
-	what := fmt.Sprintf("%s %d positions x %d categories", c.Task, tk.data.Positions(), tk.data.Categories())
+func (l *logger) start(c RunConfig, tk task, out, path string, step int) {
+	data := tk.data()
+	what := fmt.Sprintf("%s %d positions x %d categories", c.Task, data.Positions(), data.Categories())
 	if l.mode == "json" {
-		l.json(map[string]any{"event": "start", "task": c.Task, "positions": tk.data.Positions(), "categories": tk.data.Categories(),
+		l.json(map[string]any{"event": "start", "task": c.Task, "positions": data.Positions(), "categories": data.Categories(),
 			"method": c.Train.Method, "ot": c.Train.OT, "steps": c.Train.Steps, "from_step": step, "batch": c.Train.Batch,
 			"seed": c.Train.Seed, "precision": c.Precision, "kernels": path, "out": out, "data": tk.summary()})
 		return
@@ -163,29 +164,15 @@ func (l *logger) interrupted(step int, out string) {
 	fmt.Fprintf(l.w, "interrupted at step %d: checkpoint saved in %s; continue with: fisherflow-train -resume %s\n", step, out, out)
 }
 
-func (l *logger) result(tk *task, score float64, c RunConfig, file string) {
+// result reports the final score of the task tk's samples, written to
+// file.
+func (l *logger) result(tk task, score float64, c RunConfig, file string) {
 	if l.mode == "json" {
-		l.json(map[string]any{"event": "result", "metric_name": tk.metric, "metric": score, "samples": c.EvalSamples,
-			"sample_steps": c.SampleSteps, "floor": num(tk.floor(c.EvalSamples)), "file": file})
+		l.json(map[string]any{"event": "result", "metric_name": tk.metric(), "metric": score, "samples": c.EvalSamples,
+			"sample_steps": c.SampleSteps, "floor": num(floorOf(tk, c.EvalSamples)), "file": file})
 		return
 	}
-	switch {
-	case tk.toy != nil:
-		fmt.Fprintf(l.w, "KL(generated || target) = %.4g over %d samples (%d Euler steps, best-validation weights; a perfect model scores about %.1g with this many samples)\n",
-			score, c.EvalSamples, c.SampleSteps, tk.floor(c.EvalSamples))
-	case tk.points != nil:
-		fmt.Fprintf(l.w, "energy distance to the held-out points = %.4g over %d samples (0 = same distribution)\n", score, c.EvalSamples)
-	case tk.dna != nil:
-		fmt.Fprintf(l.w, "k-mer spectrum distance to the test split = %.4g over %d samples generated under test sequences' conditions (mean over k=3..6 of the Jensen-Shannon divergence of k-mer frequencies; 0 = same spectra)\n", score, c.EvalSamples)
-	case tk.motifs != nil:
-		fmt.Fprintf(l.w, "motif recall = %.4g over %d samples: the share generated with the motif (at most 1 wrong base) where their signal peaks (untrained: about %.2g)\n",
-			score, c.EvalSamples, chance(len(tk.motifs.Motif)))
-	default:
-		fmt.Fprintf(l.w, "per-position Jensen-Shannon divergence to the held-out sequences = %.4g over %d samples (0 = same marginals, log 2 = disjoint)\n", score, c.EvalSamples)
-	}
-	if p := tk.paperFigure(); p != "" {
-		fmt.Fprintf(l.w, "for reference, %s\n", p)
-	}
+	fmt.Fprintln(l.w, tk.resultLine(score, c))
 }
 
 func (l *logger) done(out string, files []string) {
@@ -194,11 +181,4 @@ func (l *logger) done(out string, files []string) {
 		return
 	}
 	fmt.Fprintf(l.w, "run folder %s: config.json, metrics.csv, %s, result.json, %s\n", out, checkpointName, strings.Join(files, ", "))
-}
-
-// chance is the probability that uniform random bases match a motif of
-// length m with at most one wrong base at a given offset.
-func chance(m int) float64 {
-	q := math.Pow(0.25, float64(m))
-	return q + float64(m)*0.75*q/0.25
 }

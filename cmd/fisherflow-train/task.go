@@ -1,10 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"math"
-	"math/rand/v2"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -12,171 +11,159 @@ import (
 	"github.com/fisherflow/fisherflow/fisherflow/seqio"
 )
 
-// task is the data of a run and how its samples are scored and written.
-type task struct {
-	data     fisherflow.Data
-	toy      *fisherflow.Toy
-	set      *seqio.Set         // sequences: the file read
-	held     [][]int            // sequences: held-out split
-	points   *fisherflow.Points // smiley: held-out points
-	motifs   *fisherflow.Motifs // motifs: the benchmark, and the seed of its evaluation signals
-	evalSeed uint64
-	dna      *dnaData        // promoter and enhancer: the splits and their conditioning
-	val      fisherflow.Data // the validation split, when there is one
-	guidance float64         // promoter and enhancer: guidance of evaluation samples
-	// metric names the evaluation: KL for the toy (to the target), energy
-	// distance for the smiley and per-position Jensen-Shannon divergence
-	// for sequences (both to the held-out data), the recall of the motif
-	// where the signal peaks for motifs (higher is better), the k-mer
-	// spectrum distance to the test split for promoter and enhancer.
-	metric string
+// A task is what a run learns and how its samples are judged: its data,
+// its evaluation metric, what it adds to the log, the checkpoint,
+// result.json and the run folder, and its samples file. Each kind of task
+// is one file (task_*.go) that registers a taskKind.
+type task interface {
+	// data is the training data; validation the held-out split for the
+	// validation loss, or nil (validation batches from the training data).
+	data() fisherflow.Data
+	validation() fisherflow.Data
+	// summary describes the data read, for the log, or "".
+	summary() string
+	// metric names the evaluation metric (metrics.csv, result.json);
+	// metricTitle is the title of its plot.
+	metric() string
+	metricTitle() string
+	// evaluate draws n samples from s (steps Euler steps, seed) and
+	// scores them; it returns the classes and, when the task writes or
+	// scores them, the probability vectors.
+	evaluate(s sampler, n, steps int, seed uint64) (score float64, classes []int, probs []float64)
+	// files are written to the run folder when it is made (name: bytes).
+	files() map[string][]byte
+	// checkpointMeta adds the task's metadata to a checkpoint's.
+	checkpointMeta(meta map[string]string)
+	// results adds to result.json what the final samples (classes, from
+	// s with the best weights) say beyond the metric, logging it to log.
+	results(s sampler, c RunConfig, out string, score float64, classes []int, res map[string]any, log *logger) error
+	// resultLine is the log's sentence on the final score.
+	resultLine(score float64, c RunConfig) string
+	// samplesFile names the generated-samples file and writes it.
+	samplesFile(classes []int, probs []float64) (string, []byte, error)
+	// plots draws the task's own PNGs of the final samples into out and
+	// returns their names.
+	plots(out string, classes []int, probs []float64) ([]string, error)
 }
 
-// newTask builds the data of a run.
-func newTask(c RunConfig) (*task, error) {
-	switch c.Task {
-	case "toy":
-		toy := fisherflow.NewToy(c.K, c.Len, c.Train.Seed)
-		return &task{data: toy, toy: toy, metric: "KL"}, nil
-	case "smiley":
-		all := fisherflow.Smiley(c.N, rand.New(rand.NewPCG(c.Train.Seed, 0x5111e)))
-		rand.New(rand.NewPCG(c.Train.Seed, 0x5117)).Shuffle(len(all.P), func(i, j int) { all.P[i], all.P[j] = all.P[j], all.P[i] })
-		nh := max(2, int(float64(len(all.P))*c.Holdout))
-		return &task{
-			data:   &fisherflow.Points{K: 3, P: all.P[nh:]},
-			points: &fisherflow.Points{K: 3, P: all.P[:nh]},
-			metric: "energy distance",
-		}, nil
-	case "motifs":
-		m, err := fisherflow.NewMotifs(c.Len, c.Motif)
-		if err != nil {
-			return nil, err
-		}
-		return &task{data: fisherflow.MotifData{Motifs: m}, motifs: m, evalSeed: c.Train.Seed + 11, metric: "motif recall"}, nil
-	case "promoter", "enhancer":
-		d, set, err := loadDNA(c)
-		if err != nil {
-			return nil, err
-		}
-		train, err := d.trainData()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Data, err)
-		}
-		tk := &task{data: train, set: set, dna: d, guidance: c.Guidance, metric: "k-mer JS"}
-		if len(d.val.seqs) > 0 {
-			if tk.val, err = d.data(d.val); err != nil {
-				return nil, fmt.Errorf("%s: %w", c.Data, err)
-			}
-		}
-		return tk, nil
-	case "sequences":
-		set, err := seqio.ReadFile(c.Data, seqio.Options{Format: c.Format, Alphabet: c.Alphabet, Ambiguity: c.IUPAC})
-		if err != nil {
-			return nil, err
-		}
-		if err := set.Equalize(c.Lengths); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Data, err)
-		}
-		seqs := append([][]int(nil), set.Seqs...)
-		rand.New(rand.NewPCG(c.Train.Seed, 0x5e9)).Shuffle(len(seqs), func(i, j int) { seqs[i], seqs[j] = seqs[j], seqs[i] })
-		nh := int(float64(len(seqs)) * c.Holdout)
-		if len(seqs)-nh < 1 {
-			return nil, fmt.Errorf("%s: %d sequences leave none for training after -holdout %g", c.Data, len(seqs), c.Holdout)
-		}
-		train, held := seqs[nh:], seqs[:nh]
-		if nh == 0 {
-			held = train // evaluate against the training data itself
-		}
-		data, err := fisherflow.NewSequences(train, set.K)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Data, err)
-		}
-		return &task{data: data, set: set, held: held, metric: "JS"}, nil
-	}
-	return nil, fmt.Errorf("unknown task %q", c.Task)
+// sampler is the part of a fisherflow.Trainer that evaluation uses, in
+// either precision.
+type sampler interface {
+	Sample(n, steps int, seed uint64, probs []float64) []int
+	SampleConditioned(n, steps int, seed uint64, signal []float64, class []int, guidance float64, probs []float64) ([]int, error)
 }
 
-// score evaluates n generated samples: classes (n x positions) and, for
-// the smiley, probability vectors. (The motifs task scores in evaluate,
-// against the signals it sampled under.)
-func (tk *task) score(classes []int, probs []float64) float64 {
-	switch {
-	case tk.toy != nil:
-		return tk.toy.KL(tk.toy.Counts(classes))
-	case tk.points != nil:
-		var held []float64
-		for _, p := range tk.points.P {
-			held = append(held, p...)
+// baseTask is the behaviour a task has unless it says otherwise: no
+// validation split, summary, files, metadata, extra results or plots.
+type baseTask struct{}
+
+func (baseTask) validation() fisherflow.Data      { return nil }
+func (baseTask) summary() string                  { return "" }
+func (baseTask) files() map[string][]byte         { return nil }
+func (baseTask) checkpointMeta(map[string]string) {}
+func (baseTask) results(sampler, RunConfig, string, float64, []int, map[string]any, *logger) error {
+	return nil
+}
+func (baseTask) plots(string, []int, []float64) ([]string, error) { return nil, nil }
+
+// A taskKind is a kind of task as -task names it.
+type taskKind struct {
+	// names are the -task values of the kind; help says what it learns.
+	names []string
+	help  string
+	// rank orders the kinds in -h and in errors.
+	rank int
+	// readsData says the kind reads -data itself (else -data selects the
+	// sequences task).
+	readsData bool
+	// defaults sets the kind's defaults for the settings not given on
+	// the command line (set: the flags given); nil for none.
+	defaults func(c *RunConfig, set map[string]bool)
+	// validate checks the kind's settings.
+	validate func(c RunConfig) error
+	// load reads or draws the data of a run.
+	load func(c RunConfig) (task, error)
+}
+
+var taskKinds = map[string]*taskKind{}
+
+// registerTask makes kind available under its names.
+func registerTask(kind *taskKind) {
+	for _, name := range kind.names {
+		if _, dup := taskKinds[name]; dup {
+			panic(fmt.Sprintf("task %q registered twice", name))
 		}
-		return fisherflow.EnergyDistance(planar(probs), planar(held), 2)
-	default:
-		var held []int
-		for _, s := range tk.held {
-			held = append(held, s...)
-		}
-		return fisherflow.JSMarginals(classes, held, tk.data.Positions(), tk.data.Categories())
+		taskKinds[name] = kind
 	}
 }
 
-// signals returns the conditioning signals of n evaluation sequences of
-// the motifs task: the same for every evaluation of a run.
-func (tk *task) signals(n int) []float64 {
-	seq, sig := make([]int, n*tk.motifs.Length), make([]float64, n*tk.motifs.Length)
-	tk.motifs.Draw(rand.New(rand.NewPCG(tk.evalSeed, 0x5197)), seq, sig)
-	return sig
-}
-
-// summary describes the data read, or "".
-func (tk *task) summary() string {
-	if tk.dna != nil {
-		return tk.dna.summary
+// kinds returns the registered kinds in rank order.
+func kinds() []*taskKind {
+	var out []*taskKind
+	seen := map[*taskKind]bool{}
+	for _, k := range taskKinds {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
 	}
-	return ""
-}
-
-// needsProbs says whether score needs the probability vectors.
-func (tk *task) needsProbs() bool { return tk.points != nil }
-
-// planar maps rows of 3 barycentric coordinates to the triangle's plane.
-func planar(p []float64) []float64 {
-	out := make([]float64, 0, len(p)/3*2)
-	for i := 0; i+3 <= len(p); i += 3 {
-		x, y := fisherflow.Cartesian(p[i : i+3])
-		out = append(out, x, y)
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].rank < out[j].rank })
 	return out
 }
 
-// samplesFile names the generated-samples file and writes it: CSV of
-// classes for the toy (one sequence per line), CSV of probabilities for
-// the smiley, the input's format for sequences.
-func (tk *task) samplesFile(classes []int, probs []float64) (string, []byte, error) {
-	var b bytes.Buffer
-	k := tk.data.Positions()
-	switch {
-	case tk.points != nil:
-		b.WriteString("p0,p1,p2\n")
-		for i := 0; i+3 <= len(probs); i += 3 {
-			b.WriteString(joinFloats(probs[i:i+3]) + "\n")
-		}
-		return "samples.csv", b.Bytes(), nil
-	case tk.motifs != nil || tk.dna != nil:
-		if err := seqio.Write(&b, seqio.FASTA, "ACGT", split(classes, k)); err != nil {
-			return "", nil, err
-		}
-		return "samples.fasta", b.Bytes(), nil
-	case tk.set != nil:
-		seqs := split(classes, k)
-		if err := seqio.Write(&b, tk.set.Format, tk.set.Alphabet, seqs); err != nil {
-			return "", nil, err
-		}
-		return "samples." + ext(tk.set.Format), b.Bytes(), nil
-	default:
-		if err := seqio.Write(&b, seqio.CSV, "", split(classes, k)); err != nil {
-			return "", nil, err
-		}
-		return "samples.csv", b.Bytes(), nil
+// taskNames lists every -task value, in rank order.
+func taskNames() string {
+	var names []string
+	for _, k := range kinds() {
+		names = append(names, k.names...)
 	}
+	return strings.Join(names, ", ")
+}
+
+// taskHelp is the -task flag's help.
+func taskHelp() string {
+	var parts []string
+	for _, k := range kinds() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", strings.Join(k.names, " or "), k.help))
+	}
+	return "what to learn: " + strings.Join(parts, ", ")
+}
+
+// lookupTask returns the kind of task name.
+func lookupTask(name string) (*taskKind, error) {
+	k, ok := taskKinds[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown task %q (choices: %s)", name, taskNames())
+	}
+	return k, nil
+}
+
+// newTask builds the data of a run.
+func newTask(c RunConfig) (task, error) {
+	k, err := lookupTask(c.Task)
+	if err != nil {
+		return nil, err
+	}
+	return k.load(c)
+}
+
+// applyDefaults sets what the flags given (set) leave to the task.
+func applyDefaults(c *RunConfig, set map[string]bool, defaults map[string]func()) {
+	for name, apply := range defaults {
+		if !set[name] {
+			apply()
+		}
+	}
+}
+
+// writeSequences writes classes (sequences of k positions) in format
+// over alphabet as name.
+func writeSequences(name string, format seqio.Format, alphabet string, classes []int, k int) (string, []byte, error) {
+	var b strings.Builder
+	if err := seqio.Write(&b, format, alphabet, split(classes, k)); err != nil {
+		return "", nil, err
+	}
+	return name, []byte(b.String()), nil
 }
 
 func ext(f seqio.Format) string {
@@ -205,22 +192,14 @@ func joinFloats(x []float64) string {
 	return strings.Join(s, ",")
 }
 
-// paperFigure is what the spec quotes for Fisher-Flow on the task.
-func (tk *task) paperFigure() string {
-	if tk.toy != nil {
-		return "the paper's Fisher-Flow curve (Fig. 3, read qualitatively, ~98k training steps): KL about 1e-3 to 1e-2 at every K"
-	}
-	if tk.points != nil {
-		return "the paper shows the smiley as a picture only (no number): compare smiley.png"
-	}
-	return ""
-}
+// floorer is a task whose metric has a floor that a perfect model
+// reaches with n samples (the toy's KL).
+type floorer interface{ floor(n int) float64 }
 
-// floor is the KL that a perfect model reaches with n samples: about
-// (K-1)/(2n) per position (the bias of the empirical distribution).
-func (tk *task) floor(n int) float64 {
-	if tk.toy == nil || n == 0 {
-		return math.NaN()
+// floorOf is tk's floor for n samples, or NaN.
+func floorOf(tk task, n int) float64 {
+	if f, ok := tk.(floorer); ok {
+		return f.floor(n)
 	}
-	return float64(tk.toy.K-1) / (2 * float64(n))
+	return math.NaN()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -117,244 +117,265 @@ func checkMemory(c RunConfig, positions, k int) error {
 	return nil
 }
 
+// trainRun is a run in progress: its settings, task and trainer, its
+// folder with the open metrics.csv, and its log.
+type trainRun[T nn.Float] struct {
+	c      RunConfig
+	f      cliFlags
+	tk     task
+	tr     *fisherflow.Trainer[T]
+	out    string      // the run folder
+	ckPath string      // its checkpoint
+	rows   []metricRow // metrics.csv so far
+	mf     *os.File    // metrics.csv
+	mw     *bufio.Writer
+	// seconds is the training time, over every session of the run.
+	seconds float64
+	log     *logger
+	stderr  io.Writer
+}
+
+// train runs c: it trains (or resumes) up to c.Train.Steps, then
+// evaluates, writes the results and plots. It writes only to the run
+// folder, stdout (the log) and stderr (warnings).
 func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout, stderr io.Writer) error {
-	if c.Task == "toy" {
-		// The toy target itself is Len x K: check before drawing it.
-		if err := checkMemory(c, c.Len, c.K); err != nil {
-			return err
-		}
+	r, err := newTrainRun[T](c, f, stdout, stderr)
+	if err != nil {
+		return err
 	}
+	defer r.mf.Close()
+	if done, err := r.loop(ctx); err != nil || !done {
+		return err
+	}
+	return r.finish()
+}
+
+// newTrainRun builds the task and the trainer of c, makes the run folder
+// and, with -resume, restores the checkpoint and the metrics up to it.
+func newTrainRun[T nn.Float](c RunConfig, f cliFlags, stdout, stderr io.Writer) (*trainRun[T], error) {
 	tk, err := newTask(c)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	positions, k := tk.data.Positions(), tk.data.Categories()
-	if err := checkMemory(c, positions, k); err != nil {
-		return err
+	data := tk.data()
+	if err := checkMemory(c, data.Positions(), data.Categories()); err != nil {
+		return nil, err
 	}
-	tr, err := fisherflow.NewTrainer[T](c.Train, tk.data)
+	tr, err := fisherflow.NewTrainer[T](c.Train, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if tk.val != nil {
-		if err := tr.SetValidation(tk.val); err != nil {
-			return err
+	if val := tk.validation(); val != nil {
+		if err := tr.SetValidation(val); err != nil {
+			return nil, err
 		}
 	}
 	c.Train = tr.Cfg
 	if f.out == "" {
 		f.out = filepath.Join("runs", fmt.Sprintf("%s-%s", c.Task, time.Now().Format("20060102-150405")))
 	}
-	out := f.out
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("run folder: %w", err)
+	r := &trainRun[T]{c: c, f: f, tk: tk, tr: tr, out: f.out, ckPath: filepath.Join(f.out, checkpointName), stderr: stderr}
+	if err := r.makeFolder(); err != nil {
+		return nil, err
 	}
-	conf, _ := json.MarshalIndent(c, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(out, "config.json"), append(conf, '\n')); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	if tk.toy != nil {
-		var target bytes.Buffer
-		for _, row := range tk.toy.Probs {
-			target.WriteString(joinFloats(row) + "\n")
-		}
-		if err := atomicfile.WriteFile(filepath.Join(out, "target.csv"), target.Bytes()); err != nil {
-			return err
-		}
-	}
-	ckPath := filepath.Join(out, checkpointName)
-	var rows []metricRow
 	if f.resume != "" {
-		b, err := os.ReadFile(ckPath)
-		if err != nil {
-			return fmt.Errorf("-resume: %w", err)
-		}
-		ck, err := fisherflow.ReadCheckpoint(b)
-		if err != nil {
-			return fmt.Errorf("-resume: %s: %w", ckPath, err)
-		}
-		ck.Config.Steps = c.Train.Steps // the one training setting a resume may change
-		if err := tr.Restore(ck); err != nil {
-			return fmt.Errorf("-resume: %s: %w", ckPath, err)
-		}
-		if rows, err = readMetrics(filepath.Join(out, "metrics.csv"), tr.Step); err != nil {
-			return fmt.Errorf("-resume: %w", err)
+		if err := r.restore(); err != nil {
+			return nil, fmt.Errorf("-resume: %w", err)
 		}
 	}
 	// metrics.csv is rewritten with the rows up to the checkpoint, then
 	// appended to and synced with every checkpoint.
-	mf, err := os.Create(filepath.Join(out, "metrics.csv"))
-	if err != nil {
+	if r.mf, err = os.Create(filepath.Join(r.out, "metrics.csv")); err != nil {
+		return nil, fmt.Errorf("run folder: %w", err)
+	}
+	r.mw = bufio.NewWriter(r.mf)
+	r.mw.WriteString(metricsHeader + "\n")
+	for _, row := range r.rows {
+		r.mw.WriteString(row.csv())
+	}
+	r.log = newLogger(stdout, f, c.Train.Steps)
+	return r, nil
+}
+
+// makeFolder makes the run folder with config.json and the task's files.
+func (r *trainRun[T]) makeFolder() error {
+	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return fmt.Errorf("run folder: %w", err)
 	}
-	defer mf.Close()
-	mw := bufio.NewWriter(mf)
-	mw.WriteString(metricsHeader + "\n")
-	for _, r := range rows {
-		mw.WriteString(r.csv())
+	conf, _ := json.MarshalIndent(r.c, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), append(conf, '\n')); err != nil {
+		return fmt.Errorf("run folder: %w", err)
 	}
-	runMeta, _ := json.Marshal(c)
-	save := func() error {
-		meta := map[string]string{"run": string(runMeta)}
-		if tk.set != nil {
-			meta["alphabet"], meta["data_format"] = tk.set.Alphabet, string(tk.set.Format)
-		}
-		if tk.dna != nil {
-			meta["classes"] = tk.dna.classesMeta()
-		}
-		b, err := tr.Checkpoint(meta)
-		if err != nil {
+	files := r.tk.files()
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := atomicfile.WriteFile(filepath.Join(r.out, name), files[name]); err != nil {
 			return err
 		}
-		if err := mw.Flush(); err != nil {
-			return fmt.Errorf("metrics.csv: %w", err)
-		}
-		if err := mf.Sync(); err != nil {
-			return fmt.Errorf("metrics.csv: %w", err)
-		}
-		return atomicfile.WriteFile(ckPath, b)
 	}
+	return nil
+}
 
-	log := newLogger(stdout, f, c.Train.Steps)
-	log.start(c, tk, out, kernels.Path(), tr.Step)
+// restore loads the run folder's checkpoint and its metrics up to it.
+func (r *trainRun[T]) restore() error {
+	b, err := os.ReadFile(r.ckPath)
+	if err != nil {
+		return err
+	}
+	ck, err := fisherflow.ReadCheckpoint(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.ckPath, err)
+	}
+	ck.Config.Steps = r.c.Train.Steps // the one training setting a resume may change
+	if err := r.tr.Restore(ck); err != nil {
+		return fmt.Errorf("%s: %w", r.ckPath, err)
+	}
+	r.rows, err = readMetrics(filepath.Join(r.out, "metrics.csv"), r.tr.Step)
+	return err
+}
+
+// save writes the checkpoint, after syncing metrics.csv up to it.
+func (r *trainRun[T]) save() error {
+	runMeta, _ := json.Marshal(r.c)
+	meta := map[string]string{"run": string(runMeta)}
+	r.tk.checkpointMeta(meta)
+	b, err := r.tr.Checkpoint(meta)
+	if err != nil {
+		return err
+	}
+	if err := r.mw.Flush(); err != nil {
+		return fmt.Errorf("metrics.csv: %w", err)
+	}
+	if err := r.mf.Sync(); err != nil {
+		return fmt.Errorf("metrics.csv: %w", err)
+	}
+	return atomicfile.WriteFile(r.ckPath, b)
+}
+
+// addRow appends row to metrics.csv.
+func (r *trainRun[T]) addRow(row metricRow) {
+	r.mw.WriteString(row.csv())
+	r.rows = append(r.rows, row)
+}
+
+// loop trains up to the last step, validating, tracking the metric and
+// saving a checkpoint every EvalEvery steps. done is false when ctx
+// ended it (after a checkpoint).
+func (r *trainRun[T]) loop(ctx context.Context) (done bool, err error) {
+	c, tr, log := r.c, r.tr, r.log
+	log.start(c, r.tk, r.out, kernels.Path(), tr.Step)
 	start := time.Now()
 	prevSeconds := 0.0
-	if len(rows) > 0 {
-		prevSeconds = rows[len(rows)-1].seconds
+	if len(r.rows) > 0 {
+		prevSeconds = r.rows[len(r.rows)-1].seconds
 	}
 	first := tr.Step
 	if tr.Step == 0 && c.TrackEval > 0 {
 		// The untrained model's metric, as row 0 of metrics.csv: what
 		// training improves on.
 		row := metricRow{loss: math.NaN(), val: math.NaN(), lr: tr.LR}
-		row.metric, _, _ = evaluate(tr, tk, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
-		mw.WriteString(row.csv())
-		rows = append(rows, row)
-		log.untrained(row.metric, tk.metric)
+		row.metric, _, _ = r.tk.evaluate(tr, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
+		r.addRow(row)
+		log.untrained(row.metric, r.tk.metric())
 		start = time.Now() // the seconds column counts training
 	}
 	evalAt := func(step int) bool { return step%c.Train.EvalEvery == 0 || step == c.Train.Steps }
 	for tr.Step < c.Train.Steps {
 		if ctx.Err() != nil {
-			if err := save(); err != nil {
-				return fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", tr.Step, err)
+			if err := r.save(); err != nil {
+				return false, fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", tr.Step, err)
 			}
-			log.interrupted(tr.Step, out)
-			return nil
+			log.interrupted(tr.Step, r.out)
+			return false, nil
 		}
 		loss, err := tr.TrainStep()
 		if err != nil {
-			mw.Flush()
-			if errors.Is(err, fisherflow.ErrNonFinite) {
-				last := "no checkpoint was written yet"
-				if ck, e := os.ReadFile(ckPath); e == nil {
-					if cf, e := fisherflow.ReadCheckpoint(ck); e == nil {
-						last = fmt.Sprintf("the last good checkpoint (step %d) is %s", stepOf(cf), ckPath)
-					}
-				}
-				return fmt.Errorf("training diverged: %v; %s; try a lower -lr", err, last)
-			}
-			return err
+			return false, r.stepError(err)
 		}
 		row := metricRow{step: tr.Step, loss: loss, val: math.NaN(), metric: math.NaN(), lr: tr.LR}
 		if evalAt(tr.Step) {
 			row.val = tr.Validate()
 			if c.TrackEval > 0 {
-				row.metric, _, _ = evaluate(tr, tk, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
+				row.metric, _, _ = r.tk.evaluate(tr, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
 			}
 		}
 		row.seconds = prevSeconds + time.Since(start).Seconds()
-		mw.WriteString(row.csv())
-		rows = append(rows, row)
+		r.addRow(row)
 		rate := float64(tr.Step-first) / time.Since(start).Seconds()
 		log.step(row, rate)
 		if evalAt(tr.Step) {
-			if err := save(); err != nil {
-				return fmt.Errorf("checkpoint at step %d: %w", tr.Step, err)
+			if err := r.save(); err != nil {
+				return false, fmt.Errorf("checkpoint at step %d: %w", tr.Step, err)
 			}
-			log.eval(row, rate, tk.metric)
+			log.eval(row, rate, r.tk.metric())
 		}
 	}
-	if err := save(); err != nil {
-		return fmt.Errorf("checkpoint: %w", err)
+	if err := r.save(); err != nil {
+		return false, fmt.Errorf("checkpoint: %w", err)
 	}
 	log.finishTraining()
+	r.seconds = prevSeconds + time.Since(start).Seconds()
+	return true, nil
+}
 
-	res := map[string]any{"steps": tr.Step, "train_seconds": prevSeconds + time.Since(start).Seconds(), "best_val_loss": tr.BestVal, "kernels": kernels.Path(), "revision": revision()}
+// stepError is the error of a failed training step: a diverged run
+// points at its last good checkpoint and a lower -lr.
+func (r *trainRun[T]) stepError(err error) error {
+	r.mw.Flush()
+	if !errors.Is(err, fisherflow.ErrNonFinite) {
+		return err
+	}
+	last := "no checkpoint was written yet"
+	if ck, e := os.ReadFile(r.ckPath); e == nil {
+		if cf, e := fisherflow.ReadCheckpoint(ck); e == nil {
+			last = fmt.Sprintf("the last good checkpoint (step %d) is %s", stepOf(cf), r.ckPath)
+		}
+	}
+	return fmt.Errorf("training diverged: %w; %s; try a lower -lr", err, last)
+}
+
+// finish evaluates the best weights on c.EvalSamples samples, writes the
+// samples, result.json and the plots, and logs the result.
+func (r *trainRun[T]) finish() error {
+	c, tr, tk := r.c, r.tr, r.tk
+	res := map[string]any{"steps": tr.Step, "train_seconds": r.seconds, "best_val_loss": tr.BestVal, "kernels": kernels.Path(), "revision": revision()}
 	var classes []int
 	var probs []float64
-	samplesName := ""
+	var files []string
 	if c.EvalSamples > 0 {
 		tr.UseBest()
 		t0 := time.Now()
 		var score float64
-		score, classes, probs = evaluate(tr, tk, c.EvalSamples, c.SampleSteps, c.Train.Seed+1)
-		res["metric"], res["metric_name"], res["eval_samples"], res["sample_seconds"] = score, tk.metric, c.EvalSamples, time.Since(t0).Seconds()
-		if tk.toy != nil {
-			res["kl"], res["kl_floor"] = score, tk.floor(c.EvalSamples)
-		}
-		if tk.dna != nil {
-			// The same conditions and prior draws, at another guidance.
-			resample := func(g float64) ([]int, error) {
-				sig, class, _ := tk.dna.conditions(c.EvalSamples)
-				return tr.SampleConditioned(c.EvalSamples, c.SampleSteps, c.Train.Seed+1, sig, class, g, nil)
-			}
-			if err := tk.dna.report(resample, c, out, classes, res, log); err != nil {
-				return err
-			}
+		score, classes, probs = tk.evaluate(tr, c.EvalSamples, c.SampleSteps, c.Train.Seed+1)
+		res["metric"], res["metric_name"], res["eval_samples"], res["sample_seconds"] = score, tk.metric(), c.EvalSamples, time.Since(t0).Seconds()
+		if err := tk.results(tr, c, r.out, score, classes, res, r.log); err != nil {
+			return err
 		}
 		name, b, err := tk.samplesFile(classes, probs)
 		if err != nil {
 			return err
 		}
-		samplesName = name
-		if err := atomicfile.WriteFile(filepath.Join(out, name), b); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(r.out, name), b); err != nil {
 			return err
 		}
-		log.result(tk, score, c, name)
+		files = append(files, name)
+		r.log.result(tk, score, c, name)
 	}
 	js, _ := json.MarshalIndent(res, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(out, "result.json"), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "result.json"), append(js, '\n')); err != nil {
 		return err
 	}
-	plots, err := writePlots(out, tk, rows, classes, probs)
+	plots, err := writePlots(r.out, tk, r.rows, classes, probs)
 	if err != nil {
 		// The results are saved; a plot that fails is reported, not fatal.
-		fmt.Fprintf(stderr, "fisherflow-train: warning: plots: %v\n", err)
+		fmt.Fprintf(r.stderr, "fisherflow-train: warning: plots: %v\n", err)
 	}
-	if samplesName != "" {
-		plots = append([]string{samplesName}, plots...)
-	}
-	log.done(out, plots)
+	r.log.done(r.out, append(files, plots...))
 	return nil
-}
-
-// evaluate draws n samples with the current weights and scores them; it
-// returns the classes and (when the task scores them) the probabilities.
-func evaluate[T nn.Float](tr *fisherflow.Trainer[T], tk *task, n, steps int, seed uint64) (float64, []int, []float64) {
-	var probs []float64
-	if tk.needsProbs() {
-		probs = make([]float64, n*tr.Positions*tr.K)
-	}
-	if tk.motifs != nil {
-		// Each sequence under its evaluation signal, scored against it
-		// (the signal's length is right, so SampleConditioned cannot fail).
-		sig := tk.signals(n)
-		classes, _ := tr.SampleConditioned(n, steps, seed, sig, nil, 1, probs)
-		return tk.motifs.MotifRecall(classes, sig, 1), classes, probs
-	}
-	if tk.dna != nil {
-		// Each sequence under the conditions of a test sequence, and the
-		// spectra compared with those test sequences.
-		sig, class, ref := tk.dna.conditions(n)
-		classes, err := tr.SampleConditioned(n, steps, seed, sig, class, tk.guidance, probs)
-		if err != nil {
-			panic(err) // the shapes come from the data the model was built for
-		}
-		return kmerScore(classes, ref, tr.Positions), classes, probs
-	}
-	classes := tr.Sample(n, steps, seed, probs)
-	return tk.score(classes, probs), classes, probs
 }
 
 func stepOf(ck *fisherflow.CheckpointFile) int {
