@@ -61,23 +61,11 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 	if set.Dropped > 0 {
 		notes = append(notes, fmt.Sprintf("%d records with ambiguous bases dropped", set.Dropped))
 	}
-	var sig []float64
-	if c.Signal != "" {
-		a, err := seqio.ReadNPY(c.Signal)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-signal: %w", err)
-		}
-		records := n + set.Dropped
-		rows, ch, ok := signalShape(a, L)
-		d.channels = ch
-		if !ok || rows != records {
-			return nil, nil, fmt.Errorf("-signal %s: shape %v; want (%d, %d) or (%d, %d, channels): one row per record of %s, one value per base", c.Signal, a.Shape, records, L, records, L, c.Data)
-		}
-		per := L * d.channels
-		sig = make([]float64, n*per)
-		for i, r := range set.Records {
-			copy(sig[i*per:(i+1)*per], a.Data[r*per:(r+1)*per])
-		}
+	sig, err := d.readSignal(c, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sig != nil {
 		notes = append(notes, fmt.Sprintf("a signal of %d channel(s) from %s", d.channels, c.Signal))
 	}
 	var table *seqio.Table
@@ -99,35 +87,12 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 		}
 		notes = append(notes, fmt.Sprintf("%d classes (%s)", len(d.classNames), abbreviate(d.classNames)))
 	}
-	// The splits: by a column's values, else a seeded random hold-out.
-	const train, val, test = 0, 1, 2
-	which := make([]int, n)
-	if c.SplitColumn != "" {
-		keys, err := seqio.Column(set, table, c.SplitColumn)
-		if err != nil {
-			return nil, nil, fmt.Errorf("-split-column: %w", err)
-		}
-		testKeys, valKeys := fields(c.Test), fields(c.Val)
-		if len(testKeys) == 0 {
-			return nil, nil, fmt.Errorf("-split-column %s needs -test (the held-out values, e.g. chr8,chr9)", c.SplitColumn)
-		}
-		for i, k := range keys {
-			switch {
-			case slices.Contains(testKeys, k):
-				which[i] = test
-			case slices.Contains(valKeys, k):
-				which[i] = val
-			}
-		}
-	} else {
-		perm := rand.New(rand.NewPCG(c.Train.Seed, 0x5e9)).Perm(n)
-		nh := int(float64(n) * c.Holdout)
-		for _, p := range perm[:nh] {
-			which[p] = test
-		}
+	which, err := splitOf(c, set, table)
+	if err != nil {
+		return nil, nil, err
 	}
 	per := L * d.channels
-	splits := [...]*dnaSplit{train: &d.train, val: &d.val, test: &d.test}
+	splits := [...]*dnaSplit{splitTrain: &d.train, splitVal: &d.val, splitTest: &d.test}
 	for i, w := range which {
 		s := splits[w]
 		s.seqs = append(s.seqs, set.Seqs[i])
@@ -160,6 +125,67 @@ func loadDNA(c RunConfig) (*dnaData, *seqio.Set, error) {
 	}
 	d.summary = strings.Join(notes, ", ")
 	return d, set, nil
+}
+
+// readSignal reads -signal, if given: one row of L x channels values per
+// sequence of set (its records, in order), which sets d.channels.
+func (d *dnaData) readSignal(c RunConfig, set *seqio.Set) ([]float64, error) {
+	if c.Signal == "" {
+		return nil, nil
+	}
+	n, L := len(set.Seqs), d.length
+	a, err := seqio.ReadNPY(c.Signal)
+	if err != nil {
+		return nil, fmt.Errorf("-signal: %w", err)
+	}
+	records := n + set.Dropped
+	rows, ch, ok := signalShape(a, L)
+	d.channels = ch
+	if !ok || rows != records {
+		return nil, fmt.Errorf("-signal %s: shape %v; want (%d, %d) or (%d, %d, channels): one row per record of %s, one value per base", c.Signal, a.Shape, records, L, records, L, c.Data)
+	}
+	per := L * d.channels
+	sig := make([]float64, n*per)
+	for i, r := range set.Records {
+		copy(sig[i*per:(i+1)*per], a.Data[r*per:(r+1)*per])
+	}
+	return sig, nil
+}
+
+// The splits of the DNA tasks.
+const splitTrain, splitVal, splitTest = 0, 1, 2
+
+// splitOf assigns every sequence of set to a split: by the values of
+// -split-column (-test, -val), else a seeded random hold-out of -holdout
+// for testing.
+func splitOf(c RunConfig, set *seqio.Set, table *seqio.Table) ([]int, error) {
+	n := len(set.Seqs)
+	which := make([]int, n)
+	if c.SplitColumn == "" {
+		perm := rand.New(rand.NewPCG(c.Train.Seed, 0x5e9)).Perm(n)
+		nh := int(float64(n) * c.Holdout)
+		for _, p := range perm[:nh] {
+			which[p] = splitTest
+		}
+		return which, nil
+	}
+	keys, err := seqio.Column(set, table, c.SplitColumn)
+	if err != nil {
+		return nil, fmt.Errorf("-split-column: %w", err)
+	}
+	testKeys, valKeys := fields(c.Test), fields(c.Val)
+	if len(testKeys) == 0 {
+		return nil, fmt.Errorf("-split-column %s needs -test (the held-out values, e.g. chr8,chr9)", c.SplitColumn)
+	}
+	for i, k := range keys {
+		switch {
+		case slices.Contains(testKeys, k):
+			which[i] = splitTest
+		case slices.Contains(valKeys, k):
+			which[i] = splitVal
+		}
+	}
+	return which, nil
 }
 
 // signalShape reads a signal array of shape (rows, length) or (rows,

@@ -109,56 +109,9 @@ func Parse(b []byte, name string, o Options) (*Set, error) {
 	if f == CSV {
 		return parseCSV(b, name, o.K)
 	}
-	type rec struct {
-		name string
-		line int
-		seq  []byte
-		cols []pos // source of each symbol, for error messages
-	}
-	var recs []rec
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 1<<30)
-	for ln := 1; sc.Scan(); ln++ {
-		line := strings.TrimRight(sc.Text(), "\r")
-		if f == FASTA {
-			if strings.HasPrefix(line, ">") {
-				recs = append(recs, rec{name: strings.TrimSpace(line[1:]), line: ln})
-				continue
-			}
-			if strings.HasPrefix(line, ";") { // old FASTA comments
-				continue
-			}
-			if len(recs) == 0 {
-				if strings.TrimSpace(line) == "" {
-					continue
-				}
-				return nil, fmt.Errorf("%s:%d:1: sequence data before the first '>' header", name, ln)
-			}
-		} else {
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			recs = append(recs, rec{line: ln})
-		}
-		r := &recs[len(recs)-1]
-		for col, c := range []byte(line) {
-			if f == FASTA && (c == ' ' || c == '\t') {
-				continue
-			}
-			r.seq = append(r.seq, c)
-			r.cols = append(r.cols, pos{ln, col + 1})
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("%s: no sequences", name)
-	}
-	for _, r := range recs {
-		if len(r.seq) == 0 {
-			return nil, fmt.Errorf("%s:%d: record %q has no sequence", name, r.line, r.name)
-		}
+	recs, err := scanRecords(b, name, f)
+	if err != nil {
+		return nil, err
 	}
 	var all [][]byte
 	for _, r := range recs {
@@ -233,6 +186,65 @@ records:
 		return nil, fmt.Errorf("%s: every one of the %d records has an ambiguous base: dropping them left none", name, s.Dropped)
 	}
 	return s, nil
+}
+
+// rec is one record of a FASTA or text file as read.
+type rec struct {
+	name string
+	line int
+	seq  []byte
+	cols []pos // source of each symbol, for error messages
+}
+
+// scanRecords reads the records of a FASTA or text file; every record has
+// a sequence.
+func scanRecords(b []byte, name string, f Format) ([]rec, error) {
+	var recs []rec
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	for ln := 1; sc.Scan(); ln++ {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if f == FASTA {
+			if strings.HasPrefix(line, ">") {
+				recs = append(recs, rec{name: strings.TrimSpace(line[1:]), line: ln})
+				continue
+			}
+			if strings.HasPrefix(line, ";") { // old FASTA comments
+				continue
+			}
+			if len(recs) == 0 {
+				if strings.TrimSpace(line) == "" {
+					continue
+				}
+				return nil, fmt.Errorf("%s:%d:1: sequence data before the first '>' header", name, ln)
+			}
+		} else {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			recs = append(recs, rec{line: ln})
+		}
+		r := &recs[len(recs)-1]
+		for col, c := range []byte(line) {
+			if f == FASTA && (c == ' ' || c == '\t') {
+				continue
+			}
+			r.seq = append(r.seq, c)
+			r.cols = append(r.cols, pos{ln, col + 1})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("%s: no sequences", name)
+	}
+	for _, r := range recs {
+		if len(r.seq) == 0 {
+			return nil, fmt.Errorf("%s:%d: record %q has no sequence", name, r.line, r.name)
+		}
+	}
+	return recs, nil
 }
 
 type pos struct{ line, col int }
@@ -411,51 +423,6 @@ var (
 	// "drop", or an alphabet with N.
 	ErrAmbiguous = errors.New("ambiguous bases (IUPAC codes such as N)")
 )
-
-// Equalize makes all sequences one length: mode "" refuses unequal
-// lengths (an error naming the first two that differ), "crop" cuts every
-// sequence to the shortest, "pad" extends every sequence to the longest
-// with a padding class K (the symbol '-' for alphabets), which it adds.
-func (s *Set) Equalize(mode string) error {
-	lo, hi := len(s.Seqs[0]), len(s.Seqs[0])
-	first := -1
-	for i, q := range s.Seqs {
-		if len(q) != len(s.Seqs[0]) && first < 0 {
-			first = i
-		}
-		lo, hi = min(lo, len(q)), max(hi, len(q))
-	}
-	if lo == hi {
-		return nil
-	}
-	switch mode {
-	case "":
-		return fmt.Errorf("%w: sequence 1 has length %d, sequence %d has %d (lengths %d..%d): equalize them with mode \"pad\" or \"crop\"",
-			ErrRagged, len(s.Seqs[0]), first+1, len(s.Seqs[first]), lo, hi)
-	case "crop":
-		for i := range s.Seqs {
-			s.Seqs[i] = s.Seqs[i][:lo]
-		}
-	case "pad":
-		padc := s.K
-		if s.Alphabet != "" {
-			if strings.IndexByte(s.Alphabet, '-') >= 0 {
-				return fmt.Errorf("cannot pad: '-' is already a symbol of the alphabet")
-			}
-			s.Alphabet += "-"
-		}
-		s.K++
-		for i, q := range s.Seqs {
-			for len(q) < hi {
-				q = append(q, padc)
-			}
-			s.Seqs[i] = q
-		}
-	default:
-		return fmt.Errorf("unknown length mode %q (pad or crop)", mode)
-	}
-	return nil
-}
 
 // Write writes seqs (classes of s's alphabet) in format f: FASTA records
 // named sample_1, ... (60 symbols per line), text lines, or CSV lines.
