@@ -85,8 +85,8 @@ func promoterTrainer(b *testing.B, batch int) *Trainer[float32] {
 // the reference promoter model on a batch of 8 sequences with their
 // signals, reporting sequences/s and the process's peak resident memory
 // (bench/peers/fisherflow_promoter.py times the same step in PyTorch and
-// reports its process's peak the same way). Each step takes about 2 s on
-// 2 cores: make bench runs -benchtime 3x twice, alternated with the peer.
+// reports its process's peak the same way). A step is slow, so make bench
+// runs -benchtime 3x twice, alternated with the peer.
 func BenchmarkPromoterStep(b *testing.B) {
 	b.Run(kernels.Path()+"/batch=8", func(b *testing.B) {
 		tr := promoterTrainer(b, 8)

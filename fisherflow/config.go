@@ -62,6 +62,7 @@ type FieldError struct {
 	Err error
 }
 
+// Error says which field is wrong and why.
 func (e *FieldError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %v", e.Field, e.Err)
@@ -69,6 +70,7 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("%s must be %s", e.Field, e.Want)
 }
 
+// Unwrap returns the cause, or nil.
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // WithDefaults fills zero fields and validates the result. Its errors are

@@ -239,10 +239,10 @@ func TestConfigErrors(t *testing.T) {
 
 // A training step at the reference shape (K=40, batch 512, hidden 512,
 // two GEMM threads) allocates nothing once its buffers exist, with or
-// without an OT coupling. The OT cases run in the full test only: under
-// qemu (make test-arm64, -short) the three trainers took 7 minutes, and
-// there the Sinkhorn case counted one allocation per step, which is not
-// understood yet (amd64: none).
+// without an OT coupling. The OT cases run in the full test only, as
+// they are slow under emulation (make test-arm64, -short), where the
+// Sinkhorn case has also counted one allocation per step, not yet
+// understood.
 func TestTrainStepAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race (its instrumentation allocates); checked by the plain test run")

@@ -65,9 +65,9 @@ func unitOpen(r *rand.Rand) float64 { return float64(r.Uint64()>>11+1) * 0x1p-53
 // normals fills x with standard normal draws by the Box-Muller transform,
 // sqrt(-2 ln u1) (cos, sin)(2 pi u2), on the vector kernels. One 64-bit
 // draw gives both uniforms of a pair, 32 bits each (u1 in (0, 1], so
-// |z| <= 6.66, which a normal exceeds with probability 3e-11): the
-// generator, not the transform, was most of the time (math/rand's
-// NormFloat64 took 15 ns a draw here). scr is scratch of at least len(x)
+// |z| <= 6.66, which a normal exceeds with probability 3e-11), as the
+// generator, not the transform, is most of the cost (and math/rand's
+// NormFloat64 draws one at a time). scr is scratch of at least len(x)
 // values.
 func normals(r *rand.Rand, x, scr []float64) {
 	n := len(x)

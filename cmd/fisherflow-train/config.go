@@ -60,7 +60,7 @@ type RunConfig struct {
 }
 
 // demo is the no-argument run: Fisher-Flow with exact OT on the toy
-// benchmark at K=10, about two minutes on 2 cores.
+// benchmark at K=10, small enough to finish in minutes.
 func demo() RunConfig {
 	c := defaults()
 	c.K = 10

@@ -3,7 +3,7 @@
 //
 // With no arguments it runs the demo: Fisher-Flow on the synthetic
 // benchmark of the paper (a random categorical target over K classes at 4
-// positions, generated in-process) for a few minutes on 2 cores, and
+// positions, generated in-process) for a few minutes, and
 // prints the KL of generated sequences to the target.
 //
 //	fisherflow-train                                 # the demo
@@ -23,6 +23,21 @@
 // samples, result.json and PNG plots. For the toy task it also holds
 // target.csv (one row per position, K probabilities) and samples.csv (one
 // generated sequence per line), so anyone can recompute the KL.
+//
+// Where things are: main.go dispatches the subcommands (run is the whole
+// command); config.go holds RunConfig, the flags and their validation;
+// errors.go restates the library's errors in terms of flags; train.go runs
+// a training (trainRun: folder, resume, loop, checkpoints, final
+// evaluation); progress.go is the log; plots.go draws the loss and metric
+// plots; sample.go is the sample subcommand and synth.go the synth one.
+// task.go defines a task (what a run learns and how it is judged) and the
+// registry of task kinds; each kind is one file: task_toy.go,
+// task_smiley.go, task_sequences.go, task_motifs.go and task_dna.go
+// (promoter and enhancer, reading their data with dna.go).
+//
+// A new task is one file: a type implementing task, and an init function
+// that calls registerTask with its -task names, defaults, validation and
+// loader.
 package main
 
 import (

@@ -2,6 +2,12 @@
 // FASTA (DNA or protein), plain text (one sequence per line, one
 // character per position) and CSV (one sequence per line, comma-separated
 // integer classes). Every parse error names the file, line and column.
+//
+// Where things are: seqio.go reads (ReadFile, Parse: a Set) and writes
+// (Write) sequence files; equalize.go makes their lengths equal
+// (Set.Equalize); table.go reads CSV/TSV tables of per-record values
+// (ReadTable, Column); npy.go reads and writes NumPy .npy arrays (ReadNPY,
+// WriteNPY), such as per-base signals.
 package seqio
 
 import (
