@@ -108,7 +108,7 @@ const FBDModelFormat = "fisherflow-fbd-classifier-1"
 func (m *FBDModel) MarshalBinary() ([]byte, error) {
 	cfg, err := json.Marshal(m.Net.Cfg)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fisherflow: FBD classifier config: %w", err)
 	}
 	var ts []safetensors.Tensor
 	for _, p := range m.Net.Params() {

@@ -110,7 +110,7 @@ func (tr *Trainer[T]) drawValidation(data Data) error {
 	for i := 0; i < cfg.ValBatches; i++ {
 		b := newBatchBuffers[T](cfg, k, d)
 		if err := tr.draw(vr, b); err != nil {
-			return err
+			return fmt.Errorf("fisherflow: validation batch %d: %w", i+1, err)
 		}
 		tr.val = append(tr.val, b)
 	}

@@ -342,24 +342,24 @@ func (d *dnaData) report(resample func(guidance float64) ([]int, error), c RunCo
 	}
 	testAcc, err := m.Accuracy(d.test.seqs, d.test.labels)
 	if err != nil {
-		return err
+		return fmt.Errorf("scoring classifier on the test split: %w", err)
 	}
 	gen := split(classes, d.length)
 	acc, err := m.Accuracy(gen, class)
 	if err != nil {
-		return err
+		return fmt.Errorf("scoring classifier on the samples: %w", err)
 	}
 	free, err := resample(0)
 	if err != nil {
-		return err
+		return fmt.Errorf("unguided samples: %w", err)
 	}
 	accFree, err := m.Accuracy(split(free, d.length), class)
 	if err != nil {
-		return err
+		return fmt.Errorf("scoring classifier on the unguided samples: %w", err)
 	}
 	fbd, err := m.FBD(gen, split(ref, d.length))
 	if err != nil {
-		return err
+		return fmt.Errorf("FBD of the samples: %w", err)
 	}
 	res["classifier_test_accuracy"], res["class_accuracy"], res["class_accuracy_unguided"], res["fbd"] = testAcc, acc, accFree, fbd
 	log.classes(c.Guidance, acc, accFree, testAcc, fbd, len(d.classNames))

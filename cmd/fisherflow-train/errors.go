@@ -63,7 +63,7 @@ func configMessage(c RunConfig, err error) (string, bool) {
 	case errors.Is(err, fisherflow.ErrConditionedOT):
 		return "OT coupling would pair noise with data across conditions: use -ot none with conditioned data", true
 	case errors.Is(err, fisherflow.ErrUnconditionedNet):
-		return fmt.Sprintf("-net %s takes no conditioning: use -net promoter or enhancer for data with a signal or classes", c.Train.Net), true
+		return fmt.Sprintf("-net %s takes no conditioning: use -net %s for data with a signal or classes", c.Train.Net, conditionedNets()), true
 	case errors.Is(err, fisherflow.ErrUnknownNetwork):
 		return "-net: " + err.Error(), true
 	case errors.As(err, &fe):
@@ -90,4 +90,16 @@ func dataError(err error) error {
 		return fmt.Errorf("%w (choose another with -alphabet)", err)
 	}
 	return err
+}
+
+// conditionedNets names the registered networks that take a signal and
+// class labels.
+func conditionedNets() string {
+	var names []string
+	for _, name := range fisherflow.NetworkNames() {
+		if net, err := fisherflow.LookupNetwork(name); err == nil && net.Conditioned() {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, " or ")
 }

@@ -136,3 +136,12 @@ func metricPlot(path string, tk task, rows []metricRow) error {
 	p.Legend.Add(fmt.Sprintf("%s with the current weights (tracking samples)", tk.metric()), l, pts)
 	return plotio.SavePNG(p, path, 8*vg.Inch, 5*vg.Inch)
 }
+
+// onePlot draws one PNG, name in the folder out, with draw, and returns
+// its name.
+func onePlot(out, name string, draw func(path string) error) ([]string, error) {
+	if err := draw(filepath.Join(out, name)); err != nil {
+		return nil, err
+	}
+	return []string{name}, nil
+}

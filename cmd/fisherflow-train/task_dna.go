@@ -47,8 +47,8 @@ func validateDNA(c RunConfig) error {
 	if c.Data == "" {
 		return fmt.Errorf("-task %s needs -data FILE.fasta (and optionally -signal FILE.npy, -labels FILE.csv)", c.Task)
 	}
-	if c.Train.Net != "promoter" && c.Train.Net != "enhancer" {
-		return fmt.Errorf("-task %s trains a ConvNet: -net promoter or enhancer, not %q", c.Task, c.Train.Net)
+	if net, err := fisherflow.LookupNetwork(c.Train.Net); err == nil && !net.Conditioned() {
+		return fmt.Errorf("-task %s trains a conditioned network: -net %s, not %q", c.Task, conditionedNets(), c.Train.Net)
 	}
 	if !(c.Guidance >= 0) {
 		return fmt.Errorf("-guidance must be >= 0")

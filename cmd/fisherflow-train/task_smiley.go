@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -104,10 +103,7 @@ func (tk *smileyTask) plots(out string, _ []int, probs []float64) ([]string, err
 	if len(probs) == 0 {
 		return nil, nil
 	}
-	if err := tk.smileyPlot(filepath.Join(out, "smiley.png"), probs); err != nil {
-		return nil, err
-	}
-	return []string{"smiley.png"}, nil
+	return onePlot(out, "smiley.png", func(path string) error { return tk.smileyPlot(path, probs) })
 }
 
 // planar maps rows of 3 barycentric coordinates to the triangle's plane.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"path/filepath"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -88,10 +87,7 @@ func (tk *toyTask) plots(out string, classes []int, _ []float64) ([]string, erro
 	if len(classes) == 0 {
 		return nil, nil
 	}
-	if err := tk.marginalsPlot(filepath.Join(out, "marginals.png"), classes); err != nil {
-		return nil, err
-	}
-	return []string{"marginals.png"}, nil
+	return onePlot(out, "marginals.png", func(path string) error { return tk.marginalsPlot(path, classes) })
 }
 
 // marginalsPlot: generated class frequency against the target
