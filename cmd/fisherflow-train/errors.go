@@ -83,11 +83,11 @@ func configMessage(c RunConfig, err error) (string, bool) {
 func dataError(err error) error {
 	switch {
 	case errors.Is(err, seqio.ErrRagged):
-		return fmt.Errorf("%w: use -pad or -crop", err)
+		return fmt.Errorf("%w (flags: -pad or -crop)", err)
 	case errors.Is(err, seqio.ErrAmbiguous):
-		return fmt.Errorf("%w: mask them (-iupac mask: left out of the loss), drop their records (-iupac drop) or keep N as a class (-alphabet ACGTN)", err)
-	case errors.Is(err, seqio.ErrAlphabet):
-		return fmt.Errorf("%w (choose another with -alphabet)", err)
+		return fmt.Errorf("%w (flags: -iupac mask or drop, or -alphabet ACGTN)", err)
+	case errors.Is(err, seqio.ErrAlphabet), errors.Is(err, seqio.ErrAlphabetOption):
+		return fmt.Errorf("%w (flag: -alphabet)", err)
 	}
 	return err
 }

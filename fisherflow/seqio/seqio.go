@@ -325,13 +325,13 @@ func alphabet(seqs [][]byte, opt string, f Format, iupac bool) (string, bool, er
 		return string(set), false, nil
 	}
 	if len(opt) < 2 {
-		return "", false, fmt.Errorf("-alphabet %q: need at least 2 symbols, or dna, protein, auto", opt)
+		return "", false, fmt.Errorf("%w %q: need at least 2 symbols, or dna, protein, auto", ErrAlphabetOption, opt)
 	}
 	b := []byte(opt)
 	sort.Slice(b, func(i, j int) bool { return b[i] < b[j] })
 	for i := 1; i < len(b); i++ {
 		if b[i] == b[i-1] {
-			return "", false, fmt.Errorf("-alphabet %q repeats %q", opt, rune(b[i]))
+			return "", false, fmt.Errorf("%w %q repeats %q", ErrAlphabetOption, opt, rune(b[i]))
 		}
 	}
 	return opt, false, nil
@@ -424,6 +424,8 @@ var (
 	// ErrAlphabet is a symbol outside the alphabet given or detected: the
 	// remedy is another Options.Alphabet.
 	ErrAlphabet = errors.New("symbol outside the alphabet")
+	// ErrAlphabetOption is an Options.Alphabet that is no alphabet.
+	ErrAlphabetOption = errors.New("invalid alphabet")
 	// ErrAmbiguous is DNA with IUPAC ambiguity codes (N, R, Y, ...) under
 	// Ambiguity "" or "error": the remedies are Ambiguity "mask" or
 	// "drop", or an alphabet with N.
