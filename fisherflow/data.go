@@ -24,7 +24,8 @@ type Data interface {
 // ConditionedData is categorical Data whose sequences come with
 // conditioning: a signal of Signal() channels at every position and/or
 // one of Classes() class labels (0 for none). A Trainer on it conditions
-// the network (Config.Net "promoter" or "enhancer") on them.
+// the network on them, which must be a Conditioned Network ("promoter" or
+// "enhancer").
 type ConditionedData interface {
 	Data
 	Signal() int

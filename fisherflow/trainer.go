@@ -54,8 +54,7 @@ type Trainer[T nn.Float] struct {
 	Net          nn.Network[T]
 	Params       nn.Params[T]
 
-	network Network // Net's kind, from Config.Net
-	rows    int     // the sequences Net's buffers are planned for
+	rows int // the sequences Net's buffers are planned for (Network.Rows)
 
 	opt     *nn.AdamW[T]
 	plateau *nn.Plateau
@@ -174,7 +173,6 @@ func newModel[T nn.Float](cfg Config, k, d int) (*Trainer[T], error) {
 		Positions: k,
 		K:         d,
 		Net:       net,
-		network:   spec,
 		rows:      rows,
 		src:       src,
 		rng:       rand.New(src),

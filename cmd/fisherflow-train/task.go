@@ -71,7 +71,8 @@ type taskKind struct {
 	// names are the -task values of the kind; help says what it learns.
 	names []string
 	help  string
-	// rank orders the kinds in -h and in errors.
+	// rank orders the kinds in -h and in errors (then their first
+	// name).
 	rank int
 	// readsData says the kind reads -data itself (else -data selects the
 	// sequences task).
@@ -107,7 +108,12 @@ func kinds() []*taskKind {
 			out = append(out, k)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].rank < out[j].rank })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].rank != out[j].rank {
+			return out[i].rank < out[j].rank
+		}
+		return out[i].names[0] < out[j].names[0]
+	})
 	return out
 }
 
