@@ -126,7 +126,7 @@ func bind(fs *flag.FlagSet, c *RunConfig, f *cliFlags) {
 	fs.Float64Var(&t.LR, "lr", t.LR, "learning rate (AdamW)")
 	fs.StringVar(&t.Schedule, "schedule", t.Schedule, "learning-rate schedule: plateau (x0.1 after 10 evaluations without improvement), cosine or constant")
 	fs.Float64Var(&t.EMA, "ema", t.EMA, "EMA decay of the weights used for validation and sampling (0 = off)")
-	fs.StringVar(&t.Net, "net", t.Net, "network: bestmlp (the toy network), mlp (the smiley network), promoter or enhancer (the DNA ConvNets)")
+	fs.StringVar(&t.Net, "net", t.Net, "network, one of the registered: "+strings.Join(fisherflow.NetworkNames(), ", ")+" (bestmlp is the toy network, mlp the smiley network, promoter and enhancer the DNA ConvNets)")
 	fs.IntVar(&t.Channels, "channels", t.Channels, "promoter/enhancer: channels (0 = the reference: 256 promoter, 128 enhancer)")
 	fs.IntVar(&t.Blocks, "blocks", t.Blocks, "promoter/enhancer: residual blocks (0 = the reference, 20)")
 	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden width of the network")
