@@ -1,0 +1,286 @@
+package molflow
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/fisherflow/fisherflow/fisherflow"
+	"github.com/fisherflow/fisherflow/fisherflow/mol"
+)
+
+// Weights are the loss weights of the four parts.
+type Weights struct {
+	Pos, Types, Charges, Bonds float64
+}
+
+// DefaultWeights returns FlowMol's loss weights: positions 3, atom types
+// 0.4, charges 1, bonds 2.
+func DefaultWeights() Weights { return Weights{Pos: 3, Types: 0.4, Charges: 1, Bonds: 2} }
+
+// Config is the setting of a Flow.
+type Config struct {
+	// Method is the geometry of the categorical parts: fisherflow.FisherFlow
+	// (the sphere; the default when empty) or fisherflow.Linear (linear
+	// flow matching on the simplex, the baseline).
+	Method fisherflow.Method
+	// Weights are the loss weights; the zero value means DefaultWeights.
+	Weights Weights
+	// Align rotates each molecule's prior positions onto its data
+	// positions (Kabsch) before interpolating, which shortens the paths.
+	Align bool
+}
+
+// withDefaults returns c with its defaults filled in, or an error for a
+// setting out of range.
+func (c Config) withDefaults() (Config, error) {
+	if c.Method == "" {
+		c.Method = fisherflow.FisherFlow
+	}
+	if _, err := fisherflow.ParseMethod(string(c.Method)); err != nil {
+		return c, fmt.Errorf("molflow: %w", err)
+	}
+	if c.Weights == (Weights{}) {
+		c.Weights = DefaultWeights()
+	}
+	for _, w := range []float64{c.Weights.Pos, c.Weights.Types, c.Weights.Charges, c.Weights.Bonds} {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return c, fmt.Errorf("molflow: loss weights %+v must be finite and non-negative", c.Weights)
+		}
+	}
+	return c, nil
+}
+
+// Flow is the molecule flow over batches of one vocabulary: it holds a
+// batch's layout, its prior, data, interpolant and target points, and the
+// buffers of the loss and the sampler, all planned once for a Capacity so
+// that training steps and sampler steps allocate nothing. A Flow is not
+// safe for concurrent use, and Sample reuses the buffers of the training
+// batch.
+type Flow struct {
+	cfg    Config
+	vocab  mol.Vocab
+	dims   Dims
+	layout *Layout
+
+	x0, x1, xt, u Parts
+	out, proj, dl Parts // network output, its projection, dL/dout
+	t             []float64
+	tAtom, tPair  []float64 // t of each atom's and each pair's molecule
+	theta, logm   []float64 // scratch of the sphere interpolant
+	base          []float64 // scratch of the tangent projection
+	in            Inputs
+}
+
+// New returns a Flow for molecules of vocabulary v (as Vocab.Encode
+// gives them), planned for batches within c.
+func New(v mol.Vocab, cfg Config, c Capacity) (*Flow, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	d := DimsOf(v)
+	if d.Types < 1 || d.Charges < 1 {
+		return nil, fmt.Errorf("molflow: vocabulary of %d elements and %d charges: want at least one of each", d.Types, d.Charges)
+	}
+	l, err := NewLayout(c)
+	if err != nil {
+		return nil, err
+	}
+	a, p := c.Atoms(), c.Pairs()
+	maxD := max(d.Types, d.Charges, d.Bonds)
+	f := &Flow{
+		cfg: cfg, vocab: v, dims: d, layout: l,
+		x0: newParts(c, d), x1: newParts(c, d), xt: newParts(c, d), u: newParts(c, d),
+		out: newParts(c, d), proj: newParts(c, d), dl: newParts(c, d),
+		t:     make([]float64, 0, c.Molecules),
+		tAtom: make([]float64, a), tPair: make([]float64, p),
+		theta: make([]float64, max(a, p)), logm: make([]float64, max(a, p)*maxD),
+		base: make([]float64, max(a, p)*maxD),
+	}
+	f.in = Inputs{Layout: l, Dims: d}
+	return f, nil
+}
+
+// Config returns the flow's setting, defaults filled in.
+func (f *Flow) Config() Config { return f.cfg }
+
+// Dims returns the dimensions of the categorical parts.
+func (f *Flow) Dims() Dims { return f.dims }
+
+// Vocab returns the vocabulary of the flow's molecules.
+func (f *Flow) Vocab() mol.Vocab { return f.vocab }
+
+// Layout returns the layout of the current batch.
+func (f *Flow) Layout() *Layout { return f.layout }
+
+// Prior returns the prior points x0 of the current batch; a caller may
+// overwrite them (with points of the same manifolds) before Interpolate.
+func (f *Flow) Prior() *Parts { return &f.x0 }
+
+// Data returns the data points x1 of the current batch: centred positions
+// and one-hot categorical rows.
+func (f *Flow) Data() *Parts { return &f.x1 }
+
+// Target returns the target field u of the last Interpolate.
+func (f *Flow) Target() *Parts { return &f.u }
+
+// Output returns a buffer cut to the current batch for the network's
+// output, which Loss takes.
+func (f *Flow) Output() *Parts { return &f.out }
+
+// Load lays out graphs (from Vocab.Encode of the flow's vocabulary) as the
+// current batch and sets its data points: positions with each molecule's
+// mean removed, and one-hot rows of the classes. An empty batch, a
+// molecule of fewer than 2 atoms, a batch beyond the Capacity, a graph
+// whose lengths disagree or a class outside the vocabulary are errors.
+func (f *Flow) Load(graphs []*mol.Graph) error {
+	if len(graphs) == 0 {
+		return ErrEmptyBatch
+	}
+	if len(graphs) > cap(f.layout.Sizes) {
+		return fmt.Errorf("molflow: batch of %d molecules, planned for %d", len(graphs), cap(f.layout.Sizes))
+	}
+	ns := f.layout.Sizes[:len(graphs)]
+	for b, g := range graphs {
+		if g == nil {
+			return fmt.Errorf("molflow: molecule %d is nil", b)
+		}
+		ns[b] = len(g.Types)
+	}
+	if err := f.layout.Set(ns); err != nil {
+		return err
+	}
+	for _, p := range []*Parts{&f.x0, &f.x1, &f.xt, &f.u, &f.out, &f.proj, &f.dl} {
+		p.cut(f.layout, f.dims)
+	}
+	f.t = f.t[:len(graphs)]
+	for b, g := range graphs {
+		if err := f.loadGraph(b, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadGraph checks graph b and writes its data points.
+func (f *Flow) loadGraph(b int, g *mol.Graph) error {
+	l, d := f.layout, f.dims
+	n := l.Sizes[b]
+	if len(g.Charges) != n || len(g.Pos) != n || len(g.Bonds) != mol.NumPairs(n) {
+		return fmt.Errorf("molflow: molecule %d: %d types, %d charges, %d positions and %d pair classes do not describe one molecule", b, n, len(g.Charges), len(g.Pos), len(g.Bonds))
+	}
+	for i := range n {
+		if t, c := g.Types[i], g.Charges[i]; t < 0 || t >= d.Types || c < 0 || c >= d.Charges {
+			return fmt.Errorf("molflow: molecule %d atom %d has type class %d and charge class %d; the vocabulary has %d and %d", b, i, t, c, d.Types, d.Charges)
+		}
+	}
+	for k, c := range g.Bonds {
+		if c < 0 || c >= d.Bonds {
+			return fmt.Errorf("molflow: molecule %d pair %d has bond class %d, want 0 to %d", b, k, c, d.Bonds-1)
+		}
+	}
+	a0, p0 := l.AtomOff[b], l.PairOff[b]
+	pos := f.x1.Pos[3*a0 : 3*(a0+n)]
+	for i, p := range g.Pos {
+		copy(pos[3*i:3*i+3], p[:])
+	}
+	for _, v := range pos {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("molflow: molecule %d has a position that is not finite", b)
+		}
+	}
+	removeMean3(pos)
+	oneHotRows(f.x1.Types[d.Types*a0:], g.Types, d.Types)
+	oneHotRows(f.x1.Charges[d.Charges*a0:], g.Charges, d.Charges)
+	oneHotRows(f.x1.Bonds[d.Bonds*p0:], g.Bonds, d.Bonds)
+	return nil
+}
+
+// DrawPrior draws the prior points of the current batch from r: positions
+// from the isotropic Gaussian with each molecule's mean removed, and the
+// categorical parts from the Method's prior (uniform on the sphere's
+// positive orthant, or Dirichlet(1) on the simplex).
+func (f *Flow) DrawPrior(r *rand.Rand) {
+	l, d, m := f.layout, f.dims, f.cfg.Method
+	for b := range l.Sizes {
+		gaussianPrior(r, f.x0.Pos[3*l.AtomOff[b]:3*l.AtomOff[b+1]])
+	}
+	categoricalPrior(m, r, f.x0.Types, d.Types)
+	categoricalPrior(m, r, f.x0.Charges, d.Charges)
+	categoricalPrior(m, r, f.x0.Bonds, d.Bonds)
+}
+
+// Align rotates each molecule's prior positions by the Kabsch rotation
+// onto its data positions; both are centred, so the prior stays centred.
+func (f *Flow) Align() {
+	l := f.layout
+	for b := range l.Sizes {
+		lo, hi := 3*l.AtomOff[b], 3*l.AtomOff[b+1]
+		R, err := Kabsch(f.x0.Pos[lo:hi], f.x1.Pos[lo:hi])
+		if err != nil {
+			continue // unreachable: the two slices have the same length
+		}
+		R.Apply(f.x0.Pos[lo:hi])
+	}
+}
+
+// Interpolate sets the points x_t of the current batch at the times t (one
+// per molecule, in [0, 1]) and their targets: for positions the straight
+// line (1-t) x0 + t x1 and x1 - x0; for the categorical parts the
+// Method's interpolant (slerp on the sphere, the line on the simplex) and
+// its velocity. It returns the network's Inputs, valid until the next
+// Load, Interpolate or Sample.
+func (f *Flow) Interpolate(t []float64) (*Inputs, error) {
+	l, d, m := f.layout, f.dims, f.cfg.Method
+	if len(t) != l.Molecules() {
+		return nil, fmt.Errorf("molflow: %d times for %d molecules", len(t), l.Molecules())
+	}
+	for b, tt := range t {
+		if !(tt >= 0 && tt <= 1) {
+			return nil, fmt.Errorf("molflow: time %v of molecule %d is outside [0, 1]", tt, b)
+		}
+	}
+	copy(f.t, t)
+	f.spreadTimes()
+	a, p := l.Atoms(), l.Pairs()
+	for i := range a {
+		tt := f.tAtom[i]
+		for k := 3 * i; k < 3*i+3; k++ {
+			f.xt.Pos[k] = (1-tt)*f.x0.Pos[k] + tt*f.x1.Pos[k]
+			f.u.Pos[k] = f.x1.Pos[k] - f.x0.Pos[k]
+		}
+	}
+	interpolateCategorical(m, f.xt.Types, f.u.Types, f.x0.Types, f.x1.Types, f.tAtom[:a], d.Types, f.theta, f.logm)
+	interpolateCategorical(m, f.xt.Charges, f.u.Charges, f.x0.Charges, f.x1.Charges, f.tAtom[:a], d.Charges, f.theta, f.logm)
+	interpolateCategorical(m, f.xt.Bonds, f.u.Bonds, f.x0.Bonds, f.x1.Bonds, f.tPair[:p], d.Bonds, f.theta, f.logm)
+	f.in.X, f.in.T = f.xt, f.t
+	return &f.in, nil
+}
+
+// spreadTimes copies each molecule's time to its atoms and pairs.
+func (f *Flow) spreadTimes() {
+	l := f.layout
+	for i, b := range l.AtomMol {
+		f.tAtom[i] = f.t[b]
+	}
+	for k, b := range l.PairMol {
+		f.tPair[k] = f.t[b]
+	}
+}
+
+// Draw makes a training batch of graphs: Load, DrawPrior, Align (if the
+// Config asks for it), times uniform on [0, 1) from r, and Interpolate.
+func (f *Flow) Draw(r *rand.Rand, graphs []*mol.Graph) (*Inputs, error) {
+	if err := f.Load(graphs); err != nil {
+		return nil, err
+	}
+	f.DrawPrior(r)
+	if f.cfg.Align {
+		f.Align()
+	}
+	for b := range f.t {
+		f.t[b] = r.Float64()
+	}
+	return f.Interpolate(f.t)
+}
