@@ -65,7 +65,8 @@ type Flow struct {
 
 	x0, x1, xt, u Parts
 	out, proj, dl Parts // network output, its projection, dL/dout
-	t             []float64
+	t             []float64 // per molecule
+	sizes         []int     // scratch of Load
 	tAtom, tPair  []float64 // t of each atom's and each pair's molecule
 	theta, logm   []float64 // scratch of the sphere interpolant
 	base          []float64 // scratch of the tangent projection
@@ -93,7 +94,7 @@ func New(v mol.Vocab, cfg Config, c Capacity) (*Flow, error) {
 		cfg: cfg, vocab: v, dims: d, layout: l,
 		x0: newParts(c, d), x1: newParts(c, d), xt: newParts(c, d), u: newParts(c, d),
 		out: newParts(c, d), proj: newParts(c, d), dl: newParts(c, d),
-		t:     make([]float64, 0, c.Molecules),
+		t:     make([]float64, 0, c.Molecules), sizes: make([]int, 0, c.Molecules),
 		tAtom: make([]float64, a), tPair: make([]float64, p),
 		theta: make([]float64, max(a, p)), logm: make([]float64, max(a, p)*maxD),
 		base: make([]float64, max(a, p)*maxD),
@@ -135,32 +136,54 @@ func (f *Flow) Output() *Parts { return &f.out }
 // molecule of fewer than 2 atoms, a batch beyond the Capacity, a graph
 // whose lengths disagree or a class outside the vocabulary are errors.
 func (f *Flow) Load(graphs []*mol.Graph) error {
+	if err := f.load(graphs); err != nil {
+		f.setBatch(nil) // no half-loaded batch stays behind
+		return err
+	}
+	return nil
+}
+
+// load is Load without the clean-up after an error.
+func (f *Flow) load(graphs []*mol.Graph) error {
 	if len(graphs) == 0 {
 		return ErrEmptyBatch
 	}
-	if len(graphs) > cap(f.layout.Sizes) {
-		return fmt.Errorf("molflow: batch of %d molecules, planned for %d", len(graphs), cap(f.layout.Sizes))
+	if len(graphs) > cap(f.sizes) {
+		return fmt.Errorf("molflow: batch of %d molecules, planned for %d", len(graphs), cap(f.sizes))
 	}
-	ns := f.layout.Sizes[:len(graphs)]
+	f.sizes = f.sizes[:len(graphs)]
 	for b, g := range graphs {
 		if g == nil {
 			return fmt.Errorf("molflow: molecule %d is nil", b)
 		}
-		ns[b] = len(g.Types)
+		f.sizes[b] = len(g.Types)
 	}
-	if err := f.layout.Set(ns); err != nil {
+	if err := f.setBatch(f.sizes); err != nil {
 		return err
 	}
-	for _, p := range []*Parts{&f.x0, &f.x1, &f.xt, &f.u, &f.out, &f.proj, &f.dl} {
-		p.cut(f.layout, f.dims)
-	}
-	f.t = f.t[:len(graphs)]
 	for b, g := range graphs {
 		if err := f.loadGraph(b, g); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// setBatch lays out a batch of the given sizes and cuts the buffers to
+// it; nil (or an error) leaves an empty batch.
+func (f *Flow) setBatch(sizes []int) error {
+	err := ErrEmptyBatch
+	if sizes != nil {
+		err = f.layout.Set(sizes)
+	}
+	if err != nil {
+		f.layout.clear()
+	}
+	for _, p := range []*Parts{&f.x0, &f.x1, &f.xt, &f.u, &f.out, &f.proj, &f.dl} {
+		p.cut(f.layout, f.dims)
+	}
+	f.t = f.t[:f.layout.Molecules()]
+	return err
 }
 
 // loadGraph checks graph b and writes its data points.
@@ -233,6 +256,9 @@ func (f *Flow) Align() {
 // Load, Interpolate or Sample.
 func (f *Flow) Interpolate(t []float64) (*Inputs, error) {
 	l, d, m := f.layout, f.dims, f.cfg.Method
+	if l.Molecules() == 0 {
+		return nil, ErrEmptyBatch
+	}
 	if len(t) != l.Molecules() {
 		return nil, fmt.Errorf("molflow: %d times for %d molecules", len(t), l.Molecules())
 	}

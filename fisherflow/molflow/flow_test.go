@@ -74,6 +74,13 @@ func TestNewAndLoadErrors(t *testing.T) {
 			t.Errorf("%s: want an error", name)
 		}
 	}
+	// A failed Load leaves no batch behind.
+	if _, err := f.Interpolate(nil); !errors.Is(err, ErrEmptyBatch) {
+		t.Errorf("Interpolate after a failed Load: got %v", err)
+	}
+	if _, _, err := f.Loss(f.Output()); !errors.Is(err, ErrEmptyBatch) {
+		t.Errorf("Loss after a failed Load: got %v", err)
+	}
 	if err := f.Load(gs[:2]); err != nil {
 		t.Fatal(err)
 	}

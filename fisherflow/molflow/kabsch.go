@@ -8,8 +8,8 @@ import (
 // Rotation is a 3x3 rotation matrix, row-major: a point p maps to R p.
 type Rotation [3][3]float64
 
-// Identity is the rotation that leaves every point where it is.
-var Identity = Rotation{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}
+// Identity returns the rotation that leaves every point where it is.
+func Identity() Rotation { return Rotation{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}} }
 
 // Apply rotates the points of pos (rows of 3: x, y, z) in place.
 func (R *Rotation) Apply(pos []float64) {
@@ -41,10 +41,10 @@ func (R *Rotation) Det() float64 {
 // of the prior) gets the best proper rotation instead of a reflection, and
 // degenerate inputs (coincident or collinear points, all of whose optimal
 // rotations tie) get one of the optimal rotations, never NaN. Non-finite
-// input gives Identity.
+// input gives the Identity.
 func Kabsch(p, q []float64) (Rotation, error) {
 	if len(p) != len(q) || len(p)%3 != 0 {
-		return Identity, fmt.Errorf("molflow.Kabsch: %d and %d coordinates are not two sets of the same number of 3D points", len(p), len(q))
+		return Identity(), fmt.Errorf("molflow.Kabsch: %d and %d coordinates are not two sets of the same number of 3D points", len(p), len(q))
 	}
 	// s[a][b] = sum_i p_i[a] q_i[b], the covariance of the two sets.
 	var s [3][3]float64
@@ -59,7 +59,7 @@ func Kabsch(p, q []float64) (Rotation, error) {
 	for _, row := range n {
 		for _, v := range row {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return Identity, nil
+				return Identity(), nil
 			}
 		}
 	}
@@ -96,7 +96,7 @@ func hornMatrix(s *[3][3]float64) [4][4]float64 {
 func quatRotation(q [4]float64) Rotation {
 	nrm := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3])
 	if !(nrm > 0) {
-		return Identity
+		return Identity()
 	}
 	w, x, y, z := q[0]/nrm, q[1]/nrm, q[2]/nrm, q[3]/nrm
 	return Rotation{

@@ -85,9 +85,8 @@ func (l *Layout) Set(sizes []int) error {
 			return fmt.Errorf("molflow: molecule %d has %d atoms, want 2 to %d", b, n, l.cap.MaxAtoms)
 		}
 	}
-	l.Sizes = append(l.Sizes[:0], sizes...)
-	l.AtomOff, l.PairOff = l.AtomOff[:1], l.PairOff[:1]
-	l.PairI, l.PairJ, l.AtomMol, l.PairMol = l.PairI[:0], l.PairJ[:0], l.AtomMol[:0], l.PairMol[:0]
+	l.clear()
+	l.Sizes = append(l.Sizes, sizes...)
 	for b, n := range sizes {
 		a0 := l.AtomOff[b]
 		for i := 0; i < n; i++ {
@@ -102,6 +101,12 @@ func (l *Layout) Set(sizes []int) error {
 		l.PairOff = append(l.PairOff, l.PairOff[b]+mol.NumPairs(n))
 	}
 	return nil
+}
+
+// clear leaves the layout without molecules.
+func (l *Layout) clear() {
+	l.Sizes, l.AtomOff, l.PairOff = l.Sizes[:0], l.AtomOff[:1], l.PairOff[:1]
+	l.PairI, l.PairJ, l.AtomMol, l.PairMol = l.PairI[:0], l.PairJ[:0], l.AtomMol[:0], l.PairMol[:0]
 }
 
 // Molecules returns the number of molecules in the batch.

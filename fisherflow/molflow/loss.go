@@ -21,6 +21,9 @@ type Losses struct {
 // changed; the gradient is the flow's buffer, valid until the next Loss.
 func (f *Flow) Loss(out *Parts) (Losses, *Parts, error) {
 	l, d, m, w := f.layout, f.dims, f.cfg.Method, f.cfg.Weights
+	if l.Molecules() == 0 {
+		return Losses{}, nil, ErrEmptyBatch
+	}
 	if err := out.check(l, d, "network output"); err != nil {
 		return Losses{}, nil, err
 	}

@@ -25,14 +25,10 @@ func (f *Flow) Sample(field Field, r *rand.Rand, sizes []int, steps int) ([]*mol
 	if steps < 1 {
 		return nil, fmt.Errorf("molflow: %d sampler steps, want at least 1", steps)
 	}
-	l, d, m := f.layout, f.dims, f.cfg.Method
-	if err := l.Set(sizes); err != nil {
+	d, m := f.dims, f.cfg.Method
+	if err := f.setBatch(sizes); err != nil {
 		return nil, err
 	}
-	for _, p := range []*Parts{&f.x0, &f.x1, &f.xt, &f.u, &f.out, &f.proj, &f.dl} {
-		p.cut(l, d)
-	}
-	f.t = f.t[:len(sizes)]
 	f.DrawPrior(r)
 	x, v := &f.xt, &f.out
 	copy(x.Pos, f.x0.Pos)
