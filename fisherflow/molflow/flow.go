@@ -26,8 +26,13 @@ type Config struct {
 	Method fisherflow.Method
 	// Weights are the loss weights; the zero value means DefaultWeights.
 	Weights Weights
+	// Permute reorders each molecule's prior atoms to the data atoms by
+	// the assignment of least squared distance (Flow.Permute) before
+	// interpolating, which shortens the paths.
+	Permute bool
 	// Align rotates each molecule's prior positions onto its data
-	// positions (Kabsch) before interpolating, which shortens the paths.
+	// positions (Kabsch; after Permute) before interpolating, which
+	// shortens the paths.
 	Align bool
 }
 
@@ -64,12 +69,13 @@ type Flow struct {
 	layout *Layout
 
 	x0, x1, xt, u Parts
-	out, proj, dl Parts // network output, its projection, dL/dout
+	out, proj, dl Parts     // network output, its projection, dL/dout
 	t             []float64 // per molecule
 	sizes         []int     // scratch of Load
 	tAtom, tPair  []float64 // t of each atom's and each pair's molecule
 	theta, logm   []float64 // scratch of the sphere interpolant
 	base          []float64 // scratch of the tangent projection
+	perm          *permuter
 	in            Inputs
 }
 
@@ -94,10 +100,10 @@ func New(v mol.Vocab, cfg Config, c Capacity) (*Flow, error) {
 		cfg: cfg, vocab: v, dims: d, layout: l,
 		x0: newParts(c, d), x1: newParts(c, d), xt: newParts(c, d), u: newParts(c, d),
 		out: newParts(c, d), proj: newParts(c, d), dl: newParts(c, d),
-		t:     make([]float64, 0, c.Molecules), sizes: make([]int, 0, c.Molecules),
+		t: make([]float64, 0, c.Molecules), sizes: make([]int, 0, c.Molecules),
 		tAtom: make([]float64, a), tPair: make([]float64, p),
 		theta: make([]float64, max(a, p)), logm: make([]float64, max(a, p)*maxD),
-		base: make([]float64, max(a, p)*maxD),
+		base: make([]float64, max(a, p)*maxD), perm: newPermuter(c.MaxAtoms),
 	}
 	f.in = Inputs{Layout: l, Dims: d}
 	return f, nil
@@ -295,13 +301,19 @@ func (f *Flow) spreadTimes() {
 	}
 }
 
-// Draw makes a training batch of graphs: Load, DrawPrior, Align (if the
-// Config asks for it), times uniform on [0, 1) from r, and Interpolate.
+// Draw makes a training batch of graphs: Load, DrawPrior, Permute and
+// Align (if the Config asks for them), times uniform on [0, 1) from r, and
+// Interpolate.
 func (f *Flow) Draw(r *rand.Rand, graphs []*mol.Graph) (*Inputs, error) {
 	if err := f.Load(graphs); err != nil {
 		return nil, err
 	}
 	f.DrawPrior(r)
+	if f.cfg.Permute {
+		if err := f.Permute(); err != nil {
+			return nil, err
+		}
+	}
 	if f.cfg.Align {
 		f.Align()
 	}

@@ -245,7 +245,9 @@ func clone(p *Parts) Parts {
 // TestInvariance checks that rotating and translating the data rotates
 // the position targets and leaves the categorical ones unchanged: with
 // alignment for the same prior (Kabsch follows the rotation), and without
-// it for the prior rotated alike (the prior is isotropic).
+// it, with or without the atom assignment, for the prior rotated alike
+// (the prior is isotropic, and the assignment's distances do not change
+// under a rotation of both).
 func TestInvariance(t *testing.T) {
 	v, gs := testGraphs(t, testMolecules(t))
 	R := randomRotation(testRand(7))
@@ -254,8 +256,9 @@ func TestInvariance(t *testing.T) {
 		moved[i] = transformed(g, R, [3]float64{3, -1, 12})
 	}
 	for _, m := range methods {
-		for _, align := range []bool{true, false} {
-			f := newTestFlow(t, v, gs, Config{Method: m, Align: align})
+		for _, cfg := range []Config{{Method: m, Align: true}, {Method: m}, {Method: m, Permute: true}} {
+			align := cfg.Align
+			f := newTestFlow(t, v, gs, cfg)
 			r := testRand(8)
 			if _, err := f.Draw(r, gs); err != nil {
 				t.Fatal(err)
@@ -276,6 +279,11 @@ func TestInvariance(t *testing.T) {
 			} else {
 				R.Apply(p.Pos)
 			}
+			if cfg.Permute {
+				if err := f.Permute(); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if _, err := f.Interpolate(ts); err != nil {
 				t.Fatal(err)
 			}
@@ -289,12 +297,12 @@ func TestInvariance(t *testing.T) {
 					continue // every rotation about the axis is optimal: no unique target
 				}
 				if e := maxAbsDiff(got.Pos[lo:hi], want[lo:hi]); e > 1e-9 {
-					t.Errorf("%s align=%v molecule %d: position targets off the rotated ones by %g", m, align, b, e)
+					t.Errorf("%s %+v molecule %d: position targets off the rotated ones by %g", m, cfg, b, e)
 				}
 			}
 			for k, pr := range [][2][]float64{{got.Types, u.Types}, {got.Charges, u.Charges}, {got.Bonds, u.Bonds}} {
 				if e := maxAbsDiff(pr[0], pr[1]); e != 0 {
-					t.Errorf("%s align=%v: categorical part %d changed by %g", m, align, k, e)
+					t.Errorf("%s %+v: categorical part %d changed by %g", m, cfg, k, e)
 				}
 			}
 		}

@@ -124,7 +124,7 @@ func TestNoAllocs(t *testing.T) {
 		t.Skip("allocation counts under -race are not meaningful")
 	}
 	v, gs := testGraphs(t, testMolecules(t))
-	f := newTestFlow(t, v, gs, Config{Align: true})
+	f := newTestFlow(t, v, gs, Config{Permute: true, Align: true})
 	r := testRand(1)
 	allocs := testing.AllocsPerRun(20, func() {
 		if _, err := f.Draw(r, gs[:len(gs)-1]); err != nil {
