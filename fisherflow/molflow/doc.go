@@ -29,6 +29,9 @@
 //     and Euler steps (the categorical ones as in fisherflow/flow.go).
 //   - field.go: Inputs, Field, Trainable and FieldFunc: what a network such
 //     as an EGNN implements to be trained and sampled.
+//   - symmetry.go: EquivarianceError, which measures how far a Field is
+//     from rotating its position output with the molecule and ignoring
+//     translations, for a network's tests.
 //   - loss.go: Losses and Flow.Loss, the weighted mean squared errors of
 //     the tangent-projected outputs and their gradient for Backward.
 //   - sample.go: Flow.Sample and Flow.SampleMolecules, the Euler sampler
