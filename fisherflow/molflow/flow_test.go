@@ -352,3 +352,33 @@ func collinear(pos []float64) bool {
 	}
 	return true
 }
+
+// TestOneClassParts runs a batch whose vocabulary has a single charge (QM7
+// is neutral): a part of one class is a single point of its sphere or
+// simplex, with targets zero up to rounding, and must not give NaN
+// anywhere.
+func TestOneClassParts(t *testing.T) {
+	v, gs := testGraphs(t, testMolecules(t)[2:])
+	if len(v.Charges) != 1 {
+		t.Fatalf("charges %v, want one class", v.Charges)
+	}
+	for _, m := range methods {
+		f := newTestFlow(t, v, gs, Config{Method: m, Permute: true, Align: true})
+		in, err := f.Draw(testRand(31), gs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range in.X.Charges {
+			if math.Abs(w-1) > 1e-15 || math.Abs(f.Target().Charges[i]) > 1e-15 {
+				t.Fatalf("%s: charge point %v target %v, want 1 and 0", m, w, f.Target().Charges[i])
+			}
+		}
+		fillRandom(f.Output(), 3)
+		if ls, _, err := f.Loss(f.Output()); err != nil || math.IsNaN(ls.Total) || ls.Charges > 1e-30 {
+			t.Fatalf("%s: losses %+v, %v", m, ls, err)
+		}
+		if _, err := f.Sample(FieldFunc(pairField), testRand(32), []int{5, 3}, 10); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+	}
+}
