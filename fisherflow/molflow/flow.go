@@ -118,7 +118,8 @@ func (f *Flow) Dims() Dims { return f.dims }
 // Vocab returns the vocabulary of the flow's molecules.
 func (f *Flow) Vocab() mol.Vocab { return f.vocab }
 
-// Layout returns the layout of the current batch.
+// Layout returns the layout of the current batch, for reading: Load and
+// Sample set it, and the flow's buffers follow it.
 func (f *Flow) Layout() *Layout { return f.layout }
 
 // Prior returns the prior points x0 of the current batch; a caller may
