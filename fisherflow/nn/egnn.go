@@ -159,7 +159,7 @@ func (m *EGNN[T]) Forward(x, h, e []T, sizes []int) (v, hout, eout []T) {
 	nh, a := m.nh[:N*H], m.w.n1[:N*H]
 	hout = m.hout[:N*c.NodeOut]
 	m.NodeHead[0].Forward(nh, hL, N)
-	m.w.act.Forward(a, nh)
+	m.w.par.silu(a, nh)
 	m.NodeHead[1].Forward(hout, a, N)
 
 	w := H + 1 + c.EdgeIn
@@ -180,7 +180,7 @@ func (m *EGNN[T]) Forward(x, h, e []T, sizes []int) (v, hout, eout []T) {
 	}
 	eout = m.eout[:P*c.EdgeOut]
 	m.EdgeHead[0].Forward(eh, ein, P)
-	m.w.act.Forward(pa, eh)
+	m.w.par.silu(pa, eh)
 	m.EdgeHead[1].Forward(eout, pa, P)
 	return v, hout, eout
 }
@@ -217,19 +217,19 @@ func (m *EGNN[T]) Backward(dx, dh, de, dv, dhout, deout []T) {
 	}
 	xL, hL := m.xs[L][:3*N], m.hs[L][:N*H]
 	dxL, dhL := m.dxs[0][:3*N], m.dhs[0][:N*H]
-	act := &m.w.act
+	pw := m.w.par
 
-	a, da := m.w.n1[:N*H], m.w.n2[:N*H]
-	act.Forward(a, m.nh[:N*H])
+	a, da, fa := m.w.n1[:N*H], m.w.n2[:N*H], m.w.n3[:N*H]
+	pw.siluGrad(a, fa, m.nh[:N*H])
 	m.NodeHead[1].Backward(da, dhout, a, N)
-	act.Backward(da, da, m.nh[:N*H])
+	pw.mul(da, fa)
 	m.NodeHead[0].Backward(dhL, da, hL, N)
 
 	w := H + 1 + c.EdgeIn
-	eh, pa, dpa, dein := m.eh[:P*H], m.w.p[:P*H], m.w.e1[:P*H], m.dein[:P*w]
-	act.Forward(pa, eh)
+	eh, pa, dpa, fpa, dein := m.eh[:P*H], m.w.p[:P*H], m.w.e1[:P*H], m.w.e2[:P*H], m.dein[:P*w]
+	pw.siluGrad(pa, fpa, eh)
 	m.EdgeHead[1].Backward(dpa, deout, pa, P)
-	act.Backward(dpa, dpa, eh)
+	pw.mul(dpa, fpa)
 	m.EdgeHead[0].Backward(dein, dpa, m.ein[:P*w], P)
 
 	pdv := m.dv[:3*N]

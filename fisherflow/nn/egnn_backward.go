@@ -5,19 +5,20 @@ import "github.com/fisherflow/fisherflow/kernels"
 // egnnWork is the scratch that the layers of an EGNN share: nothing in it
 // outlives one call of a layer's Forward or Backward.
 type egnnWork[T Float] struct {
-	e1, e2, e3     []T // E x H
+	e1, e2, e3, e4 []T // E x H
 	n1, n2, n3, n4 []T // N x H
 	n5             []T // N x 2H
 	p              []T // P x H
 	s1, s2         []T // E
 	v3             []T // E x 3
-	act            SiLU[T]
+	par            *egnnPar[T]
 }
 
 // plan sizes the scratch for atoms atoms, edges directed edges and
 // hidden width h.
 func (w *egnnWork[T]) plan(atoms, edges, h int) {
-	w.e1, w.e2, w.e3 = make([]T, edges*h), make([]T, edges*h), make([]T, edges*h)
+	w.e1, w.e2, w.e3, w.e4 = make([]T, edges*h), make([]T, edges*h), make([]T, edges*h), make([]T, edges*h)
+	w.par = newEgnnPar[T]()
 	w.n1, w.n2, w.n3, w.n4 = make([]T, atoms*h), make([]T, atoms*h), make([]T, atoms*h), make([]T, atoms*h)
 	w.n5 = make([]T, 2*atoms*h)
 	w.p = make([]T, (edges/2+1)*h)
@@ -33,10 +34,10 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 	H, N, E := l.Hidden, g.Atoms, g.Edges
 	w := l.w
 	// phi_h, with the residual: dh = dho + dcat[:, :H] + the edges' part.
-	na, dna, dcat := w.n1[:N*H], w.n2[:N*H], w.n5[:2*N*H]
-	w.act.Forward(na, l.nh[:N*H])
+	na, fna, dna, dcat := w.n1[:N*H], w.n3[:N*H], w.n2[:N*H], w.n5[:2*N*H]
+	w.par.siluGrad(na, fna, l.nh[:N*H])
 	l.Node2.Backward(dna, dho, na, N)
-	w.act.Backward(dna, dna, l.nh[:N*H])
+	w.par.mul(dna, fna)
 	l.Node0.Backward(dcat, dna, l.cat[:2*N*H], N)
 
 	// The position update: dphi and the gradient of the differences.
@@ -57,11 +58,13 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 		ddiff[3*k+2] = cp*s*g2 - t*d[2]
 	}
 	// phi_x, then the messages' gradient dm (+ the aggregation's).
-	a, da, dm := w.e1[:E*H], w.e2[:E*H], w.e3[:E*H]
-	w.act.Forward(a, l.cx[:E*H])
+	// Each SiLU's output (for the weight gradient) and derivative come
+	// from one sigmoid of the stored linear output.
+	a, da, dm, fac := w.e1[:E*H], w.e2[:E*H], w.e3[:E*H], w.e4[:E*H]
+	w.par.siluGrad(a, fac, l.cx[:E*H])
 	l.Coord2.Backward(da, dphi, a, E)
-	w.act.Backward(da, da, l.cx[:E*H])
-	w.act.Forward(a, l.pre2[:E*H]) // m
+	w.par.mul(da, fac)
+	w.par.siluGrad(a, fac, l.pre2[:E*H]) // m
 	l.Coord0.Backward(dm, da, a, E)
 	for i := 0; i < N; i++ {
 		lo, hi := g.receiverEdges(i)
@@ -71,10 +74,10 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 		}
 	}
 	// phi_e.
-	w.act.Backward(dm, dm, l.pre2[:E*H])
-	w.act.Forward(a, l.pre1[:E*H])
+	w.par.mul(dm, fac)
+	w.par.siluGrad(a, fac, l.pre1[:E*H])
 	l.Edge2.Backward(da, dm, a, E)
-	w.act.Backward(da, da, l.pre1[:E*H])
+	w.par.mul(da, fac)
 	ddist := w.s2[:E]
 	l.edgeInputBackward(dh, de, ddist, da, h, e, g)
 	for i := 0; i < N; i++ {
@@ -105,8 +108,7 @@ func (l *EGCL[T]) edgeInputBackward(dh, de, ddist, dpre, h, e []T, g *MolBatch) 
 	clear(S)
 	clear(dwd)
 	for i := 0; i < N; i++ {
-		lo, hi := g.receiverEdges(i)
-		kernels.ColumnSums(R[i*H:(i+1)*H], dpre[lo*H:hi*H], 0)
+		sumRows(R[i*H:(i+1)*H], dpre, g, i)
 	}
 	for k, d := range l.dist[:g.Edges] {
 		j := int(g.send[k])

@@ -129,11 +129,11 @@ func (l *EGCL[T]) Forward(xo, ho, x, h, e []T, g *MolBatch) {
 	pre1, pre2, cx := l.pre1[:E*H], l.pre2[:E*H], l.cx[:E*H]
 	a1, m := w.e1[:E*H], w.e2[:E*H]
 	l.edgeInput(pre1, h, e, g)
-	w.act.Forward(a1, pre1)
+	w.par.silu(a1, pre1)
 	l.Edge2.Forward(pre2, a1, E)
-	w.act.Forward(m, pre2)
+	w.par.silu(m, pre2)
 	l.Coord0.Forward(cx, m, E)
-	w.act.Forward(a1, cx)
+	w.par.silu(a1, cx)
 	l.Coord2.Forward(phi, a1, E)
 
 	copy(xo, x)
@@ -147,12 +147,11 @@ func (l *EGCL[T]) Forward(xo, ho, x, h, e []T, g *MolBatch) {
 	cat := l.cat[:2*N*H]
 	for i := 0; i < N; i++ {
 		copy(cat[2*i*H:], h[i*H:(i+1)*H])
-		lo, hi := g.receiverEdges(i)
-		kernels.ColumnSums(cat[(2*i+1)*H:(2*i+2)*H], m[lo*H:hi*H], 0)
+		sumRows(cat[(2*i+1)*H:(2*i+2)*H], m, g, i)
 	}
 	nh, na := l.nh[:N*H], w.n1[:N*H]
 	l.Node0.Forward(nh, cat, N)
-	w.act.Forward(na, nh)
+	w.par.silu(na, nh)
 	l.Node2.Forward(ho, na, N)
 	addTo(ho, h)
 }
@@ -180,5 +179,16 @@ func (l *EGCL[T]) edgeInput(pre, h, e []T, g *MolBatch) {
 		for c := range row {
 			row[c] = ai[c] + bj[c] + qp[c] + d*l.wd[c] + bias[c]
 		}
+	}
+}
+
+// sumRows sets dst (H) to the sum of the rows (H wide) of x of the
+// directed edges into atom i: a plain loop, as the rows are few.
+func sumRows[T Float](dst, x []T, g *MolBatch, i int) {
+	H := len(dst)
+	clear(dst)
+	lo, hi := g.receiverEdges(i)
+	for k := lo; k < hi; k++ {
+		addTo(dst, x[k*H:(k+1)*H])
 	}
 }
