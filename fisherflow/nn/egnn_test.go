@@ -141,6 +141,9 @@ func TestEGNNParams(t *testing.T) {
 
 // Forward and Backward allocate nothing once planned (and warmed up).
 func TestEGNNAllocs(t *testing.T) {
+	if egnnRace {
+		t.Skip("the race detector's instrumentation allocates")
+	}
 	m := newTestEGNN(testEGNNConfig, 8)
 	in := newEGNNInputs(rand.New(rand.NewPCG(1, 2)), testEGNNConfig, 5, 8, 2)
 	step := func() {
