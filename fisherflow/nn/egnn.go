@@ -13,8 +13,9 @@ type EGNNConfig struct {
 }
 
 // NumParams returns the number of parameters of an EGNN of config c,
-// without building it.
-func NumParams(c EGNNConfig) int {
+// without building it. (A method of the config, so that each network's
+// config can have its own.)
+func (c EGNNConfig) NumParams() int {
 	h := c.Hidden
 	return c.NodeIn*h + h + c.Layers*egclParams(h, c.EdgeIn) +
 		h*h + h + h*c.NodeOut + c.NodeOut +
@@ -38,9 +39,11 @@ func NumParams(c EGNNConfig) int {
 // Parameter names follow a PyTorch state_dict: embedding.weight,
 // layers.0.edge_mlp.0.weight, ..., node_head.2.bias, edge_head.0.weight.
 type EGNN[T Float] struct {
-	Config             EGNNConfig
-	Embedding          *Linear[T]
-	Layers             []*EGCL[T]
+	Config    EGNNConfig
+	Embedding *Linear[T] // embedding: F_in -> H
+	Layers    []*EGCL[T] // layers.0, layers.1, ...
+	// The heads' Linear layers, node_head.0 and .2, edge_head.0 and .2
+	// (a SiLU between each pair).
 	NodeHead, EdgeHead [2]*Linear[T]
 
 	g    MolBatch

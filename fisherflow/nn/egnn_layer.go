@@ -33,7 +33,7 @@ const egnnNormEps = 1e-8
 // N atoms and the last over the P pairs, rather than one over the 2P
 // directed edges, for the same result.
 type EGCL[T Float] struct {
-	Hidden, EdgeIn int
+	Hidden, EdgeIn int // H and E_in
 	// The layer's MLPs: edge_mlp.0 and .2, coord_mlp.0 and .2,
 	// node_mlp.0 and .2 in the names of a PyTorch nn.Sequential.
 	Edge0, Edge2, Coord0, Coord2, Node0, Node2 *Linear[T]

@@ -16,7 +16,9 @@ const (
 
 // egnnPar runs the elementwise passes of the EGNN over the cores
 // (internal/par), in blocks of siluBlock values with a sigmoid buffer
-// per thread: over the edges they take as long as the products.
+// per thread: over the edges they touch as many values as the products
+// write, so running them on one core would leave the other idle for a
+// large part of a step.
 type egnnPar[T Float] struct {
 	phase         par.Phase
 	dst, fac, src []T

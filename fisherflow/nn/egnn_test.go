@@ -47,7 +47,7 @@ var testEGNNConfig = EGNNConfig{NodeIn: 3, EdgeIn: 2, Hidden: 5, Layers: 2, Node
 // The EGCL alone against finite differences, for its parameters and its
 // inputs x, h and e together; the batch has a lone atom (no edges) and
 // molecules of 3 and 4 atoms.
-func TestEGCLGrad(t *testing.T) {
+func TestEGNNLayerGrad(t *testing.T) {
 	r := rand.New(rand.NewPCG(41, 42))
 	const H, Ein = 4, 2
 	l := NewEGCL[float64]("layers.0", H, Ein, r)
@@ -107,7 +107,7 @@ func TestEGNNParams(t *testing.T) {
 	for _, c := range []EGNNConfig{testEGNNConfig, {NodeIn: 9, EdgeIn: 4, Hidden: 64, Layers: 4, NodeOut: 8, EdgeOut: 4}} {
 		m := NewEGNN[float32](c, rand.New(rand.NewPCG(1, 1)))
 		ps := m.Params()
-		if n := NumParams(c); n != ps.Count() {
+		if n := c.NumParams(); n != ps.Count() {
 			t.Errorf("%+v: NumParams %d, built %d", c, n, ps.Count())
 		}
 		h := c.Hidden
