@@ -73,9 +73,7 @@ func expectClose(t *testing.T, what string, got, want []float64, tol float64) {
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
 	}
-	d, s := maxAbsDiff(got, want)
-	t.Logf("%s: d=%.3g s=%.3g", what, d, s)
-	if d > tol*math.Max(1, s) {
+	if d, s := maxAbsDiff(got, want); d > tol*s || s == 0 && d > tol {
 		t.Errorf("%s: off by %.3g (scale %.3g, tolerance %.3g)", what, d, s, tol)
 	}
 }
