@@ -172,12 +172,20 @@ func (l *EGCL[T]) edgeInput(pre, h, e []T, g *MolBatch) {
 	for c := range l.wd {
 		l.wd[c] = W[c*in+2*H]
 	}
+	// d_ij = d_ji: the bias and the term of d join the pair's row of q,
+	// once for both directed edges.
 	bias := l.Edge0.Bias.W
-	for k, d := range l.dist[:g.Edges] {
+	for p := range P {
+		d, qp := l.dist[g.pij[p]], q[p*H:(p+1)*H]
+		for c := range qp {
+			qp[c] += d*l.wd[c] + bias[c]
+		}
+	}
+	for k := range l.dist[:g.Edges] {
 		i, j, p := int(g.recv[k]), int(g.send[k]), int(g.pair[k])
 		row, ai, bj, qp := pre[k*H:(k+1)*H], a[i*H:(i+1)*H], b[j*H:(j+1)*H], q[p*H:(p+1)*H]
 		for c := range row {
-			row[c] = ai[c] + bj[c] + qp[c] + d*l.wd[c] + bias[c]
+			row[c] = ai[c] + bj[c] + qp[c]
 		}
 	}
 }
