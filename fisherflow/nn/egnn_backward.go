@@ -78,19 +78,26 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 	w.par.siluGrad(a, fac, l.pre1[:E*H])
 	l.Edge2.Backward(da, dm, a, E)
 	w.par.mul(da, fac)
-	ddist := w.s2[:E]
+	ddist := w.s2[:g.Pairs]
 	l.edgeInputBackward(dh, de, ddist, da, h, e, g)
 	for i := 0; i < N; i++ {
 		for c := 0; c < H; c++ {
 			dh[i*H+c] += dho[i*H+c] + dcat[2*i*H+c]
 		}
 	}
-	// The geometry: d_ij = |x_i - x_j|^2 and the differences.
+	// The geometry: the differences, then d_ij = |x_i - x_j|^2 by pair.
 	copy(dx, dxo)
-	for k, dd := range ddist {
+	for k := range E {
 		i, j := 3*int(g.recv[k]), 3*int(g.send[k])
 		for c := 0; c < 3; c++ {
-			v := ddiff[3*k+c] + 2*dd*diff[3*k+c]
+			dx[i+c] += ddiff[3*k+c]
+			dx[j+c] -= ddiff[3*k+c]
+		}
+	}
+	for p, dd := range ddist {
+		i, j, k := 3*int(g.pi[p]), 3*int(g.pj[p]), 3*int(g.pij[p])
+		for c := 0; c < 3; c++ {
+			v := 2 * dd * diff[k+c]
 			dx[i+c] += v
 			dx[j+c] -= v
 		}
@@ -99,8 +106,10 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 
 // edgeInputBackward adds Edge0's parameter gradients for the gradient
 // dpre (E x H) of edgeInput's output and sets dh (N x H), de (P x E_in)
-// and ddist (E) from it. The sums over each atom's edges as receiver (R)
-// and as sender (S) carry the gradients of the factorised products.
+// and ddist (P: the gradient of d_ij = d_ji, by pair) from it. The sums
+// over each atom's edges as receiver (R) and as sender (S) carry the
+// gradients of the factorised products; those of the terms shared by a
+// pair's two edges, the sums Q_p = dpre_ij + dpre_ji.
 func (l *EGCL[T]) edgeInputBackward(dh, de, ddist, dpre, h, e []T, g *MolBatch) {
 	H, N, P, in := l.Hidden, g.Atoms, g.Pairs, l.Edge0.In
 	W, dW := l.Edge0.Weight.W, l.Edge0.Weight.G
@@ -110,17 +119,16 @@ func (l *EGCL[T]) edgeInputBackward(dh, de, ddist, dpre, h, e []T, g *MolBatch) 
 	for i := 0; i < N; i++ {
 		sumRows(R[i*H:(i+1)*H], dpre, g, i)
 	}
-	for k, d := range l.dist[:g.Edges] {
+	for k := range g.Edges {
 		j := int(g.send[k])
-		row := dpre[k*H : (k+1)*H]
-		addTo(S[j*H:(j+1)*H], row)
-		kernels.Axpy(d, row, dwd)
-		ddist[k] = kernels.Dot(row, l.wd)
+		addTo(S[j*H:(j+1)*H], dpre[k*H:(k+1)*H])
 	}
 	for p := range P {
 		qp := q[p*H : (p+1)*H]
 		copy(qp, dpre[int(g.pij[p])*H:])
 		addTo(qp, dpre[int(g.pji[p])*H:(int(g.pji[p])+1)*H])
+		kernels.Axpy(l.dist[g.pij[p]], qp, dwd)
+		ddist[p] = kernels.Dot(qp, l.wd)
 	}
 	kernels.Gemm(true, false, H, H, N, 1, R, H, h, H, 1, dW, in)
 	kernels.Gemm(true, false, H, H, N, 1, S, H, h, H, 1, dW[H:], in)
