@@ -36,8 +36,11 @@ func (c EGNNConfig) NumParams() int {
 //     E_out) of [h_i^L + h_j^L, |x_i^L - x_j^L|^2, e_ij] (invariant and
 //     symmetric in i, j).
 //
-// Parameter names follow a PyTorch state_dict: embedding.weight,
+// The caller's time embedding travels in the node features. Parameter
+// names follow a PyTorch state_dict: embedding.weight,
 // layers.0.edge_mlp.0.weight, ..., node_head.2.bias, edge_head.0.weight.
+// An EGNN keeps the activations of its last Forward for Backward, so it
+// is not safe for concurrent use.
 type EGNN[T Float] struct {
 	Config    EGNNConfig
 	Embedding *Linear[T] // embedding: F_in -> H
