@@ -163,3 +163,25 @@ func maxAbsDiff(a, b []float64) (d, s float64) {
 	}
 	return d, s
 }
+
+// A batch of lone atoms has no pairs: no pair outputs, zero velocities,
+// and the node outputs still flow.
+func TestEGNNLoneAtoms(t *testing.T) {
+	c := testEGNNConfig
+	m := newTestEGNN(c, 9)
+	in := newEGNNInputs(rand.New(rand.NewPCG(3, 4)), c, 1, 1, 1)
+	v, h, e := m.Forward(in.x, in.h, in.e, in.sizes)
+	if len(e) != 0 || len(h) != 3*c.NodeOut {
+		t.Fatalf("len(h, e) = %d, %d", len(h), len(e))
+	}
+	for _, x := range v {
+		if x != 0 {
+			t.Fatalf("velocity %v of a lone atom", v)
+		}
+	}
+	dh := make([]float64, len(in.h))
+	m.Backward(nil, dh, nil, v, h, e)
+	if d, _ := maxAbsDiff(dh, make([]float64, len(dh))); d == 0 {
+		t.Fatalf("no gradient reaches the node features")
+	}
+}
