@@ -28,10 +28,11 @@ const egnnNormEps = 1e-8
 // move each other by amounts that grow with their distance. The edge
 // features of pair {i, j} enter both m_ij and m_ji.
 //
-// The first Linear of phi_e is applied factorised: W [h_i, h_j, d, e] =
-// W_a h_i + W_b h_j + w_d d + W_e e, the first two as products over the
-// N atoms and the last over the P pairs, rather than one over the 2P
-// directed edges, for the same result.
+// The first Linear of phi_e is applied factorised: W [h_i, h_j, d, e] +
+// b = W_a h_i + W_b h_j + (W_e e + w_d d + b), the first two as products
+// over the N atoms and the last, which d_ij = d_ji makes the same for
+// (i, j) and (j, i), over the P pairs, rather than one product over the
+// 2P directed edges, for the same result.
 type EGCL[T Float] struct {
 	Hidden, EdgeIn int // H and E_in
 	// The layer's MLPs: edge_mlp.0 and .2, coord_mlp.0 and .2,
