@@ -9,10 +9,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 func archPaths() []*path {
 	f := cpu.Detected()
 	return []*path{
-		{
-			name:      "avx512",
-			supported: func() bool { return f.AVX512 && f.AVX2FMA },
-			f32: simdOps(prims[float32]{
+		simdPath("avx512", func() bool { return f.AVX512 && f.AVX2FMA },
+			prims[float32]{
 				sqrt: sqrtAVX512F32, square: squareAVX512F32, sqrtStream: sqrtStreamAVX512F32, squareStream: squareStreamAVX512F32, exp: expAVX512F32, log: logAVX512F32, sigmoid: sigmoidAVX512F32, relax: relaxAVX512F32, gibbs: gibbsAVX512F32,
 				acos: acosAVX512F32, atan2: atan2AVX512F32,
 				sin: sinAVX512F32, cos: cosAVX512F32,
@@ -22,8 +20,8 @@ func archPaths() []*path {
 				axpby:    axpbyAVX512F32,
 				scaleNeg: scaleNegAVX512F32, adamW: adamWAVX512F32, moments: momentsAVX512F32, colMoments: colMomentsAVX512F32, scaleShift: scaleShiftAVX512F32, logMapRow: logMapRowAVX512F32, rows64: avx512Vec64,
 				gemm: microKernel[float32]{mr: 6, nr: 64, fn: gemmKernelAVX512F32, set: gemmSetKernelAVX512F32, packT: packTAVX512F32, tl: 16, packN: packNAVX512F32, packA6: packA6AVX512F32, packA6T: packA6TAVX512F32, packA6T8: packA6T8AVX512F32},
-			}),
-			f64: simdOps(prims[float64]{
+			},
+			prims[float64]{
 				sqrt: sqrtAVX512F64, square: squareAVX512F64, sqrtStream: sqrtStreamAVX512F64, squareStream: squareStreamAVX512F64, exp: expAVX512F64, log: logAVX512F64, sigmoid: sigmoidAVX512F64, relax: relaxAVX512F64, gibbs: gibbsAVX512F64,
 				acos: acosAVX512F64, atan2: atan2AVX512F64,
 				sin: sinAVX512F64, cos: cosAVX512F64,
@@ -34,11 +32,8 @@ func archPaths() []*path {
 				scaleNeg: scaleNegAVX512F64, adamW: adamWAVX512F64, moments: momentsAVX512F64, colMoments: colMomentsAVX512F64, scaleShift: scaleShiftAVX512F64, logMapRow: logMapRowAVX512F64, rows64: avx512Vec64,
 				gemm: microKernel[float64]{mr: 6, nr: 32, fn: gemmKernelAVX512F64, set: gemmSetKernelAVX512F64, packT: packTAVX512F64, tl: 8, packN: packNAVX512F64, packA6T: packA6TAVX512F64, packA6T8: packA6T8AVX512F64},
 			}),
-		},
-		{
-			name:      "avx2",
-			supported: func() bool { return f.AVX2FMA },
-			f32: simdOps(prims[float32]{
+		simdPath("avx2", func() bool { return f.AVX2FMA },
+			prims[float32]{
 				sqrt: sqrtAVX2F32, square: squareAVX2F32, sqrtStream: sqrtStreamAVX2F32, squareStream: squareStreamAVX2F32, exp: expAVX2F32, log: logAVX2F32, sigmoid: sigmoidAVX2F32, relax: relaxAVX2F32, gibbs: gibbsAVX2F32,
 				acos: acosAVX2F32, atan2: atan2AVX2F32,
 				sin: sinAVX2F32, cos: cosAVX2F32,
@@ -48,8 +43,8 @@ func archPaths() []*path {
 				axpby:    axpbyAVX2F32,
 				scaleNeg: scaleNegAVX2F32, adamW: adamWAVX2F32, moments: momentsAVX2F32, colMoments: colMomentsAVX2F32, scaleShift: scaleShiftAVX2F32, logMapRow: logMapRowAVX2F32, rows64: avx2Vec64,
 				gemm: microKernel[float32]{mr: 6, nr: 16, fn: gemmKernelAVX2F32, set: gemmSetKernelAVX2F32, packT: packTAVX2F32, tl: 8, packN: packNAVX2F32},
-			}),
-			f64: simdOps(prims[float64]{
+			},
+			prims[float64]{
 				sqrt: sqrtAVX2F64, square: squareAVX2F64, sqrtStream: sqrtStreamAVX2F64, squareStream: squareStreamAVX2F64, exp: expAVX2F64, log: logAVX2F64, sigmoid: sigmoidAVX2F64, relax: relaxAVX2F64, gibbs: gibbsAVX2F64,
 				acos: acosAVX2F64, atan2: atan2AVX2F64,
 				sin: sinAVX2F64, cos: cosAVX2F64,
@@ -60,7 +55,6 @@ func archPaths() []*path {
 				scaleNeg: scaleNegAVX2F64, adamW: adamWAVX2F64, moments: momentsAVX2F64, colMoments: colMomentsAVX2F64, scaleShift: scaleShiftAVX2F64, logMapRow: logMapRowAVX2F64, rows64: avx2Vec64,
 				gemm: microKernel[float64]{mr: 6, nr: 8, fn: gemmKernelAVX2F64, set: gemmSetKernelAVX2F64, packT: packTAVX2F64, tl: 4, packN: packNAVX2F64},
 			}),
-		},
 	}
 }
 

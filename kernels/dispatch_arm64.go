@@ -14,10 +14,8 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // (sumMin, rootQuot) is float32 only (asm/neon's rootQuot says why).
 func archPaths() []*path {
 	f := cpu.Detected()
-	return []*path{{
-		name:      "neon",
-		supported: func() bool { return f.ASIMD },
-		f32: simdOps(prims[float32]{
+	return []*path{simdPath("neon", func() bool { return f.ASIMD },
+		prims[float32]{
 			sqrt: sqrtNEONF32, square: squareNEONF32,
 			exp: expNEONF32, log: logNEONF32, sigmoid: sigmoidNEONF32, relax: relaxNEONF32, gibbs: gibbsNEONF32, acos: acosNEONF32, atan2: atan2NEONF32,
 			sin: sinNEONF32, cos: cosNEONF32,
@@ -28,8 +26,8 @@ func archPaths() []*path {
 			scaleNeg: scaleNegNEONF32, adamW: adamWNEONF32,
 			moments: momentsNEONF32, scaleShift: neonScaleShift(scaleShiftNEONF32), colMoments: neonColMoments(colMomentsNEONF32),
 			gemm: microKernel[float32]{mr: 8, nr: 12, fn: gemmKernelNEONF32},
-		}),
-		f64: simdOps(prims[float64]{
+		},
+		prims[float64]{
 			sqrt: sqrtNEONF64, square: squareNEONF64,
 			exp: expNEONF64, log: logNEONF64, sigmoid: sigmoidNEONF64, relax: relaxNEONF64, gibbs: gibbsNEONF64, acos: acosNEONF64, atan2: atan2NEONF64,
 			sin: sinNEONF64, cos: cosNEONF64,
@@ -40,8 +38,7 @@ func archPaths() []*path {
 			scaleNeg: scaleNegNEONF64, adamW: adamWNEONF64,
 			moments: momentsNEONF64, scaleShift: neonScaleShift(scaleShiftNEONF64), colMoments: neonColMoments(colMomentsNEONF64),
 			gemm: microKernel[float64]{mr: 8, nr: 6, fn: gemmKernelNEONF64},
-		}),
-	}}
+		})}
 }
 
 // The float64 vector functions of the row kernels (prims.rows64).

@@ -71,6 +71,9 @@ type prims[T float32 | float64] struct {
 	scaleShift func(dst, a, s, b []T, t, c T) (rest int)
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
+	// gemm64 is the same path's float64 GEMM, with which the float32
+	// PairwiseSphereDist computes its products (simdPath sets it).
+	gemm64 gemmFunc[float64]
 	// rows64 are the path's float64 vector functions, with which the row
 	// kernels of both precisions compute their per-row scalars (angles,
 	// sines) a block of rows at a time.
@@ -178,6 +181,15 @@ func streamed[T float32 | float64](f, s func(dst, x []T), fence func()) func(dst
 // and 0.74x, d=8 0.87x and 1.09x, d=12 1.01x and 1.23x, d=16 1.31x and
 // 1.53x.
 const simdMinRow = 12
+
+// simdPath returns the path of the given primitives. The float32 table's
+// pairwise products take the float64 GEMM of the same path, so a forced
+// path never reaches another path's kernels.
+func simdPath(name string, supported func() bool, p32 prims[float32], p64 prims[float64]) *path {
+	f64 := simdOps(p64)
+	p32.gemm64 = f64.gemm
+	return &path{name: name, supported: supported, f32: simdOps(p32), f64: f64}
+}
 
 // simdOps returns the generic table with every kernel the primitives
 // cover replaced.
@@ -524,7 +536,7 @@ func pairwise[T float32 | float64](p prims[T], bufs *sync.Pool, dst, x, y []T, d
 		nb := min(block, n-i0)
 		if gemm {
 			b.g = grow(b.g, nb*m)
-			impl64().gemm(false, true, nb, m, d, 1, b.x[i0*d:], d, b.y, d, 0, b.g, m)
+			p.gemm64(false, true, nb, m, d, 1, b.x[i0*d:], d, b.y, d, 0, b.g, m)
 		}
 		for i := i0; i < i0+nb; i++ {
 			xi, out := x[i*d:(i+1)*d], dst[i*m:(i+1)*m]
