@@ -263,3 +263,78 @@ func cosAVX512F64(dst []float64, x []float64) (big bool)
 //
 //go:noescape
 func atan2AVX512F64(dst []float64, y []float64, x []float64)
+
+// storeFence orders the non-temporal stores before it (SFENCE) ahead of every later store.
+func storeFence()
+
+// elementwisePrimsAVX2F32 sets the elementwise fields of p to the AVX2 float32 kernels.
+func elementwisePrimsAVX2F32(p *prims[float32]) {
+	p.sqrt = sqrtAVX2F32
+	p.square = squareAVX2F32
+	p.sqrtStream = sqrtStreamAVX2F32
+	p.squareStream = squareStreamAVX2F32
+	p.exp = expAVX2F32
+	p.sigmoid = sigmoidAVX2F32
+	p.log = logAVX2F32
+	p.acos = acosAVX2F32
+	p.relax = relaxAVX2F32
+	p.gibbs = gibbsAVX2F32
+	p.sin = sinAVX2F32
+	p.cos = cosAVX2F32
+	p.atan2 = atan2AVX2F32
+	p.fence = storeFence
+}
+
+// elementwisePrimsAVX2F64 sets the elementwise fields of p to the AVX2 float64 kernels.
+func elementwisePrimsAVX2F64(p *prims[float64]) {
+	p.sqrt = sqrtAVX2F64
+	p.square = squareAVX2F64
+	p.sqrtStream = sqrtStreamAVX2F64
+	p.squareStream = squareStreamAVX2F64
+	p.exp = expAVX2F64
+	p.sigmoid = sigmoidAVX2F64
+	p.log = logAVX2F64
+	p.acos = acosAVX2F64
+	p.relax = relaxAVX2F64
+	p.gibbs = gibbsAVX2F64
+	p.sin = sinAVX2F64
+	p.cos = cosAVX2F64
+	p.atan2 = atan2AVX2F64
+	p.fence = storeFence
+}
+
+// elementwisePrimsAVX512F32 sets the elementwise fields of p to the AVX512 float32 kernels.
+func elementwisePrimsAVX512F32(p *prims[float32]) {
+	p.sqrt = sqrtAVX512F32
+	p.square = squareAVX512F32
+	p.sqrtStream = sqrtStreamAVX512F32
+	p.squareStream = squareStreamAVX512F32
+	p.exp = expAVX512F32
+	p.sigmoid = sigmoidAVX512F32
+	p.log = logAVX512F32
+	p.acos = acosAVX512F32
+	p.relax = relaxAVX512F32
+	p.gibbs = gibbsAVX512F32
+	p.sin = sinAVX512F32
+	p.cos = cosAVX512F32
+	p.atan2 = atan2AVX512F32
+	p.fence = storeFence
+}
+
+// elementwisePrimsAVX512F64 sets the elementwise fields of p to the AVX512 float64 kernels.
+func elementwisePrimsAVX512F64(p *prims[float64]) {
+	p.sqrt = sqrtAVX512F64
+	p.square = squareAVX512F64
+	p.sqrtStream = sqrtStreamAVX512F64
+	p.squareStream = squareStreamAVX512F64
+	p.exp = expAVX512F64
+	p.sigmoid = sigmoidAVX512F64
+	p.log = logAVX512F64
+	p.acos = acosAVX512F64
+	p.relax = relaxAVX512F64
+	p.gibbs = gibbsAVX512F64
+	p.sin = sinAVX512F64
+	p.cos = cosAVX512F64
+	p.atan2 = atan2AVX512F64
+	p.fence = storeFence
+}

@@ -12964,3 +12964,9 @@ GLOBL sf64_4002d97c7f3321d2<>(SB), RODATA|NOPTR, $8
 
 DATA sf64_3fe921fb54442d18<>+0(SB)/8, $0x3fe921fb54442d18
 GLOBL sf64_3fe921fb54442d18<>(SB), RODATA|NOPTR, $8
+
+// func storeFence()
+// Requires: MMX+
+TEXT ·storeFence(SB), NOSPLIT, $0
+	SFENCE
+	RET

@@ -108,3 +108,44 @@ func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)
 //
 //go:noescape
 func packA6T8AVX512F64(n int, src *float64, lds int, dst *float64)
+
+// gemmPrimsAVX2F32 sets the gemm fields of p to the AVX2 float32 kernels.
+func gemmPrimsAVX2F32(p *prims[float32]) {
+	p.gemm.fn = gemmKernelAVX2F32
+	p.gemm.set = gemmSetKernelAVX2F32
+	p.gemm.packT = packTAVX2F32
+	p.gemm.packN = packNAVX2F32
+	p.gemm.mr, p.gemm.nr, p.gemm.tl = 6, 16, 8
+}
+
+// gemmPrimsAVX2F64 sets the gemm fields of p to the AVX2 float64 kernels.
+func gemmPrimsAVX2F64(p *prims[float64]) {
+	p.gemm.fn = gemmKernelAVX2F64
+	p.gemm.set = gemmSetKernelAVX2F64
+	p.gemm.packT = packTAVX2F64
+	p.gemm.packN = packNAVX2F64
+	p.gemm.mr, p.gemm.nr, p.gemm.tl = 6, 8, 4
+}
+
+// gemmPrimsAVX512F32 sets the gemm fields of p to the AVX512 float32 kernels.
+func gemmPrimsAVX512F32(p *prims[float32]) {
+	p.gemm.fn = gemmKernelAVX512F32
+	p.gemm.set = gemmSetKernelAVX512F32
+	p.gemm.packT = packTAVX512F32
+	p.gemm.packN = packNAVX512F32
+	p.gemm.packA6 = packA6AVX512F32
+	p.gemm.packA6T = packA6TAVX512F32
+	p.gemm.packA6T8 = packA6T8AVX512F32
+	p.gemm.mr, p.gemm.nr, p.gemm.tl = 6, 64, 16
+}
+
+// gemmPrimsAVX512F64 sets the gemm fields of p to the AVX512 float64 kernels.
+func gemmPrimsAVX512F64(p *prims[float64]) {
+	p.gemm.fn = gemmKernelAVX512F64
+	p.gemm.set = gemmSetKernelAVX512F64
+	p.gemm.packT = packTAVX512F64
+	p.gemm.packN = packNAVX512F64
+	p.gemm.packA6T = packA6TAVX512F64
+	p.gemm.packA6T8 = packA6T8AVX512F64
+	p.gemm.mr, p.gemm.nr, p.gemm.tl = 6, 32, 8
+}

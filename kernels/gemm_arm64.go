@@ -13,3 +13,15 @@ func gemmKernelNEONF32(kc int, a *float32, b *float32, c *float32, ldc int, alph
 //
 //go:noescape
 func gemmKernelNEONF64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
+
+// gemmPrimsNEONF32 sets the gemm fields of p to the NEON float32 kernels.
+func gemmPrimsNEONF32(p *prims[float32]) {
+	p.gemm.fn = gemmKernelNEONF32
+	p.gemm.mr, p.gemm.nr = 8, 12
+}
+
+// gemmPrimsNEONF64 sets the gemm fields of p to the NEON float64 kernels.
+func gemmPrimsNEONF64(p *prims[float64]) {
+	p.gemm.fn = gemmKernelNEONF64
+	p.gemm.mr, p.gemm.nr = 8, 6
+}

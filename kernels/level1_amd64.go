@@ -263,3 +263,71 @@ func colMomentsAVX512F64(sum []float64, dot []float64, a []float64, b []float64,
 //
 //go:noescape
 func scaleShiftAVX512F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
+
+// level1PrimsAVX2F32 sets the level1 fields of p to the AVX2 float32 kernels.
+func level1PrimsAVX2F32(p *prims[float32]) {
+	p.dot = dotAVX2F32
+	p.axpy = axpyAVX2F32
+	p.dot4 = dot4AVX2F32
+	p.axpy4 = axpy4AVX2F32
+	p.scale = scaleAVX2F32
+	p.sum = sumAVX2F32
+	p.sumMin = sumMinAVX2F32
+	p.sumSq = sumSqAVX2F32
+	p.scaleNeg = scaleNegAVX2F32
+	p.adamW = adamWAVX2F32
+	p.moments = momentsAVX2F32
+	p.colMoments = colMomentsAVX2F32
+	p.scaleShift = scaleShiftAVX2F32
+}
+
+// level1PrimsAVX2F64 sets the level1 fields of p to the AVX2 float64 kernels.
+func level1PrimsAVX2F64(p *prims[float64]) {
+	p.dot = dotAVX2F64
+	p.axpy = axpyAVX2F64
+	p.dot4 = dot4AVX2F64
+	p.axpy4 = axpy4AVX2F64
+	p.scale = scaleAVX2F64
+	p.sum = sumAVX2F64
+	p.sumMin = sumMinAVX2F64
+	p.sumSq = sumSqAVX2F64
+	p.scaleNeg = scaleNegAVX2F64
+	p.adamW = adamWAVX2F64
+	p.moments = momentsAVX2F64
+	p.colMoments = colMomentsAVX2F64
+	p.scaleShift = scaleShiftAVX2F64
+}
+
+// level1PrimsAVX512F32 sets the level1 fields of p to the AVX512 float32 kernels.
+func level1PrimsAVX512F32(p *prims[float32]) {
+	p.dot = dotAVX512F32
+	p.axpy = axpyAVX512F32
+	p.dot4 = dot4AVX512F32
+	p.axpy4 = axpy4AVX512F32
+	p.scale = scaleAVX512F32
+	p.sum = sumAVX512F32
+	p.sumMin = sumMinAVX512F32
+	p.sumSq = sumSqAVX512F32
+	p.scaleNeg = scaleNegAVX512F32
+	p.adamW = adamWAVX512F32
+	p.moments = momentsAVX512F32
+	p.colMoments = colMomentsAVX512F32
+	p.scaleShift = scaleShiftAVX512F32
+}
+
+// level1PrimsAVX512F64 sets the level1 fields of p to the AVX512 float64 kernels.
+func level1PrimsAVX512F64(p *prims[float64]) {
+	p.dot = dotAVX512F64
+	p.axpy = axpyAVX512F64
+	p.dot4 = dot4AVX512F64
+	p.axpy4 = axpy4AVX512F64
+	p.scale = scaleAVX512F64
+	p.sum = sumAVX512F64
+	p.sumMin = sumMinAVX512F64
+	p.sumSq = sumSqAVX512F64
+	p.scaleNeg = scaleNegAVX512F64
+	p.adamW = adamWAVX512F64
+	p.moments = momentsAVX512F64
+	p.colMoments = colMomentsAVX512F64
+	p.scaleShift = scaleShiftAVX512F64
+}

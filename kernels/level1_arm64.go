@@ -148,3 +148,34 @@ func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t f
 //
 //go:noescape
 func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
+
+// level1PrimsNEONF32 sets the level1 fields of p to the NEON float32 kernels.
+func level1PrimsNEONF32(p *prims[float32]) {
+	p.dot = dotNEONF32
+	p.axpy = axpyNEONF32
+	p.scale = scaleNEONF32
+	p.sum = sumNEONF32
+	p.sumMin = sumMinNEONF32
+	p.sqrt = sqrtNEONF32
+	p.square = squareNEONF32
+	p.sumSq = sumSqNEONF32
+	p.scaleNeg = scaleNegNEONF32
+	p.adamW = adamWNEONF32
+	p.scaleShift = neonScaleShift(scaleShiftNEONF32)
+	p.colMoments = neonColMoments(colMomentsNEONF32)
+}
+
+// level1PrimsNEONF64 sets the level1 fields of p to the NEON float64 kernels.
+func level1PrimsNEONF64(p *prims[float64]) {
+	p.dot = dotNEONF64
+	p.axpy = axpyNEONF64
+	p.scale = scaleNEONF64
+	p.sum = sumNEONF64
+	p.sqrt = sqrtNEONF64
+	p.square = squareNEONF64
+	p.sumSq = sumSqNEONF64
+	p.scaleNeg = scaleNegNEONF64
+	p.adamW = adamWNEONF64
+	p.scaleShift = neonScaleShift(scaleShiftNEONF64)
+	p.colMoments = neonColMoments(colMomentsNEONF64)
+}

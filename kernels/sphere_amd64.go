@@ -144,5 +144,46 @@ func axpbyAVX512F64(dst []float64, a float64, x []float64, b float64, y []float6
 //go:noescape
 func logMapRowAVX512F64(dst []float64, x []float64, y []float64, c float64, k float64)
 
-// storeFence orders the non-temporal stores before it (SFENCE) ahead of every later store.
-func storeFence()
+// spherePrimsAVX2F32 sets the sphere fields of p to the AVX2 float32 kernels.
+func spherePrimsAVX2F32(p *prims[float32]) {
+	p.divSqrt = divSqrtAVX2F32
+	p.rootQuot = rootQuotAVX2F32
+	p.rootQuotStream = rootQuotStreamAVX2F32
+	p.divSquare = divSquareAVX2F32
+	p.diffSumSq = diffSumSqAVX2F32
+	p.axpby = axpbyAVX2F32
+	p.logMapRow = logMapRowAVX2F32
+}
+
+// spherePrimsAVX2F64 sets the sphere fields of p to the AVX2 float64 kernels.
+func spherePrimsAVX2F64(p *prims[float64]) {
+	p.divSqrt = divSqrtAVX2F64
+	p.rootQuot = rootQuotAVX2F64
+	p.rootQuotStream = rootQuotStreamAVX2F64
+	p.divSquare = divSquareAVX2F64
+	p.diffSumSq = diffSumSqAVX2F64
+	p.axpby = axpbyAVX2F64
+	p.logMapRow = logMapRowAVX2F64
+}
+
+// spherePrimsAVX512F32 sets the sphere fields of p to the AVX512 float32 kernels.
+func spherePrimsAVX512F32(p *prims[float32]) {
+	p.divSqrt = divSqrtAVX512F32
+	p.rootQuot = rootQuotAVX512F32
+	p.rootQuotStream = rootQuotStreamAVX512F32
+	p.divSquare = divSquareAVX512F32
+	p.diffSumSq = diffSumSqAVX512F32
+	p.axpby = axpbyAVX512F32
+	p.logMapRow = logMapRowAVX512F32
+}
+
+// spherePrimsAVX512F64 sets the sphere fields of p to the AVX512 float64 kernels.
+func spherePrimsAVX512F64(p *prims[float64]) {
+	p.divSqrt = divSqrtAVX512F64
+	p.rootQuot = rootQuotAVX512F64
+	p.rootQuotStream = rootQuotStreamAVX512F64
+	p.divSquare = divSquareAVX512F64
+	p.diffSumSq = diffSumSqAVX512F64
+	p.axpby = axpbyAVX512F64
+	p.logMapRow = logMapRowAVX512F64
+}

@@ -1845,9 +1845,3 @@ tail_3:
 done_4:
 	VZEROUPPER
 	RET
-
-// func storeFence()
-// Requires: MMX+
-TEXT ·storeFence(SB), NOSPLIT, $0
-	SFENCE
-	RET

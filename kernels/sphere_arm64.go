@@ -68,3 +68,24 @@ func axpbyNEONF64(dst []float64, a float64, x []float64, b float64, y []float64)
 //
 //go:noescape
 func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k float64)
+
+// spherePrimsNEONF32 sets the sphere fields of p to the NEON float32 kernels.
+func spherePrimsNEONF32(p *prims[float32]) {
+	p.divSqrt = divSqrtNEONF32
+	p.divSquare = divSquareNEONF32
+	p.rootQuot = rootQuotNEONF32
+	p.diffSumSq = diffSumSqNEONF32
+	p.moments = momentsNEONF32
+	p.axpby = axpbyNEONF32
+	p.logMapRow = logMapRowNEONF32
+}
+
+// spherePrimsNEONF64 sets the sphere fields of p to the NEON float64 kernels.
+func spherePrimsNEONF64(p *prims[float64]) {
+	p.divSqrt = divSqrtNEONF64
+	p.divSquare = divSquareNEONF64
+	p.diffSumSq = diffSumSqNEONF64
+	p.moments = momentsNEONF64
+	p.axpby = axpbyNEONF64
+	p.logMapRow = logMapRowNEONF64
+}

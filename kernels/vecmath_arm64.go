@@ -345,3 +345,29 @@ func atan2NEONF64(dst []float64, y []float64, x []float64) {
 		copy(dst[n:len(x)], dstPad[:])
 	}
 }
+
+// vecmathPrimsNEONF32 sets the vecmath fields of p to the NEON float32 kernels.
+func vecmathPrimsNEONF32(p *prims[float32]) {
+	p.exp = expNEONF32
+	p.sigmoid = sigmoidNEONF32
+	p.log = logNEONF32
+	p.acos = acosNEONF32
+	p.sin = sinNEONF32
+	p.cos = cosNEONF32
+	p.relax = relaxNEONF32
+	p.gibbs = gibbsNEONF32
+	p.atan2 = atan2NEONF32
+}
+
+// vecmathPrimsNEONF64 sets the vecmath fields of p to the NEON float64 kernels.
+func vecmathPrimsNEONF64(p *prims[float64]) {
+	p.exp = expNEONF64
+	p.sigmoid = sigmoidNEONF64
+	p.log = logNEONF64
+	p.acos = acosNEONF64
+	p.sin = sinNEONF64
+	p.cos = cosNEONF64
+	p.relax = relaxNEONF64
+	p.gibbs = gibbsNEONF64
+	p.atan2 = atan2NEONF64
+}

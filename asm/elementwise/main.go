@@ -16,6 +16,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 	"github.com/fisherflow/fisherflow/asm/internal/vm"
 )
 
@@ -29,7 +30,9 @@ func main() {
 		}
 		vecmath(k)
 	}
-	emit.GenerateFile()
+	emit.Fence("storeFence")
+	emit.GenerateFamily(primtab.Family{Name: "elementwise", Paths: amd64Paths,
+		Extra: func(path, prec string) []string { return []string{"p.fence = storeFence"} }})
 	if *tables != "" {
 		var b bytes.Buffer
 		cmd := "go run main.go " + strings.Join(os.Args[1:], " ")
@@ -55,3 +58,6 @@ func unary(k emit.Kernel, name, doc string, stream bool, op func(v reg.VecVirtua
 	})
 	emit.Ret()
 }
+
+// amd64Paths are the kernels' path names, in the order of their tables.
+var amd64Paths = []string{"AVX2", "AVX512"}

@@ -39,6 +39,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 )
 
 func main() {
@@ -56,7 +57,7 @@ func main() {
 			packA6T8(k)
 		}
 	}
-	emit.GenerateFile()
+	emit.GenerateFamily(primtab.Family{Name: "gemm", Paths: []string{"AVX2", "AVX512"}, Field: gemmField, Extra: gemmShape})
 }
 
 // Shape returns the tile of a variant: MR rows, NV vectors per row.
@@ -65,6 +66,30 @@ func shape(k emit.Kernel) (mr, nv int) {
 		return 6, 4
 	}
 	return 6, 2
+}
+
+// gemmField maps the kernels to the fields of kernels' prims.gemm, a
+// microKernel.
+func gemmField(base string) string {
+	switch base {
+	case "gemmKernel":
+		return "gemm.fn"
+	case "gemmSetKernel":
+		return "gemm.set"
+	}
+	return "gemm." + base // packT, packN, packA6, packA6T, packA6T8
+}
+
+// gemmShape returns the assignments of a variant's tile shape and packT's
+// tile (one vector) in its path table.
+func gemmShape(path, prec string) []string {
+	for _, k := range emit.Variants() {
+		if k.ISA.String() == path && k.Prec.String() == prec {
+			mr, nv := shape(k)
+			return []string{fmt.Sprintf("p.gemm.mr, p.gemm.nr, p.gemm.tl = %d, %d, %d", mr, nv*k.Lanes(), k.Lanes())}
+		}
+	}
+	return nil
 }
 
 // kernel emits the micro-kernel, which adds alpha * A * B to the C tile,

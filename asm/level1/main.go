@@ -16,6 +16,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 )
 
 func main() {
@@ -35,7 +36,7 @@ func main() {
 		colMoments(k)
 		scaleShift(k)
 	}
-	emit.GenerateFile()
+	emit.GenerateFamily(primtab.Family{Name: "level1", Paths: []string{"AVX2", "AVX512"}})
 }
 
 func slice(name string) (ptr, n reg.GPVirtual) { return emit.Ptr(name), emit.Len(name) }

@@ -28,6 +28,7 @@ import (
 	"strings"
 
 	"github.com/fisherflow/fisherflow/asm/internal/a64"
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 )
 
 // prec is one precision: its Go type, sizes and assembler suffixes.
@@ -409,7 +410,53 @@ func main() {
 	if err := os.WriteFile(*out, g.s.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile(*stubs, g.stubs.Bytes(), 0o644); err != nil {
+	src, err := neonFamily(*family).Append(g.stubs.Bytes())
+	if err != nil {
 		log.Fatal(err)
+	}
+	if err := os.WriteFile(*stubs, src, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// neonFamily describes the path tables of a family: every kernel but the
+// blocks behind a pad wrapper fills the prims field of its name; the GEMM
+// micro-kernel fills prims.gemm with its shape.
+func neonFamily(name string) primtab.Family {
+	return primtab.Family{
+		Name:  name,
+		Paths: []string{"NEON"},
+		Field: func(base string) string {
+			switch {
+			case strings.HasSuffix(base, "Blocks"):
+				return ""
+			case base == "gemmKernel":
+				return "gemm.fn"
+			}
+			return base
+		},
+		Value: func(base, name string) string {
+			// The loop kernels take their count from their last input
+			// slice; kernels' neonScaleShift and neonColMoments cut it.
+			switch base {
+			case "scaleShift":
+				return "neonScaleShift(" + name + ")"
+			case "colMoments":
+				return "neonColMoments(" + name + ")"
+			}
+			return name
+		},
+		Extra: func(_, prec string) []string {
+			if name != "gemm" {
+				return nil
+			}
+			for _, p := range precs {
+				if p.name == prec {
+					mr, nv := gemmShape(p)
+					return []string{fmt.Sprintf("p.gemm.mr, p.gemm.nr = %d, %d", mr, nv*p.lanes)}
+				}
+			}
+			return nil
+		},
 	}
 }

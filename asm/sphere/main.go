@@ -11,6 +11,7 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 )
 
 func main() {
@@ -24,8 +25,7 @@ func main() {
 		axpby(k)
 		logMapRow(k)
 	}
-	emit.Fence("storeFence")
-	emit.GenerateFile()
+	emit.GenerateFamily(primtab.Family{Name: "sphere", Paths: []string{"AVX2", "AVX512"}})
 }
 
 func param(k emit.Kernel, name string) reg.VecVirtual {

@@ -7,6 +7,8 @@ import (
 	"regexp"
 
 	"github.com/mmcloughlin/avo/build"
+
+	"github.com/fisherflow/fisherflow/asm/internal/primtab"
 )
 
 // GenerateFile runs avo's Generate, then deletes from the assembly file (the
@@ -44,4 +46,26 @@ func pruneSelfMoves(src []byte) []byte {
 		}
 		return line
 	})
+}
+
+// GenerateFamily is GenerateFile for a kernel family of package kernels:
+// it also appends the family's path tables (package primtab) to the stubs
+// file (the -stubs flag).
+func GenerateFamily(f primtab.Family) {
+	GenerateFile()
+	stubs := flag.Lookup("stubs").Value.String()
+	if stubs == "" {
+		return
+	}
+	src, err := os.ReadFile(stubs)
+	if err == nil {
+		src, err = f.Append(src)
+	}
+	if err == nil {
+		err = os.WriteFile(stubs, src, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "emit:", err)
+		os.Exit(1)
+	}
 }
