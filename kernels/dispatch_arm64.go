@@ -7,14 +7,15 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 // archPaths returns the arm64 SIMD path: NEON (Advanced SIMD, part of
 // every ARMv8-A core), from the assembly that asm/neon generates, composed
 // by simdOps as on amd64. Each family's generator writes the functions
-// that fill its prims (level1_arm64.go, sphere_arm64.go, vecmath_arm64.go,
-// gemm_arm64.go). ToSphere's fast row (sumMin, rootQuot) is float32 only
-// (asm/neon's rootQuot says why).
+// that fill its prims (F_arm64.go for each family F). ToSphere's fast
+// row (sumMin, rootQuot) is float32 only (asm/neon's rootQuot says why).
 func archPaths() []*path {
 	f := cpu.Detected()
 	return []*path{simdPath("neon", func() bool { return f.ASIMD },
-		primsOf(level1PrimsNEONF32, vecmathPrimsNEONF32, spherePrimsNEONF32, gemmPrimsNEONF32),
-		primsOf(level1PrimsNEONF64, vecmathPrimsNEONF64, spherePrimsNEONF64, gemmPrimsNEONF64))}
+		primsOf(elementwisePrimsNEONF32, level1PrimsNEONF32, normPrimsNEONF32,
+			spherePrimsNEONF32, simplexPrimsNEONF32, gemmPrimsNEONF32),
+		primsOf(elementwisePrimsNEONF64, level1PrimsNEONF64, normPrimsNEONF64,
+			spherePrimsNEONF64, simplexPrimsNEONF64, gemmPrimsNEONF64))}
 }
 
 // neonScaleShift and neonColMoments adapt asm/neon's loop kernels, which

@@ -24,21 +24,6 @@ func scaleNEONF32(alpha float32, x []float32)
 //go:noescape
 func sumNEONF32(x []float32) (r float32)
 
-// sumMinNEONF32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
-//
-//go:noescape
-func sumMinNEONF32(x []float32) (r float32, mn float32)
-
-// sqrtNEONF32 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).
-//
-//go:noescape
-func sqrtNEONF32(dst []float32, x []float32)
-
-// squareNEONF32 sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).
-//
-//go:noescape
-func squareNEONF32(dst []float32, x []float32)
-
 // sumSqNEONF32 returns sum x[i]^2, accumulated in float64.
 //
 //go:noescape
@@ -69,16 +54,6 @@ func scaleNegNEONF32(dst []float32, src []float32, x []float32, s float32) {
 //go:noescape
 func adamWNEONF32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
-// scaleShiftNEONF32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 8 elements, and returns how many it left.
-//
-//go:noescape
-func scaleShiftNEONF32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
-
-// colMomentsNEONF32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
-//
-//go:noescape
-func colMomentsNEONF32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
-
 // dotNEONF64 returns sum x[i]*y[i] (len(y) >= len(x)).
 //
 //go:noescape
@@ -98,16 +73,6 @@ func scaleNEONF64(alpha float64, x []float64)
 //
 //go:noescape
 func sumNEONF64(x []float64) (r float64)
-
-// sqrtNEONF64 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).
-//
-//go:noescape
-func sqrtNEONF64(dst []float64, x []float64)
-
-// squareNEONF64 sets dst[i] = x[i]*x[i] (len(dst) >= len(x)).
-//
-//go:noescape
-func squareNEONF64(dst []float64, x []float64)
 
 // sumSqNEONF64 returns sum x[i]^2, accumulated in float64.
 //
@@ -139,30 +104,15 @@ func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
 //go:noescape
 func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
-// scaleShiftNEONF64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 4 elements, and returns how many it left.
-//
-//go:noescape
-func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
-
-// colMomentsNEONF64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
-//
-//go:noescape
-func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
-
 // level1PrimsNEONF32 sets the level1 fields of p to the NEON float32 kernels.
 func level1PrimsNEONF32(p *prims[float32]) {
 	p.dot = dotNEONF32
 	p.axpy = axpyNEONF32
 	p.scale = scaleNEONF32
 	p.sum = sumNEONF32
-	p.sumMin = sumMinNEONF32
-	p.sqrt = sqrtNEONF32
-	p.square = squareNEONF32
 	p.sumSq = sumSqNEONF32
 	p.scaleNeg = scaleNegNEONF32
 	p.adamW = adamWNEONF32
-	p.scaleShift = neonScaleShift(scaleShiftNEONF32)
-	p.colMoments = neonColMoments(colMomentsNEONF32)
 }
 
 // level1PrimsNEONF64 sets the level1 fields of p to the NEON float64 kernels.
@@ -171,11 +121,7 @@ func level1PrimsNEONF64(p *prims[float64]) {
 	p.axpy = axpyNEONF64
 	p.scale = scaleNEONF64
 	p.sum = sumNEONF64
-	p.sqrt = sqrtNEONF64
-	p.square = squareNEONF64
 	p.sumSq = sumSqNEONF64
 	p.scaleNeg = scaleNegNEONF64
 	p.adamW = adamWNEONF64
-	p.scaleShift = neonScaleShift(scaleShiftNEONF64)
-	p.colMoments = neonColMoments(colMomentsNEONF64)
 }

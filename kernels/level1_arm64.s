@@ -134,149 +134,33 @@ done_16:
 	FMOVS F0, r+24(FP)
 	RET
 
-// func sumMinNEONF32(x []float32) (r float32, mn float32)
-TEXT ·sumMinNEONF32(SB), NOSPLIT, $0-32
-	MOVD x_base+0(FP), R0
-	MOVD x_len+8(FP), R2
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-	VEOR V25.B16, V25.B16, V25.B16
-	MOVW $0x7f800000, R3
-	VDUP R3, V24.S4
-	VORR V24.B16, V24.B16, V20.B16
-	VORR V24.B16, V24.B16, V21.B16
-	VORR V24.B16, V24.B16, V22.B16
-	VORR V24.B16, V24.B16, V23.B16
-loop_17:
-	CMP $16, R2
-	BLT mid_18
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
-	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
-	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
-	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
-	WORD $0x4e39e490 // fcmeq v16.4s, v4.4s, v25.4s
-	VBSL V4.B16, V24.B16, V16.B16
-	WORD $0x4eb0f694 // fmin v20.4s, v20.4s, v16.4s
-	WORD $0x4e39e4b1 // fcmeq v17.4s, v5.4s, v25.4s
-	VBSL V5.B16, V24.B16, V17.B16
-	WORD $0x4eb1f6b5 // fmin v21.4s, v21.4s, v17.4s
-	WORD $0x4e39e4d2 // fcmeq v18.4s, v6.4s, v25.4s
-	VBSL V6.B16, V24.B16, V18.B16
-	WORD $0x4eb2f6d6 // fmin v22.4s, v22.4s, v18.4s
-	WORD $0x4e39e4f3 // fcmeq v19.4s, v7.4s, v25.4s
-	VBSL V7.B16, V24.B16, V19.B16
-	WORD $0x4eb3f6f7 // fmin v23.4s, v23.4s, v19.4s
-	SUB $16, R2
-	B loop_17
-mid_18:
-	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
-	WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
-	WORD $0x7e30d800 // faddp s0, v0.2s
-	WORD $0x4eb5f694 // fmin v20.4s, v20.4s, v21.4s
-	WORD $0x4eb7f6d6 // fmin v22.4s, v22.4s, v23.4s
-	WORD $0x4eb6f694 // fmin v20.4s, v20.4s, v22.4s
-	WORD $0x6eb4f694 // fminp v20.4s, v20.4s, v20.4s
-	WORD $0x7eb0fa94 // fminp s20, v20.2s
-tail_19:
-	CBZ R2, done_20
-	FMOVS.P 4(R0), F4
-	FADDS F4, F0, F0
-	FCMPS $(0.0), F4
-	FCSELS EQ, F24, F4, F5
-	FMINS F5, F20, F20
-	SUB $1, R2
-	B tail_19
-done_20:
-	FMOVS F0, r+24(FP)
-	FMOVS F20, mn+28(FP)
-	RET
-
-// func sqrtNEONF32(dst []float32, x []float32)
-TEXT ·sqrtNEONF32(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-loop_21:
-	CMP $16, R2
-	BLT mid_22
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6ea1f884 // fsqrt v4.4s, v4.4s
-	WORD $0x6ea1f8a5 // fsqrt v5.4s, v5.4s
-	WORD $0x6ea1f8c6 // fsqrt v6.4s, v6.4s
-	WORD $0x6ea1f8e7 // fsqrt v7.4s, v7.4s
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
-	SUB $16, R2
-	B loop_21
-mid_22:
-tail_23:
-	CBZ R2, done_24
-	FMOVS.P 4(R0), F4
-	FSQRTS F4, F4
-	FMOVS.P F4, 4(R1)
-	SUB $1, R2
-	B tail_23
-done_24:
-	RET
-
-// func squareNEONF32(dst []float32, x []float32)
-TEXT ·squareNEONF32(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-loop_25:
-	CMP $16, R2
-	BLT mid_26
-	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	WORD $0x6e24dc84 // fmul v4.4s, v4.4s, v4.4s
-	WORD $0x6e25dca5 // fmul v5.4s, v5.4s, v5.4s
-	WORD $0x6e26dcc6 // fmul v6.4s, v6.4s, v6.4s
-	WORD $0x6e27dce7 // fmul v7.4s, v7.4s, v7.4s
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
-	SUB $16, R2
-	B loop_25
-mid_26:
-tail_27:
-	CBZ R2, done_28
-	FMOVS.P 4(R0), F4
-	FMULS F4, F4, F4
-	FMOVS.P F4, 4(R1)
-	SUB $1, R2
-	B tail_27
-done_28:
-	RET
-
 // func sumSqNEONF32(x []float32) (r float64)
 TEXT ·sumSqNEONF32(SB), NOSPLIT, $0-32
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_29:
+loop_17:
 	CMP $4, R2
-	BLT mid_30
+	BLT mid_18
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
 	VFMLA V16.D2, V16.D2, V0.D2
 	VFMLA V17.D2, V17.D2, V1.D2
 	SUB $4, R2
-	B loop_29
-mid_30:
+	B loop_17
+mid_18:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_31:
-	CBZ R2, done_32
+tail_19:
+	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_31
-done_32:
+	B tail_19
+done_20:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -290,9 +174,9 @@ TEXT ·scaleNegBlocksNEONF32(SB), NOSPLIT, $0-76
 	FMOVS s+72(FP), F31
 	VDUP V31.S[0], V31.S4
 	FMOVQ 0(R9), F0
-loop_33:
+loop_21:
 	CMP $8, R8
-	BLT done_34
+	BLT done_22
 	VLD1.P 16(R1), [V1.S4]
 	VLD1.P 16(R1), [V2.S4]
 	VLD1.P 16(R2), [V3.S4]
@@ -308,8 +192,8 @@ loop_33:
 	VST1.P [V3.S4], 16(R0)
 	VST1.P [V4.S4], 16(R0)
 	SUB $8, R8
-	B loop_33
-done_34:
+	B loop_21
+done_22:
 	RET
 	DATA scaleNegBlocksNEONF32c<>+0(SB)/8, $0x0000000000000000
 	DATA scaleNegBlocksNEONF32c<>+8(SB)/8, $0x0000000000000000
@@ -341,9 +225,9 @@ TEXT ·adamWNEONF32(SB), NOSPLIT, $0-160
 	VDUP V26.D[0], V26.D2
 	FMOVD eb+144(FP), F25
 	VDUP V25.D[0], V25.D2
-loop_35:
+loop_23:
 	CMP $4, R8
-	BLT done_36
+	BLT done_24
 	VLD1.P 16(R0), [V0.S4]
 	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
 	WORD $0x4e617800 // fcvtl2 v0.2d, v0.4s
@@ -388,83 +272,9 @@ loop_35:
 	VST1.P [V3.D2], 16(R6)
 	VST1.P [V2.D2], 16(R6)
 	SUB $4, R8
-	B loop_35
-done_36:
+	B loop_23
+done_24:
 	MOVD R8, rest+152(FP)
-	RET
-
-// func scaleShiftNEONF32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
-TEXT ·scaleShiftNEONF32(SB), NOSPLIT, $0-112
-	MOVD dst_base+0(FP), R0
-	MOVD a_base+24(FP), R1
-	MOVD s_base+48(FP), R2
-	MOVD b_base+72(FP), R3
-	MOVD b_len+80(FP), R8
-	FMOVS t+96(FP), F31
-	VDUP V31.S[0], V31.S4
-	FMOVS c+100(FP), F30
-	VDUP V30.S[0], V30.S4
-loop_37:
-	CMP $8, R8
-	BLT done_38
-	VLD1.P 16(R1), [V0.S4]
-	VLD1.P 16(R1), [V1.S4]
-	VLD1.P 16(R2), [V2.S4]
-	VLD1.P 16(R2), [V3.S4]
-	VLD1.P 16(R3), [V4.S4]
-	VLD1.P 16(R3), [V5.S4]
-	VMOV V30.B16, V6.B16
-	VFMLA V31.S4, V4.S4, V6.S4
-	VMOV V30.B16, V4.B16
-	VFMLA V31.S4, V5.S4, V4.S4
-	VFMLA V2.S4, V0.S4, V6.S4
-	VFMLA V3.S4, V1.S4, V4.S4
-	VST1.P [V6.S4], 16(R0)
-	VST1.P [V4.S4], 16(R0)
-	SUB $8, R8
-	B loop_37
-done_38:
-	MOVD R8, rest+104(FP)
-	RET
-
-// func colMomentsNEONF32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
-TEXT ·colMomentsNEONF32(SB), NOSPLIT, $0-112
-	MOVD sum_base+0(FP), R0
-	MOVD sum_base+0(FP), R1
-	MOVD dot_base+24(FP), R2
-	MOVD dot_base+24(FP), R3
-	MOVD a_base+48(FP), R4
-	MOVD b_base+72(FP), R5
-	MOVD b_len+80(FP), R8
-	FMOVD shift+96(FP), F31
-	VDUP V31.D[0], V31.D2
-loop_39:
-	CMP $4, R8
-	BLT done_40
-	VLD1.P 16(R0), [V0.D2]
-	VLD1.P 16(R0), [V1.D2]
-	VLD1.P 16(R2), [V2.D2]
-	VLD1.P 16(R2), [V3.D2]
-	VLD1.P 16(R4), [V4.S4]
-	WORD $0x0e617885 // fcvtl v5.2d, v4.2s
-	WORD $0x4e617884 // fcvtl2 v4.2d, v4.4s
-	VLD1.P 16(R5), [V6.S4]
-	WORD $0x0e6178c7 // fcvtl v7.2d, v6.2s
-	WORD $0x4e6178c6 // fcvtl2 v6.2d, v6.4s
-	WORD $0x4e65d400 // fadd v0.2d, v0.2d, v5.2d
-	WORD $0x4e64d421 // fadd v1.2d, v1.2d, v4.2d
-	WORD $0x4effd4e7 // fsub v7.2d, v7.2d, v31.2d
-	WORD $0x4effd4c6 // fsub v6.2d, v6.2d, v31.2d
-	VFMLA V5.D2, V7.D2, V2.D2
-	VFMLA V4.D2, V6.D2, V3.D2
-	VST1.P [V0.D2], 16(R1)
-	VST1.P [V1.D2], 16(R1)
-	VST1.P [V2.D2], 16(R3)
-	VST1.P [V3.D2], 16(R3)
-	SUB $4, R8
-	B loop_39
-done_40:
-	MOVD R8, rest+104(FP)
 	RET
 
 // func dotNEONF64(x []float64, y []float64) (r float64)
@@ -476,9 +286,9 @@ TEXT ·dotNEONF64(SB), NOSPLIT, $0-56
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_41:
+loop_25:
 	CMP $8, R2
-	BLT mid_42
+	BLT mid_26
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1.P 64(R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V16.D2, V0.D2
@@ -486,20 +296,20 @@ loop_41:
 	VFMLA V6.D2, V18.D2, V2.D2
 	VFMLA V7.D2, V19.D2, V3.D2
 	SUB $8, R2
-	B loop_41
-mid_42:
+	B loop_25
+mid_26:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_43:
-	CBZ R2, done_44
+tail_27:
+	CBZ R2, done_28
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMADDD F5, F0, F4, F0
 	SUB $1, R2
-	B tail_43
-done_44:
+	B tail_27
+done_28:
 	FMOVD F0, r+48(FP)
 	RET
 
@@ -510,9 +320,9 @@ TEXT ·axpyNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
 	MOVD y_base+32(FP), R1
-loop_45:
+loop_29:
 	CMP $8, R2
-	BLT mid_46
+	BLT mid_30
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	VLD1 (R1), [V16.D2, V17.D2, V18.D2, V19.D2]
 	VFMLA V4.D2, V31.D2, V16.D2
@@ -521,17 +331,17 @@ loop_45:
 	VFMLA V7.D2, V31.D2, V19.D2
 	VST1.P [V16.D2, V17.D2, V18.D2, V19.D2], 64(R1)
 	SUB $8, R2
-	B loop_45
-mid_46:
-tail_47:
-	CBZ R2, done_48
+	B loop_29
+mid_30:
+tail_31:
+	CBZ R2, done_32
 	FMOVD.P 8(R0), F4
 	FMOVD (R1), F5
 	FMADDD F4, F5, F30, F5
 	FMOVD.P F5, 8(R1)
 	SUB $1, R2
-	B tail_47
-done_48:
+	B tail_31
+done_32:
 	RET
 
 // func scaleNEONF64(alpha float64, x []float64)
@@ -540,9 +350,9 @@ TEXT ·scaleNEONF64(SB), NOSPLIT, $0-32
 	VDUP V30.D[0], V31.D2
 	MOVD x_base+8(FP), R0
 	MOVD x_len+16(FP), R2
-loop_49:
+loop_33:
 	CMP $8, R2
-	BLT mid_50
+	BLT mid_34
 	VLD1 (R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x6e7fdc84 // fmul v4.2d, v4.2d, v31.2d
 	WORD $0x6e7fdca5 // fmul v5.2d, v5.2d, v31.2d
@@ -550,16 +360,16 @@ loop_49:
 	WORD $0x6e7fdce7 // fmul v7.2d, v7.2d, v31.2d
 	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R0)
 	SUB $8, R2
-	B loop_49
-mid_50:
-tail_51:
-	CBZ R2, done_52
+	B loop_33
+mid_34:
+tail_35:
+	CBZ R2, done_36
 	FMOVD (R0), F4
 	FMULD F30, F4, F4
 	FMOVD.P F4, 8(R0)
 	SUB $1, R2
-	B tail_51
-done_52:
+	B tail_35
+done_36:
 	RET
 
 // func sumNEONF64(x []float64) (r float64)
@@ -570,83 +380,29 @@ TEXT ·sumNEONF64(SB), NOSPLIT, $0-32
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_53:
+loop_37:
 	CMP $8, R2
-	BLT mid_54
+	BLT mid_38
 	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
 	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
 	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
 	WORD $0x4e66d442 // fadd v2.2d, v2.2d, v6.2d
 	WORD $0x4e67d463 // fadd v3.2d, v3.2d, v7.2d
 	SUB $8, R2
-	B loop_53
-mid_54:
+	B loop_37
+mid_38:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x4e62d400 // fadd v0.2d, v0.2d, v2.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_55:
-	CBZ R2, done_56
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FADDD F4, F0, F0
 	SUB $1, R2
-	B tail_55
-done_56:
+	B tail_39
+done_40:
 	FMOVD F0, r+24(FP)
-	RET
-
-// func sqrtNEONF64(dst []float64, x []float64)
-TEXT ·sqrtNEONF64(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-loop_57:
-	CMP $8, R2
-	BLT mid_58
-	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
-	WORD $0x6ee1f884 // fsqrt v4.2d, v4.2d
-	WORD $0x6ee1f8a5 // fsqrt v5.2d, v5.2d
-	WORD $0x6ee1f8c6 // fsqrt v6.2d, v6.2d
-	WORD $0x6ee1f8e7 // fsqrt v7.2d, v7.2d
-	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
-	SUB $8, R2
-	B loop_57
-mid_58:
-tail_59:
-	CBZ R2, done_60
-	FMOVD.P 8(R0), F4
-	FSQRTD F4, F4
-	FMOVD.P F4, 8(R1)
-	SUB $1, R2
-	B tail_59
-done_60:
-	RET
-
-// func squareNEONF64(dst []float64, x []float64)
-TEXT ·squareNEONF64(SB), NOSPLIT, $0-48
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-loop_61:
-	CMP $8, R2
-	BLT mid_62
-	VLD1.P 64(R0), [V4.D2, V5.D2, V6.D2, V7.D2]
-	WORD $0x6e64dc84 // fmul v4.2d, v4.2d, v4.2d
-	WORD $0x6e65dca5 // fmul v5.2d, v5.2d, v5.2d
-	WORD $0x6e66dcc6 // fmul v6.2d, v6.2d, v6.2d
-	WORD $0x6e67dce7 // fmul v7.2d, v7.2d, v7.2d
-	VST1.P [V4.D2, V5.D2, V6.D2, V7.D2], 64(R1)
-	SUB $8, R2
-	B loop_61
-mid_62:
-tail_63:
-	CBZ R2, done_64
-	FMOVD.P 8(R0), F4
-	FMULD F4, F4, F4
-	FMOVD.P F4, 8(R1)
-	SUB $1, R2
-	B tail_63
-done_64:
 	RET
 
 // func sumSqNEONF64(x []float64) (r float64)
@@ -655,23 +411,23 @@ TEXT ·sumSqNEONF64(SB), NOSPLIT, $0-32
 	MOVD x_len+8(FP), R2
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
-loop_65:
+loop_41:
 	CMP $2, R2
-	BLT mid_66
+	BLT mid_42
 	VLD1.P 16(R0), [V16.D2]
 	VFMLA V16.D2, V16.D2, V0.D2
 	SUB $2, R2
-	B loop_65
-mid_66:
+	B loop_41
+mid_42:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
-tail_67:
-	CBZ R2, done_68
+tail_43:
+	CBZ R2, done_44
 	FMOVD.P 8(R0), F4
 	FMADDD F4, F0, F4, F0
 	SUB $1, R2
-	B tail_67
-done_68:
+	B tail_43
+done_44:
 	FMOVD F0, r+24(FP)
 	RET
 
@@ -685,9 +441,9 @@ TEXT ·scaleNegBlocksNEONF64(SB), NOSPLIT, $0-80
 	FMOVD s+72(FP), F31
 	VDUP V31.D[0], V31.D2
 	FMOVQ 0(R9), F0
-loop_69:
+loop_45:
 	CMP $4, R8
-	BLT done_70
+	BLT done_46
 	VLD1.P 16(R1), [V1.D2]
 	VLD1.P 16(R1), [V2.D2]
 	VLD1.P 16(R2), [V3.D2]
@@ -703,8 +459,8 @@ loop_69:
 	VST1.P [V3.D2], 16(R0)
 	VST1.P [V4.D2], 16(R0)
 	SUB $4, R8
-	B loop_69
-done_70:
+	B loop_45
+done_46:
 	RET
 	DATA scaleNegBlocksNEONF64c<>+0(SB)/8, $0x0000000000000000
 	DATA scaleNegBlocksNEONF64c<>+8(SB)/8, $0x0000000000000000
@@ -736,9 +492,9 @@ TEXT ·adamWNEONF64(SB), NOSPLIT, $0-160
 	VDUP V26.D[0], V26.D2
 	FMOVD eb+144(FP), F25
 	VDUP V25.D[0], V25.D2
-loop_71:
+loop_47:
 	CMP $4, R8
-	BLT done_72
+	BLT done_48
 	VLD1.P 16(R0), [V0.D2]
 	VLD1.P 16(R0), [V1.D2]
 	VLD1.P 16(R2), [V2.D2]
@@ -780,79 +536,7 @@ loop_71:
 	VST1.P [V2.D2], 16(R6)
 	VST1.P [V3.D2], 16(R6)
 	SUB $4, R8
-	B loop_71
-done_72:
+	B loop_47
+done_48:
 	MOVD R8, rest+152(FP)
-	RET
-
-// func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
-TEXT ·scaleShiftNEONF64(SB), NOSPLIT, $0-120
-	MOVD dst_base+0(FP), R0
-	MOVD a_base+24(FP), R1
-	MOVD s_base+48(FP), R2
-	MOVD b_base+72(FP), R3
-	MOVD b_len+80(FP), R8
-	FMOVD t+96(FP), F31
-	VDUP V31.D[0], V31.D2
-	FMOVD c+104(FP), F30
-	VDUP V30.D[0], V30.D2
-loop_73:
-	CMP $4, R8
-	BLT done_74
-	VLD1.P 16(R1), [V0.D2]
-	VLD1.P 16(R1), [V1.D2]
-	VLD1.P 16(R2), [V2.D2]
-	VLD1.P 16(R2), [V3.D2]
-	VLD1.P 16(R3), [V4.D2]
-	VLD1.P 16(R3), [V5.D2]
-	VMOV V30.B16, V6.B16
-	VFMLA V31.D2, V4.D2, V6.D2
-	VMOV V30.B16, V4.B16
-	VFMLA V31.D2, V5.D2, V4.D2
-	VFMLA V2.D2, V0.D2, V6.D2
-	VFMLA V3.D2, V1.D2, V4.D2
-	VST1.P [V6.D2], 16(R0)
-	VST1.P [V4.D2], 16(R0)
-	SUB $4, R8
-	B loop_73
-done_74:
-	MOVD R8, rest+112(FP)
-	RET
-
-// func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
-TEXT ·colMomentsNEONF64(SB), NOSPLIT, $0-112
-	MOVD sum_base+0(FP), R0
-	MOVD sum_base+0(FP), R1
-	MOVD dot_base+24(FP), R2
-	MOVD dot_base+24(FP), R3
-	MOVD a_base+48(FP), R4
-	MOVD b_base+72(FP), R5
-	MOVD b_len+80(FP), R8
-	FMOVD shift+96(FP), F31
-	VDUP V31.D[0], V31.D2
-loop_75:
-	CMP $4, R8
-	BLT done_76
-	VLD1.P 16(R0), [V0.D2]
-	VLD1.P 16(R0), [V1.D2]
-	VLD1.P 16(R2), [V2.D2]
-	VLD1.P 16(R2), [V3.D2]
-	VLD1.P 16(R4), [V4.D2]
-	VLD1.P 16(R4), [V5.D2]
-	VLD1.P 16(R5), [V6.D2]
-	VLD1.P 16(R5), [V7.D2]
-	WORD $0x4e64d400 // fadd v0.2d, v0.2d, v4.2d
-	WORD $0x4e65d421 // fadd v1.2d, v1.2d, v5.2d
-	WORD $0x4effd4c6 // fsub v6.2d, v6.2d, v31.2d
-	WORD $0x4effd4e7 // fsub v7.2d, v7.2d, v31.2d
-	VFMLA V4.D2, V6.D2, V2.D2
-	VFMLA V5.D2, V7.D2, V3.D2
-	VST1.P [V0.D2], 16(R1)
-	VST1.P [V1.D2], 16(R1)
-	VST1.P [V2.D2], 16(R3)
-	VST1.P [V3.D2], 16(R3)
-	SUB $4, R8
-	B loop_75
-done_76:
-	MOVD R8, rest+104(FP)
 	RET

@@ -4,15 +4,15 @@
 
 package kernels
 
+// sumMinNEONF32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+//
+//go:noescape
+func sumMinNEONF32(x []float32) (r float32, mn float32)
+
 // divSqrtNEONF32 sets dst[i] = sqrt(x[i]/s), in float64.
 //
 //go:noescape
 func divSqrtNEONF32(dst []float32, x []float32, s float64)
-
-// divSquareNEONF32 sets dst[i] = x[i]^2/s, in float64.
-//
-//go:noescape
-func divSquareNEONF32(dst []float32, x []float32, s float64)
 
 // rootQuotNEONF32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
 //
@@ -23,11 +23,6 @@ func rootQuotNEONF32(dst []float32, x []float32, s float32, y float32)
 //
 //go:noescape
 func diffSumSqNEONF32(x []float32, y []float32) (sm float64, sp float64)
-
-// momentsNEONF32 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
-//
-//go:noescape
-func momentsNEONF32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
 
 // axpbyNEONF32 sets dst[i] = a*x[i] + b*y[i].
 //
@@ -44,20 +39,10 @@ func logMapRowNEONF32(dst []float32, x []float32, y []float32, c float32, k floa
 //go:noescape
 func divSqrtNEONF64(dst []float64, x []float64, s float64)
 
-// divSquareNEONF64 sets dst[i] = x[i]^2/s, in float64.
-//
-//go:noescape
-func divSquareNEONF64(dst []float64, x []float64, s float64)
-
 // diffSumSqNEONF64 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
 //
 //go:noescape
 func diffSumSqNEONF64(x []float64, y []float64) (sm float64, sp float64)
-
-// momentsNEONF64 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
-//
-//go:noescape
-func momentsNEONF64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
 
 // axpbyNEONF64 sets dst[i] = a*x[i] + b*y[i].
 //
@@ -71,11 +56,10 @@ func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k floa
 
 // spherePrimsNEONF32 sets the sphere fields of p to the NEON float32 kernels.
 func spherePrimsNEONF32(p *prims[float32]) {
+	p.sumMin = sumMinNEONF32
 	p.divSqrt = divSqrtNEONF32
-	p.divSquare = divSquareNEONF32
 	p.rootQuot = rootQuotNEONF32
 	p.diffSumSq = diffSumSqNEONF32
-	p.moments = momentsNEONF32
 	p.axpby = axpbyNEONF32
 	p.logMapRow = logMapRowNEONF32
 }
@@ -83,9 +67,7 @@ func spherePrimsNEONF32(p *prims[float32]) {
 // spherePrimsNEONF64 sets the sphere fields of p to the NEON float64 kernels.
 func spherePrimsNEONF64(p *prims[float64]) {
 	p.divSqrt = divSqrtNEONF64
-	p.divSquare = divSquareNEONF64
 	p.diffSumSq = diffSumSqNEONF64
-	p.moments = momentsNEONF64
 	p.axpby = axpbyNEONF64
 	p.logMapRow = logMapRowNEONF64
 }

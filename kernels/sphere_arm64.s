@@ -4,44 +4,70 @@
 
 #include "textflag.h"
 
-// func divSqrtNEONF32(dst []float32, x []float32, s float64)
-TEXT ·divSqrtNEONF32(SB), NOSPLIT, $0-56
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-	FMOVD s+48(FP), F30
-	VDUP V30.D[0], V31.D2
+// func sumMinNEONF32(x []float32) (r float32, mn float32)
+TEXT ·sumMinNEONF32(SB), NOSPLIT, $0-32
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	MOVW $0x7f800000, R3
+	VDUP R3, V24.S4
+	VORR V24.B16, V24.B16, V20.B16
+	VORR V24.B16, V24.B16, V21.B16
+	VORR V24.B16, V24.B16, V22.B16
+	VORR V24.B16, V24.B16, V23.B16
 loop_1:
-	CMP $4, R2
+	CMP $16, R2
 	BLT mid_2
-	VLD1.P 16(R0), [V4.S4]
-	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
-	WORD $0x6ee1fa10 // fsqrt v16.2d, v16.2d
-	WORD $0x6e7ffe31 // fdiv v17.2d, v17.2d, v31.2d
-	WORD $0x6ee1fa31 // fsqrt v17.2d, v17.2d
-	WORD $0x0e616a12 // fcvtn v18.2s, v16.2d
-	WORD $0x4e616a32 // fcvtn2 v18.4s, v17.2d
-	VST1.P [V18.S4], 16(R1)
-	SUB $4, R2
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4e24d400 // fadd v0.4s, v0.4s, v4.4s
+	WORD $0x4e25d421 // fadd v1.4s, v1.4s, v5.4s
+	WORD $0x4e26d442 // fadd v2.4s, v2.4s, v6.4s
+	WORD $0x4e27d463 // fadd v3.4s, v3.4s, v7.4s
+	WORD $0x4e39e490 // fcmeq v16.4s, v4.4s, v25.4s
+	VBSL V4.B16, V24.B16, V16.B16
+	WORD $0x4eb0f694 // fmin v20.4s, v20.4s, v16.4s
+	WORD $0x4e39e4b1 // fcmeq v17.4s, v5.4s, v25.4s
+	VBSL V5.B16, V24.B16, V17.B16
+	WORD $0x4eb1f6b5 // fmin v21.4s, v21.4s, v17.4s
+	WORD $0x4e39e4d2 // fcmeq v18.4s, v6.4s, v25.4s
+	VBSL V6.B16, V24.B16, V18.B16
+	WORD $0x4eb2f6d6 // fmin v22.4s, v22.4s, v18.4s
+	WORD $0x4e39e4f3 // fcmeq v19.4s, v7.4s, v25.4s
+	VBSL V7.B16, V24.B16, V19.B16
+	WORD $0x4eb3f6f7 // fmin v23.4s, v23.4s, v19.4s
+	SUB $16, R2
 	B loop_1
 mid_2:
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4e23d442 // fadd v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d400 // fadd v0.4s, v0.4s, v2.4s
+	WORD $0x6e20d400 // faddp v0.4s, v0.4s, v0.4s
+	WORD $0x7e30d800 // faddp s0, v0.2s
+	WORD $0x4eb5f694 // fmin v20.4s, v20.4s, v21.4s
+	WORD $0x4eb7f6d6 // fmin v22.4s, v22.4s, v23.4s
+	WORD $0x4eb6f694 // fmin v20.4s, v20.4s, v22.4s
+	WORD $0x6eb4f694 // fminp v20.4s, v20.4s, v20.4s
+	WORD $0x7eb0fa94 // fminp s20, v20.2s
 tail_3:
 	CBZ R2, done_4
 	FMOVS.P 4(R0), F4
-	FCVTSD F4, F4
-	FDIVD F30, F4, F4
-	FSQRTD F4, F4
-	FCVTDS F4, F4
-	FMOVS.P F4, 4(R1)
+	FADDS F4, F0, F0
+	FCMPS $(0.0), F4
+	FCSELS EQ, F24, F4, F5
+	FMINS F5, F20, F20
 	SUB $1, R2
 	B tail_3
 done_4:
+	FMOVS F0, r+24(FP)
+	FMOVS F20, mn+28(FP)
 	RET
 
-// func divSquareNEONF32(dst []float32, x []float32, s float64)
-TEXT ·divSquareNEONF32(SB), NOSPLIT, $0-56
+// func divSqrtNEONF32(dst []float32, x []float32, s float64)
+TEXT ·divSqrtNEONF32(SB), NOSPLIT, $0-56
 	MOVD dst_base+0(FP), R1
 	MOVD x_base+24(FP), R0
 	MOVD x_len+32(FP), R2
@@ -53,10 +79,10 @@ loop_5:
 	VLD1.P 16(R0), [V4.S4]
 	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
 	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD $0x6e70de10 // fmul v16.2d, v16.2d, v16.2d
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
-	WORD $0x6e71de31 // fmul v17.2d, v17.2d, v17.2d
+	WORD $0x6ee1fa10 // fsqrt v16.2d, v16.2d
 	WORD $0x6e7ffe31 // fdiv v17.2d, v17.2d, v31.2d
+	WORD $0x6ee1fa31 // fsqrt v17.2d, v17.2d
 	WORD $0x0e616a12 // fcvtn v18.2s, v16.2d
 	WORD $0x4e616a32 // fcvtn2 v18.4s, v17.2d
 	VST1.P [V18.S4], 16(R1)
@@ -67,8 +93,8 @@ tail_7:
 	CBZ R2, done_8
 	FMOVS.P 4(R0), F4
 	FCVTSD F4, F4
-	FMULD F4, F4, F4
 	FDIVD F30, F4, F4
+	FSQRTD F4, F4
 	FCVTDS F4, F4
 	FMOVS.P F4, 4(R1)
 	SUB $1, R2
@@ -172,50 +198,6 @@ done_16:
 	FMOVD F2, sp+56(FP)
 	RET
 
-// func momentsNEONF32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
-TEXT ·momentsNEONF32(SB), NOSPLIT, $0-56
-	MOVD x_base+0(FP), R0
-	MOVD x_len+8(FP), R2
-	FMOVD shift+24(FP), F30
-	VDUP V30.D[0], V31.D2
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-loop_17:
-	CMP $4, R2
-	BLT mid_18
-	VLD1.P 16(R0), [V4.S4]
-	WORD $0x0e617890 // fcvtl v16.2d, v4.2s
-	WORD $0x4e617891 // fcvtl2 v17.2d, v4.4s
-	WORD $0x4effd610 // fsub v16.2d, v16.2d, v31.2d
-	WORD $0x4e70d400 // fadd v0.2d, v0.2d, v16.2d
-	VFMLA V16.D2, V16.D2, V2.D2
-	WORD $0x4effd631 // fsub v17.2d, v17.2d, v31.2d
-	WORD $0x4e71d421 // fadd v1.2d, v1.2d, v17.2d
-	VFMLA V17.D2, V17.D2, V3.D2
-	SUB $4, R2
-	B loop_17
-mid_18:
-	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
-	WORD $0x7e70d800 // faddp d0, v0.2d
-	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
-	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_19:
-	CBZ R2, done_20
-	FMOVS.P 4(R0), F4
-	FCVTSD F4, F4
-	FSUBD F30, F4, F4
-	FADDD F4, F0, F0
-	FMADDD F4, F2, F4, F2
-	SUB $1, R2
-	B tail_19
-done_20:
-	FMOVD F0, s1+32(FP)
-	FMOVD F2, s2+40(FP)
-	MOVD ZR, rest+48(FP)
-	RET
-
 // func axpbyNEONF32(dst []float32, a float32, x []float32, b float32, y []float32)
 TEXT ·axpbyNEONF32(SB), NOSPLIT, $0-88
 	MOVD dst_base+0(FP), R3
@@ -226,27 +208,27 @@ TEXT ·axpbyNEONF32(SB), NOSPLIT, $0-88
 	VDUP V28.S[0], V29.S4
 	FMOVS b+56(FP), F30
 	VDUP V30.S[0], V31.S4
-loop_21:
+loop_17:
 	CMP $4, R2
-	BLT mid_22
+	BLT mid_18
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x6e3fdca6 // fmul v6.4s, v5.4s, v31.4s
 	VFMLA V4.S4, V29.S4, V6.S4
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
-	B loop_21
-mid_22:
-tail_23:
-	CBZ R2, done_24
+	B loop_17
+mid_18:
+tail_19:
+	CBZ R2, done_20
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FMULS F30, F5, F6
 	FMADDS F4, F6, F28, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_23
-done_24:
+	B tail_19
+done_20:
 	RET
 
 // func logMapRowNEONF32(dst []float32, x []float32, y []float32, c float32, k float32)
@@ -259,9 +241,9 @@ TEXT ·logMapRowNEONF32(SB), NOSPLIT, $0-80
 	VDUP V28.S[0], V29.S4
 	FMOVS k+76(FP), F30
 	VDUP V30.S[0], V31.S4
-loop_25:
+loop_21:
 	CMP $4, R2
-	BLT mid_26
+	BLT mid_22
 	VLD1.P 16(R0), [V4.S4]
 	VLD1.P 16(R1), [V5.S4]
 	WORD $0x4ea4d4a6 // fsub v6.4s, v5.4s, v4.4s
@@ -269,10 +251,10 @@ loop_25:
 	WORD $0x6e3fdcc6 // fmul v6.4s, v6.4s, v31.4s
 	VST1.P [V6.S4], 16(R3)
 	SUB $4, R2
-	B loop_25
-mid_26:
-tail_27:
-	CBZ R2, done_28
+	B loop_21
+mid_22:
+tail_23:
+	CBZ R2, done_24
 	FMOVS.P 4(R0), F4
 	FMOVS.P 4(R1), F5
 	FSUBS F4, F5, F6
@@ -280,8 +262,8 @@ tail_27:
 	FMULS F30, F6, F6
 	FMOVS.P F6, 4(R3)
 	SUB $1, R2
-	B tail_27
-done_28:
+	B tail_23
+done_24:
 	RET
 
 // func divSqrtNEONF64(dst []float64, x []float64, s float64)
@@ -291,53 +273,25 @@ TEXT ·divSqrtNEONF64(SB), NOSPLIT, $0-56
 	MOVD x_len+32(FP), R2
 	FMOVD s+48(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_29:
+loop_25:
 	CMP $2, R2
-	BLT mid_30
+	BLT mid_26
 	VLD1.P 16(R0), [V16.D2]
 	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
 	WORD $0x6ee1fa10 // fsqrt v16.2d, v16.2d
 	VST1.P [V16.D2], 16(R1)
 	SUB $2, R2
-	B loop_29
-mid_30:
-tail_31:
-	CBZ R2, done_32
+	B loop_25
+mid_26:
+tail_27:
+	CBZ R2, done_28
 	FMOVD.P 8(R0), F4
 	FDIVD F30, F4, F4
 	FSQRTD F4, F4
 	FMOVD.P F4, 8(R1)
 	SUB $1, R2
-	B tail_31
-done_32:
-	RET
-
-// func divSquareNEONF64(dst []float64, x []float64, s float64)
-TEXT ·divSquareNEONF64(SB), NOSPLIT, $0-56
-	MOVD dst_base+0(FP), R1
-	MOVD x_base+24(FP), R0
-	MOVD x_len+32(FP), R2
-	FMOVD s+48(FP), F30
-	VDUP V30.D[0], V31.D2
-loop_33:
-	CMP $2, R2
-	BLT mid_34
-	VLD1.P 16(R0), [V16.D2]
-	WORD $0x6e70de10 // fmul v16.2d, v16.2d, v16.2d
-	WORD $0x6e7ffe10 // fdiv v16.2d, v16.2d, v31.2d
-	VST1.P [V16.D2], 16(R1)
-	SUB $2, R2
-	B loop_33
-mid_34:
-tail_35:
-	CBZ R2, done_36
-	FMOVD.P 8(R0), F4
-	FMULD F4, F4, F4
-	FDIVD F30, F4, F4
-	FMOVD.P F4, 8(R1)
-	SUB $1, R2
-	B tail_35
-done_36:
+	B tail_27
+done_28:
 	RET
 
 // func diffSumSqNEONF64(x []float64, y []float64) (sm float64, sp float64)
@@ -349,9 +303,9 @@ TEXT ·diffSumSqNEONF64(SB), NOSPLIT, $0-64
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VEOR V3.B16, V3.B16, V3.B16
-loop_37:
+loop_29:
 	CMP $2, R2
-	BLT mid_38
+	BLT mid_30
 	VLD1.P 16(R0), [V16.D2]
 	VLD1.P 16(R1), [V18.D2]
 	WORD $0x4ef2d614 // fsub v20.2d, v16.2d, v18.2d
@@ -359,14 +313,14 @@ loop_37:
 	VFMLA V20.D2, V20.D2, V0.D2
 	VFMLA V22.D2, V22.D2, V2.D2
 	SUB $2, R2
-	B loop_37
-mid_38:
+	B loop_29
+mid_30:
 	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
 	WORD $0x7e70d800 // faddp d0, v0.2d
 	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
 	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_39:
-	CBZ R2, done_40
+tail_31:
+	CBZ R2, done_32
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F5, F4, F6
@@ -374,51 +328,10 @@ tail_39:
 	FMADDD F6, F0, F6, F0
 	FMADDD F7, F2, F7, F2
 	SUB $1, R2
-	B tail_39
-done_40:
+	B tail_31
+done_32:
 	FMOVD F0, sm+48(FP)
 	FMOVD F2, sp+56(FP)
-	RET
-
-// func momentsNEONF64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
-TEXT ·momentsNEONF64(SB), NOSPLIT, $0-56
-	MOVD x_base+0(FP), R0
-	MOVD x_len+8(FP), R2
-	FMOVD shift+24(FP), F30
-	VDUP V30.D[0], V31.D2
-	VEOR V0.B16, V0.B16, V0.B16
-	VEOR V1.B16, V1.B16, V1.B16
-	VEOR V2.B16, V2.B16, V2.B16
-	VEOR V3.B16, V3.B16, V3.B16
-loop_41:
-	CMP $4, R2
-	BLT mid_42
-	VLD1.P 32(R0), [V16.D2, V17.D2]
-	WORD $0x4effd610 // fsub v16.2d, v16.2d, v31.2d
-	WORD $0x4e70d400 // fadd v0.2d, v0.2d, v16.2d
-	VFMLA V16.D2, V16.D2, V2.D2
-	WORD $0x4effd631 // fsub v17.2d, v17.2d, v31.2d
-	WORD $0x4e71d421 // fadd v1.2d, v1.2d, v17.2d
-	VFMLA V17.D2, V17.D2, V3.D2
-	SUB $4, R2
-	B loop_41
-mid_42:
-	WORD $0x4e61d400 // fadd v0.2d, v0.2d, v1.2d
-	WORD $0x7e70d800 // faddp d0, v0.2d
-	WORD $0x4e63d442 // fadd v2.2d, v2.2d, v3.2d
-	WORD $0x7e70d842 // faddp d2, v2.2d
-tail_43:
-	CBZ R2, done_44
-	FMOVD.P 8(R0), F4
-	FSUBD F30, F4, F4
-	FADDD F4, F0, F0
-	FMADDD F4, F2, F4, F2
-	SUB $1, R2
-	B tail_43
-done_44:
-	FMOVD F0, s1+32(FP)
-	FMOVD F2, s2+40(FP)
-	MOVD ZR, rest+48(FP)
 	RET
 
 // func axpbyNEONF64(dst []float64, a float64, x []float64, b float64, y []float64)
@@ -431,27 +344,27 @@ TEXT ·axpbyNEONF64(SB), NOSPLIT, $0-88
 	VDUP V28.D[0], V29.D2
 	FMOVD b+56(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_45:
+loop_33:
 	CMP $2, R2
-	BLT mid_46
+	BLT mid_34
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x6e7fdca6 // fmul v6.2d, v5.2d, v31.2d
 	VFMLA V4.D2, V29.D2, V6.D2
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
-	B loop_45
-mid_46:
-tail_47:
-	CBZ R2, done_48
+	B loop_33
+mid_34:
+tail_35:
+	CBZ R2, done_36
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FMULD F30, F5, F6
 	FMADDD F4, F6, F28, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_47
-done_48:
+	B tail_35
+done_36:
 	RET
 
 // func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k float64)
@@ -464,9 +377,9 @@ TEXT ·logMapRowNEONF64(SB), NOSPLIT, $0-88
 	VDUP V28.D[0], V29.D2
 	FMOVD k+80(FP), F30
 	VDUP V30.D[0], V31.D2
-loop_49:
+loop_37:
 	CMP $2, R2
-	BLT mid_50
+	BLT mid_38
 	VLD1.P 16(R0), [V4.D2]
 	VLD1.P 16(R1), [V5.D2]
 	WORD $0x4ee4d4a6 // fsub v6.2d, v5.2d, v4.2d
@@ -474,10 +387,10 @@ loop_49:
 	WORD $0x6e7fdcc6 // fmul v6.2d, v6.2d, v31.2d
 	VST1.P [V6.D2], 16(R3)
 	SUB $2, R2
-	B loop_49
-mid_50:
-tail_51:
-	CBZ R2, done_52
+	B loop_37
+mid_38:
+tail_39:
+	CBZ R2, done_40
 	FMOVD.P 8(R0), F4
 	FMOVD.P 8(R1), F5
 	FSUBD F4, F5, F6
@@ -485,6 +398,6 @@ tail_51:
 	FMULD F30, F6, F6
 	FMOVD.P F6, 8(R3)
 	SUB $1, R2
-	B tail_51
-done_52:
+	B tail_39
+done_40:
 	RET

@@ -9,7 +9,7 @@ import "math"
 // fuses, and a conversion around every other product, which stops the
 // compiler from fusing it on the architectures where it may (Go fuses
 // x*y + z on arm64, for instance). The constants are in
-// vecmath_tables.go, generated from asm/internal/vm. vmExp32 and vmLog32
+// elementwise_tables.go, generated from asm/internal/vm. vmExp32 and vmLog32
 // are the float32 versions, in float32 arithmetic.
 
 // vmExp returns e^x: x = k ln2 + r with |r| <= ln2/2, e^r = 1 + r +
@@ -379,7 +379,7 @@ func vmCos(x float64) float64 {
 
 // The float32 versions of acos, atan2, sin and cos: the float64
 // algorithms above in float32 arithmetic, with float32 polynomials and
-// float32 parts of pi (vecmath_tables.go), every operation rounded to
+// float32 parts of pi (elementwise_tables.go), every operation rounded to
 // float32 as in the 16-lane assembly; sin and cos keep the reduction's two
 // parts but evaluate shorter kernels on them (vmKernelSin32,
 // vmKernelCos32).

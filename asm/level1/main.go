@@ -1,5 +1,9 @@
-// Command level1 generates kernels/level1_amd64.s: dot, axpy, scale, sum
-// and sum of squares for AVX2+FMA and AVX-512, float32 and float64.
+// Command level1 generates two kernel families for AVX2+FMA and AVX-512,
+// float32 and float64: with -family level1, kernels/level1_amd64.s (dot,
+// axpy, their four-row forms dot4 and axpy4, scale, sum, the sum of
+// squares, and the update steps scaleNeg and adamW, update.go); with
+// -family norm, kernels/norm_amd64.s (moments, colMoments and scaleShift,
+// norm.go).
 //
 // Reductions keep 4 accumulators per quantity: an FMA has a latency of 4
 // cycles and two issue per cycle on the cores we target, so 8 independent
@@ -9,10 +13,10 @@
 package main
 
 import (
-	"math"
+	"flag"
+	"log"
 
 	. "github.com/mmcloughlin/avo/build"
-	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
@@ -20,23 +24,30 @@ import (
 )
 
 func main() {
+	family := flag.String("family", "level1", "kernels to write: level1 (dot, axpy, dot4, axpy4, scale, sum, sumSq, scaleNeg, adamW) or norm (moments, colMoments, scaleShift)")
+	flag.Parse()
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
-		dot(k)
-		axpy(k)
-		dot4(k)
-		axpy4(k)
-		scale(k)
-		sum(k)
-		sumMin(k)
-		sumSq(k)
-		scaleNeg(k)
-		adamW(k)
-		moments(k)
-		colMoments(k)
-		scaleShift(k)
+		switch *family {
+		case "level1":
+			dot(k)
+			axpy(k)
+			dot4(k)
+			axpy4(k)
+			scale(k)
+			sum(k)
+			sumSq(k)
+			scaleNeg(k)
+			adamW(k)
+		case "norm":
+			moments(k)
+			colMoments(k)
+			scaleShift(k)
+		default:
+			log.Fatalf("unknown -family %q", *family)
+		}
 	}
-	emit.GenerateFamily(primtab.Family{Name: "level1", Paths: []string{"AVX2", "AVX512"}})
+	emit.GenerateFamily(primtab.Family{Name: *family, Paths: []string{"AVX2", "AVX512"}})
 }
 
 func slice(name string) (ptr, n reg.GPVirtual) { return emit.Ptr(name), emit.Len(name) }
@@ -110,82 +121,6 @@ func sum(k emit.Kernel) {
 		k.Add(in[0], acc[0], acc[0])
 	})
 	emit.Ret(emit.Result(k.HSum(acc[0]), "r"))
-}
-
-// sumMin is sum with the smallest nonzero element beside it: the sum's
-// accumulators and order are sum's, so r is sum's to the bit. ToSphere's
-// rows take the quotient x/r in T only when no nonzero x/r is below T's
-// normal range, which mn tells.
-func sumMin(k emit.Kernel) {
-	k.Begin("sumMin", "func(x []T) (r, mn T)", "returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
-	x, n := slice("x")
-	const unroll = 4
-	inf := k.Vec()
-	k.Broadcast(k.Const(math.Inf(1)), inf)
-	zero := k.Vec()
-	k.Zero(zero)
-	var acc, mins []reg.VecVirtual
-	for range unroll {
-		a, m := k.Vec(), k.Vec()
-		k.Zero(a)
-		VMOVUPS(inf, m)
-		acc, mins = append(acc, a), append(mins, m)
-	}
-	k.Loop(n, []reg.GPVirtual{x}, unroll, func(u int, mask *emit.Mask) {
-		v := k.Vec()
-		m := Mem{Base: x, Disp: u * k.Bytes()}
-		if mask != nil {
-			k.LoadMasked(m, *mask, v)
-		} else {
-			k.Load(m, v)
-		}
-		k.Add(v, acc[u], acc[u])
-		t := k.Vec()
-		if k.ISA == emit.AVX512 {
-			nz := K()
-			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, nz)
-			VMOVUPS(v, t)
-			k.Pick(VMOVUPS, VMOVUPD)(inf, nz, t)
-		} else {
-			z := k.Vec()
-			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, z)
-			if k.Prec == emit.Float32 {
-				VBLENDVPS(z, inf, v, t)
-			} else {
-				VBLENDVPD(z, inf, v, t)
-			}
-		}
-		k.Pick(VMINPS, VMINPD)(t, mins[u], mins[u])
-	})
-	for u := 1; u < unroll; u++ {
-		k.Add(acc[u], acc[0], acc[0])
-		k.Pick(VMINPS, VMINPD)(mins[u], mins[0], mins[0])
-	}
-	emit.Ret(emit.Result(k.HSum(acc[0]), "r"), emit.Result(hmin(k, mins[0]), "mn"))
-}
-
-// hmin returns an xmm register whose lane 0 holds the smallest lane of
-// v.
-func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
-	vmin := k.Pick(VMINPS, VMINPD)
-	y := v.AsY().(reg.VecVirtual)
-	if k.ISA == emit.AVX512 {
-		hi := YMM()
-		VEXTRACTF64X4(U8(1), v, hi)
-		vmin(hi, y, y)
-	}
-	x := y.AsX().(reg.VecVirtual)
-	hx := XMM()
-	VEXTRACTF128(U8(1), y, hx)
-	vmin(hx, x, x)
-	t := XMM()
-	VPERMILPS(U8(0x4e), x, t) // the upper 64 bits against the lower
-	vmin(t, x, x)
-	if k.Prec == emit.Float32 {
-		VPERMILPS(U8(0xb1), x, t) // lanes 1, 0, 3, 2
-		vmin(t, x, x)
-	}
-	return x
 }
 
 // sumSq accumulates in float64 for both precisions: float32 elements are

@@ -1,13 +1,20 @@
-// Command sphere generates kernels/sphere_amd64.s: the row primitives from
-// which the Go drivers in kernels/simd.go build ToSphere, ToSimplex and
-// the sphere geometry, for AVX2+FMA and AVX-512, float32 and float64.
+// Command sphere generates the row kernels from which kernels composes
+// ToSphere and the sphere geometry (-family sphere, kernels/sphere_amd64.s;
+// see kernels/sphere_simd.go) and ToSimplex (-family simplex,
+// kernels/simplex_amd64.s; kernels/simplex_simd.go), for AVX2+FMA and
+// AVX-512, float32 and float64.
 // Angle sums accumulate in float64 for both precisions (float32 rows are
 // widened as they are loaded), so the angle of close rows keeps its
 // relative accuracy.
 package main
 
 import (
+	"flag"
+	"log"
+	"math"
+
 	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
 	"github.com/fisherflow/fisherflow/asm/internal/emit"
@@ -15,17 +22,26 @@ import (
 )
 
 func main() {
+	family := flag.String("family", "sphere", "kernels to write: sphere (ToSphere's and the sphere maps' rows) or simplex (ToSimplex's rows)")
+	flag.Parse()
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
-		divSqrt(k)
-		rootQuot(k, false)
-		rootQuot(k, true)
-		divSquare(k)
-		diffSumSq(k)
-		axpby(k)
-		logMapRow(k)
+		switch *family {
+		case "sphere":
+			sumMin(k)
+			divSqrt(k)
+			rootQuot(k, false)
+			rootQuot(k, true)
+			diffSumSq(k)
+			axpby(k)
+			logMapRow(k)
+		case "simplex":
+			divSquare(k)
+		default:
+			log.Fatalf("unknown -family %q", *family)
+		}
 	}
-	emit.GenerateFamily(primtab.Family{Name: "sphere", Paths: []string{"AVX2", "AVX512"}})
+	emit.GenerateFamily(primtab.Family{Name: *family, Paths: []string{"AVX2", "AVX512"}})
 }
 
 func param(k emit.Kernel, name string) reg.VecVirtual {
@@ -140,4 +156,80 @@ func logMapRow(k emit.Kernel) {
 		return in[1:]
 	})
 	emit.Ret()
+}
+
+// sumMin is sum with the smallest nonzero element beside it: the sum's
+// accumulators and order are sum's, so r is sum's to the bit. ToSphere's
+// rows take the quotient x/r in T only when no nonzero x/r is below T's
+// normal range, which mn tells.
+func sumMin(k emit.Kernel) {
+	k.Begin("sumMin", "func(x []T) (r, mn T)", "returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
+	x, n := ptr("x"), length("x")
+	const unroll = 4
+	inf := k.Vec()
+	k.Broadcast(k.Const(math.Inf(1)), inf)
+	zero := k.Vec()
+	k.Zero(zero)
+	var acc, mins []reg.VecVirtual
+	for range unroll {
+		a, m := k.Vec(), k.Vec()
+		k.Zero(a)
+		VMOVUPS(inf, m)
+		acc, mins = append(acc, a), append(mins, m)
+	}
+	k.Loop(n, []reg.GPVirtual{x}, unroll, func(u int, mask *emit.Mask) {
+		v := k.Vec()
+		m := Mem{Base: x, Disp: u * k.Bytes()}
+		if mask != nil {
+			k.LoadMasked(m, *mask, v)
+		} else {
+			k.Load(m, v)
+		}
+		k.Add(v, acc[u], acc[u])
+		t := k.Vec()
+		if k.ISA == emit.AVX512 {
+			nz := K()
+			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, nz)
+			VMOVUPS(v, t)
+			k.Pick(VMOVUPS, VMOVUPD)(inf, nz, t)
+		} else {
+			z := k.Vec()
+			k.Pick(VCMPPS, VCMPPD)(U8(emit.EQ), zero, v, z)
+			if k.Prec == emit.Float32 {
+				VBLENDVPS(z, inf, v, t)
+			} else {
+				VBLENDVPD(z, inf, v, t)
+			}
+		}
+		k.Pick(VMINPS, VMINPD)(t, mins[u], mins[u])
+	})
+	for u := 1; u < unroll; u++ {
+		k.Add(acc[u], acc[0], acc[0])
+		k.Pick(VMINPS, VMINPD)(mins[u], mins[0], mins[0])
+	}
+	emit.Ret(emit.Result(k.HSum(acc[0]), "r"), emit.Result(hmin(k, mins[0]), "mn"))
+}
+
+// hmin returns an xmm register whose lane 0 holds the smallest lane of
+// v.
+func hmin(k emit.Kernel, v reg.VecVirtual) reg.VecVirtual {
+	vmin := k.Pick(VMINPS, VMINPD)
+	y := v.AsY().(reg.VecVirtual)
+	if k.ISA == emit.AVX512 {
+		hi := YMM()
+		VEXTRACTF64X4(U8(1), v, hi)
+		vmin(hi, y, y)
+	}
+	x := y.AsX().(reg.VecVirtual)
+	hx := XMM()
+	VEXTRACTF128(U8(1), y, hx)
+	vmin(hx, x, x)
+	t := XMM()
+	VPERMILPS(U8(0x4e), x, t) // the upper 64 bits against the lower
+	vmin(t, x, x)
+	if k.Prec == emit.Float32 {
+		VPERMILPS(U8(0xb1), x, t) // lanes 1, 0, 3, 2
+		vmin(t, x, x)
+	}
+	return x
 }

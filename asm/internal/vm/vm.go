@@ -3,7 +3,7 @@
 // (body.go) written against Ops. The avo generator runs the bodies on
 // AVX2/AVX-512 registers and the NEON generator on its own (asm/neon),
 // emitting the constants into the assembly; WriteGo writes the constants
-// as Go for the generic path (kernels/vecmath_tables.go), which evaluates
+// as Go for the generic path (kernels/elementwise_tables.go), which evaluates
 // the same operations in the same order and so returns the same bits.
 //
 // Where the coefficients come from:
