@@ -199,3 +199,29 @@ func swapWeights[T float32 | float64](buf, w []T, d [3]int) []T {
 	}
 	return buf
 }
+
+// convState is a convolution's part of a gemmCall: its operand gathered
+// from the sequences, A's or B's (blocked.conv), and the weights that B
+// is once rearranged into buf.w (wShape, its three axes, of which the
+// first two are exchanged).
+type convState[T float32 | float64] struct {
+	ga, gb convGather[T]
+	w      []T
+	wShape [3]int
+	// bias, if not nil (a convolution's, n values), is one more step of
+	// the product: B's last row, against a column of ones in A (whose
+	// gather has it after its taps).
+	bias []T
+}
+
+// packBias writes the bias row as step steps of a B panel (zeros past
+// cols) when the slice holds it (steps < the slice's kb).
+func (g *gemmCall[T]) packBias(pan []T, j0, cols, steps int) {
+	nr := g.mk.nr
+	if g.bias == nil || (steps+1)*nr > len(pan) {
+		return
+	}
+	d := pan[steps*nr : (steps+1)*nr]
+	copy(d, g.bias[j0:j0+cols])
+	clear(d[cols:])
+}

@@ -1,72 +1,12 @@
 package kernels
 
 import (
-	"runtime"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/fisherflow/fisherflow/internal/cpu"
 	"github.com/fisherflow/fisherflow/internal/par"
 )
-
-// microKernel is a register-blocked GEMM kernel: fn adds alpha * Ap * Bp to
-// the mr x nr tile at c, for a packed mr x kc panel Ap and a packed kc x nr
-// panel Bp.
-type microKernel[T float32 | float64] struct {
-	mr, nr int
-	fn     func(kc int, a, b, c *T, ldc int, alpha T)
-	// set, if not nil, stores alpha * Ap * Bp in the tile instead of
-	// adding it: with beta = 0 the first kc slice uses it, and C is
-	// neither cleared beforehand nor read.
-	set func(kc int, a, b, c *T, ldc int, alpha T)
-	// packT, if set, copies the transpose of the tl x n block at src (row
-	// stride lds) to dst (row stride ldd), for n a multiple of tl: the
-	// packing of a transposed B, whose panels' columns are contiguous.
-	packT func(n int, src *T, lds int, dst *T, ldd int)
-	tl    int
-	// packN, if set, copies n rows of nr elements at src (row stride
-	// lds) to dst contiguously: the packing of a whole panel of B.
-	packN func(n int, src *T, lds int, dst *T)
-	// packA6, if set (mr = 6), packs six rows of A stored by rows (row
-	// stride lds) into a panel, for n steps, n a multiple of 16.
-	packA6 func(n int, src *T, lds int, dst *T)
-	// packA6T, if set (mr = 6), packs n steps of six columns of a
-	// transposed A (row stride lds), whose six values of a step are
-	// contiguous, into a panel.
-	packA6T func(n int, src *T, lds int, dst *T)
-	// packA6T8, if set (mr = 6), packs eight consecutive panels of a
-	// transposed A as packA6T would, panel j at dst[6*n*j:], reading
-	// each step's 48 values together.
-	packA6T8 func(n int, src *T, lds int, dst *T)
-}
-
-// threads is the number of goroutines a Gemm or Sinkhorn call may use;
-// 0 means GOMAXPROCS. It is configuration read by every call, like the
-// active path.
-var threads atomic.Int64
-
-// SetThreads sets the number of goroutines Gemm and Sinkhorn use per
-// call (n <= 0 restores the default, GOMAXPROCS) and returns the previous
-// setting. Results do not depend on it.
-//
-// The extra goroutines come from a pool that starts on first use and
-// stays. After a call, its workers keep polling for the next one for up
-// to half a millisecond (yielding to any other runnable goroutine), so
-// that the calls of a training step do not each pay for waking them; a
-// program that makes one call now and then pays at most that half
-// millisecond of a core per call. SetThreads(1) runs everything on the
-// calling goroutine.
-func SetThreads(n int) int {
-	return int(threads.Swap(int64(max(n, 0))))
-}
-
-func kernelThreads() int {
-	if n := int(threads.Load()); n > 0 {
-		return n
-	}
-	return runtime.GOMAXPROCS(0)
-}
 
 // blocking holds the cache blocking of one micro-kernel shape, and the
 // work per thread below which a call uses fewer threads
@@ -206,6 +146,8 @@ func grow[T float32 | float64](s []T, n int) []T {
 	return s[:n]
 }
 
+// gemmCall is one product: its operands, sizes and threads, and the
+// block being worked on.
 type gemmCall[T float32 | float64] struct {
 	mk             microKernel[T]
 	bl             blocking
@@ -224,18 +166,11 @@ type gemmCall[T float32 | float64] struct {
 	// of C of its own) instead of sharing each block (see run).
 	ownB bool
 	buf  *gemmBuffers[T]
-	// A convolution's gathered operand, A's or B's (blocked.conv), and
-	// the weights that B is once rearranged into buf.w (wShape, its
-	// three axes, of which the first two are exchanged).
-	ga, gb convGather[T]
-	w      []T
-	wShape [3]int
-	// bias, if not nil (a convolution's, n values), is one more step of
-	// the product: B's last row, against a column of ones in A (whose
-	// gather has it after its taps).
-	bias []T
 	// The block being worked on.
 	pc, ic, jc, kb, mb, nb int
+
+	// A convolution's operands, if the call is one (conv_blocked.go).
+	convState[T]
 }
 
 // The phases of a block that the threads share.
@@ -460,171 +395,6 @@ func (g *gemmCall[T]) kernelRuns(skip uint64, set bool, apan, bpan, c []T, ldc, 
 			clear(c[r*ldc : r*ldc+nr])
 		}
 	}
-}
-
-// packA packs panels lo..hi of the mb x kb block of op(A) at (ic, pc) into
-// mr-high panels: panel ip holds kb steps of mr values, zero-padded. Full
-// panels of the 6-row kernels take unrolled paths without calls (a copy of
-// 6 values per step through memmove, or an array assignment, which the
-// generic code also compiles to memmove, cost a third of a transposed
-// GEMM).
-func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
-	if g.ga.ch > 0 {
-		g.packAGather(dst, ic, pc, mb, kb, lo, hi)
-		return
-	}
-	mr := g.mk.mr
-	if g.transA && mr == 6 && g.mk.packA6T8 != nil {
-		// Eight whole panels at a time (see packA6T8).
-		for ; lo+8 <= hi && (lo+8)*6 <= mb; lo += 8 {
-			g.mk.packA6T8(kb, &g.a[pc*g.lda+ic+lo*6], g.lda, &dst[lo*6*kb])
-		}
-	}
-	for ip := lo; ip < hi; ip++ {
-		pan := dst[ip*mr*kb : (ip+1)*mr*kb]
-		rows := min(mr, mb-ip*mr)
-		i0 := ic + ip*mr
-		switch {
-		case g.transA && mr == 6 && rows == 6:
-			// op(A)[i,p] = a[p*lda+i]: each step is 6 contiguous values.
-			if g.mk.packA6T != nil {
-				g.mk.packA6T(kb, &g.a[pc*g.lda+i0], g.lda, &pan[0])
-				continue
-			}
-			for p := 0; p < kb; p++ {
-				o := (pc+p)*g.lda + i0
-				src := g.a[o : o+6 : o+6]
-				d := pan[p*6 : p*6+6 : p*6+6]
-				d[0], d[1], d[2], d[3], d[4], d[5] = src[0], src[1], src[2], src[3], src[4], src[5]
-			}
-		case g.transA:
-			for p := 0; p < kb; p++ {
-				src := g.a[(pc+p)*g.lda+i0 : (pc+p)*g.lda+i0+rows]
-				d := pan[p*mr : p*mr+mr]
-				copy(d, src)
-				clear(d[rows:])
-			}
-		case mr == 6 && rows == 6:
-			g.packRows6(pan, g.a, i0*g.lda+pc, g.lda, kb)
-		default:
-			for r := 0; r < rows; r++ {
-				src := g.a[(i0+r)*g.lda+pc : (i0+r)*g.lda+pc+kb]
-				for p, v := range src {
-					pan[p*mr+r] = v
-				}
-			}
-			for r := rows; r < mr; r++ {
-				for p := 0; p < kb; p++ {
-					pan[p*mr+r] = 0
-				}
-			}
-		}
-	}
-}
-
-// packRows6 packs n steps of the six rows of a at o (row stride lda)
-// into d, interleaved step by step: sixteen steps at a time by packA6,
-// the rest by the loop.
-func (g *gemmCall[T]) packRows6(d, a []T, o, lda, n int) {
-	p0 := 0
-	if g.mk.packA6 != nil && n >= 16 {
-		p0 = n / 16 * 16
-		g.mk.packA6(p0, &a[o], lda, &d[0])
-	}
-	r0 := a[o:][:n]
-	r1 := a[o+lda:][:n]
-	r2 := a[o+2*lda:][:n]
-	r3 := a[o+3*lda:][:n]
-	r4 := a[o+4*lda:][:n]
-	r5 := a[o+5*lda:][:n]
-	for p := p0; p < n; p++ {
-		d := d[p*6 : p*6+6 : p*6+6]
-		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-	}
-}
-
-// packB packs panels lo..hi of the kb x nb block of op(B) at (pc, jc) into
-// nr-wide panels: panel jp holds kb steps of nr values, zero-padded.
-func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
-	if g.gb.ch > 0 {
-		g.packBGather(dst, pc, jc, kb, nb, lo, hi)
-		return
-	}
-	nr := g.mk.nr
-	// With a bias row (a convolution's bias), the slice's last step may
-	// be that row rather than B's.
-	steps := kb
-	if g.bias != nil {
-		steps = min(kb, g.k-1-pc)
-	}
-	for jp := lo; jp < hi; jp++ {
-		pan := dst[jp*nr*kb : (jp+1)*nr*kb]
-		cols := min(nr, nb-jp*nr)
-		j0 := jc + jp*nr
-		if !g.transB {
-			if cols == nr && g.mk.packN != nil {
-				if steps > 0 {
-					g.mk.packN(steps, &g.b[pc*g.ldb+j0], g.ldb, &pan[0])
-				}
-				g.packBias(pan, j0, cols, steps)
-				continue
-			}
-			for p := 0; p < steps; p++ {
-				src := g.b[(pc+p)*g.ldb+j0 : (pc+p)*g.ldb+j0+cols]
-				d := pan[p*nr : p*nr+nr]
-				copy(d, src)
-				clear(d[cols:])
-			}
-			g.packBias(pan, j0, cols, steps)
-			continue
-		}
-		// op(B)[p,j] = b[j*ldb+p]: columns of the panel are contiguous.
-		// Whole tl x tl blocks go through the micro-kernel's transposing
-		// copy; the remaining steps and columns through the loops below.
-		p1, j1 := 0, 0
-		if tl := g.mk.tl; g.mk.packT != nil && steps >= tl && cols >= tl {
-			p1, j1 = steps/tl*tl, cols/tl*tl
-			for j := 0; j < j1; j += tl {
-				g.mk.packT(p1, &g.b[(j0+j)*g.ldb+pc], g.ldb, &pan[j], nr)
-			}
-			for j := 0; j < j1; j++ {
-				src := g.b[(j0+j)*g.ldb+pc:][p1:steps]
-				for p, v := range src {
-					pan[(p1+p)*nr+j] = v
-				}
-			}
-		}
-		// Transpose in strips of packStrip steps, so that the writes of a
-		// strip (packStrip lines of the panel) stay in L1 while every
-		// column passes.
-		const packStrip = 128
-		for p0 := 0; p0 < steps; p0 += packStrip {
-			n := min(packStrip, steps-p0)
-			strip := pan[p0*nr : (p0+n)*nr]
-			for j := j1; j < cols; j++ {
-				src := g.b[(j0+j)*g.ldb+pc+p0:][:n]
-				for p, v := range src {
-					strip[p*nr+j] = v
-				}
-			}
-			for p := 0; p < n; p++ {
-				clear(strip[p*nr+cols : (p+1)*nr])
-			}
-		}
-		g.packBias(pan, j0, cols, steps)
-	}
-}
-
-// packBias writes the bias row as step steps of a B panel (zeros past
-// cols) when the slice holds it (steps < the slice's kb).
-func (g *gemmCall[T]) packBias(pan []T, j0, cols, steps int) {
-	nr := g.mk.nr
-	if g.bias == nil || (steps+1)*nr > len(pan) {
-		return
-	}
-	d := pan[steps*nr : (steps+1)*nr]
-	copy(d, g.bias[j0:j0+cols])
-	clear(d[cols:])
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -8,3 +8,34 @@ func composeGemm[T float32 | float64](o *ops[T], p *prims[T]) {
 		o.gemm, o.gemmMK, o.conv = bg.gemm, p.gemm, bg.conv
 	}
 }
+
+// microKernel is a register-blocked GEMM kernel: fn adds alpha * Ap * Bp to
+// the mr x nr tile at c, for a packed mr x kc panel Ap and a packed kc x nr
+// panel Bp.
+type microKernel[T float32 | float64] struct {
+	mr, nr int
+	fn     func(kc int, a, b, c *T, ldc int, alpha T)
+	// set, if not nil, stores alpha * Ap * Bp in the tile instead of
+	// adding it: with beta = 0 the first kc slice uses it, and C is
+	// neither cleared beforehand nor read.
+	set func(kc int, a, b, c *T, ldc int, alpha T)
+	// packT, if set, copies the transpose of the tl x n block at src (row
+	// stride lds) to dst (row stride ldd), for n a multiple of tl: the
+	// packing of a transposed B, whose panels' columns are contiguous.
+	packT func(n int, src *T, lds int, dst *T, ldd int)
+	tl    int
+	// packN, if set, copies n rows of nr elements at src (row stride
+	// lds) to dst contiguously: the packing of a whole panel of B.
+	packN func(n int, src *T, lds int, dst *T)
+	// packA6, if set (mr = 6), packs six rows of A stored by rows (row
+	// stride lds) into a panel, for n steps, n a multiple of 16.
+	packA6 func(n int, src *T, lds int, dst *T)
+	// packA6T, if set (mr = 6), packs n steps of six columns of a
+	// transposed A (row stride lds), whose six values of a step are
+	// contiguous, into a panel.
+	packA6T func(n int, src *T, lds int, dst *T)
+	// packA6T8, if set (mr = 6), packs eight consecutive panels of a
+	// transposed A as packA6T would, panel j at dst[6*n*j:], reading
+	// each step's 48 values together.
+	packA6T8 func(n int, src *T, lds int, dst *T)
+}
