@@ -3,8 +3,8 @@ package kernels
 import "math"
 
 // The generic elementwise kernels evaluate every element in float64 with
-// the math package and round once to T, except the functions of
-// vecmath.go, in T's own arithmetic.
+// the math package and round once to T, except the vector math functions
+// (elementwise_exp.go, elementwise_trig.go), in T's own arithmetic.
 
 func sqrtGeneric[T float32 | float64](dst, x []T) {
 	dst = dst[:len(x)]
@@ -21,7 +21,7 @@ func squareGeneric[T float32 | float64](dst, x []T) {
 }
 
 // acosGeneric, atan2Generic, sinGeneric and cosGeneric run the vector
-// math functions of vecmath.go in T's arithmetic, so they return the SIMD
+// math functions of elementwise_trig.go in T's arithmetic, so they return the SIMD
 // paths' bits.
 func acosGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmAcos32, vmAcos) }
 
@@ -61,7 +61,7 @@ func mapPrec[T float32 | float64](dst, x []T, f32 func(float32) float32, f64 fun
 	}
 }
 
-// expGeneric and logGeneric are the vector math functions of vecmath.go,
+// expGeneric and logGeneric are the vector math functions of elementwise_exp.go,
 // one element at a time, so they return the SIMD paths' bits.
 func expGeneric[T float32 | float64](dst, x []T) { mapPrec(dst, x, vmExp32, vmExp) }
 

@@ -68,7 +68,7 @@ func fuzzElementwise[T kernels.Float](t *testing.T, x []T) {
 			for i := range got {
 				// Every path computes these with the same operations
 				// (correctly rounded Sqrt and Square, the vector math
-				// of vecmath.go): the bits must agree, NaN with NaN.
+				// of elementwise_exp.go and elementwise_trig.go): the bits must agree, NaN with NaN.
 				if got[i] != want[i] && !(got[i] != got[i] && want[i] != want[i]) || math.Signbit(float64(got[i])) != math.Signbit(float64(want[i])) && got[i] == got[i] {
 					t.Fatalf("%s %s(%v): %v, generic %v", p, name, x[i], got[i], want[i])
 				}

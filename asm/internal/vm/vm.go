@@ -23,7 +23,7 @@
 //     atan(r) = r + r^3 u(r^2) on |r| <= 1), copied as published; SLEEF
 //     reaches 1 ULP with them in double-double arithmetic, and this
 //     package's functions keep the largest terms in two parts instead
-//     (see kernels/vecmath.go). float32 acos and atan2 run the same
+//     (see kernels/elementwise_trig.go). float32 acos and atan2 run the same
 //     functions in float32 with SLEEF's float32 polynomials
 //     (sleefsimdsp.c: xasinf_u1's 5 and atan2kf_u1's 9 coefficients).
 //   - sin and cos: float64 uses fdlibm's k_sin.c and k_cos.c; float32

@@ -18,7 +18,7 @@ import (
 func longTests() bool { return os.Getenv("FISHERFLOW_LONG") != "" }
 
 // vecMathFn is a function every path computes with the shared vector
-// math (vecmath.go and its generated assembly).
+// math (elementwise_exp.go, elementwise_trig.go and the generated assembly).
 type vecMathFn struct {
 	name string
 	f32  func(dst, x []float32)
