@@ -59,9 +59,20 @@ const simdMinRow = 12
 // maps) to compositions of p's row kernels.
 func composeSphere[T float32 | float64](o *ops[T], p *prims[T]) {
 	g := genericOps[T]() // for rows shorter than simdMinRow
-	o.toSphere = func(dst, x []T, d int) {
+	o.toSphere = toSphereOf(p, g.toSphere)
+	r := &sphereRows[T]{p: p, g: g, v64: p.rows64,
+		bufs:     sync.Pool{New: func() any { return new(rowBuf) }},
+		pairBufs: sync.Pool{New: func() any { return new(pairBuf) }}}
+	o.sphereDist, o.pairwiseSphereDist = r.sphereDist, r.pairwiseSphereDist
+	o.slerp, o.logMap, o.expMap, o.projectTangent = r.slerp, r.logMap, r.expMap, r.projectTangent
+}
+
+// toSphereOf returns ToSphere on p's row kernels (generic, the generic
+// ToSphere, for rows shorter than simdMinRow).
+func toSphereOf[T float32 | float64](p *prims[T], generic func(dst, x []T, d int)) func(dst, x []T, d int) {
+	return func(dst, x []T, d int) {
 		if d < simdMinRow {
-			g.toSphere(dst, x, d)
+			generic(dst, x, d)
 			return
 		}
 		if p.rootQuot == nil {
@@ -128,117 +139,155 @@ func composeSphere[T float32 | float64](o *ops[T], p *prims[T]) {
 			p.fence()
 		}
 	}
+}
 
-	bufs := sync.Pool{New: func() any { return new(rowBuf) }}
-	pairBufs := sync.Pool{New: func() any { return new(pairBuf) }}
-	v64 := p.rows64
-	o.sphereDist = func(dst, x, y []T, d int) {
-		if d < simdMinRow {
-			g.sphereDist(dst, x, y, d)
-			return
-		}
-		b := bufs.Get().(*rowBuf)
-		for r0 := 0; r0 < len(dst); r0 += angleRows {
-			nb := min(angleRows, len(dst)-r0)
-			for i, a := range blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq) {
-				dst[r0+i] = T(a)
-			}
-		}
-		bufs.Put(b)
+// sphereRows are the sphere kernels that work a block of rows at a time
+// (their scalars by the path's float64 vector functions v64), with their
+// scratch pools, and g, the generic kernels for rows shorter than
+// simdMinRow.
+type sphereRows[T float32 | float64] struct {
+	p              *prims[T]
+	g              *ops[T]
+	v64            *vec64
+	bufs, pairBufs sync.Pool // *rowBuf, *pairBuf
+}
+
+// sphereDist is SphereDist: the angles of a block of rows at a time
+// (blockAngles).
+func (sr *sphereRows[T]) sphereDist(dst, x, y []T, d int) {
+	p, g := sr.p, sr.g
+	bufs := &sr.bufs
+	v64 := sr.v64
+	if d < simdMinRow {
+		g.sphereDist(dst, x, y, d)
+		return
 	}
-	o.pairwiseSphereDist = func(dst, x, y []T, d int) {
-		if d < simdMinRow {
-			g.pairwiseSphereDist(dst, x, y, d)
-			return
+	b := bufs.Get().(*rowBuf)
+	for r0 := 0; r0 < len(dst); r0 += angleRows {
+		nb := min(angleRows, len(dst)-r0)
+		for i, a := range blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq) {
+			dst[r0+i] = T(a)
 		}
-		pairwise(p, &pairBufs, dst, x, y, d)
 	}
-	o.slerp = func(dst, x0, x1, t []T, d int) {
-		if d < simdMinRow {
-			g.slerp(dst, x0, x1, t, d)
-			return
-		}
-		b := bufs.Get().(*rowBuf)
-		for r0 := 0; r0 < len(t); r0 += mapRows {
-			nb := min(mapRows, len(t)-r0)
-			theta := blockAngles(v64, b, x0, x1, d, r0, nb, p.diffSumSq)
-			// The sines of theta, (1-t) theta and t theta, in one call.
-			s := b.s[:3*nb]
-			for i, th := range theta {
-				tr := float64(t[r0+i])
-				s[i], s[nb+i], s[2*nb+i] = th, (1-tr)*th, tr*th
-			}
-			v64.sin(s, s)
-			for i, th := range theta {
-				r, tr := (r0+i)*d, float64(t[r0+i])
-				out, a, c := dst[r:r+d], x0[r:r+d], x1[r:r+d]
-				if th == 0 {
-					copy(out, a)
-					continue
-				}
-				ca, cb := slerpCoefsOf(tr, th, s[i], s[nb+i], s[2*nb+i])
-				p.axpby(out, T(ca), a, T(cb), c)
-			}
-		}
-		bufs.Put(b)
+	bufs.Put(b)
+}
+
+// pairwiseSphereDist is PairwiseSphereDist (pairwise).
+func (sr *sphereRows[T]) pairwiseSphereDist(dst, x, y []T, d int) {
+	p, g := sr.p, sr.g
+	pairBufs := &sr.pairBufs
+	if d < simdMinRow {
+		g.pairwiseSphereDist(dst, x, y, d)
+		return
 	}
-	o.logMap = func(dst, x, y []T, d int) {
-		if d < simdMinRow {
-			g.logMap(dst, x, y, d)
-			return
-		}
-		b := bufs.Get().(*rowBuf)
-		n := len(x) / d
-		for r0 := 0; r0 < n; r0 += mapRows {
-			nb := min(mapRows, n-r0)
-			theta := blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq)
-			// logMapCoefs from the sines of theta/2 and theta.
-			s := b.s[:2*nb]
-			for i, th := range theta {
-				s[i], s[nb+i] = th/2, th
-			}
-			v64.sin(s, s)
-			for i, th := range theta {
-				r := (r0 + i) * d
-				c, k := logMapCoefsOf(th, s[i], s[nb+i])
-				p.logMapRow(dst[r:r+d], x[r:r+d], y[r:r+d], T(c), T(k))
-			}
-		}
-		bufs.Put(b)
+	pairwise(p, pairBufs, dst, x, y, d)
+}
+
+// slerp is Slerp: a block of mapRows rows' angles, their three sines in
+// one call, then the rows by axpby.
+func (sr *sphereRows[T]) slerp(dst, x0, x1, t []T, d int) {
+	p, g := sr.p, sr.g
+	bufs := &sr.bufs
+	v64 := sr.v64
+	if d < simdMinRow {
+		g.slerp(dst, x0, x1, t, d)
+		return
 	}
-	o.expMap = func(dst, x, v []T, d int) {
-		if d < simdMinRow {
-			g.expMap(dst, x, v, d)
-			return
+	b := bufs.Get().(*rowBuf)
+	for r0 := 0; r0 < len(t); r0 += mapRows {
+		nb := min(mapRows, len(t)-r0)
+		theta := blockAngles(v64, b, x0, x1, d, r0, nb, p.diffSumSq)
+		// The sines of theta, (1-t) theta and t theta, in one call.
+		s := b.s[:3*nb]
+		for i, th := range theta {
+			tr := float64(t[r0+i])
+			s[i], s[nb+i], s[2*nb+i] = th, (1-tr)*th, tr*th
 		}
-		b := bufs.Get().(*rowBuf)
-		rows := len(x) / d
-		for r0 := 0; r0 < rows; r0 += mapRows {
-			nb := min(mapRows, rows-r0)
-			nrm, cs, sn := b.a[:nb], b.b[:nb], b.s[:nb]
-			for i := range nrm {
-				r := (r0 + i) * d
-				nrm[i] = p.sumSq(v[r : r+d])
+		v64.sin(s, s)
+		for i, th := range theta {
+			r, tr := (r0+i)*d, float64(t[r0+i])
+			out, a, c := dst[r:r+d], x0[r:r+d], x1[r:r+d]
+			if th == 0 {
+				copy(out, a)
+				continue
 			}
-			v64.sqrt(nrm, nrm)
-			v64.cos(cs, nrm)
-			v64.sin(sn, nrm)
-			for i, n := range nrm {
-				r := (r0 + i) * d
-				p.axpby(dst[r:r+d], T(cs[i]), x[r:r+d], T(sincOf(sn[i], n)), v[r:r+d])
-			}
+			ca, cb := slerpCoefsOf(tr, th, s[i], s[nb+i], s[2*nb+i])
+			p.axpby(out, T(ca), a, T(cb), c)
 		}
-		bufs.Put(b)
 	}
-	o.projectTangent = func(dst, x, v []T, d int) {
-		if d < simdMinRow {
-			g.projectTangent(dst, x, v, d)
-			return
+	bufs.Put(b)
+}
+
+// logMap is LogMap: a block of mapRows rows' angles and sines, then the
+// rows by logMapRow.
+func (sr *sphereRows[T]) logMap(dst, x, y []T, d int) {
+	p, g := sr.p, sr.g
+	bufs := &sr.bufs
+	v64 := sr.v64
+	if d < simdMinRow {
+		g.logMap(dst, x, y, d)
+		return
+	}
+	b := bufs.Get().(*rowBuf)
+	n := len(x) / d
+	for r0 := 0; r0 < n; r0 += mapRows {
+		nb := min(mapRows, n-r0)
+		theta := blockAngles(v64, b, x, y, d, r0, nb, p.diffSumSq)
+		// logMapCoefs from the sines of theta/2 and theta.
+		s := b.s[:2*nb]
+		for i, th := range theta {
+			s[i], s[nb+i] = th/2, th
 		}
-		for r := 0; r < len(x); r += d {
-			a, w, out := x[r:r+d], v[r:r+d], dst[r:r+d]
-			p.axpby(out, 1, w, -p.dot(a, w), a)
+		v64.sin(s, s)
+		for i, th := range theta {
+			r := (r0 + i) * d
+			c, k := logMapCoefsOf(th, s[i], s[nb+i])
+			p.logMapRow(dst[r:r+d], x[r:r+d], y[r:r+d], T(c), T(k))
 		}
+	}
+	bufs.Put(b)
+}
+
+// expMap is ExpMap: a block of mapRows rows' tangent norms, their cosines
+// and sines, then the rows by axpby.
+func (sr *sphereRows[T]) expMap(dst, x, v []T, d int) {
+	p, g := sr.p, sr.g
+	bufs := &sr.bufs
+	v64 := sr.v64
+	if d < simdMinRow {
+		g.expMap(dst, x, v, d)
+		return
+	}
+	b := bufs.Get().(*rowBuf)
+	rows := len(x) / d
+	for r0 := 0; r0 < rows; r0 += mapRows {
+		nb := min(mapRows, rows-r0)
+		nrm, cs, sn := b.a[:nb], b.b[:nb], b.s[:nb]
+		for i := range nrm {
+			r := (r0 + i) * d
+			nrm[i] = p.sumSq(v[r : r+d])
+		}
+		v64.sqrt(nrm, nrm)
+		v64.cos(cs, nrm)
+		v64.sin(sn, nrm)
+		for i, n := range nrm {
+			r := (r0 + i) * d
+			p.axpby(dst[r:r+d], T(cs[i]), x[r:r+d], T(sincOf(sn[i], n)), v[r:r+d])
+		}
+	}
+	bufs.Put(b)
+}
+
+// projectTangent is ProjectTangent: each row by dot and axpby.
+func (sr *sphereRows[T]) projectTangent(dst, x, v []T, d int) {
+	p, g := sr.p, sr.g
+	if d < simdMinRow {
+		g.projectTangent(dst, x, v, d)
+		return
+	}
+	for r := 0; r < len(x); r += d {
+		a, w, out := x[r:r+d], v[r:r+d], dst[r:r+d]
+		p.axpby(out, 1, w, -p.dot(a, w), a)
 	}
 }
 

@@ -49,20 +49,48 @@ type kspec struct {
 // <name>BlocksNEON<P> with tail "pad", <name>NEON<P> with "rest") and its
 // Go declaration, and with "pad" the Go wrapper <name>NEON<P>.
 func (g *gen) loopKernel(p prec, k kspec) {
-	wide := k.wide && p.arr == a64.S4
-	arr := p.arr
-	if wide {
-		arr = a64.D2
+	l := newLoop(p, k)
+	body, pre := l.schedule()
+	l.frame()
+	g.loopFunc(l, body, pre)
+	if k.tail == "pad" {
+		g.padWrapper(p, k, l.asm, l.sig, l.ret, l.block, l.count.name)
 	}
-	const n = 2 // vectors of arr per iteration
-	m := newNops(arr, n)
-	lanes := map[a64.Arr]int{a64.S4: 4, a64.D2: 2}[arr]
-	block := n * lanes
+}
+
+// loop is one loop kernel being emitted: its registers, its nops, and
+// its Go signature and frame.
+type loop struct {
+	p     prec
+	k     kspec
+	arr   a64.Arr // the arithmetic's arrangement (D2 for a wide float32 kernel)
+	m     *nops
+	block int // elements per iteration
 
 	// Registers: R8 the count, R9 the constants' table, R0... the
 	// slices' pointers (a load and a store pointer for a slice both read
 	// and written), V31 the predicate accumulator of big, V30 down the
 	// broadcast scalars.
+	loadPtr, storePtr, scalarReg map[string]int
+	sc                           map[string]nval
+
+	// The Go signature and the frame.
+	asm, sig, ret string
+	sp            prec // the scalars' precision
+	off           map[string]int
+	size, retOff  int
+	count         kslice // the slice whose length is the count
+}
+
+// newLoop assigns k's registers.
+func newLoop(p prec, k kspec) *loop {
+	l := &loop{p: p, k: k, arr: p.arr}
+	if k.wide && p.arr == a64.S4 {
+		l.arr = a64.D2
+	}
+	const n = 2 // vectors of arr per iteration
+	l.m = newNops(l.arr, n)
+	l.block = n * map[a64.Arr]int{a64.S4: 4, a64.D2: 2}[l.arr]
 	next := 0
 	gp := func() int {
 		r := next
@@ -72,33 +100,40 @@ func (g *gen) loopKernel(p prec, k kspec) {
 		}
 		return r
 	}
-	loadPtr, storePtr := map[string]int{}, map[string]int{}
+	l.loadPtr, l.storePtr = map[string]int{}, map[string]int{}
 	for _, s := range k.slices {
 		if s.in {
-			loadPtr[s.name] = gp()
+			l.loadPtr[s.name] = gp()
 		}
 		if s.out {
-			storePtr[s.name] = gp()
+			l.storePtr[s.name] = gp()
 		}
 	}
-	sc := map[string]nval{}
+	l.sc = map[string]nval{}
 	vnext := 30
 	if !k.big {
 		vnext = 31
 	}
-	scalarReg := map[string]int{}
+	l.scalarReg = map[string]int{}
 	for _, s := range k.scalars {
-		scalarReg[s] = vnext
-		sc[s] = m.pinned(vnext)
+		l.scalarReg[s] = vnext
+		l.sc[s] = l.m.pinned(vnext)
 		vnext--
 	}
+	return l
+}
 
+// schedule runs the body on the loads of one iteration and stores its
+// results, and returns the scheduled iteration and the instructions that
+// precede the loop (the constants' loads).
+func (l *loop) schedule() (body, pre []string) {
+	m, k, p, arr := l.m, l.k, l.p, l.arr
 	in := map[string]nval{}
 	for _, s := range k.slices {
 		if !s.in {
 			continue
 		}
-		r := loadPtr[s.name]
+		r := l.loadPtr[s.name]
 		if s.typ(p) == "float32" && arr == a64.D2 {
 			t := m.one(nil, nil, false, func(d int, _ []int) string { return fmt.Sprintf("VLD1.P 16(R%d), [V%d.S4]", r, d) })
 			lo := m.one([]int{t}, nil, false, func(d int, s []int) string { return a64.FCVTL(d, s[0]).Go() })
@@ -110,7 +145,7 @@ func (g *gen) loopKernel(p prec, k kspec) {
 			return fmt.Sprintf("VLD1.P 16(R%d), [V%d.%s]", r, d, m.va())
 		})
 	}
-	out, large := k.body(m, in, sc)
+	out, large := k.body(m, in, l.sc)
 	if k.big {
 		m.sink([]any{m.mask(large)}, func(s []int) string { return fmt.Sprintf("VORR V%d.B16, V31.B16, V31.B16", s[0]) })
 	}
@@ -118,7 +153,7 @@ func (g *gen) loopKernel(p prec, k kspec) {
 		if !s.out {
 			continue
 		}
-		r, res := storePtr[s.name], out[s.name]
+		r, res := l.storePtr[s.name], out[s.name]
 		if s.typ(p) == "float32" && arr == a64.D2 {
 			// FCVTN writes the low half of an S4, FCVTN2 (over a copy of
 			// it) the high half.
@@ -133,83 +168,92 @@ func (g *gen) loopKernel(p prec, k kspec) {
 	if k.big {
 		reserved[31] = true
 	}
-	body, pre := m.schedule(reserved)
+	return m.schedule(reserved)
+}
 
-	// The Go signature and the frame.
-	asm := k.name + "NEON" + p.name
+// frame derives the Go signature, the arguments' offsets and the frame
+// size.
+func (l *loop) frame() {
+	k, p := l.k, l.p
+	l.asm = k.name + "NEON" + p.name
 	if k.tail == "pad" {
-		asm = k.name + "BlocksNEON" + p.name
+		l.asm = k.name + "BlocksNEON" + p.name
 	}
 	var params []string
-	off := map[string]int{}
+	l.off = map[string]int{}
 	frame := 0
 	for _, s := range k.slices {
 		params = append(params, s.name+" []"+s.typ(p))
-		off[s.name] = frame
+		l.off[s.name] = frame
 		frame += 24
 	}
-	sp := p // the scalars' precision
+	l.sp = p
 	if k.scalarF64 {
-		sp = precs[1]
+		l.sp = precs[1]
 	}
 	for _, s := range k.scalars {
-		params = append(params, s+" "+sp.typ)
-		off[s] = frame
-		frame += sp.size
+		params = append(params, s+" "+l.sp.typ)
+		l.off[s] = frame
+		frame += l.sp.size
 	}
-	ret, retOff := "", 0
 	switch {
 	case k.big:
-		ret, retOff = " (big bool)", frame
+		l.ret, l.retOff = " (big bool)", frame
 		frame++
 	case k.tail == "rest":
 		frame = (frame + 7) &^ 7
-		ret, retOff = " (rest int)", frame
+		l.ret, l.retOff = " (rest int)", frame
 		frame += 8
 	}
-	sig := "(" + strings.Join(params, ", ") + ")"
-	var count kslice
+	l.size = frame
+	l.sig = "(" + strings.Join(params, ", ") + ")"
 	for _, s := range k.slices {
 		if s.in {
-			count = s
+			l.count = s
 		}
 	}
+}
 
-	fmt.Fprintf(&g.s, "\n// func %s%s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", asm, sig, ret, asm, frame)
-	over := fmt.Sprintf(", over the whole blocks of %d elements of %s", block, count.name)
+// loopFunc writes the kernel: its TEXT and Go declaration, the loads of
+// its arguments, the loop over whole blocks around body, the result, and
+// the constants' table.
+func (g *gen) loopFunc(l *loop, body, pre []string) {
+	k, asm, m := l.k, l.asm, l.m
+	fmt.Fprintf(&g.s, "\n// func %s%s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", asm, l.sig, l.ret, asm, l.size)
+	over := fmt.Sprintf(", over the whole blocks of %d elements of %s", l.block, l.count.name)
 	if k.tail == "rest" {
-		over = fmt.Sprintf(", over the whole blocks of %d elements, and returns how many it left", block)
+		over = fmt.Sprintf(", over the whole blocks of %d elements, and returns how many it left", l.block)
 	}
-	fmt.Fprintf(&g.stubs, "\n// %s %s%s.\n//\n//go:noescape\nfunc %s%s%s\n", asm, k.doc, over, asm, sig, ret)
+	fmt.Fprintf(&g.stubs, "\n// %s %s%s.\n//\n//go:noescape\nfunc %s%s%s\n", asm, k.doc, over, asm, l.sig, l.ret)
 	for _, s := range k.slices {
 		if s.in {
-			g.f("MOVD %s_base+%d(FP), R%d", s.name, off[s.name], loadPtr[s.name])
+			g.f("MOVD %s_base+%d(FP), R%d", s.name, l.off[s.name], l.loadPtr[s.name])
 		}
 		if s.out {
-			g.f("MOVD %s_base+%d(FP), R%d", s.name, off[s.name], storePtr[s.name])
+			g.f("MOVD %s_base+%d(FP), R%d", s.name, l.off[s.name], l.storePtr[s.name])
 		}
 	}
-	g.f("MOVD %s_len+%d(FP), R8", count.name, off[count.name]+8)
+	g.f("MOVD %s_len+%d(FP), R8", l.count.name, l.off[l.count.name]+8)
 	if len(m.slots) > 0 {
 		g.f("MOVD $%sc<>(SB), R9", asm)
 	}
 	for _, s := range k.scalars {
-		g.bcast(sp, fmt.Sprintf("%s+%d", s, off[s]), scalarReg[s], scalarReg[s])
+		g.bcast(l.sp, fmt.Sprintf("%s+%d", s, l.off[s]), l.scalarReg[s], l.scalarReg[s])
 	}
-	for _, l := range pre {
-		g.f("%s", l)
+	for _, line := range pre {
+		g.f("%s", line)
 	}
 	if k.big {
 		g.zero(31)
 	}
 	loop, done := g.lbl("loop"), g.lbl("done")
 	g.at(loop)
-	g.f("CMP $%d, R8", block)
+	g.f("CMP $%d, R8", l.block)
 	g.f("BLT %s", done)
-	for _, l := range body {
-		g.f("%s", l)
+	for _, line := range body {
+		g.f("%s", line)
 	}
-	g.f("SUB $%d, R8", block)
+	g.f("SUB $%d, R8", l.block)
 	g.f("B %s", loop)
 	g.at(done)
 	switch {
@@ -219,23 +263,20 @@ func (g *gen) loopKernel(p prec, k kspec) {
 		g.f("ORR R10, R11")
 		g.f("CMP $0, R11")
 		g.f("CSET NE, R11")
-		g.f("MOVB R11, big+%d(FP)", retOff)
+		g.f("MOVB R11, big+%d(FP)", l.retOff)
 	case k.tail == "rest":
-		g.f("MOVD R8, rest+%d(FP)", retOff)
+		g.f("MOVD R8, rest+%d(FP)", l.retOff)
 	}
 	g.f("RET")
 	if len(m.slots) > 0 {
 		for i, bits := range m.slots {
-			if arr == a64.S4 {
+			if l.arr == a64.S4 {
 				bits |= bits << 32
 			}
 			g.f("DATA %sc<>+%d(SB)/8, $%#016x", asm, 16*i, bits)
 			g.f("DATA %sc<>+%d(SB)/8, $%#016x", asm, 16*i+8, bits)
 		}
 		fmt.Fprintf(&g.s, "GLOBL %sc<>(SB), RODATA|NOPTR, $%d\n", asm, 16*len(m.slots))
-	}
-	if k.tail == "pad" {
-		g.padWrapper(p, k, asm, sig, ret, block, count.name)
 	}
 }
 

@@ -295,17 +295,7 @@ var _ vm.Ops[nval, ncond] = (*nops)(nil)
 // body's lines and the hoisting lines, or ok false when the registers
 // run out.
 func (m *nops) alloc(hoist map[int]bool, reserved map[int]bool) (body, pre []string, ok bool) {
-	last := make([]int, m.nvals)
-	for i := range last {
-		last[i] = -1
-	}
-	for i, in := range m.code {
-		for _, s := range in.srcs {
-			if s.v >= 0 {
-				last[s.v] = i
-			}
-		}
-	}
+	last := m.lastUses()
 	vreg := make([]int, m.nvals)
 	pinned := map[int]bool{}
 	for v, r := range m.fixed {
@@ -415,6 +405,23 @@ func (m *nops) alloc(hoist map[int]bool, reserved map[int]bool) (body, pre []str
 		}
 	}
 	return body, pre, ok
+}
+
+// lastUses returns, for each value, the index of the last instruction
+// that reads it (-1 for none).
+func (m *nops) lastUses() []int {
+	last := make([]int, m.nvals)
+	for i := range last {
+		last[i] = -1
+	}
+	for i, in := range m.code {
+		for _, s := range in.srcs {
+			if s.v >= 0 {
+				last[s.v] = i
+			}
+		}
+	}
+	return last
 }
 
 func firstIndex(srcs []opnd, v int) int {
