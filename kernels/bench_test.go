@@ -47,8 +47,7 @@ var triadArrays = sync.OnceValue(func() [3][]float64 {
 // measured now for 150 ms if n elements are at least streamLen, else 0.
 // A streaming benchmark measures it before and after its timed loop and
 // reports the larger (reportTriad): a dip in the triad would inflate the
-// case's fraction of it (in one make bench a triad read 27.6 GB/s between
-// others of 39-41).
+// case's fraction of it.
 func triadBeside(n int) float64 {
 	if n < streamLen {
 		return 0
@@ -99,9 +98,9 @@ func benchUnary[T kernels.Float](b *testing.B, sizes []int, lo, hi float64, f fu
 		b.Run(fmt.Sprintf("%s/n=%d", precName[T](), n), func(b *testing.B) {
 			b.SetBytes(2 * int64(n) * sizeOf[T]())
 			// A first call outside the timing maps dst's pages: on a VM
-			// the first touch of 128 MB took 0.37 s, longer than the whole
-			// -benchtime, which left one timed call that was mostly page
-			// faults (0.7 GB/s).
+			// the first touch of a large output can take longer than the
+			// whole -benchtime, leaving one timed call that is mostly
+			// page faults.
 			f(dst, x)
 			before := triadBeside(n)
 			for b.Loop() {

@@ -35,8 +35,8 @@ func (g *convGather[T]) run(i, s, end int) (o, n int) {
 // x packed as six rows of a matrix, padding is cleared, and panels that
 // meet a sequence's edge go value by value. The taps that are padding for
 // the whole panel are marked in buf.askip, so that the micro-kernel
-// skips them (macro): with dilation 64, 14% of the (position, tap) pairs
-// of the promoter's length 1024.
+// skips them (macro): with a large dilation, a good part of the
+// (position, tap) pairs of a sequence.
 func (g *gemmCall[T]) packAGather(dst []T, ic, pc, mb, kb, lo, hi int) {
 	ga, mr := &g.ga, g.mk.mr
 	for ip := lo; ip < hi; ip++ {

@@ -79,7 +79,8 @@ var paths = append(archPaths(), &path{
 	f64:       genericOps[float64](),
 })
 
-// active is the path in use. It is the package's only mutable state.
+// active is the path in use: with the thread setting (threads.go), the
+// package's only mutable state.
 var active atomic.Pointer[path]
 
 func init() {

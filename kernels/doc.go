@@ -38,13 +38,35 @@
 // FISHERFLOW_KERNELS picks one at start-up. The purego build tag builds
 // the package without assembly.
 //
+// # Global state
+//
+// The package has two settings, both safe to change while kernels run on
+// other goroutines: the active path (above; a call uses one path
+// throughout), and the number of goroutines that Gemm, the convolutions,
+// ColumnSums and Sinkhorn may use per call, set by [SetThreads] (default
+// GOMAXPROCS; results do not depend on it). Everything else a call needs
+// is its arguments or scratch from pools.
+//
+// # Files
+//
+// Each kernel family F (elementwise, level1, norm, sphere, simplex, gemm,
+// conv, and the transport solvers sinkhorn, ot, emd) is a set of files, of
+// these where it has them: F.go, the public functions, their checks and
+// docs; F_generic.go, the pure-Go reference; F_simd.go, the SIMD paths'
+// composition of the family from its primitives (Fprims, composeF);
+// F_amd64.s and F_arm64.s, the generated assembly, with F_amd64.go and
+// F_arm64.go, its declarations and the path tables (FPrimsAVX512F32, ...)
+// that dispatch_amd64.go and dispatch_arm64.go list; F_test.go and
+// F_bench_test.go, its tests and benchmarks. dispatch.go defines the table every path fills (ops), simd.go
+// builds a SIMD path from its families' primitives, threads.go holds the
+// thread setting, and gen.go runs the generators in ../asm.
+//
 // # Large outputs
 //
 // On amd64, Sqrt, Square and ToSphere write an output at least as large as
 // the L3 cache (32 MiB where the CPU does not report its L3) with
 // non-temporal stores, which skip reading each destination line before it
-// is written and leave the output out of the caches: on arrays far beyond
-// the caches they ran 4-38% faster on our machine (ToSphere 4-8%, Sqrt
-// and Square 15-38%), to the same bits. The output is
-// complete and visible to every goroutine when the call returns.
+// is written and leave the output out of the caches, to the same bits.
+// The output is complete and visible to every goroutine when the call
+// returns.
 package kernels

@@ -69,14 +69,10 @@ func trigOp[T float32 | float64](simd func(dst, x []T) bool, generic func(dst, x
 // streamBytes is the output size from which ToSphere, Sqrt and Square
 // write by non-temporal stores (prims.rootQuotStream, sqrtStream,
 // squareStream): the L3 cache's, or 32 MiB where the CPU does not report
-// it (the Zen 5 VMs this was measured on hide theirs; Zen 5 has 32 MiB a
-// CCD). Beyond the caches an ordinary store first reads its line
-// (write-allocate), so a row map moves 24 bytes a float64 element instead
-// of 16. Measured there on 2^24 elements of simplex rows (d = 160, one
-// thread, 18 alternated rounds in one process): ToSphere float64 36.6 ->
-// 40.3 GB/s, float32 39.8 -> 41.3 (median ratios 1.078 and 1.043); Sqrt
-// and Square (one pass) ran 15-38% faster. On outputs that fit the caches
-// the stores would evict what the caller reads next, hence the threshold.
+// it (virtual machines often hide it). Beyond the caches an ordinary store
+// first reads its line (write-allocate), so a row map moves 24 bytes a
+// float64 element instead of 16. On outputs that fit the caches the
+// stores would evict what the caller reads next, hence the threshold.
 var streamBytes = func() int {
 	if l3 := cpu.Describe().Caches.L3; l3 > 0 {
 		return l3

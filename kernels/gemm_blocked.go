@@ -20,12 +20,8 @@ type blocking struct{ kc, mc, nc, flopsPerThread int }
 // kc x nc block of B fills half of L2, and the mc x kc block of A half of
 // L3 (shared by the threads). A size the CPU does not report takes a
 // default: 32 KiB, 256 KiB, and 8 MiB for the L3, which virtual machines
-// often hide (this project's Zen 5 VMs do; the host has 32 MiB per CCD).
-// With 4 MiB there, the float64 blocks of A were 512 rows against
-// float32's 1024, so a 1024^3 float64 product packed B twice as often:
-// one thread 97.1-97.2 -> 98.2-99.0 GFLOP/s with 8 MiB, 2048^3
-// 98.6 -> 100.2-101 (alternated 3x; float32 and the MLP shapes, whose
-// blocks did not change, within noise).
+// often hide; a smaller L3 default halves the float64 blocks of A, so a
+// large float64 product packs B twice as often.
 func blockingFor(mr, nr, size int) blocking {
 	c := cpu.Describe().Caches
 	l1, l2, l3 := c.L1D, c.L2, c.L3
@@ -46,18 +42,15 @@ func blockingFor(mr, nr, size int) blocking {
 
 // gemmFlopsPerThread is the work (2mnk) below which another thread costs
 // more than it brings (the barriers between the phases of a block, even
-// with spinning workers). Measured here with spinning workers, one thread
-// against two: 64^3 (2^19 flops) 25 and 25 GFLOP/s, 128^3 44 and 57,
-// 256^3 61 and 91.
+// with spinning workers): a 64^3 product gains nothing from a second
+// thread, a 128^3 one does.
 const gemmFlopsPerThread = 1 << 21
 
 // ownBPanels is the number of B panels per thread from which the threads
 // take columns of their own (gemmCall.ownB). With fewer, each A panel
 // would meet only a few B panels per load, and the threads do better
-// sharing the B block and keeping A panels of their own: measured on Zen 5
-// (two threads, f32) against 2, 8 gave the promoter convolution
-// 1024 x 256 x 2304 (4 panels) 298-300 -> 334-338 GFLOP/s and the MLP
-// shapes (8 panels) 319-333 -> 334-352, the others unchanged.
+// sharing the B block and keeping A panels of their own (the promoter
+// convolution's and the MLP's products, 4 and 8 panels, run faster so).
 const ownBPanels = 8
 
 // gemmSmall is the size (m*n*k) below which packing costs more than it
@@ -271,8 +264,8 @@ func (g *gemmCall[T]) run() {
 		// and the threads take the A panels in turn, each packing one
 		// into a buffer of its own and running it against the whole
 		// block, so that no block of A goes through L3 and B is not
-		// packed again for each block of A (the convolutions' products,
-		// 8192 x 256 x 2304 in the promoter model, had four).
+		// packed again for each block of A (the convolutions' products
+		// have several).
 		for g.pc = 0; g.pc < g.k; g.pc += kc {
 			g.kb = min(kc, g.k-g.pc)
 			g.ic, g.mb, g.jc, g.nb = 0, g.m, 0, g.n
@@ -288,8 +281,7 @@ func (g *gemmCall[T]) run() {
 	// they stay in its core's caches. (Dealt to whichever thread was free,
 	// as the other phases are, half the panels a thread packed went to the
 	// other core, and packing A, whose buffer the other core had just
-	// read, took twice the time: 20% of a two-thread 1024 x 256 x 2304
-	// product.)
+	// read, took twice the time.)
 	for g.pc = 0; g.pc < g.k; g.pc += kc {
 		g.kb = min(kc, g.k-g.pc)
 		for g.ic = 0; g.ic < g.m; g.ic += mc {

@@ -86,15 +86,11 @@ func toSphereOf[T float32 | float64](p *prims[T], generic func(dst, x []T, d int
 			}
 			return
 		}
-		// A row of d = 160 float32 in L2 takes about 20 ns, so the Go
-		// around it shows: this loop keeps the primitives in locals and
-		// tests each row once (3-5% faster in L2 than one loop for both
-		// kinds of path with the fields and nil tests in it), and sums
-		// each row one row ahead (12-14% faster again in float32, as
-		// fast as a loop of direct calls). In float64 a row's map (20
-		// VSQRTPD, 43 ns at d = 160) and its sums (9.5 ns) do not overlap
-		// either way, nor when a scratch kernel interleaved them vector
-		// by vector: a row costs its square roots plus its sums.
+		// A row in L2 is short enough for the Go around it to show: this
+		// loop keeps the primitives in locals, tests each row once, and
+		// sums each row one row ahead, so that the next row's loads
+		// overlap this row's square roots (in float32; in float64 the
+		// square roots dominate either way).
 		sumMin, rootQuot, divSqrt := p.sumMin, p.rootQuot, p.divSqrt
 		stream := p.rootQuotStream != nil && streams[T](len(dst))
 		if stream {
@@ -125,11 +121,10 @@ func toSphereOf[T float32 | float64](p *prims[T], generic func(dst, x []T, d int
 				// mn/s >= the smallest normal, scaled by a power
 				// of two to stay exact and normal (mn >= 4 makes
 				// the float64 product overflow to +Inf, and then
-				// mn/s >= 4/MaxFloat64 holds). As s*minNormal it
-				// was subnormal for float64 rows summing to less
-				// than 1, and each such row took a microcode
-				// assist: ToSphere f64 ran 11% slower on simplex
-				// rows than on rows summing to 80.
+				// mn/s >= 4/MaxFloat64 holds). s*minNormal would
+				// be subnormal for float64 rows summing to less
+				// than 1, and cost each such row a microcode
+				// assist.
 				rootQuot(out, row, st, 1/st)
 			default:
 				divSqrt(out, row, s)
@@ -299,9 +294,7 @@ const angleRows = 64
 // mapRows is the block of rows of the kernels that pass over their rows
 // twice (Slerp, LogMap, ExpMap: the angles or norms, then the map): 16
 // rows of d = 160 float64 are 40 KB, so the second pass reads them from
-// L1. Against blocks of angleRows, at 4096 x 160: ExpMap 57-60 -> 63-70
-// GB/s (both precisions), Slerp and LogMap within noise (8 rows: float32
-// Slerp 15% slower).
+// L1; fewer rows slow Slerp down.
 const mapRows = 16
 
 // rowBuf is the scratch of a block of rows: its angles (or norms) and the

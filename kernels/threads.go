@@ -5,13 +5,13 @@ import (
 	"sync/atomic"
 )
 
-// threads is the number of goroutines a Gemm or Sinkhorn call may use;
-// 0 means GOMAXPROCS. It is configuration read by every call, like the
-// active path.
+// threads is the number of goroutines a Gemm, convolution, ColumnSums or
+// Sinkhorn call may use; 0 means GOMAXPROCS. It is configuration read by
+// every call, like the active path.
 var threads atomic.Int64
 
-// SetThreads sets the number of goroutines Gemm and Sinkhorn use per
-// call (n <= 0 restores the default, GOMAXPROCS) and returns the previous
+// SetThreads sets the number of goroutines Gemm, the convolutions,
+// ColumnSums and Sinkhorn use per call (n <= 0 restores the default, GOMAXPROCS) and returns the previous
 // setting. Results do not depend on it.
 //
 // The extra goroutines come from a pool that starts on first use and
@@ -25,6 +25,7 @@ func SetThreads(n int) int {
 	return int(threads.Swap(int64(max(n, 0))))
 }
 
+// kernelThreads returns the number of goroutines a call may use.
 func kernelThreads() int {
 	if n := int(threads.Load()); n > 0 {
 		return n

@@ -121,8 +121,8 @@ func mathUnary(k emit.Kernel, name, doc string, body func(m emit.M, x emit.G) em
 // mathFn emits a kernel dst[i] = f(ins[0][i], ...) whose body maps
 // groups of vectors, u512 of them per iteration of the main loop on
 // AVX-512 and u2 on AVX2 (which has 16 vector registers against 32). The
-// unrolled groups hide the latency of the long dependency chains; the
-// largest counts that still fit the registers are the fastest here.
+// unrolled groups hide the latency of the long dependency chains, so the
+// counts are the largest that still fit the registers.
 func mathFn(k emit.Kernel, name, sig, doc string, ins []string, u512, u2 int, body func(m emit.M, in []emit.G) emit.G) {
 	k.Begin(name, sig, doc+" len(dst) >= len(x).")
 	mathLoop(k, ins, u512, u2, body)

@@ -10,18 +10,17 @@
 //
 //   - An FMA has a latency of 4 cycles and two issue per cycle (Skylake-X,
 //     Cascade Lake, Ice Lake, Zen 4/5), so at least 4 x 2 = 8 independent
-//     accumulators are needed; measured here, 12 or more reach the
-//     register-only peak.
+//     accumulators are needed, and 12 or more reach the register-only
+//     peak.
 //   - Registers: MR * NV accumulators + NV vectors of B + 1 broadcast.
 //   - Loads per k step, MR broadcasts + NV vectors (plus the prefetches),
 //     share the two load ports with whatever else runs on the core; fewer
-//     loads per FMA leave more slack. MR * NV = 24 with MR + NV = 10 loads
+//     loads per FMA leave more slack: MR * NV = 24 with MR + NV = 10 loads
 //     (6 x 4) beat 28 with 16 loads (14 x 2) and 24 with 14 (12 x 2) or
-//     11 (8 x 3) in whole GEMMs here (1024^3 float32, one thread: median
-//     68 against 57, 58 and 63 GFLOP/s).
+//     11 (8 x 3) in whole GEMMs (BENCHMARKS.md).
 //   - The broadcast goes to a register (VBROADCASTSS/SD), not the FMA's
 //     embedded-broadcast memory operand: the memory form loads once per
-//     FMA instead of once per row, and measured 15-20% slower.
+//     FMA instead of once per row, which is slower.
 //   - B streams from L2 (the kc x nc block) while the A panel stays in L1,
 //     so the kernel prefetches B eight k steps ahead and A sixteen, and
 //     the C tile into L1 at the start (it is read at the end).

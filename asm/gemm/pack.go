@@ -17,9 +17,8 @@ import (
 //	dst[p*ldd + j] = src[j*lds + p]   for j < L, p < n,
 //
 // n a multiple of L. Each block is L row loads, an in-register
-// transpose and L row stores; the Go loops it replaced moved one element
-// at a time, with a strided store each, and cost 16% of a 512x512x704
-// GEMM with B transposed.
+// transpose and L row stores, where a Go loop moves one element at a
+// time with a strided store each.
 //
 // The transpose: unpacking pairs of rows interleaves them within each
 // 128-bit lane; for float32 a VSHUFPS pass then makes each 128-bit lane
@@ -160,7 +159,7 @@ func transpose(k emit.Kernel, r []reg.VecVirtual) []reg.VecVirtual {
 // packN emits the copy that packs a B panel stored by rows (op(B) = B):
 // n rows of NR = NV vectors at src (row stride lds elements) go to dst
 // one after another. A call to copy per row cost as much as the copy
-// itself (memmove was 6% of a toy training step, through packB).
+// itself.
 func packN(k emit.Kernel) {
 	_, nv := shape(k)
 	k.Begin("packN", "func(n int, src *T, lds int, dst *T)",
@@ -193,8 +192,7 @@ func packN(k emit.Kernel) {
 // packA6 emits, for AVX-512 float32 only (MR = 6), the packing of six
 // rows of A stored by rows into the micro-kernel's layout, sixteen steps
 // at a time: dst[p*6 + r] = src[r*lds + p] for r < 6, p < n (a multiple
-// of 16). The Go loop it replaces moved one element at a time and was
-// 8% of a toy training step.
+// of 16), where a Go loop moves one element at a time.
 //
 // Two permutation passes: VPERMI2PS interleaves the rows in pairs (2j,
 // 2j+1), giving for each pair a vector of 64-bit units (one unit, the
@@ -300,9 +298,8 @@ func packA6(k emit.Kernel) {
 // memory): dst[p*6 + r] = src[p*lds + r] for r < 6, p < n. Each step is
 // one load and one store under the mask of the first six lanes (the
 // masked-off lanes of the load are not read, so it never reaches past
-// the matrix); four steps per iteration. The Go loop it replaces copied
-// the six values one at a time and was 5% of the one-thread float32
-// 512 x 704 x 512 product with A transposed (the MLP's weight gradient).
+// the matrix); four steps per iteration, where a Go loop copies the six
+// values one at a time (the MLP's weight gradient has A transposed).
 func packA6T(k emit.Kernel) {
 	k.Begin("packA6T", "func(n int, src *T, lds int, dst *T)",
 		"packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].")

@@ -198,11 +198,11 @@ func (g *gen) divOp(p prec, base, doc string, square bool) {
 // normal in T (asm/sphere's rootQuot on amd64): dst[i] = sqrt(q) with q =
 // x[i]*y (y = 1/s) refined by one FMA step, q + (x[i] - q*s)*y, and the
 // root in T; four vectors per iteration. Float32 only: there it replaces
-// divSqrt's widening to float64, FDIV and FSQRT on two lanes (neoncost:
-// ToSphere 5.91 -> 4.86 instructions per element); in float64 the
-// sumMin test and the FMA steps cost more instructions than FDIV saves
-// (6.87 -> 7.59), and the divider's cost, which the cost model leaves
-// out, cannot be measured on our machines.
+// divSqrt's widening to float64, FDIV and FSQRT on two lanes, and takes
+// fewer instructions per element (neoncost); in float64 the sumMin test
+// and the FMA steps cost more instructions than FDIV saves, and the
+// divider's cost, which the cost model leaves out, cannot be measured
+// without arm64 hardware.
 func (g *gen) rootQuot(p prec) {
 	name := "rootQuotNEON" + p.name
 	g.fn(name, 48+2*p.size, fmt.Sprintf("(dst []%s, x []%s, s %s, y %s)", p.typ, p.typ, p.typ, p.typ),
