@@ -93,12 +93,13 @@ func Cos[T Float](dst, x []T) {
 	impl32().cos(f32s(dst), f32s(x))
 }
 
-// Exp sets dst[i] = e^x[i]. Every path (generic, AVX2, AVX-512) runs the
-// same polynomial algorithm and returns the same bits. Error: float64
-// < 1 ULP (worst 0.99 ULP on 10^7 random inputs); float32 < 2 ULP (worst
-// 1.06 ULP over every float32 input; it runs in float32 arithmetic). Results beyond the range of T give
-// +Inf or 0, subnormal results round once, exp(-Inf) = 0 and NaN gives
-// NaN. dst may alias x. It panics if len(dst) != len(x).
+// Exp sets dst[i] = e^x[i]. Every path (generic, AVX2, AVX-512, NEON)
+// runs the same polynomial algorithm and returns the same bits. Error:
+// float64 < 1 ULP (worst 0.99 ULP on 10^7 random inputs); float32 < 2 ULP
+// (worst 1.06 ULP over every float32 input; it runs in float32
+// arithmetic). Results beyond the range of T give +Inf or 0, subnormal
+// results round once, exp(-Inf) = 0 and NaN gives NaN. dst may alias x.
+// It panics if len(dst) != len(x).
 func Exp[T Float](dst, x []T) {
 	checkSame("Exp", []string{"dst", "x"}, len(dst), len(x))
 	if is64[T]() {

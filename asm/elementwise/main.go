@@ -1,8 +1,11 @@
-// Command elementwise generates kernels/elementwise_amd64.s: the
-// elementwise kernels for AVX2+FMA and AVX-512, float32 and float64.
-// Sqrt and Square are single correctly rounded instructions; each
-// iteration of the main loop handles 4 vectors. Exp and Log are in
-// vecmath.go; -tables also writes their constants for the generic path.
+// Command elementwise generates kernels/elementwise_amd64.s, the
+// elementwise family for AVX2+FMA and AVX-512, float32 and float64: sqrt
+// and square (single correctly rounded instructions, 4 vectors per
+// iteration), their twins sqrtStream and squareStream with non-temporal
+// stores and the storeFence that follows them, and, in vecmath.go, the
+// vector math functions exp, sigmoid, log, acos, atan2, sin and cos and
+// Sinkhorn's relax and gibbs. -tables also writes the vector math
+// constants as Go, for the generic path (kernels/elementwise_tables.go).
 package main
 
 import (

@@ -12,81 +12,6 @@ import (
 // as the amd64 paths do. One 128-bit vector of input per iteration, then
 // a scalar tail.
 
-// widen loads one vector of p from R(ptr) (post-increment) into V(src)
-// and leaves its float64 halves in V(lo), V(hi) (float32), or V(lo)
-// itself (float64: hi is unused).
-func (g *gen) widen(p prec, ptr, src, lo, hi int) {
-	if p.arr == a64.D2 {
-		g.f("VLD1.P 16(R%d), [V%d.D2]", ptr, lo)
-		return
-	}
-	g.f("VLD1.P 16(R%d), [V%d.S4]", ptr, src)
-	g.w(a64.FCVTL(lo, src))
-	g.w(a64.FCVTL2(hi, src))
-}
-
-// halves is the number of float64 vectors per input vector.
-func halves(p prec) int {
-	if p.arr == a64.D2 {
-		return 1
-	}
-	return 2
-}
-
-// scalarIn loads one element from R(ptr) (post-increment) into F(r) as a
-// float64.
-func (g *gen) scalarIn(p prec, ptr, r int) {
-	g.f("%s.P %d(R%d), F%d", p.fmov, p.size, ptr, r)
-	if p.arr == a64.S4 {
-		g.f("FCVTSD F%d, F%d", r, r)
-	}
-}
-
-// scalarOut stores the float64 in F(r) to R(ptr) (post-increment) as p.
-func (g *gen) scalarOut(p prec, ptr, r int) {
-	if p.arr == a64.S4 {
-		g.f("FCVTDS F%d, F%d", r, r)
-	}
-	g.f("%s.P F%d, %d(R%d)", p.fmov, r, p.size, ptr)
-}
-
-// narrowStore rounds the float64 vectors V(lo), V(hi) to p and stores one
-// vector at R(ptr) (post-increment).
-func (g *gen) narrowStore(p prec, ptr, lo, hi, tmp int) {
-	if p.arr == a64.D2 {
-		g.f("VST1.P [V%d.D2], 16(R%d)", lo, ptr)
-		return
-	}
-	g.w(a64.FCVTN(tmp, lo))
-	g.w(a64.FCVTN2(tmp, hi))
-	g.f("VST1.P [V%d.S4], 16(R%d)", tmp, ptr)
-}
-
-// reduce2 adds the float64 accumulators V(a), V(b) into D(a).
-func (g *gen) reduce2(a, b int) {
-	g.w(a64.FADD(a64.D2, a, a, b))
-	g.w(a64.FADDPScalar(a64.D2, a, a))
-}
-
-func (g *gen) sumSq(p prec) {
-	name := "sumSqNEON" + p.name
-	g.fn(name, 32, fmt.Sprintf("(x []%s) (r float64)", p.typ), "returns sum x[i]^2, accumulated in float64.")
-	g.f("MOVD x_base+0(FP), R0")
-	g.f("MOVD x_len+8(FP), R2")
-	g.zero(0, 1)
-	g.loop(p.lanes, func() {
-		g.widen(p, 0, 4, 16, 17)
-		for h := 0; h < halves(p); h++ {
-			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 16+h, 16+h, h)
-		}
-	}, func() { g.reduce2(0, 1) }, func() {
-		g.scalarIn(p, 0, 4)
-		g.f("FMADDD F4, F0, F4, F0")
-	})
-	g.f("FMOVD F0, r+24(FP)")
-	g.f("RET")
-}
-
 func (g *gen) diffSumSq(p prec) {
 	name := "diffSumSqNEON" + p.name
 	g.fn(name, 64, fmt.Sprintf("(x []%s, y []%s) (sm float64, sp float64)", p.typ, p.typ),
@@ -117,44 +42,6 @@ func (g *gen) diffSumSq(p prec) {
 	})
 	g.f("FMOVD F0, sm+48(FP)")
 	g.f("FMOVD F2, sp+56(FP)")
-	g.f("RET")
-}
-
-// moments emits Moments' sums of x[i] - shift and of their squares in
-// float64 (float32 widened), four elements per iteration in two pairs of
-// accumulators, and its scalar tail: it leaves no elements (rest 0).
-func (g *gen) moments(p prec) {
-	name := "momentsNEON" + p.name
-	g.fn(name, 56, fmt.Sprintf("(x []%s, shift float64) (s1 float64, s2 float64, rest int)", p.typ),
-		"returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).")
-	g.f("MOVD x_base+0(FP), R0")
-	g.f("MOVD x_len+8(FP), R2")
-	g.f("FMOVD shift+24(FP), F30")
-	g.f("VDUP V30.D[0], V31.D2")
-	g.zero(0, 1, 2, 3) // V0, V1: the sums; V2, V3: the squares
-	g.loop(4, func() {
-		if p.arr == a64.D2 {
-			g.f("VLD1.P 32(R0), [V16.D2, V17.D2]")
-		} else {
-			g.widen(p, 0, 4, 16, 17)
-		}
-		for h := 0; h < 2; h++ {
-			g.w(a64.FSUB(a64.D2, 16+h, 16+h, 31)) // x - shift
-			g.w(a64.FADD(a64.D2, h, h, 16+h))
-			g.f("VFMLA V%d.D2, V%d.D2, V%d.D2", 16+h, 16+h, 2+h)
-		}
-	}, func() {
-		g.reduce2(0, 1)
-		g.reduce2(2, 3)
-	}, func() {
-		g.scalarIn(p, 0, 4)
-		g.f("FSUBD F30, F4, F4") // F4 = F4 - shift
-		g.f("FADDD F4, F0, F0")
-		g.f("FMADDD F4, F2, F4, F2") // F2 += F4*F4
-	})
-	g.f("FMOVD F0, s1+32(FP)")
-	g.f("FMOVD F2, s2+40(FP)")
-	g.f("MOVD ZR, rest+48(FP)")
 	g.f("RET")
 }
 
@@ -292,5 +179,51 @@ func (g *gen) logMapRow(p prec) {
 		g.f("FMUL%s F30, F6, F6", p.fs)
 		g.f("%s.P F6, %d(R3)", p.fmov, p.size)
 	})
+	g.f("RET")
+}
+
+// sumMin is sum with the smallest nonzero element beside it (ToSphere's
+// fast-row test, as asm/level1's sumMin on amd64; float32 only, as
+// rootQuot): the same accumulators and order as sum, so r is sum's to the
+// bit; each vector's zero lanes become +Inf (fcmeq, bsl) before four
+// running minima (V20-V23).
+func (g *gen) sumMin(p prec) {
+	name := "sumMinNEON" + p.name
+	g.fn(name, 24+2*p.size, fmt.Sprintf("(x []%s) (r %s, mn %s)", p.typ, p.typ, p.typ),
+		"returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).")
+	g.f("MOVD x_base+0(FP), R0")
+	g.f("MOVD x_len+8(FP), R2")
+	g.zero(0, 1, 2, 3, 25)
+	if p.arr == a64.S4 {
+		g.f("MOVW $0x7f800000, R3")
+	} else {
+		g.f("MOVD $0x7ff0000000000000, R3")
+	}
+	g.f("VDUP R3, V24.%s", p.va) // +Inf
+	for i := 0; i < 4; i++ {
+		g.f("VORR V24.B16, V24.B16, V%d.B16", 20+i)
+	}
+	g.loop(4*p.lanes, func() {
+		g.f("VLD1.P %d(R0), %s", 4*16, vlist(4, p.va))
+		for i := 0; i < 4; i++ {
+			g.w(a64.FADD(p.arr, i, i, 4+i))
+		}
+		for i := 0; i < 4; i++ {
+			g.w(a64.FCMEQ(p.arr, 16+i, 4+i, 25))             // lanes == 0
+			g.f("VBSL V%d.B16, V24.B16, V%d.B16", 4+i, 16+i) // +Inf there, x elsewhere
+			g.w(a64.FMIN(p.arr, 20+i, 20+i, 16+i))
+		}
+	}, func() {
+		g.reduce(p)
+		g.fold(p, 20, a64.FMIN, a64.FMINP, a64.FMINPScalar)
+	}, func() {
+		g.f("%s.P %d(R0), F4", p.fmov, p.size)
+		g.f("FADD%s F4, F0, F0", p.fs)
+		g.f("FCMP%s $(0.0), F4", p.fs)
+		g.f("FCSEL%s EQ, F24, F4, F5", p.fs) // +Inf for a zero
+		g.f("FMIN%s F5, F20, F20", p.fs)
+	})
+	g.f("%s F0, r+24(FP)", p.fmov)
+	g.f("%s F20, mn+%d(FP)", p.fmov, 24+p.size)
 	g.f("RET")
 }

@@ -36,30 +36,3 @@ func adamWKernel() kspec {
 			return map[string]nval{"w": w, "m": mv, "v": vv}, ncond{}
 		}}
 }
-
-// scaleShiftKernel and colMomentsKernel are two of the normalisation
-// primitives (asm/level1/norm.go on amd64), the same operations in the
-// same order: ScaleShift's dst[i] = a[i]*s[i] + (b[i]*t + c), two FMAs
-// in the elements' precision; AddColumnMoments' sum[i] += a[i] and
-// dot[i] += a[i]*(b[i] - shift), in float64. Both return how many
-// elements they left; their callers pass b cut to the count.
-func scaleShiftKernel() kspec {
-	return kspec{name: "scaleShift", doc: "sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst))",
-		slices:  []kslice{{name: "dst", out: true}, {name: "a", in: true}, {name: "s", in: true}, {name: "b", in: true}},
-		scalars: []string{"t", "c"}, tail: "rest",
-		body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
-			r := m.FMA(sc["t"], in["b"], sc["c"])                              // b*t + c
-			return map[string]nval{"dst": m.FMA(in["s"], in["a"], r)}, ncond{} // a*s + that
-		}}
-}
-
-func colMomentsKernel() kspec {
-	return kspec{name: "colMoments", doc: "adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a))",
-		slices: []kslice{{name: "sum", f64: true, in: true, out: true}, {name: "dot", f64: true, in: true, out: true},
-			{name: "a", in: true}, {name: "b", in: true}},
-		scalars: []string{"shift"}, scalarF64: true, wide: true, tail: "rest",
-		body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
-			a := in["a"]
-			return map[string]nval{"sum": m.Add(a, in["sum"]), "dot": m.FMA(a, m.Sub(sc["shift"], in["b"]), in["dot"])}, ncond{}
-		}}
-}

@@ -4,6 +4,13 @@
 // vector at a time, then a masked tail: opmask registers on AVX-512,
 // VMASKMOV on AVX2, never a scalar loop) and the constant tables.
 //
+// emit.go has the instruction sets, precisions and the Kernel with its
+// instruction helpers; loop.go the loops (Map, MapStream, Loop, Reduce,
+// MapWide); mask.go the tail masks and constant tables; args.go the
+// arguments and results (Ptr, Len, ParamAddr, Result, Ret); vec.go M,
+// the vm.Ops machine on groups of registers that runs the vector math;
+// generate.go GenerateFile and GenerateFamily, which write the files.
+//
 // Go assembler operand order is source first: Add(a, b, dst) emits
 // VADDPS a, b, dst, which computes dst = b + a; Sub(a, b, dst) is
 // dst = b - a; FMA231(a, b, dst) is dst = a*b + dst and FNMA231(a, b,

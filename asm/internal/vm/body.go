@@ -6,10 +6,10 @@ import (
 )
 
 // The vector math functions, written once for every generator: each is
-// the same sequence of operations as its Go mirror in kernels/elementwise_exp.go
-// and elementwise_trig.go
-// (vmExp, vmLog, vmAcos, vmAtan2, vmSin, vmCos and their float32
-// versions vmExp32 ... vmCos32), so every path returns the same bits; the
+// the same sequence of operations as its Go mirror in
+// kernels/elementwise_exp.go and elementwise_trig.go (vmExp, vmLog,
+// vmAcos, vmAtan2, vmSin, vmCos and their float32 versions vmExp32 ...
+// vmCos32), so every path returns the same bits; the
 // comments give the mirror's statements. A
 // generator supplies Ops: the avo generator (asm/elementwise) on groups
 // of AVX2 or AVX-512 registers, the NEON generator (asm/neon) on its own
