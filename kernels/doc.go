@@ -57,9 +57,18 @@
 // F_amd64.s and F_arm64.s, the generated assembly, with F_amd64.go and
 // F_arm64.go, its declarations and the path tables (FPrimsAVX512F32, ...)
 // that dispatch_amd64.go and dispatch_arm64.go list; F_test.go and
-// F_bench_test.go, its tests and benchmarks. dispatch.go defines the table every path fills (ops), simd.go
-// builds a SIMD path from its families' primitives, threads.go holds the
-// thread setting, and gen.go runs the generators in ../asm.
+// F_bench_test.go, its tests and benchmarks. colsum.go (ColumnSums,
+// built on level1's axpy) is a family of its own without kernels.
+//
+// The dispatch files tie the families together: dispatch.go defines ops,
+// the table of every kernel that each path fills, and the path selection;
+// dispatch_generic.go fills it with the generic kernels; dispatch_simd.go
+// builds a SIMD path's table from its families' primitives (simdOps: one
+// compose call per family); dispatch_amd64.go and dispatch_arm64.go list
+// the paths of each architecture. threads.go holds the thread setting,
+// and gen.go runs the generators in ../asm. Adding a family is one set of
+// files, its generator's lines in gen.go, its prims in prims and its
+// compose call in simdOps.
 //
 // # Large outputs
 //

@@ -6,11 +6,11 @@ import (
 	"github.com/fisherflow/fisherflow/asm/internal/a64"
 )
 
-// The sphere primitives (spherePrims in kernels/sphere_simd.go): the row loops of
-// ToSphere, ToSimplex and the geodesics. The float64-accumulating ones
-// widen float32 input with fcvtl/fcvtl2 and round once with fcvtn/fcvtn2,
-// as the amd64 paths do. One 128-bit vector of input per iteration, then
-// a scalar tail.
+// The sphere primitives (spherePrims in kernels/sphere_simd.go): the row
+// loops of ToSphere, ToSimplex (divOp serves both) and the geodesics.
+// The float64-accumulating ones widen float32 input with fcvtl/fcvtl2 and
+// round once with fcvtn/fcvtn2, as the amd64 paths do. One 128-bit vector
+// of input per iteration, then a scalar tail.
 
 func (g *gen) diffSumSq(p prec) {
 	name := "diffSumSqNEON" + p.name

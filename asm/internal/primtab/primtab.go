@@ -1,11 +1,11 @@
 // Package primtab writes a kernel family's path tables into its generated
 // Go stubs: for each path and precision (ISA + F32 or F64) whose kernels
 // the stubs declare, a function familyPrims<Path><Prec>(p *prims[T]) that
-// sets the family's fields of package kernels' prims[T] (kernels/simd.go, one struct per family)
-// to those kernels. A kernel named base+Path+Prec fills the field base,
-// unless the generator maps it elsewhere; the kernels' archPaths then
-// lists one such function per family, so no table of kernel names is kept
-// by hand.
+// sets the family's fields of package kernels' prims[T] (one struct per
+// family, kernels/dispatch_simd.go) to those kernels. A kernel named
+// base+Path+Prec fills the field base, unless the generator maps it
+// elsewhere; kernels' archPaths lists one such function per family and
+// path, so no table of kernel names is kept by hand.
 package primtab
 
 import (
