@@ -17,14 +17,3 @@ func archPaths() []*path {
 		primsOf(elementwisePrimsNEONF64, level1PrimsNEONF64, normPrimsNEONF64,
 			spherePrimsNEONF64, simplexPrimsNEONF64, gemmPrimsNEONF64))}
 }
-
-// neonScaleShift and neonColMoments adapt asm/neon's loop kernels, which
-// take their count from their last input slice, by cutting b to it (the
-// primitives allow a longer b; the public functions pass equal lengths).
-func neonScaleShift[T float32 | float64](fn func(dst, a, s, b []T, t, c T) int) func(dst, a, s, b []T, t, c T) int {
-	return func(dst, a, s, b []T, t, c T) int { return fn(dst, a, s, b[:len(dst)], t, c) }
-}
-
-func neonColMoments[T float32 | float64](fn func(sum, dot []float64, a, b []T, shift float64) int) func(sum, dot []float64, a, b []T, shift float64) int {
-	return func(sum, dot []float64, a, b []T, shift float64) int { return fn(sum, dot, a, b[:len(a)], shift) }
-}
