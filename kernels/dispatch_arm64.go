@@ -12,8 +12,6 @@ import "github.com/fisherflow/fisherflow/internal/cpu"
 func archPaths() []*path {
 	f := cpu.Detected()
 	return []*path{simdPath("neon", func() bool { return f.ASIMD },
-		primsOf(elementwisePrimsNEONF32, level1PrimsNEONF32, normPrimsNEONF32,
-			spherePrimsNEONF32, simplexPrimsNEONF32, gemmPrimsNEONF32),
-		primsOf(elementwisePrimsNEONF64, level1PrimsNEONF64, normPrimsNEONF64,
-			spherePrimsNEONF64, simplexPrimsNEONF64, gemmPrimsNEONF64))}
+		elementwisePrimsNEON, level1PrimsNEON, normPrimsNEON,
+		spherePrimsNEON, simplexPrimsNEON, gemmPrimsNEON)}
 }

@@ -6,7 +6,8 @@ import "math"
 // set per family; simdOps builds a full kernel table from them. Each
 // family's generator writes, into its F_amd64.go or F_arm64.go stubs, one
 // function per path and precision that fills that family's fields
-// (elementwisePrimsAVX512F32, ...); archPaths lists them per path.
+// (elementwisePrimsAVX512F32, ...), and one per path that does both
+// precisions (elementwisePrimsAVX512); archPaths lists those per path.
 type prims[T float32 | float64] struct {
 	elementwisePrims[T]
 	level1Prims[T]
@@ -17,20 +18,18 @@ type prims[T float32 | float64] struct {
 	gemm microKernel[T]
 }
 
-// primsOf returns the prims that the family functions fill.
-func primsOf[T float32 | float64](families ...func(*prims[T])) prims[T] {
-	var p prims[T]
+// simdPath returns the path whose primitives the family functions fill
+// (elementwisePrimsAVX512, ...: generated, one per family and path). Both
+// tables compute their rows' scalars with the path's own float64 vector
+// functions, and the float32 table's pairwise products take the path's
+// own float64 GEMM, so a forced path never reaches another path's
+// kernels.
+func simdPath(name string, supported func() bool, families ...func(*prims[float32], *prims[float64])) *path {
+	var p32 prims[float32]
+	var p64 prims[float64]
 	for _, f := range families {
-		f(&p)
+		f(&p32, &p64)
 	}
-	return p
-}
-
-// simdPath returns the path of the given primitives. Both tables compute
-// their rows' scalars with the path's own float64 vector functions, and
-// the float32 table's pairwise products take the path's own float64
-// GEMM, so a forced path never reaches another path's kernels.
-func simdPath(name string, supported func() bool, p32 prims[float32], p64 prims[float64]) *path {
 	p64.rows64 = vec64Of(&p64)
 	p32.rows64 = p64.rows64
 	f64 := simdOps(p64)

@@ -55,7 +55,7 @@
 // docs; F_generic.go, the pure-Go reference; F_simd.go, the SIMD paths'
 // composition of the family from its primitives (Fprims, composeF);
 // F_amd64.s and F_arm64.s, the generated assembly, with F_amd64.go and
-// F_arm64.go, its declarations and the path tables (FPrimsAVX512F32, ...)
+// F_arm64.go, its declarations and the path tables (FPrimsAVX512, ...)
 // that dispatch_amd64.go and dispatch_arm64.go list; F_test.go and
 // F_bench_test.go, its tests and benchmarks. colsum.go (ColumnSums,
 // built on level1's axpy) is a family of its own without kernels.
@@ -67,8 +67,9 @@
 // compose call per family); dispatch_amd64.go and dispatch_arm64.go list
 // the paths of each architecture. threads.go holds the thread setting,
 // and gen.go runs the generators in ../asm. Adding a family is one set of
-// files, its generator's lines in gen.go, its prims in prims and its
-// compose call in simdOps.
+// files plus its registrations: its generator's lines in gen.go, its
+// struct in prims and its compose call in simdOps, and its generated
+// FPrims<Path> in each path's list.
 //
 // # Large outputs
 //

@@ -267,6 +267,12 @@ func atan2AVX512F64(dst []float64, y []float64, x []float64)
 // storeFence orders the non-temporal stores before it (SFENCE) ahead of every later store.
 func storeFence()
 
+// elementwisePrimsAVX2 sets the elementwise fields of the AVX2 path's prims, both precisions.
+func elementwisePrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	elementwisePrimsAVX2F32(p32)
+	elementwisePrimsAVX2F64(p64)
+}
+
 // elementwisePrimsAVX2F32 sets the elementwise fields of p to the AVX2 float32 kernels.
 func elementwisePrimsAVX2F32(p *prims[float32]) {
 	p.sqrt = sqrtAVX2F32
@@ -301,6 +307,12 @@ func elementwisePrimsAVX2F64(p *prims[float64]) {
 	p.cos = cosAVX2F64
 	p.atan2 = atan2AVX2F64
 	p.fence = storeFence
+}
+
+// elementwisePrimsAVX512 sets the elementwise fields of the AVX512 path's prims, both precisions.
+func elementwisePrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	elementwisePrimsAVX512F32(p32)
+	elementwisePrimsAVX512F64(p64)
 }
 
 // elementwisePrimsAVX512F32 sets the elementwise fields of p to the AVX512 float32 kernels.

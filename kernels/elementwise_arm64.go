@@ -366,6 +366,12 @@ func atan2NEONF64(dst []float64, y []float64, x []float64) {
 	}
 }
 
+// elementwisePrimsNEON sets the elementwise fields of the NEON path's prims, both precisions.
+func elementwisePrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	elementwisePrimsNEONF32(p32)
+	elementwisePrimsNEONF64(p64)
+}
+
 // elementwisePrimsNEONF32 sets the elementwise fields of p to the NEON float32 kernels.
 func elementwisePrimsNEONF32(p *prims[float32]) {
 	p.sqrt = sqrtNEONF32

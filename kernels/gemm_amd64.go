@@ -109,6 +109,12 @@ func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)
 //go:noescape
 func packA6T8AVX512F64(n int, src *float64, lds int, dst *float64)
 
+// gemmPrimsAVX2 sets the gemm fields of the AVX2 path's prims, both precisions.
+func gemmPrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	gemmPrimsAVX2F32(p32)
+	gemmPrimsAVX2F64(p64)
+}
+
 // gemmPrimsAVX2F32 sets the gemm fields of p to the AVX2 float32 kernels.
 func gemmPrimsAVX2F32(p *prims[float32]) {
 	p.gemm.fn = gemmKernelAVX2F32
@@ -125,6 +131,12 @@ func gemmPrimsAVX2F64(p *prims[float64]) {
 	p.gemm.packT = packTAVX2F64
 	p.gemm.packN = packNAVX2F64
 	p.gemm.mr, p.gemm.nr, p.gemm.tl = 6, 8, 4
+}
+
+// gemmPrimsAVX512 sets the gemm fields of the AVX512 path's prims, both precisions.
+func gemmPrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	gemmPrimsAVX512F32(p32)
+	gemmPrimsAVX512F64(p64)
 }
 
 // gemmPrimsAVX512F32 sets the gemm fields of p to the AVX512 float32 kernels.

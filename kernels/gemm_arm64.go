@@ -14,6 +14,12 @@ func gemmKernelNEONF32(kc int, a *float32, b *float32, c *float32, ldc int, alph
 //go:noescape
 func gemmKernelNEONF64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
+// gemmPrimsNEON sets the gemm fields of the NEON path's prims, both precisions.
+func gemmPrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	gemmPrimsNEONF32(p32)
+	gemmPrimsNEONF64(p64)
+}
+
 // gemmPrimsNEONF32 sets the gemm fields of p to the NEON float32 kernels.
 func gemmPrimsNEONF32(p *prims[float32]) {
 	p.gemm.fn = gemmKernelNEONF32

@@ -184,6 +184,12 @@ func scaleNegAVX512F64(dst []float64, src []float64, x []float64, s float64)
 //go:noescape
 func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
+// level1PrimsAVX2 sets the level1 fields of the AVX2 path's prims, both precisions.
+func level1PrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	level1PrimsAVX2F32(p32)
+	level1PrimsAVX2F64(p64)
+}
+
 // level1PrimsAVX2F32 sets the level1 fields of p to the AVX2 float32 kernels.
 func level1PrimsAVX2F32(p *prims[float32]) {
 	p.dot = dotAVX2F32
@@ -208,6 +214,12 @@ func level1PrimsAVX2F64(p *prims[float64]) {
 	p.sumSq = sumSqAVX2F64
 	p.scaleNeg = scaleNegAVX2F64
 	p.adamW = adamWAVX2F64
+}
+
+// level1PrimsAVX512 sets the level1 fields of the AVX512 path's prims, both precisions.
+func level1PrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	level1PrimsAVX512F32(p32)
+	level1PrimsAVX512F64(p64)
 }
 
 // level1PrimsAVX512F32 sets the level1 fields of p to the AVX512 float32 kernels.

@@ -104,6 +104,12 @@ func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
 //go:noescape
 func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
 
+// level1PrimsNEON sets the level1 fields of the NEON path's prims, both precisions.
+func level1PrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	level1PrimsNEONF32(p32)
+	level1PrimsNEONF64(p64)
+}
+
 // level1PrimsNEONF32 sets the level1 fields of p to the NEON float32 kernels.
 func level1PrimsNEONF32(p *prims[float32]) {
 	p.dot = dotNEONF32

@@ -64,6 +64,12 @@ func colMomentsAVX512F64(sum []float64, dot []float64, a []float64, b []float64,
 //go:noescape
 func scaleShiftAVX512F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
 
+// normPrimsAVX2 sets the norm fields of the AVX2 path's prims, both precisions.
+func normPrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	normPrimsAVX2F32(p32)
+	normPrimsAVX2F64(p64)
+}
+
 // normPrimsAVX2F32 sets the norm fields of p to the AVX2 float32 kernels.
 func normPrimsAVX2F32(p *prims[float32]) {
 	p.moments = momentsAVX2F32
@@ -76,6 +82,12 @@ func normPrimsAVX2F64(p *prims[float64]) {
 	p.moments = momentsAVX2F64
 	p.colMoments = colMomentsAVX2F64
 	p.scaleShift = scaleShiftAVX2F64
+}
+
+// normPrimsAVX512 sets the norm fields of the AVX512 path's prims, both precisions.
+func normPrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	normPrimsAVX512F32(p32)
+	normPrimsAVX512F64(p64)
 }
 
 // normPrimsAVX512F32 sets the norm fields of p to the AVX512 float32 kernels.

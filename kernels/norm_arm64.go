@@ -34,6 +34,12 @@ func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t f
 //go:noescape
 func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
 
+// normPrimsNEON sets the norm fields of the NEON path's prims, both precisions.
+func normPrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	normPrimsNEONF32(p32)
+	normPrimsNEONF64(p64)
+}
+
 // normPrimsNEONF32 sets the norm fields of p to the NEON float32 kernels.
 func normPrimsNEONF32(p *prims[float32]) {
 	p.moments = momentsNEONF32

@@ -24,6 +24,12 @@ func divSquareAVX512F32(dst []float32, x []float32, s float64)
 //go:noescape
 func divSquareAVX512F64(dst []float64, x []float64, s float64)
 
+// simplexPrimsAVX2 sets the simplex fields of the AVX2 path's prims, both precisions.
+func simplexPrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	simplexPrimsAVX2F32(p32)
+	simplexPrimsAVX2F64(p64)
+}
+
 // simplexPrimsAVX2F32 sets the simplex fields of p to the AVX2 float32 kernels.
 func simplexPrimsAVX2F32(p *prims[float32]) {
 	p.divSquare = divSquareAVX2F32
@@ -32,6 +38,12 @@ func simplexPrimsAVX2F32(p *prims[float32]) {
 // simplexPrimsAVX2F64 sets the simplex fields of p to the AVX2 float64 kernels.
 func simplexPrimsAVX2F64(p *prims[float64]) {
 	p.divSquare = divSquareAVX2F64
+}
+
+// simplexPrimsAVX512 sets the simplex fields of the AVX512 path's prims, both precisions.
+func simplexPrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	simplexPrimsAVX512F32(p32)
+	simplexPrimsAVX512F64(p64)
 }
 
 // simplexPrimsAVX512F32 sets the simplex fields of p to the AVX512 float32 kernels.

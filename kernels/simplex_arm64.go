@@ -14,6 +14,12 @@ func divSquareNEONF32(dst []float32, x []float32, s float64)
 //go:noescape
 func divSquareNEONF64(dst []float64, x []float64, s float64)
 
+// simplexPrimsNEON sets the simplex fields of the NEON path's prims, both precisions.
+func simplexPrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	simplexPrimsNEONF32(p32)
+	simplexPrimsNEONF64(p64)
+}
+
 // simplexPrimsNEONF32 sets the simplex fields of p to the NEON float32 kernels.
 func simplexPrimsNEONF32(p *prims[float32]) {
 	p.divSquare = divSquareNEONF32

@@ -144,6 +144,12 @@ func axpbyAVX512F64(dst []float64, a float64, x []float64, b float64, y []float6
 //go:noescape
 func logMapRowAVX512F64(dst []float64, x []float64, y []float64, c float64, k float64)
 
+// spherePrimsAVX2 sets the sphere fields of the AVX2 path's prims, both precisions.
+func spherePrimsAVX2(p32 *prims[float32], p64 *prims[float64]) {
+	spherePrimsAVX2F32(p32)
+	spherePrimsAVX2F64(p64)
+}
+
 // spherePrimsAVX2F32 sets the sphere fields of p to the AVX2 float32 kernels.
 func spherePrimsAVX2F32(p *prims[float32]) {
 	p.sumMin = sumMinAVX2F32
@@ -164,6 +170,12 @@ func spherePrimsAVX2F64(p *prims[float64]) {
 	p.diffSumSq = diffSumSqAVX2F64
 	p.axpby = axpbyAVX2F64
 	p.logMapRow = logMapRowAVX2F64
+}
+
+// spherePrimsAVX512 sets the sphere fields of the AVX512 path's prims, both precisions.
+func spherePrimsAVX512(p32 *prims[float32], p64 *prims[float64]) {
+	spherePrimsAVX512F32(p32)
+	spherePrimsAVX512F64(p64)
 }
 
 // spherePrimsAVX512F32 sets the sphere fields of p to the AVX512 float32 kernels.

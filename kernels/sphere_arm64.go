@@ -54,6 +54,12 @@ func axpbyNEONF64(dst []float64, a float64, x []float64, b float64, y []float64)
 //go:noescape
 func logMapRowNEONF64(dst []float64, x []float64, y []float64, c float64, k float64)
 
+// spherePrimsNEON sets the sphere fields of the NEON path's prims, both precisions.
+func spherePrimsNEON(p32 *prims[float32], p64 *prims[float64]) {
+	spherePrimsNEONF32(p32)
+	spherePrimsNEONF64(p64)
+}
+
 // spherePrimsNEONF32 sets the sphere fields of p to the NEON float32 kernels.
 func spherePrimsNEONF32(p *prims[float32]) {
 	p.sumMin = sumMinNEONF32

@@ -4,8 +4,8 @@
 // sets the family's fields of package kernels' prims[T] (one struct per
 // family, kernels/dispatch_simd.go) to those kernels. A kernel named
 // base+Path+Prec fills the field base, unless the generator maps it
-// elsewhere; kernels' archPaths lists one such function per family and
-// path, so no table of kernel names is kept by hand.
+// elsewhere; kernels' archPaths lists the familyPrims<Path> of each path,
+// so no table of kernel names is kept by hand.
 package primtab
 
 import (
@@ -61,11 +61,14 @@ func (f Family) Append(stubs []byte) ([]byte, error) {
 	var b bytes.Buffer
 	b.Write(stubs)
 	for _, path := range f.Paths {
+		if len(fields[key{path, "F32"}]) == 0 || len(fields[key{path, "F64"}]) == 0 {
+			return nil, fmt.Errorf("primtab: family %s has no %s kernels of one precision", f.Name, path)
+		}
+		fn := f.Name + "Prims" + path
+		fmt.Fprintf(&b, "\n// %s sets the %s fields of the %s path's prims, both precisions.\nfunc %s(p32 *prims[float32], p64 *prims[float64]) {\n\t%sF32(p32)\n\t%sF64(p64)\n}\n",
+			fn, f.Name, path, fn, fn, fn)
 		for _, prec := range []string{"F32", "F64"} {
 			lines := fields[key{path, prec}]
-			if len(lines) == 0 {
-				continue
-			}
 			if f.Extra != nil {
 				lines = append(lines, f.Extra(path, prec)...)
 			}
