@@ -20,8 +20,8 @@ const EnvPath = "FISHERFLOW_KERNELS"
 type ops[T float32 | float64] struct {
 	sqrt, square, acos, sin, cos, exp, sigmoid, log func(dst, x []T)
 	atan2                                           func(dst, y, x []T)
-	// relax, if set, is relaxVec's over-relaxation in one kernel (nil:
-	// relaxVec composes it from log and exp).
+	// relax, if set, is overrelax's over-relaxation in one kernel (nil:
+	// overrelax composes it from log and exp).
 	relax func(dst, old []T, w T)
 	// gibbs, if set, is the Gibbs kernel's row, exp(a*x) with subnormal
 	// results flushed to zero, in one kernel (nil: composed).

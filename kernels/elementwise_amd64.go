@@ -14,12 +14,14 @@ func sqrtAVX2F32(dst []float32, x []float32)
 //go:noescape
 func squareAVX2F32(dst []float32, x []float32)
 
-// sqrtStreamAVX2F32 is sqrtAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+// sqrtStreamAVX2F32 is sqrtAVX2F32 with non-temporal stores to dst; storeFence
+// must follow its last call.
 //
 //go:noescape
 func sqrtStreamAVX2F32(dst []float32, x []float32)
 
-// squareStreamAVX2F32 is squareAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+// squareStreamAVX2F32 is squareAVX2F32 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func squareStreamAVX2F32(dst []float32, x []float32)
@@ -29,7 +31,8 @@ func squareStreamAVX2F32(dst []float32, x []float32)
 //go:noescape
 func expAVX2F32(dst []float32, x []float32)
 
-// sigmoidAVX2F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+// sigmoidAVX2F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst)
+// >= len(x).
 //
 //go:noescape
 func sigmoidAVX2F32(dst []float32, x []float32)
@@ -39,32 +42,38 @@ func sigmoidAVX2F32(dst []float32, x []float32)
 //go:noescape
 func logAVX2F32(dst []float32, x []float32)
 
-// acosAVX2F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+// acosAVX2F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >=
+// len(x).
 //
 //go:noescape
 func acosAVX2F32(dst []float32, x []float32)
 
-// relaxAVX2F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+// relaxAVX2F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and
+// old[i] are not zero. len(old) >= len(dst).
 //
 //go:noescape
 func relaxAVX2F32(dst []float32, old []float32, w float32)
 
-// gibbsAVX2F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+// gibbsAVX2F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest
+// normal number. len(dst) >= len(x).
 //
 //go:noescape
 func gibbsAVX2F32(dst []float32, x []float32, a float32)
 
-// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX2F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX2F32(dst []float32, x []float32) (big bool)
 
-// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX2F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX2F32(dst []float32, x []float32) (big bool)
 
-// atan2AVX2F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+// atan2AVX2F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst)
+// >= len(x).
 //
 //go:noescape
 func atan2AVX2F32(dst []float32, y []float32, x []float32)
@@ -79,12 +88,14 @@ func sqrtAVX2F64(dst []float64, x []float64)
 //go:noescape
 func squareAVX2F64(dst []float64, x []float64)
 
-// sqrtStreamAVX2F64 is sqrtAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+// sqrtStreamAVX2F64 is sqrtAVX2F64 with non-temporal stores to dst; storeFence
+// must follow its last call.
 //
 //go:noescape
 func sqrtStreamAVX2F64(dst []float64, x []float64)
 
-// squareStreamAVX2F64 is squareAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+// squareStreamAVX2F64 is squareAVX2F64 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func squareStreamAVX2F64(dst []float64, x []float64)
@@ -94,7 +105,8 @@ func squareStreamAVX2F64(dst []float64, x []float64)
 //go:noescape
 func expAVX2F64(dst []float64, x []float64)
 
-// sigmoidAVX2F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+// sigmoidAVX2F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst)
+// >= len(x).
 //
 //go:noescape
 func sigmoidAVX2F64(dst []float64, x []float64)
@@ -104,32 +116,38 @@ func sigmoidAVX2F64(dst []float64, x []float64)
 //go:noescape
 func logAVX2F64(dst []float64, x []float64)
 
-// acosAVX2F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+// acosAVX2F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >=
+// len(x).
 //
 //go:noescape
 func acosAVX2F64(dst []float64, x []float64)
 
-// relaxAVX2F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+// relaxAVX2F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and
+// old[i] are not zero. len(old) >= len(dst).
 //
 //go:noescape
 func relaxAVX2F64(dst []float64, old []float64, w float64)
 
-// gibbsAVX2F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+// gibbsAVX2F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest
+// normal number. len(dst) >= len(x).
 //
 //go:noescape
 func gibbsAVX2F64(dst []float64, x []float64, a float64)
 
-// sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX2F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX2F64(dst []float64, x []float64) (big bool)
 
-// cosAVX2F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX2F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX2F64(dst []float64, x []float64) (big bool)
 
-// atan2AVX2F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+// atan2AVX2F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst)
+// >= len(x).
 //
 //go:noescape
 func atan2AVX2F64(dst []float64, y []float64, x []float64)
@@ -144,12 +162,14 @@ func sqrtAVX512F32(dst []float32, x []float32)
 //go:noescape
 func squareAVX512F32(dst []float32, x []float32)
 
-// sqrtStreamAVX512F32 is sqrtAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+// sqrtStreamAVX512F32 is sqrtAVX512F32 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func sqrtStreamAVX512F32(dst []float32, x []float32)
 
-// squareStreamAVX512F32 is squareAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+// squareStreamAVX512F32 is squareAVX512F32 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func squareStreamAVX512F32(dst []float32, x []float32)
@@ -159,7 +179,8 @@ func squareStreamAVX512F32(dst []float32, x []float32)
 //go:noescape
 func expAVX512F32(dst []float32, x []float32)
 
-// sigmoidAVX512F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+// sigmoidAVX512F32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst)
+// >= len(x).
 //
 //go:noescape
 func sigmoidAVX512F32(dst []float32, x []float32)
@@ -169,32 +190,38 @@ func sigmoidAVX512F32(dst []float32, x []float32)
 //go:noescape
 func logAVX512F32(dst []float32, x []float32)
 
-// acosAVX512F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+// acosAVX512F32 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >=
+// len(x).
 //
 //go:noescape
 func acosAVX512F32(dst []float32, x []float32)
 
-// relaxAVX512F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+// relaxAVX512F32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i]
+// and old[i] are not zero. len(old) >= len(dst).
 //
 //go:noescape
 func relaxAVX512F32(dst []float32, old []float32, w float32)
 
-// gibbsAVX512F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+// gibbsAVX512F32 sets dst[i] = e^(a*x[i]), or 0 where that is below the
+// smallest normal number. len(dst) >= len(x).
 //
 //go:noescape
 func gibbsAVX512F32(dst []float32, x []float32, a float32)
 
-// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX512F32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX512F32(dst []float32, x []float32) (big bool)
 
-// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX512F32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX512F32(dst []float32, x []float32) (big bool)
 
-// atan2AVX512F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+// atan2AVX512F32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst)
+// >= len(x).
 //
 //go:noescape
 func atan2AVX512F32(dst []float32, y []float32, x []float32)
@@ -209,12 +236,14 @@ func sqrtAVX512F64(dst []float64, x []float64)
 //go:noescape
 func squareAVX512F64(dst []float64, x []float64)
 
-// sqrtStreamAVX512F64 is sqrtAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+// sqrtStreamAVX512F64 is sqrtAVX512F64 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func sqrtStreamAVX512F64(dst []float64, x []float64)
 
-// squareStreamAVX512F64 is squareAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+// squareStreamAVX512F64 is squareAVX512F64 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func squareStreamAVX512F64(dst []float64, x []float64)
@@ -224,7 +253,8 @@ func squareStreamAVX512F64(dst []float64, x []float64)
 //go:noescape
 func expAVX512F64(dst []float64, x []float64)
 
-// sigmoidAVX512F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst) >= len(x).
+// sigmoidAVX512F64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid). len(dst)
+// >= len(x).
 //
 //go:noescape
 func sigmoidAVX512F64(dst []float64, x []float64)
@@ -234,37 +264,44 @@ func sigmoidAVX512F64(dst []float64, x []float64)
 //go:noescape
 func logAVX512F64(dst []float64, x []float64)
 
-// acosAVX512F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >= len(x).
+// acosAVX512F64 sets dst[i] = arccos(x[i]) (see kernels.Acos). len(dst) >=
+// len(x).
 //
 //go:noescape
 func acosAVX512F64(dst []float64, x []float64)
 
-// relaxAVX512F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero. len(old) >= len(dst).
+// relaxAVX512F64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i]
+// and old[i] are not zero. len(old) >= len(dst).
 //
 //go:noescape
 func relaxAVX512F64(dst []float64, old []float64, w float64)
 
-// gibbsAVX512F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number. len(dst) >= len(x).
+// gibbsAVX512F64 sets dst[i] = e^(a*x[i]), or 0 where that is below the
+// smallest normal number. len(dst) >= len(x).
 //
 //go:noescape
 func gibbsAVX512F64(dst []float64, x []float64, a float64)
 
-// sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
+// sinAVX512F64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin). len(dst) >= len(x).
 //
 //go:noescape
 func sinAVX512F64(dst []float64, x []float64) (big bool)
 
-// cosAVX512F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
+// cosAVX512F64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos). len(dst) >= len(x).
 //
 //go:noescape
 func cosAVX512F64(dst []float64, x []float64) (big bool)
 
-// atan2AVX512F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst) >= len(x).
+// atan2AVX512F64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2). len(dst)
+// >= len(x).
 //
 //go:noescape
 func atan2AVX512F64(dst []float64, y []float64, x []float64)
 
-// storeFence orders the non-temporal stores before it (SFENCE) ahead of every later store.
+// storeFence orders the non-temporal stores before it (SFENCE) ahead of every
+// later store.
 func storeFence()
 
 // elementwisePrimsAVX2 sets the elementwise fields of the AVX2 path's prims, both precisions.

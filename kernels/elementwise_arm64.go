@@ -4,7 +4,8 @@
 
 package kernels
 
-// sqrtNEONF32 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).
+// sqrtNEONF32 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >=
+// len(x)).
 //
 //go:noescape
 func sqrtNEONF32(dst []float32, x []float32)
@@ -14,12 +15,14 @@ func sqrtNEONF32(dst []float32, x []float32)
 //go:noescape
 func squareNEONF32(dst []float32, x []float32)
 
-// expBlocksNEONF32 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 8 elements of x.
+// expBlocksNEONF32 sets dst[i] = e^x[i] (see kernels.Exp), over the whole
+// blocks of 8 elements of x.
 //
 //go:noescape
 func expBlocksNEONF32(dst []float32, x []float32)
 
-// expNEONF32 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in expBlocksNEONF32, the rest on a zero-padded copy.
+// expNEONF32 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in
+// expBlocksNEONF32, the rest on a zero-padded copy.
 func expNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	expBlocksNEONF32(dst[:n], x[:n])
@@ -32,12 +35,14 @@ func expNEONF32(dst []float32, x []float32) {
 	}
 }
 
-// sigmoidBlocksNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over the whole blocks of 8 elements of x.
+// sigmoidBlocksNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over
+// the whole blocks of 8 elements of x.
 //
 //go:noescape
 func sigmoidBlocksNEONF32(dst []float32, x []float32)
 
-// sigmoidNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole blocks in sigmoidBlocksNEONF32, the rest on a zero-padded copy.
+// sigmoidNEONF32 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole
+// blocks in sigmoidBlocksNEONF32, the rest on a zero-padded copy.
 func sigmoidNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	sigmoidBlocksNEONF32(dst[:n], x[:n])
@@ -50,12 +55,14 @@ func sigmoidNEONF32(dst []float32, x []float32) {
 	}
 }
 
-// logBlocksNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 8 elements of x.
+// logBlocksNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole
+// blocks of 8 elements of x.
 //
 //go:noescape
 func logBlocksNEONF32(dst []float32, x []float32)
 
-// logNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in logBlocksNEONF32, the rest on a zero-padded copy.
+// logNEONF32 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in
+// logBlocksNEONF32, the rest on a zero-padded copy.
 func logNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	logBlocksNEONF32(dst[:n], x[:n])
@@ -68,12 +75,14 @@ func logNEONF32(dst []float32, x []float32) {
 	}
 }
 
-// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 8 elements of x.
+// acosBlocksNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the
+// whole blocks of 8 elements of x.
 //
 //go:noescape
 func acosBlocksNEONF32(dst []float32, x []float32)
 
-// acosNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks in acosBlocksNEONF32, the rest on a zero-padded copy.
+// acosNEONF32 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks
+// in acosBlocksNEONF32, the rest on a zero-padded copy.
 func acosNEONF32(dst []float32, x []float32) {
 	n := len(x) &^ 7
 	acosBlocksNEONF32(dst[:n], x[:n])
@@ -86,12 +95,16 @@ func acosNEONF32(dst []float32, x []float32) {
 	}
 }
 
-// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 8 elements of x.
+// sinBlocksNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger
+// finite x[i] to dst[i] and then returns true (see kernels.Sin), over the
+// whole blocks of 8 elements of x.
 //
 //go:noescape
 func sinBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF32, the rest on a zero-padded copy.
+// sinNEONF32 sets dst[i] = sin(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in
+// sinBlocksNEONF32, the rest on a zero-padded copy.
 func sinNEONF32(dst []float32, x []float32) (big bool) {
 	n := len(x) &^ 7
 	big = sinBlocksNEONF32(dst[:n], x[:n])
@@ -107,12 +120,16 @@ func sinNEONF32(dst []float32, x []float32) (big bool) {
 	return big
 }
 
-// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 8 elements of x.
+// cosBlocksNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger
+// finite x[i] to dst[i] and then returns true (see kernels.Cos), over the
+// whole blocks of 8 elements of x.
 //
 //go:noescape
 func cosBlocksNEONF32(dst []float32, x []float32) (big bool)
 
-// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF32, the rest on a zero-padded copy.
+// cosNEONF32 sets dst[i] = cos(x[i]) for |x[i]| < 2^16, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in
+// cosBlocksNEONF32, the rest on a zero-padded copy.
 func cosNEONF32(dst []float32, x []float32) (big bool) {
 	n := len(x) &^ 7
 	big = cosBlocksNEONF32(dst[:n], x[:n])
@@ -128,12 +145,16 @@ func cosNEONF32(dst []float32, x []float32) (big bool) {
 	return big
 }
 
-// relaxBlocksNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec), over the whole blocks of 8 elements of old.
+// relaxBlocksNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where
+// dst[i] and old[i] are not zero (kernels.overrelax), over the whole blocks of
+// 8 elements of old.
 //
 //go:noescape
 func relaxBlocksNEONF32(dst []float32, old []float32, w float32)
 
-// relaxNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec): the whole blocks in relaxBlocksNEONF32, the rest on a zero-padded copy.
+// relaxNEONF32 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and
+// old[i] are not zero (kernels.overrelax): the whole blocks in
+// relaxBlocksNEONF32, the rest on a zero-padded copy.
 func relaxNEONF32(dst []float32, old []float32, w float32) {
 	n := len(old) &^ 7
 	relaxBlocksNEONF32(dst[:n], old[:n], w)
@@ -147,12 +168,16 @@ func relaxNEONF32(dst []float32, old []float32, w float32) {
 	}
 }
 
-// gibbsBlocksNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 8 elements of x.
+// gibbsBlocksNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the
+// smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 8
+// elements of x.
 //
 //go:noescape
 func gibbsBlocksNEONF32(dst []float32, x []float32, a float32)
 
-// gibbsNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel): the whole blocks in gibbsBlocksNEONF32, the rest on a zero-padded copy.
+// gibbsNEONF32 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest
+// normal number (Sinkhorn's Gibbs kernel): the whole blocks in
+// gibbsBlocksNEONF32, the rest on a zero-padded copy.
 func gibbsNEONF32(dst []float32, x []float32, a float32) {
 	n := len(x) &^ 7
 	gibbsBlocksNEONF32(dst[:n], x[:n], a)
@@ -165,12 +190,14 @@ func gibbsNEONF32(dst []float32, x []float32, a float32) {
 	}
 }
 
-// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 8 elements of x.
+// atan2BlocksNEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over
+// the whole blocks of 8 elements of x.
 //
 //go:noescape
 func atan2BlocksNEONF32(dst []float32, y []float32, x []float32)
 
-// atan2NEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole blocks in atan2BlocksNEONF32, the rest on a zero-padded copy.
+// atan2NEONF32 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole
+// blocks in atan2BlocksNEONF32, the rest on a zero-padded copy.
 func atan2NEONF32(dst []float32, y []float32, x []float32) {
 	n := len(x) &^ 7
 	atan2BlocksNEONF32(dst[:n], y[:n], x[:n])
@@ -185,7 +212,8 @@ func atan2NEONF32(dst []float32, y []float32, x []float32) {
 	}
 }
 
-// sqrtNEONF64 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >= len(x)).
+// sqrtNEONF64 sets dst[i] = sqrt(x[i]), correctly rounded (len(dst) >=
+// len(x)).
 //
 //go:noescape
 func sqrtNEONF64(dst []float64, x []float64)
@@ -195,12 +223,14 @@ func sqrtNEONF64(dst []float64, x []float64)
 //go:noescape
 func squareNEONF64(dst []float64, x []float64)
 
-// expBlocksNEONF64 sets dst[i] = e^x[i] (see kernels.Exp), over the whole blocks of 4 elements of x.
+// expBlocksNEONF64 sets dst[i] = e^x[i] (see kernels.Exp), over the whole
+// blocks of 4 elements of x.
 //
 //go:noescape
 func expBlocksNEONF64(dst []float64, x []float64)
 
-// expNEONF64 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in expBlocksNEONF64, the rest on a zero-padded copy.
+// expNEONF64 sets dst[i] = e^x[i] (see kernels.Exp): the whole blocks in
+// expBlocksNEONF64, the rest on a zero-padded copy.
 func expNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	expBlocksNEONF64(dst[:n], x[:n])
@@ -213,12 +243,14 @@ func expNEONF64(dst []float64, x []float64) {
 	}
 }
 
-// sigmoidBlocksNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over the whole blocks of 4 elements of x.
+// sigmoidBlocksNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid), over
+// the whole blocks of 4 elements of x.
 //
 //go:noescape
 func sigmoidBlocksNEONF64(dst []float64, x []float64)
 
-// sigmoidNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole blocks in sigmoidBlocksNEONF64, the rest on a zero-padded copy.
+// sigmoidNEONF64 sets dst[i] = 1/(1+e^-x[i]) (see kernels.Sigmoid): the whole
+// blocks in sigmoidBlocksNEONF64, the rest on a zero-padded copy.
 func sigmoidNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	sigmoidBlocksNEONF64(dst[:n], x[:n])
@@ -231,12 +263,14 @@ func sigmoidNEONF64(dst []float64, x []float64) {
 	}
 }
 
-// logBlocksNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole blocks of 4 elements of x.
+// logBlocksNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log), over the whole
+// blocks of 4 elements of x.
 //
 //go:noescape
 func logBlocksNEONF64(dst []float64, x []float64)
 
-// logNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in logBlocksNEONF64, the rest on a zero-padded copy.
+// logNEONF64 sets dst[i] = ln(x[i]) (see kernels.Log): the whole blocks in
+// logBlocksNEONF64, the rest on a zero-padded copy.
 func logNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	logBlocksNEONF64(dst[:n], x[:n])
@@ -249,12 +283,14 @@ func logNEONF64(dst []float64, x []float64) {
 	}
 }
 
-// acosBlocksNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the whole blocks of 4 elements of x.
+// acosBlocksNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos), over the
+// whole blocks of 4 elements of x.
 //
 //go:noescape
 func acosBlocksNEONF64(dst []float64, x []float64)
 
-// acosNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks in acosBlocksNEONF64, the rest on a zero-padded copy.
+// acosNEONF64 sets dst[i] = arccos(x[i]) (see kernels.Acos): the whole blocks
+// in acosBlocksNEONF64, the rest on a zero-padded copy.
 func acosNEONF64(dst []float64, x []float64) {
 	n := len(x) &^ 3
 	acosBlocksNEONF64(dst[:n], x[:n])
@@ -267,12 +303,16 @@ func acosNEONF64(dst []float64, x []float64) {
 	}
 }
 
-// sinBlocksNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin), over the whole blocks of 4 elements of x.
+// sinBlocksNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger
+// finite x[i] to dst[i] and then returns true (see kernels.Sin), over the
+// whole blocks of 4 elements of x.
 //
 //go:noescape
 func sinBlocksNEONF64(dst []float64, x []float64) (big bool)
 
-// sinNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in sinBlocksNEONF64, the rest on a zero-padded copy.
+// sinNEONF64 sets dst[i] = sin(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Sin): the whole blocks in
+// sinBlocksNEONF64, the rest on a zero-padded copy.
 func sinNEONF64(dst []float64, x []float64) (big bool) {
 	n := len(x) &^ 3
 	big = sinBlocksNEONF64(dst[:n], x[:n])
@@ -288,12 +328,16 @@ func sinNEONF64(dst []float64, x []float64) (big bool) {
 	return big
 }
 
-// cosBlocksNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos), over the whole blocks of 4 elements of x.
+// cosBlocksNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger
+// finite x[i] to dst[i] and then returns true (see kernels.Cos), over the
+// whole blocks of 4 elements of x.
 //
 //go:noescape
 func cosBlocksNEONF64(dst []float64, x []float64) (big bool)
 
-// cosNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in cosBlocksNEONF64, the rest on a zero-padded copy.
+// cosNEONF64 sets dst[i] = cos(x[i]) for |x[i]| < 2^30, copies larger finite
+// x[i] to dst[i] and then returns true (see kernels.Cos): the whole blocks in
+// cosBlocksNEONF64, the rest on a zero-padded copy.
 func cosNEONF64(dst []float64, x []float64) (big bool) {
 	n := len(x) &^ 3
 	big = cosBlocksNEONF64(dst[:n], x[:n])
@@ -309,12 +353,16 @@ func cosNEONF64(dst []float64, x []float64) (big bool) {
 	return big
 }
 
-// relaxBlocksNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec), over the whole blocks of 4 elements of old.
+// relaxBlocksNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where
+// dst[i] and old[i] are not zero (kernels.overrelax), over the whole blocks of
+// 4 elements of old.
 //
 //go:noescape
 func relaxBlocksNEONF64(dst []float64, old []float64, w float64)
 
-// relaxNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec): the whole blocks in relaxBlocksNEONF64, the rest on a zero-padded copy.
+// relaxNEONF64 sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and
+// old[i] are not zero (kernels.overrelax): the whole blocks in
+// relaxBlocksNEONF64, the rest on a zero-padded copy.
 func relaxNEONF64(dst []float64, old []float64, w float64) {
 	n := len(old) &^ 3
 	relaxBlocksNEONF64(dst[:n], old[:n], w)
@@ -328,12 +376,16 @@ func relaxNEONF64(dst []float64, old []float64, w float64) {
 	}
 }
 
-// gibbsBlocksNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 4 elements of x.
+// gibbsBlocksNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the
+// smallest normal number (Sinkhorn's Gibbs kernel), over the whole blocks of 4
+// elements of x.
 //
 //go:noescape
 func gibbsBlocksNEONF64(dst []float64, x []float64, a float64)
 
-// gibbsNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest normal number (Sinkhorn's Gibbs kernel): the whole blocks in gibbsBlocksNEONF64, the rest on a zero-padded copy.
+// gibbsNEONF64 sets dst[i] = e^(a*x[i]), or 0 where that is below the smallest
+// normal number (Sinkhorn's Gibbs kernel): the whole blocks in
+// gibbsBlocksNEONF64, the rest on a zero-padded copy.
 func gibbsNEONF64(dst []float64, x []float64, a float64) {
 	n := len(x) &^ 3
 	gibbsBlocksNEONF64(dst[:n], x[:n], a)
@@ -346,12 +398,14 @@ func gibbsNEONF64(dst []float64, x []float64, a float64) {
 	}
 }
 
-// atan2BlocksNEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over the whole blocks of 4 elements of x.
+// atan2BlocksNEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2), over
+// the whole blocks of 4 elements of x.
 //
 //go:noescape
 func atan2BlocksNEONF64(dst []float64, y []float64, x []float64)
 
-// atan2NEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole blocks in atan2BlocksNEONF64, the rest on a zero-padded copy.
+// atan2NEONF64 sets dst[i] = atan2(y[i], x[i]) (see kernels.Atan2): the whole
+// blocks in atan2BlocksNEONF64, the rest on a zero-padded copy.
 func atan2NEONF64(dst []float64, y []float64, x []float64) {
 	n := len(x) &^ 3
 	atan2BlocksNEONF64(dst[:n], y[:n], x[:n])

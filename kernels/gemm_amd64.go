@@ -4,107 +4,134 @@
 
 package kernels
 
-// gemmKernelAVX2F32 adds alpha * A * B to the 6x16 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 16 panel.
+// gemmKernelAVX2F32 adds alpha * A * B to the 6x16 tile at c (row stride ldc
+// elements); a is a packed 6 x kc panel, b a packed kc x 16 panel.
 //
 //go:noescape
 func gemmKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// gemmSetKernelAVX2F32 stores alpha * A * B in the 6x16 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 16 panel.
+// gemmSetKernelAVX2F32 stores alpha * A * B in the 6x16 tile at c (row stride
+// ldc elements); a is a packed 6 x kc panel, b a packed kc x 16 panel.
 //
 //go:noescape
 func gemmSetKernelAVX2F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// packTAVX2F32 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
+// packTAVX2F32 copies the transpose of the 8 x n block at src (row stride lds
+// elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n
+// is a multiple of 8.
 //
 //go:noescape
 func packTAVX2F32(n int, src *float32, lds int, dst *float32, ldd int)
 
-// packNAVX2F32 copies n rows of 16 elements at src (row stride lds elements) to dst, contiguously.
+// packNAVX2F32 copies n rows of 16 elements at src (row stride lds elements)
+// to dst, contiguously.
 //
 //go:noescape
 func packNAVX2F32(n int, src *float32, lds int, dst *float32)
 
-// gemmKernelAVX2F64 adds alpha * A * B to the 6x8 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
+// gemmKernelAVX2F64 adds alpha * A * B to the 6x8 tile at c (row stride ldc
+// elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
 //
 //go:noescape
 func gemmKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
-// gemmSetKernelAVX2F64 stores alpha * A * B in the 6x8 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
+// gemmSetKernelAVX2F64 stores alpha * A * B in the 6x8 tile at c (row stride
+// ldc elements); a is a packed 6 x kc panel, b a packed kc x 8 panel.
 //
 //go:noescape
 func gemmSetKernelAVX2F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
-// packTAVX2F64 copies the transpose of the 4 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 4.
+// packTAVX2F64 copies the transpose of the 4 x n block at src (row stride lds
+// elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n
+// is a multiple of 4.
 //
 //go:noescape
 func packTAVX2F64(n int, src *float64, lds int, dst *float64, ldd int)
 
-// packNAVX2F64 copies n rows of 8 elements at src (row stride lds elements) to dst, contiguously.
+// packNAVX2F64 copies n rows of 8 elements at src (row stride lds elements) to
+// dst, contiguously.
 //
 //go:noescape
 func packNAVX2F64(n int, src *float64, lds int, dst *float64)
 
-// gemmKernelAVX512F32 adds alpha * A * B to the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
+// gemmKernelAVX512F32 adds alpha * A * B to the 6x64 tile at c (row stride ldc
+// elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
 //
 //go:noescape
 func gemmKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// gemmSetKernelAVX512F32 stores alpha * A * B in the 6x64 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
+// gemmSetKernelAVX512F32 stores alpha * A * B in the 6x64 tile at c (row
+// stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 64 panel.
 //
 //go:noescape
 func gemmSetKernelAVX512F32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// packTAVX512F32 copies the transpose of the 16 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 16.
+// packTAVX512F32 copies the transpose of the 16 x n block at src (row stride
+// lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p];
+// n is a multiple of 16.
 //
 //go:noescape
 func packTAVX512F32(n int, src *float32, lds int, dst *float32, ldd int)
 
-// packNAVX512F32 copies n rows of 64 elements at src (row stride lds elements) to dst, contiguously.
+// packNAVX512F32 copies n rows of 64 elements at src (row stride lds elements)
+// to dst, contiguously.
 //
 //go:noescape
 func packNAVX512F32(n int, src *float32, lds int, dst *float32)
 
-// packA6AVX512F32 packs six rows of A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[r*lds+p]; n is a multiple of 16.
+// packA6AVX512F32 packs six rows of A (row stride lds elements) into dst, six
+// values per step: dst[p*6+r] = src[r*lds+p]; n is a multiple of 16.
 //
 //go:noescape
 func packA6AVX512F32(n int, src *float32, lds int, dst *float32)
 
-// packA6TAVX512F32 packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
+// packA6TAVX512F32 packs six columns of a transposed A (row stride lds
+// elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
 //
 //go:noescape
 func packA6TAVX512F32(n int, src *float32, lds int, dst *float32)
 
-// packA6T8AVX512F32 packs eight consecutive six-column panels of a transposed A (row stride lds elements) into dst, panel j at dst[6*n*j:]: dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
+// packA6T8AVX512F32 packs eight consecutive six-column panels of a transposed
+// A (row stride lds elements) into dst, panel j at dst[6*n*j:]:
+// dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
 //
 //go:noescape
 func packA6T8AVX512F32(n int, src *float32, lds int, dst *float32)
 
-// gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
+// gemmKernelAVX512F64 adds alpha * A * B to the 6x32 tile at c (row stride ldc
+// elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
 func gemmKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
-// gemmSetKernelAVX512F64 stores alpha * A * B in the 6x32 tile at c (row stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
+// gemmSetKernelAVX512F64 stores alpha * A * B in the 6x32 tile at c (row
+// stride ldc elements); a is a packed 6 x kc panel, b a packed kc x 32 panel.
 //
 //go:noescape
 func gemmSetKernelAVX512F64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)
 
-// packTAVX512F64 copies the transpose of the 8 x n block at src (row stride lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p]; n is a multiple of 8.
+// packTAVX512F64 copies the transpose of the 8 x n block at src (row stride
+// lds elements) to dst (row stride ldd elements): dst[p*ldd+j] = src[j*lds+p];
+// n is a multiple of 8.
 //
 //go:noescape
 func packTAVX512F64(n int, src *float64, lds int, dst *float64, ldd int)
 
-// packNAVX512F64 copies n rows of 32 elements at src (row stride lds elements) to dst, contiguously.
+// packNAVX512F64 copies n rows of 32 elements at src (row stride lds elements)
+// to dst, contiguously.
 //
 //go:noescape
 func packNAVX512F64(n int, src *float64, lds int, dst *float64)
 
-// packA6TAVX512F64 packs six columns of a transposed A (row stride lds elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
+// packA6TAVX512F64 packs six columns of a transposed A (row stride lds
+// elements) into dst, six values per step: dst[p*6+r] = src[p*lds+r].
 //
 //go:noescape
 func packA6TAVX512F64(n int, src *float64, lds int, dst *float64)
 
-// packA6T8AVX512F64 packs eight consecutive six-column panels of a transposed A (row stride lds elements) into dst, panel j at dst[6*n*j:]: dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
+// packA6T8AVX512F64 packs eight consecutive six-column panels of a transposed
+// A (row stride lds elements) into dst, panel j at dst[6*n*j:]:
+// dst[6*n*j+p*6+r] = src[p*lds+6*j+r].
 //
 //go:noescape
 func packA6T8AVX512F64(n int, src *float64, lds int, dst *float64)

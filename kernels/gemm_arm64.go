@@ -4,12 +4,14 @@
 
 package kernels
 
-// gemmKernelNEONF32 adds alpha * A * B to the 8x12 tile at c (row stride ldc elements); a is a packed 8 x kc panel, b a packed kc x 12 panel.
+// gemmKernelNEONF32 adds alpha * A * B to the 8x12 tile at c (row stride ldc
+// elements); a is a packed 8 x kc panel, b a packed kc x 12 panel.
 //
 //go:noescape
 func gemmKernelNEONF32(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
-// gemmKernelNEONF64 adds alpha * A * B to the 8x6 tile at c (row stride ldc elements); a is a packed 8 x kc panel, b a packed kc x 6 panel.
+// gemmKernelNEONF64 adds alpha * A * B to the 8x6 tile at c (row stride ldc
+// elements); a is a packed 8 x kc panel, b a packed kc x 6 panel.
 //
 //go:noescape
 func gemmKernelNEONF64(kc int, a *float64, b *float64, c *float64, ldc int, alpha float64)

@@ -14,12 +14,14 @@ func dotAVX2F32(x []float32, y []float32) (r float32)
 //go:noescape
 func axpyAVX2F32(alpha float32, x []float32, y []float32)
 
-// dot4AVX2F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+// dot4AVX2F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0);
+// len(y) >= len(x0)).
 //
 //go:noescape
 func dot4AVX2F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
 
-// axpy4AVX2F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+// axpy4AVX2F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i]
+// (all of len(x0); len(y) >= len(x0)).
 //
 //go:noescape
 func axpy4AVX2F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
@@ -39,12 +41,15 @@ func sumAVX2F32(x []float32) (r float32)
 //go:noescape
 func sumSqAVX2F32(x []float32) (r float64)
 
-// scaleNegAVX2F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+// scaleNegAVX2F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere
+// (len(src), len(x) >= len(dst)).
 //
 //go:noescape
 func scaleNegAVX2F32(dst []float32, src []float32, x []float32, s float32)
 
-// adamWAVX2F32 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
+// adamWAVX2F32 applies one AdamW step to whole vectors of w (see
+// kernels.AdamW) and returns the number of elements left at the end; len(g),
+// len(m), len(v) >= len(w).
 //
 //go:noescape
 func adamWAVX2F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
@@ -59,12 +64,14 @@ func dotAVX2F64(x []float64, y []float64) (r float64)
 //go:noescape
 func axpyAVX2F64(alpha float64, x []float64, y []float64)
 
-// dot4AVX2F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+// dot4AVX2F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0);
+// len(y) >= len(x0)).
 //
 //go:noescape
 func dot4AVX2F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
 
-// axpy4AVX2F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+// axpy4AVX2F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i]
+// (all of len(x0); len(y) >= len(x0)).
 //
 //go:noescape
 func axpy4AVX2F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
@@ -84,12 +91,15 @@ func sumAVX2F64(x []float64) (r float64)
 //go:noescape
 func sumSqAVX2F64(x []float64) (r float64)
 
-// scaleNegAVX2F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+// scaleNegAVX2F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere
+// (len(src), len(x) >= len(dst)).
 //
 //go:noescape
 func scaleNegAVX2F64(dst []float64, src []float64, x []float64, s float64)
 
-// adamWAVX2F64 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
+// adamWAVX2F64 applies one AdamW step to whole vectors of w (see
+// kernels.AdamW) and returns the number of elements left at the end; len(g),
+// len(m), len(v) >= len(w).
 //
 //go:noescape
 func adamWAVX2F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
@@ -104,12 +114,14 @@ func dotAVX512F32(x []float32, y []float32) (r float32)
 //go:noescape
 func axpyAVX512F32(alpha float32, x []float32, y []float32)
 
-// dot4AVX512F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+// dot4AVX512F32 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0);
+// len(y) >= len(x0)).
 //
 //go:noescape
 func dot4AVX512F32(x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32) (r0 float32, r1 float32, r2 float32, r3 float32)
 
-// axpy4AVX512F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+// axpy4AVX512F32 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i]
+// (all of len(x0); len(y) >= len(x0)).
 //
 //go:noescape
 func axpy4AVX512F32(a0 float32, a1 float32, a2 float32, a3 float32, x0 []float32, x1 []float32, x2 []float32, x3 []float32, y []float32)
@@ -129,12 +141,15 @@ func sumAVX512F32(x []float32) (r float32)
 //go:noescape
 func sumSqAVX512F32(x []float32) (r float64)
 
-// scaleNegAVX512F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+// scaleNegAVX512F32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1
+// elsewhere (len(src), len(x) >= len(dst)).
 //
 //go:noescape
 func scaleNegAVX512F32(dst []float32, src []float32, x []float32, s float32)
 
-// adamWAVX512F32 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
+// adamWAVX512F32 applies one AdamW step to whole vectors of w (see
+// kernels.AdamW) and returns the number of elements left at the end; len(g),
+// len(m), len(v) >= len(w).
 //
 //go:noescape
 func adamWAVX512F32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
@@ -149,12 +164,14 @@ func dotAVX512F64(x []float64, y []float64) (r float64)
 //go:noescape
 func axpyAVX512F64(alpha float64, x []float64, y []float64)
 
-// dot4AVX512F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0); len(y) >= len(x0)).
+// dot4AVX512F64 returns sum xj[i]*y[i] for the rows x0..x3 (all of len(x0);
+// len(y) >= len(x0)).
 //
 //go:noescape
 func dot4AVX512F64(x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64) (r0 float64, r1 float64, r2 float64, r3 float64)
 
-// axpy4AVX512F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i] (all of len(x0); len(y) >= len(x0)).
+// axpy4AVX512F64 sets y[i] += a0*x0[i], then += a1*x1[i], a2*x2[i], a3*x3[i]
+// (all of len(x0); len(y) >= len(x0)).
 //
 //go:noescape
 func axpy4AVX512F64(a0 float64, a1 float64, a2 float64, a3 float64, x0 []float64, x1 []float64, x2 []float64, x3 []float64, y []float64)
@@ -174,12 +191,15 @@ func sumAVX512F64(x []float64) (r float64)
 //go:noescape
 func sumSqAVX512F64(x []float64) (r float64)
 
-// scaleNegAVX512F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (len(src), len(x) >= len(dst)).
+// scaleNegAVX512F64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1
+// elsewhere (len(src), len(x) >= len(dst)).
 //
 //go:noescape
 func scaleNegAVX512F64(dst []float64, src []float64, x []float64, s float64)
 
-// adamWAVX512F64 applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).
+// adamWAVX512F64 applies one AdamW step to whole vectors of w (see
+// kernels.AdamW) and returns the number of elements left at the end; len(g),
+// len(m), len(v) >= len(w).
 //
 //go:noescape
 func adamWAVX512F64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)

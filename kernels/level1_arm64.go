@@ -29,12 +29,15 @@ func sumNEONF32(x []float32) (r float32)
 //go:noescape
 func sumSqNEONF32(x []float32) (r float64)
 
-// scaleNegBlocksNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg), over the whole blocks of 8 elements of x.
+// scaleNegBlocksNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1
+// elsewhere (see kernels.ScaleNeg), over the whole blocks of 8 elements of x.
 //
 //go:noescape
 func scaleNegBlocksNEONF32(dst []float32, src []float32, x []float32, s float32)
 
-// scaleNegNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF32, the rest on a zero-padded copy.
+// scaleNegNEONF32 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere
+// (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF32, the rest
+// on a zero-padded copy.
 func scaleNegNEONF32(dst []float32, src []float32, x []float32, s float32) {
 	n := len(x) &^ 7
 	scaleNegBlocksNEONF32(dst[:n], src[:n], x[:n], s)
@@ -49,7 +52,9 @@ func scaleNegNEONF32(dst []float32, src []float32, x []float32, s float32) {
 	}
 }
 
-// adamWNEONF32 applies one AdamW step to w (see kernels.AdamW; len(g), len(m), len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many it left.
+// adamWNEONF32 applies one AdamW step to w (see kernels.AdamW; len(g), len(m),
+// len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many
+// it left.
 //
 //go:noescape
 func adamWNEONF32(w []float32, g []float32, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)
@@ -79,12 +84,15 @@ func sumNEONF64(x []float64) (r float64)
 //go:noescape
 func sumSqNEONF64(x []float64) (r float64)
 
-// scaleNegBlocksNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg), over the whole blocks of 4 elements of x.
+// scaleNegBlocksNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1
+// elsewhere (see kernels.ScaleNeg), over the whole blocks of 4 elements of x.
 //
 //go:noescape
 func scaleNegBlocksNEONF64(dst []float64, src []float64, x []float64, s float64)
 
-// scaleNegNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF64, the rest on a zero-padded copy.
+// scaleNegNEONF64 sets dst[i] = src[i]*s where x[i] < 0 and src[i]*1 elsewhere
+// (see kernels.ScaleNeg): the whole blocks in scaleNegBlocksNEONF64, the rest
+// on a zero-padded copy.
 func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
 	n := len(x) &^ 3
 	scaleNegBlocksNEONF64(dst[:n], src[:n], x[:n], s)
@@ -99,7 +107,9 @@ func scaleNegNEONF64(dst []float64, src []float64, x []float64, s float64) {
 	}
 }
 
-// adamWNEONF64 applies one AdamW step to w (see kernels.AdamW; len(g), len(m), len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many it left.
+// adamWNEONF64 applies one AdamW step to w (see kernels.AdamW; len(g), len(m),
+// len(v) >= len(w)), over the whole blocks of 4 elements, and returns how many
+// it left.
 //
 //go:noescape
 func adamWNEONF64(w []float64, g []float64, m []float64, v []float64, b1 float64, c1 float64, b2 float64, c2 float64, decay float64, sb float64, eb float64) (rest int)

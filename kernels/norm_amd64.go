@@ -4,62 +4,82 @@
 
 package kernels
 
-// momentsAVX2F32 returns the sums of x[i] - shift and of their squares over whole vectors of x, in float64, and the number of elements left at the end.
+// momentsAVX2F32 returns the sums of x[i] - shift and of their squares over
+// whole vectors of x, in float64, and the number of elements left at the end.
 //
 //go:noescape
 func momentsAVX2F32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
 
-// colMomentsAVX2F32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64, over whole vectors of a, and returns the number of elements left at the end; len(sum), len(dot), len(b) >= len(a).
+// colMomentsAVX2F32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64, over whole vectors of a, and returns the number of elements left at
+// the end; len(sum), len(dot), len(b) >= len(a).
 //
 //go:noescape
 func colMomentsAVX2F32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
 
-// scaleShiftAVX2F32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once, over whole vectors of dst, and returns the number of elements left at the end; len(a), len(s), len(b) >= len(dst).
+// scaleShiftAVX2F32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once, over whole vectors of dst, and returns the number of elements left at
+// the end; len(a), len(s), len(b) >= len(dst).
 //
 //go:noescape
 func scaleShiftAVX2F32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
 
-// momentsAVX2F64 returns the sums of x[i] - shift and of their squares over whole vectors of x, in float64, and the number of elements left at the end.
+// momentsAVX2F64 returns the sums of x[i] - shift and of their squares over
+// whole vectors of x, in float64, and the number of elements left at the end.
 //
 //go:noescape
 func momentsAVX2F64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
 
-// colMomentsAVX2F64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64, over whole vectors of a, and returns the number of elements left at the end; len(sum), len(dot), len(b) >= len(a).
+// colMomentsAVX2F64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64, over whole vectors of a, and returns the number of elements left at
+// the end; len(sum), len(dot), len(b) >= len(a).
 //
 //go:noescape
 func colMomentsAVX2F64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
 
-// scaleShiftAVX2F64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once, over whole vectors of dst, and returns the number of elements left at the end; len(a), len(s), len(b) >= len(dst).
+// scaleShiftAVX2F64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once, over whole vectors of dst, and returns the number of elements left at
+// the end; len(a), len(s), len(b) >= len(dst).
 //
 //go:noescape
 func scaleShiftAVX2F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
 
-// momentsAVX512F32 returns the sums of x[i] - shift and of their squares over whole vectors of x, in float64, and the number of elements left at the end.
+// momentsAVX512F32 returns the sums of x[i] - shift and of their squares over
+// whole vectors of x, in float64, and the number of elements left at the end.
 //
 //go:noescape
 func momentsAVX512F32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
 
-// colMomentsAVX512F32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64, over whole vectors of a, and returns the number of elements left at the end; len(sum), len(dot), len(b) >= len(a).
+// colMomentsAVX512F32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64, over whole vectors of a, and returns the number of elements left at
+// the end; len(sum), len(dot), len(b) >= len(a).
 //
 //go:noescape
 func colMomentsAVX512F32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
 
-// scaleShiftAVX512F32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once, over whole vectors of dst, and returns the number of elements left at the end; len(a), len(s), len(b) >= len(dst).
+// scaleShiftAVX512F32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once, over whole vectors of dst, and returns the number of elements left at
+// the end; len(a), len(s), len(b) >= len(dst).
 //
 //go:noescape
 func scaleShiftAVX512F32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
 
-// momentsAVX512F64 returns the sums of x[i] - shift and of their squares over whole vectors of x, in float64, and the number of elements left at the end.
+// momentsAVX512F64 returns the sums of x[i] - shift and of their squares over
+// whole vectors of x, in float64, and the number of elements left at the end.
 //
 //go:noescape
 func momentsAVX512F64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
 
-// colMomentsAVX512F64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64, over whole vectors of a, and returns the number of elements left at the end; len(sum), len(dot), len(b) >= len(a).
+// colMomentsAVX512F64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64, over whole vectors of a, and returns the number of elements left at
+// the end; len(sum), len(dot), len(b) >= len(a).
 //
 //go:noescape
 func colMomentsAVX512F64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)
 
-// scaleShiftAVX512F64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once, over whole vectors of dst, and returns the number of elements left at the end; len(a), len(s), len(b) >= len(dst).
+// scaleShiftAVX512F64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once, over whole vectors of dst, and returns the number of elements left at
+// the end; len(a), len(s), len(b) >= len(dst).
 //
 //go:noescape
 func scaleShiftAVX512F64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)

@@ -4,32 +4,42 @@
 
 package kernels
 
-// momentsNEONF32 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
+// momentsNEONF32 returns the sums of x[i] - shift and of their squares, in
+// float64, and the number of elements it left (0).
 //
 //go:noescape
 func momentsNEONF32(x []float32, shift float64) (s1 float64, s2 float64, rest int)
 
-// scaleShiftNEONF32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 8 elements, and returns how many it left.
+// scaleShiftNEONF32 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 8
+// elements, and returns how many it left.
 //
 //go:noescape
 func scaleShiftNEONF32(dst []float32, a []float32, s []float32, b []float32, t float32, c float32) (rest int)
 
-// colMomentsNEONF32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
+// colMomentsNEONF32 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4
+// elements, and returns how many it left.
 //
 //go:noescape
 func colMomentsNEONF32(sum []float64, dot []float64, a []float32, b []float32, shift float64) (rest int)
 
-// momentsNEONF64 returns the sums of x[i] - shift and of their squares, in float64, and the number of elements it left (0).
+// momentsNEONF64 returns the sums of x[i] - shift and of their squares, in
+// float64, and the number of elements it left (0).
 //
 //go:noescape
 func momentsNEONF64(x []float64, shift float64) (s1 float64, s2 float64, rest int)
 
-// scaleShiftNEONF64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 4 elements, and returns how many it left.
+// scaleShiftNEONF64 sets dst[i] = a[i]*s[i] + (b[i]*t + c), each sum rounded
+// once (len(a), len(s) >= len(b) = len(dst)), over the whole blocks of 4
+// elements, and returns how many it left.
 //
 //go:noescape
 func scaleShiftNEONF64(dst []float64, a []float64, s []float64, b []float64, t float64, c float64) (rest int)
 
-// colMomentsNEONF64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4 elements, and returns how many it left.
+// colMomentsNEONF64 adds a[i] to sum[i] and a[i]*(b[i]-shift) to dot[i], in
+// float64 (len(sum), len(dot) >= len(b) = len(a)), over the whole blocks of 4
+// elements, and returns how many it left.
 //
 //go:noescape
 func colMomentsNEONF64(sum []float64, dot []float64, a []float64, b []float64, shift float64) (rest int)

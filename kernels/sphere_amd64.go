@@ -4,7 +4,8 @@
 
 package kernels
 
-// sumMinAVX2F32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+// sumMinAVX2F32 returns sum x[i] (as sum does) and the smallest nonzero x[i]
+// (+Inf if there is none).
 //
 //go:noescape
 func sumMinAVX2F32(x []float32) (r float32, mn float32)
@@ -14,12 +15,14 @@ func sumMinAVX2F32(x []float32) (r float32, mn float32)
 //go:noescape
 func divSqrtAVX2F32(dst []float32, x []float32, s float64)
 
-// rootQuotAVX2F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+// rootQuotAVX2F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s
+// and one FMA step, in T.
 //
 //go:noescape
 func rootQuotAVX2F32(dst []float32, x []float32, s float32, y float32)
 
-// rootQuotStreamAVX2F32 is rootQuotAVX2F32 with non-temporal stores to dst; storeFence must follow its last call.
+// rootQuotStreamAVX2F32 is rootQuotAVX2F32 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func rootQuotStreamAVX2F32(dst []float32, x []float32, s float32, y float32)
@@ -39,7 +42,8 @@ func axpbyAVX2F32(dst []float32, a float32, x []float32, b float32, y []float32)
 //go:noescape
 func logMapRowAVX2F32(dst []float32, x []float32, y []float32, c float32, k float32)
 
-// sumMinAVX2F64 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+// sumMinAVX2F64 returns sum x[i] (as sum does) and the smallest nonzero x[i]
+// (+Inf if there is none).
 //
 //go:noescape
 func sumMinAVX2F64(x []float64) (r float64, mn float64)
@@ -49,12 +53,14 @@ func sumMinAVX2F64(x []float64) (r float64, mn float64)
 //go:noescape
 func divSqrtAVX2F64(dst []float64, x []float64, s float64)
 
-// rootQuotAVX2F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+// rootQuotAVX2F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s
+// and one FMA step, in T.
 //
 //go:noescape
 func rootQuotAVX2F64(dst []float64, x []float64, s float64, y float64)
 
-// rootQuotStreamAVX2F64 is rootQuotAVX2F64 with non-temporal stores to dst; storeFence must follow its last call.
+// rootQuotStreamAVX2F64 is rootQuotAVX2F64 with non-temporal stores to dst;
+// storeFence must follow its last call.
 //
 //go:noescape
 func rootQuotStreamAVX2F64(dst []float64, x []float64, s float64, y float64)
@@ -74,7 +80,8 @@ func axpbyAVX2F64(dst []float64, a float64, x []float64, b float64, y []float64)
 //go:noescape
 func logMapRowAVX2F64(dst []float64, x []float64, y []float64, c float64, k float64)
 
-// sumMinAVX512F32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+// sumMinAVX512F32 returns sum x[i] (as sum does) and the smallest nonzero x[i]
+// (+Inf if there is none).
 //
 //go:noescape
 func sumMinAVX512F32(x []float32) (r float32, mn float32)
@@ -84,17 +91,20 @@ func sumMinAVX512F32(x []float32) (r float32, mn float32)
 //go:noescape
 func divSqrtAVX512F32(dst []float32, x []float32, s float64)
 
-// rootQuotAVX512F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+// rootQuotAVX512F32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s
+// and one FMA step, in T.
 //
 //go:noescape
 func rootQuotAVX512F32(dst []float32, x []float32, s float32, y float32)
 
-// rootQuotStreamAVX512F32 is rootQuotAVX512F32 with non-temporal stores to dst; storeFence must follow its last call.
+// rootQuotStreamAVX512F32 is rootQuotAVX512F32 with non-temporal stores to
+// dst; storeFence must follow its last call.
 //
 //go:noescape
 func rootQuotStreamAVX512F32(dst []float32, x []float32, s float32, y float32)
 
-// diffSumSqAVX512F32 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+// diffSumSqAVX512F32 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in
+// float64.
 //
 //go:noescape
 func diffSumSqAVX512F32(x []float32, y []float32) (sm float64, sp float64)
@@ -109,7 +119,8 @@ func axpbyAVX512F32(dst []float32, a float32, x []float32, b float32, y []float3
 //go:noescape
 func logMapRowAVX512F32(dst []float32, x []float32, y []float32, c float32, k float32)
 
-// sumMinAVX512F64 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+// sumMinAVX512F64 returns sum x[i] (as sum does) and the smallest nonzero x[i]
+// (+Inf if there is none).
 //
 //go:noescape
 func sumMinAVX512F64(x []float64) (r float64, mn float64)
@@ -119,17 +130,20 @@ func sumMinAVX512F64(x []float64) (r float64, mn float64)
 //go:noescape
 func divSqrtAVX512F64(dst []float64, x []float64, s float64)
 
-// rootQuotAVX512F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+// rootQuotAVX512F64 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s
+// and one FMA step, in T.
 //
 //go:noescape
 func rootQuotAVX512F64(dst []float64, x []float64, s float64, y float64)
 
-// rootQuotStreamAVX512F64 is rootQuotAVX512F64 with non-temporal stores to dst; storeFence must follow its last call.
+// rootQuotStreamAVX512F64 is rootQuotAVX512F64 with non-temporal stores to
+// dst; storeFence must follow its last call.
 //
 //go:noescape
 func rootQuotStreamAVX512F64(dst []float64, x []float64, s float64, y float64)
 
-// diffSumSqAVX512F64 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in float64.
+// diffSumSqAVX512F64 returns sum (x[i]-y[i])^2 and sum (x[i]+y[i])^2 in
+// float64.
 //
 //go:noescape
 func diffSumSqAVX512F64(x []float64, y []float64) (sm float64, sp float64)

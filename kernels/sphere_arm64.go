@@ -4,7 +4,8 @@
 
 package kernels
 
-// sumMinNEONF32 returns sum x[i] (as sum does) and the smallest nonzero x[i] (+Inf if there is none).
+// sumMinNEONF32 returns sum x[i] (as sum does) and the smallest nonzero x[i]
+// (+Inf if there is none).
 //
 //go:noescape
 func sumMinNEONF32(x []float32) (r float32, mn float32)
@@ -14,7 +15,8 @@ func sumMinNEONF32(x []float32) (r float32, mn float32)
 //go:noescape
 func divSqrtNEONF32(dst []float32, x []float32, s float64)
 
-// rootQuotNEONF32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s and one FMA step, in T.
+// rootQuotNEONF32 sets dst[i] = sqrt(x[i]/s) with the quotient from y = 1/s
+// and one FMA step, in T.
 //
 //go:noescape
 func rootQuotNEONF32(dst []float32, x []float32, s float32, y float32)

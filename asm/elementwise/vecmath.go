@@ -54,9 +54,9 @@ func vecmath(k emit.Kernel) {
 		func(m emit.M, in []emit.G) emit.G { return vm.Atan2(ops(m), in[0], in[1], at) })
 }
 
-// relax emits Sinkhorn's over-relaxation of scalings (kernels.relaxVec):
+// relax emits Sinkhorn's over-relaxation of scalings (kernels.overrelax):
 // dst[i] = old[i] * e^(w * ln(dst[i]/old[i])), each operation rounded as
-// in relaxVec's composition of the Log and Exp kernels, so that every
+// in overrelax's composition of the Log and Exp kernels, so that every
 // path gives the same bits; lanes where dst[i] or old[i] is zero keep
 // dst[i]. One call on a few values replaces the three (and two scalar
 // loops) that cost the pass's over-relaxed iterations a fifth of their

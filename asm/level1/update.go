@@ -57,7 +57,9 @@ func scaleNeg(k emit.Kernel) {
 // kernels). Its time goes to the square
 // root and the division, which no unrolling hides.
 func adamW(k emit.Kernel) {
-	k.Begin("adamW", "func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)", "applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns the number of elements left at the end; len(g), len(m), len(v) >= len(w).")
+	k.Begin("adamW", "func(w, g []T, m, v []float64, b1, c1, b2, c2, decay, sb, eb float64) (rest int)",
+		"applies one AdamW step to whole vectors of w (see kernels.AdamW) and returns "+
+			"the number of elements left at the end; len(g), len(m), len(v) >= len(w).")
 	k64 := emit.Kernel{ISA: k.ISA, Prec: emit.Float64}
 	names := []string{"b1", "c1", "b2", "c2", "decay", "sb", "eb"}
 	cs := make([]reg.VecVirtual, len(names))

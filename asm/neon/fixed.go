@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fisherflow/fisherflow/asm/internal/a64"
+	"github.com/fisherflow/fisherflow/asm/internal/doc"
 )
 
 // The fixed-register style's helpers (see the package doc): f prints an
@@ -24,9 +25,9 @@ func (g *gen) at(l string) { fmt.Fprintf(&g.s, "%s:\n", l) }
 
 // fn starts a function: its TEXT line, its frame size, its Go signature
 // and doc comment for the stubs file.
-func (g *gen) fn(name string, frame int, sig, doc string) {
+func (g *gen) fn(name string, frame int, sig, text string) {
 	fmt.Fprintf(&g.s, "\n// func %s%s\nTEXT ·%s(SB), NOSPLIT, $0-%d\n", name, sig, name, frame)
-	fmt.Fprintf(&g.stubs, "\n// %s %s\n//\n//go:noescape\nfunc %s%s\n", name, doc, name, sig)
+	fmt.Fprintf(&g.stubs, "\n%s//\n//go:noescape\nfunc %s%s\n", doc.Comment(name+" "+text), name, sig)
 }
 
 // vlist is the register list [Va.A, Va+1.A, Va+2.A, Va+3.A].

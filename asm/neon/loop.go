@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/fisherflow/fisherflow/asm/internal/a64"
+	"github.com/fisherflow/fisherflow/asm/internal/doc"
 )
 
 // A loop kernel maps slices element by element with a body recorded on
@@ -224,7 +225,7 @@ func (g *gen) loopFunc(l *loop, body, pre []string) {
 	if k.tail == "rest" {
 		over = fmt.Sprintf(", over the whole blocks of %d elements, and returns how many it left", l.block)
 	}
-	fmt.Fprintf(&g.stubs, "\n// %s %s%s.\n//\n//go:noescape\nfunc %s%s%s\n", asm, k.doc, over, asm, l.sig, l.ret)
+	fmt.Fprintf(&g.stubs, "\n%s//\n//go:noescape\nfunc %s%s%s\n", doc.Comment(asm+" "+k.doc+over+"."), asm, l.sig, l.ret)
 	for _, s := range k.slices {
 		if s.in {
 			g.f("MOVD %s_base+%d(FP), R%d", s.name, l.off[s.name], l.loadPtr[s.name])
@@ -285,8 +286,8 @@ func (g *gen) loopFunc(l *loop, body, pre []string) {
 // not let them escape, so nothing is allocated).
 func (g *gen) padWrapper(p prec, k kspec, asm, sig, ret string, block int, count string) {
 	wrapper := k.name + "NEON" + p.name
-	fmt.Fprintf(&g.stubs, "\n// %s %s: the whole blocks in %s, the rest on a zero-padded copy.\nfunc %s%s%s {\n",
-		wrapper, k.doc, asm, wrapper, sig, ret)
+	fmt.Fprintf(&g.stubs, "\n%sfunc %s%s%s {\n",
+		doc.Comment(wrapper+" "+k.doc+": the whole blocks in "+asm+", the rest on a zero-padded copy."), wrapper, sig, ret)
 	fmt.Fprintf(&g.stubs, "\tn := len(%s) &^ %d\n", count, block-1)
 	var whole, padded []string
 	for _, s := range k.slices {

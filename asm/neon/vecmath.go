@@ -27,7 +27,9 @@ func vecmathKernels(p prec) []kspec {
 			}}
 	}
 	trig := func(name string, cos bool) kspec {
-		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < " + tc.LimitDoc() + ", copies larger finite x[i] to dst[i] and then returns true (see kernels." + map[bool]string{false: "Sin", true: "Cos"}[cos] + ")",
+		public := map[bool]string{false: "Sin", true: "Cos"}[cos]
+		return kspec{name: name, doc: "sets dst[i] = " + name + "(x[i]) for |x[i]| < " + tc.LimitDoc() +
+			", copies larger finite x[i] to dst[i] and then returns true (see kernels." + public + ")",
 			slices: []kslice{{name: "dst", out: true}, {name: "x", in: true}}, tail: "pad", big: true,
 			body: func(m *nops, in, _ map[string]nval) (map[string]nval, ncond) {
 				r, large := vm.Trig[nval, ncond](m, in["x"], cos, tc)
@@ -41,7 +43,7 @@ func vecmathKernels(p prec) []kspec {
 		unary("acos", "sets dst[i] = arccos(x[i]) (see kernels.Acos)", func(m *nops, x nval) nval { return vm.Acos[nval, ncond](m, x, ac) }),
 		trig("sin", false),
 		trig("cos", true),
-		{name: "relax", doc: "sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.relaxVec)",
+		{name: "relax", doc: "sets dst[i] = old[i] * e^(w*ln(dst[i]/old[i])) where dst[i] and old[i] are not zero (kernels.overrelax)",
 			slices: []kslice{{name: "dst", in: true, out: true}, {name: "old", in: true}}, scalars: []string{"w"}, tail: "pad",
 			body: func(m *nops, in, sc map[string]nval) (map[string]nval, ncond) {
 				return map[string]nval{"dst": vm.Relax[nval, ncond](m, in["dst"], in["old"], sc["w"], c, logf)}, ncond{}

@@ -14,7 +14,8 @@ func fmaAVX2F32(iters int)
 //go:noescape
 func fmaAVX2F64(iters int)
 
-// triadAVX2F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >= len(a).
+// triadAVX2F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >=
+// len(a).
 //
 //go:noescape
 func triadAVX2F64(a []float64, b []float64, c []float64, s float64)
@@ -29,7 +30,8 @@ func fmaAVX512F32(iters int)
 //go:noescape
 func fmaAVX512F64(iters int)
 
-// triadAVX512F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c) >= len(a).
+// triadAVX512F64 sets a[i] = b[i] + s*c[i] (the STREAM triad); len(b), len(c)
+// >= len(a).
 //
 //go:noescape
 func triadAVX512F64(a []float64, b []float64, c []float64, s float64)

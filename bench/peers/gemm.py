@@ -28,7 +28,7 @@ try:
 except ImportError:  # Debian: python3-threadpoolctl
     sys.exit("gemm.py: threadpoolctl is missing (apt-get install python3-threadpoolctl)")
 
-# The shapes of kernels/bench_test.go (gemmShapes): name, transA, transB, m, n, k.
+# The shapes of kernels/gemm_bench_test.go (gemmShapes): name, transA, transB, m, n, k.
 SHAPES = [
     ("square", False, False, 64, 64, 64),
     ("square", False, False, 128, 128, 128),

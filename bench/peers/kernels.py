@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Kernel peers: numpy's elementwise functions and POT's Sinkhorn and EMD
-on the cases of kernels/bench_test.go, printed as go test -bench lines with
-the columns "numpy" and "pot".
+on the cases of kernels/bench_test.go and kernels/transport_bench_test.go,
+printed as go test -bench lines with the columns "numpy" and "pot".
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/peers/kernels.py [-count 3] [-time 0.3]
 

@@ -20,6 +20,8 @@ package emit
 import (
 	"fmt"
 
+	"github.com/fisherflow/fisherflow/asm/internal/doc"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -105,10 +107,10 @@ func isIdent(c byte) bool {
 
 // Begin starts a function named base+ISA+Prec with the signature sig (T is
 // the element type) and a doc line.
-func (k *Kernel) Begin(base, sig, doc string) {
+func (k *Kernel) Begin(base, sig, text string) {
 	TEXT(k.Name(base), NOSPLIT, k.Sig(sig))
 	Pragma("noescape")
-	Doc(k.Name(base) + " " + doc)
+	Doc(doc.Lines(k.Name(base) + " " + text)...)
 	k.label = 0
 }
 

@@ -1,6 +1,8 @@
 package emit
 
 import (
+	"github.com/fisherflow/fisherflow/asm/internal/doc"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -99,7 +101,7 @@ func (k *Kernel) MapOne(stream bool, n reg.GPVirtual, ins []reg.GPVirtual, out r
 // MapStream kernel's non-temporal stores.
 func Fence(name string) {
 	TEXT(name, NOSPLIT, "func()")
-	Doc(name + " orders the non-temporal stores before it (SFENCE) ahead of every later store.")
+	Doc(doc.Lines(name + " orders the non-temporal stores before it (SFENCE) ahead of every later store.")...)
 	SFENCE()
 	RET()
 }

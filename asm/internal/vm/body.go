@@ -213,7 +213,7 @@ func Sigmoid[V, K any](m Ops[V, K], x V, c ExpConsts) V {
 
 // Relax returns Sinkhorn's over-relaxed scaling old * e^(w * ln(x/old))
 // with the precision's Exp (c) and Log (logf), each operation rounded as
-// in kernels.relaxVec's composition of the Log, Scale and Exp kernels;
+// in kernels.overrelax's composition of the Log, Scale and Exp kernels;
 // lanes where x or old is zero keep x. w is a shared operand.
 func Relax[V, K any](m Ops[V, K], x, old V, w any, c ExpConsts, logf func(Ops[V, K], V) V) V {
 	r := m.Mul(old, Exp(m, m.Mul(w, logf(m, m.Div(old, x))), c)) // old * exp(w * log(x/old))
