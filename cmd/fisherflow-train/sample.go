@@ -29,6 +29,9 @@ type sampleFlags struct {
 
 // sampleCmd generates sequences from a checkpoint.
 func sampleCmd(args []string, stdout, stderr io.Writer) error {
+	if k := checkpointKind(args); k != nil {
+		return k.sample(args, stdout, stderr)
+	}
 	var s sampleFlags
 	fs := flag.NewFlagSet("fisherflow-train sample", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -84,6 +86,13 @@ type taskKind struct {
 	validate func(c RunConfig) error
 	// load reads or draws the data of a run.
 	load func(c RunConfig) (task, error)
+	// run, when set, runs the kind's whole training from the command's
+	// arguments with flags of its own, for a kind whose model is not the
+	// sequence trainer's (see selfrun.go); sample likewise runs the sample
+	// command for checkpoints whose metadata format is format.
+	run    func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	sample func(args []string, stdout, stderr io.Writer) error
+	format string
 }
 
 var taskKinds = map[string]*taskKind{}

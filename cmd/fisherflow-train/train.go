@@ -37,6 +37,9 @@ var resumable = map[string]bool{
 // trainCmd is the train command: it resolves the run's settings, then
 // trains; its errors name the flags at fault.
 func trainCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if k := selfRunKind(args); k != nil {
+		return k.run(ctx, args, stdout, stderr)
+	}
 	c, f, err := parseTrainFlags(args, stderr)
 	if err == nil && f.resume != "" {
 		c, err = resumeConfig(args, c, f)

@@ -47,7 +47,7 @@ func DefaultConfig() Config {
 	return Config{
 		Flow: molflow.Config{Method: fisherflow.FisherFlow, Weights: molflow.DefaultWeights()},
 		Net:  DefaultNetConfig(), Batch: 32, Steps: 1000, LR: 1e-3, Schedule: "cosine",
-		ClipNorm: 1, ValBatches: 4, Seed: 1,
+		ClipNorm: 1, EMA: 0.999, ValBatches: 4, Seed: 1,
 	}
 }
 

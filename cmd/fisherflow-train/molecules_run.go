@@ -1,0 +1,369 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/fisherflow/fisherflow/fisherflow/mol"
+	"github.com/fisherflow/fisherflow/fisherflow/moltrain"
+	"github.com/fisherflow/fisherflow/fisherflow/nn"
+	"github.com/fisherflow/fisherflow/internal/atomicfile"
+	"github.com/fisherflow/fisherflow/kernels"
+)
+
+// moleculesCmd is the train command of the molecules task.
+func moleculesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, f, err := molParse(args, stderr)
+	if err == nil && c.Kernels != "" {
+		if err = kernels.UsePath(c.Kernels); err != nil {
+			err = fmt.Errorf("-kernels: %w", err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	kernels.SetThreads(c.Threads)
+	if c.Precision == "f64" {
+		return molTrain[float64](ctx, c, f, stdout, stderr)
+	}
+	return molTrain[float32](ctx, c, f, stdout, stderr)
+}
+
+// molRun is a molecule run in progress, as trainRun is a sequence run.
+type molRun[T nn.Float] struct {
+	c       molConfig
+	d       *molData
+	tr      *moltrain.Trainer[T]
+	out     string
+	ckPath  string
+	rows    []metricRow
+	mf      *os.File
+	mw      *bufio.Writer
+	seconds float64
+	log     *logger
+	stderr  io.Writer
+}
+
+// molTrain trains (or resumes) c up to its steps, then samples, scores
+// and writes the results.
+func molTrain[T nn.Float](ctx context.Context, c molConfig, f molFlags, stdout, stderr io.Writer) error {
+	d, err := loadMolecules(c)
+	if err != nil {
+		return err
+	}
+	tr, err := moltrain.NewTrainer[T](c.Train, d.vocab, d.sizes, d.train, d.val)
+	if err != nil {
+		return err
+	}
+	c.Train = tr.Cfg
+	if f.out == "" {
+		f.out = filepath.Join("runs", "molecules-"+time.Now().Format("20060102-150405"))
+	}
+	r := &molRun[T]{c: c, d: d, tr: tr, out: f.out, ckPath: filepath.Join(f.out, checkpointName), stderr: stderr}
+	if err := r.makeFolder(); err != nil {
+		return err
+	}
+	if f.resume != "" {
+		if err := r.restore(); err != nil {
+			return fmt.Errorf("-resume: %w", err)
+		}
+	}
+	if r.mf, err = os.Create(filepath.Join(r.out, "metrics.csv")); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	defer r.mf.Close()
+	r.mw = bufio.NewWriter(r.mf)
+	r.mw.WriteString(metricsHeader + "\n")
+	for _, row := range r.rows {
+		r.mw.WriteString(row.csv())
+	}
+	r.log = newLogger(stdout, cliFlags{quiet: f.quiet, json: f.json}, c.Train.Steps)
+	if done, err := r.loop(ctx); err != nil || !done {
+		return err
+	}
+	return r.finish()
+}
+
+// makeFolder makes the run folder with config.json and splits.json.
+func (r *molRun[T]) makeFolder() error {
+	if err := os.MkdirAll(r.out, 0o755); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	conf, _ := json.MarshalIndent(r.c, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), append(conf, '\n')); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	splits, _ := json.Marshal(r.d.splits)
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "splits.json"), append(splits, '\n')); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	return nil
+}
+
+// restore loads the run folder's checkpoint and its metrics up to it.
+func (r *molRun[T]) restore() error {
+	b, err := os.ReadFile(r.ckPath)
+	if err != nil {
+		return err
+	}
+	ck, err := moltrain.ReadCheckpoint(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r.ckPath, err)
+	}
+	if err := r.tr.Restore(ck); err != nil {
+		return fmt.Errorf("%s: %w", r.ckPath, err)
+	}
+	r.rows, err = readMetrics(filepath.Join(r.out, "metrics.csv"), r.tr.Step)
+	return err
+}
+
+// save writes the checkpoint, after syncing metrics.csv up to it.
+func (r *molRun[T]) save() error {
+	runMeta, _ := json.Marshal(r.c)
+	b, err := r.tr.Checkpoint(map[string]string{"run": string(runMeta)})
+	if err != nil {
+		return err
+	}
+	if err := r.mw.Flush(); err != nil {
+		return fmt.Errorf("metrics.csv: %w", err)
+	}
+	if err := r.mf.Sync(); err != nil {
+		return fmt.Errorf("metrics.csv: %w", err)
+	}
+	return atomicfile.WriteFile(r.ckPath, b)
+}
+
+// start logs the run's first lines.
+func (r *molRun[T]) start() {
+	c, t := r.c, r.c.Train
+	if r.log.mode == "json" {
+		r.log.json(map[string]any{"event": "start", "task": c.Task, "method": molFlowMethod(t.Flow), "align": t.Flow.Align,
+			"steps": t.Steps, "from_step": r.tr.Step, "batch": t.Batch, "seed": t.Seed, "precision": c.Precision,
+			"params": r.tr.Params.Count(), "kernels": kernels.Path(), "out": r.out, "data": r.d.summary(c)})
+		return
+	}
+	from := ""
+	if r.tr.Step > 0 {
+		from = fmt.Sprintf(" (resuming at step %d)", r.tr.Step)
+	}
+	fmt.Fprintf(r.log.w, "fisherflow-train: molecules, method=%s align=%v, EGNN hidden %d x %d layers (%d parameters), %d steps of batch %d%s, seed %d, %s kernels, %s -> %s\n",
+		molFlowMethod(t.Flow), t.Flow.Align, t.Net.Hidden, t.Net.Layers, r.tr.Params.Count(), t.Steps, t.Batch, from, t.Seed, kernels.Path(), c.Precision, r.out)
+	fmt.Fprintf(r.log.w, "data: %s\n", r.d.summary(c))
+	if r.log.mode == "bar" {
+		r.log.startBar(r.tr.Step)
+	}
+}
+
+// loop trains up to the last step, validating and saving a checkpoint
+// every EvalEvery steps; done is false when ctx ended it (after a
+// checkpoint).
+func (r *molRun[T]) loop(ctx context.Context) (done bool, err error) {
+	c, tr, log := r.c, r.tr, r.log
+	r.start()
+	start, first := time.Now(), tr.Step
+	prev := 0.0
+	if len(r.rows) > 0 {
+		prev = r.rows[len(r.rows)-1].seconds
+	}
+	evalAt := func(step int) bool { return step%c.EvalEvery == 0 || step == c.Train.Steps }
+	for tr.Step < c.Train.Steps {
+		if ctx.Err() != nil {
+			if err := r.save(); err != nil {
+				return false, fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", tr.Step, err)
+			}
+			log.interrupted(tr.Step, r.out)
+			return false, nil
+		}
+		l, err := tr.TrainStep()
+		if err != nil {
+			return false, r.stepError(err)
+		}
+		row := metricRow{step: tr.Step, loss: l.Total, val: math.NaN(), metric: math.NaN(), lr: tr.LR}
+		if evalAt(tr.Step) {
+			if row.val, err = tr.Validate(); err != nil {
+				return false, r.stepError(err)
+			}
+		}
+		row.seconds = prev + time.Since(start).Seconds()
+		r.mw.WriteString(row.csv())
+		r.rows = append(r.rows, row)
+		rate := float64(tr.Step-first) / time.Since(start).Seconds()
+		log.step(row, rate)
+		if evalAt(tr.Step) {
+			if err := r.save(); err != nil {
+				return false, fmt.Errorf("checkpoint at step %d: %w", tr.Step, err)
+			}
+			log.eval(row, rate, "")
+		}
+	}
+	if err := r.save(); err != nil {
+		return false, fmt.Errorf("checkpoint: %w", err)
+	}
+	log.finishTraining()
+	r.seconds = prev + time.Since(start).Seconds()
+	return true, nil
+}
+
+// stepError is the error of a failed step: a diverged run points at its
+// last good checkpoint and a lower -lr.
+func (r *molRun[T]) stepError(err error) error {
+	r.mw.Flush()
+	if !errors.Is(err, moltrain.ErrNonFinite) {
+		return err
+	}
+	last := "no checkpoint was written yet"
+	if b, e := os.ReadFile(r.ckPath); e == nil {
+		if ck, e := moltrain.ReadCheckpoint(b); e == nil {
+			last = fmt.Sprintf("the last good checkpoint (step %d) is %s", ck.Step(), r.ckPath)
+		}
+	}
+	return fmt.Errorf("training diverged: %w; %s; try a lower -lr", err, last)
+}
+
+// finish samples EvalSamples molecules with the best weights into
+// samples.sdf, scores them against the test split (mol.Metrics) into
+// result.json, and draws the loss plot.
+func (r *molRun[T]) finish() error {
+	c, tr := r.c, r.tr
+	res := map[string]any{"steps": tr.Step, "train_seconds": r.seconds, "best_val_loss": num(tr.BestVal),
+		"params": tr.Params.Count(), "kernels": kernels.Path(), "revision": revision()}
+	var files []string
+	if c.EvalSamples > 0 {
+		tr.UseBest()
+		t0 := time.Now()
+		mols, err := tr.Sample(c.EvalSamples, c.SampleSteps, c.Train.Seed+1, "sample")
+		if err != nil {
+			return err
+		}
+		var b bytes.Buffer
+		if err := mol.WriteSDF(&b, mols); err != nil {
+			return fmt.Errorf("samples.sdf: %w", err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(r.out, "samples.sdf"), b.Bytes()); err != nil {
+			return err
+		}
+		files = append(files, "samples.sdf")
+		rep := mol.Metrics(mols, r.d.test)
+		res["eval_samples"], res["sample_steps"], res["sample_seconds"] = c.EvalSamples, c.SampleSteps, time.Since(t0).Seconds()
+		res["molecules"] = rep
+		if r.log.mode == "json" {
+			r.log.json(map[string]any{"event": "result", "atom_stability": rep.AtomStability, "molecule_stability": rep.MoleculeStability,
+				"connectivity": rep.Connectivity, "samples": c.EvalSamples, "file": "samples.sdf"})
+		} else {
+			fmt.Fprintf(r.log.w, "%d molecules (%d Euler steps) against the %d of the test split: atom stability %.4f, molecule stability %.4f, connected %.4f; TV of atom types %.4f, bond types %.4f, sizes %.4f\n",
+				rep.Molecules, c.SampleSteps, rep.Reference, rep.AtomStability, rep.MoleculeStability, rep.Connectivity, rep.AtomTypeTV, rep.BondTypeTV, rep.SizeTV)
+		}
+	}
+	js, _ := json.MarshalIndent(res, "", "  ")
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "result.json"), append(js, '\n')); err != nil {
+		return err
+	}
+	if len(r.rows) > 0 {
+		if err := drawLoss(r.out, r.rows); err != nil {
+			fmt.Fprintf(r.stderr, "fisherflow-train: warning: plots: %v\n", err)
+		} else {
+			files = append(files, "loss.png")
+		}
+	}
+	r.log.done(r.out, files)
+	return nil
+}
+
+// drawLoss draws loss.png; gonum/plot panics on some degenerate data, and
+// a plot is not worth losing a run, so a panic becomes an error.
+func drawLoss(out string, rows []metricRow) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("drawing failed: %v", p)
+		}
+	}()
+	return lossPlot(filepath.Join(out, "loss.png"), rows)
+}
+
+// moleculesSampleCmd is the sample command for a molecule checkpoint: it
+// writes -n generated molecules as SDF.
+func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fisherflow-train sample", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("checkpoint", "", "checkpoint file (RUN/checkpoint.safetensors) or run folder")
+	n := fs.Int("n", 1000, "number of molecules")
+	steps := fs.Int("steps", 100, "Euler steps of the sampler")
+	seed := fs.Uint64("seed", 1, "random seed of the sizes and prior draws")
+	out := fs.String("out", "", "output SDF file (default: standard output)")
+	last := fs.Bool("last", false, "use the last weights instead of those of the best validation loss")
+	threads := fs.Int("threads", 0, "threads for matrix products (0 = GOMAXPROCS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("sample: unexpected argument %q (see sample -h)", fs.Arg(0))
+	}
+	if *n < 1 || *steps < 1 {
+		return fmt.Errorf("sample: -n and -steps must be at least 1")
+	}
+	if st, err := os.Stat(*path); err == nil && st.IsDir() {
+		*path = filepath.Join(*path, checkpointName)
+	}
+	b, err := os.ReadFile(*path)
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
+	ck, err := moltrain.ReadCheckpoint(b)
+	if err != nil {
+		return fmt.Errorf("sample: %s: %w", *path, err)
+	}
+	kernels.SetThreads(*threads)
+	var mols []*mol.Molecule
+	if ck.Precision == "f64" {
+		mols, err = molSample[float64](ck, !*last, *n, *steps, *seed)
+	} else {
+		mols, err = molSample[float32](ck, !*last, *n, *steps, *seed)
+	}
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
+	if *out == "" {
+		return mol.WriteSDF(stdout, mols)
+	}
+	var buf bytes.Buffer
+	if err := mol.WriteSDF(&buf, mols); err != nil {
+		return fmt.Errorf("sample: %w", err)
+	}
+	return atomicfile.WriteFile(*out, buf.Bytes())
+}
+
+func molSample[T nn.Float](ck *moltrain.CheckpointFile, best bool, n, steps int, seed uint64) ([]*mol.Molecule, error) {
+	tr, err := moltrain.NewSampler[T](ck, best)
+	if err != nil {
+		return nil, err
+	}
+	return tr.Sample(n, steps, seed, "sample")
+}
+
+// startBar starts the progress bar at step, as logger.start does for the
+// sequence tasks.
+func (l *logger) startBar(step int) {
+	l.bar = progressbar.NewOptions(l.total,
+		progressbar.OptionSetWriter(l.w),
+		progressbar.OptionSetWidth(28),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	l.bar.Set(step)
+}
