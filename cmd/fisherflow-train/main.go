@@ -14,6 +14,7 @@
 //	fisherflow-train synth -out dna                  # synthetic DNA files: FASTA, signal .npy, labels CSV
 //	fisherflow-train -task promoter -data dna/data.fasta -signal dna/signal.npy -split-column chrom -test chr9 -val chr10
 //	fisherflow-train -task enhancer -data dna/data.fasta -labels dna/labels.csv -guidance 2
+//	fisherflow-train -task molecules                 # 3D molecules of QM7 with an EGNN (-data FILE.sdf for yours)
 //	fisherflow-train sample -checkpoint runs/k40/checkpoint.safetensors -n 1000 -out samples.csv
 //
 // A run folder holds config.json (the resolved settings, reusable with
@@ -33,7 +34,9 @@
 // task.go defines a task (what a run learns and how it is judged) and the
 // registry of task kinds; each kind is one file: task_toy.go,
 // task_smiley.go, task_sequences.go, task_motifs.go and task_dna.go
-// (promoter and enhancer, reading their data with dna.go).
+// (promoter and enhancer, reading their data with dna.go). A kind whose
+// model is not the sequence trainer's runs itself (taskKind.run and
+// .sample, selfrun.go): task_molecules.go, with molecules_run.go.
 //
 // A new task is one file: a type implementing task, and an init function
 // that calls registerTask with its -task names, defaults, validation and

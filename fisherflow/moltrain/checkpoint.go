@@ -85,12 +85,12 @@ func (tr *Trainer[T]) Checkpoint(extra map[string]string) ([]byte, error) {
 
 // CheckpointFile is a decoded molecule checkpoint, before it is loaded.
 type CheckpointFile struct {
-	Config    Config
-	Precision string
-	Vocab     mol.Vocab
-	Sizes     mol.SizeDist
-	MaxAtoms  int
-	Meta      map[string]string
+	Config    Config            // the run's setting
+	Precision string            // "f32" or "f64"
+	Vocab     mol.Vocab         // the classes of the atoms
+	Sizes     mol.SizeDist      // the training sizes the sampler draws from
+	MaxAtoms  int               // the largest molecule the model was planned for
+	Meta      map[string]string // all of the metadata
 	tensors   map[string]safetensors.Tensor
 	state     state
 }

@@ -36,8 +36,8 @@ func (c NetConfig) check() error {
 // flow's float64 values are copied in and out, so float32 training keeps
 // the geometry in float64. A Net is not safe for concurrent use.
 type Net[T nn.Float] struct {
-	Config NetConfig
-	Model  *nn.EGNN[T]
+	Config NetConfig   // the network's size
+	Model  *nn.EGNN[T] // the EGNN, planned for the Net's capacity
 
 	dims     molflow.Dims
 	capacity molflow.Capacity

@@ -73,12 +73,12 @@ var ErrNonFinite = errors.New("loss or gradient is not finite")
 // seeded by Config.Seed, draws the batches, priors and times, so a seed
 // gives the same bits. It is not safe for concurrent use.
 type Trainer[T nn.Float] struct {
-	Cfg    Config
-	Vocab  mol.Vocab
-	Sizes  mol.SizeDist // the training molecules' sizes, for sampling
-	Flow   *molflow.Flow
-	Net    *Net[T]
-	Params nn.Params[T]
+	Cfg    Config        // the setting, the flow's defaults filled in
+	Vocab  mol.Vocab     // the classes of the atoms
+	Sizes  mol.SizeDist  // the training molecules' sizes, for sampling
+	Flow   *molflow.Flow // the flow, planned for Batch molecules
+	Net    *Net[T]       // the network
+	Params nn.Params[T]  // the network's parameters
 	// Step is the number of steps done, LR the current learning rate and
 	// BestVal the lowest validation loss so far (+Inf before any).
 	Step    int
