@@ -11,7 +11,10 @@ import (
 
 // Weights are the loss weights of the four parts.
 type Weights struct {
-	Pos, Types, Charges, Bonds float64
+	Pos     float64 `json:"pos"`
+	Types   float64 `json:"types"`
+	Charges float64 `json:"charges"`
+	Bonds   float64 `json:"bonds"`
 }
 
 // DefaultWeights returns FlowMol's loss weights: positions 3, atom types
@@ -23,17 +26,17 @@ type Config struct {
 	// Method is the geometry of the categorical parts: fisherflow.FisherFlow
 	// (the sphere; the default when empty) or fisherflow.Linear (linear
 	// flow matching on the simplex, the baseline).
-	Method fisherflow.Method
+	Method fisherflow.Method `json:"method"`
 	// Weights are the loss weights; the zero value means DefaultWeights.
-	Weights Weights
+	Weights Weights `json:"weights"`
 	// Permute reorders each molecule's prior atoms to the data atoms by
 	// the assignment of least squared distance (Flow.Permute) before
 	// interpolating, which shortens the paths.
-	Permute bool
+	Permute bool `json:"permute"`
 	// Align rotates each molecule's prior positions onto its data
 	// positions (Kabsch; after Permute) before interpolating, which
 	// shortens the paths.
-	Align bool
+	Align bool `json:"align"`
 }
 
 // withDefaults returns c with its defaults filled in, or an error for a
