@@ -28,21 +28,41 @@ func npy(descr, shape string, data []byte) []byte {
 }
 
 func TestParseNPY(t *testing.T) {
+	good, _ := smallF32()
+	a, err := ParseNPY(good)
+	if err != nil || len(a.Shape) != 2 || a.Shape[0] != 2 || a.Shape[1] != 3 || a.Data[5] != 5.5 {
+		t.Fatalf("float32 (2, 3): %+v, %v", a, err)
+	}
+	if a, err := ParseNPY(bigF64()); err != nil || a.Data[1] != -2.25 || len(a.Shape) != 1 {
+		t.Fatalf("big-endian float64: %+v, %v", a, err)
+	}
+	for name, b := range badNPY() {
+		if _, err := ParseNPY(b); !errors.Is(err, ErrNPY) {
+			t.Errorf("%s: error %v, want ErrNPY", name, err)
+		}
+	}
+}
+
+// smallF32 is a valid (2, 3) float32 file, bigF64 a big-endian (2,)
+// float64 one.
+func smallF32() ([]byte, []byte) {
 	f32 := make([]byte, 4*6)
 	for i := 0; i < 6; i++ {
 		binary.LittleEndian.PutUint32(f32[4*i:], math.Float32bits(float32(i)+0.5))
 	}
-	a, err := ParseNPY(npy("<f4", "(2, 3)", f32))
-	if err != nil || len(a.Shape) != 2 || a.Shape[0] != 2 || a.Shape[1] != 3 || a.Data[5] != 5.5 {
-		t.Fatalf("float32 (2, 3): %+v, %v", a, err)
-	}
+	return npy("<f4", "(2, 3)", f32), f32
+}
+
+func bigF64() []byte {
 	f64 := make([]byte, 8*2)
 	binary.BigEndian.PutUint64(f64[8:], math.Float64bits(-2.25))
-	if a, err := ParseNPY(npy(">f8", "(2,)", f64)); err != nil || a.Data[1] != -2.25 || len(a.Shape) != 1 {
-		t.Fatalf("big-endian float64: %+v, %v", a, err)
-	}
-	good := npy("<f4", "(2, 3)", f32)
-	for name, b := range map[string][]byte{
+	return npy(">f8", "(2,)", f64)
+}
+
+// badNPY are the files ParseNPY refuses, by what is wrong with them.
+func badNPY() map[string][]byte {
+	good, f32 := smallF32()
+	return map[string][]byte{
 		"int64":     npy("<i8", "(2, 3)", make([]byte, 48)),
 		"fortran":   []byte(string(good[:10]) + "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }\n" + string(f32)),
 		"short":     good[:len(good)-1],
@@ -51,10 +71,6 @@ func TestParseNPY(t *testing.T) {
 		"version":   append(append([]byte(nil), good[:6]...), append([]byte{9, 0}, good[8:]...)...),
 		"shape":     npy("<f4", "(2, -3)", f32),
 		"no header": good[:12],
-	} {
-		if _, err := ParseNPY(b); !errors.Is(err, ErrNPY) {
-			t.Errorf("%s: error %v, want ErrNPY", name, err)
-		}
 	}
 }
 

@@ -247,7 +247,7 @@ func scanRecords(b []byte, name string, f Format) ([]rec, error) {
 	}
 	for _, r := range recs {
 		if len(r.seq) == 0 {
-			return nil, fmt.Errorf("%s:%d: record %q has no sequence", name, r.line, r.name)
+			return nil, fmt.Errorf("%s:%d:1: record %q has no sequence", name, r.line, r.name)
 		}
 	}
 	return recs, nil
@@ -320,7 +320,13 @@ func alphabet(seqs [][]byte, opt string, f Format, iupac bool) (string, bool, er
 			}
 		}
 		if len(set) < 2 {
-			set = append(set, '-') // a one-symbol file still has two classes
+			// A one-symbol file still has two classes; the second symbol
+			// must differ from the first, or the alphabet repeats it.
+			extra := byte('-')
+			if set[0] == '-' {
+				extra = '.'
+			}
+			set = append(set, extra)
 		}
 		return string(set), false, nil
 	}

@@ -8,9 +8,29 @@ import (
 	"testing"
 )
 
+// files are the sequence files the tests read, valid and refused;
+// FuzzParse starts from every one of them.
+var files = struct {
+	fasta, protein, foreign, withN, text, csv, csvBad, csvK, ragged string
+	ambiguous, allN, foreignMasked, nClass                          string
+	badFASTA                                                        []string
+}{
+	fasta:     ">s1 first\nACGT\nacgt\n\n>s2\nTTTT\nGGGG\n",
+	protein:   ">p\nMKWVTFISLL\n",
+	foreign:   ">a\nACGT\nAC#T\n",
+	withN:     ">a\nACGTN\n",
+	text:      "abc\ncab\n\n",
+	csv:       "a,b,c\n0,1,2\n2, 0 ,5\n",
+	csvBad:    "0,1\n1,x\n",
+	csvK:      "0,1\n1,7\n",
+	ragged:    "ACGT\nAC\nACG\n",
+	ambiguous: ">a\nACGT\n>b\nANGT\nRC\n>c\nacgn\n",
+	allN:      ">b\nNNNN\n", foreignMasked: ">b\nAC#T\n", nClass: ">b\nACNT\n",
+	badFASTA: []string{"ACGT\n>a\nAC\n", ">a\n>b\nAC\n", "", "  \n\n"},
+}
+
 func TestFASTA(t *testing.T) {
-	in := ">s1 first\nACGT\nacgt\n\n>s2\nTTTT\nGGGG\n"
-	s, err := Parse([]byte(in), "x.fa", Options{})
+	s, err := Parse([]byte(files.fasta), "x.fa", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,22 +50,22 @@ func TestFASTA(t *testing.T) {
 		t.Fatalf("round trip: %v %v", back, err)
 	}
 	// Protein is detected; a foreign symbol is located.
-	p, err := Parse([]byte(">p\nMKWVTFISLL\n"), "p.fasta", Options{})
+	p, err := Parse([]byte(files.protein), "p.fasta", Options{})
 	if err != nil || p.Alphabet != Protein {
 		t.Fatalf("protein: %v %v", p, err)
 	}
-	_, err = Parse([]byte(">a\nACGT\nAC#T\n"), "bad.fa", Options{Alphabet: "dna"})
+	_, err = Parse([]byte(files.foreign), "bad.fa", Options{Alphabet: "dna"})
 	if err == nil || !strings.Contains(err.Error(), "bad.fa:3:3:") {
 		t.Fatalf("error %v, want bad.fa:3:3", err)
 	}
-	_, err = Parse([]byte(">a\nACGTN\n"), "n.fa", Options{})
+	_, err = Parse([]byte(files.withN), "n.fa", Options{})
 	if err == nil || !strings.Contains(err.Error(), "ACGTN") {
 		t.Fatalf("N: %v", err)
 	}
-	if s, err := Parse([]byte(">a\nACGTN\n"), "n.fa", Options{Alphabet: "ACGTN"}); err != nil || s.K != 5 {
+	if s, err := Parse([]byte(files.withN), "n.fa", Options{Alphabet: "ACGTN"}); err != nil || s.K != 5 {
 		t.Fatalf("explicit alphabet: %v %v", s, err)
 	}
-	for _, bad := range []string{"ACGT\n>a\nAC\n", ">a\n>b\nAC\n", "", "  \n\n"} {
+	for _, bad := range files.badFASTA {
 		if _, err := Parse([]byte(bad), "b.fa", Options{}); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -53,19 +73,19 @@ func TestFASTA(t *testing.T) {
 }
 
 func TestTextAndCSV(t *testing.T) {
-	s, err := Parse([]byte("abc\ncab\n\n"), "x.txt", Options{})
+	s, err := Parse([]byte(files.text), "x.txt", Options{})
 	if err != nil || s.Alphabet != "abc" || !reflect.DeepEqual(s.Seqs, [][]int{{0, 1, 2}, {2, 0, 1}}) {
 		t.Fatalf("text: %+v %v", s, err)
 	}
-	c, err := Parse([]byte("a,b,c\n0,1,2\n2, 0 ,5\n"), "x.csv", Options{})
+	c, err := Parse([]byte(files.csv), "x.csv", Options{})
 	if err != nil || c.K != 6 || !reflect.DeepEqual(c.Seqs, [][]int{{0, 1, 2}, {2, 0, 5}}) {
 		t.Fatalf("csv: %+v %v", c, err)
 	}
-	_, err = Parse([]byte("0,1\n1,x\n"), "y.csv", Options{})
+	_, err = Parse([]byte(files.csvBad), "y.csv", Options{})
 	if err == nil || !strings.Contains(err.Error(), "y.csv:2:3:") {
 		t.Fatalf("csv error %v", err)
 	}
-	_, err = Parse([]byte("0,1\n1,7\n"), "y.csv", Options{K: 3})
+	_, err = Parse([]byte(files.csvK), "y.csv", Options{K: 3})
 	if err == nil || !strings.Contains(err.Error(), "y.csv:2:3:") {
 		t.Fatalf("csv -k error %v", err)
 	}
@@ -73,7 +93,7 @@ func TestTextAndCSV(t *testing.T) {
 
 func TestEqualize(t *testing.T) {
 	mk := func() *Set {
-		s, err := Parse([]byte("ACGT\nAC\nACG\n"), "r.txt", Options{Alphabet: "dna"})
+		s, err := Parse([]byte(files.ragged), "r.txt", Options{Alphabet: "dna"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +113,7 @@ func TestEqualize(t *testing.T) {
 }
 
 func TestAmbiguity(t *testing.T) {
-	in := ">a\nACGT\n>b\nANGT\nRC\n>c\nacgn\n"
+	in := files.ambiguous
 	_, err := Parse([]byte(in), "n.fa", Options{Alphabet: "dna"})
 	if err == nil || !strings.Contains(err.Error(), "n.fa:4:2: 3 ambiguous bases") || !strings.Contains(err.Error(), `"b"`) {
 		t.Fatalf("error mode: %v", err)
@@ -110,17 +130,17 @@ func TestAmbiguity(t *testing.T) {
 	if err != nil || d.Dropped != 2 || !reflect.DeepEqual(d.Seqs, want[:1]) || !reflect.DeepEqual(d.Names, []string{"a"}) {
 		t.Fatalf("drop: %+v %v", d, err)
 	}
-	if _, err := Parse([]byte(">b\nNNNN\n"), "n.fa", Options{Ambiguity: "drop"}); err == nil {
+	if _, err := Parse([]byte(files.allN), "n.fa", Options{Ambiguity: "drop"}); err == nil {
 		t.Fatal("drop of every record accepted")
 	}
 	// A symbol that is no IUPAC code is still an error; N kept as a class is not masked.
-	if _, err := Parse([]byte(">b\nAC#T\n"), "n.fa", Options{Ambiguity: "mask", Alphabet: "dna"}); err == nil || !strings.Contains(err.Error(), "n.fa:2:3") {
+	if _, err := Parse([]byte(files.foreignMasked), "n.fa", Options{Ambiguity: "mask", Alphabet: "dna"}); err == nil || !strings.Contains(err.Error(), "n.fa:2:3") {
 		t.Fatalf("foreign symbol under mask: %v", err)
 	}
-	if s, err := Parse([]byte(">b\nACNT\n"), "n.fa", Options{Ambiguity: "mask", Alphabet: "ACGTN"}); err != nil || s.Masked != 0 || s.K != 5 {
+	if s, err := Parse([]byte(files.nClass), "n.fa", Options{Ambiguity: "mask", Alphabet: "ACGTN"}); err != nil || s.Masked != 0 || s.K != 5 {
 		t.Fatalf("N as a class: %+v %v", s, err)
 	}
-	if _, err := Parse([]byte(">b\nACNT\n"), "n.fa", Options{Ambiguity: "blur"}); err == nil {
+	if _, err := Parse([]byte(files.nClass), "n.fa", Options{Ambiguity: "blur"}); err == nil {
 		t.Fatal("unknown mode accepted")
 	}
 }

@@ -17,6 +17,10 @@ type Table struct {
 	Name   string // the file, for messages
 	Header []string
 	Rows   [][]string
+	// pos is the line and column of each field of Rows, for messages
+	// (blank lines and quoted line breaks make them differ from the row
+	// number).
+	pos [][]pos
 }
 
 // ReadTable reads a metadata table: a header row, then one row per
@@ -44,6 +48,10 @@ func ParseTable(b []byte, name string) (*Table, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s:%d:%d: %w", name, pe.Line, pe.Column, pe.Err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -54,12 +62,27 @@ func ParseTable(b []byte, name string) (*Table, error) {
 			t.Header = rec
 			continue
 		}
+		ps := make([]pos, len(rec))
+		for i := range rec {
+			ps[i].line, ps[i].col = r.FieldPos(i)
+		}
 		t.Rows = append(t.Rows, rec)
+		t.pos = append(t.pos, ps)
 	}
 	if t.Header == nil {
 		return nil, fmt.Errorf("%s: the table is empty (want a header row, then one row per sequence)", name)
 	}
 	return t, nil
+}
+
+// at locates field f of row i (the end of the row past its last field)
+// as "name:line:col".
+func (t *Table) at(i, f int) string {
+	if i >= len(t.pos) || len(t.pos[i]) == 0 {
+		return fmt.Sprintf("%s:%d:1", t.Name, i+2) // a Table built by hand
+	}
+	p := t.pos[i][min(f, len(t.pos[i])-1)]
+	return fmt.Sprintf("%s:%d:%d", t.Name, p.line, p.col)
 }
 
 // Col returns the index of the named column (case-insensitive), or -1.
@@ -97,10 +120,10 @@ func Column(s *Set, t *Table, column string) ([]string, error) {
 			rows := map[string][]string{}
 			for i, r := range t.Rows {
 				if key >= len(r) || col >= len(r) {
-					return nil, fmt.Errorf("%s:%d: row has %d fields, the header %d", t.Name, i+2, len(r), len(t.Header))
+					return nil, fmt.Errorf("%s: row has %d fields, the header %d", t.at(i, max(key, col)), len(r), len(t.Header))
 				}
 				if _, dup := rows[r[key]]; dup {
-					return nil, fmt.Errorf("%s:%d: record %q is described twice", t.Name, i+2, r[key])
+					return nil, fmt.Errorf("%s: record %q is described twice", t.at(i, key), r[key])
 				}
 				rows[r[key]] = r
 			}
@@ -124,7 +147,7 @@ func Column(s *Set, t *Table, column string) ([]string, error) {
 		for i, rec := range s.Records {
 			r := t.Rows[rec]
 			if col >= len(r) {
-				return nil, fmt.Errorf("%s:%d: row has %d fields, the header %d", t.Name, rec+2, len(r), len(t.Header))
+				return nil, fmt.Errorf("%s: row has %d fields, the header %d", t.at(rec, col), len(r), len(t.Header))
 			}
 			out[i] = r[col]
 		}

@@ -6,8 +6,18 @@ import (
 	"testing"
 )
 
+// tables are the FASTA file and the -labels tables the tests read;
+// FuzzTable starts from them.
+var tables = struct{ fasta, ordered, short, byName, missing string }{
+	fasta:   ">r1 class=HepG2\nACGT\n>chr8:100-104 class=K562\nACGN\n>r3 chrom=chr10 class=HepG2\nTTTT\n",
+	ordered: "label,chrom\nA,chr1\nB,chr8\nC,chr10\n",
+	short:   "label\nA\n",
+	byName:  "id\tlabel\nr3\tX\nr1\tY\nchr8:100-104\tZ\n",
+	missing: "id,label\nr3,X\n",
+}
+
 func TestColumn(t *testing.T) {
-	fa := ">r1 class=HepG2\nACGT\n>chr8:100-104 class=K562\nACGN\n>r3 chrom=chr10 class=HepG2\nTTTT\n"
+	fa := tables.fasta
 	s, err := Parse([]byte(fa), "x.fa", Options{Ambiguity: "drop"})
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +34,7 @@ func TestColumn(t *testing.T) {
 		t.Fatal("r1 has no chrom")
 	}
 	// From a table in file order (rows of dropped records are skipped).
-	tab, err := ParseTable([]byte("label,chrom\nA,chr1\nB,chr8\nC,chr10\n"), "m.csv")
+	tab, err := ParseTable([]byte(tables.ordered), "m.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,12 +45,12 @@ func TestColumn(t *testing.T) {
 	if v, err := Column(s, tab, "class"); err != nil || !reflect.DeepEqual(v, []string{"HepG2", "HepG2"}) {
 		t.Fatalf("class from headers: %v %v", v, err)
 	}
-	short, _ := ParseTable([]byte("label\nA\n"), "s.csv")
+	short, _ := ParseTable([]byte(tables.short), "s.csv")
 	if _, err := Column(s, short, "label"); err == nil || !strings.Contains(err.Error(), "1 rows for 3 records") {
 		t.Fatalf("short table: %v", err)
 	}
 	// A TSV matched by name, in any order.
-	byName, err := ParseTable([]byte("id\tlabel\nr3\tX\nr1\tY\nchr8:100-104\tZ\n"), "m.tsv")
+	byName, err := ParseTable([]byte(tables.byName), "m.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +60,7 @@ func TestColumn(t *testing.T) {
 	if v, err := Column(all, nil, "chrom"); err == nil {
 		t.Fatalf("chrom of r1 invented: %v", v)
 	}
-	missing, _ := ParseTable([]byte("id,label\nr3,X\n"), "m.csv")
+	missing, _ := ParseTable([]byte(tables.missing), "m.csv")
 	if _, err := Column(all, missing, "label"); err == nil || !strings.Contains(err.Error(), `no row for record "r1"`) {
 		t.Fatalf("missing row: %v", err)
 	}
