@@ -135,6 +135,10 @@ func Unmarshal(b []byte) ([]Tensor, map[string]string, error) {
 	if err := dec.Decode(&raw); err != nil {
 		return nil, nil, bad("header JSON: %v", err)
 	}
+	// Only the padding may follow the object, as the writer pads.
+	if rest := bytes.TrimRight(hb[dec.InputOffset():], " "); len(rest) > 0 {
+		return nil, nil, bad("%d bytes after the header's JSON object", len(rest))
+	}
 	var meta map[string]string
 	type named struct {
 		name string
@@ -147,6 +151,9 @@ func Unmarshal(b []byte) ([]Tensor, map[string]string, error) {
 				return nil, nil, bad("__metadata__: %v", err)
 			}
 			continue
+		}
+		if name == "" {
+			return nil, nil, bad("a tensor without a name")
 		}
 		var e entry
 		if err := json.Unmarshal(msg, &e); err != nil {

@@ -43,17 +43,21 @@ func TestRoundTrip(t *testing.T) {
 // TestKnownBytes decodes a file laid out by hand after the format's
 // specification, so the reader does not only agree with our writer.
 func TestKnownBytes(t *testing.T) {
-	h := `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`
-	b := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
-	b = append(b, h...)
-	b = append(b, 0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0) // 1.0, -2.0
-	ts, _, err := Unmarshal(b)
+	ts, _, err := Unmarshal(knownBytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(ts) != 1 || !reflect.DeepEqual(ts[0].F32, []float32{1, -2}) {
 		t.Errorf("got %+v", ts)
 	}
+}
+
+// knownBytes is a file of one F32 tensor [1, -2] laid out by hand.
+func knownBytes() []byte {
+	h := `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`
+	b := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	b = append(b, h...)
+	return append(b, 0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0) // 1.0, -2.0
 }
 
 func TestCorrupt(t *testing.T) {
@@ -78,6 +82,11 @@ func TestCorrupt(t *testing.T) {
 	}
 	if _, _, err := Unmarshal(append(good, 0)); !errors.Is(err, ErrFormat) {
 		t.Errorf("trailing byte accepted: %v", err)
+	}
+	for _, h := range oddHeaders {
+		if _, _, err := Unmarshal(withHeader(h)); !errors.Is(err, ErrFormat) {
+			t.Errorf("header %s accepted: %v", h, err)
+		}
 	}
 }
 
