@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/fisherflow/fisherflow/fisherflow/nn"
 	"github.com/fisherflow/fisherflow/internal/safetensors"
@@ -153,10 +155,15 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 	if string(a) != string(b) {
 		return fmt.Errorf("checkpoint config %s differs from the trainer's %s", a, b)
 	}
-	load := func(name string, dst any) error {
+	load := func(name string, shape []int, dst any) error {
 		t, ok := ck.tensors[name]
 		if !ok {
 			return fmt.Errorf("checkpoint has no tensor %q", name)
+		}
+		// The values could fit and their layout still differ (a
+		// transposed weight), which only the shape tells.
+		if !slices.Equal(t.Shape, shape) && !(len(t.Shape) == 0 && len(shape) == 0) {
+			return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", name, t.Shape, shape)
 		}
 		switch dst := dst.(type) {
 		case []float32:
@@ -180,12 +187,12 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 			{p.Name, p.W}, {"best/" + p.Name, tr.best[i]},
 			{"adamw.m/" + p.Name, tr.opt.M[i]}, {"adamw.v/" + p.Name, tr.opt.V[i]},
 		} {
-			if err := load(l.name, l.dst); err != nil {
+			if err := load(l.name, p.Shape, l.dst); err != nil {
 				return err
 			}
 		}
 		if tr.ema != nil {
-			if err := load("ema/"+p.Name, tr.ema.Avg[i]); err != nil {
+			if err := load("ema/"+p.Name, p.Shape, tr.ema.Avg[i]); err != nil {
 				return err
 			}
 		}
@@ -205,5 +212,46 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 	}
 	tr.Step, tr.LR, tr.BestVal, tr.opt.Step = st.Step, st.LR, bv, st.AdamStep
 	tr.plateau.LR, tr.plateau.Best, tr.plateau.Bad, tr.plateau.Started = st.Plateau.LR, pb, st.Plateau.Bad, st.Plateau.Started
+	return nil
+}
+
+// checkWeights refuses a checkpoint whose config asks for more weights
+// than the file holds, before a network of that size is built: a damaged
+// or foreign file must not make its reader allocate without bound.
+func (ck *CheckpointFile) checkWeights() error {
+	cfg, err := ck.Config.WithDefaults()
+	if err != nil {
+		return fmt.Errorf("fisherflow: checkpoint config: %w", err)
+	}
+	spec, err := LookupNetwork(cfg.Net)
+	if err != nil {
+		return fmt.Errorf("fisherflow: checkpoint config: %w", err)
+	}
+	if ck.Positions < 1 || ck.K < 2 {
+		return fmt.Errorf("fisherflow: checkpoint for data of %d positions x %d categories: need at least 1 x 2", ck.Positions, ck.K)
+	}
+	var stored int64
+	for name, t := range ck.tensors {
+		if !strings.Contains(name, "/") {
+			stored += int64(len(t.F32) + len(t.F64))
+		}
+	}
+	// Each factor of the parameter count is at most the stored count,
+	// so the product below does not overflow where it matters.
+	if int64(ck.Positions) > stored || int64(ck.K) > stored {
+		return fmt.Errorf("fisherflow: checkpoint of %d weights for data of %d positions x %d categories", stored, ck.Positions, ck.K)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"hidden", cfg.Hidden}, {"time_dim", cfg.TimeDim}, {"depth", cfg.Depth}, {"channels", cfg.Channels}, {"blocks", cfg.Blocks}, {"signal", cfg.Signal}, {"classes", cfg.Classes}} {
+		if int64(f.v) > stored {
+			return fmt.Errorf("fisherflow: checkpoint of %d weights for a network of %s %d", stored, f.name, f.v)
+		}
+	}
+	params, _ := spec.Size(cfg, ck.Positions, ck.K, spec.Rows(cfg), 4)
+	if params < 0 || params > stored {
+		return fmt.Errorf("fisherflow: checkpoint holds %d weights, its config's network has %d", stored, params)
+	}
 	return nil
 }

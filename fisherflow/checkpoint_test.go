@@ -78,13 +78,12 @@ func TestCheckpointErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []int{0, 7, 100, len(b) / 2, len(b) - 1} {
+	for _, n := range truncations(len(b)) {
 		if _, err := ReadCheckpoint(b[:n]); !errors.Is(err, safetensors.ErrFormat) {
 			t.Errorf("truncated to %d: %v", n, err)
 		}
 	}
-	other, _ := safetensors.Marshal([]safetensors.Tensor{{Name: "w", Shape: []int{1}, F32: []float32{1}}}, map[string]string{"format": "pt"})
-	if _, err := ReadCheckpoint(other); err == nil || !strings.Contains(err.Error(), "not a fisherflow checkpoint") {
+	if _, err := ReadCheckpoint(foreignFile()); err == nil || !strings.Contains(err.Error(), "not a fisherflow checkpoint") {
 		t.Errorf("foreign file: %v", err)
 	}
 	ck, err := ReadCheckpoint(b)
@@ -109,6 +108,16 @@ func TestCheckpointErrors(t *testing.T) {
 	if err := tl.Restore(ck); err == nil {
 		t.Error("checkpoint loaded into a trainer of another config")
 	}
+}
+
+// truncations are the lengths TestCheckpointErrors cuts a file of n
+// bytes to.
+func truncations(n int) []int { return []int{0, 7, 100, n / 2, n - 1} }
+
+// foreignFile is a safetensors file that is no checkpoint.
+func foreignFile() []byte {
+	b, _ := safetensors.Marshal([]safetensors.Tensor{{Name: "w", Shape: []int{1}, F32: []float32{1}}}, map[string]string{"format": "pt"})
+	return b
 }
 
 // The network can run in float64 as well.

@@ -138,6 +138,9 @@ func (tr *Trainer[T]) SetValidation(data Data) error {
 // TrainStep and Validate must not be called): the weights of the best
 // validation loss if best, else the last weights.
 func NewSampler[T nn.Float](ck *CheckpointFile, best bool) (*Trainer[T], error) {
+	if err := ck.checkWeights(); err != nil {
+		return nil, err
+	}
 	tr, err := newModel[T](ck.Config, ck.Positions, ck.K)
 	if err != nil {
 		return nil, err
