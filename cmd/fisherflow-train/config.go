@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -197,10 +199,8 @@ func parseTrainFlags(args []string, stderr io.Writer) (RunConfig, cliFlags, erro
 			return c, f, fmt.Errorf("-config: %w", err)
 		}
 		base := defaults()
-		dec := json.NewDecoder(strings.NewReader(string(b)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&base); err != nil {
-			return c, f, fmt.Errorf("-config %s: %w", f.config, err)
+		if err := decodeConfig(b, f.config, true, &base); err != nil {
+			return c, f, fmt.Errorf("-config %w", err)
 		}
 		c = base
 		f = cliFlags{}
@@ -280,4 +280,37 @@ func validate(c RunConfig) error {
 	}
 	_, err = c.Train.WithDefaults()
 	return err
+}
+
+// decodeConfig decodes the config.json file path holding b over c;
+// strict (-config, a file a person wrote) refuses unknown fields and
+// anything after the object, where a run folder's own file is read
+// leniently. Its errors name the file, line and column.
+func decodeConfig(b []byte, path string, strict bool, c *RunConfig) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	err := dec.Decode(c)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("data after the JSON object")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	off := dec.InputOffset()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset - 1 // the byte read last, at fault
+	case errors.As(err, &te):
+		off = te.Offset - 1
+	}
+	off = min(max(off, 0), int64(len(b)))
+	line := 1 + bytes.Count(b[:off], []byte("\n"))
+	col := off - int64(bytes.LastIndexByte(b[:off], '\n'))
+	return fmt.Errorf("%s:%d:%d: %w", path, line, col, err)
 }

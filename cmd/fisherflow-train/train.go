@@ -70,8 +70,8 @@ func resumeConfig(args []string, given RunConfig, f cliFlags) (RunConfig, error)
 		return given, fmt.Errorf("-resume: %w", err)
 	}
 	c := defaults()
-	if err := json.Unmarshal(b, &c); err != nil {
-		return given, fmt.Errorf("-resume: %s: %w", filepath.Join(f.resume, "config.json"), err)
+	if err := decodeConfig(b, filepath.Join(f.resume, "config.json"), false, &c); err != nil {
+		return given, fmt.Errorf("-resume: %w", err)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
