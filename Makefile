@@ -195,9 +195,11 @@ reproduce-toy:
 		-seeds $(REPRO_SEEDS) -eval-samples $(REPRO_EVAL) -jobs $(REPRO_JOBS) \
 		-cmd "make reproduce-toy REPRO_STEPS=$(REPRO_STEPS) REPRO_SEEDS=$(REPRO_SEEDS) REPRO_EVAL=$(REPRO_EVAL)"
 
+# Every Fuzz target of every package, FUZZTIME each.
 fuzz:
-	@for f in $$($(GO) test -list '^Fuzz' ./kernels | grep '^Fuzz'); do \
-		echo "== $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernels || exit 1; done
+	@for p in $$($(GO) list $(PKGS)); do \
+		for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "== $$p $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; done; done
 
 clean:
 	rm -rf bench/out
