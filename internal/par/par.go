@@ -64,15 +64,12 @@ func (t task) run() {
 
 // workerSpin is how long a pool worker polls for its next task before it
 // parks, and callerSpin how long a caller polls for the end of its phase
-// before it waits on the WaitGroup. A time rather than a count of polls:
-// a poll of an empty channel takes 4 ns on one machine and 15 on another,
-// and what a worker must outlast is the caller's serial code between two
-// phases (a Sinkhorn update, a layer's activation), tens to hundreds of
-// microseconds. Waking a parked worker costs tens of microseconds on a VM,
-// and the caller meanwhile runs most of the phase alone. Measured on a
-// two-core Zen 5 VM against the former 2000 polls (8 us there): two-thread
-// GEMM of the MLP shapes +15-25%, 1024^3 float32 +10%, the toy TrainStep
-// +15-30%, PromoterStep +13%; 500 us did a few percent better than 100.
+// before it waits on the WaitGroup. A time rather than a count of polls,
+// because the cost of a poll differs between machines while what a worker
+// must outlast is the caller's serial code between two phases (a Sinkhorn
+// update, a layer's activation), tens to hundreds of microseconds; waking
+// a parked worker costs about as much on a VM. BENCHMARKS.md's GEMM and
+// training-step tables measure the choice.
 const (
 	workerSpin = 500 * time.Microsecond
 	callerSpin = 1 * time.Millisecond
