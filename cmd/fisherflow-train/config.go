@@ -15,21 +15,23 @@ import (
 )
 
 // RunConfig is everything a run is made of: config.json in the run
-// folder, and what -config reads back.
+// folder, and what -config reads back. Fields whose default is not zero
+// have no omitempty: a zero given (-holdout 0, -guidance 0) must read
+// back as zero, not as the default.
 type RunConfig struct {
 	Task string `json:"task"` // toy, smiley, sequences, motifs, promoter or enhancer
 	// Toy: K categories at Len positions. Smiley: N points. Motifs: Motif
 	// planted in sequences of Len bases.
-	K     int    `json:"k,omitempty"`
-	Len   int    `json:"len,omitempty"`
-	N     int    `json:"n,omitempty"`
-	Motif string `json:"motif,omitempty"`
+	K     int    `json:"k"`
+	Len   int    `json:"len"`
+	N     int    `json:"n"`
+	Motif string `json:"motif"`
 	// Sequences.
 	Data     string  `json:"data,omitempty"`
 	Format   string  `json:"format,omitempty"`
 	Alphabet string  `json:"alphabet,omitempty"`
 	Lengths  string  `json:"lengths,omitempty"` // "", "pad" or "crop"
-	Holdout  float64 `json:"holdout,omitempty"`
+	Holdout  float64 `json:"holdout"`
 	IUPAC    string  `json:"iupac,omitempty"` // ambiguous bases: "", "error", "drop" or "mask"
 	// Promoter and enhancer: the conditioning signal (.npy), the labels
 	// ("header" or a table) and their column, the split column and the
@@ -37,11 +39,11 @@ type RunConfig struct {
 	// scale of evaluation samples.
 	Signal      string  `json:"signal,omitempty"`
 	Labels      string  `json:"labels,omitempty"`
-	LabelColumn string  `json:"label_column,omitempty"`
+	LabelColumn string  `json:"label_column"`
 	SplitColumn string  `json:"split_column,omitempty"`
 	Test        string  `json:"test,omitempty"`
 	Val         string  `json:"val,omitempty"`
-	Guidance    float64 `json:"guidance,omitempty"`
+	Guidance    float64 `json:"guidance"`
 	// Shift moves every training window by a random offset in
 	// [-Shift, Shift]: the records are 2*Shift bases longer than the
 	// model's sequences, and held-out records are cut to their centres.
@@ -49,7 +51,7 @@ type RunConfig struct {
 	// FBDClassifier is a classifier file to score labelled runs with
 	// (default: train one on the training split, FBDSteps steps).
 	FBDClassifier string `json:"fbd_classifier,omitempty"`
-	FBDSteps      int    `json:"fbd_steps,omitempty"`
+	FBDSteps      int    `json:"fbd_steps"`
 
 	Precision   string `json:"precision"`
 	EvalSamples int    `json:"eval_samples"`
@@ -76,7 +78,7 @@ func demo() RunConfig {
 // defaults are the reference protocol of the toy benchmark.
 func defaults() RunConfig {
 	return RunConfig{
-		Task: "toy", K: 40, Len: 4, N: 10000, Holdout: 0.1, LabelColumn: "class", Guidance: 1, FBDSteps: 1000,
+		Task: "toy", K: 40, Len: 4, N: 10000, Motif: "TATAAT", Holdout: 0.1, LabelColumn: "class", Guidance: 1, FBDSteps: 1000,
 		Precision: "f32", EvalSamples: 512000, SampleSteps: 100,
 		Train: fisherflow.Config{
 			Method: fisherflow.FisherFlow, Resample: fisherflow.Replacement, Steps: 3000, Batch: 512,
@@ -101,7 +103,7 @@ func bind(fs *flag.FlagSet, c *RunConfig, f *cliFlags) {
 	fs.StringVar(&c.Task, "task", c.Task, taskHelp())
 	fs.IntVar(&c.K, "k", c.K, "toy: number of categories K")
 	fs.IntVar(&c.Len, "len", c.Len, "toy and motifs: sequence length")
-	fs.StringVar(&c.Motif, "motif", "TATAAT", "motifs: the planted motif (letters of ACGT)")
+	fs.StringVar(&c.Motif, "motif", c.Motif, "motifs: the planted motif (letters of ACGT)")
 	fs.IntVar(&c.N, "n", c.N, "smiley: number of data points")
 	fs.StringVar(&c.Data, "data", c.Data, "sequences to learn: FASTA, plain text (one sequence per line) or CSV of integer classes; implies -task sequences")
 	fs.StringVar(&c.Format, "format", c.Format, "format of -data: fasta, text, csv (default: from the extension, else '>' means FASTA)")
@@ -202,6 +204,9 @@ func parseTrainFlags(args []string, stderr io.Writer) (RunConfig, cliFlags, erro
 		if err := decodeConfig(b, f.config, true, &base); err != nil {
 			return c, f, fmt.Errorf("-config %w", err)
 		}
+		for name := range fileSettings(b) {
+			set[name] = true
+		}
 		c = base
 		f = cliFlags{}
 		fs = newFlagSet(stderr, &c, &f)
@@ -280,6 +285,33 @@ func validate(c RunConfig) error {
 	}
 	_, err = c.Train.WithDefaults()
 	return err
+}
+
+// fileSettings are the settings a config file b (accepted by
+// decodeConfig) gives, named as their flags (a JSON key with '-' for '_',
+// a key of "train" as a top-level one), so that a task's defaults leave
+// them as the file says.
+func fileSettings(b []byte) map[string]bool {
+	set := map[string]bool{}
+	var top map[string]json.RawMessage
+	json.Unmarshal(b, &top)
+	add := func(key string, v json.RawMessage) {
+		if string(v) != "null" { // null leaves a field as it was
+			set[strings.ReplaceAll(strings.ToLower(key), "_", "-")] = true
+		}
+	}
+	for key, v := range top {
+		if strings.EqualFold(key, "train") {
+			var train map[string]json.RawMessage
+			json.Unmarshal(v, &train)
+			for key, v := range train {
+				add(key, v)
+			}
+			continue
+		}
+		add(key, v)
+	}
+	return set
 }
 
 // decodeConfig decodes the config.json file path holding b over c;

@@ -33,8 +33,7 @@ func FuzzConfig(f *testing.F) {
 	for _, b := range badConfigs {
 		f.Add([]byte(b))
 	}
-	dir := f.TempDir()
-	path := filepath.Join(dir, "config.json")
+	in, run := filepath.Join(f.TempDir(), "config.json"), f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, strict := range []bool{true, false} {
 			c := defaults()
@@ -63,12 +62,24 @@ func FuzzConfig(f *testing.F) {
 				t.Fatalf("config %+v reads back as %+v", c, back)
 			}
 		}
-		// The commands' own paths: -config, and -resume of a folder.
-		if err := os.WriteFile(path, data, 0o644); err != nil {
+		// The commands' own paths: -config, then -resume and -config of
+		// the run folder's config.json, which give the run's settings.
+		if err := os.WriteFile(in, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if c, fl, err := parseTrainFlags([]string{"-config", path}, io.Discard); err == nil {
-			resumeConfig([]string{"-resume", dir}, c, cliFlags{resume: dir, out: fl.out})
+		c, _, err := parseTrainFlags([]string{"-config", in}, io.Discard)
+		if err != nil {
+			return
+		}
+		written := filepath.Join(run, "config.json")
+		if err := os.WriteFile(written, configJSON(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if back, err := resumeConfig([]string{"-resume", run}, RunConfig{}, cliFlags{resume: run}); err != nil || !reflect.DeepEqual(back, c) {
+			t.Fatalf("-resume reads %+v, %v; the run was %+v", back, err, c)
+		}
+		if back, _, err := parseTrainFlags([]string{"-config", written}, io.Discard); err != nil || !reflect.DeepEqual(back, c) {
+			t.Fatalf("-config of the run's config.json reads %+v, %v; the run was %+v", back, err, c)
 		}
 	})
 }

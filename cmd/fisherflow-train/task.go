@@ -79,8 +79,9 @@ type taskKind struct {
 	// readsData says the kind reads -data itself (else -data selects the
 	// sequences task).
 	readsData bool
-	// defaults sets the kind's defaults for the settings not given on
-	// the command line (set: the flags given); nil for none.
+	// defaults sets the kind's defaults for the settings not given (set:
+	// those given by a flag or by -config's file, named as flags, as
+	// fileSettings does); nil for none.
 	defaults func(c *RunConfig, set map[string]bool)
 	// validate checks the kind's settings.
 	validate func(c RunConfig) error

@@ -27,9 +27,9 @@ func init() {
 // test split's conditions and scores their k-mer spectra against those
 // test sequences.
 func dnaDefaults(c *RunConfig, set map[string]bool) {
-	c.Train.ValBatches = 4
 	t := &c.Train
 	applyDefaults(c, set, map[string]func(){
+		"val-batches":  func() { t.ValBatches = 4 },
 		"net":          func() { t.Net = c.Task },
 		"batch":        func() { t.Batch = 32 },
 		"ot":           func() { t.OT = fisherflow.NoOT },

@@ -33,9 +33,9 @@ func init() {
 // coupling would pair noise and data across signals), 4 validation
 // batches.
 func motifsDefaults(c *RunConfig, set map[string]bool) {
-	c.Train.ValBatches = 4
 	t := &c.Train
 	applyDefaults(c, set, map[string]func(){
+		"val-batches":  func() { t.ValBatches = 4 },
 		"net":          func() { t.Net = "promoter" },
 		"channels":     func() { t.Channels = 32 },
 		"blocks":       func() { t.Blocks = 4 },

@@ -205,8 +205,7 @@ func (r *trainRun[T]) makeFolder() error {
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
 		return fmt.Errorf("run folder: %w", err)
 	}
-	conf, _ := json.MarshalIndent(r.c, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), append(conf, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), configJSON(r.c)); err != nil {
 		return fmt.Errorf("run folder: %w", err)
 	}
 	files := r.tk.files()
@@ -221,6 +220,12 @@ func (r *trainRun[T]) makeFolder() error {
 		}
 	}
 	return nil
+}
+
+// configJSON is the config.json of a run of c.
+func configJSON(c RunConfig) []byte {
+	b, _ := json.MarshalIndent(c, "", "  ")
+	return append(b, '\n')
 }
 
 // restore loads the run folder's checkpoint and its metrics up to it.
