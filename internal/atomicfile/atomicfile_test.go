@@ -28,3 +28,25 @@ func TestWriteFile(t *testing.T) {
 		t.Error("write into a missing folder succeeded")
 	}
 }
+
+// A killed write's temporary file is told apart from other files and
+// removed.
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	stale := []string{".checkpoint.safetensors.123456.tmp", ".a.1.tmp"}
+	kept := []string{"checkpoint.safetensors", ".bashrc", ".a.tmp", ".x.12a.tmp", "..1.tmp", ".a.1.tmpx", "a.1.tmp"}
+	for _, name := range append(append([]string(nil), stale...), kept...) {
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+	if err := WriteFile(filepath.Join(dir, "b"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := RemoveStale(dir)
+	if err != nil || len(removed) != len(stale) {
+		t.Errorf("removed %v, %v; want %v", removed, err, stale)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != len(kept)+1 {
+		t.Errorf("left %v", entries)
+	}
+}
