@@ -2,11 +2,15 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -329,5 +333,32 @@ func TestBadInputIsRefused(t *testing.T) {
 		if strings.Contains(string(out), "panic") || !strings.Contains(string(out), c.want) {
 			t.Errorf("%v: message lacks %q:\n%s", c.args, c.want, out)
 		}
+	}
+}
+
+// A run folder without a checkpoint (a run killed before its first) is
+// resumed from the start, as the run would have gone.
+func TestResumeWithoutCheckpoint(t *testing.T) {
+	tmp := t.TempDir()
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	args := append(slices.Clone(tiny), "-steps", "12", "-eval-samples", "0", "-quiet")
+	for _, dir := range []string{a, b} {
+		if err := run(context.Background(), append(args, "-out", dir), io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Remove(filepath.Join(b, checkpointName))
+	os.Remove(filepath.Join(b, "metrics.csv"))
+	var out strings.Builder
+	if err := run(context.Background(), []string{"-resume", b, "-quiet"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := os.ReadFile(filepath.Join(a, checkpointName))
+	cb, _ := os.ReadFile(filepath.Join(b, checkpointName))
+	if !strings.Contains(out.String(), "no checkpoint yet") || len(ca) == 0 || !bytes.Equal(ca, cb) {
+		t.Errorf("the resumed run's checkpoint differs from the straight run's; it logged:\n%s", out.String())
+	}
+	if la, lb := lossColumns(t, a), lossColumns(t, b); !slices.Equal(la, lb) {
+		t.Errorf("metrics.csv: straight\n%s\nresumed\n%s", strings.Join(la, "\n"), strings.Join(lb, "\n"))
 	}
 }

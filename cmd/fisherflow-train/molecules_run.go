@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -49,8 +48,7 @@ type molRun[T nn.Float] struct {
 	out     string
 	ckPath  string
 	rows    []metricRow
-	mf      *os.File
-	mw      *bufio.Writer
+	fresh   bool // -resume found no checkpoint: the run starts over
 	seconds float64
 	log     *logger
 	stderr  io.Writer
@@ -80,25 +78,23 @@ func molTrain[T nn.Float](ctx context.Context, c molConfig, f molFlags, stdout, 
 			return fmt.Errorf("-resume: %w", err)
 		}
 	}
-	if r.mf, err = os.Create(filepath.Join(r.out, "metrics.csv")); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	defer r.mf.Close()
-	r.mw = bufio.NewWriter(r.mf)
-	r.mw.WriteString(metricsHeader + "\n")
-	for _, row := range r.rows {
-		r.mw.WriteString(row.csv())
-	}
 	r.log = newLogger(stdout, cliFlags{quiet: f.quiet, json: f.json}, c.Train.Steps)
+	if r.fresh {
+		r.log.note(fmt.Sprintf("%s holds no checkpoint yet: the run starts over", r.out))
+	}
 	if done, err := r.loop(ctx); err != nil || !done {
 		return err
 	}
 	return r.finish()
 }
 
-// makeFolder makes the run folder with config.json and splits.json.
+// makeFolder makes the run folder with config.json and splits.json,
+// removing what writes of a killed run left half done.
 func (r *molRun[T]) makeFolder() error {
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	if _, err := atomicfile.RemoveStale(r.out); err != nil {
 		return fmt.Errorf("run folder: %w", err)
 	}
 	conf, _ := json.MarshalIndent(r.c, "", "  ")
@@ -112,9 +108,14 @@ func (r *molRun[T]) makeFolder() error {
 	return nil
 }
 
-// restore loads the run folder's checkpoint and its metrics up to it.
+// restore loads the run folder's checkpoint and its metrics up to it; a
+// run killed before its first checkpoint starts over.
 func (r *molRun[T]) restore() error {
 	b, err := os.ReadFile(r.ckPath)
+	if errors.Is(err, os.ErrNotExist) {
+		r.fresh = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -129,18 +130,15 @@ func (r *molRun[T]) restore() error {
 	return err
 }
 
-// save writes the checkpoint, after syncing metrics.csv up to it.
+// save writes metrics.csv (see writeMetrics), then the checkpoint.
 func (r *molRun[T]) save() error {
 	runMeta, _ := json.Marshal(r.c)
 	b, err := r.tr.Checkpoint(map[string]string{"run": string(runMeta)})
 	if err != nil {
 		return err
 	}
-	if err := r.mw.Flush(); err != nil {
-		return fmt.Errorf("metrics.csv: %w", err)
-	}
-	if err := r.mf.Sync(); err != nil {
-		return fmt.Errorf("metrics.csv: %w", err)
+	if err := writeMetrics(r.out, r.rows); err != nil {
+		return err
 	}
 	return atomicfile.WriteFile(r.ckPath, b)
 }
@@ -197,7 +195,6 @@ func (r *molRun[T]) loop(ctx context.Context) (done bool, err error) {
 			}
 		}
 		row.seconds = prev + time.Since(start).Seconds()
-		r.mw.WriteString(row.csv())
 		r.rows = append(r.rows, row)
 		rate := float64(tr.Step-first) / time.Since(start).Seconds()
 		log.step(row, rate)
@@ -219,7 +216,7 @@ func (r *molRun[T]) loop(ctx context.Context) (done bool, err error) {
 // stepError is the error of a failed step: a diverged run points at its
 // last good checkpoint and a lower -lr.
 func (r *molRun[T]) stepError(err error) error {
-	r.mw.Flush()
+	writeMetrics(r.out, r.rows) // the rows up to the failure, for a look
 	if !errors.Is(err, moltrain.ErrNonFinite) {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -121,7 +120,7 @@ func checkMemory(c RunConfig, positions, k int) error {
 }
 
 // trainRun is a run in progress: its settings, task and trainer, its
-// folder with the open metrics.csv, and its log.
+// folder and metrics, and its log.
 type trainRun[T nn.Float] struct {
 	c      RunConfig
 	f      cliFlags
@@ -130,8 +129,8 @@ type trainRun[T nn.Float] struct {
 	out    string      // the run folder
 	ckPath string      // its checkpoint
 	rows   []metricRow // metrics.csv so far
-	mf     *os.File    // metrics.csv
-	mw     *bufio.Writer
+	// fresh says that -resume found no checkpoint: the run starts over.
+	fresh bool
 	// seconds is the training time, over every session of the run.
 	seconds float64
 	log     *logger
@@ -146,7 +145,6 @@ func train[T nn.Float](ctx context.Context, c RunConfig, f cliFlags, stdout, std
 	if err != nil {
 		return err
 	}
-	defer r.mf.Close()
 	if done, err := r.loop(ctx); err != nil || !done {
 		return err
 	}
@@ -186,23 +184,20 @@ func newTrainRun[T nn.Float](c RunConfig, f cliFlags, stdout, stderr io.Writer) 
 			return nil, fmt.Errorf("-resume: %w", err)
 		}
 	}
-	// metrics.csv is rewritten with the rows up to the checkpoint, then
-	// appended to and synced with every checkpoint.
-	if r.mf, err = os.Create(filepath.Join(r.out, "metrics.csv")); err != nil {
-		return nil, fmt.Errorf("run folder: %w", err)
-	}
-	r.mw = bufio.NewWriter(r.mf)
-	r.mw.WriteString(metricsHeader + "\n")
-	for _, row := range r.rows {
-		r.mw.WriteString(row.csv())
-	}
 	r.log = newLogger(stdout, f, c.Train.Steps)
+	if r.fresh {
+		r.log.note(fmt.Sprintf("%s holds no checkpoint yet: the run starts over", r.out))
+	}
 	return r, nil
 }
 
-// makeFolder makes the run folder with config.json and the task's files.
+// makeFolder makes the run folder with config.json and the task's files,
+// removing what writes of a killed run left half done.
 func (r *trainRun[T]) makeFolder() error {
 	if err := os.MkdirAll(r.out, 0o755); err != nil {
+		return fmt.Errorf("run folder: %w", err)
+	}
+	if _, err := atomicfile.RemoveStale(r.out); err != nil {
 		return fmt.Errorf("run folder: %w", err)
 	}
 	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), configJSON(r.c)); err != nil {
@@ -228,9 +223,14 @@ func configJSON(c RunConfig) []byte {
 	return append(b, '\n')
 }
 
-// restore loads the run folder's checkpoint and its metrics up to it.
+// restore loads the run folder's checkpoint and its metrics up to it; a
+// run killed before its first checkpoint starts over.
 func (r *trainRun[T]) restore() error {
 	b, err := os.ReadFile(r.ckPath)
+	if errors.Is(err, os.ErrNotExist) {
+		r.fresh = true
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (r *trainRun[T]) restore() error {
 	return err
 }
 
-// save writes the checkpoint, after syncing metrics.csv up to it.
+// save writes metrics.csv, then the checkpoint.
 func (r *trainRun[T]) save() error {
 	runMeta, _ := json.Marshal(r.c)
 	meta := map[string]string{"run": string(runMeta)}
@@ -255,18 +255,14 @@ func (r *trainRun[T]) save() error {
 	if err != nil {
 		return err
 	}
-	if err := r.mw.Flush(); err != nil {
-		return fmt.Errorf("metrics.csv: %w", err)
-	}
-	if err := r.mf.Sync(); err != nil {
-		return fmt.Errorf("metrics.csv: %w", err)
+	if err := writeMetrics(r.out, r.rows); err != nil {
+		return err
 	}
 	return atomicfile.WriteFile(r.ckPath, b)
 }
 
-// addRow appends row to metrics.csv.
+// addRow adds row to metrics.csv (written at the next checkpoint).
 func (r *trainRun[T]) addRow(row metricRow) {
-	r.mw.WriteString(row.csv())
 	r.rows = append(r.rows, row)
 }
 
@@ -282,7 +278,7 @@ func (r *trainRun[T]) loop(ctx context.Context) (done bool, err error) {
 		prevSeconds = r.rows[len(r.rows)-1].seconds
 	}
 	first := tr.Step
-	if tr.Step == 0 && c.TrackEval > 0 {
+	if tr.Step == 0 && len(r.rows) == 0 && c.TrackEval > 0 {
 		// The untrained model's metric, as row 0 of metrics.csv: what
 		// training improves on.
 		row := metricRow{loss: math.NaN(), val: math.NaN(), lr: tr.LR}
@@ -333,7 +329,7 @@ func (r *trainRun[T]) loop(ctx context.Context) (done bool, err error) {
 // stepError is the error of a failed training step: a diverged run
 // points at its last good checkpoint and a lower -lr.
 func (r *trainRun[T]) stepError(err error) error {
-	r.mw.Flush()
+	writeMetrics(r.out, r.rows) // the rows up to the failure, for a look
 	if !errors.Is(err, fisherflow.ErrNonFinite) {
 		return err
 	}
@@ -410,6 +406,19 @@ func fmtOpt(v float64) string {
 
 func (r metricRow) csv() string {
 	return fmt.Sprintf("%d,%s,%s,%s,%s,%.3f\n", r.step, fmtOpt(r.loss), fmtOpt(r.val), fmtOpt(r.lr), fmtOpt(r.metric), r.seconds)
+}
+
+// writeMetrics writes metrics.csv in dir with rows. It is rewritten whole
+// and atomically before each checkpoint, never appended to, so that after
+// a crash it holds complete rows, at least up to the checkpoint's step,
+// and a resume keeps those up to it (readMetrics).
+func writeMetrics(dir string, rows []metricRow) error {
+	var b strings.Builder
+	b.WriteString(metricsHeader + "\n")
+	for _, row := range rows {
+		b.WriteString(row.csv())
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "metrics.csv"), []byte(b.String()))
 }
 
 // readMetrics reads metrics.csv up to step (rows after it belong to
