@@ -64,6 +64,10 @@ func FuzzConfig(f *testing.F) {
 		}
 		// The commands' own paths: -config, then -resume and -config of
 		// the run folder's config.json, which give the run's settings.
+		// Each file is removed before it is written again: rewriting one
+		// in place made each input wait on the disk (ext4 flushes a file
+		// truncated and written again when it is closed).
+		os.Remove(in)
 		if err := os.WriteFile(in, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -72,6 +76,7 @@ func FuzzConfig(f *testing.F) {
 			return
 		}
 		written := filepath.Join(run, "config.json")
+		os.Remove(written)
 		if err := os.WriteFile(written, configJSON(c), 0o644); err != nil {
 			t.Fatal(err)
 		}
