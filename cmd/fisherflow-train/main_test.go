@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -360,5 +362,38 @@ func TestResumeWithoutCheckpoint(t *testing.T) {
 	}
 	if la, lb := lossColumns(t, a), lossColumns(t, b); !slices.Equal(la, lb) {
 		t.Errorf("metrics.csv: straight\n%s\nresumed\n%s", strings.Join(la, "\n"), strings.Join(lb, "\n"))
+	}
+}
+
+// readMetrics keeps the rows up to the checkpoint's step and leaves out
+// a last line that a crash cut.
+func TestReadMetrics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "metrics.csv")
+	rows := []metricRow{{step: 0, loss: math.NaN(), val: math.NaN(), metric: 0.5}, {step: 1, loss: 2, val: math.NaN(), metric: math.NaN()}, {step: 2, loss: 1.5, val: 1, metric: 0.25}}
+	if err := writeMetrics(filepath.Dir(path), rows); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := os.ReadFile(path)
+	for _, c := range []struct {
+		text string
+		upTo int
+		want int
+	}{
+		{string(whole), 2, 3},
+		{string(whole), 1, 2},
+		{string(whole) + "3,1.4", 2, 3},
+		{string(whole) + "3,1.4", 5, 3},
+		{string(whole[:len(whole)-1]), 2, 2},
+		{metricsHeader[:4], 2, 0},
+	} {
+		os.WriteFile(path, []byte(c.text), 0o644)
+		got, err := readMetrics(path, c.upTo)
+		if err != nil || len(got) != c.want || fmt.Sprint(got) != fmt.Sprint(rows[:c.want]) {
+			t.Errorf("%q up to %d: %v, %v; want the first %d rows", c.text, c.upTo, got, err, c.want)
+		}
+	}
+	os.WriteFile(path, []byte(metricsHeader+"\n1,2\n"), 0o644)
+	if _, err := readMetrics(path, 5); err == nil || !strings.Contains(err.Error(), "metrics.csv:2") {
+		t.Errorf("a short row: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -431,8 +432,12 @@ func readMetrics(path string, upTo int) ([]metricRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A last line without its newline was cut by a crash while the file
+	// was appended to (as versions before writeMetrics did): it is left
+	// out.
+	text := string(b[:bytes.LastIndexByte(b, '\n')+1])
 	var rows []metricRow
-	for i, line := range strings.Split(string(b), "\n") {
+	for i, line := range strings.Split(text, "\n") {
 		if i == 0 || line == "" {
 			continue
 		}
