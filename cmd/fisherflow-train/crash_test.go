@@ -301,12 +301,28 @@ func (s *session) killMidWrite(dir, want string) (bool, string) {
 		if s.cmd.Process.Signal(syscall.SIGSTOP) != nil {
 			return false, ""
 		}
+		s.waitStopped()
 		if name := temp(dir, want); name != "" {
 			return s.kill(), name
 		}
 		s.cmd.Process.Signal(syscall.SIGCONT)
 	}
 	return false, ""
+}
+
+// waitStopped waits until the process has stopped (state T in Linux's
+// /proc; elsewhere it returns at once), so that what the folder holds
+// then is what the kill finds.
+func (s *session) waitStopped() {
+	stat := fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid)
+	for range 10000 {
+		b, err := os.ReadFile(stat)
+		i := bytes.LastIndexByte(b, ')')
+		if err != nil || i < 0 || i+2 >= len(b) || b[i+2] == 'T' || b[i+2] == 't' {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // temp is the final name of an atomic write (of want, or of any name for
