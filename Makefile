@@ -8,7 +8,7 @@ COVER_MIN ?= 90
 PKGS      := ./...
 
 .PHONY: all build test vet test-asm test-amd64 test-race test-purego test-arm64 test-cross \
-	check-generate cover generate benchmarks bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-promoter-step bench-peer-promoter-sample bench-peer-kernels bench-peers-setup bench-neon fuzz test-long reproduce-toy clean
+	check-generate cover generate benchmarks bench bench-check bench-check-short bench-peer-gemm bench-peer-train bench-peer-promoter bench-peer-promoter-step bench-peer-promoter-sample bench-peer-molecules bench-peer-molecules-check bench-peer-kernels bench-peers-setup bench-neon fuzz test-long reproduce-toy clean
 
 all: build
 
@@ -110,6 +110,10 @@ bench:
 		$(MAKE) --no-print-directory bench-peer-promoter-step >> bench/out/peers.txt; done
 	$(GO) test -run '^$$' -bench '^BenchmarkPromoterSample$$' -benchtime 1x ./fisherflow >> bench/out/train.txt
 	$(MAKE) --no-print-directory bench-peer-promoter-sample >> bench/out/peers.txt
+	$(MAKE) --no-print-directory bench-peer-molecules-check
+	@for i in 1 2; do \
+		$(GO) test -run '^$$' -bench '^BenchmarkMoleculeStep$$' -benchtime 20x ./bench/molstep >> bench/out/train.txt || exit 1; \
+		$(MAKE) --no-print-directory bench-peer-molecules >> bench/out/peers.txt; done
 	$(MAKE) --no-print-directory bench-peer-kernels >> bench/out/peers.txt
 	$(MAKE) --no-print-directory bench-neon
 	$(GO) run ./bench/cmd/benchreport -o BENCHMARKS.md -cmd "make bench" -append bench/out/neon.md bench/out/kernels.txt bench/out/gemm.txt bench/out/train.txt bench/out/peers.txt
@@ -173,9 +177,30 @@ bench-peer-promoter-sample:
 			-bench-sample -batch 8 -bench-format go -threads $$(nproc); \
 	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
 
-# The Debian packages of the out-of-process peers.
+# The molecule model's training step in PyTorch (bench/molstep's
+# BenchmarkMoleculeStep: the default EGNN, 32 QM7 molecules, float32), at 1
+# and 2 threads as the Go benchmark; PyTorch's OpenMP threads and its
+# BLAS's pthreads are both set to the count. make bench alternates two
+# rounds of 20 steps with the Go benchmark's, after the check that the peer
+# computes what the Go network computes (bench-peer-molecules-check: one
+# float64 step written by bench/cmd/molexport, recomputed to 1e-9).
+bench-peer-molecules:
+	@if $(PEER_PY) -c 'import torch, threadpoolctl' 2>/dev/null; then for t in 1 2; do \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OMP_WAIT_POLICY=PASSIVE $(PEER_PY) bench/peers/fisherflow_molecules.py \
+			-threads $$t -steps 20 -bench-format go || exit 1; done; \
+	else echo "# peer missing: $(PEER_PY) with torch and threadpoolctl (make bench-peers-setup)" >&2; fi
+
+bench-peer-molecules-check:
+	@if $(PEER_PY) -c 'import torch' 2>/dev/null; then mkdir -p bench/out && \
+		$(GO) run ./bench/cmd/molexport -o bench/out/molstep.safetensors && \
+		env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PEER_PY) bench/peers/fisherflow_molecules.py -check bench/out/molstep.safetensors; \
+	else echo "# peer missing: $(PEER_PY) with torch (make bench-peers-setup)" >&2; fi
+
+# The Debian packages of the out-of-process peers. libopenblas0-pthread is
+# the BLAS of numpy and of Debian's torch (through libblas.so.3): without
+# it they fall back to the reference libblas3, several times slower.
 bench-peers-setup:
-	apt-get update && apt-get install -y python3-numpy python3-threadpoolctl python3-scipy python3-pot python3-torch
+	apt-get update && apt-get install -y python3-numpy python3-threadpoolctl python3-scipy python3-pot python3-torch libopenblas0-pthread
 
 # The toy benchmark of the paper (Fig. 3): Fisher-Flow with and without
 # exact OT and linear FM at every K, one fisherflow-train run per point,
