@@ -253,20 +253,31 @@ func (m *EGNN[T]) Backward(dx, dh, de, dv, dhout, deout []T) {
 			dxL[3*i+k] += t
 			dxL[3*j+k] -= t
 		}
-		copy(sum[p*c.EdgeIn:], row[H+1:])
+		if de != nil {
+			copy(sum[p*c.EdgeIn:], row[H+1:])
+		}
+	}
+	// Without de (training), the layers skip the pair features' gradient.
+	var dle []T
+	if de != nil {
+		dle = m.dle[:P*c.EdgeIn]
 	}
 	cur := 0
 	for l := L - 1; l >= 0; l-- {
-		dle := m.dle[:P*c.EdgeIn]
 		m.Layers[l].Backward(m.dxs[1-cur][:3*N], m.dhs[1-cur][:N*H], dle, m.dxs[cur][:3*N], m.dhs[cur][:N*H], m.xs[l][:3*N], m.hs[l][:N*H], ee, g)
-		addTo(sum, dle)
+		if de != nil {
+			addTo(sum, dle)
+		}
 		cur = 1 - cur
 	}
 	dx0 := m.dxs[cur][:3*N]
 	for i, v := range pdv {
 		dx0[i] -= v
 	}
-	dhin := m.dhin[:N*c.NodeIn]
+	var dhin []T // nil: the embedding skips its input gradient
+	if dh != nil {
+		dhin = m.dhin[:N*c.NodeIn]
+	}
 	m.Embedding.Backward(dhin, m.dhs[cur][:N*H], m.hin[:N*c.NodeIn], N)
 	if dx != nil {
 		copy(dx, dx0)

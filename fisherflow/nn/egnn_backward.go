@@ -28,7 +28,7 @@ func (w *egnnWork[T]) plan(atoms, edges, h int) {
 // Backward adds the parameter gradients of the last Forward (on inputs
 // x, h, e of batch g) for the output gradients dxo (N x 3) and dho
 // (N x H), and sets the input gradients dx (N x 3), dh (N x H) and de
-// (P x E_in); none may alias another or the inputs.
+// (P x E_in), de skipped if nil; none may alias another or the inputs.
 func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 	l.check("Backward", x, h, e, g)
 	H, N, E := l.Hidden, g.Atoms, g.Edges
@@ -62,7 +62,18 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 	// from one sigmoid of the stored linear output.
 	a, da, dm, fac := w.e1[:E*H], w.e2[:E*H], w.e3[:E*H], w.e4[:E*H]
 	w.par.siluGrad(a, fac, l.cx[:E*H])
-	l.Coord2.Backward(da, dphi, a, E)
+	// Coord2 (one output, see Forward): dW += dphi_k a_k, db += dphi_k,
+	// da_k = dphi_k W.
+	cw, cg := l.Coord2.Weight.W, l.Coord2.Weight.G
+	var db T
+	for k, d := range dphi {
+		row := da[k*H : (k+1)*H]
+		copy(row, cw)
+		kernels.Scale(d, row)
+		kernels.Axpy(d, a[k*H:(k+1)*H], cg)
+		db += d
+	}
+	l.Coord2.Bias.G[0] += db
 	w.par.mul(da, fac)
 	w.par.siluGrad(a, fac, l.pre2[:E*H]) // m
 	l.Coord0.Backward(dm, da, a, E)
@@ -105,8 +116,8 @@ func (l *EGCL[T]) Backward(dx, dh, de, dxo, dho, x, h, e []T, g *MolBatch) {
 }
 
 // edgeInputBackward adds Edge0's parameter gradients for the gradient
-// dpre (E x H) of edgeInput's output and sets dh (N x H), de (P x E_in)
-// and ddist (P: the gradient of d_ij = d_ji, by pair) from it. The sums
+// dpre (E x H) of edgeInput's output and sets dh (N x H), de (P x E_in;
+// skipped if nil) and ddist (P: the gradient of d_ij = d_ji, by pair) from it. The sums
 // over each atom's edges as receiver (R) and as sender (S) carry the
 // gradients of the factorised products; those of the terms shared by a
 // pair's two edges, the sums Q_p = dpre_ij + dpre_ji.
@@ -140,6 +151,8 @@ func (l *EGCL[T]) edgeInputBackward(dh, de, ddist, dpre, h, e []T, g *MolBatch) 
 	kernels.Gemm(false, false, N, H, H, 1, S, H, W[H:], in, 1, dh, H)
 	if l.EdgeIn > 0 {
 		kernels.Gemm(true, false, H, l.EdgeIn, P, 1, q, H, e, l.EdgeIn, 1, dW[2*H+1:], in)
-		kernels.Gemm(false, false, P, l.EdgeIn, H, 1, q, H, W[2*H+1:], in, 0, de, l.EdgeIn)
+		if de != nil {
+			kernels.Gemm(false, false, P, l.EdgeIn, H, 1, q, H, W[2*H+1:], in, 0, de, l.EdgeIn)
+		}
 	}
 }

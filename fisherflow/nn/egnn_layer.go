@@ -29,10 +29,10 @@ const egnnNormEps = 1e-8
 // features of pair {i, j} enter both m_ij and m_ji.
 //
 // The first Linear of phi_e is applied factorised: W [h_i, h_j, d, e] +
-// b = W_a h_i + W_b h_j + (W_e e + w_d d + b), the first two as products
-// over the N atoms and the last, which d_ij = d_ji makes the same for
-// (i, j) and (j, i), over the P pairs, rather than one product over the
-// 2P directed edges, for the same result.
+// b = (W_a h_i + b) + W_b h_j + (W_e e + w_d d), the first two as
+// products over the N atoms and the last, which d_ij = d_ji makes the
+// same for (i, j) and (j, i), over the P pairs, rather than one product
+// over the 2P directed edges, for the same result.
 type EGCL[T Float] struct {
 	Hidden, EdgeIn int // H and E_in
 	// The layer's MLPs: edge_mlp.0 and .2, coord_mlp.0 and .2,
@@ -135,7 +135,13 @@ func (l *EGCL[T]) Forward(xo, ho, x, h, e []T, g *MolBatch) {
 	w.par.silu(m, pre2)
 	l.Coord0.Forward(cx, m, E)
 	w.par.silu(a1, cx)
-	l.Coord2.Forward(phi, a1, E)
+	// phi_x's last Linear has one output: a dot product per edge, rather
+	// than a GEMM of one output column, which packs all of a1 and first
+	// broadcasts the bias one value at a time.
+	cw, cb := l.Coord2.Weight.W, l.Coord2.Bias.W[0]
+	for k := range phi {
+		phi[k] = kernels.Dot(a1[k*H:(k+1)*H], cw) + cb
+	}
 
 	copy(xo, x)
 	for k, p := range phi {
@@ -163,7 +169,9 @@ func (l *EGCL[T]) edgeInput(pre, h, e []T, g *MolBatch) {
 	H, N, P, in := l.Hidden, g.Atoms, g.Pairs, l.Edge0.In
 	W := l.Edge0.Weight.W
 	a, b, q := l.w.n1[:N*H], l.w.n2[:N*H], l.w.p[:P*H]
-	kernels.Gemm(false, true, N, H, H, 1, h, H, W, in, 0, a, H)
+	// The bias joins the receiver's term, once per atom.
+	fillRows(a, l.Edge0.Bias.W)
+	kernels.Gemm(false, true, N, H, H, 1, h, H, W, in, 1, a, H)
 	kernels.Gemm(false, true, N, H, H, 1, h, H, W[H:], in, 0, b, H)
 	if l.EdgeIn > 0 {
 		kernels.Gemm(false, true, P, H, l.EdgeIn, 1, e, l.EdgeIn, W[2*H+1:], in, 0, q, H)
@@ -173,21 +181,17 @@ func (l *EGCL[T]) edgeInput(pre, h, e []T, g *MolBatch) {
 	for c := range l.wd {
 		l.wd[c] = W[c*in+2*H]
 	}
-	// d_ij = d_ji: the bias and the term of d join the pair's row of q,
-	// once for both directed edges.
-	bias := l.Edge0.Bias.W
+	// d_ij = d_ji: the term of d joins the pair's row of q, once for both
+	// directed edges.
 	for p := range P {
-		d, qp := l.dist[g.pij[p]], q[p*H:(p+1)*H]
-		for c := range qp {
-			qp[c] += d*l.wd[c] + bias[c]
-		}
+		kernels.Axpy(l.dist[g.pij[p]], l.wd, q[p*H:(p+1)*H])
 	}
 	for k := range l.dist[:g.Edges] {
 		i, j, p := int(g.recv[k]), int(g.send[k]), int(g.pair[k])
-		row, ai, bj, qp := pre[k*H:(k+1)*H], a[i*H:(i+1)*H], b[j*H:(j+1)*H], q[p*H:(p+1)*H]
-		for c := range row {
-			row[c] = ai[c] + bj[c] + qp[c]
-		}
+		row := pre[k*H : (k+1)*H]
+		copy(row, a[i*H:(i+1)*H])
+		kernels.Axpy(1, b[j*H:(j+1)*H], row)
+		kernels.Axpy(1, q[p*H:(p+1)*H], row)
 	}
 }
 

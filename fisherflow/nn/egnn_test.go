@@ -101,6 +101,34 @@ func TestEGNNGrad(t *testing.T) {
 	}
 }
 
+// Backward without input gradients (dx, dh, de nil, as in training,
+// where the layers then skip the pair features' gradient) adds the same
+// parameter gradients as with them.
+func TestEGNNBackwardNil(t *testing.T) {
+	c := testEGNNConfig
+	m := newTestEGNN(c, 11)
+	in := newEGNNInputs(rand.New(rand.NewPCG(12, 13)), c, 4, 1, 3, 5)
+	r := rand.New(rand.NewPCG(14, 15))
+	var grads [2][]float64
+	for k := range grads {
+		v, h, e := m.Forward(in.x, in.h, in.e, in.sizes)
+		dv, dh, de := randSlice(r, len(v)), randSlice(r, len(h)), randSlice(r, len(e))
+		r = rand.New(rand.NewPCG(14, 15)) // the same output gradients both times
+		m.Params().ZeroGrad()
+		if k == 0 {
+			m.Backward(make([]float64, len(in.x)), make([]float64, len(in.h)), make([]float64, len(in.e)), dv, dh, de)
+		} else {
+			m.Backward(nil, nil, nil, dv, dh, de)
+		}
+		for _, p := range m.Params() {
+			grads[k] = append(grads[k], p.G...)
+		}
+	}
+	if d, s := maxAbsDiff(grads[1], grads[0]); d > 1e-12*s {
+		t.Fatalf("parameter gradients without input gradients differ by %g (scale %g)", d, s)
+	}
+}
+
 // NumParams agrees with the built network, and the names and shapes are
 // those of the PyTorch modules.
 func TestEGNNParams(t *testing.T) {
