@@ -13,7 +13,12 @@ what needs a chemistry toolkit, by the field's recipe (EDM, MiDi, FlowMol):
                 over the unique valid ones; the training set's SMILES are
                 computed the same way
 
-    molecules.py GENERATED.sdf TRAINING.sdf[.gz] [-png grid.png] [-grid 16] [-out result.json]
+    molecules.py GENERATED.sdf TRAINING.sdf[.gz] [-splits RUN/splits.json] [-png grid.png] [-grid 16] [-out result.json]
+
+With -splits (a run folder's splits.json), TRAINING is the whole data
+set the run split, such as fisherflow/mol/data/qm7.sdf.gz, and only its
+records at the split's "train" indices (0-based) count as the training
+set.
 
 Both files are SDF (V2000 or V3000), plain or gzip (told apart by the
 first two bytes), with explicit hydrogens. The result is one JSON object
@@ -40,6 +45,7 @@ def parse():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("generated", help="SDF of generated molecules")
     p.add_argument("training", help="SDF of the training set")
+    p.add_argument("-splits", default="", help="a run's splits.json: keep only TRAINING's records at its train indices")
     p.add_argument("-png", default="", help="draw the first valid molecules into this PNG file")
     p.add_argument("-grid", type=int, default=16, help="molecules in the -png grid")
     p.add_argument("-out", default="", help="write the result as JSON here too")
@@ -78,10 +84,14 @@ def canonical(frag):
         return None
 
 
-def score(path):
-    """Returns (records, valid SMILES in file order, valid fragments)."""
+def score(path, keep=None):
+    """Returns (records, valid SMILES in file order, valid fragments),
+    counting only the records whose 0-based index is in keep (all when
+    keep is None)."""
     n, smiles, frags = 0, [], []
-    for mol in records(path):
+    for i, mol in enumerate(records(path)):
+        if keep is not None and i not in keep:
+            continue
         n += 1
         frag = largest_fragment(mol)
         s = canonical(frag) if frag is not None else None
@@ -122,9 +132,13 @@ def main():
     args = parse()
     RDLogger.DisableLog("rdApp.*")
     try:
+        keep = None
+        if args.splits:
+            with open(args.splits) as f:
+                keep = set(json.load(f)["train"])
         n, smiles, frags = score(args.generated)
-        n_train, train_smiles, _ = score(args.training)
-    except OSError as e:
+        n_train, train_smiles, _ = score(args.training, keep)
+    except (OSError, ValueError, KeyError, TypeError) as e:
         sys.stderr.write("molecules.py: %s\n" % e)
         return 1
     unique = set(smiles)
