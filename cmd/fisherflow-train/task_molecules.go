@@ -86,6 +86,8 @@ func molBind(fs *flag.FlagSet, c *molConfig, f *molFlags) {
 	fs.Var((*methodFlag)(&t.Flow.Method), "method", "flow of the atom types, charges and bonds: fisherflow (sphere) or linear (simplex)")
 	fs.BoolVar(&t.Flow.Align, "align", t.Flow.Align, "rotate each prior onto its molecule (Kabsch) before interpolating")
 	fs.BoolVar(&t.Flow.Permute, "permute", t.Flow.Permute, "reorder each prior's atoms onto its molecule's (exact OT) before interpolating")
+	fs.StringVar((*string)(&t.Flow.Param), "param", string(t.Flow.Param), "what the network predicts: velocity (the field, MSE) or endpoint (the clean molecule: positions by MSE, classes by cross-entropy)")
+	fs.Float64Var(&t.Flow.CatCosine, "cat-cosine", t.Flow.CatCosine, "exponent nu of the categorical parts' schedule sin^2(pi/2 t^nu) (FlowMol's cosine; > 1 settles the classes after the positions); 0 = linear in t")
 	fs.Float64Var(&w.Pos, "w-pos", w.Pos, "loss weight of the positions")
 	fs.Float64Var(&w.Types, "w-types", w.Types, "loss weight of the atom types")
 	fs.Float64Var(&w.Charges, "w-charges", w.Charges, "loss weight of the formal charges")

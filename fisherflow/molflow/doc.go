@@ -17,7 +17,8 @@
 //     pairs in mol.PairIndex order, with the gather indices a network over
 //     the fully connected graph needs), Dims and Parts (one buffer per
 //     part: positions, types, charges, bonds).
-//   - flow.go: Config (Method, loss Weights, Permute, Align) and Flow: Load
+//   - flow.go: Config (Method, loss Weights, Permute, Align, Param, the
+//     categorical schedule CatCosine) and Flow: Load
 //     a batch of mol.Graph values, DrawPrior, Permute and Align the prior
 //     positions, Interpolate at per-molecule times (x_t and the
 //     closed-form targets), or all of it at once with Draw.
@@ -33,7 +34,9 @@
 //     from rotating its position output with the molecule and ignoring
 //     translations, for a network's tests.
 //   - loss.go: Losses and Flow.Loss, the weighted mean squared errors of
-//     the tangent-projected outputs and their gradient for Backward.
+//     the tangent-projected outputs (ParamVelocity), or of the predicted
+//     displacements and the cross-entropies of the predicted classes
+//     (ParamEndpoint), and their gradient for Backward.
 //   - sample.go: Flow.Sample and Flow.SampleMolecules, the Euler sampler
 //     from the prior (sizes from a mol.SizeDist) to decoded molecules.
 //

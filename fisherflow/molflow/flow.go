@@ -7,6 +7,7 @@ import (
 
 	"github.com/fisherflow/fisherflow/fisherflow"
 	"github.com/fisherflow/fisherflow/fisherflow/mol"
+	"github.com/fisherflow/fisherflow/kernels"
 )
 
 // Weights are the loss weights of the four parts.
@@ -20,6 +21,36 @@ type Weights struct {
 // DefaultWeights returns FlowMol's loss weights: positions 3, atom types
 // 0.4, charges 1, bonds 2.
 func DefaultWeights() Weights { return Weights{Pos: 3, Types: 0.4, Charges: 1, Bonds: 2} }
+
+// Param is what the network's output stands for.
+type Param string
+
+// The parameterisations of the network's output.
+const (
+	// ParamVelocity: the output is the velocity field itself, regressed
+	// on the closed-form conditional targets by mean squared error (the
+	// Fisher-Flow paper's loss).
+	ParamVelocity Param = "velocity"
+	// ParamEndpoint: the output predicts the clean molecule x1 (FlowMol's
+	// parameterisation): a displacement x1 - x_t per atom, trained by
+	// mean squared error, and logits of the class of every atom and pair,
+	// trained by cross-entropy. The sampler turns them into the velocity
+	// of the marginal flow: (x1^ - x_t)/(1-t) for positions and, for each
+	// categorical row, the expectation over the predicted classes c of
+	// the conditional velocity toward the vertex e_c, sum_c p_c
+	// LogMap(x_t, e_c)/(1-t) on the sphere and (p - x_t)/(1-t) on the
+	// simplex.
+	ParamEndpoint Param = "endpoint"
+)
+
+// ParseParam returns the Param named s ("velocity" or "endpoint").
+func ParseParam(s string) (Param, error) {
+	switch p := Param(s); p {
+	case ParamVelocity, ParamEndpoint:
+		return p, nil
+	}
+	return "", fmt.Errorf("parameterisation %q: want velocity or endpoint", s)
+}
 
 // Config is the setting of a Flow.
 type Config struct {
@@ -37,6 +68,30 @@ type Config struct {
 	// positions (Kabsch; after Permute) before interpolating, which
 	// shortens the paths.
 	Align bool `json:"align"`
+	// Param is what the network predicts: ParamVelocity (also when
+	// empty) or ParamEndpoint.
+	Param Param `json:"param,omitempty"`
+	// CatCosine, when not 0, is the exponent nu (at least 1) of FlowMol's
+	// cosine schedule for the categorical parts: they sit at time
+	// kappa(t) = sin^2(pi/2 t^nu) of their paths when the positions sit
+	// at t, so that for nu > 1 the classes settle after the geometry
+	// has. 0 is kappa(t) = t.
+	CatCosine float64 `json:"cat_cosine,omitempty"`
+}
+
+// catTime returns the categorical parts' time kappa(t) and its derivative
+// under the Config's schedule.
+func (c Config) catTime(t float64) (k, dk float64) {
+	nu := c.CatCosine
+	if nu == 0 {
+		return t, 1
+	}
+	a := math.Pi / 2 * math.Pow(t, nu)
+	s := math.Sin(a)
+	if t > 0 {
+		dk = math.Sin(2*a) * math.Pi / 2 * nu * math.Pow(t, nu-1)
+	}
+	return s * s, dk
 }
 
 // withDefaults returns c with its defaults filled in, or an error for a
@@ -47,6 +102,14 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if _, err := fisherflow.ParseMethod(string(c.Method)); err != nil {
 		return c, fmt.Errorf("molflow: %w", err)
+	}
+	if c.CatCosine != 0 && !(c.CatCosine >= 1 && c.CatCosine <= 100) {
+		return c, fmt.Errorf("molflow: categorical schedule exponent %v: want 0 (linear) or 1 to 100", c.CatCosine)
+	}
+	if c.Param != "" { // empty stays empty (velocity), as in the configs written before Param
+		if _, err := ParseParam(string(c.Param)); err != nil {
+			return c, fmt.Errorf("molflow: %w", err)
+		}
 	}
 	if c.Weights == (Weights{}) {
 		c.Weights = DefaultWeights()
@@ -71,15 +134,17 @@ type Flow struct {
 	dims   Dims
 	layout *Layout
 
-	x0, x1, xt, u Parts
-	out, proj, dl Parts     // network output, its projection, dL/dout
-	t             []float64 // per molecule
-	sizes         []int     // scratch of Load
-	tAtom, tPair  []float64 // t of each atom's and each pair's molecule
-	theta, logm   []float64 // scratch of the sphere interpolant
-	base          []float64 // scratch of the tangent projection
-	perm          *permuter
-	in            Inputs
+	x0, x1, xt, u  Parts
+	out, proj, dl  Parts     // network output, its projection, dL/dout
+	t              []float64 // per molecule
+	sizes          []int     // scratch of Load
+	tAtom, tPair   []float64 // t of each atom's and each pair's molecule
+	kAtom, kPair   []float64 // kappa(t) likewise (see Config.CatCosine)
+	dkAtom, dkPair []float64 // kappa'(t) likewise
+	theta, logm    []float64 // scratch of the sphere interpolant
+	base           []float64 // scratch of the tangent projection
+	perm           *permuter
+	in             Inputs
 }
 
 // New returns a Flow for molecules of vocabulary v (as Vocab.Encode
@@ -105,6 +170,8 @@ func New(v mol.Vocab, cfg Config, c Capacity) (*Flow, error) {
 		out: newParts(c, d), proj: newParts(c, d), dl: newParts(c, d),
 		t: make([]float64, 0, c.Molecules), sizes: make([]int, 0, c.Molecules),
 		tAtom: make([]float64, a), tPair: make([]float64, p),
+		kAtom: make([]float64, a), kPair: make([]float64, p),
+		dkAtom: make([]float64, a), dkPair: make([]float64, p),
 		theta: make([]float64, max(a, p)), logm: make([]float64, max(a, p)*maxD),
 		base: make([]float64, max(a, p)*maxD), perm: newPermuter(c.MaxAtoms),
 	}
@@ -260,9 +327,10 @@ func (f *Flow) Align() {
 
 // Interpolate sets the points x_t of the current batch at the times t (one
 // per molecule, in [0, 1]) and their targets: for positions the straight
-// line (1-t) x0 + t x1 and x1 - x0; for the categorical parts the
-// Method's interpolant (slerp on the sphere, the line on the simplex) and
-// its velocity. It returns the network's Inputs, valid until the next
+// line (1-t) x0 + t x1 and x1 - x0 (under ParamEndpoint the
+// displacement x1 - x_t that the network predicts instead); for the
+// categorical parts the Method's interpolant (slerp on the sphere, the
+// line on the simplex) and its velocity. It returns the network's Inputs, valid until the next
 // Load, Interpolate or Sample.
 func (f *Flow) Interpolate(t []float64) (*Inputs, error) {
 	l, d, m := f.layout, f.dims, f.cfg.Method
@@ -280,18 +348,45 @@ func (f *Flow) Interpolate(t []float64) (*Inputs, error) {
 	copy(f.t, t)
 	f.spreadTimes()
 	a, p := l.Atoms(), l.Pairs()
+	endpoint := f.cfg.Param == ParamEndpoint
 	for i := range a {
 		tt := f.tAtom[i]
 		for k := 3 * i; k < 3*i+3; k++ {
 			f.xt.Pos[k] = (1-tt)*f.x0.Pos[k] + tt*f.x1.Pos[k]
-			f.u.Pos[k] = f.x1.Pos[k] - f.x0.Pos[k]
+			if endpoint {
+				f.u.Pos[k] = f.x1.Pos[k] - f.xt.Pos[k]
+			} else {
+				f.u.Pos[k] = f.x1.Pos[k] - f.x0.Pos[k]
+			}
 		}
 	}
-	interpolateCategorical(m, f.xt.Types, f.u.Types, f.x0.Types, f.x1.Types, f.tAtom[:a], d.Types, f.theta, f.logm)
-	interpolateCategorical(m, f.xt.Charges, f.u.Charges, f.x0.Charges, f.x1.Charges, f.tAtom[:a], d.Charges, f.theta, f.logm)
-	interpolateCategorical(m, f.xt.Bonds, f.u.Bonds, f.x0.Bonds, f.x1.Bonds, f.tPair[:p], d.Bonds, f.theta, f.logm)
+	ka, kp := f.tAtom[:a], f.tPair[:p]
+	if f.cfg.CatCosine != 0 {
+		ka, kp = f.kAtom[:a], f.kPair[:p]
+		for i, tt := range f.tAtom[:a] {
+			ka[i], f.dkAtom[i] = f.cfg.catTime(tt)
+		}
+		for k, tt := range f.tPair[:p] {
+			kp[k], f.dkPair[k] = f.cfg.catTime(tt)
+		}
+	}
+	interpolateCategorical(m, f.xt.Types, f.u.Types, f.x0.Types, f.x1.Types, ka, d.Types, f.theta, f.logm)
+	interpolateCategorical(m, f.xt.Charges, f.u.Charges, f.x0.Charges, f.x1.Charges, ka, d.Charges, f.theta, f.logm)
+	interpolateCategorical(m, f.xt.Bonds, f.u.Bonds, f.x0.Bonds, f.x1.Bonds, kp, d.Bonds, f.theta, f.logm)
+	if f.cfg.CatCosine != 0 { // the chain rule: d/dt of x at kappa(t)
+		scaleRows(f.u.Types, f.dkAtom[:a], d.Types)
+		scaleRows(f.u.Charges, f.dkAtom[:a], d.Charges)
+		scaleRows(f.u.Bonds, f.dkPair[:p], d.Bonds)
+	}
 	f.in.X, f.in.T = f.xt, f.t
 	return &f.in, nil
+}
+
+// scaleRows multiplies each row of x (rows of d) by its factor in s.
+func scaleRows(x, s []float64, d int) {
+	for i, c := range s {
+		kernels.Scale(c, x[i*d:(i+1)*d])
+	}
 }
 
 // spreadTimes copies each molecule's time to its atoms and pairs.

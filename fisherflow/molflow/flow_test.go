@@ -98,8 +98,12 @@ func TestNewAndLoadErrors(t *testing.T) {
 // the path, and the target as the derivative of the interpolant.
 func TestPriorAndInterpolant(t *testing.T) {
 	v, gs := testGraphs(t, testMolecules(t))
-	for _, m := range methods {
-		f := newTestFlow(t, v, gs, Config{Method: m, Align: true})
+	for _, c := range []struct {
+		m  fisherflow.Method
+		nu float64
+	}{{fisherflow.FisherFlow, 0}, {fisherflow.Linear, 0}, {fisherflow.FisherFlow, 2}, {fisherflow.Linear, 1.5}} {
+		m := c.m
+		f := newTestFlow(t, v, gs, Config{Method: m, Align: true, CatCosine: c.nu})
 		r := testRand(1)
 		in, err := f.Draw(r, gs)
 		if err != nil {
@@ -172,8 +176,9 @@ func checkOnManifold(t *testing.T, m fisherflow.Method, c catPart) {
 }
 
 // checkTargetIsDerivative compares the target with central differences of
-// the interpolant in t, and on the sphere with LogMap(x_t, x1)/(1-t) and
-// with tangency at x_t.
+// the interpolant in t, and on the sphere with LogMap(x_t, x1)/(1-t)
+// (kappa'(t) LogMap(x_t, x1)/(1-kappa(t)) under a categorical schedule)
+// and with tangency at x_t.
 func checkTargetIsDerivative(t *testing.T, f *Flow, ts []float64) {
 	t.Helper()
 	m, d := f.Config().Method, f.Dims()
@@ -202,7 +207,7 @@ func checkTargetIsDerivative(t *testing.T, f *Flow, ts []float64) {
 	}
 	for k, pr := range [][3][]float64{{xa.Pos, xb.Pos, u.Pos}, {xa.Types, xb.Types, u.Types}, {xa.Charges, xb.Charges, u.Charges}, {xa.Bonds, xb.Bonds, u.Bonds}} {
 		if e := maxAbsDiff(fd(pr[0], pr[1]), pr[2]); e > 1e-8 {
-			t.Errorf("%s part %d: target differs from d/dt x_t by %g", m, k, e)
+			t.Errorf("%s (schedule %v) part %d: target differs from d/dt x_t by %g", m, f.Config().CatCosine, k, e)
 		}
 	}
 	if m != fisherflow.FisherFlow {
@@ -221,7 +226,8 @@ func checkTargetIsDerivative(t *testing.T, f *Flow, ts []float64) {
 			dot := 0.0
 			for j := row * c.d; j < (row+1)*c.d; j++ {
 				dot += c.x[j] * c.u[j]
-				if e := math.Abs(lg[j]/(1-t0[b]) - c.u[j]); e > 1e-12 {
+				k, dk := f.Config().catTime(t0[b])
+				if e := math.Abs(lg[j]*dk/(1-k) - c.u[j]); e > 1e-12 {
 					t.Fatalf("row %d: target differs from LogMap(x_t, x1)/(1-t) by %g", row, e)
 				}
 			}
@@ -380,5 +386,36 @@ func TestOneClassParts(t *testing.T) {
 		if _, err := f.Sample(FieldFunc(pairField), testRand(32), []int{5, 3}, 10); err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
+	}
+}
+
+// TestCatTime checks the categorical schedule: its ends, that it rises,
+// and its derivative against central differences.
+func TestCatTime(t *testing.T) {
+	for _, nu := range []float64{0, 1, 1.5, 2, 3} {
+		c := Config{CatCosine: nu}
+		if k, _ := c.catTime(0); k != 0 {
+			t.Errorf("nu %v: kappa(0) = %v", nu, k)
+		}
+		if k, _ := c.catTime(1); math.Abs(k-1) > 1e-15 {
+			t.Errorf("nu %v: kappa(1) = %v", nu, k)
+		}
+		prev := -1.0
+		for i := 1; i < 100; i++ {
+			tt := float64(i) / 100
+			k, dk := c.catTime(tt)
+			kp, _ := c.catTime(tt + 1e-6)
+			km, _ := c.catTime(tt - 1e-6)
+			if e := math.Abs((kp-km)/2e-6 - dk); e > 1e-7 {
+				t.Fatalf("nu %v t %v: kappa' %v, central difference %v", nu, tt, dk, (kp-km)/2e-6)
+			}
+			if k <= prev {
+				t.Fatalf("nu %v: kappa does not rise at t %v", nu, tt)
+			}
+			prev = k
+		}
+	}
+	if _, err := New(mol.Vocab{Elements: []string{"C", "H"}, Charges: []int{0}}, Config{CatCosine: 0.5}, Capacity{Molecules: 1, MaxAtoms: 3}); err == nil {
+		t.Error("schedule exponent 0.5: want an error")
 	}
 }

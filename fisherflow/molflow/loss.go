@@ -1,8 +1,11 @@
 package molflow
 
+import "math"
+
 // Losses are the parts of a batch's loss: the mean squared error of each
-// part (over all its values in the batch, as PyTorch's MSELoss) and their
-// sum weighted by Config.Weights.
+// part (over all its values in the batch, as PyTorch's MSELoss) or, for
+// the categorical parts under ParamEndpoint, the mean cross-entropy over
+// the part's rows, and their sum weighted by Config.Weights.
 type Losses struct {
 	Pos, Types, Charges, Bonds float64
 	Total                      float64
@@ -17,8 +20,11 @@ type Losses struct {
 // of mass), and the categorical fields are projected onto the tangent
 // space at x_t (of the sphere, x_t normalised first, or of the simplex).
 // The projections are orthogonal and hence symmetric, so the gradient is
-// the projected gradient with respect to the tangent field. out is not
-// changed; the gradient is the flow's buffer, valid until the next Loss.
+// the projected gradient with respect to the tangent field. Under
+// ParamEndpoint the positions are displacements compared with x1 - x_t
+// (centred as above) and the categorical outputs logits scored by
+// cross-entropy against the data's classes. out is not changed; the
+// gradient is the flow's buffer, valid until the next Loss.
 func (f *Flow) Loss(out *Parts) (Losses, *Parts, error) {
 	l, d, m, w := f.layout, f.dims, f.cfg.Method, f.cfg.Weights
 	if l.Molecules() == 0 {
@@ -26,6 +32,9 @@ func (f *Flow) Loss(out *Parts) (Losses, *Parts, error) {
 	}
 	if err := out.check(l, d, "network output"); err != nil {
 		return Losses{}, nil, err
+	}
+	if f.cfg.Param == ParamEndpoint {
+		return f.endpointLoss(out), &f.dl, nil
 	}
 	v := &f.proj
 	copy(v.Pos, out.Pos)
@@ -75,4 +84,56 @@ func (f *Flow) projectPos(v []float64) {
 	for b := range l.Sizes {
 		removeMean3(v[3*l.AtomOff[b] : 3*l.AtomOff[b+1]])
 	}
+}
+
+// endpointLoss is Loss under ParamEndpoint.
+func (f *Flow) endpointLoss(out *Parts) Losses {
+	d, w := f.dims, f.cfg.Weights
+	v := &f.proj
+	copy(v.Pos, out.Pos)
+	f.projectPos(v.Pos)
+	var ls Losses
+	ls.Pos = mseGrad(f.dl.Pos, v.Pos, f.u.Pos, w.Pos) // u.Pos is x1 - x_t here
+	f.projectPos(f.dl.Pos)
+	ls.Types = crossEntropyGrad(f.dl.Types, out.Types, f.x1.Types, d.Types, w.Types)
+	ls.Charges = crossEntropyGrad(f.dl.Charges, out.Charges, f.x1.Charges, d.Charges, w.Charges)
+	ls.Bonds = crossEntropyGrad(f.dl.Bonds, out.Bonds, f.x1.Bonds, d.Bonds, w.Bonds)
+	ls.Total = w.Pos*ls.Pos + w.Types*ls.Types + w.Charges*ls.Charges + w.Bonds*ls.Bonds
+	return ls
+}
+
+// crossEntropyGrad returns the mean over the rows (of d) of the
+// cross-entropy of softmax(z) against the one-hot rows x1, and writes its
+// gradient with respect to z, scaled by the part's weight w, into g:
+// w (softmax(z) - x1) / rows.
+func crossEntropyGrad(g, z, x1 []float64, d int, w float64) float64 {
+	rows := len(z) / d
+	if rows == 0 {
+		return 0
+	}
+	inv := 1 / float64(rows)
+	s := 0.0
+	for r := 0; r < rows; r++ {
+		zr, gr, xr := z[r*d:(r+1)*d], g[r*d:(r+1)*d], x1[r*d:(r+1)*d]
+		lse := logSumExp(zr)
+		for c, zc := range zr {
+			s -= xr[c] * (zc - lse)
+			gr[c] = w * inv * (math.Exp(zc-lse) - xr[c])
+		}
+	}
+	return s * inv
+}
+
+// logSumExp returns log sum_c exp(z_c), shifted by the largest value so
+// that no exponential overflows.
+func logSumExp(z []float64) float64 {
+	m := z[0]
+	for _, v := range z[1:] {
+		m = max(m, v)
+	}
+	s := 0.0
+	for _, v := range z {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
 }

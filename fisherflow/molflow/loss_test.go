@@ -3,6 +3,8 @@ package molflow
 import (
 	"math"
 	"testing"
+
+	"github.com/fisherflow/fisherflow/fisherflow"
 )
 
 // fillRandom sets every value of p to a standard normal draw.
@@ -17,12 +19,17 @@ func fillRandom(p *Parts, seed uint64) {
 
 // TestLossGradient checks dL/dout against central differences of the
 // loss in float64, for every output value of a batch of real molecules,
-// under both methods and with non-default weights.
+// under both methods and both parameterisations and with non-default
+// weights.
 func TestLossGradient(t *testing.T) {
 	v, gs := testGraphs(t, testMolecules(t))
 	gs = gs[:3]
-	for _, m := range methods {
-		f := newTestFlow(t, v, gs, Config{Method: m, Align: true, Weights: Weights{Pos: 3, Types: 0.4, Charges: 1.5, Bonds: 2}})
+	for _, c := range []struct {
+		m fisherflow.Method
+		p Param
+	}{{fisherflow.FisherFlow, ParamVelocity}, {fisherflow.Linear, ""}, {fisherflow.FisherFlow, ParamEndpoint}, {fisherflow.Linear, ParamEndpoint}} {
+		m := c.m
+		f := newTestFlow(t, v, gs, Config{Method: m, Param: c.p, Align: true, Weights: Weights{Pos: 3, Types: 0.4, Charges: 1.5, Bonds: 2}})
 		if _, err := f.Draw(testRand(2), gs); err != nil {
 			t.Fatal(err)
 		}
@@ -46,12 +53,12 @@ func TestLossGradient(t *testing.T) {
 				fd := (lp.Total - lm.Total) / (2 * h)
 				e := math.Abs(fd-pr[1][i]) / max(1, math.Abs(fd))
 				if e > 1e-7 {
-					t.Fatalf("%s part %d value %d: dL/dout %v, central difference %v", m, k, i, pr[1][i], fd)
+					t.Fatalf("%s %s part %d value %d: dL/dout %v, central difference %v", m, c.p, k, i, pr[1][i], fd)
 				}
 				worst = max(worst, e)
 			}
 		}
-		t.Logf("%s: largest relative gradient error %.1e", m, worst)
+		t.Logf("%s %s: largest relative gradient error %.1e", m, c.p, worst)
 	}
 }
 
@@ -136,5 +143,68 @@ func TestNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations a step", allocs)
+	}
+}
+
+// TestEndpointLossParts checks the endpoint loss against its definition:
+// the mean squared error of the centred displacement against x1 - x_t,
+// and for each categorical part the mean over rows of -log softmax(z)
+// at the data's class, computed here from scratch; and that the total
+// weighs the parts.
+func TestEndpointLossParts(t *testing.T) {
+	v, gs := testGraphs(t, testMolecules(t))
+	for _, m := range methods {
+		w := Weights{Pos: 2, Types: 0.5, Charges: 3, Bonds: 1.5}
+		f := newTestFlow(t, v, gs, Config{Method: m, Param: ParamEndpoint, Weights: w})
+		if _, err := f.Draw(testRand(6), gs); err != nil {
+			t.Fatal(err)
+		}
+		out := f.Output()
+		fillRandom(out, 8)
+		ls, _, err := f.Loss(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, x0, x1, d := f.Layout(), f.Prior(), f.Data(), f.Dims()
+		pos := 0.0
+		for b := range l.Sizes {
+			lo, hi := l.AtomOff[b], l.AtomOff[b+1]
+			var mean [3]float64
+			for i := lo; i < hi; i++ {
+				for k := range 3 {
+					mean[k] += out.Pos[3*i+k] / float64(hi-lo)
+				}
+			}
+			tt := f.t[b]
+			for i := lo; i < hi; i++ {
+				for k := range 3 {
+					xt := (1-tt)*x0.Pos[3*i+k] + tt*x1.Pos[3*i+k]
+					e := out.Pos[3*i+k] - mean[k] - (x1.Pos[3*i+k] - xt)
+					pos += e * e
+				}
+			}
+		}
+		pos /= float64(len(out.Pos))
+		ce := func(z, x []float64, d int) float64 {
+			s := 0.0
+			for r := 0; r < len(z)/d; r++ {
+				den, at := 0.0, 0.0
+				for c := range d {
+					den += math.Exp(z[r*d+c])
+					if x[r*d+c] == 1 {
+						at = z[r*d+c]
+					}
+				}
+				s += math.Log(den) - at
+			}
+			return s / float64(len(z)/d)
+		}
+		want := Losses{Pos: pos, Types: ce(out.Types, x1.Types, d.Types), Charges: ce(out.Charges, x1.Charges, d.Charges), Bonds: ce(out.Bonds, x1.Bonds, d.Bonds)}
+		want.Total = w.Pos*want.Pos + w.Types*want.Types + w.Charges*want.Charges + w.Bonds*want.Bonds
+		for _, p := range [][2]float64{{ls.Pos, want.Pos}, {ls.Types, want.Types}, {ls.Charges, want.Charges}, {ls.Bonds, want.Bonds}, {ls.Total, want.Total}} {
+			if math.Abs(p[0]-p[1]) > 1e-12*max(1, p[1]) {
+				t.Fatalf("%s: losses %+v, want %+v", m, ls, want)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/fisherflow/fisherflow/fisherflow"
 	"github.com/fisherflow/fisherflow/fisherflow/mol"
 )
 
@@ -16,8 +17,10 @@ import (
 // (folded back to the positive orthant and renormalised) or by simplex
 // steps for Linear, each field made tangent first as Loss makes it. The
 // field is evaluated at the left end of each step (t = 0, dt, ...,
-// 1 - dt). The classes are the argmax of the final points. Sample reuses
-// the buffers of the training batch.
+// 1 - dt). Under ParamEndpoint the network's predictions of the clean
+// molecule become the velocity first (see ParamEndpoint); 1 - t >= dt, so
+// the last step lands on the prediction. The classes are the argmax of
+// the final points. Sample reuses the buffers of the training batch.
 func (f *Flow) Sample(field Field, r *rand.Rand, sizes []int, steps int) ([]*mol.Graph, error) {
 	if field == nil {
 		return nil, errors.New("molflow: Sample without a field")
@@ -45,6 +48,14 @@ func (f *Flow) Sample(field Field, r *rand.Rand, sizes []int, steps int) ([]*mol
 			return nil, fmt.Errorf("molflow: sampler step %d: %w", s+1, err)
 		}
 		f.projectPos(v.Pos)
+		if f.cfg.Param == ParamEndpoint {
+			// Each part moves the share of its remaining way to the
+			// prediction that its path covers in this step.
+			t := f.t[0]
+			k0, _ := f.cfg.catTime(t)
+			k1, _ := f.cfg.catTime(min(t+dt, 1))
+			f.endpointVelocity(v, x, 1/(1-t), (k1-k0)/((1-k0)*dt))
+		}
 		for i, w := range v.Pos {
 			x.Pos[i] += dt * w
 		}
@@ -112,4 +123,61 @@ func (f *Flow) SampleMolecules(field Field, r *rand.Rand, sizes mol.SizeDist, n,
 		}
 	}
 	return out, nil
+}
+
+// endpointVelocity turns the network's endpoint predictions v at the
+// points x (in place) into the marginal velocity: displacements times
+// sPos (1/(1-t)), and each categorical row of logits into the expected
+// conditional velocity under softmax(logits) times sCat (the same factor
+// for kappa(t) = t; kappa'(t)/(1-kappa(t)) in the limit of small steps
+// otherwise) (ParamEndpoint).
+func (f *Flow) endpointVelocity(v, x *Parts, sPos, sCat float64) {
+	d, m := f.dims, f.cfg.Method
+	for i := range v.Pos {
+		v.Pos[i] *= sPos
+	}
+	endpointRows(m, v.Types, x.Types, d.Types, sCat)
+	endpointRows(m, v.Charges, x.Charges, d.Charges, sCat)
+	endpointRows(m, v.Bonds, x.Bonds, d.Bonds, sCat)
+}
+
+// endpointRows replaces each row of logits z (rows of d) by s times the
+// velocity sum_c p_c u(x | e_c), p = softmax(z), at the points x: on the
+// unit sphere u(x | e_c) = LogMap(x, e_c) = th_c/sin(th_c) (e_c - x_c x)
+// with th_c the angle between x and e_c, on the simplex e_c - x, whose
+// expectation is p - x.
+func endpointRows(m fisherflow.Method, z, x []float64, d int, s float64) {
+	for row := 0; row+d <= len(z); row += d {
+		zr, xr := z[row:row+d], x[row:row+d]
+		lse := logSumExp(zr)
+		for c, v := range zr {
+			zr[c] = math.Exp(v - lse)
+		}
+		if m != fisherflow.FisherFlow {
+			for c := range zr {
+				zr[c] = s * (zr[c] - xr[c])
+			}
+			continue
+		}
+		// a_c = p_c th_c/sin(th_c); the velocity is a - <a, x> x.
+		dot := 0.0
+		for c, p := range zr {
+			sin2 := 0.0 // sin^2 of th_c: the squared norm of x off axis c, summed directly for accuracy near x = e_c
+			for k, w := range xr {
+				if k != c {
+					sin2 += w * w
+				}
+			}
+			sin := math.Sqrt(sin2)
+			ratio := 1.0
+			if sin > 1e-12 {
+				ratio = math.Atan2(sin, xr[c]) / sin
+			}
+			zr[c] = p * ratio
+			dot += zr[c] * xr[c]
+		}
+		for c := range zr {
+			zr[c] = s * (zr[c] - dot*xr[c])
+		}
+	}
 }

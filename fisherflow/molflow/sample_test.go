@@ -223,3 +223,121 @@ func TestSampleErrors(t *testing.T) {
 		t.Error("empty size distribution: want an error")
 	}
 }
+
+// endpointOracle predicts one data molecule exactly under ParamEndpoint:
+// the displacement x1 - x_t and logits that put all but e^-60 of the
+// probability on the molecule's classes.
+type endpointOracle struct{ o *oracle }
+
+func (e endpointOracle) Forward(out *Parts, in *Inputs) error {
+	o, l := e.o, in.Layout
+	for b, n := range l.Sizes {
+		if 3*n != len(o.pos) {
+			return fmt.Errorf("oracle: molecule of %d atoms, want %d", n, len(o.pos)/3)
+		}
+		a0, p0 := l.AtomOff[b], l.PairOff[b]
+		for i, w := range o.pos {
+			out.Pos[3*a0+i] = w - in.X.Pos[3*a0+i]
+		}
+		for _, c := range [][2][]float64{
+			{out.Types[o.dTypes*a0 : o.dTypes*(a0+n)], o.types},
+			{out.Charges[o.dCharges*a0 : o.dCharges*(a0+n)], o.charges},
+			{out.Bonds[o.dBnd*p0 : o.dBnd*(p0+mol.NumPairs(n))], o.bonds},
+		} {
+			for i, w := range c[1] {
+				c[0][i] = 60 * w
+			}
+		}
+	}
+	return nil
+}
+
+// TestSampleEndpointReachesOracleMolecule is TestSampleReachesOracleMolecule
+// under ParamEndpoint: a network that predicts the molecule with certainty
+// must make the sampler land on it, for both methods, with and without a
+// categorical schedule, and 1, 10 and 100 steps.
+func TestSampleEndpointReachesOracleMolecule(t *testing.T) {
+	v, gs := testGraphs(t, testMolecules(t))
+	for _, target := range []*mol.Graph{gs[1], gs[8]} {
+		n := len(target.Types)
+		want, err := v.Decode(&mol.Graph{Types: target.Types, Charges: target.Charges, Bonds: target.Bonds, Pos: centredPos(target.Pos)}, "want")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			m  fisherflow.Method
+			nu float64
+		}{{fisherflow.FisherFlow, 0}, {fisherflow.Linear, 0}, {fisherflow.FisherFlow, 2}, {fisherflow.Linear, 3}} {
+			m := c.m
+			f, err := New(v, Config{Method: m, Param: ParamEndpoint, CatCosine: c.nu}, Capacity{Molecules: 3, MaxAtoms: n + 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := endpointOracle{newOracle(t, m, v, target)}
+			for _, steps := range []int{1, 10, 100} {
+				got, err := f.SampleMolecules(o, testRand(uint64(steps)), mol.SizeDist{Sizes: []int{n}, Counts: []int{4}}, 5, steps, "s")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, g := range got {
+					if msg := sameMolecule(g, want, 1e-9); msg != "" {
+						t.Fatalf("%s, %d steps, molecule %d (%s): %s", m, steps, i, g.Name, msg)
+					}
+				}
+				x, l, d := &f.xt, f.Layout(), f.Dims()
+				for b := range l.Sizes {
+					a0, p0 := l.AtomOff[b], l.PairOff[b]
+					for _, c := range [][2][]float64{
+						{x.Types[d.Types*a0 : d.Types*(a0+n)], o.o.types},
+						{x.Bonds[d.Bonds*p0 : d.Bonds*(p0+mol.NumPairs(n))], o.o.bonds},
+					} {
+						if e := maxAbsDiff(c[0], c[1]); e > 1e-9 {
+							t.Fatalf("%s, %d steps: final categorical points off the one-hot rows by %g", m, steps, e)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestEndpointRowsSphere checks the sphere's endpoint velocity against
+// LogMap: for a one-hot p it is LogMap(x, e_c), and in general the
+// p-weighted sum of the LogMaps to the vertices, tangent at x.
+func TestEndpointRowsSphere(t *testing.T) {
+	const d = 5
+	r := testRand(11)
+	x := make([]float64, d)
+	categoricalPrior(fisherflow.FisherFlow, r, x, d)
+	z := make([]float64, d)
+	for i := range z {
+		z[i] = r.NormFloat64()
+	}
+	p := append([]float64(nil), z...)
+	lse := logSumExp(p)
+	want := make([]float64, d)
+	lm := make([]float64, d)
+	for c := range d {
+		p[c] = math.Exp(z[c] - lse)
+	}
+	for c := range d {
+		e := make([]float64, d)
+		e[c] = 1
+		kernels.LogMap(lm, x, e, d)
+		for k := range d {
+			want[k] += 2.5 * p[c] * lm[k]
+		}
+	}
+	got := append([]float64(nil), z...)
+	endpointRows(fisherflow.FisherFlow, got, x, d, 2.5)
+	if e := maxAbsDiff(got, want); e > 1e-12 {
+		t.Fatalf("endpoint velocity %v, want %v", got, want)
+	}
+	dot := 0.0
+	for k := range d {
+		dot += got[k] * x[k]
+	}
+	if math.Abs(dot) > 1e-12 {
+		t.Fatalf("not tangent: <v, x> = %g", dot)
+	}
+}

@@ -83,10 +83,17 @@ func TestNetEquivariance(t *testing.T) {
 
 // TestLossGradient checks the gradient of the full loss (flow, adapter,
 // EGNN) with respect to a few parameters against central differences in
-// float64.
+// float64, for both parameterisations.
 func TestLossGradient(t *testing.T) {
+	for _, p := range []molflow.Param{"", molflow.ParamEndpoint} {
+		t.Run(string(p), func(t *testing.T) { testLossGradient(t, p) })
+	}
+}
+
+func testLossGradient(t *testing.T, p molflow.Param) {
 	v, sizes, gs := testData(t, 8)
 	cfg := smallConfig()
+	cfg.Flow.Param = p
 	tr, err := NewTrainer[float64](cfg, v, sizes, gs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -153,11 +160,22 @@ func weights(tr *Trainer[float32]) []byte {
 
 // TestResumeExact checks that N steps equal N/2 steps, a checkpoint, a
 // restore into a fresh trainer and N/2 more steps, bit for bit (with EMA
-// and the plateau schedule, whose state the checkpoint carries).
+// and the plateau schedule, whose state the checkpoint carries), for
+// both parameterisations (endpoint with a categorical schedule).
 func TestResumeExact(t *testing.T) {
+	for _, p := range []molflow.Param{"", molflow.ParamEndpoint} {
+		t.Run(string(p), func(t *testing.T) { testResumeExact(t, p) })
+	}
+}
+
+func testResumeExact(t *testing.T, p molflow.Param) {
 	v, sizes, gs := testData(t, 16)
 	cfg := smallConfig()
 	cfg.EMA, cfg.Schedule, cfg.Flow.Align = 0.9, "plateau", true
+	cfg.Flow.Param = p
+	if p == molflow.ParamEndpoint {
+		cfg.Flow.CatCosine = 2
+	}
 	a, err := NewTrainer[float32](cfg, v, sizes, gs[:12], gs[12:])
 	if err != nil {
 		t.Fatal(err)
