@@ -76,6 +76,15 @@ func TestMoleculesResume(t *testing.T) {
 	if len(ca) == 0 || !bytes.Equal(ca, cb) {
 		t.Fatal("the resumed run's checkpoint differs from the straight run's")
 	}
+	// A run whose config.json predates -param and -cat-cosine (velocity
+	// regression on a linear time, the fields absent) resumes as such,
+	// not with today's defaults.
+	old := filepath.Join(t.TempDir(), "old")
+	runMol(t, append(args, "-param", "", "-cat-cosine", "0", "-steps", "3", "-out", old)...)
+	if conf, _ := os.ReadFile(filepath.Join(old, "config.json")); bytes.Contains(conf, []byte("param")) || bytes.Contains(conf, []byte("cat_cosine")) {
+		t.Fatalf("config.json of a velocity run names the new settings:\n%s", conf)
+	}
+	runMol(t, "-resume", old, "-steps", "5", "-quiet")
 	var errOut bytes.Buffer
 	err := run(context.Background(), []string{"-resume", b, "-lr", "0.1"}, &errOut, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "-lr") {
