@@ -60,8 +60,11 @@ func trainer[T nn.Float]() (*moltrain.Trainer[T], []*mol.Graph, error) {
 //     size per molecule;
 //   - target/{pos,types,charges,bonds}: the flow's targets u;
 //   - output/{pos,types,charges,bonds}: the network's raw outputs;
+//   - data/{types,charges,bonds}: the molecules' one-hot classes x1,
+//     which the endpoint parameterisation's cross-entropy scores;
 //
-// with the losses, loss weights and network sizes as metadata. The
+// with the losses, loss weights, network sizes, the parameterisation
+// ("param") and the categorical schedule ("cat_cosine") as metadata. The
 // position MLPs' last layers (initialised near zero, so that positions
 // start nearly unmoved) are redrawn from N(0, 0.1^2) first, so that the
 // position update takes part in the comparison.
@@ -134,6 +137,10 @@ func export(tr *moltrain.Trainer[float64], train []*mol.Graph, molecules int, se
 		add(part.name+"/charges", part.p.Charges, N, d.Charges)
 		add(part.name+"/bonds", part.p.Bonds, P, d.Bonds)
 	}
+	x1 := tr.Flow.Data()
+	add("data/types", x1.Types, N, d.Types)
+	add("data/charges", x1.Charges, N, d.Charges)
+	add("data/bonds", x1.Bonds, P, d.Bonds)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	w, nc := tr.Cfg.Flow.Weights, tr.Cfg.Net
 	meta := map[string]string{
@@ -142,6 +149,7 @@ func export(tr *moltrain.Trainer[float64], train []*mol.Graph, molecules int, se
 		"hidden": strconv.Itoa(nc.Hidden), "layers": strconv.Itoa(nc.Layers), "time_dim": strconv.Itoa(nc.TimeDim),
 		"params": strconv.Itoa(tr.Params.Count()), "method": string(tr.Cfg.Flow.Method),
 		"elements": strings.Join(tr.Vocab.Elements, ","),
+		"param":    string(tr.Flow.Config().Param), "cat_cosine": f(tr.Flow.Config().CatCosine),
 	}
 	b, err := safetensors.Marshal(ts, meta)
 	if err != nil {

@@ -27,16 +27,21 @@ Step (moltrain.Trainer.TrainStep): 32 QM7 molecules drawn with replacement,
 positions centred; the prior (Gaussian positions with zero mean per
 molecule, |N(0, I)| normalised for atom types, charges and bonds on their
 spheres), t ~ U(0, 1) per molecule, the straight line for positions and
-the geodesic (slerp) with its velocity for the categorical parts; the
-network in float32 on x_t; the loss: outputs made tangent (positions lose
-their molecule's mean, categorical fields projected at x_t normalised),
-mean squared errors weighted 3, 0.4, 1, 2 (positions, types, charges,
-bonds); backward, clip_grad_norm_(1), cosine learning rate from 1e-3 over
+the geodesic (slerp) for the categorical parts at the time
+sin^2(pi/2 t^3) (FlowMol's cosine schedule, -cat-cosine 3); the network
+in float32 on x_t; the loss of the default endpoint parameterisation
+(-param endpoint): the squared error of the position output, less its
+molecule's mean, against x1 - x_t, and the cross-entropy of the
+categorical outputs as logits against the data's classes; under -param
+velocity the outputs are made tangent (positions lose their molecule's
+mean, categorical fields projected at x_t normalised) and regressed on
+the velocities of the paths by squared error. The parts are weighted 3,
+0.4, 1, 2 (positions, types, charges, bonds); backward, clip_grad_norm_(1), cosine learning rate from 1e-3 over
 1000 steps, AdamW (betas 0.9, 0.999, eps 1e-8, no weight decay), an EMA of
 the weights (decay 0.999). As in Go, the flow's geometry runs in float64
 and only the network in float32.
 
-    fisherflow_molecules.py -threads 1 [-steps 20] [-bench-format go] [-edge concat]
+    fisherflow_molecules.py -threads 1 [-steps 20] [-bench-format go] [-edge concat] [-param velocity -cat-cosine 0]
     fisherflow_molecules.py -check molstep.safetensors   # from go run ./bench/cmd/molexport
 
 -check loads the weights, inputs and targets of one float64 step of the Go
@@ -231,8 +236,10 @@ class Model:
     """The network of moltrain.DefaultNetConfig for a vocabulary, with its
     node-feature assembly (the time embedding) and the flow's loss."""
 
-    def __init__(self, types, charges, hidden=64, layers=4, time_dim=16, edge="factorised"):
+    def __init__(self, types, charges, hidden=64, layers=4, time_dim=16, edge="factorised",
+                 param="endpoint", cat_cosine=3.0):
         self.types, self.charges, self.time_dim = types, charges, time_dim
+        self.param, self.cat_cosine = param, cat_cosine
         half = time_dim // 2
         self.freqs = torch.tensor([1000.0 ** (k / max(half - 1, 1)) for k in range(half)], dtype=torch.float64)
         self.dims = (types + charges + time_dim, BONDS, hidden, layers, types + charges, BONDS)
@@ -247,10 +254,23 @@ class Model:
         return {"pos": v.double(), "types": hout[:, :self.types].double(),
                 "charges": hout[:, self.types:].double(), "bonds": eout.double()}
 
-    def loss(self, out, xt, u, g):
-        """Flow.Loss: the tangent outputs' weighted mean squared errors."""
+    def cat_time(self, t):
+        """The categorical parts' time kappa(t) and its derivative (molflow's catTime)."""
+        nu = self.cat_cosine
+        if nu == 0:
+            return t, torch.ones_like(t)
+        a = math.pi / 2 * t ** nu
+        return torch.sin(a) ** 2, torch.sin(2 * a) * math.pi / 2 * nu * t ** (nu - 1)
+
+    def loss(self, out, xt, u, x1, g):
+        """Flow.Loss: under endpoint the position output's squared error and
+        the categorical logits' cross-entropy against the classes of x1;
+        under velocity the tangent outputs' squared errors; weighted."""
         ls = {"pos": ((remove_mean(out["pos"], g) - u["pos"]) ** 2).mean()}
         for k in ("types", "charges", "bonds"):
+            if self.param == "endpoint":
+                ls[k] = torch.nn.functional.cross_entropy(out[k], x1[k].argmax(1))
+                continue
             xn = xt[k] / xt[k].norm(dim=1, keepdim=True)
             v = out[k] - (out[k] * xn).sum(1, keepdim=True) * xn
             ls[k] = ((v - u[k]) ** 2).mean()
@@ -288,17 +308,19 @@ def draw(data, model, batch, gen):
     t = torch.rand(batch, generator=gen, dtype=torch.float64)
     ta, tp = t[g.mol], t[g.pair_mol]
     xt = {"pos": (1 - ta[:, None]) * x0["pos"] + ta[:, None] * x1["pos"]}
-    u = {"pos": x1["pos"] - x0["pos"]}
+    u = {"pos": x1["pos"] - (xt["pos"] if model.param == "endpoint" else x0["pos"])}
     for k, tk in (("types", ta), ("charges", ta), ("bonds", tp)):
-        xt[k], u[k] = geodesic(x0[k], x1[k], tk)
-    return g, xt, u, t
+        kt, dk = model.cat_time(tk)
+        xt[k], u[k] = geodesic(x0[k], x1[k], kt)
+        u[k] = u[k] * dk[:, None]
+    return g, xt, u, x1, t
 
 
 class Trainer:
-    def __init__(self, data, edge, batch=32, lr=1e-3, steps=1000, ema=0.999, clip=1.0):
+    def __init__(self, data, edge, param, cat_cosine, batch=32, lr=1e-3, steps=1000, ema=0.999, clip=1.0):
         torch.manual_seed(1)
         self.data, self.batch, self.lr, self.steps, self.ema_decay, self.clip = data, batch, lr, steps, ema, clip
-        self.model = Model(len(data.elements), len(data.charges), edge=edge)
+        self.model = Model(len(data.elements), len(data.charges), edge=edge, param=param, cat_cosine=cat_cosine)
         self.params = list(self.model.net.parameters())
         self.opt = torch.optim.AdamW(self.params, lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)
         self.ema = [p.detach().clone() for p in self.params]
@@ -306,9 +328,9 @@ class Trainer:
         self.step_no = 0
 
     def step(self):
-        g, xt, u, t = draw(self.data, self.model, self.batch, self.gen)
+        g, xt, u, x1, t = draw(self.data, self.model, self.batch, self.gen)
         self.opt.zero_grad(set_to_none=True)
-        ls = self.model.loss(self.model.forward(xt, t, g, torch.float32), xt, u, g)
+        ls = self.model.loss(self.model.forward(xt, t, g, torch.float32), xt, u, x1, g)
         ls["total"].backward()
         torch.nn.utils.clip_grad_norm_(self.params, self.clip)
         for pg in self.opt.param_groups:
@@ -342,7 +364,7 @@ def check(path, edge):
     if ",".join(data.elements) != meta["elements"]:
         sys.exit("check: elements %s here, %s in Go" % (data.elements, meta["elements"]))
     model = Model(len(data.elements), len(data.charges), int(meta["hidden"]), int(meta["layers"]),
-                  int(meta["time_dim"]), edge=edge)
+                  int(meta["time_dim"]), edge=edge, param=meta["param"], cat_cosine=float(meta["cat_cosine"]))
     net = model.net.double()
     model.weights = tuple(float(meta["weight_" + k]) for k in ("pos", "types", "charges", "bonds"))
     names = [n for n, _ in net.named_parameters()]
@@ -362,8 +384,9 @@ def check(path, edge):
     parts = ("pos", "types", "charges", "bonds")
     xt = {k: ts["input/" + k] for k in parts}
     u = {k: ts["target/" + k] for k in parts}
+    x1 = {k: ts["data/" + k] for k in parts[1:]}
     out = model.forward(xt, ts["input/t"], g, torch.float64)
-    ls = model.loss(out, xt, u, g)
+    ls = model.loss(out, xt, u, x1, g)
     ls["total"].backward()
     worst = 0.0
 
@@ -383,7 +406,8 @@ def check(path, edge):
         print("  %-40s %.2e" % (name, err))
     if not worst <= 1e-9:
         sys.exit("check: FAILED: relative difference %.2e > 1e-9" % worst)
-    print("check: ok (PyTorch %s, edge MLP %s)" % (torch.__version__, edge))
+    print("check: ok (PyTorch %s, edge MLP %s, %s parameterisation, cat-cosine %g)"
+          % (torch.__version__, edge, model.param, model.cat_cosine))
 
 
 def blas_line():
@@ -404,6 +428,10 @@ def main():
     p.add_argument("-data", default=QM7, help="V2000 SDF (plain or .gz); default the QM7 file Go embeds")
     p.add_argument("-edge", choices=["factorised", "concat"], default="factorised",
                    help="the first edge Linear as Go applies it, or over the concatenated edge inputs")
+    p.add_argument("-param", choices=["endpoint", "velocity"], default="endpoint",
+                   help="what the network predicts (moltrain's -param; -check reads it from the file)")
+    p.add_argument("-cat-cosine", type=float, default=3.0,
+                   help="exponent of the categorical parts' schedule, 0 for linear (-check reads it from the file)")
     p.add_argument("-check", default="", help="compare with a float64 step of the Go network (go run ./bench/cmd/molexport)")
     p.add_argument("-bench-format", choices=["json", "go"], default="json")
     a = p.parse_args()
@@ -413,7 +441,7 @@ def main():
         return
     limits = threadpool_limits(a.threads, user_api="blas") if threadpool_limits else None
     data = Dataset(read_sdf(a.data))
-    tr = Trainer(data, a.edge, a.batch)
+    tr = Trainer(data, a.edge, a.param, a.cat_cosine, a.batch)
     count = sum(p.numel() for p in tr.params)
     if count != egnn_params(*tr.model.dims):
         sys.exit("parameters: %d, nn.EGNNConfig.NumParams gives %d" % (count, egnn_params(*tr.model.dims)))
