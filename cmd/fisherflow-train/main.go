@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "sample" {
 		return sampleCmd(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "sweep" {
+		return sweepCmd(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "synth" {
 		return synthCmd(args[1:], stdout, stderr)
 	}
