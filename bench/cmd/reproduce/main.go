@@ -1,17 +1,18 @@
 // Command reproduce runs the toy benchmark of the Fisher-Flow paper (its
-// Fig. 3) as a sweep: every method at every K, by running fisherflow-train
-// once per point, and writes the table and a KL-vs-K plot into
+// Fig. 3) as one fisherflow-train sweep (every method at every K, each
+// point a run of its own), and writes the table and a KL-vs-K plot into
 // REPRODUCTION.md between its reproduce-toy markers.
 //
 //	reproduce -train bin/fisherflow-train -out runs/reproduce-toy -steps 3000
 //
 // Every point is an ordinary run folder (config.json, target.csv,
 // samples.csv, result.json, ...), so each KL can be recomputed by anyone.
-// The sweep is resumable: a point whose result.json matches the budget is
-// reused, and a point interrupted mid-training continues from its
-// checkpoint (fisherflow-train -resume), so an interrupted sweep loses at
-// most one evaluation interval per running point. Points run as separate
-// processes, -jobs at a time, each on -threads threads.
+// The sweep is resumable: fisherflow-train sweep skips a point that has
+// finished and resumes one interrupted mid-training from its checkpoint.
+// Points run as separate processes, -jobs at a time, each on -threads
+// threads. The report names the sweep's command: the same command with
+// -runner slurm runs it on a cluster, and this program, given the same
+// folder, then finds every point finished and only reports them.
 package main
 
 import (
@@ -30,7 +31,7 @@ import (
 func main() {
 	var o options
 	flag.StringVar(&o.train, "train", "bin/fisherflow-train", "the fisherflow-train binary")
-	flag.StringVar(&o.out, "out", "runs/reproduce-toy", "folder of the run folders and sweep.csv")
+	flag.StringVar(&o.out, "out", "runs/reproduce-toy", "the sweep folder (run folders, sweep.json, sweep.csv, kl-sweep.csv)")
 	ks := flag.String("k", "5,10,20,40,60,80,100,120,140,160", "values of K (categories)")
 	methods := flag.String("methods", "fisherflow-ot,fisherflow,linear", "methods: fisherflow-ot (exact minibatch OT), fisherflow (no OT), linear (linear FM on the simplex, Dirichlet prior)")
 	steps := flag.String("steps", "3000", "training budgets in steps (a list sweeps budgets too)")
@@ -116,6 +117,13 @@ var methodArgs = map[string][]string{
 	"linear":        {"-method", "linear", "-ot", "none"},
 }
 
+// methodGrid is each method as a value of the sweep's method+ot axis.
+var methodGrid = map[string]string{
+	"fisherflow-ot": "fisherflow+exact",
+	"fisherflow":    "fisherflow+none",
+	"linear":        "linear+none",
+}
+
 // methodTitle names a method in the report.
 var methodTitle = map[string]string{
 	"fisherflow-ot": "Fisher-Flow, exact OT",
@@ -131,16 +139,11 @@ type point struct {
 	seed   uint64
 }
 
+// dir is p's run folder: the name fisherflow-train sweep gives the
+// point of sweepGrid's axes (FLAG=VALUE joined by _, in the grid's order).
 func (p point) dir(out string) string {
-	return fmt.Sprintf("%s/%s-k%d-steps%d-s%d", out, p.method, p.k, p.steps, p.seed)
-}
-
-// args are the fisherflow-train arguments of a fresh run of p.
-func (p point) args(o options) []string {
-	a := []string{"-task", "toy", "-k", strconv.Itoa(p.k)}
-	a = append(a, methodArgs[p.method]...)
-	return append(a, "-steps", strconv.Itoa(p.steps), "-seed", strconv.FormatUint(p.seed, 10),
-		"-eval-samples", strconv.Itoa(o.evalSamples), "-threads", strconv.Itoa(o.threads), "-quiet", "-out", p.dir(o.out))
+	mo := strings.Split(methodGrid[p.method], "+")
+	return fmt.Sprintf("%s/k=%d_steps=%d_seed=%d_method=%s_ot=%s", out, p.k, p.steps, p.seed, mo[0], mo[1])
 }
 
 // points lists the sweep, the most expensive first so that the last

@@ -81,9 +81,9 @@ func TestSweep(t *testing.T) {
 	if fi, err := os.Stat(o.plot); err != nil || fi.Size() == 0 {
 		t.Errorf("plot: %v", err)
 	}
-	csv, _ := os.ReadFile(filepath.Join(o.out, "sweep.csv"))
+	csv, _ := os.ReadFile(filepath.Join(o.out, "kl-sweep.csv"))
 	if n := strings.Count(string(csv), "\n"); n != 13 {
-		t.Errorf("sweep.csv has %d lines, want 13:\n%s", n, csv)
+		t.Errorf("kl-sweep.csv has %d lines, want 13:\n%s", n, csv)
 	}
 	log.Reset()
 	if err := run(context.Background(), o, &log); err != nil {

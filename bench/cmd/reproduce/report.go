@@ -131,7 +131,7 @@ func (t *table) cell(steps, k, m int) cell {
 	return cell{}
 }
 
-// writeReport writes sweep.csv, the plot and the markdown section.
+// writeReport writes kl-sweep.csv, the plot and the markdown section.
 func writeReport(o options, ps []point, rs []result, wall time.Duration) error {
 	var csv bytes.Buffer
 	csv.WriteString("method,k,steps,seed,eval_samples,kl,kl_floor,kl_uniform,best_val_loss,train_seconds,sample_seconds,error\n")
@@ -145,7 +145,7 @@ func writeReport(o options, ps []point, rs []result, wall time.Duration) error {
 		fmt.Fprintf(&csv, "%s,%d,%d,%d,%d,%g,%g,%g,%g,%.1f,%.1f,%s\n", p.method, p.k, p.steps, p.seed, o.evalSamples,
 			r.KL, r.KLFloor, r.uniform, r.BestVal, r.TrainSeconds, r.SampleSeconds, errText)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(o.out, "sweep.csv"), csv.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(o.out, "kl-sweep.csv"), csv.Bytes()); err != nil {
 		return err
 	}
 	t := newTable(o, ps, rs)
@@ -198,8 +198,7 @@ func (t *table) markdown(b *bytes.Buffer, wall time.Duration) {
 	fmt.Fprintf(b, "(training %s and sampling %s summed over runs, including runs reused from an earlier invocation).\n",
 		elapsed(time.Duration(t.trainS*1e9)), elapsed(time.Duration(t.sampS*1e9)))
 	fmt.Fprintf(b, "The runs were made by fisherflow-train built from commit %s.\n\n", strings.Join(t.revisions, ", "))
-	fmt.Fprintf(b, "Each point is one run of\n\n    %s -task toy -k K <method flags> -steps STEPS -seed SEED -eval-samples %d -threads %d -out %s/<method>-kK-stepsSTEPS-sSEED\n\n",
-		o.train, o.evalSamples, o.threads, o.out)
+	fmt.Fprintf(b, "The points are one sweep, each point a run folder under %s:\n\n    %s\n\n", o.out, o.sweepCommand())
 	fmt.Fprintf(b, "with the method flags `")
 	for i, m := range o.methods {
 		if i > 0 {
@@ -257,7 +256,7 @@ func (t *table) markdown(b *bytes.Buffer, wall time.Duration) {
 		}
 		fmt.Fprintf(b, "![KL against K for each method](%s)\n\n", filepath.ToSlash(rel))
 	}
-	fmt.Fprintf(b, "Every run folder holds target.csv and samples.csv; %s/sweep.csv lists every point.\n", o.out)
+	fmt.Fprintf(b, "Every run folder holds target.csv and samples.csv; %s/kl-sweep.csv lists every point (and sweep.csv, of\n`fisherflow-train sweep -collect`, every value of result.json).\n", o.out)
 }
 
 func medianOr(v []float64) string {

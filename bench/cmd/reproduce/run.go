@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -43,79 +42,80 @@ func readResult(p point, o options) (r result, ok bool) {
 	return r, r.Steps == p.steps && r.EvalSamples == o.evalSamples
 }
 
-// resumable reports whether p's folder holds a checkpoint of a run with
-// the sweep's evaluation size, which fisherflow-train -resume continues.
-func resumable(p point, o options) bool {
-	dir := p.dir(o.out)
-	if _, err := os.Stat(filepath.Join(dir, "checkpoint.safetensors")); err != nil {
-		return false
+// sweepGrid is the -grid of the sweep: K first, largest first, so that
+// the most expensive points start first and the last to finish are short.
+func (o options) sweepGrid() string {
+	var ks, steps, seeds, methods []string
+	for i := len(o.ks) - 1; i >= 0; i-- {
+		ks = append(ks, strconv.Itoa(o.ks[i]))
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return false
+	for i := len(o.steps) - 1; i >= 0; i-- {
+		steps = append(steps, strconv.Itoa(o.steps[i]))
 	}
-	var c struct {
-		EvalSamples int `json:"eval_samples"`
+	for _, s := range o.seeds {
+		seeds = append(seeds, strconv.FormatUint(s, 10))
 	}
-	return json.Unmarshal(b, &c) == nil && c.EvalSamples == o.evalSamples
+	for _, m := range o.methods {
+		methods = append(methods, methodGrid[m])
+	}
+	return fmt.Sprintf("k=%s steps=%s seed=%s method+ot=%s", strings.Join(ks, ","), strings.Join(steps, ","),
+		strings.Join(seeds, ","), strings.Join(methods, ","))
 }
 
-// run executes the sweep and writes its report.
+// sweepArgs are the arguments of fisherflow-train that run the sweep.
+func (o options) sweepArgs() []string {
+	return []string{"sweep", "-out", o.out, "-jobs", strconv.Itoa(o.jobs), "-grid", o.sweepGrid(), "-task", "toy",
+		"-eval-samples", strconv.Itoa(o.evalSamples), "-threads", strconv.Itoa(o.threads)}
+}
+
+// sweepCommand is the sweep as a shell command, for the report.
+func (o options) sweepCommand() string {
+	a := o.sweepArgs()
+	a[6] = "'" + a[6] + "'"
+	return o.train + " " + strings.Join(a, " ")
+}
+
+// run executes the sweep with fisherflow-train sweep (which skips the
+// finished points and resumes the interrupted ones) and writes its report.
 func run(ctx context.Context, o options, log io.Writer) error {
 	if _, err := os.Stat(o.train); err != nil {
 		return fmt.Errorf("-train: %w (make reproduce-toy builds it)", err)
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
+	ps := o.points()
+	reused := make([]bool, len(ps))
+	for i, p := range ps {
+		_, reused[i] = readResult(p, o)
+	}
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, o.train, o.sweepArgs()...)
+	cmd.Stdout, cmd.Stderr = log, log
+	// On interruption the sweep stops its points, which save their checkpoints.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 2 * time.Minute
+	sweepErr := cmd.Run()
+	if err := checkDirs(o, ps); err != nil {
 		return err
 	}
-	ps := o.points()
 	results := make([]result, len(ps))
-	start := time.Now()
-	var mu sync.Mutex
-	done := 0
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range o.jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				p := ps[i]
-				t0 := time.Now()
-				r, reused := runPoint(ctx, p, o)
-				mu.Lock()
-				done++
-				results[i] = r
-				status := fmt.Sprintf("KL %.4g (train %s, sample %s)", r.KL, elapsed(time.Duration(r.TrainSeconds*1e9)), elapsed(time.Duration(r.SampleSeconds*1e9)))
-				switch {
-				case r.err != nil:
-					status = "failed: " + r.err.Error()
-				case reused:
-					status += ", reused"
-				}
-				fmt.Fprintf(log, "[%d/%d %s] %s K=%d steps %d seed %d: %s; %s\n", done, len(ps), elapsed(time.Since(start)),
-					p.method, p.k, p.steps, p.seed, status, elapsed(time.Since(t0)))
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range ps {
-		if ctx.Err() != nil {
-			results[i].err = errors.New("not run (interrupted)")
-			continue
-		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			results[i].err = errors.New("not run (interrupted)")
-		}
-	}
-	close(next)
-	wg.Wait()
 	for i, p := range ps {
-		if results[i].err == nil {
-			results[i].uniform, results[i].err = uniformKL(filepath.Join(p.dir(o.out), "target.csv"))
+		r, ok := readResult(p, o)
+		switch {
+		case ok:
+			r.uniform, r.err = uniformKL(filepath.Join(p.dir(o.out), "target.csv"))
+		case ctx.Err() != nil:
+			r.err = errors.New("not finished (interrupted)")
+		default:
+			r.err = fmt.Errorf("%s: no result.json for %d steps (see log.txt there)", p.dir(o.out), p.steps)
 		}
+		results[i] = r
+		status := fmt.Sprintf("KL %.4g (train %s, sample %s)", r.KL, elapsed(time.Duration(r.TrainSeconds*1e9)), elapsed(time.Duration(r.SampleSeconds*1e9)))
+		switch {
+		case r.err != nil:
+			status = "failed: " + r.err.Error()
+		case reused[i]:
+			status += ", reused"
+		}
+		fmt.Fprintf(log, "%s K=%d steps %d seed %d: %s\n", p.method, p.k, p.steps, p.seed, status)
 	}
 	if err := writeReport(o, ps, results, time.Since(start)); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -132,49 +132,36 @@ func run(ctx context.Context, o options, log io.Writer) error {
 	if failed > 0 {
 		return fmt.Errorf("%d of %d points failed (see log.txt in their folders)", failed, len(ps))
 	}
+	if sweepErr != nil {
+		return fmt.Errorf("fisherflow-train sweep: %w", sweepErr)
+	}
 	fmt.Fprintf(log, "sweep of %d points done in %s\n", len(ps), elapsed(time.Since(start)))
 	return nil
 }
 
-// runPoint trains and evaluates p unless its result exists, resuming an
-// interrupted run from its checkpoint.
-func runPoint(ctx context.Context, p point, o options) (r result, reused bool) {
-	if r, ok := readResult(p, o); ok {
-		return r, true
-	}
-	dir := p.dir(o.out)
-	args := p.args(o)
-	if resumable(p, o) {
-		args = []string{"-resume", dir, "-steps", strconv.Itoa(p.steps), "-threads", strconv.Itoa(o.threads), "-quiet"}
-	} else if err := os.RemoveAll(dir); err != nil {
-		return result{err: err}, false
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return result{err: err}, false
-	}
-	logf, err := os.OpenFile(filepath.Join(dir, "log.txt"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+// checkDirs checks that the sweep's sweep.json names every point's folder
+// as point.dir does.
+func checkDirs(o options, ps []point) error {
+	b, err := os.ReadFile(filepath.Join(o.out, "sweep.json"))
 	if err != nil {
-		return result{err: err}, false
+		return fmt.Errorf("fisherflow-train sweep wrote no sweep.json: %w", err)
 	}
-	defer logf.Close()
-	fmt.Fprintf(logf, "$ %s %s\n", o.train, strings.Join(args, " "))
-	cmd := exec.CommandContext(ctx, o.train, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(o.threads))
-	// On interruption the run saves its checkpoint and exits.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
-	cmd.WaitDelay = time.Minute
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return result{err: errors.New("interrupted (checkpoint kept)")}, false
+	var spec struct {
+		Points []struct {
+			Dir string `json:"dir"`
+		} `json:"points"`
+	}
+	if err := json.Unmarshal(b, &spec); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(o.out, "sweep.json"), err)
+	}
+	dirs := map[string]bool{}
+	for _, p := range spec.Points {
+		dirs[filepath.Join(o.out, p.Dir)] = true
+	}
+	for _, p := range ps {
+		if !dirs[filepath.Clean(p.dir(o.out))] {
+			return fmt.Errorf("the sweep has no folder %s: fisherflow-train sweep names its points otherwise", p.dir(o.out))
 		}
-		return result{err: fmt.Errorf("%s: %w", dir, err)}, false
 	}
-	if r, ok := readResult(p, o); ok {
-		return r, false
-	}
-	if ctx.Err() != nil {
-		return result{err: errors.New("interrupted (checkpoint kept)")}, false
-	}
-	return result{err: fmt.Errorf("%s: no result.json for %d steps after the run", dir, p.steps)}, false
+	return nil
 }
