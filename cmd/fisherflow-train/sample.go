@@ -25,6 +25,7 @@ type sampleFlags struct {
 	probs, last             bool
 	signal, class           string
 	guidance                float64
+	shard, merge            string
 }
 
 // sampleCmd generates sequences from a checkpoint.
@@ -47,6 +48,8 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.signal, "signal", "", "models trained with a signal: the signal of each sample, a .npy of shape (n, length) or (n, length, channels); -n defaults to its rows")
 	fs.StringVar(&s.class, "class", "", "models trained with labels: the class of every sample, by name (as in the training labels) or 'none' (unconditional)")
 	fs.Float64Var(&s.guidance, "guidance", 1, "classifier-free guidance scale with -class (1 = plain conditional)")
+	fs.StringVar(&s.shard, "shard", "", "draw only shard I/N of the -n samples (or 'slurm': the job array's task of its tasks) into -out's name with .shard-I-of-N; the N shards together are the samples of one whole run")
+	fs.StringVar(&s.merge, "merge", "", "join the shard files FILE.shard-I-of-N.EXT into FILE.EXT (no sampling)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs] [-signal FILE.npy] [-class NAME -guidance W]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -56,6 +59,14 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("sample: unexpected argument %q (see sample -h)", fs.Arg(0))
+	}
+	if s.merge != "" {
+		return mergeShards(s.merge)
+	}
+	if _, err := parseShard(s.shard); err != nil {
+		return fmt.Errorf("sample: %w", err)
+	} else if s.shard != "" && s.out == "" {
+		return fmt.Errorf("sample: -shard needs -out FILE (the shard writes FILE.shard-I-of-N)")
 	}
 	if s.checkpoint == "" {
 		return fmt.Errorf("sample: -checkpoint FILE is required")
@@ -95,11 +106,13 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}
+	sh, _ := parseShard(s.shard)
+	lo, hi := sh.samples(s.n)
 	var probs []float64
 	if s.probs {
-		probs = make([]float64, s.n*tr.Positions*tr.K)
+		probs = make([]float64, (hi-lo)*tr.Positions*tr.K)
 	}
-	classes, err := tr.SampleConditioned(s.n, s.steps, s.seed, sig, class, s.guidance, probs)
+	classes, err := sampleRange(tr, tr.Positions, tr.K, s, lo, hi, sig, class, probs)
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}
@@ -117,12 +130,17 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 		if err := seqio.Write(&buf, format, alphabet, split(classes, tr.Positions)); err != nil {
 			return err
 		}
+		if format == seqio.FASTA {
+			b := renumberFASTA(buf.Bytes(), lo)
+			buf.Reset()
+			buf.Write(b)
+		}
 	}
 	if s.out == "" {
 		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := atomicfile.WriteFile(s.out, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(sh.path(s.out), buf.Bytes()); err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}
 	return nil

@@ -182,3 +182,37 @@ func TestSlurmRequeueResumes(t *testing.T) {
 		t.Errorf("requeued:\n%s\nuninterrupted:\n%s", a, b)
 	}
 }
+
+// A job array of sample -shard slurm, merged, gives the samples of one
+// process.
+func TestSlurmShardedSampling(t *testing.T) {
+	startSlurm(t)
+	bin := buildBinary(t)
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	runBin(t, bin, append(tiny, "-steps", "10", "-eval-samples", "0", "-out", dir)...)
+	n := fmt.Sprint(3*sampleBlock + 5)
+	whole := filepath.Join(tmp, "whole.csv")
+	runBin(t, bin, "sample", "-checkpoint", dir, "-n", n, "-steps", "3", "-out", whole)
+	out := filepath.Join(tmp, "gen.csv")
+	wrap := fmt.Sprintf("exec %s sample -checkpoint %s -n %s -steps 3 -shard slurm -out %s", bin, dir, n, out)
+	sb, err := exec.Command("sbatch", "--parsable", "--array=0-2", "--cpus-per-task=1", "--mem=200M", "--time=5",
+		"--output="+filepath.Join(tmp, "%A_%a.out"), "--wrap", wrap).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sbatch: %v %s", err, sb)
+	}
+	id, _, _ := strings.Cut(strings.TrimSpace(string(sb)), ";")
+	waitJob(t, id, 60*time.Second)
+	runBin(t, bin, "sample", "-merge", out)
+	a, _ := os.ReadFile(whole)
+	b, _ := os.ReadFile(out)
+	if len(a) == 0 || string(a) != string(b) {
+		logs, _ := filepath.Glob(filepath.Join(tmp, "*.out"))
+		var s strings.Builder
+		for _, l := range logs {
+			c, _ := os.ReadFile(l)
+			s.Write(c)
+		}
+		t.Errorf("3 Slurm shards merged (%d bytes) differ from one process (%d bytes):\n%s", len(b), len(a), s.String())
+	}
+}
