@@ -16,6 +16,8 @@
 //	fisherflow-train -task enhancer -data dna/data.fasta -labels dna/labels.csv -guidance 2
 //	fisherflow-train -task molecules                 # 3D molecules of QM7 with an EGNN (-data FILE.sdf for yours)
 //	fisherflow-train sample -checkpoint runs/k40/checkpoint.safetensors -n 1000 -out samples.csv
+//	fisherflow-train sweep -out runs/sw -grid 'k=5,10 method=fisherflow,linear seed=1,2' -steps 3000 [-runner slurm]
+//	fisherflow-train sweep -collect runs/sw          # sweep.csv of the finished points
 //
 // A run folder holds config.json (the resolved settings, reusable with
 // -config), metrics.csv (step,loss,val_loss,lr,metric,seconds),
@@ -30,7 +32,10 @@
 // errors.go restates the library's errors in terms of flags; train.go runs
 // a training (trainRun: folder, resume, loop, checkpoints, final
 // evaluation); progress.go is the log; plots.go draws the loss and metric
-// plots; sample.go is the sample subcommand and synth.go the synth one.
+// plots; sample.go is the sample subcommand (shard.go: -shard and
+// -merge) and synth.go the synth one; sweep.go is the sweep subcommand
+// (sweep_collect.go: the local runner and -collect; slurm.go: the Slurm
+// job-array script).
 // task.go defines a task (what a run learns and how it is judged) and the
 // registry of task kinds; each kind is one file: task_toy.go,
 // task_smiley.go, task_sequences.go, task_motifs.go and task_dna.go

@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func knownFlag(name string) bool {
@@ -238,5 +240,27 @@ func TestSweepBadInput(t *testing.T) {
 	out, err := exec.Command(bin, "sweep", "-grid", "k=5,6", "-out", dir+"/e", "-runner", "slurm", "-dry-run").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "sbatch "+dir+"/e/sweep.sbatch") {
 		t.Errorf("-dry-run: %v %s", err, out)
+	}
+}
+
+// A point stopped near the job's time limit requeues its job; one stopped
+// earlier (preemption, which requeues by itself) does not.
+func TestRequeueAtLimit(t *testing.T) {
+	bin := t.TempDir()
+	log := filepath.Join(bin, "calls")
+	os.WriteFile(filepath.Join(bin, "scontrol"), []byte("#!/bin/sh\necho \"$@\" >> "+log+"\n"), 0o755)
+	t.Setenv("PATH", bin)
+	t.Setenv("SLURM_JOB_ID", "42")
+	for _, c := range []struct {
+		left int64
+		want string
+	}{{1000, ""}, {100, "requeue 42\n"}} {
+		os.Remove(log)
+		t.Setenv("FISHERFLOW_SWEEP_END", strconv.FormatInt(time.Now().Unix()+c.left, 10))
+		var out bytes.Buffer
+		requeueIfAtLimit(&out)
+		if got, _ := os.ReadFile(log); string(got) != c.want {
+			t.Errorf("%d s before the limit: scontrol %q, want %q (%s)", c.left, got, c.want, out.String())
+		}
 	}
 }
