@@ -81,6 +81,18 @@ func (o *oracle) part(out, x, x1 []float64, d int, s float64) {
 // charges and bonds exactly, positions (centred) to 1e-9 Å, for both
 // methods and for 1, 10 and 100 steps, in several batches.
 func TestSampleReachesOracleMolecule(t *testing.T) {
+	for _, m := range methods {
+		sampleReachesOracle(t, Config{Method: m}, func(o *oracle) Field { return o })
+	}
+}
+
+// sampleReachesOracle samples molecules of cfg with the field that field
+// makes of the oracle of each test molecule, and checks that every
+// sampled molecule is that molecule (positions to 1e-9 Å) and that the
+// last batch's final categorical points are the one-hot rows themselves,
+// not only their argmax, for 1, 10 and 100 steps.
+func sampleReachesOracle(t *testing.T, cfg Config, field func(*oracle) Field) {
+	t.Helper()
 	v, gs := testGraphs(t, testMolecules(t))
 	for _, target := range []*mol.Graph{gs[1], gs[8]} {
 		n := len(target.Types)
@@ -88,38 +100,35 @@ func TestSampleReachesOracleMolecule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range methods {
-			f, err := New(v, Config{Method: m}, Capacity{Molecules: 3, MaxAtoms: n + 2})
+		f, err := New(v, cfg, Capacity{Molecules: 3, MaxAtoms: n + 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := cfg.Method
+		o := newOracle(t, m, v, target)
+		for _, steps := range []int{1, 10, 100} {
+			got, err := f.SampleMolecules(field(o), testRand(uint64(steps)), mol.SizeDist{Sizes: []int{n}, Counts: []int{4}}, 5, steps, "s")
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := newOracle(t, m, v, target)
-			for _, steps := range []int{1, 10, 100} {
-				got, err := f.SampleMolecules(o, testRand(uint64(steps)), mol.SizeDist{Sizes: []int{n}, Counts: []int{4}}, 5, steps, "s")
-				if err != nil {
-					t.Fatal(err)
+			if len(got) != 5 {
+				t.Fatalf("%d molecules, want 5", len(got))
+			}
+			for i, g := range got {
+				if msg := sameMolecule(g, want, 1e-9); msg != "" {
+					t.Fatalf("%s, %d steps, molecule %d (%s): %s", m, steps, i, g.Name, msg)
 				}
-				if len(got) != 5 {
-					t.Fatalf("%d molecules, want 5", len(got))
-				}
-				for i, g := range got {
-					if msg := sameMolecule(g, want, 1e-9); msg != "" {
-						t.Fatalf("%s, %d steps, molecule %d (%s): %s", m, steps, i, g.Name, msg)
-					}
-				}
-				// The last batch's final points are the one-hot rows
-				// themselves, not only their argmax.
-				for b := range f.Layout().Sizes {
-					x, l := &f.xt, f.Layout()
-					a0, p0, d := l.AtomOff[b], l.PairOff[b], f.Dims()
-					for _, c := range [][2][]float64{
-						{x.Types[d.Types*a0 : d.Types*(a0+n)], o.types},
-						{x.Charges[d.Charges*a0 : d.Charges*(a0+n)], o.charges},
-						{x.Bonds[d.Bonds*p0 : d.Bonds*(p0+mol.NumPairs(n))], o.bonds},
-					} {
-						if e := maxAbsDiff(c[0], c[1]); e > 1e-9 {
-							t.Fatalf("%s, %d steps: final categorical points off the one-hot rows by %g", m, steps, e)
-						}
+			}
+			x, l, d := &f.xt, f.Layout(), f.Dims()
+			for b := range l.Sizes {
+				a0, p0 := l.AtomOff[b], l.PairOff[b]
+				for _, c := range [][2][]float64{
+					{x.Types[d.Types*a0 : d.Types*(a0+n)], o.types},
+					{x.Charges[d.Charges*a0 : d.Charges*(a0+n)], o.charges},
+					{x.Bonds[d.Bonds*p0 : d.Bonds*(p0+mol.NumPairs(n))], o.bonds},
+				} {
+					if e := maxAbsDiff(c[0], c[1]); e > 1e-9 {
+						t.Fatalf("%s, %d steps: final categorical points off the one-hot rows by %g", m, steps, e)
 					}
 				}
 			}
@@ -257,47 +266,11 @@ func (e endpointOracle) Forward(out *Parts, in *Inputs) error {
 // must make the sampler land on it, for both methods, with and without a
 // categorical schedule, and 1, 10 and 100 steps.
 func TestSampleEndpointReachesOracleMolecule(t *testing.T) {
-	v, gs := testGraphs(t, testMolecules(t))
-	for _, target := range []*mol.Graph{gs[1], gs[8]} {
-		n := len(target.Types)
-		want, err := v.Decode(&mol.Graph{Types: target.Types, Charges: target.Charges, Bonds: target.Bonds, Pos: centredPos(target.Pos)}, "want")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []struct {
-			m  fisherflow.Method
-			nu float64
-		}{{fisherflow.FisherFlow, 0}, {fisherflow.Linear, 0}, {fisherflow.FisherFlow, 2}, {fisherflow.Linear, 3}} {
-			m := c.m
-			f, err := New(v, Config{Method: m, Param: ParamEndpoint, CatCosine: c.nu}, Capacity{Molecules: 3, MaxAtoms: n + 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			o := endpointOracle{newOracle(t, m, v, target)}
-			for _, steps := range []int{1, 10, 100} {
-				got, err := f.SampleMolecules(o, testRand(uint64(steps)), mol.SizeDist{Sizes: []int{n}, Counts: []int{4}}, 5, steps, "s")
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i, g := range got {
-					if msg := sameMolecule(g, want, 1e-9); msg != "" {
-						t.Fatalf("%s, %d steps, molecule %d (%s): %s", m, steps, i, g.Name, msg)
-					}
-				}
-				x, l, d := &f.xt, f.Layout(), f.Dims()
-				for b := range l.Sizes {
-					a0, p0 := l.AtomOff[b], l.PairOff[b]
-					for _, c := range [][2][]float64{
-						{x.Types[d.Types*a0 : d.Types*(a0+n)], o.o.types},
-						{x.Bonds[d.Bonds*p0 : d.Bonds*(p0+mol.NumPairs(n))], o.o.bonds},
-					} {
-						if e := maxAbsDiff(c[0], c[1]); e > 1e-9 {
-							t.Fatalf("%s, %d steps: final categorical points off the one-hot rows by %g", m, steps, e)
-						}
-					}
-				}
-			}
-		}
+	for _, c := range []struct {
+		m  fisherflow.Method
+		nu float64
+	}{{fisherflow.FisherFlow, 0}, {fisherflow.Linear, 0}, {fisherflow.FisherFlow, 2}, {fisherflow.Linear, 3}} {
+		sampleReachesOracle(t, Config{Method: c.m, Param: ParamEndpoint, CatCosine: c.nu}, func(o *oracle) Field { return endpointOracle{o} })
 	}
 }
 
