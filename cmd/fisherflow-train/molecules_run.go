@@ -290,7 +290,8 @@ func drawLoss(out string, rows []metricRow) (err error) {
 }
 
 // moleculesSampleCmd is the sample command for a molecule checkpoint: it
-// writes -n generated molecules as SDF.
+// writes -n generated molecules as SDF, or with -shard I/N its share of
+// them (drawn in blocks as the sequence sampler's shards are, shard.go).
 func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fisherflow-train sample", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -301,6 +302,7 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output SDF file (default: standard output)")
 	last := fs.Bool("last", false, "use the last weights instead of those of the best validation loss")
 	threads := fs.Int("threads", 0, "threads for matrix products (0 = GOMAXPROCS)")
+	shardFlag := fs.String("shard", "", "draw only shard I/N of the -n molecules (or 'slurm': the job array's task of its tasks) into -out's name with .shard-I-of-N; sample -merge -out's name joins the N shards into the molecules of one whole run")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -309,6 +311,12 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *n < 1 || *steps < 1 {
 		return fmt.Errorf("sample: -n and -steps must be at least 1")
+	}
+	sh, err := parseShard(*shardFlag)
+	if err != nil {
+		return fmt.Errorf("sample: %w", err)
+	} else if *shardFlag != "" && *out == "" {
+		return fmt.Errorf("sample: -shard needs -out FILE (the shard writes FILE.shard-I-of-N)")
 	}
 	if st, err := os.Stat(*path); err == nil && st.IsDir() {
 		*path = filepath.Join(*path, checkpointName)
@@ -322,11 +330,12 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("sample: %s: %w", *path, err)
 	}
 	kernels.SetThreads(*threads)
+	lo, hi := sh.samples(*n)
 	var mols []*mol.Molecule
 	if ck.Precision == "f64" {
-		mols, err = molSample[float64](ck, !*last, *n, *steps, *seed)
+		mols, err = molSampleRange[float64](ck, !*last, lo, hi, *steps, *seed)
 	} else {
-		mols, err = molSample[float32](ck, !*last, *n, *steps, *seed)
+		mols, err = molSampleRange[float32](ck, !*last, lo, hi, *steps, *seed)
 	}
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
@@ -338,15 +347,30 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	if err := mol.WriteSDF(&buf, mols); err != nil {
 		return fmt.Errorf("sample: %w", err)
 	}
-	return atomicfile.WriteFile(*out, buf.Bytes())
+	return atomicfile.WriteFile(sh.path(*out), buf.Bytes())
 }
 
-func molSample[T nn.Float](ck *moltrain.CheckpointFile, best bool, n, steps int, seed uint64) ([]*mol.Molecule, error) {
+// molSampleRange draws molecules [lo, hi) of a sample command, block by
+// block of sampleBlock with blockSeed's seeds, named sample-1, sample-2,
+// ... by their place among all the command's molecules.
+func molSampleRange[T nn.Float](ck *moltrain.CheckpointFile, best bool, lo, hi, steps int, seed uint64) ([]*mol.Molecule, error) {
 	tr, err := moltrain.NewSampler[T](ck, best)
 	if err != nil {
 		return nil, err
 	}
-	return tr.Sample(n, steps, seed, "sample")
+	out := make([]*mol.Molecule, 0, hi-lo)
+	for start := lo; start < hi; start += sampleBlock {
+		end := min(start+sampleBlock, hi)
+		ms, err := tr.Sample(end-start, steps, blockSeed(seed, start/sampleBlock), "sample")
+		if err != nil {
+			return nil, err
+		}
+		for i, m := range ms {
+			m.Name = fmt.Sprintf("sample-%d", start+i+1)
+		}
+		out = append(out, ms...)
+	}
+	return out, nil
 }
 
 // startBar starts the progress bar at step, as logger.start does for the

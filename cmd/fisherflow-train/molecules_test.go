@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,5 +119,32 @@ func TestMoleculesBadSDF(t *testing.T) {
 	}
 	if lines := strings.Split(strings.TrimSpace(string(got)), "\n"); len(lines) != 1 || !strings.Contains(lines[0], path+":6:") {
 		t.Errorf("output %q: want one line naming %s:6:", got, path)
+	}
+}
+
+// TestMoleculesShardedSampling checks that the shards of a molecule
+// sample command, merged, are the SDF of one whole run.
+func TestMoleculesShardedSampling(t *testing.T) {
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "run")
+	runMol(t, append(tinyMol, "-steps", "3", "-eval-samples", "0", "-out", dir)...)
+	n := fmt.Sprint(2*sampleBlock + 5) // three blocks, the last partial
+	whole := filepath.Join(tmp, "whole.sdf")
+	runMol(t, "sample", "-checkpoint", dir, "-n", n, "-steps", "2", "-seed", "7", "-out", whole)
+	want, _ := os.ReadFile(whole)
+	if mols, err := mol.ReadFile(whole); err != nil || len(mols) != 2*sampleBlock+5 || mols[len(mols)-1].Name != "sample-2053" {
+		t.Fatalf("whole run: %d molecules, %v", len(mols), err)
+	}
+	out := filepath.Join(tmp, "part.sdf")
+	for i := range 3 {
+		runMol(t, "sample", "-checkpoint", dir, "-n", n, "-steps", "2", "-seed", "7", "-out", out, "-shard", fmt.Sprintf("%d/3", i))
+	}
+	runMol(t, "sample", "-merge", out)
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Errorf("3 shards merged (%d bytes) differ from one run (%d bytes)", len(got), len(want))
+	}
+	var errOut bytes.Buffer
+	if err := run(context.Background(), []string{"sample", "-checkpoint", dir, "-shard", "3/3", "-out", out}, &errOut, &errOut); err == nil || !strings.Contains(err.Error(), "-shard") {
+		t.Errorf("-shard 3/3: %v", err)
 	}
 }
