@@ -227,7 +227,13 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("fisherflow-train sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	bindSweep(fs, &o)
-	bind(fs, &c, &f)
+	// A kind that runs itself (-task molecules) has flags of its own.
+	kind := selfRunKind(args)
+	if kind != nil && kind.bind != nil {
+		kind.bind(fs)
+	} else {
+		bind(fs, &c, &f)
+	}
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), sweepUsage)
 		fs.VisitAll(func(fl *flag.Flag) {
@@ -235,7 +241,7 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				fmt.Fprintf(fs.Output(), "  -%s\n    \t%s\n", fl.Name, fl.Usage)
 			}
 		})
-		fmt.Fprintln(fs.Output(), "\nRun flags: those of fisherflow-train (fisherflow-train -h), except -resume, -quiet and -json.")
+		fmt.Fprintln(fs.Output(), "\nRun flags: those of fisherflow-train (fisherflow-train -h; with -task molecules, fisherflow-train -task molecules -h), except -resume, -quiet and -json.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -274,6 +280,9 @@ func sweepCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	if bad != nil {
 		return bad
+	}
+	if out := fs.Lookup("out"); out != nil {
+		f.out = out.Value.String()
 	}
 	if f.out == "" {
 		return errors.New("sweep: -out DIR is required (the sweep folder; on a cluster, on storage every node sees)")
@@ -317,12 +326,8 @@ func newSweep(dir string, axes []gridAxis, args []string) (*sweepSpec, error) {
 		return nil, err
 	}
 	for _, p := range pts {
-		if k := selfRunKind(p.Args); k != nil {
-			return nil, fmt.Errorf("-task %s runs with flags of its own, which sweep does not support yet", k.names[0])
-		}
-		c, _, err := parseTrainFlags(p.Args, io.Discard)
-		if err != nil {
-			return nil, fmt.Errorf("point %s: %w", p.label(), dataError(configError(c, err)))
+		if _, err := pointSteps(p.Args); err != nil {
+			return nil, fmt.Errorf("point %s: %w", p.label(), err)
 		}
 	}
 	spec := &sweepSpec{Grid: gridString(axes), Axes: axes, Args: args, Points: pts}
@@ -396,8 +401,24 @@ func pointStatus(dir string) (pointState, string) {
 	return notStarted, "not started"
 }
 
+// pointSteps checks the train command's arguments of a point and returns
+// its steps.
+func pointSteps(args []string) (int, error) {
+	if k := selfRunKind(args); k != nil {
+		if k.check == nil {
+			return 0, fmt.Errorf("-task %s runs with flags of its own, which sweep does not support", k.names[0])
+		}
+		return k.check(args)
+	}
+	c, _, err := parseTrainFlags(args, io.Discard)
+	if err != nil {
+		return 0, dataError(configError(c, err))
+	}
+	return c.Train.Steps, nil
+}
+
 // progressOf reads the last step in dir's metrics.csv and the run's
-// total from its config.json.
+// total from its config.json (train.steps, in every task's config).
 func progressOf(dir string) (step, total int) {
 	if b, err := os.ReadFile(filepath.Join(dir, "metrics.csv")); err == nil {
 		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
@@ -405,9 +426,13 @@ func progressOf(dir string) (step, total int) {
 			step, _ = strconv.Atoi(strings.Split(lines[len(lines)-1], ",")[0])
 		}
 	}
-	c := defaults()
+	var c struct {
+		Train struct {
+			Steps int `json:"steps"`
+		} `json:"train"`
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		decodeConfig(b, "config.json", false, &c)
+		json.Unmarshal(b, &c)
 	}
 	return step, c.Train.Steps
 }
@@ -433,11 +458,11 @@ func runSweepPoint(ctx context.Context, dir string, i int, stdout, stderr io.Wri
 	os.Remove(filepath.Join(pdir, errorFile))
 	args := append(slices.Clone(p.Args), "-out", pdir, "-quiet")
 	if st == interrupted {
-		c, _, err := parseTrainFlags(p.Args, io.Discard)
+		steps, err := pointSteps(p.Args)
 		if err != nil {
 			return fmt.Errorf("sweep: point %d: %w", i, err)
 		}
-		args = []string{"-resume", pdir, "-steps", strconv.Itoa(c.Train.Steps), "-quiet"}
+		args = []string{"-resume", pdir, "-steps", strconv.Itoa(steps), "-quiet"}
 		if v := flagValue(p.Args, "threads"); v != "" {
 			args = append(args, "-threads", v)
 		}

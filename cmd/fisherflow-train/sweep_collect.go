@@ -137,11 +137,9 @@ func collectSweep(dir, out string, stdout io.Writer) error {
 			results[i] = nil
 			continue
 		}
-		for k, v := range results[i] {
-			switch v.(type) {
-			case float64, string, bool:
-				keys[k] = true
-			}
+		results[i] = flatten(results[i])
+		for k := range results[i] {
+			keys[k] = true
 		}
 	}
 	resCols := make([]string, 0, len(keys))
@@ -193,6 +191,25 @@ func collectSweep(dir, out string, stdout io.Writer) error {
 		return fmt.Errorf("sweep: %d of %d points have not finished (listed above)", len(notDone), len(spec.Points))
 	}
 	return nil
+}
+
+// flatten keeps the scalars of a result.json object, naming those of
+// nested objects (the molecules task's report) by their path: a.b.
+func flatten(m map[string]any) map[string]any {
+	out := map[string]any{}
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			switch x := v.(type) {
+			case float64, string, bool:
+				out[prefix+k] = x
+			case map[string]any:
+				walk(prefix+k+".", x)
+			}
+		}
+	}
+	walk("", m)
+	return out
 }
 
 // csvValue formats a result.json scalar for the CSV.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,5 +263,45 @@ func TestRequeueAtLimit(t *testing.T) {
 		if got, _ := os.ReadFile(log); string(got) != c.want {
 			t.Errorf("%d s before the limit: scontrol %q, want %q (%s)", c.left, got, c.want, out.String())
 		}
+	}
+}
+
+// A sweep of the molecules task takes its flags, resumes an interrupted
+// point from its checkpoint to the straight run's result, and collects
+// the molecule report's figures.
+func TestSweepMolecules(t *testing.T) {
+	bin := buildBinary(t)
+	saved := sweepExe
+	sweepExe = func() (string, error) { return bin, nil }
+	defer func() { sweepExe = saved }()
+	dir := filepath.Join(t.TempDir(), "sw")
+	args := append([]string{"-grid", "method=fisherflow,linear", "-out", dir, "-jobs", "2", "-steps", "6", "-schedule", "constant", "-threads", "1"},
+		slices.DeleteFunc(slices.Clone(tinyMol), func(a string) bool { return a == "-quiet" })...)
+	out, err := sweepIn(t, args...)
+	if err != nil || !strings.Contains(out, "2 of 2 points finished") {
+		t.Fatalf("sweep: %v\n%s", err, out)
+	}
+	csv1, _ := os.ReadFile(filepath.Join(dir, "sweep.csv"))
+	if head := strings.SplitN(string(csv1), "\n", 2)[0]; !strings.HasPrefix(head, "point,method,") || !strings.Contains(head, ",molecules.atom_stability,") {
+		t.Errorf("sweep.csv header: %s", head)
+	}
+	// Point 1 stopped at step 3 (its checkpoint of step 3 kept) resumes
+	// to the same result.
+	p := filepath.Join(dir, "method=linear")
+	os.RemoveAll(p)
+	runMol(t, append(slices.Clone(tinyMol), "-schedule", "constant", "-threads", "1", "-method", "linear", "-steps", "3", "-out", p)...)
+	os.Remove(filepath.Join(p, "result.json"))
+	before, _ := os.ReadFile(filepath.Join(p, "metrics.csv"))
+	out, err = sweepIn(t, args...)
+	if err != nil || !strings.Contains(out, "running 1 here") {
+		t.Fatalf("second sweep: %v\n%s", err, out)
+	}
+	// Resumed, not redone: the first rows, times included, are kept.
+	if after, _ := os.ReadFile(filepath.Join(p, "metrics.csv")); len(before) == 0 || !bytes.HasPrefix(after, before) || len(after) == len(before) {
+		t.Errorf("metrics.csv of the resumed point:\n%s\nbefore:\n%s", after, before)
+	}
+	csv2, _ := os.ReadFile(filepath.Join(dir, "sweep.csv"))
+	if strip(string(csv1)) != strip(string(csv2)) {
+		t.Errorf("the resumed point differs:\n%s\n%s", csv1, csv2)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -94,6 +95,11 @@ type taskKind struct {
 	run    func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sample func(args []string, stdout, stderr io.Writer) error
 	format string
+	// bind registers such a kind's run flags on fs, and check resolves
+	// and checks a run's arguments, returning its steps: what sweep needs
+	// to check, run and resume the kind's points.
+	bind  func(fs *flag.FlagSet)
+	check func(args []string) (steps int, err error)
 }
 
 var taskKinds = map[string]*taskKind{}

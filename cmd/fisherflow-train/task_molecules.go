@@ -28,6 +28,14 @@ func init() {
 		run:    moleculesCmd,
 		sample: moleculesSampleCmd,
 		format: moltrain.CheckpointFormat,
+		bind: func(fs *flag.FlagSet) {
+			c := molDefaults()
+			molBind(fs, &c, &molFlags{})
+		},
+		check: func(args []string) (int, error) {
+			c, _, err := molParse(args, io.Discard)
+			return c.Train.Steps, err
+		},
 	})
 }
 
