@@ -29,9 +29,10 @@
 //
 // Where things are: main.go dispatches the subcommands (run is the whole
 // command); config.go holds RunConfig, the flags and their validation;
-// errors.go restates the library's errors in terms of flags; train.go runs
-// a training (trainRun: folder, resume, loop, checkpoints, final
-// evaluation); progress.go is the log; plots.go draws the loss and metric
+// errors.go restates the library's errors in terms of flags; runfolder.go
+// is what every run shares (its folder, checkpoint, metrics.csv and the
+// training loop); train.go runs a sequence training on it (trainRun:
+// resume, final evaluation); progress.go is the log; plots.go draws the loss and metric
 // plots; sample.go is the sample subcommand (shard.go: -shard and
 // -merge) and synth.go the synth one; sweep.go is the sweep subcommand
 // (sweep_collect.go: the local runner and -collect; slurm.go: the Slurm

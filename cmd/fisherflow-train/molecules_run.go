@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -42,16 +40,12 @@ func moleculesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // molRun is a molecule run in progress, as trainRun is a sequence run.
 type molRun[T nn.Float] struct {
-	c       molConfig
-	d       *molData
-	tr      *moltrain.Trainer[T]
-	out     string
-	ckPath  string
-	rows    []metricRow
-	fresh   bool // -resume found no checkpoint: the run starts over
-	seconds float64
-	log     *logger
-	stderr  io.Writer
+	runFolder
+	c      molConfig
+	d      *molData
+	tr     *moltrain.Trainer[T]
+	log    *logger
+	stderr io.Writer
 }
 
 // molTrain trains (or resumes) c up to its steps, then samples, scores
@@ -69,8 +63,10 @@ func molTrain[T nn.Float](ctx context.Context, c molConfig, f molFlags, stdout, 
 	if f.out == "" {
 		f.out = filepath.Join("runs", "molecules-"+time.Now().Format("20060102-150405"))
 	}
-	r := &molRun[T]{c: c, d: d, tr: tr, out: f.out, ckPath: filepath.Join(f.out, checkpointName), stderr: stderr}
-	if err := r.makeFolder(); err != nil {
+	r := &molRun[T]{runFolder: newRunFolder(f.out), c: c, d: d, tr: tr, stderr: stderr}
+	conf, _ := json.MarshalIndent(r.c, "", "  ")
+	splits, _ := json.Marshal(r.d.splits)
+	if err := r.makeFolder(map[string][]byte{"config.json": append(conf, '\n'), "splits.json": append(splits, '\n')}); err != nil {
 		return err
 	}
 	if f.resume != "" {
@@ -88,59 +84,18 @@ func molTrain[T nn.Float](ctx context.Context, c molConfig, f molFlags, stdout, 
 	return r.finish()
 }
 
-// makeFolder makes the run folder with config.json and splits.json,
-// removing what writes of a killed run left half done.
-func (r *molRun[T]) makeFolder() error {
-	if err := os.MkdirAll(r.out, 0o755); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	if _, err := atomicfile.RemoveStale(r.out); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	conf, _ := json.MarshalIndent(r.c, "", "  ")
-	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), append(conf, '\n')); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	splits, _ := json.Marshal(r.d.splits)
-	if err := atomicfile.WriteFile(filepath.Join(r.out, "splits.json"), append(splits, '\n')); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	return nil
-}
-
-// restore loads the run folder's checkpoint and its metrics up to it; a
-// run killed before its first checkpoint starts over.
+// restore loads the run folder's checkpoint and its metrics up to it.
 func (r *molRun[T]) restore() error {
-	b, err := os.ReadFile(r.ckPath)
-	if errors.Is(err, os.ErrNotExist) {
-		r.fresh = true
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	ck, err := moltrain.ReadCheckpoint(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", r.ckPath, err)
-	}
-	if err := r.tr.Restore(ck); err != nil {
-		return fmt.Errorf("%s: %w", r.ckPath, err)
-	}
-	r.rows, err = readMetrics(filepath.Join(r.out, "metrics.csv"), r.tr.Step)
-	return err
-}
-
-// save writes metrics.csv (see writeMetrics), then the checkpoint.
-func (r *molRun[T]) save() error {
-	runMeta, _ := json.Marshal(r.c)
-	b, err := r.tr.Checkpoint(map[string]string{"run": string(runMeta)})
-	if err != nil {
-		return err
-	}
-	if err := writeMetrics(r.out, r.rows); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(r.ckPath, b)
+	return r.runFolder.restore(func(b []byte) (int, error) {
+		ck, err := moltrain.ReadCheckpoint(b)
+		if err != nil {
+			return 0, err
+		}
+		if err := r.tr.Restore(ck); err != nil {
+			return 0, err
+		}
+		return r.tr.Step, nil
+	})
 }
 
 // start logs the run's first lines.
@@ -168,65 +123,31 @@ func (r *molRun[T]) start() {
 // every EvalEvery steps; done is false when ctx ended it (after a
 // checkpoint).
 func (r *molRun[T]) loop(ctx context.Context) (done bool, err error) {
-	c, tr, log := r.c, r.tr, r.log
+	tr := r.tr
 	r.start()
-	start, first := time.Now(), tr.Step
-	prev := 0.0
-	if len(r.rows) > 0 {
-		prev = r.rows[len(r.rows)-1].seconds
-	}
-	evalAt := func(step int) bool { return step%c.EvalEvery == 0 || step == c.Train.Steps }
-	for tr.Step < c.Train.Steps {
-		if ctx.Err() != nil {
-			if err := r.save(); err != nil {
-				return false, fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", tr.Step, err)
+	return r.runFolder.loop(ctx, runSteps{
+		step: func() int { return tr.Step },
+		train: func() (float64, float64, error) {
+			l, err := tr.TrainStep()
+			return l.Total, tr.LR, err
+		},
+		eval: func(row *metricRow) (err error) {
+			row.val, err = tr.Validate()
+			return err
+		},
+		ckpt: func() ([]byte, error) {
+			runMeta, _ := json.Marshal(r.c)
+			return tr.Checkpoint(map[string]string{"run": string(runMeta)})
+		},
+		last: func(b []byte) (int, error) {
+			ck, err := moltrain.ReadCheckpoint(b)
+			if err != nil {
+				return 0, err
 			}
-			log.interrupted(tr.Step, r.out)
-			return false, nil
-		}
-		l, err := tr.TrainStep()
-		if err != nil {
-			return false, r.stepError(err)
-		}
-		row := metricRow{step: tr.Step, loss: l.Total, val: math.NaN(), metric: math.NaN(), lr: tr.LR}
-		if evalAt(tr.Step) {
-			if row.val, err = tr.Validate(); err != nil {
-				return false, r.stepError(err)
-			}
-		}
-		row.seconds = prev + time.Since(start).Seconds()
-		r.rows = append(r.rows, row)
-		rate := float64(tr.Step-first) / time.Since(start).Seconds()
-		log.step(row, rate)
-		if evalAt(tr.Step) {
-			if err := r.save(); err != nil {
-				return false, fmt.Errorf("checkpoint at step %d: %w", tr.Step, err)
-			}
-			log.eval(row, rate, "")
-		}
-	}
-	if err := r.save(); err != nil {
-		return false, fmt.Errorf("checkpoint: %w", err)
-	}
-	log.finishTraining()
-	r.seconds = prev + time.Since(start).Seconds()
-	return true, nil
-}
-
-// stepError is the error of a failed step: a diverged run points at its
-// last good checkpoint and a lower -lr.
-func (r *molRun[T]) stepError(err error) error {
-	writeMetrics(r.out, r.rows) // the rows up to the failure, for a look
-	if !errors.Is(err, moltrain.ErrNonFinite) {
-		return err
-	}
-	last := "no checkpoint was written yet"
-	if b, e := os.ReadFile(r.ckPath); e == nil {
-		if ck, e := moltrain.ReadCheckpoint(b); e == nil {
-			last = fmt.Sprintf("the last good checkpoint (step %d) is %s", ck.Step(), r.ckPath)
-		}
-	}
-	return fmt.Errorf("training diverged: %w; %s; try a lower -lr", err, last)
+			return ck.Step(), nil
+		},
+		diverged: moltrain.ErrNonFinite,
+	}, r.c.Train.Steps, r.c.EvalEvery, r.log, "")
 }
 
 // finish samples EvalSamples molecules with the best weights into

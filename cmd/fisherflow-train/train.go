@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -123,19 +122,13 @@ func checkMemory(c RunConfig, positions, k int) error {
 // trainRun is a run in progress: its settings, task and trainer, its
 // folder and metrics, and its log.
 type trainRun[T nn.Float] struct {
+	runFolder
 	c      RunConfig
 	f      cliFlags
 	tk     task
 	tr     *fisherflow.Trainer[T]
-	out    string      // the run folder
-	ckPath string      // its checkpoint
-	rows   []metricRow // metrics.csv so far
-	// fresh says that -resume found no checkpoint: the run starts over.
-	fresh bool
-	// seconds is the training time, over every session of the run.
-	seconds float64
-	log     *logger
-	stderr  io.Writer
+	log    *logger
+	stderr io.Writer
 }
 
 // train runs c: it trains (or resumes) up to c.Train.Steps, then
@@ -176,8 +169,12 @@ func newTrainRun[T nn.Float](c RunConfig, f cliFlags, stdout, stderr io.Writer) 
 	if f.out == "" {
 		f.out = filepath.Join("runs", fmt.Sprintf("%s-%s", c.Task, time.Now().Format("20060102-150405")))
 	}
-	r := &trainRun[T]{c: c, f: f, tk: tk, tr: tr, out: f.out, ckPath: filepath.Join(f.out, checkpointName), stderr: stderr}
-	if err := r.makeFolder(); err != nil {
+	r := &trainRun[T]{runFolder: newRunFolder(f.out), c: c, f: f, tk: tk, tr: tr, stderr: stderr}
+	files := map[string][]byte{"config.json": configJSON(c)}
+	for name, b := range tk.files() {
+		files[name] = b
+	}
+	if err := r.makeFolder(files); err != nil {
 		return nil, err
 	}
 	if f.resume != "" {
@@ -192,79 +189,25 @@ func newTrainRun[T nn.Float](c RunConfig, f cliFlags, stdout, stderr io.Writer) 
 	return r, nil
 }
 
-// makeFolder makes the run folder with config.json and the task's files,
-// removing what writes of a killed run left half done.
-func (r *trainRun[T]) makeFolder() error {
-	if err := os.MkdirAll(r.out, 0o755); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	if _, err := atomicfile.RemoveStale(r.out); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	if err := atomicfile.WriteFile(filepath.Join(r.out, "config.json"), configJSON(r.c)); err != nil {
-		return fmt.Errorf("run folder: %w", err)
-	}
-	files := r.tk.files()
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if err := atomicfile.WriteFile(filepath.Join(r.out, name), files[name]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // configJSON is the config.json of a run of c.
 func configJSON(c RunConfig) []byte {
 	b, _ := json.MarshalIndent(c, "", "  ")
 	return append(b, '\n')
 }
 
-// restore loads the run folder's checkpoint and its metrics up to it; a
-// run killed before its first checkpoint starts over.
+// restore loads the run folder's checkpoint and its metrics up to it.
 func (r *trainRun[T]) restore() error {
-	b, err := os.ReadFile(r.ckPath)
-	if errors.Is(err, os.ErrNotExist) {
-		r.fresh = true
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	ck, err := fisherflow.ReadCheckpoint(b)
-	if err != nil {
-		return fmt.Errorf("%s: %w", r.ckPath, err)
-	}
-	ck.Config.Steps = r.c.Train.Steps // the one training setting a resume may change
-	if err := r.tr.Restore(ck); err != nil {
-		return fmt.Errorf("%s: %w", r.ckPath, err)
-	}
-	r.rows, err = readMetrics(filepath.Join(r.out, "metrics.csv"), r.tr.Step)
-	return err
-}
-
-// save writes metrics.csv, then the checkpoint.
-func (r *trainRun[T]) save() error {
-	runMeta, _ := json.Marshal(r.c)
-	meta := map[string]string{"run": string(runMeta)}
-	r.tk.checkpointMeta(meta)
-	b, err := r.tr.Checkpoint(meta)
-	if err != nil {
-		return err
-	}
-	if err := writeMetrics(r.out, r.rows); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(r.ckPath, b)
-}
-
-// addRow adds row to metrics.csv (written at the next checkpoint).
-func (r *trainRun[T]) addRow(row metricRow) {
-	r.rows = append(r.rows, row)
+	return r.runFolder.restore(func(b []byte) (int, error) {
+		ck, err := fisherflow.ReadCheckpoint(b)
+		if err != nil {
+			return 0, err
+		}
+		ck.Config.Steps = r.c.Train.Steps // the one training setting a resume may change
+		if err := r.tr.Restore(ck); err != nil {
+			return 0, err
+		}
+		return r.tr.Step, nil
+	})
 }
 
 // loop trains up to the last step, validating, tracking the metric and
@@ -273,74 +216,43 @@ func (r *trainRun[T]) addRow(row metricRow) {
 func (r *trainRun[T]) loop(ctx context.Context) (done bool, err error) {
 	c, tr, log := r.c, r.tr, r.log
 	log.start(c, r.tk, r.out, kernels.Path(), tr.Step)
-	start := time.Now()
-	prevSeconds := 0.0
-	if len(r.rows) > 0 {
-		prevSeconds = r.rows[len(r.rows)-1].seconds
-	}
-	first := tr.Step
 	if tr.Step == 0 && len(r.rows) == 0 && c.TrackEval > 0 {
 		// The untrained model's metric, as row 0 of metrics.csv: what
 		// training improves on.
 		row := metricRow{loss: math.NaN(), val: math.NaN(), lr: tr.LR}
 		row.metric, _, _ = r.tk.evaluate(tr, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
-		r.addRow(row)
+		r.rows = append(r.rows, row)
 		log.untrained(row.metric, r.tk.metric())
-		start = time.Now() // the seconds column counts training
 	}
-	evalAt := func(step int) bool { return step%c.Train.EvalEvery == 0 || step == c.Train.Steps }
-	for tr.Step < c.Train.Steps {
-		if ctx.Err() != nil {
-			if err := r.save(); err != nil {
-				return false, fmt.Errorf("interrupted at step %d, and the checkpoint failed: %w", tr.Step, err)
-			}
-			log.interrupted(tr.Step, r.out)
-			return false, nil
-		}
-		loss, err := tr.TrainStep()
-		if err != nil {
-			return false, r.stepError(err)
-		}
-		row := metricRow{step: tr.Step, loss: loss, val: math.NaN(), metric: math.NaN(), lr: tr.LR}
-		if evalAt(tr.Step) {
+	meta := func() map[string]string {
+		runMeta, _ := json.Marshal(r.c)
+		m := map[string]string{"run": string(runMeta)}
+		r.tk.checkpointMeta(m)
+		return m
+	}
+	return r.runFolder.loop(ctx, runSteps{
+		step: func() int { return tr.Step },
+		train: func() (float64, float64, error) {
+			loss, err := tr.TrainStep()
+			return loss, tr.LR, err
+		},
+		eval: func(row *metricRow) error {
 			row.val = tr.Validate()
 			if c.TrackEval > 0 {
 				row.metric, _, _ = r.tk.evaluate(tr, c.TrackEval, c.SampleSteps, c.Train.Seed+7)
 			}
-		}
-		row.seconds = prevSeconds + time.Since(start).Seconds()
-		r.addRow(row)
-		rate := float64(tr.Step-first) / time.Since(start).Seconds()
-		log.step(row, rate)
-		if evalAt(tr.Step) {
-			if err := r.save(); err != nil {
-				return false, fmt.Errorf("checkpoint at step %d: %w", tr.Step, err)
+			return nil
+		},
+		ckpt: func() ([]byte, error) { return tr.Checkpoint(meta()) },
+		last: func(b []byte) (int, error) {
+			cf, err := fisherflow.ReadCheckpoint(b)
+			if err != nil {
+				return 0, err
 			}
-			log.eval(row, rate, r.tk.metric())
-		}
-	}
-	if err := r.save(); err != nil {
-		return false, fmt.Errorf("checkpoint: %w", err)
-	}
-	log.finishTraining()
-	r.seconds = prevSeconds + time.Since(start).Seconds()
-	return true, nil
-}
-
-// stepError is the error of a failed training step: a diverged run
-// points at its last good checkpoint and a lower -lr.
-func (r *trainRun[T]) stepError(err error) error {
-	writeMetrics(r.out, r.rows) // the rows up to the failure, for a look
-	if !errors.Is(err, fisherflow.ErrNonFinite) {
-		return err
-	}
-	last := "no checkpoint was written yet"
-	if ck, e := os.ReadFile(r.ckPath); e == nil {
-		if cf, e := fisherflow.ReadCheckpoint(ck); e == nil {
-			last = fmt.Sprintf("the last good checkpoint (step %d) is %s", stepOf(cf), r.ckPath)
-		}
-	}
-	return fmt.Errorf("training diverged: %w; %s; try a lower -lr", err, last)
+			return stepOf(cf), nil
+		},
+		diverged: fisherflow.ErrNonFinite,
+	}, c.Train.Steps, c.Train.EvalEvery, log, r.tk.metric())
 }
 
 // finish evaluates the best weights on c.EvalSamples samples, writes the
