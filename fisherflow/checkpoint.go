@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,11 +17,13 @@ import (
 // continue exactly where it stopped:
 //
 //	<name>            the network weights, in the network's precision
-//	                  (F32 or F64), named as nn's parameters: "time.weight",
-//	                  "block0.weight" (Out x In, PyTorch's nn.Linear layout),
-//	                  "block0.bias", ... or "layer0.weight", ...
-//	best/<name>       the weights of the best validation loss
-//	ema/<name>        the EMA weights, when EMA is on
+//	                  (F32 or F64), named and shaped as the state_dict of
+//	                  the network's PyTorch module in bench/peers
+//	                  ("time.weight", "blocks.0.weight" of shape Out x In,
+//	                  "convs.0.weight" of shape Out x In x Kernel, ...), and
+//	                  its buffers ("fourier.w", F64)
+//	best/<name>       the weights (and buffers) of the best validation loss
+//	ema/<name>        the EMA weights (and buffers), when EMA is on
 //	adamw.m/<name>    AdamW's first and second moments (F64)
 //	adamw.v/<name>
 //
@@ -28,8 +31,17 @@ import (
 // "precision" ("f32" or "f64"), "config" (the Config as JSON), "shape"
 // ("positions,K"), "state" (step, learning rate, best validation loss,
 // plateau schedule and the training random stream, as JSON) and whatever
-// the caller adds.
-const CheckpointFormat = "fisherflow-checkpoint-1"
+// the caller adds. The tensors without a "/" are the module's whole
+// state_dict: torch's load_state_dict(..., strict=True) takes them as read
+// (bench/peers/handoff.py).
+const CheckpointFormat = "fisherflow-checkpoint-2"
+
+// checkpointFormat1 is the format of the checkpoints written before the
+// PyTorch names: ReadCheckpoint renames its tensors (legacyName) and
+// turns its convolution weights, stored Out x Kernel x In, to PyTorch's
+// layout; its networks' buffers are drawn again from the seed, as they
+// were then.
+const checkpointFormat1 = "fisherflow-checkpoint-1"
 
 type trainerState struct {
 	Step     int         `json:"step"`
@@ -71,14 +83,16 @@ func tensorOf[T nn.Float](name string, shape []int, w []T) safetensors.Tensor {
 func (tr *Trainer[T]) Checkpoint(extra map[string]string) ([]byte, error) {
 	var ts []safetensors.Tensor
 	for i, p := range tr.Params {
-		ts = append(ts, tensorOf(p.Name, p.Shape, p.W), tensorOf("best/"+p.Name, p.Shape, tr.best[i]))
+		shape := p.TorchShape()
+		ts = append(ts, tensorOf(p.Name, shape, nn.ToTorch(p, p.W)), tensorOf("best/"+p.Name, shape, nn.ToTorch(p, tr.best[i])))
 		if tr.ema != nil {
-			ts = append(ts, tensorOf("ema/"+p.Name, p.Shape, tr.ema.Avg[i]))
+			ts = append(ts, tensorOf("ema/"+p.Name, shape, nn.ToTorch(p, tr.ema.Avg[i])))
 		}
 		ts = append(ts,
-			safetensors.Tensor{Name: "adamw.m/" + p.Name, Shape: p.Shape, F64: tr.opt.M[i]},
-			safetensors.Tensor{Name: "adamw.v/" + p.Name, Shape: p.Shape, F64: tr.opt.V[i]})
+			safetensors.Tensor{Name: "adamw.m/" + p.Name, Shape: shape, F64: nn.ToTorch(p, tr.opt.M[i])},
+			safetensors.Tensor{Name: "adamw.v/" + p.Name, Shape: shape, F64: nn.ToTorch(p, tr.opt.V[i])})
 	}
+	ts = append(ts, bufferTensors(tr.Net, tr.ema != nil)...)
 	rng, err := tr.src.MarshalBinary()
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: random state: %w", err)
@@ -109,20 +123,23 @@ type CheckpointFile struct {
 	Precision    string
 	Positions, K int
 	Meta         map[string]string
-	tensors      map[string]safetensors.Tensor
+	tensors      map[string]safetensors.Tensor // by name, in PyTorch's layout
 	state        trainerState
+	legacy       bool // format 1: no buffers
 }
 
-// ReadCheckpoint decodes and checks a checkpoint file's bytes.
+// ReadCheckpoint decodes and checks a checkpoint file's bytes, of this
+// format or of format 1 (renamed as it is read).
 func ReadCheckpoint(b []byte) (*CheckpointFile, error) {
 	ts, meta, err := safetensors.Unmarshal(b)
 	if err != nil {
 		return nil, err
 	}
-	if meta["format"] != CheckpointFormat {
-		return nil, fmt.Errorf("not a fisherflow checkpoint (format %q, want %q)", meta["format"], CheckpointFormat)
+	format := meta["format"]
+	if format != CheckpointFormat && format != checkpointFormat1 {
+		return nil, fmt.Errorf("not a fisherflow checkpoint (format %q, want %q)", format, CheckpointFormat)
 	}
-	ck := &CheckpointFile{Precision: meta["precision"], Meta: meta, tensors: map[string]safetensors.Tensor{}}
+	ck := &CheckpointFile{Precision: meta["precision"], Meta: meta, tensors: map[string]safetensors.Tensor{}, legacy: format == checkpointFormat1}
 	if err := json.Unmarshal([]byte(meta["config"]), &ck.Config); err != nil {
 		return nil, fmt.Errorf("checkpoint config: %w", err)
 	}
@@ -136,9 +153,57 @@ func ReadCheckpoint(b []byte) (*CheckpointFile, error) {
 		return nil, fmt.Errorf("checkpoint precision %q (want f32 or f64)", ck.Precision)
 	}
 	for _, t := range ts {
+		if ck.legacy {
+			t = legacyTensor(t)
+		}
 		ck.tensors[t.Name] = t
 	}
 	return ck, nil
+}
+
+// legacyNames are the format-1 names of the parameters and their names
+// now: BestMLP's blocks, ConvNet's input convolution, blocks and class
+// embedding (the rest kept their names).
+var legacyNames = []struct {
+	old *regexp.Regexp
+	new string
+}{
+	{regexp.MustCompile(`^block(\d+)\.(weight|bias)$`), "blocks.$1.$2"},
+	{regexp.MustCompile(`^block(\d+)\.dense\.`), "dense.$1."},
+	{regexp.MustCompile(`^block(\d+)\.norm\.`), "norms.$1."},
+	{regexp.MustCompile(`^block(\d+)\.conv\.`), "convs.$1."},
+	{regexp.MustCompile(`^in\.`), "inp."},
+	{regexp.MustCompile(`^class\.weight$`), "class_emb.weight"},
+}
+
+// legacyTensor is t of a format-1 checkpoint renamed (under its prefix,
+// such as "best/") and, if it has three axes (only convolution weights
+// have), turned from Out x Kernel x In to PyTorch's Out x In x Kernel.
+func legacyTensor(t safetensors.Tensor) safetensors.Tensor {
+	prefix, name := "", t.Name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		prefix, name = name[:i+1], name[i+1:]
+	}
+	for _, r := range legacyNames {
+		if r.old.MatchString(name) {
+			name = r.old.ReplaceAllString(name, r.new)
+			break
+		}
+	}
+	t.Name = prefix + name
+	if len(t.Shape) == 3 {
+		if t.F32 != nil {
+			w := make([]float32, len(t.F32))
+			nn.SwapLastAxes(w, t.F32, t.Shape)
+			t.F32 = w
+		} else {
+			w := make([]float64, len(t.F64))
+			nn.SwapLastAxes(w, t.F64, t.Shape)
+			t.F64 = w
+		}
+		t.Shape = []int{t.Shape[0], t.Shape[2], t.Shape[1]}
+	}
+	return t
 }
 
 // Restore loads a checkpoint into tr, which must have been built with the
@@ -155,30 +220,6 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 	if string(a) != string(b) {
 		return fmt.Errorf("checkpoint config %s differs from the trainer's %s", a, b)
 	}
-	load := func(name string, shape []int, dst any) error {
-		t, ok := ck.tensors[name]
-		if !ok {
-			return fmt.Errorf("checkpoint has no tensor %q", name)
-		}
-		// The values could fit and their layout still differ (a
-		// transposed weight), which only the shape tells.
-		if !slices.Equal(t.Shape, shape) && !(len(t.Shape) == 0 && len(shape) == 0) {
-			return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", name, t.Shape, shape)
-		}
-		switch dst := dst.(type) {
-		case []float32:
-			if t.F32 == nil || len(t.F32) != len(dst) {
-				return fmt.Errorf("checkpoint tensor %q: %s of %v, want F32 of %d values", name, t.DType(), t.Shape, len(dst))
-			}
-			copy(dst, t.F32)
-		case []float64:
-			if t.F64 == nil || len(t.F64) != len(dst) {
-				return fmt.Errorf("checkpoint tensor %q: %s of %v, want F64 of %d values", name, t.DType(), t.Shape, len(dst))
-			}
-			copy(dst, t.F64)
-		}
-		return nil
-	}
 	for i, p := range tr.Params {
 		for _, l := range []struct {
 			name string
@@ -187,14 +228,24 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 			{p.Name, p.W}, {"best/" + p.Name, tr.best[i]},
 			{"adamw.m/" + p.Name, tr.opt.M[i]}, {"adamw.v/" + p.Name, tr.opt.V[i]},
 		} {
-			if err := load(l.name, p.Shape, l.dst); err != nil {
+			if err := loadTensor(ck.tensors, l.name, p, l.dst); err != nil {
 				return err
 			}
 		}
 		if tr.ema != nil {
-			if err := load("ema/"+p.Name, p.Shape, tr.ema.Avg[i]); err != nil {
+			if err := loadTensor(ck.tensors, "ema/"+p.Name, p, tr.ema.Avg[i]); err != nil {
 				return err
 			}
+		}
+	}
+	// A format-1 checkpoint has no buffers: the network drew them from
+	// the seed, as the run that wrote it did.
+	for _, buf := range buffersOf(tr.Net) {
+		if ck.legacy {
+			break
+		}
+		if err := loadBuffer(ck.tensors, buf); err != nil {
+			return err
 		}
 	}
 	st := ck.state
@@ -212,6 +263,169 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 	}
 	tr.Step, tr.LR, tr.BestVal, tr.opt.Step = st.Step, st.LR, bv, st.AdamStep
 	tr.plateau.LR, tr.plateau.Best, tr.plateau.Bad, tr.plateau.Started = st.Plateau.LR, pb, st.Plateau.Bad, st.Plateau.Started
+	return nil
+}
+
+// buffersOf returns the buffers of net, if it has any.
+func buffersOf(net any) []nn.Buffer {
+	if b, ok := net.(nn.Buffered); ok {
+		return b.Buffers()
+	}
+	return nil
+}
+
+// bufferTensors returns the buffers of net as F64 tensors, under their
+// names and under "best/" and, with ema, "ema/": the buffers are part of
+// each set of weights' state_dict.
+func bufferTensors(net any, ema bool) []safetensors.Tensor {
+	var ts []safetensors.Tensor
+	prefixes := []string{"", "best/"}
+	if ema {
+		prefixes = append(prefixes, "ema/")
+	}
+	for _, prefix := range prefixes {
+		for _, b := range buffersOf(net) {
+			ts = append(ts, safetensors.Tensor{Name: prefix + b.Name, Shape: b.Shape, F64: b.W})
+		}
+	}
+	return ts
+}
+
+// loadTensor sets dst (p's layout, T or float64 values) from the tensor
+// name of ts, in PyTorch's layout: of p's PyTorch shape, and of dst's
+// type, as a checkpoint writes it.
+func loadTensor[T nn.Float](ts map[string]safetensors.Tensor, name string, p *nn.Param[T], dst any) error {
+	t, ok := ts[name]
+	if !ok {
+		return fmt.Errorf("checkpoint has no tensor %q", name)
+	}
+	// The values could fit and their layout still differ (a
+	// transposed weight), which only the shape tells.
+	if shape := p.TorchShape(); !slices.Equal(t.Shape, shape) {
+		return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", name, t.Shape, shape)
+	}
+	switch dst := dst.(type) {
+	case []float32:
+		if t.F32 == nil || len(t.F32) != len(dst) {
+			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F32 of %d values", name, t.DType(), t.Shape, len(dst))
+		}
+		nn.FromTorch(p, dst, t.F32)
+	case []float64:
+		if t.F64 == nil || len(t.F64) != len(dst) {
+			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F64 of %d values", name, t.DType(), t.Shape, len(dst))
+		}
+		nn.FromTorch(p, dst, t.F64)
+	}
+	return nil
+}
+
+// loadBuffer sets b from its tensor in ts (F32 or F64).
+func loadBuffer(ts map[string]safetensors.Tensor, b nn.Buffer) error {
+	t, ok := ts[b.Name]
+	if !ok {
+		return fmt.Errorf("checkpoint has no tensor %q", b.Name)
+	}
+	if !slices.Equal(t.Shape, b.Shape) {
+		return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", b.Name, t.Shape, b.Shape)
+	}
+	if t.F64 != nil {
+		copy(b.W, t.F64)
+		return nil
+	}
+	for i, v := range t.F32 {
+		b.W[i] = float64(v)
+	}
+	return nil
+}
+
+// LoadStateDict sets the parameters ps and the buffers bufs from b, a
+// safetensors file of a PyTorch module's state_dict (written by
+// bench/peers/handoff.py; a checkpoint works too, its tensors named with
+// a "/" left out). As torch's load_state_dict with strict=True, every
+// name of ps and bufs must be there, in its PyTorch shape, and no other
+// name; F32 and F64 values are converted to T. Nothing is set unless all
+// of them fit.
+func LoadStateDict[T nn.Float](b []byte, ps nn.Params[T], bufs []nn.Buffer) error {
+	ts, _, err := safetensors.Unmarshal(b)
+	if err != nil {
+		return err
+	}
+	byName := map[string]safetensors.Tensor{}
+	for _, t := range ts {
+		if !strings.Contains(t.Name, "/") {
+			byName[t.Name] = t
+		}
+	}
+	var missing, shapes []string
+	want := map[string]bool{}
+	check := func(name string, shape []int) {
+		want[name] = true
+		if t, ok := byName[name]; !ok {
+			missing = append(missing, name)
+		} else if !slices.Equal(t.Shape, shape) {
+			shapes = append(shapes, fmt.Sprintf("%s is %v, the network's %v", name, t.Shape, shape))
+		}
+	}
+	for _, p := range ps {
+		check(p.Name, p.TorchShape())
+	}
+	for _, buf := range bufs {
+		check(buf.Name, buf.Shape)
+	}
+	var unexpected []string
+	for name := range byName {
+		if !want[name] {
+			unexpected = append(unexpected, name)
+		}
+	}
+	slices.Sort(unexpected)
+	var problems []string
+	for _, l := range []struct {
+		what  string
+		names []string
+	}{{"missing", missing}, {"unexpected", unexpected}, {"shape of", shapes}} {
+		if len(l.names) > 0 {
+			problems = append(problems, l.what+" "+strings.Join(l.names, ", "))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("state_dict does not fit the network: %s", strings.Join(problems, "; "))
+	}
+	for _, p := range ps {
+		t := byName[p.Name]
+		if t.F32 != nil {
+			nn.FromTorch(p, p.W, convert[T](t.F32))
+		} else {
+			nn.FromTorch(p, p.W, convert[T](t.F64))
+		}
+	}
+	for _, buf := range bufs {
+		if err := loadBuffer(byName, buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// convert returns v as T values (v itself if it is of type []T).
+func convert[T, E nn.Float](v []E) []T {
+	if w, ok := any(v).([]T); ok {
+		return w
+	}
+	w := make([]T, len(v))
+	for i, x := range v {
+		w[i] = T(x)
+	}
+	return w
+}
+
+// LoadStateDict sets the network's weights and buffers from b, a
+// safetensors file of the PyTorch module's state_dict (see the function
+// LoadStateDict): the weights a model trained in PyTorch hands back.
+func (tr *Trainer[T]) LoadStateDict(b []byte) error {
+	if err := LoadStateDict(b, tr.Params, buffersOf(tr.Net)); err != nil {
+		return fmt.Errorf("fisherflow: %w", err)
+	}
 	return nil
 }
 

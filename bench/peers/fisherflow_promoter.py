@@ -7,7 +7,8 @@ PromoterModel as Fisher-Flow trains it: 4 + 1 signal input channels,
 Gaussian Fourier time embedding of t/2, Conv1d(5, 256, 9) + swish, 20
 residual blocks h = swish(conv_i(GroupNorm(1, 256)(out + Dense_i(temb)))),
 dilations cycling 1, 1, 4, 16, 64, head Conv1d(256, 256, 1) - GELU -
-Conv1d(256, 4, 1)), written the obvious way in PyTorch (autograd,
+Conv1d(256, 4, 1); Enhancer is the enhancer CNN of the same module),
+written the obvious way in PyTorch (autograd,
 torch.optim.AdamW, clip_grad_norm_), with one training step as the Go
 trainer runs it: draw a batch (one-hot sequences and their signal), the
 prior (|N(0, I)| normalised on the sphere), t ~ U(0, 1), the geodesic
@@ -45,28 +46,61 @@ class GaussianFourier(nn.Module):
         return torch.cat([torch.sin(p), torch.cos(p)], dim=-1)
 
 
-class Promoter(nn.Module):
-    def __init__(self, channels=256, blocks=20, signal=1, categories=4):
+ACTS = {"swish": F.silu, "gelu": F.gelu, "relu": F.relu}
+
+
+class ConvNet(nn.Module):
+    """fisherflow's nn.ConvNet (fisherflow/nn/convnet.go): the promoter
+    model (Promoter) and the enhancer CNN (Enhancer). Its state_dict keys
+    and shapes are those of fisherflow's checkpoints (bench/peers/handoff.py)."""
+
+    def __init__(self, channels=256, blocks=20, signal=1, categories=4, classes=0, norm="group",
+                 act="swish", head_act="gelu", time_scale=0.5, kernel=9, dilations=(1, 1, 4, 16, 64)):
         super().__init__()
+        self.signal, self.classes, self.norm_kind, self.time_scale = signal, classes, norm, time_scale
+        self.act, self.head_act = ACTS[act], ACTS[head_act]
         self.fourier = GaussianFourier(channels, 30.0)
         self.time = nn.Linear(channels, channels)
-        self.inp = nn.Conv1d(categories + signal, channels, 9, padding=4)
-        dil = [1, 1, 4, 16, 64]
-        self.convs = nn.ModuleList(nn.Conv1d(channels, channels, 9, dilation=dil[i % 5], padding=4 * dil[i % 5]) for i in range(blocks))
+        if classes:
+            self.class_emb = nn.Embedding(classes + 1, channels)  # the last row: "no class" (guidance)
+        self.inp = nn.Conv1d(categories + signal, channels, kernel, padding=kernel // 2)
+        dil = [dilations[i % len(dilations)] for i in range(blocks)]
+        self.convs = nn.ModuleList(nn.Conv1d(channels, channels, kernel, dilation=d, padding=kernel // 2 * d) for d in dil)
         self.dense = nn.ModuleList(nn.Linear(channels, channels) for _ in range(blocks))
-        self.norms = nn.ModuleList(nn.GroupNorm(1, channels) for _ in range(blocks))
+        norms = {"group": lambda: nn.GroupNorm(1, channels), "layer": lambda: nn.LayerNorm(channels)}[norm]
+        self.norms = nn.ModuleList(norms() for _ in range(blocks))
         self.head1 = nn.Conv1d(channels, channels, 1)
         self.head2 = nn.Conv1d(channels, categories, 1)
 
-    def forward(self, x, signal, t):
-        # x: batch x L x 4, signal: batch x L x 1 (channels-last, as the reference feeds them)
-        temb = F.silu(self.time(self.fourier(t / 2)))
-        out = F.silu(self.inp(torch.cat([x, signal], -1).permute(0, 2, 1)))
+    def forward(self, x, signal, t, cls=None):
+        # x: batch x L x categories, signal: batch x L x signal channels
+        # (channels-last, as the reference feeds them), cls: batch labels
+        # (None: "no class").
+        temb = self.act(self.time(self.fourier(t * self.time_scale)))
+        if self.classes:
+            if cls is None:
+                cls = torch.full((x.shape[0],), self.classes, dtype=torch.long)
+            temb = temb + self.class_emb(cls)
+        inp = torch.cat([x, signal], -1) if self.signal else x
+        out = self.act(self.inp(inp.permute(0, 2, 1)))
         for conv, dense, norm in zip(self.convs, self.dense, self.norms):
-            h = F.silu(conv(norm(out + dense(temb)[:, :, None])))
-            out = out + h
-        y = self.head2(F.gelu(self.head1(out)))
+            h = out + dense(temb)[:, :, None]
+            h = norm(h) if self.norm_kind == "group" else norm(h.transpose(1, 2)).transpose(1, 2)
+            out = out + self.act(conv(h))
+        y = self.head2(self.head_act(self.head1(out)))
         return y.permute(0, 2, 1)
+
+
+def Promoter(channels=256, blocks=20, signal=1, categories=4):
+    """The promoter model (nn.PromoterConfig)."""
+    return ConvNet(channels, blocks, signal, categories)
+
+
+def Enhancer(channels=128, blocks=20, classes=0, categories=4):
+    """The enhancer CNN (nn.EnhancerConfig: DFM's CNNModel, dropout 0):
+    LayerNorm over the channels of each position, ReLU, t not halved, an
+    embedding of the class labels added to the time embedding."""
+    return ConvNet(channels, blocks, 0, categories, classes, norm="layer", act="relu", head_act="relu", time_scale=1.0)
 
 
 def step(net, opt, batch, length, gen):

@@ -224,6 +224,7 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	last := fs.Bool("last", false, "use the last weights instead of those of the best validation loss")
 	threads := fs.Int("threads", 0, "threads for matrix products (0 = GOMAXPROCS)")
 	shardFlag := fs.String("shard", "", "draw only shard I/N of the -n molecules (or 'slurm': the job array's task of its tasks) into -out's name with .shard-I-of-N; sample -merge -out's name joins the N shards into the molecules of one whole run")
+	weights := fs.String("weights", "", weightsUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -239,6 +240,9 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	} else if *shardFlag != "" && *out == "" {
 		return fmt.Errorf("sample: -shard needs -out FILE (the shard writes FILE.shard-I-of-N)")
 	}
+	if *weights != "" && *last {
+		return fmt.Errorf("sample: -weights replaces the checkpoint's weights: -last does not go with it")
+	}
 	if st, err := os.Stat(*path); err == nil && st.IsDir() {
 		*path = filepath.Join(*path, checkpointName)
 	}
@@ -250,13 +254,22 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("sample: %s: %w", *path, err)
 	}
+	var state []byte
+	if *weights != "" {
+		if state, err = os.ReadFile(*weights); err != nil {
+			return fmt.Errorf("sample: -weights: %w", err)
+		}
+	}
 	kernels.SetThreads(*threads)
 	lo, hi := sh.samples(*n)
 	var mols []*mol.Molecule
 	if ck.Precision == "f64" {
-		mols, err = molSampleRange[float64](ck, !*last, lo, hi, *steps, *seed)
+		mols, err = molSampleRange[float64](ck, !*last, state, lo, hi, *steps, *seed)
 	} else {
-		mols, err = molSampleRange[float32](ck, !*last, lo, hi, *steps, *seed)
+		mols, err = molSampleRange[float32](ck, !*last, state, lo, hi, *steps, *seed)
+	}
+	if err != nil && *weights != "" {
+		err = fmt.Errorf("-weights %s: %w", *weights, err)
 	}
 	if err != nil {
 		return fmt.Errorf("sample: %w", err)
@@ -273,11 +286,17 @@ func moleculesSampleCmd(args []string, stdout, stderr io.Writer) error {
 
 // molSampleRange draws molecules [lo, hi) of a sample command, block by
 // block of sampleBlock with blockSeed's seeds, named sample-1, sample-2,
-// ... by their place among all the command's molecules.
-func molSampleRange[T nn.Float](ck *moltrain.CheckpointFile, best bool, lo, hi, steps int, seed uint64) ([]*mol.Molecule, error) {
+// ... by their place among all the command's molecules; with the weights
+// of the state_dict file state if not nil.
+func molSampleRange[T nn.Float](ck *moltrain.CheckpointFile, best bool, state []byte, lo, hi, steps int, seed uint64) ([]*mol.Molecule, error) {
 	tr, err := moltrain.NewSampler[T](ck, best)
 	if err != nil {
 		return nil, err
+	}
+	if state != nil {
+		if err := tr.LoadStateDict(state); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]*mol.Molecule, 0, hi-lo)
 	for start := lo; start < hi; start += sampleBlock {

@@ -26,7 +26,11 @@ type sampleFlags struct {
 	signal, class           string
 	guidance                float64
 	shard, merge            string
+	weights                 string
 }
+
+// weightsUsage is the help of sample's -weights.
+const weightsUsage = "sample with these weights instead of the checkpoint's: a safetensors file of the PyTorch module's state_dict (bench/peers/handoff.py save); -checkpoint still gives the model's settings and data"
 
 // sampleCmd generates sequences from a checkpoint.
 func sampleCmd(args []string, stdout, stderr io.Writer) error {
@@ -50,6 +54,7 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&s.guidance, "guidance", 1, "classifier-free guidance scale with -class (1 = plain conditional)")
 	fs.StringVar(&s.shard, "shard", "", "draw only shard I/N of the -n samples (or 'slurm': the job array's task of its tasks) into -out's name with .shard-I-of-N; the N shards together are the samples of one whole run")
 	fs.StringVar(&s.merge, "merge", "", "join the shard files FILE.shard-I-of-N.EXT into FILE.EXT (no sampling)")
+	fs.StringVar(&s.weights, "weights", "", weightsUsage)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs] [-signal FILE.npy] [-class NAME -guidance W]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -70,6 +75,9 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if s.checkpoint == "" {
 		return fmt.Errorf("sample: -checkpoint FILE is required")
+	}
+	if s.weights != "" && s.last {
+		return fmt.Errorf("sample: -weights replaces the checkpoint's weights: -last does not go with it")
 	}
 	nSet := false
 	fs.Visit(func(f *flag.Flag) { nSet = nSet || f.Name == "n" })
@@ -101,6 +109,15 @@ func sample[T nn.Float](ck *fisherflow.CheckpointFile, s sampleFlags, stdout io.
 	tr, err := fisherflow.NewSampler[T](ck, !s.last)
 	if err != nil {
 		return fmt.Errorf("sample: %s: %w", s.checkpoint, err)
+	}
+	if s.weights != "" {
+		b, err := os.ReadFile(s.weights)
+		if err == nil {
+			err = tr.LoadStateDict(b)
+		}
+		if err != nil {
+			return fmt.Errorf("sample: -weights %s: %w", s.weights, err)
+		}
 	}
 	sig, class, err := sampleConditions(ck, tr.Cfg, tr.Positions, &s)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/fisherflow/fisherflow/fisherflow"
@@ -13,7 +14,9 @@ import (
 )
 
 // CheckpointFormat names the layout of a molecule checkpoint: one
-// safetensors file with the weights (<name>, as nn.EGNN names them), the
+// safetensors file with the weights (<name>, as nn.EGNN names them: the
+// state_dict keys and shapes of EGNN in bench/peers/fisherflow_molecules.py,
+// so the tensors without a "/" load into it with strict=True), the
 // best weights (best/<name>), the EMA weights when EMA is on (ema/<name>)
 // and AdamW's moments (adamw.m/<name>, adamw.v/<name>, F64), and in its
 // metadata "format", "precision", "config" (Config), "vocab" (mol.Vocab),
@@ -49,13 +52,14 @@ func tensorOf[T nn.Float](name string, shape []int, w []T) safetensors.Tensor {
 func (tr *Trainer[T]) Checkpoint(extra map[string]string) ([]byte, error) {
 	var ts []safetensors.Tensor
 	for i, p := range tr.Params {
-		ts = append(ts, tensorOf(p.Name, p.Shape, p.W), tensorOf("best/"+p.Name, p.Shape, tr.best[i]))
+		shape := p.TorchShape()
+		ts = append(ts, tensorOf(p.Name, shape, nn.ToTorch(p, p.W)), tensorOf("best/"+p.Name, shape, nn.ToTorch(p, tr.best[i])))
 		if tr.ema != nil {
-			ts = append(ts, tensorOf("ema/"+p.Name, p.Shape, tr.ema.Avg[i]))
+			ts = append(ts, tensorOf("ema/"+p.Name, shape, nn.ToTorch(p, tr.ema.Avg[i])))
 		}
 		ts = append(ts,
-			safetensors.Tensor{Name: "adamw.m/" + p.Name, Shape: p.Shape, F64: tr.opt.M[i]},
-			safetensors.Tensor{Name: "adamw.v/" + p.Name, Shape: p.Shape, F64: tr.opt.V[i]})
+			safetensors.Tensor{Name: "adamw.m/" + p.Name, Shape: shape, F64: nn.ToTorch(p, tr.opt.M[i])},
+			safetensors.Tensor{Name: "adamw.v/" + p.Name, Shape: shape, F64: nn.ToTorch(p, tr.opt.V[i])})
 	}
 	rng, err := tr.src.MarshalBinary()
 	if err != nil {
@@ -146,22 +150,36 @@ func NewSampler[T nn.Float](ck *CheckpointFile, best bool) (*Trainer[T], error) 
 	return tr, nil
 }
 
-func load(ck *CheckpointFile, name string, dst any) error {
+func load[T nn.Float](ck *CheckpointFile, name string, p *nn.Param[T], dst any) error {
 	t, ok := ck.tensors[name]
 	if !ok {
 		return fmt.Errorf("checkpoint has no tensor %q", name)
+	}
+	if shape := p.TorchShape(); !slices.Equal(t.Shape, shape) {
+		return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", name, t.Shape, shape)
 	}
 	switch dst := dst.(type) {
 	case []float32:
 		if t.F32 == nil || len(t.F32) != len(dst) {
 			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F32 of %d values", name, t.DType(), t.Shape, len(dst))
 		}
-		copy(dst, t.F32)
+		nn.FromTorch(p, dst, t.F32)
 	case []float64:
 		if t.F64 == nil || len(t.F64) != len(dst) {
 			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F64 of %d values", name, t.DType(), t.Shape, len(dst))
 		}
-		copy(dst, t.F64)
+		nn.FromTorch(p, dst, t.F64)
+	}
+	return nil
+}
+
+// LoadStateDict sets the network's weights from b, a safetensors file of
+// the PyTorch EGNN's state_dict (fisherflow.LoadStateDict: strict names
+// and PyTorch's shapes): the weights a model trained in PyTorch hands
+// back.
+func (tr *Trainer[T]) LoadStateDict(b []byte) error {
+	if err := fisherflow.LoadStateDict(b, tr.Params, nil); err != nil {
+		return fmt.Errorf("moltrain: %w", err)
 	}
 	return nil
 }
@@ -196,7 +214,7 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 			}{"ema/" + p.Name, tr.ema.Avg[i]})
 		}
 		for _, l := range dsts {
-			if err := load(ck, l.name, l.dst); err != nil {
+			if err := load(ck, l.name, p, l.dst); err != nil {
 				return fmt.Errorf("moltrain: %w", err)
 			}
 		}

@@ -36,7 +36,7 @@ func NewBestMLP[T Float](in, hidden, tdim, maxBatch int, r *rand.Rand) *BestMLP[
 	m.Time = NewLinear[T]("time", 1, tdim, r)
 	dims := [5]int{in, hidden, hidden, hidden, in}
 	for i := range m.Blocks {
-		m.Blocks[i] = NewLinear[T](fmt.Sprintf("block%d", i), dims[i]+tdim, dims[i+1], r)
+		m.Blocks[i] = NewLinear[T](fmt.Sprintf("blocks.%d", i), dims[i]+tdim, dims[i+1], r)
 	}
 	m.t = make([]T, maxBatch)
 	m.temb = make([]T, maxBatch*tdim)
@@ -53,7 +53,9 @@ func NewBestMLP[T Float](in, hidden, tdim, maxBatch int, r *rand.Rand) *BestMLP[
 	return m
 }
 
-// Params returns every parameter: time embedding, then the blocks.
+// Params returns every parameter: time embedding, then the blocks, named
+// as the state_dict of BestMLP in bench/peers/fisherflow_toy.py
+// ("time.weight", "blocks.0.weight", ...).
 func (m *BestMLP[T]) Params() Params[T] {
 	ps := m.Time.Params()
 	for _, b := range m.Blocks {

@@ -17,7 +17,7 @@ import (
 //
 // with x = 0 outside 0..length-1. Kernel is odd. The weight is stored
 // Out x Kernel x In (PyTorch stores Out x In x Kernel; transpose the last
-// two axes to exchange weights with it).
+// two axes to exchange weights with it: Param.SwapLast, ToTorch).
 //
 // Forward and Backward are kernels.Conv1d and its two gradients: each a
 // single blocked product over the whole batch whose packing gathers the
@@ -36,6 +36,7 @@ func NewConv1d[T Float](name string, in, out, kernel, dilation int, r *rand.Rand
 	}
 	c := &Conv1d[T]{In: in, Out: out, Kernel: kernel, Dilation: dilation,
 		Weight: newParam[T](name+".weight", out, kernel, in), Bias: newParam[T](name+".bias", out)}
+	c.Weight.SwapLast = true
 	initUniform(1/math.Sqrt(float64(in*kernel)), r, c.Weight, c.Bias)
 	return c
 }

@@ -153,7 +153,7 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 	m.Fourier = NewGaussianFourier[T](C, cfg.Fourier, r)
 	m.TimeLin = NewLinear[T]("time", C, C, r)
 	if cfg.Classes > 0 {
-		m.ClassEmb = newParam[T]("class.weight", cfg.Classes+1, C)
+		m.ClassEmb = newParam[T]("class_emb.weight", cfg.Classes+1, C)
 		for i := range m.ClassEmb.W {
 			m.ClassEmb.W[i] = T(r.NormFloat64())
 		}
@@ -162,10 +162,10 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 			m.class[i] = cfg.Classes
 		}
 	}
-	m.In = NewConv1d[T]("in", cfg.Categories+cfg.Signal, C, cfg.Kernel, 1, r)
+	m.In = NewConv1d[T]("inp", cfg.Categories+cfg.Signal, C, cfg.Kernel, 1, r)
 	for i := 0; i < cfg.Blocks; i++ {
-		m.Dense = append(m.Dense, NewLinear[T](fmt.Sprintf("block%d.dense", i), C, C, r))
-		name := fmt.Sprintf("block%d.norm", i)
+		m.Dense = append(m.Dense, NewLinear[T](fmt.Sprintf("dense.%d", i), C, C, r))
+		name := fmt.Sprintf("norms.%d", i)
 		switch cfg.Norm {
 		case "group":
 			m.Norm = append(m.Norm, groupNorm[T]{NewGroupNorm[T](name, 1, C)})
@@ -174,7 +174,7 @@ func NewConvNet[T Float](cfg ConvNetConfig, maxBatch int, r *rand.Rand) *ConvNet
 		default:
 			panic(fmt.Sprintf("nn.NewConvNet: unknown norm %q (group or layer)", cfg.Norm))
 		}
-		m.Conv = append(m.Conv, NewConv1d[T](fmt.Sprintf("block%d.conv", i), C, C, cfg.Kernel, cfg.Dilations[i%len(cfg.Dilations)], r))
+		m.Conv = append(m.Conv, NewConv1d[T](fmt.Sprintf("convs.%d", i), C, C, cfg.Kernel, cfg.Dilations[i%len(cfg.Dilations)], r))
 	}
 	m.Head1 = NewConv1d[T]("head1", C, C, 1, 1, r)
 	m.Head2 = NewConv1d[T]("head2", C, cfg.Categories, 1, 1, r)
@@ -316,7 +316,10 @@ func (p *convPar[T]) normBack(i, batch int) {
 
 // Params returns every trained parameter: the time embedding's Linear,
 // the class embedding if any, the input convolution, each block's Dense,
-// norm and convolution, and the head.
+// norm and convolution, and the head, named as the state_dict of ConvNet
+// in bench/peers/fisherflow_promoter.py ("time.weight", "inp.weight",
+// "dense.0.weight", "norms.0.weight", "convs.0.weight", "head1.weight",
+// ..., "class_emb.weight").
 func (m *ConvNet[T]) Params() Params[T] {
 	ps := m.TimeLin.Params()
 	if m.ClassEmb != nil {
@@ -330,6 +333,12 @@ func (m *ConvNet[T]) Params() Params[T] {
 	}
 	ps = append(ps, m.Head1.Params()...)
 	return append(ps, m.Head2.Params()...)
+}
+
+// Buffers returns the Gaussian Fourier frequencies, "fourier.w" (a
+// registered buffer of the PyTorch module).
+func (m *ConvNet[T]) Buffers() []Buffer {
+	return []Buffer{{Name: "fourier.w", Shape: []int{len(m.Fourier.W)}, W: m.Fourier.W}}
 }
 
 // Width is the input and output width per sequence: Length x Categories.

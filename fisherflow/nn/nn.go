@@ -36,11 +36,17 @@ import (
 // Float is the element type of the networks.
 type Float interface{ ~float32 | ~float64 }
 
-// Param is one named parameter tensor with its gradient.
+// Param is one named parameter tensor with its gradient. Name is the
+// tensor's key in the state_dict of the PyTorch module of the same
+// network (torch.go).
 type Param[T Float] struct {
 	Name  string
-	Shape []int
+	Shape []int // the shape of W and G as nn lays them out
 	W, G  []T
+	// SwapLast says that PyTorch's tensor has the last two axes of Shape
+	// exchanged (Conv1d's weight: Out x Kernel x In here, Out x In x
+	// Kernel in PyTorch).
+	SwapLast bool
 }
 
 // Params is the set of parameters of a network, in a fixed order.
