@@ -8,8 +8,8 @@ Gaussian Fourier time embedding of t/2, Conv1d(5, 256, 9) + swish, 20
 residual blocks h = swish(conv_i(GroupNorm(1, 256)(out + Dense_i(temb)))),
 dilations cycling 1, 1, 4, 16, 64, head Conv1d(256, 256, 1) - GELU -
 Conv1d(256, 4, 1); Enhancer is the enhancer CNN of the same module),
-written the obvious way in PyTorch (autograd,
-torch.optim.AdamW, clip_grad_norm_), with one training step as the Go
+written the obvious way in PyTorch (autograd, torch.optim.AdamW,
+clip_grad_norm_), with one training step as the Go
 trainer runs it: draw a batch (one-hot sequences and their signal), the
 prior (|N(0, I)| normalised on the sphere), t ~ U(0, 1), the geodesic
 interpolant and its velocity, the tangent-projected output, the squared

@@ -108,8 +108,8 @@ def build(meta):
         nodes = len(vocab["elements"]) + len(vocab["charges"])
         return EGNN(nodes + net["time_dim"], BONDS, net["hidden"], net["layers"], nodes, BONDS)
     if meta.get("format") != "fisherflow-checkpoint-2":
-        raise ValueError("format %r: not a fisherflow checkpoint of PyTorch names (a run of an earlier "
-                         "version: resume it for one step, or sample it, with this version's fisherflow-train)" % meta.get("format"))
+        raise ValueError("format %r: not a checkpoint of PyTorch names (one of an earlier fisherflow-train: "
+                         "this version's fisherflow-train -resume RUN -steps N, N past its step, rewrites it)" % meta.get("format"))
     positions, k = (int(v) for v in meta["shape"].split(","))
     if cfg["net"] == "bestmlp":
         from fisherflow_toy import BestMLP
@@ -173,8 +173,12 @@ def main():
     if len(sys.argv) < 3 or sys.argv[1] not in ("info", "check", "perturb"):
         sys.exit(__doc__)
     cmd, path = sys.argv[1], sys.argv[2]
-    net = module(path)  # strict=True: raises on any missing, unexpected or misshapen key
     _, meta = load(path)
+    try:
+        net = build(meta)
+    except ValueError as e:
+        sys.exit("handoff.py: %s: %s" % (path, e))
+    net.load_state_dict(state_dict(path), strict=True)  # raises on any missing, unexpected or misshapen key
     sd = net.state_dict()
     print("%s: %s, %d tensors, %d values, loaded with strict=True (PyTorch %s)"
           % (path, type(net).__name__, len(sd), sum(v.numel() for v in sd.values()), torch.__version__))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -231,6 +232,12 @@ func molForward(t *testing.T, dir, weights string, p probe) {
 // Go (sample -weights) with the module's outputs, for BestMLP, the
 // promoter and enhancer ConvNets and the molecule EGNN.
 func TestPyTorchHandoff(t *testing.T) {
+	// The -short runs (-race, -tags purego, arm64 under emulation) would
+	// repeat its Go runs at several times their cost, and the format does
+	// not depend on the build; make test runs it once, without -short.
+	if testing.Short() {
+		t.Skip("the PyTorch hand-off test runs without -short")
+	}
 	needTorch(t)
 	tmp := t.TempDir()
 	data := filepath.Join(tmp, "dna")
@@ -328,18 +335,18 @@ func TestLegacyCheckpoints(t *testing.T) {
 			}
 		}
 	}
-	run := filepath.Join(tmp, "toy")
-	os.MkdirAll(run, 0o755)
+	resumed := filepath.Join(tmp, "toy")
+	os.MkdirAll(resumed, 0o755)
 	for _, f := range []string{"config.json", "metrics.csv", checkpointName} {
 		b, _ := os.ReadFile(filepath.Join("testdata/legacy/toy", f))
-		os.WriteFile(filepath.Join(run, f), b, 0o644)
+		os.WriteFile(filepath.Join(resumed, f), b, 0o644)
 	}
-	runIn(t, "-resume", run, "-steps", "8", "-quiet")
+	runIn(t, "-resume", resumed, "-steps", "8", "-quiet")
 	straight := filepath.Join(tmp, "straight")
 	os.MkdirAll(straight, 0o755)
 	b, _ := os.ReadFile("testdata/legacy/toy/metrics-straight-8.csv")
 	os.WriteFile(filepath.Join(straight, "metrics.csv"), b, 0o644)
-	got, want := lossColumns(t, run), lossColumns(t, straight)
+	got, want := lossColumns(t, resumed), lossColumns(t, straight)
 	if len(got) != 8 || len(want) != 8 {
 		t.Fatalf("%d and %d rows", len(got), len(want))
 	}
@@ -349,6 +356,21 @@ func TestLegacyCheckpoints(t *testing.T) {
 		wl, _ := strconv.ParseFloat(w[1], 64)
 		if math.Abs(gl-wl) > 1e-6*math.Abs(wl) {
 			t.Errorf("step %s: loss %s resumed from the old checkpoint, %s in the old version's straight run", w[0], g[1], w[1])
+		}
+	}
+	// sample -weights refuses, in one line, a state_dict of another
+	// network, and -last with it.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-weights", "testdata/legacy/motifs/" + checkpointName}, "state_dict does not fit the network: missing blocks.0.weight"},
+		{[]string{"-weights", "testdata/legacy/motifs/" + checkpointName, "-last"}, "-last does not go with it"},
+		{[]string{"-weights", filepath.Join(tmp, "none.safetensors")}, "none.safetensors"},
+	} {
+		err := run(context.Background(), append([]string{"sample", "-checkpoint", "testdata/legacy/toy", "-n", "2", "-steps", "1"}, c.args...), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("sample %v: %v, want one line with %q", c.args, err, c.want)
 		}
 	}
 	// The PyTorch helper refuses a format-1 file in one line.

@@ -56,7 +56,7 @@ func sampleCmd(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&s.merge, "merge", "", "join the shard files FILE.shard-I-of-N.EXT into FILE.EXT (no sampling)")
 	fs.StringVar(&s.weights, "weights", "", weightsUsage)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs] [-signal FILE.npy] [-class NAME -guidance W]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "fisherflow-train sample -checkpoint FILE [-n N] [-steps S] [-out FILE] [-probs] [-signal FILE.npy] [-class NAME -guidance W] [-weights FILE]\n\nWrites generated sequences in the training data's format (FASTA, text or CSV of classes).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
