@@ -162,13 +162,14 @@ func ReadCheckpoint(b []byte) (*CheckpointFile, error) {
 }
 
 // legacyNames are the format-1 names of the parameters and their names
-// now: BestMLP's blocks, ConvNet's input convolution, blocks and class
-// embedding (the rest kept their names).
+// now: BestMLP's blocks, MLP's layers, ConvNet's input convolution, blocks
+// and class embedding (the rest kept their names).
 var legacyNames = []struct {
 	old *regexp.Regexp
 	new string
 }{
 	{regexp.MustCompile(`^block(\d+)\.(weight|bias)$`), "blocks.$1.$2"},
+	{regexp.MustCompile(`^layer(\d+)\.`), "layers.$1."},
 	{regexp.MustCompile(`^block(\d+)\.dense\.`), "dense.$1."},
 	{regexp.MustCompile(`^block(\d+)\.norm\.`), "norms.$1."},
 	{regexp.MustCompile(`^block(\d+)\.conv\.`), "convs.$1."},

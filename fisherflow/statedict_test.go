@@ -18,10 +18,13 @@ func stateDictNets() []struct {
 	keys []string
 } {
 	lin := func(name string) []string { return []string{name + ".weight", name + ".bias"} }
-	var mlp, prom, enh []string
-	mlp = append(mlp, lin("time")...)
+	var bmlp, mlp, prom, enh []string
+	bmlp = append(bmlp, lin("time")...)
 	for i := range 4 {
-		mlp = append(mlp, lin(fmt.Sprintf("blocks.%d", i))...)
+		bmlp = append(bmlp, lin(fmt.Sprintf("blocks.%d", i))...)
+	}
+	for i := range 3 {
+		mlp = append(mlp, lin(fmt.Sprintf("layers.%d", i))...)
 	}
 	conv := func(classes bool) []string {
 		k := append([]string{"fourier.w"}, lin("time")...)
@@ -41,7 +44,8 @@ func stateDictNets() []struct {
 		cfg  Config
 		keys []string
 	}{
-		{Config{Net: "bestmlp", Hidden: 8, TimeDim: 4, Batch: 4}, mlp},
+		{Config{Net: "bestmlp", Hidden: 8, TimeDim: 4, Batch: 4}, bmlp},
+		{Config{Net: "mlp", Hidden: 8, Depth: 3, Batch: 4}, mlp},
 		{Config{Net: "promoter", Channels: 4, Blocks: 2, Signal: 1, Batch: 4, OT: NoOT}, prom},
 		{Config{Net: "enhancer", Channels: 4, Blocks: 2, Classes: 3, Batch: 4, OT: NoOT}, enh},
 	}

@@ -83,6 +83,26 @@ class BestMLP(nn.Module):
         return h
 
 
+class ProductMLP(nn.Module):
+    """FF's simplex network (fisherflow's nn.MLP, the smiley): t
+    concatenated to the input once, then depth Linear layers with
+    LeakyReLU(0.01) between them."""
+
+    def __init__(self, inp, hidden=128, depth=4):
+        super().__init__()
+        dims = [inp + 1] + [hidden] * (depth - 1) + [inp]
+        self.layers = nn.ModuleList(nn.Linear(dims[i], dims[i + 1]) for i in range(depth))
+        self.act = nn.LeakyReLU(0.01)
+
+    def forward(self, x, t):
+        h = torch.cat([x, t[:, None]], dim=1)
+        for i, layer in enumerate(self.layers):
+            h = layer(h)
+            if i < len(self.layers) - 1:
+                h = self.act(h)
+        return h
+
+
 def prior(method, shape, gen, dtype):
     if method == "fisherflow":
         g = torch.randn(shape, generator=gen, dtype=torch.float64).abs()

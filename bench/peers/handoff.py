@@ -2,7 +2,8 @@
 """Hand-off of fisherflow models between Go and PyTorch.
 
 fisherflow's checkpoints name and shape their weights as the state_dict of
-the PyTorch modules of bench/peers (BestMLP of fisherflow_toy.py, ConvNet
+the PyTorch modules of bench/peers (BestMLP and ProductMLP of
+fisherflow_toy.py, ConvNet
 of fisherflow_promoter.py for the promoter and enhancer networks, EGNN of
 fisherflow_molecules.py), so the tensors without a "/" in their name are
 a state_dict that load_state_dict(..., strict=True) takes as it is
@@ -114,6 +115,9 @@ def build(meta):
     if cfg["net"] == "bestmlp":
         from fisherflow_toy import BestMLP
         return BestMLP(positions * k, cfg["hidden"], cfg["time_dim"])
+    if cfg["net"] == "mlp":
+        from fisherflow_toy import ProductMLP
+        return ProductMLP(positions * k, cfg["hidden"], cfg["depth"])
     if cfg["net"] in ("promoter", "enhancer"):
         from fisherflow_promoter import Enhancer, Promoter
         if cfg["net"] == "promoter":
@@ -122,7 +126,7 @@ def build(meta):
         if cfg.get("signal", 0):
             raise ValueError("an enhancer with a signal: not in the peer module")
         return net
-    raise ValueError("network %r has no PyTorch module here (bestmlp, promoter, enhancer, molecules' EGNN)" % cfg["net"])
+    raise ValueError("network %r has no PyTorch module here (bestmlp, mlp, promoter, enhancer, molecules' EGNN)" % cfg["net"])
 
 
 def module(path, which=""):
@@ -143,7 +147,7 @@ def forward(net, meta, probe):
             g = Graph(sizes, {n: graph_tables(n) for n in set(sizes)}, torch.float32)
             v, h, e = net(f32("x"), f32("h"), f32("e"), g)
             return {"v": v, "hout": h, "eout": e}
-        if json.loads(meta["config"])["net"] == "bestmlp":
+        if json.loads(meta["config"])["net"] in ("bestmlp", "mlp"):
             return {"y": net(f32("x"), f32("t"))}
         b, length = probe["x"].shape[:2]
         sig = f32("signal") if "signal" in probe else torch.zeros(b, length, 0)

@@ -146,7 +146,7 @@ func seqForward(t *testing.T, dir, weights string, p probe) {
 			}
 		}
 		p.add("t", f32s(batch, r.Float64), batch)
-		if tr.Cfg.Net == "bestmlp" {
+		if tr.Cfg.Net == "bestmlp" || tr.Cfg.Net == "mlp" {
 			p.add("x", x, batch, L*K)
 		} else {
 			p.add("x", x, batch, L, K)
@@ -230,7 +230,7 @@ func molForward(t *testing.T, dir, weights string, p probe) {
 // (float32, max |PyTorch - Go| / max |Go| <= 1e-5); the module's
 // state_dict, changed in PyTorch and saved by handoff.py, loads back into
 // Go (sample -weights) with the module's outputs, for BestMLP, the
-// promoter and enhancer ConvNets and the molecule EGNN.
+// smiley's MLP, the promoter and enhancer ConvNets and the molecule EGNN.
 func TestPyTorchHandoff(t *testing.T) {
 	// The -short runs (-race, -tags purego, arm64 under emulation) would
 	// repeat its Go runs at several times their cost, and the format does
@@ -250,6 +250,8 @@ func TestPyTorchHandoff(t *testing.T) {
 		sample  []string
 	}{
 		{"bestmlp", append(append([]string{}, tiny...), "-steps", "12", "-ema", "0.9", "-quiet"), seqForward, []string{"-probs"}},
+		{"mlp", []string{"-task", "smiley", "-hidden", "16", "-batch", "16", "-steps", "4", "-eval-every", "2", "-eval-samples", "8", "-track-eval", "0", "-sample-steps", "2", "-quiet"},
+			seqForward, []string{"-probs"}},
 		{"promoter", append([]string{"-task", "motifs", "-len", "16", "-blocks", "5"}, dna...), seqForward,
 			[]string{"-probs", "-signal", filepath.Join(data, "signal.npy")}},
 		{"enhancer", append([]string{"-task", "enhancer", "-data", filepath.Join(data, "data.fasta"), "-labels", filepath.Join(data, "labels.csv"),
@@ -306,7 +308,8 @@ func TestPyTorchHandoff(t *testing.T) {
 }
 
 // Checkpoints of the version before the PyTorch names (format 1, run
-// folders in testdata/legacy written by commit 1974d76's fisherflow-train)
+// folders in testdata/legacy written by fisherflow-train built from main
+// at 8d6fc42)
 // load: renamed, their convolution weights transposed, they sample what
 // that version sampled, and a toy run resumes as that version's straight
 // run went.
@@ -320,6 +323,7 @@ func TestLegacyCheckpoints(t *testing.T) {
 		{"toy", nil, "probs.txt"},
 		{"toy", []string{"-last"}, "probs-last.txt"},
 		{"motifs", []string{"-signal", "testdata/legacy/motifs/signal.npy"}, "probs.txt"},
+		{"smiley", nil, "probs.txt"},
 	} {
 		dir := filepath.Join("testdata/legacy", c.dir)
 		out := filepath.Join(tmp, c.dir+c.want)

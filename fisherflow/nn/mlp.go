@@ -52,7 +52,7 @@ func NewMLP[T Float](in, hidden, depth, maxBatch int, r *rand.Rand) *MLP[T] {
 		if i == depth-1 {
 			b = in
 		}
-		m.Layers = append(m.Layers, NewLinear[T](fmt.Sprintf("layer%d", i), a, b, r))
+		m.Layers = append(m.Layers, NewLinear[T](fmt.Sprintf("layers.%d", i), a, b, r))
 		m.in = append(m.in, make([]T, maxBatch*a))
 		m.pre = append(m.pre, make([]T, maxBatch*b))
 		widest = max(widest, a, b)
@@ -64,7 +64,9 @@ func NewMLP[T Float](in, hidden, depth, maxBatch int, r *rand.Rand) *MLP[T] {
 // Width returns the input and output width.
 func (m *MLP[T]) Width() int { return m.In }
 
-// Params returns the layers' weights and biases in order.
+// Params returns the layers' weights and biases in order, named as the
+// state_dict of ProductMLP in bench/peers/fisherflow_toy.py
+// ("layers.0.weight", ...).
 func (m *MLP[T]) Params() Params[T] {
 	var ps Params[T]
 	for _, l := range m.Layers {
