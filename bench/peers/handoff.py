@@ -3,18 +3,19 @@
 
 fisherflow's checkpoints name and shape their weights as the state_dict of
 the PyTorch modules of bench/peers (BestMLP and ProductMLP of
-fisherflow_toy.py, ConvNet
-of fisherflow_promoter.py for the promoter and enhancer networks, EGNN of
-fisherflow_molecules.py), so the tensors without a "/" in their name are
-a state_dict that load_state_dict(..., strict=True) takes as it is
-("best/" and "ema/" prefix the best and EMA weights). This file reads and
+fisherflow_toy.py, ConvNet of fisherflow_promoter.py for the promoter and
+enhancer networks, EGNN of fisherflow_molecules.py), so the tensors
+without a "/" in their name are a state_dict that load_state_dict(...,
+strict=True) takes as it is ("best/" and "ema/" prefix the best and EMA
+weights; ConvNet's Fourier frequencies, a buffer, are float64 and load
+into float32 as PyTorch converts them). This file reads and
 writes the safetensors format with numpy and torch only (Debian has no
 python3-safetensors) and builds the module a checkpoint describes:
 
     import handoff                                      # bench/peers on sys.path
-    model = handoff.module("RUN/checkpoint.safetensors")   # built and loaded, strict
-    ...                                                  # train: DDP, GPUs, your loop
-    handoff.save("trained.safetensors", model.state_dict())
+    model = handoff.module("RUN/checkpoint.safetensors")  # built and loaded, strict
+    ...                                                   # train: DDP, GPUs, your loop
+    handoff.save("trained.safetensors", model.state_dict())  # under DDP: ddp.module.state_dict()
 
 and back in Go, with the run folder for the model's settings and data:
 
