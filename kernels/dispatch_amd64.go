@@ -13,9 +13,9 @@ func archPaths() []*path {
 	return []*path{
 		simdPath("avx512", func() bool { return f.AVX512 && f.AVX2FMA },
 			elementwisePrimsAVX512, level1PrimsAVX512, normPrimsAVX512,
-			spherePrimsAVX512, simplexPrimsAVX512, gemmPrimsAVX512),
+			spherePrimsAVX512, simplexPrimsAVX512, shortrowPrimsAVX512, gemmPrimsAVX512),
 		simdPath("avx2", func() bool { return f.AVX2FMA },
 			elementwisePrimsAVX2, level1PrimsAVX2, normPrimsAVX2,
-			spherePrimsAVX2, simplexPrimsAVX2, gemmPrimsAVX2),
+			spherePrimsAVX2, simplexPrimsAVX2, shortrowPrimsAVX2, gemmPrimsAVX2),
 	}
 }

@@ -14,6 +14,7 @@ type prims[T float32 | float64] struct {
 	normPrims[T]
 	spherePrims[T]
 	simplexPrims[T]
+	shortrowPrims[T]
 	// gemm is the GEMM micro-kernel, if the path has one.
 	gemm microKernel[T]
 }
@@ -46,6 +47,7 @@ func simdOps[T float32 | float64](p prims[T]) *ops[T] {
 	composeNorm(o, &p)
 	composeSphere(o, &p)
 	composeSimplex(o, &p)
+	composeShortRows(o, &p)
 	composeGemm(o, &p)
 	return o
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // Rows of the Fisher-Flow shapes: 4096 rows of d = 160 categories (the
-// largest toy K) and of d = 4 (DNA).
-var rowShapes = [][2]int{{4096, 160}, {65536, 4}}
+// largest toy K), of d = 4 (DNA) and of d = 3 (the smiley).
+var rowShapes = [][2]int{{4096, 160}, {65536, 4}, {65536, 3}}
 
 func benchGeometry[T kernels.Float](b *testing.B) {
 	for _, s := range rowShapes {

@@ -51,11 +51,12 @@ func spherePairs[T kernels.Float](r *rand.Rand, n, d int) (x, y []T) {
 	return x, y
 }
 
-// sphereDims are the row lengths the sphere tests sweep. Rows shorter than
-// simdMinRow (12) run the generic loops on every path, so the lengths from
-// 12 up cover the SIMD rows with every kind of tail (mask lengths 1..15 of
-// a 16-lane vector, 1..7 of 8 lanes).
-var sphereDims = []int{1, 2, 3, 4, 5, 8, 12, 13, 14, 15, 16, 17, 19, 23, 29, 31, 40, 160}
+// sphereDims are the row lengths the sphere tests sweep: 2..8 take the
+// SIMD paths' short-row kernels (across rows; the 25 rows of a test end
+// in a partial block on every path), 1 and 9..11 the generic loops on
+// every path, and the lengths from 12 up the long-row kernels with every
+// kind of tail (mask lengths 1..15 of a 16-lane vector, 1..7 of 8 lanes).
+var sphereDims = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14, 15, 16, 17, 19, 23, 29, 31, 40, 160}
 
 func TestSphereDist(t *testing.T) {
 	forEachPath(t, func(t *testing.T) {

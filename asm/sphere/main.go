@@ -10,6 +10,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"log"
 	"math"
 
@@ -22,7 +23,7 @@ import (
 )
 
 func main() {
-	family := flag.String("family", "sphere", "kernels to write: sphere (ToSphere's and the sphere maps' rows) or simplex (ToSimplex's rows)")
+	family := flag.String("family", "sphere", "kernels to write: sphere (ToSphere's and the sphere maps' rows), simplex (ToSimplex's rows) or shortrow (all seven on rows of d <= 8, across rows)")
 	flag.Parse()
 	ConstraintExpr("!purego")
 	for _, k := range emit.Variants() {
@@ -37,11 +38,21 @@ func main() {
 			logMapRow(k)
 		case "simplex":
 			divSquare(k)
+		case "shortrow":
+			shortRows(k)
 		default:
 			log.Fatalf("unknown -family %q", *family)
 		}
 	}
-	emit.GenerateFamily(primtab.Family{Name: *family, Paths: []string{"AVX2", "AVX512"}})
+	f := primtab.Family{Name: *family, Paths: []string{"AVX2", "AVX512"}}
+	if *family == "shortrow" {
+		f.Field = shortField
+		f.Extra = func(path, prec string) []string {
+			rows := map[string]int{"AVX2F32": 8, "AVX2F64": 4, "AVX512F32": 16, "AVX512F64": 8}[path+prec]
+			return []string{fmt.Sprintf("p.srRows = %d", rows)}
+		}
+	}
+	emit.GenerateFamily(f)
 }
 
 func param(k emit.Kernel, name string) reg.VecVirtual {

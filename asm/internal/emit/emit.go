@@ -22,6 +22,7 @@ import (
 
 	"github.com/fisherflow/fisherflow/asm/internal/doc"
 
+	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -107,8 +108,15 @@ func isIdent(c byte) bool {
 
 // Begin starts a function named base+ISA+Prec with the signature sig (T is
 // the element type) and a doc line.
-func (k *Kernel) Begin(base, sig, text string) {
-	TEXT(k.Name(base), NOSPLIT, k.Sig(sig))
+func (k *Kernel) Begin(base, sig, text string) { k.begin(base, sig, text, NOSPLIT) }
+
+// BeginFrame is Begin for a kernel whose stack frame (locals from
+// AllocLocal) may exceed what a NOSPLIT function may use: the assembler
+// gives it the stack check of an ordinary function.
+func (k *Kernel) BeginFrame(base, sig, text string) { k.begin(base, sig, text, 0) }
+
+func (k *Kernel) begin(base, sig, text string, attr attr.Attribute) {
+	TEXT(k.Name(base), attr, k.Sig(sig))
 	Pragma("noescape")
 	Doc(doc.Lines(k.Name(base) + " " + text)...)
 	k.label = 0
