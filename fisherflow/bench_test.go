@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/fisherflow/fisherflow/internal/shortrows"
 	"github.com/fisherflow/fisherflow/kernels"
 )
 
@@ -127,4 +128,123 @@ func BenchmarkPromoterSample(b *testing.B) {
 		}
 		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds()*steps/100, "seqs/s")
 	})
+}
+
+// BenchmarkShortRows times the trainers whose rows are short with and
+// without the kernels' short-row paths (internal/shortrows.Off), in one
+// run on the active path: a smiley training step (rows of d = 3: the
+// "mlp" network, hidden 128, depth 4, batch 128, the task's defaults), a
+// motifs training step (rows of d = 4: 64 sequences of 64 bases, the
+// ConvNet with 32 channels and 4 blocks, the task's defaults) and 10
+// exp-map steps of motif sampling (64 sequences under a signal). The
+// "short" and "generic-rows" cases alternate, twice each.
+func BenchmarkShortRows(b *testing.B) {
+	smiley := func() *Trainer[float32] {
+		tr, err := NewTrainer[float32](Config{Net: "mlp", Hidden: 128, Depth: 4, Batch: 128, OT: NoOT, ValBatches: 1, Steps: 1 << 30},
+			Smiley(2000, rand.New(rand.NewPCG(1, 2))))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return tr
+	}
+	mo, err := NewMotifs(64, "TATAAT")
+	if err != nil {
+		b.Fatal(err)
+	}
+	motifs := func() *Trainer[float32] {
+		tr, err := NewTrainer[float32](Config{Net: "promoter", Channels: 32, Blocks: 4, Batch: 64, OT: NoOT, ValBatches: 1, Steps: 1 << 30},
+			MotifData{Motifs: mo})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return tr
+	}
+	sig := make([]float64, 64*64)
+	mo.Draw(rand.New(rand.NewPCG(3, 4)), make([]int, len(sig)), sig)
+	cases := []struct {
+		name string
+		tr   func() *Trainer[float32]
+		run  func(tr *Trainer[float32]) error
+	}{
+		{"smiley-step", smiley, func(tr *Trainer[float32]) error { _, err := tr.TrainStep(); return err }},
+		{"motifs-step", motifs, func(tr *Trainer[float32]) error { _, err := tr.TrainStep(); return err }},
+		{"motifs-sample", motifs, func(tr *Trainer[float32]) error {
+			_, err := tr.SampleConditioned(64, 10, 1, sig, nil, 1, nil)
+			return err
+		}},
+	}
+	defer shortrows.Off.Store(false)
+	for _, c := range cases {
+		for round := 0; round < 2; round++ {
+			for _, off := range []bool{false, true} {
+				name := map[bool]string{false: "short", true: "generic-rows"}[off]
+				b.Run(kernels.Path()+"/"+c.name+"/"+name, func(b *testing.B) {
+					shortrows.Off.Store(off)
+					tr := c.tr()
+					if err := c.run(tr); err != nil {
+						b.Fatal(err)
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if err := c.run(tr); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkShortRowsGeometry times the sphere work of a training step
+// alone, with and without the short-row kernels: the interpolant and its
+// target (Slerp, LogMap, SphereDist on float64 rows) of a motifs batch
+// (64 sequences of 64 bases, d = 4) and of a smiley batch (128 points,
+// d = 3), and one sampler step (ExpMap and the fold back onto the
+// orthant) on the motifs batch.
+func BenchmarkShortRowsGeometry(b *testing.B) {
+	defer shortrows.Off.Store(false)
+	for _, s := range []struct {
+		name              string
+		seqs, positions, d int
+	}{{"motifs", 64, 64, 4}, {"smiley", 128, 1, 3}} {
+		rows := s.seqs * s.positions
+		r := rand.New(rand.NewPCG(5, 6))
+		x0, x1, xt, u := make([]float64, rows*s.d), make([]float64, rows*s.d), make([]float64, rows*s.d), make([]float64, rows*s.d)
+		for i := range x0 {
+			x0[i], x1[i] = r.Float64(), r.Float64()
+		}
+		kernels.ToSphere(x0, x0, s.d)
+		kernels.ToSphere(x1, x1, s.d)
+		t := make([]float64, s.seqs)
+		for i := range t {
+			t[i] = r.Float64()
+		}
+		g := newGeometry(rows, s.d)
+		for _, off := range []bool{false, true, false, true} {
+			name := map[bool]string{false: "short", true: "generic-rows"}[off]
+			b.Run(kernels.Path()+"/"+s.name+"-interpolate/"+name, func(b *testing.B) {
+				shortrows.Off.Store(off)
+				for b.Loop() {
+					g.interpolate(FisherFlow, xt, u, x0, x1, t, s.positions)
+				}
+			})
+		}
+		if s.name != "motifs" {
+			continue
+		}
+		v := make([]float64, len(x0))
+		for _, off := range []bool{false, true, false, true} {
+			name := map[bool]string{false: "short", true: "generic-rows"}[off]
+			b.Run(kernels.Path()+"/"+s.name+"-sampler-step/"+name, func(b *testing.B) {
+				shortrows.Off.Store(off)
+				for b.Loop() {
+					copy(xt, x0)
+					copy(v, u)
+					FisherFlow.step(xt, v, 0.01, s.d)
+				}
+			})
+		}
+	}
 }
