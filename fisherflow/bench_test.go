@@ -206,7 +206,7 @@ func BenchmarkShortRows(b *testing.B) {
 func BenchmarkShortRowsGeometry(b *testing.B) {
 	defer shortrows.Off.Store(false)
 	for _, s := range []struct {
-		name              string
+		name               string
 		seqs, positions, d int
 	}{{"motifs", 64, 64, 4}, {"smiley", 128, 1, 3}} {
 		rows := s.seqs * s.positions
