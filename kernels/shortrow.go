@@ -39,7 +39,7 @@ func (a *srArgs[T]) rows(r0, r1 int) srArgs[T] {
 }
 
 // srBuf is the padded copy of a call's last rows (fewer than a block).
-type srBuf[T float32 | float64] struct{ s [4][16 * 8]T }
+type srBuf[T float32 | float64] struct{ s [4][32 * 8]T }
 
 // srBufs32 and srBufs64 hold srBufs, one pool per precision.
 var srBufs32, srBufs64 = sync.Pool{New: func() any { return new(srBuf[float32]) }},

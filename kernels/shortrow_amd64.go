@@ -1571,7 +1571,7 @@ func shortrowPrimsAVX2F64(p *prims[float64]) {
 	p.srProjectTangent[8] = srProjectTangentD8AVX2F64
 	p.srToSphere[8] = srToSphereD8AVX2F64
 	p.srToSimplex[8] = srToSimplexD8AVX2F64
-	p.srRows = 4
+	p.srRows = 8
 }
 
 // shortrowPrimsAVX512 sets the shortrow fields of the AVX512 path's prims, both precisions.
@@ -1631,7 +1631,7 @@ func shortrowPrimsAVX512F32(p *prims[float32]) {
 	p.srProjectTangent[8] = srProjectTangentD8AVX512F32
 	p.srToSphere[8] = srToSphereD8AVX512F32
 	p.srToSimplex[8] = srToSimplexD8AVX512F32
-	p.srRows = 16
+	p.srRows = 32
 }
 
 // shortrowPrimsAVX512F64 sets the shortrow fields of p to the AVX512 float64 kernels.
@@ -1685,5 +1685,5 @@ func shortrowPrimsAVX512F64(p *prims[float64]) {
 	p.srProjectTangent[8] = srProjectTangentD8AVX512F64
 	p.srToSphere[8] = srToSphereD8AVX512F64
 	p.srToSimplex[8] = srToSimplexD8AVX512F64
-	p.srRows = 8
+	p.srRows = 16
 }

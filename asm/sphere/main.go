@@ -48,7 +48,7 @@ func main() {
 	if *family == "shortrow" {
 		f.Field = shortField
 		f.Extra = func(path, prec string) []string {
-			rows := map[string]int{"AVX2F32": 8, "AVX2F64": 4, "AVX512F32": 16, "AVX512F64": 8}[path+prec]
+			rows := map[string]int{"AVX2F32": 8, "AVX2F64": 8, "AVX512F32": 32, "AVX512F64": 16}[path+prec]
 			return []string{fmt.Sprintf("p.srRows = %d", rows)}
 		}
 	}

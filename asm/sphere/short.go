@@ -37,10 +37,17 @@ var shortDims = []int{2, 3, 4, 5, 6, 7, 8}
 type sr struct {
 	k, k64 emit.Kernel
 	d      int
+	// u is the sub-blocks of a block, each a vector of T per element of
+	// its rows: two in float64, so that the per-row math runs on two
+	// vectors of float64 in both precisions (the vector math's long
+	// dependency chains then overlap; one measured 1.0 IPC).
+	u int
 }
 
-// rows is the block's row count, B; groups the float64 vectors per block.
-func (s *sr) rows() int   { return s.k.Lanes() }
+// rows is the block's row count, B; groups the float64 vectors per
+// block; nv the block's vectors of T.
+func (s *sr) rows() int   { return s.u * s.k.Lanes() }
+func (s *sr) nv() int     { return s.u * s.d }
 func (s *sr) groups() int { return s.rows() / s.k64.Lanes() }
 func (s *sr) m() emit.M   { return emit.M{K: &s.k64, N: s.groups()} }
 func (s *sr) one() emit.G { return s.m().Mov(s.m().C(1)) }
@@ -48,7 +55,10 @@ func (s *sr) one() emit.G { return s.m().Mov(s.m().C(1)) }
 // shortRows emits the short-row kernels of k for every d.
 func shortRows(k emit.Kernel) {
 	for _, d := range shortDims {
-		s := &sr{k: k, k64: emit.Kernel{ISA: k.ISA, Prec: emit.Float64}, d: d}
+		s := &sr{k: k, k64: emit.Kernel{ISA: k.ISA, Prec: emit.Float64}, d: d, u: 1}
+		if k.Prec == emit.Float64 || k.ISA == emit.AVX512 {
+			s.u = 2
+		}
 		s.sphereDist()
 		s.slerp()
 		s.logMap()
@@ -190,7 +200,7 @@ func pick(k *emit.Kernel, srcs []Op, lanes []int) reg.VecVirtual {
 
 // vecs returns the d vectors of T of the block at p as memory operands.
 func (s *sr) vecs(p reg.GPVirtual) []Op {
-	ops := make([]Op, s.d)
+	ops := make([]Op, s.nv())
 	for i := range ops {
 		ops[i] = Mem{Base: p, Disp: i * s.k.Bytes()}
 	}
@@ -217,9 +227,20 @@ func (s *sr) widen(v reg.VecVirtual) emit.G {
 	return emit.G{lo, hi}
 }
 
-// narrow returns the float64 groups g as one vector of T, each lane
-// rounded once.
-func (s *sr) narrow(g emit.G) reg.VecVirtual {
+// narrow returns the float64 groups g (one per row of the block) as the
+// block's vectors of T, one per sub-block, each lane rounded once.
+func (s *sr) narrow(g emit.G) []reg.VecVirtual {
+	per := len(g) / s.u
+	out := make([]reg.VecVirtual, s.u)
+	for b := range out {
+		out[b] = s.narrowOne(g[b*per : (b+1)*per])
+	}
+	return out
+}
+
+// narrowOne returns the float64 vectors g (one vector of T widened) as
+// that vector of T, each lane rounded once.
+func (s *sr) narrowOne(g emit.G) reg.VecVirtual {
 	if s.k.Prec == emit.Float64 {
 		return g[0]
 	}
@@ -241,30 +262,39 @@ func (s *sr) narrow(g emit.G) reg.VecVirtual {
 // col returns column j of the block at p (element j of each row) as
 // float64 groups.
 func (s *sr) col(p reg.GPVirtual, j int) emit.G {
-	lanes := make([]int, s.rows())
+	lanes := make([]int, s.k.Lanes())
 	for r := range lanes {
 		lanes[r] = r*s.d + j
 	}
-	return s.widen(pick(&s.k, s.vecs(p), lanes))
+	var g emit.G
+	vs := s.vecs(p)
+	for b := 0; b < s.u; b++ {
+		g = append(g, s.widen(pick(&s.k, vs[b*s.d:(b+1)*s.d], lanes))...)
+	}
+	return g
 }
 
 // perRow returns the vector of T at p (one value per row of the block)
 // as float64 groups.
 func (s *sr) perRow(p reg.GPVirtual) emit.G {
-	v := s.k.Vec()
-	s.k.Load(Mem{Base: p}, v)
-	return s.widen(v)
+	var g emit.G
+	for b := 0; b < s.u; b++ {
+		v := s.k.Vec()
+		s.k.Load(Mem{Base: p, Disp: b * s.k.Bytes()}, v)
+		g = append(g, s.widen(v)...)
+	}
+	return g
 }
 
 // bcast returns vector q of the block with each lane set to its row's
-// value in c (a vector of T, one lane per row).
-func (s *sr) bcast(c reg.VecVirtual, q int) reg.VecVirtual {
-	B := s.rows()
+// value in c (narrow's vectors of T, one lane per row).
+func (s *sr) bcast(c []reg.VecVirtual, q int) reg.VecVirtual {
+	B := s.k.Lanes()
 	lanes := make([]int, B)
 	for i := range lanes {
-		lanes[i] = (q*B + i) / s.d
+		lanes[i] = (q%s.d*B + i) / s.d
 	}
-	return pick(&s.k, []Op{c}, lanes)
+	return pick(&s.k, []Op{c[q/s.d]}, lanes)
 }
 
 // bcast64 returns float64 vector w of the block's elements (element
@@ -410,11 +440,13 @@ func (s *sr) trig(args [][]Mem, cos bool, stop string) [][]Mem {
 func (s *sr) sphereDist() {
 	s.kernel("srSphereDist", "func(dst, x, y []T)", "sets dst[i] to the angle between rows i of x and y (see kernels.SphereDist).",
 		[]string{"x", "y"}, []string{"dst"}, func(p map[string]reg.GPVirtual, stop string) {
-			s.k.Store(s.narrow(s.angle(p["x"], p["y"])), Mem{Base: p["dst"]})
+			for b, v := range s.narrow(s.angle(p["x"], p["y"])) {
+				s.k.Store(v, Mem{Base: p["dst"], Disp: b * s.k.Bytes()})
+			}
 		})
 }
 
-// slerp: Slerp's rows, the coefficients as slerpCoefsOf's.
+// slerp: Slerp's rows.
 func (s *sr) slerp() {
 	s.kernel("srSlerp", "func(dst, x0, x1, t []T)", "sets row i of dst to the point t[i] along the geodesic from row i of x0 to row i of x1 (see kernels.Slerp).",
 		[]string{"x0", "x1", "dst"}, []string{"t"}, func(p map[string]reg.GPVirtual, stop string) {
@@ -422,22 +454,21 @@ func (s *sr) slerp() {
 			th := s.angle(p["x0"], p["x1"])
 			thM := s.spill(th)
 			t := s.perRow(p["t"])
-			tM := s.spill(t)
 			omt := m.Sub(t, s.one()) // 1 - t
-			omtM := s.spill(omt)
 			a0M, a1M := s.spill(m.Mul(omt, th)), s.spill(m.Mul(t, th))
 			sn := s.trig([][]Mem{thM, a0M, a1M}, false, stop)
-			th = s.load(thM)
-			sc := s.sinc(s.load(sn[0]), th)
-			same := m.Cmp(th, emit.EQ, m.C(0)) // identical rows: x0 exactly
-			ca := m.Div(sc, m.Mul(s.load(omtM), s.sinc(s.load(sn[1]), s.load(a0M))))
-			ca = m.Sel(same, s.one(), ca)
+			// sin((1-t)theta)/sin(theta) and sin(t theta)/sin(theta):
+			// slerpCoefsOf's quotients with the thetas cancelled,
+			// two divisions where it takes five (the divider bounds
+			// these kernels); 1 and 0 exactly at t = 0 and t = 1.
+			sv := s.load(sn[0])
+			same := m.Cmp(s.load(thM), emit.EQ, m.C(0)) // identical rows: x0 exactly
+			ca := m.Sel(same, s.one(), m.Div(sv, s.load(sn[1])))
 			cat := s.narrow(ca)
-			cb := m.Div(sc, m.Mul(s.load(tM), s.sinc(s.load(sn[2]), s.load(a1M))))
-			cb = m.Sel(same, m.Mov(m.C(0)), cb)
+			cb := m.Sel(same, m.Mov(m.C(0)), m.Div(sv, s.load(sn[2])))
 			cbt := s.narrow(cb)
 			x0, x1 := s.vecs(p["x0"]), s.vecs(p["x1"])
-			for q := 0; q < s.d; q++ {
+			for q := 0; q < s.nv(); q++ {
 				o := s.k.Vec()
 				s.k.Mul(x0[q], s.bcast(cat, q), o)
 				s.k.FMA231(x1[q], s.bcast(cbt, q), o)
@@ -446,7 +477,7 @@ func (s *sr) slerp() {
 		})
 }
 
-// logMap: LogMap's rows, the coefficients as logMapCoefsOf's.
+// logMap: LogMap's rows, c as logMapCoefsOf's.
 func (s *sr) logMap() {
 	s.kernel("srLogMap", "func(dst, x, y []T)", "sets row i of dst to the tangent vector at row i of x towards row i of y (see kernels.LogMap).",
 		[]string{"x", "y", "dst"}, nil, func(p map[string]reg.GPVirtual, stop string) {
@@ -455,11 +486,14 @@ func (s *sr) logMap() {
 			thM := s.spill(th)
 			sn := s.trig([][]Mem{s.spill(m.Mul(m.C(0.5), th)), thM}, false, stop)
 			h := s.load(sn[0])
-			c := m.Mul(h, m.Add(h, h))                               // 2*h*h
-			kk := m.Div(s.sinc(s.load(sn[1]), s.load(thM)), s.one()) // 1/sinc(theta)
+			c := m.Mul(h, m.Add(h, h)) // 2*h*h
+			// 1/sinc(theta) as theta/sin(theta): one division, and 1
+			// at theta = 0.
+			th = s.load(thM)
+			kk := m.Sel(m.Cmp(th, emit.EQ, m.C(0)), s.one(), m.Div(s.load(sn[1]), th))
 			ct, kt := s.narrow(c), s.narrow(kk)
 			x, y := s.vecs(p["x"]), s.vecs(p["y"])
-			for q := 0; q < s.d; q++ {
+			for q := 0; q < s.nv(); q++ {
 				o := s.k.Vec()
 				s.k.Load(y[q], o)
 				s.k.Sub(x[q], o, o) // y - x
@@ -490,7 +524,7 @@ func (s *sr) expMap() {
 			cst := s.narrow(s.load(cs))
 			sct := s.narrow(s.sinc(s.load(sn), s.load(nM)))
 			x, v := s.vecs(p["x"]), s.vecs(p["v"])
-			for q := 0; q < s.d; q++ {
+			for q := 0; q < s.nv(); q++ {
 				o := s.k.Vec()
 				s.k.Mul(x[q], s.bcast(cst, q), o)
 				s.k.FMA231(v[q], s.bcast(sct, q), o)
@@ -522,7 +556,7 @@ func (s *sr) projectTangent() {
 					dot = m.FMA(a, b, dot)
 				}
 			} else {
-				prods := make([]Op, s.d)
+				prods := make([]Op, s.nv())
 				for q := range prods {
 					a, pr := s.k.Vec(), s.k.Vec()
 					s.k.Load(v[q], a)
@@ -530,21 +564,26 @@ func (s *sr) projectTangent() {
 					prods[q] = pr
 				}
 				m1 := emit.M{K: &s.k64, N: 1}
-				lanes := make([]int, s.rows())
-				for j := 0; j < s.d; j++ {
-					for i := range lanes {
-						lanes[i] = i*s.d + j
+				L := s.k.Lanes()
+				lanes := make([]int, L)
+				for g := 0; g < s.groups(); g++ {
+					var sum emit.G
+					for j := 0; j < s.d; j++ {
+						for i := range lanes {
+							lanes[i] = (g*L+i)*s.d + j
+						}
+						c := emit.G{pick(&s.k64, prods, lanes)}
+						if j == 0 {
+							sum = c
+							continue
+						}
+						sum = m1.Add(c, sum)
 					}
-					c := emit.G{pick(&s.k64, prods, lanes)}
-					if j == 0 {
-						dot = c
-						continue
-					}
-					dot = m1.Add(c, dot)
+					dot = append(dot, sum...)
 				}
 			}
 			dt := s.narrow(dot)
-			for q := 0; q < s.d; q++ {
+			for q := 0; q < s.nv(); q++ {
 				o := s.k.Vec()
 				s.k.Load(v[q], o)
 				s.k.FNMA231(x[q], s.bcast(dt, q), o) // v - <x,v> x
@@ -557,14 +596,14 @@ func (s *sr) projectTangent() {
 // widened) and stores its results to dst in T: f gets float64 vector w
 // (elements w*L..w*L+L-1 of the block, L the float64 lanes).
 func (s *sr) elems64(src, dst reg.GPVirtual, f func(w int, v reg.VecVirtual) reg.VecVirtual) {
-	for q := 0; q < s.d; q++ {
+	for q := 0; q < s.nv(); q++ {
 		v := s.k.Vec()
 		s.k.Load(Mem{Base: src, Disp: q * s.k.Bytes()}, v)
 		g := s.widen(v)
 		for i := range g {
 			g[i] = f(q*len(g)+i, g[i])
 		}
-		s.k.Store(s.narrow(g), Mem{Base: dst, Disp: q * s.k.Bytes()})
+		s.k.Store(s.narrowOne(g), Mem{Base: dst, Disp: q * s.k.Bytes()})
 	}
 }
 
