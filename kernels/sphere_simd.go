@@ -50,9 +50,10 @@ func vec64Of(p *prims[float64]) *vec64 {
 }
 
 // simdMinRow is the row length below which the row kernels (ToSphere to
-// ProjectTangent) run the generic loops on every path: a row costs the
-// SIMD paths a few calls into assembly with masked tails, which short
-// rows do not repay.
+// ProjectTangent) do not run along rows: a row costs a few calls into
+// assembly with masked tails, which short rows do not repay. Rows of
+// d = 2..8 take the short-row kernels across rows where the path has them
+// (composeShortRows, shortrow.go), the others the generic loops.
 const simdMinRow = 12
 
 // composeSphere sets o's sphere kernels (ToSphere, the distances and
