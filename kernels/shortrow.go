@@ -50,14 +50,14 @@ var srBufs32, srBufs64 = sync.Pool{New: func() any { return new(srBuf[float32]) 
 // the last rows, fewer than B, by k on padded copies (the last row
 // repeated, so that the padding is as valid as the data) or by g if k
 // stops there.
-func runShort[T float32 | float64](a srArgs[T], rows, B int, k func(a *srArgs[T]) int, g func(a *srArgs[T])) {
+func runShort[T float32 | float64](a srArgs[T], rows, B int, k func(a srArgs[T]) int, g func(a srArgs[T])) {
 	full := rows / B * B
 	for r := 0; r < full; {
 		b := a.rows(r, full)
-		r += k(&b) * B
+		r += k(b) * B
 		if r < full {
 			b = a.rows(r, r+B)
-			g(&b)
+			g(b)
 			r += B
 		}
 	}
@@ -80,9 +80,9 @@ func runShort[T float32 | float64](a srArgs[T], rows, B int, k func(a *srArgs[T]
 		}
 		t.s[i] = pad
 	}
-	if k(&t) == 0 {
+	if k(t) == 0 {
 		b := a.rows(full, rows)
-		g(&b)
+		g(b)
 		return
 	}
 	for i := 0; i < a.outs; i++ {
@@ -111,8 +111,8 @@ func composeShortRows[T float32 | float64](o *ops[T], p *prims[T]) {
 		}
 		k := p.srSphereDist[d]
 		runShort(srArgs[T]{s: [4][]T{dst, x, y}, w: [4]int{1, d, d}, n: 3, outs: 1}, len(dst), B,
-			func(a *srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2]) },
-			func(a *srArgs[T]) { dist(a.s[0], a.s[1], a.s[2], d) })
+			func(a srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2]) },
+			func(a srArgs[T]) { dist(a.s[0], a.s[1], a.s[2], d) })
 	}
 	o.slerp = func(dst, x0, x1, t []T, d int) {
 		if !shortOK(p, d) || p.srSlerp[d] == nil {
@@ -121,8 +121,8 @@ func composeShortRows[T float32 | float64](o *ops[T], p *prims[T]) {
 		}
 		k := p.srSlerp[d]
 		runShort(srArgs[T]{s: [4][]T{dst, x0, x1, t}, w: [4]int{d, d, d, 1}, n: 4, outs: 1}, len(t), B,
-			func(a *srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2], a.s[3]) },
-			func(a *srArgs[T]) { slerp(a.s[0], a.s[1], a.s[2], a.s[3], d) })
+			func(a srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2], a.s[3]) },
+			func(a srArgs[T]) { slerp(a.s[0], a.s[1], a.s[2], a.s[3], d) })
 	}
 	three := func(ks *[9]func(dst, x, v []T) int, prev func(dst, x, v []T, d int)) func(dst, x, v []T, d int) {
 		return func(dst, x, v []T, d int) {
@@ -132,8 +132,8 @@ func composeShortRows[T float32 | float64](o *ops[T], p *prims[T]) {
 			}
 			k := ks[d]
 			runShort(srArgs[T]{s: [4][]T{dst, x, v}, w: [4]int{d, d, d}, n: 3, outs: 1}, len(x)/d, B,
-				func(a *srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2]) },
-				func(a *srArgs[T]) { prev(a.s[0], a.s[1], a.s[2], d) })
+				func(a srArgs[T]) int { return k(a.s[0], a.s[1], a.s[2]) },
+				func(a srArgs[T]) { prev(a.s[0], a.s[1], a.s[2], d) })
 		}
 	}
 	o.logMap, o.expMap, o.projectTangent = three(&p.srLogMap, logMap), three(&p.srExpMap, expMap), three(&p.srProjectTangent, project)
@@ -145,8 +145,8 @@ func composeShortRows[T float32 | float64](o *ops[T], p *prims[T]) {
 			}
 			k := ks[d]
 			runShort(srArgs[T]{s: [4][]T{dst, x}, w: [4]int{d, d}, n: 2, outs: 1}, len(x)/d, B,
-				func(a *srArgs[T]) int { return k(a.s[0], a.s[1]) },
-				func(a *srArgs[T]) { prev(a.s[0], a.s[1], d) })
+				func(a srArgs[T]) int { return k(a.s[0], a.s[1]) },
+				func(a srArgs[T]) { prev(a.s[0], a.s[1], d) })
 		}
 	}
 	o.toSphere, o.toSimplex = two(&p.srToSphere, toSphere), two(&p.srToSimplex, toSimplex)

@@ -255,3 +255,24 @@ func fuzzShort[T kernels.Float](t *testing.T, d int, raw []T) {
 		}
 	}
 }
+
+// TestShortRowsAllocs checks that the short-row kernels allocate nothing
+// once warm, tails (padded copies from a pool) included: the trainers
+// call them every step.
+func TestShortRowsAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates")
+	}
+	in := shortCase[float64](newRand(34), 37, 4, false)
+	dst := make([]float64, 37*4)
+	forEachPath(t, func(t *testing.T) {
+		run := func() {
+			kernels.Slerp(dst, in.x, in.y, in.t, 4)
+			kernels.ToSphere(dst, in.p, 4)
+			kernels.SphereDist(dst[:37], in.x, in.y, 4)
+		}
+		if a := testing.AllocsPerRun(10, run); a > 0 {
+			t.Errorf("%v allocations a call", a)
+		}
+	})
+}
