@@ -1,8 +1,10 @@
 // Command sphere generates the row kernels from which kernels composes
 // ToSphere and the sphere geometry (-family sphere, kernels/sphere_amd64.s;
 // see kernels/sphere_simd.go) and ToSimplex (-family simplex,
-// kernels/simplex_amd64.s; kernels/simplex_simd.go), for AVX2+FMA and
-// AVX-512, float32 and float64.
+// kernels/simplex_amd64.s; kernels/simplex_simd.go), and all seven on
+// rows of d = 2..8 across rows (-family shortrow,
+// kernels/shortrow_amd64.s; short.go, kernels/shortrow.go), for AVX2+FMA
+// and AVX-512, float32 and float64.
 // Angle sums accumulate in float64 for both precisions (float32 rows are
 // widened as they are loaded), so the angle of close rows keeps its
 // relative accuracy.
