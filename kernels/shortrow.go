@@ -8,9 +8,9 @@ import (
 
 // shortrowPrims are a SIMD path's short-row kernels (asm/sphere/short.go),
 // indexed by the row length d (2..8; nil where the path has none): each
-// runs whole blocks of rows (one vector of T per element of a row: 16
-// float32 or 8 float64 rows on AVX-512) across rows, and returns the
-// blocks done; it stops before a block that needs the generic kernel.
+// runs whole blocks of srRows rows (32 float32 or 16 float64 rows on
+// AVX-512, 8 on AVX2) across rows, and returns the blocks done; it stops
+// before a block that needs the generic kernel.
 type shortrowPrims[T float32 | float64] struct {
 	srSphereDist                         [9]func(dst, x, y []T) int
 	srSlerp                              [9]func(dst, x0, x1, t []T) int
@@ -38,7 +38,8 @@ func (a *srArgs[T]) rows(r0, r1 int) srArgs[T] {
 	return b
 }
 
-// srBuf is the padded copy of a call's last rows (fewer than a block).
+// srBuf is the padded copy of a call's last rows (fewer than a block:
+// at most 32 rows of 8).
 type srBuf[T float32 | float64] struct{ s [4][32 * 8]T }
 
 // srBufs32 and srBufs64 hold srBufs, one pool per precision.

@@ -14,12 +14,13 @@ import (
 
 // The short-row kernels (-family shortrow, kernels/shortrow_amd64.s; see
 // kernels/shortrow.go) run the sphere maps on rows of d = 2..8 across
-// rows: a block of B rows (one vector of T per row's element, B = the
-// lanes of T) is d contiguous vectors, which the kernels leave in place.
+// rows: a block of B rows is u sub-blocks of d contiguous vectors (a
+// sub-block is as many rows as a vector of T has lanes; u = 2 in float64
+// and on AVX-512, see sr.u), which the kernels leave in place.
 // Column j of the block (element j of every row) is gathered from those
-// vectors by permutes with a constant index per d (VPERMPD/VPERMT2PD on
-// AVX-512, VPERMPD/VPERMPS and blends on AVX2; on Zen 5 the four columns
-// of 8 float64 rows of d = 4 took 1.0 ns a row by VPERMI2PD/VPERMT2PD
+// vectors by permutes with a constant index per d (VPERMPD, VPERMI2PD and
+// VPERMT2PD on AVX-512, VPERMPD/VPERMPS and blends on AVX2; on Zen 5 the
+// four columns of 8 float64 rows of d = 4 took 1.0 ns a row by permutes
 // against 1.6 by VGATHERDPD, so no gathers), widened to float64, and
 // the per-row scalars (sums, angles, sines) are computed once per block
 // across lanes with package vm's functions, in float64 as the long-row
