@@ -68,6 +68,7 @@ type path struct {
 	supported func() bool
 	f32       *ops[float32]
 	f64       *ops[float64]
+	bf16      *bf16Ops
 }
 
 // paths lists every path this build knows, best first; the generic path is
@@ -77,6 +78,7 @@ var paths = append(archPaths(), &path{
 	supported: func() bool { return true },
 	f32:       genericOps[float32](),
 	f64:       genericOps[float64](),
+	bf16:      genericBF16(),
 })
 
 // active is the path in use: with the thread setting (threads.go), the

@@ -35,7 +35,7 @@ func simdPath(name string, supported func() bool, families ...func(*prims[float3
 	p32.rows64 = p64.rows64
 	f64 := simdOps(p64)
 	p32.gemm64 = f64.gemm
-	return &path{name: name, supported: supported, f32: simdOps(p32), f64: f64}
+	return &path{name: name, supported: supported, f32: simdOps(p32), f64: f64, bf16: genericBF16()}
 }
 
 // simdOps returns the generic table with every kernel the primitives

@@ -310,28 +310,33 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 	if set {
 		full = g.mk.set
 	}
+	kw := g.depth(kb)
 	for ip := lo; ip < hi; ip++ {
 		rows := min(mr, mb-ip*mr)
-		a0 := ip * mr * kb
+		a0 := ip * mr * kw
 		var skip uint64 // a gathered A's taps of padding (packAGather)
 		if g.ga.ch > 0 {
 			skip = g.buf.askip[ic/mr+ip]
 		}
 		for jp := 0; jp*nr < nb; jp++ {
 			cols := min(nr, nb-jp*nr)
-			b0 := jp * nr * kb
+			b0 := jp * nr * kw
 			ci := (ic+ip*mr)*g.ldc + jc + jp*nr
 			if rows == mr && cols == nr {
 				if skip == 0 {
-					full(kb, &ap[a0], &bp[b0], &g.c[ci], g.ldc, g.alpha)
+					full(kw, &ap[a0], &bp[b0], &g.c[ci], g.ldc, g.alpha)
 				} else {
 					g.kernelRuns(skip, set, ap[a0:], bp[b0:], g.c[ci:], g.ldc, mr)
 				}
 				continue
 			}
+			if g.mk.pairs {
+				g.edgeTile(fn, set, ap[a0:], bp[b0:], ci, rows, cols, kw, tile)
+				continue
+			}
 			clear(tile)
 			if skip == 0 {
-				fn(kb, &ap[a0], &bp[b0], &tile[0], nr, g.alpha)
+				fn(kw, &ap[a0], &bp[b0], &tile[0], nr, g.alpha)
 			} else {
 				g.kernelRuns(skip, false, ap[a0:], bp[b0:], tile, nr, mr)
 			}
@@ -347,6 +352,26 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 				}
 			}
 		}
+	}
+}
+
+// edgeTile runs the micro-kernel on a partial tile of C at ci through the
+// scratch tile, which takes C's values first, so that each element of C
+// gets the same fused update as in a whole tile (GemmBF16 gives the same
+// bits wherever an element lies); with set, the storing kernel runs.
+func (g *gemmCall[T]) edgeTile(fn func(kc int, a, b, c *T, ldc int, alpha T), set bool, ap, bp []T, ci, rows, cols, kw int, tile []T) {
+	mr, nr := g.mk.mr, g.mk.nr
+	clear(tile)
+	if set {
+		fn = g.mk.set
+	} else {
+		for r := 0; r < rows; r++ {
+			copy(tile[r*nr:r*nr+cols], g.c[ci+r*g.ldc:][:cols])
+		}
+	}
+	fn(kw, &ap[0], &bp[0], &tile[0], nr, g.alpha)
+	for r := 0; r < min(rows, mr); r++ {
+		copy(g.c[ci+r*g.ldc:][:cols], tile[r*nr:r*nr+cols])
 	}
 }
 
@@ -387,6 +412,15 @@ func (g *gemmCall[T]) kernelRuns(skip uint64, set bool, apan, bpan, c []T, ldc, 
 			clear(c[r*ldc : r*ldc+nr])
 		}
 	}
+}
+
+// depth returns the panels' depth for kb steps: kb, or with pairs
+// (bfloat16) the number of pairs of steps.
+func (g *gemmCall[T]) depth(kb int) int {
+	if g.mk.pairs {
+		return (kb + 1) / 2
+	}
+	return kb
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -11,6 +11,10 @@ func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
 		g.packAGather(dst, ic, pc, mb, kb, lo, hi)
 		return
 	}
+	if g.mk.pairs {
+		g.packAPairs(f32s(dst), ic, pc, mb, kb, lo, hi)
+		return
+	}
 	mr := g.mk.mr
 	if g.transA && mr == 6 && g.mk.packA6T8 != nil {
 		// Eight whole panels at a time (see packA6T8).
@@ -86,6 +90,10 @@ func (g *gemmCall[T]) packRows6(d, a []T, o, lda, n int) {
 func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
 	if g.gb.ch > 0 {
 		g.packBGather(dst, pc, jc, kb, nb, lo, hi)
+		return
+	}
+	if g.mk.pairs {
+		g.packBPairs(f32s(dst), pc, jc, kb, nb, lo, hi)
 		return
 	}
 	nr := g.mk.nr

@@ -38,4 +38,15 @@ type microKernel[T float32 | float64] struct {
 	// transposed A as packA6T would, panel j at dst[6*n*j:], reading
 	// each step's 48 values together.
 	packA6T8 func(n int, src *T, lds int, dst *T)
+
+	// pairs marks a bfloat16 kernel (GemmBF16): its panels hold, per pair
+	// of k steps, one 32-bit word of two bfloat16 per row or column (step
+	// 2q in the low half), packed by packAPairs and packBPairs, and fn's
+	// kc counts pairs.
+	pairs bool
+	// toBF16 is the path's ToBF16, which the pair packing rounds with.
+	toBF16 func(dst []uint16, src []float32)
+	// packNBF16, if set, packs n pairs of rows of nr values of B stored
+	// by rows into a panel of words (see packBPairs).
+	packNBF16 func(n int, src *T, lds int, dst *T)
 }

@@ -16,6 +16,7 @@ package kernels
 //go:generate sh -c "cd ../asm && go run ./sphere -family simplex -out ../kernels/simplex_amd64.s -stubs ../kernels/simplex_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./sphere -family shortrow -out ../kernels/shortrow_amd64.s -stubs ../kernels/shortrow_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./gemm -out ../kernels/gemm_amd64.s -stubs ../kernels/gemm_amd64.go -pkg kernels"
+//go:generate sh -c "cd ../asm && go run ./bf16 -out ../kernels/bf16_amd64.s -stubs ../kernels/bf16_amd64.go -pkg kernels"
 //go:generate sh -c "cd ../asm && go run ./neon -family elementwise -out ../kernels/elementwise_arm64.s -stubs ../kernels/elementwise_arm64.go"
 //go:generate sh -c "cd ../asm && go run ./neon -family level1 -out ../kernels/level1_arm64.s -stubs ../kernels/level1_arm64.go"
 //go:generate sh -c "cd ../asm && go run ./neon -family norm -out ../kernels/norm_arm64.s -stubs ../kernels/norm_arm64.go"

@@ -17,6 +17,9 @@ type Features struct {
 	// AVX512 reports AVX-512 F, DQ, BW and VL together, with the OS saving
 	// zmm and opmask state.
 	AVX512 bool
+	// AVX512BF16 reports AVX512_BF16 (VDPBF16PS and the conversions to
+	// bfloat16) on top of AVX512.
+	AVX512BF16 bool
 	// ASIMD reports the arm64 Advanced SIMD (NEON) unit.
 	ASIMD bool
 }
@@ -47,6 +50,8 @@ func read() Info {
 	f := Features{
 		AVX2FMA: c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3),
 		AVX512:  c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL),
+		AVX512BF16: c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL,
+			cpuid.AVX512BF16),
 		// ASIMD is architectural on arm64 (ARMv8-A); cpuid may not be able
 		// to read the ID registers (e.g. under some emulators), so trust
 		// the architecture as well.

@@ -1,0 +1,98 @@
+package kernels
+
+// bfloat16 is float32's sign and 8-bit exponent with 7 stored mantissa
+// bits (8 significant): the same range as float32 at a unit roundoff of
+// 2^-8. A bfloat16 is held in a uint16, its bits being the high half of
+// the float32 it stands for.
+
+// ToBF16 sets dst[i] to src[i] rounded to bfloat16, to nearest with ties
+// to even: |FromBF16(ToBF16(x)) - x| <= 2^-8 |x| for normal x, and x at
+// or beyond 0x1.ffp127 in magnitude (halfway to the largest bfloat16's
+// successor and above) becomes an infinity of its sign. As the
+// AVX512_BF16 instructions do on every path, a subnormal x (|x| <
+// 2^-126) becomes a zero of its sign, and a NaN stays a NaN (its high
+// half with the quiet bit set). It panics if len(dst) != len(src).
+func ToBF16(dst []uint16, src []float32) {
+	checkSame("ToBF16", []string{"dst", "src"}, len(dst), len(src))
+	active.Load().bf16.toBF16(dst, src)
+}
+
+// FromBF16 sets dst[i] to the bfloat16 src[i] as a float32, exactly. It
+// panics if len(dst) != len(src).
+func FromBF16(dst []float32, src []uint16) {
+	checkSame("FromBF16", []string{"dst", "src"}, len(dst), len(src))
+	active.Load().bf16.fromBF16(dst, src)
+}
+
+// GemmBF16 is Gemm with bfloat16 operands: it computes C = alpha *
+// op(A) * op(B) + beta * C (arguments, transposes and BLAS semantics as
+// Gemm's) with op(A) and op(B) rounded to bfloat16 (ToBF16) and products
+// and sums in float32. A and B stay float32 in memory; each element is
+// rounded once per use while packing, which costs little beside the
+// product (one conversion per element and block of the other operand).
+//
+// The products of pairs of steps (2q, 2q+1) are exact, and each step's
+// product is added to its float32 accumulator in a fixed order: the
+// odd step's then the even one's, each sum rounded to nearest and a
+// subnormal sum flushed to zero (VDPBF16PS's arithmetic), the
+// accumulators starting at zero for each slice of k of the blocking and
+// each slice's sum added to C by a fused multiply-add with alpha. Every
+// path gives the same bits, for any thread count. Each element has error
+// at most (2^-7 + 2^-15 + (k+2)*2^-23) * (|alpha| (|op(A)| |op(B)|)_ij +
+// |beta C_ij|) plus k*2^-126 (the flushed subnormals), where 2^-7 +
+// 2^-15 covers the rounding of both operands to bfloat16.
+//
+// The CPUs with AVX512_BF16 run it at up to twice the rate of the float32
+// Gemm (VDPBF16PS); other paths run the generic loops, far slower than
+// Gemm, so call it where that instruction is present (HasBF16).
+func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panicf("GemmBF16: negative dimension m=%d n=%d k=%d", m, n, k)
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMatrix("a", ar, ac, len(a), lda)
+	checkMatrix("b", br, bc, len(b), ldb)
+	checkMatrix("c", m, n, len(c), ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	active.Load().bf16.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// HasBF16 reports whether the active path multiplies bfloat16 in
+// hardware (AVX512_BF16's VDPBF16PS), so that GemmBF16 is faster than
+// Gemm.
+func HasBF16() bool { return active.Load().bf16.hw }
+
+// bf16Ops is one path's bfloat16 kernels.
+type bf16Ops struct {
+	toBF16   func(dst []uint16, src []float32)
+	fromBF16 func(dst []float32, src []uint16)
+	gemm     func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	// mk is the micro-kernel behind gemm, for the tests.
+	mk microKernel[float32]
+	hw bool
+}
+
+// newBF16Ops returns the bfloat16 kernels with the conversions to and
+// from bfloat16 and the micro-kernel mk (pairs of steps, bf16 packing).
+func newBF16Ops(to func(dst []uint16, src []float32), from func(dst []float32, src []uint16), mk microKernel[float32], hw bool) *bf16Ops {
+	mk.pairs = true
+	mk.toBF16 = to
+	bg := newBlocked(mk, scaleGeneric[float32])
+	return &bf16Ops{toBF16: to, fromBF16: from, gemm: bg.gemmBF16, mk: mk, hw: hw}
+}
+
+// gemmBF16 is GemmBF16 on checked arguments: always blocked (the packing
+// is where the operands are rounded).
+func (bg *blocked[T]) gemmBF16(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	bg.exec(gemmCall[T]{transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}, beta)
+}

@@ -1,0 +1,143 @@
+package kernels
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// bf16Scratch holds the rows that the pair packing rounds to bfloat16
+// before interleaving them.
+var bf16Scratch = sync.Pool{New: func() any { return new([]uint16) }}
+
+// scratchBF16 returns a pooled buffer of at least n values, with n even.
+func scratchBF16(n int) *[]uint16 {
+	s := bf16Scratch.Get().(*[]uint16)
+	if cap(*s) < n {
+		*s = make([]uint16, n)
+	}
+	*s = (*s)[:n]
+	return s
+}
+
+// words returns s (even length) as its pairs, one uint32 per pair with
+// element 2q in the low half (little-endian, as amd64 and arm64 are).
+func words(s []uint16) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), len(s)/2)
+}
+
+// asWords returns a float32 packing buffer as the words it holds.
+func asWords(s []float32) []uint32 {
+	return unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// packAPairs is packA for a bfloat16 kernel: panel ip of the mb x kb
+// block of op(A) at (ic, pc) holds, per pair q of steps, the mr words of
+// rows ip*mr.., each op(A)[i, pc+2q] (low half) and op(A)[i, pc+2q+1]
+// rounded to bfloat16; missing rows and an odd kb's last high halves are
+// zero. A row of A stored by rows is contiguous over the steps, so it is
+// rounded in one call of the path's conversion.
+func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
+	mr, kw := g.mk.mr, (kb+1)/2
+	a := f32s(g.a)
+	dw := asWords(dst)
+	sp := scratchBF16(2 * kw)
+	defer bf16Scratch.Put(sp)
+	s := *sp
+	s[len(s)-1] = 0
+	sw := words(s)
+	for ip := lo; ip < hi; ip++ {
+		pan := dw[ip*mr*kw : (ip+1)*mr*kw]
+		rows := min(mr, mb-ip*mr)
+		i0 := ic + ip*mr
+		if g.transA {
+			// op(A)[i,p] = a[p*lda+i]: a step's rows are contiguous.
+			for q := 0; q < kw; q++ {
+				p := pc + 2*q
+				r0 := a[p*g.lda+i0:][:rows]
+				d := pan[q*mr : (q+1)*mr]
+				if 2*q+1 < kb {
+					r1 := a[(p+1)*g.lda+i0:][:rows]
+					for r, v := range r0 {
+						d[r] = uint32(bf16Of(f32bits(v))) | uint32(bf16Of(f32bits(r1[r])))<<16
+					}
+				} else {
+					for r, v := range r0 {
+						d[r] = uint32(bf16Of(f32bits(v)))
+					}
+				}
+				clear(d[rows:])
+			}
+			continue
+		}
+		for r := 0; r < mr; r++ {
+			if r >= rows {
+				for q := 0; q < kw; q++ {
+					pan[q*mr+r] = 0
+				}
+				continue
+			}
+			g.mk.toBF16(s[:kb], a[(i0+r)*g.lda+pc:][:kb])
+			for q, w := range sw {
+				pan[q*mr+r] = w
+			}
+		}
+	}
+}
+
+// packBPairs is packB for a bfloat16 kernel: panel jp of the kb x nb
+// block of op(B) at (pc, jc) holds, per pair q of steps, the nr words of
+// columns jp*nr.., each op(B)[pc+2q, j] (low half) and op(B)[pc+2q+1, j]
+// rounded to bfloat16, zero-padded.
+func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
+	nr, kw := g.mk.nr, (kb+1)/2
+	b := f32s(g.b)
+	dw := asWords(dst)
+	sp := scratchBF16(2 * max(kw, nr))
+	defer bf16Scratch.Put(sp)
+	s := *sp
+	for jp := lo; jp < hi; jp++ {
+		pan := dw[jp*nr*kw : (jp+1)*nr*kw]
+		cols := min(nr, nb-jp*nr)
+		j0 := jc + jp*nr
+		if g.transB {
+			// op(B)[p,j] = b[j*ldb+p]: a column's steps are contiguous,
+			// so its words are its rounded values taken in pairs.
+			s[2*kw-1] = 0
+			sw := words(s[:2*kw])
+			for j := 0; j < cols; j++ {
+				g.mk.toBF16(s[:kb], b[(j0+j)*g.ldb+pc:][:kb])
+				for q, w := range sw {
+					pan[q*nr+j] = w
+				}
+			}
+			if cols < nr {
+				for q := 0; q < kw; q++ {
+					clear(pan[q*nr+cols : (q+1)*nr])
+				}
+			}
+			continue
+		}
+		q0 := 0
+		if cols == nr && g.mk.packNBF16 != nil && kb >= 2 {
+			q0 = kb / 2
+			g.mk.packNBF16(q0, (*T)(unsafe.Pointer(&b[pc*g.ldb+j0])), g.ldb, (*T)(unsafe.Pointer(&dst[jp*nr*kw])))
+		}
+		lo16, hi16 := s[:cols], s[nr:nr+cols]
+		for q := q0; q < kw; q++ {
+			p := pc + 2*q
+			g.mk.toBF16(lo16, b[p*g.ldb+j0:][:cols])
+			if 2*q+1 < kb {
+				g.mk.toBF16(hi16, b[(p+1)*g.ldb+j0:][:cols])
+			} else {
+				clear(hi16)
+			}
+			d := pan[q*nr : (q+1)*nr]
+			for j, v := range lo16 {
+				d[j] = uint32(v) | uint32(hi16[j])<<16
+			}
+			clear(d[cols:])
+		}
+	}
+}
+
+func f32bits(v float32) uint32 { return *(*uint32)(unsafe.Pointer(&v)) }
