@@ -232,7 +232,7 @@ func speedup(num, den Result) float64 {
 // precisionOf returns "f32" or "f64" if a case names one.
 func precisionOf(c string) string {
 	for _, part := range strings.Split(c, "/") {
-		if part == "f32" || part == "f64" {
+		if part == "f32" || part == "f64" || part == "bf16" {
 			return part
 		}
 	}

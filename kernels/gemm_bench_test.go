@@ -68,5 +68,43 @@ func BenchmarkGemm(b *testing.B) {
 	benchPaths(b, func(b *testing.B) {
 		benchGemm[float32](b)
 		benchGemm[float64](b)
+		benchGemmBF16(b)
 	})
+}
+
+// benchGemmBF16 is benchGemm for GemmBF16 (precision bf16: float32 in
+// memory, bfloat16 products). Without VDPBF16PS (kernels.HasBF16) it
+// runs the generic micro-kernel, and only the small squares.
+func benchGemmBF16(b *testing.B) {
+	for _, s := range gemmShapes {
+		ar, ac := s.m, s.k
+		if s.tA {
+			ar, ac = s.k, s.m
+		}
+		br, bc := s.k, s.n
+		if s.tB {
+			br, bc = s.n, s.k
+		}
+		a, bm, c := benchData[float32](ar*ac, -1, 1), benchData[float32](br*bc, -1, 1), make([]float32, s.m*s.n)
+		name := fmt.Sprintf("%s/bf16/%dx%dx%d", s.name, s.m, s.n, s.k)
+		if s.tA || s.tB {
+			name += fmt.Sprintf("/t%s", map[[2]bool]string{{true, false}: "A", {false, true}: "B", {true, true}: "AB"}[[2]bool{s.tA, s.tB}])
+		}
+		for _, th := range []int{1, runtime.GOMAXPROCS(0)} {
+			b.Run(fmt.Sprintf("%s/threads=%d", name, th), func(b *testing.B) {
+				if !kernels.HasBF16() && s.m*s.n*s.k > 128*128*128 {
+					b.Skip("without VDPBF16PS the generic bfloat16 loops take seconds per call at this size")
+				}
+				defer kernels.SetThreads(kernels.SetThreads(th))
+				kernels.GemmBF16(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+				for b.Loop() {
+					kernels.GemmBF16(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, bm, bc, 0, c, s.n)
+				}
+				b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+			if runtime.GOMAXPROCS(0) == 1 {
+				break
+			}
+		}
+	}
 }

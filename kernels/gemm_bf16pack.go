@@ -69,6 +69,10 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 			}
 			continue
 		}
+		if rows == 6 && mr == 6 && g.mk.packA6 != nil && kw >= 16 {
+			g.packA6Pairs(pan, a[i0*g.lda+pc:], kb)
+			continue
+		}
 		for r := 0; r < mr; r++ {
 			if r >= rows {
 				for q := 0; q < kw; q++ {
@@ -84,6 +88,31 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 	}
 }
 
+// packA6Pairs packs a whole panel of six rows of A stored by rows (from
+// a, row stride lda): each row is rounded into a scratch row of kw words,
+// which the float32 packA6 (a transposition of 32-bit values) lays out
+// sixteen pairs at a time; the last kw%16 pairs are copied here.
+func (g *gemmCall[T]) packA6Pairs(pan []uint32, a []float32, kb int) {
+	kw := (kb + 1) / 2
+	sp := scratchBF16(12 * kw)
+	defer bf16Scratch.Put(sp)
+	s := *sp
+	for r := 0; r < 6; r++ {
+		row := s[r*2*kw : (r+1)*2*kw]
+		row[2*kw-1] = 0
+		g.mk.toBF16(row[:kb], a[r*g.lda:][:kb])
+	}
+	sw := words(s)
+	q16 := kw / 16 * 16
+	g.mk.packA6(q16, (*T)(unsafe.Pointer(&sw[0])), kw, (*T)(unsafe.Pointer(&pan[0])))
+	for q := q16; q < kw; q++ {
+		d := pan[q*6 : q*6+6 : q*6+6]
+		for r := range d {
+			d[r] = sw[r*kw+q]
+		}
+	}
+}
+
 // packBPairs is packB for a bfloat16 kernel: panel jp of the kb x nb
 // block of op(B) at (pc, jc) holds, per pair q of steps, the nr words of
 // columns jp*nr.., each op(B)[pc+2q, j] (low half) and op(B)[pc+2q+1, j]
@@ -92,7 +121,7 @@ func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
 	nr, kw := g.mk.nr, (kb+1)/2
 	b := f32s(g.b)
 	dw := asWords(dst)
-	sp := scratchBF16(2 * max(kw, nr))
+	sp := scratchBF16(2 * max(kw*max(g.mk.tl, 1), nr))
 	defer bf16Scratch.Put(sp)
 	s := *sp
 	for jp := lo; jp < hi; jp++ {
@@ -102,9 +131,31 @@ func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
 		if g.transB {
 			// op(B)[p,j] = b[j*ldb+p]: a column's steps are contiguous,
 			// so its words are its rounded values taken in pairs.
+			j1 := 0
+			if tl := g.mk.tl; g.mk.packT != nil && kw >= tl {
+				// Whole groups of tl columns: each column's words into a
+				// scratch row, then the float32 transposing copy.
+				j1 = cols / tl * tl
+				q1 := kw / tl * tl
+				rows := s[:2*kw*tl]
+				sw := words(rows)
+				for j := 0; j < j1; j += tl {
+					for t := 0; t < tl; t++ {
+						row := rows[2*kw*t : 2*kw*(t+1)]
+						row[2*kw-1] = 0
+						g.mk.toBF16(row[:kb], b[(j0+j+t)*g.ldb+pc:][:kb])
+					}
+					g.mk.packT(q1, (*T)(unsafe.Pointer(&sw[0])), kw, (*T)(unsafe.Pointer(&pan[j])), nr)
+					for t := 0; t < tl; t++ {
+						for q := q1; q < kw; q++ {
+							pan[q*nr+j+t] = sw[t*kw+q]
+						}
+					}
+				}
+			}
 			s[2*kw-1] = 0
 			sw := words(s[:2*kw])
-			for j := 0; j < cols; j++ {
+			for j := j1; j < cols; j++ {
 				g.mk.toBF16(s[:kb], b[(j0+j)*g.ldb+pc:][:kb])
 				for q, w := range sw {
 					pan[q*nr+j] = w

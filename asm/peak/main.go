@@ -46,7 +46,32 @@ func main() {
 			triad(k)
 		}
 	}
+	dpbf16()
 	emit.GenerateFile()
+}
+
+// dpbf16 emits the same loop of VDPBF16PS zmm (AVX512_BF16: 16 lanes, two
+// bfloat16 products each), written as bytes by emit.EVEXOp on physical
+// registers Z0..Z13.
+func dpbf16() {
+	TEXT("dpbf16AVX512", NOSPLIT, "func(iters int)")
+	Pragma("noescape")
+	Doc("dpbf16AVX512 runs iters iterations of 12 independent VDPBF16PS zmm.")
+	n := Load(Param("iters"), GP64())
+	z := func(i int) reg.Physical { return reg.Vector.Lookup(reg.Index(i), reg.S512) }
+	for i := 0; i < Chains+2; i++ {
+		VPXORD(z(i), z(i), z(i))
+	}
+	Label("dploop")
+	TESTQ(n, n)
+	JZ(LabelRef("dpdone"))
+	for i := 0; i < Chains; i++ {
+		emit.VDPBF16PS.Emit(512, z(i), z(Chains), z(Chains+1))
+	}
+	DECQ(n)
+	JMP(LabelRef("dploop"))
+	Label("dpdone")
+	emit.Ret()
 }
 
 // triad emits a[i] = b[i] + s*c[i] over len(a) elements, 4 vectors per

@@ -13,6 +13,8 @@ func loops() []loop {
 		{"avx512", "f64", 8, fmaAVX512F64, avx512},
 		{"avx2", "f32", 8, fmaAVX2F32, avx2},
 		{"avx2", "f64", 4, fmaAVX2F64, avx2},
+		// VDPBF16PS: 16 lanes of two multiply-adds each.
+		{"avx512", "bf16", 32, dpbf16AVX512, func() bool { return f.AVX512BF16 }},
 	}
 }
 

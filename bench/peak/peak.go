@@ -75,3 +75,14 @@ func rate(l loop, threads int, d time.Duration) float64 {
 	el := time.Since(t0).Seconds()
 	return float64(threads) * float64(iters) * Chains * float64(l.lanes) * 2 / el / 1e9
 }
+
+// Rate measures one loop, isa and prec as in Result, on threads
+// goroutines for about d; ok is false if this CPU has no such loop.
+func Rate(isa, prec string, threads int, d time.Duration) (gflops float64, ok bool) {
+	for _, l := range loops() {
+		if l.isa == isa && l.prec == prec && l.ok() {
+			return rate(l, threads, d), true
+		}
+	}
+	return 0, false
+}
