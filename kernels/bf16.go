@@ -66,6 +66,36 @@ func GemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 	active.Load().bf16.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
+// Conv1dBF16 is Conv1d with bfloat16 operands: the product of x's taps
+// and w is GemmBF16's (x and w rounded to bfloat16 while packed, products
+// and sums in float32, the same bits on every path), and the bias is
+// added exactly in float32 beforehand: y = beta*y + bias, then the
+// product is added. Its error is GemmBF16's for an inner dimension of
+// Kernel*In, relative to |conv(x, w)| + |beta*y + bias|.
+func Conv1dBF16(s ConvShape, x, w, bias []float32, beta float32, y []float32) {
+	s.check("Conv1dBF16", len(x), len(y), len(w))
+	if bias != nil && len(bias) != s.Out {
+		panicf("Conv1dBF16: len(bias)=%d, want Out=%d (or nil)", len(bias), s.Out)
+	}
+	active.Load().bf16.conv(convForward, s, y, x, w, bias, beta)
+}
+
+// Conv1dBackwardDataBF16 is Conv1dBackwardData with bfloat16 operands (dy
+// and w rounded), with GemmBF16's arithmetic and error for an inner
+// dimension of Kernel*Out.
+func Conv1dBackwardDataBF16(s ConvShape, dy, w []float32, beta float32, dx []float32) {
+	s.check("Conv1dBackwardDataBF16", len(dx), len(dy), len(w))
+	active.Load().bf16.conv(convBackData, s, dx, dy, w, nil, beta)
+}
+
+// Conv1dBackwardFilterBF16 is Conv1dBackwardFilter with bfloat16
+// operands (x and dy rounded), with GemmBF16's arithmetic and error for
+// an inner dimension of Batch*Length.
+func Conv1dBackwardFilterBF16(s ConvShape, x, dy []float32, beta float32, dw []float32) {
+	s.check("Conv1dBackwardFilterBF16", len(x), len(dy), len(dw))
+	active.Load().bf16.conv(convBackFilter, s, dw, x, dy, nil, beta)
+}
+
 // HasBF16 reports whether the active path multiplies bfloat16 in
 // hardware (AVX512_BF16's VDPBF16PS), so that GemmBF16 is faster than
 // Gemm.
@@ -76,6 +106,7 @@ type bf16Ops struct {
 	toBF16   func(dst []uint16, src []float32)
 	fromBF16 func(dst []float32, src []uint16)
 	gemm     func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	conv     func(op int, s ConvShape, out, a, b, bias []float32, beta float32)
 	// mk is the micro-kernel behind gemm, for the tests.
 	mk microKernel[float32]
 	hw bool
@@ -87,7 +118,7 @@ func newBF16Ops(to func(dst []uint16, src []float32), from func(dst []float32, s
 	mk.pairs = true
 	mk.toBF16 = to
 	bg := newBlocked(mk, scaleGeneric[float32])
-	return &bf16Ops{toBF16: to, fromBF16: from, gemm: bg.gemmBF16, mk: mk, hw: hw}
+	return &bf16Ops{toBF16: to, fromBF16: from, gemm: bg.gemmBF16, conv: bg.convBF16, mk: mk, hw: hw}
 }
 
 // gemmBF16 is GemmBF16 on checked arguments: always blocked (the packing
@@ -95,4 +126,38 @@ func newBF16Ops(to func(dst []uint16, src []float32), from func(dst []float32, s
 func (bg *blocked[T]) gemmBF16(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	bg.exec(gemmCall[T]{transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}, beta)
+}
+
+// convBF16 is a bfloat16 convolution product on checked arguments: always
+// the blocked product (no per-tap sum, whose order would differ), with a
+// forward bias added to y first in float32.
+func (bg *blocked[T]) convBF16(op int, s ConvShape, out, a, b, bias []T, beta T) {
+	rows, cols := s.Batch*s.Length, s.Out
+	switch op {
+	case convBackData:
+		cols = s.In
+	case convBackFilter:
+		rows, cols = s.Out, s.Kernel*s.In
+	}
+	if bias != nil {
+		for r := 0; r < rows; r++ {
+			row := out[r*cols : (r+1)*cols]
+			for j, v := range bias {
+				switch beta {
+				case 0:
+					row[j] = v
+				case 1:
+					row[j] += v
+				default:
+					row[j] = T(beta*row[j]) + v // rounded, never fused
+				}
+			}
+		}
+		beta = 1
+	}
+	if s.Batch*s.Length == 0 {
+		scaleC(beta, out, rows, cols, cols, bg.scale)
+		return
+	}
+	bg.convBlocked(op, s, out, a, b, nil, beta)
 }

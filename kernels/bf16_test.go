@@ -354,3 +354,116 @@ func TestGemmBF16Paths(t *testing.T) {
 		}
 	}
 }
+
+// im2col returns the explicit matrix that a convGather reads: row i,
+// column t*ch+c is x at position l+off0+t*step of row i's sequence (l its
+// position there), or 0 outside the sequence.
+func im2col(x []float32, rows, length, ch, taps, off0, step int) []float32 {
+	m := make([]float32, rows*taps*ch)
+	for i := 0; i < rows; i++ {
+		l := i % length
+		for t := 0; t < taps; t++ {
+			p := l + off0 + t*step
+			if p < 0 || p >= length {
+				continue
+			}
+			copy(m[(i*taps+t)*ch:][:ch], x[(i-l+p)*ch:][:ch])
+		}
+	}
+	return m
+}
+
+// TestConvBF16Paths checks the three bfloat16 convolutions on every path
+// against gemmBF16Ref on the explicit im2col matrices (the same bits),
+// over shapes with partial tiles, dilations, a bias and beta.
+func TestConvBF16Paths(t *testing.T) {
+	defer SetThreads(SetThreads(0))
+	r := rand.New(rand.NewPCG(11, 12))
+	kc := blockingFor(bf16MR, bf16NR, 4).kc
+	trials := 30
+	if testing.Short() {
+		trials = 10
+	}
+	for _, p := range supportedPaths() {
+		for trial := 0; trial < trials; trial++ {
+			SetThreads(1 + r.IntN(3))
+			s := ConvShape{Batch: r.IntN(3), Length: 1 + r.IntN(40), In: 1 + r.IntN(20), Out: 1 + r.IntN(70),
+				Kernel: 1 + 2*r.IntN(3), Dilation: 1 + r.IntN(3)}
+			switch {
+			case trial == 0 && testing.Short():
+				s = ConvShape{Batch: 2, Length: 50, In: 33, Out: 70, Kernel: 9, Dilation: 2}
+			case trial == 0: // K*In and Batch*Length > kc: two slices of k
+				s = ConvShape{Batch: 2, Length: 300, In: 65, Out: 70, Kernel: 9, Dilation: 2}
+			case trial == 1: // taps of padding for whole panels
+				s = ConvShape{Batch: 2, Length: 30, In: 7, Out: 9, Kernel: 7, Dilation: 4}
+			}
+			rows, K, In, Out := s.Batch*s.Length, s.Kernel, s.In, s.Out
+			reach := (K - 1) / 2 * s.Dilation
+			fill := func(n int) []float32 {
+				v := make([]float32, n)
+				for i := range v {
+					v[i] = float32(r.NormFloat64())
+				}
+				return v
+			}
+			x, w, dy := fill(rows*In), fill(Out*K*In), fill(rows*Out)
+			beta := []float32{0, 1, 0.5}[r.IntN(3)]
+			var bias []float32
+			if r.IntN(2) == 0 {
+				bias = fill(Out)
+			}
+			check := func(name string, got, want []float32) {
+				t.Helper()
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: %s %+v beta=%g: [%d] = %g, reference %g", p.name, name, s, beta, i, got[i], want[i])
+					}
+				}
+			}
+			// Forward: y = beta*y + bias, then + im2col(x) w^T.
+			y := fill(rows * Out)
+			want := append([]float32(nil), y...)
+			p.bf16.conv(convForward, s, y, x, w, bias, beta)
+			wb := beta
+			if bias != nil {
+				for i := range want {
+					v := bias[i%Out]
+					switch beta {
+					case 0:
+						want[i] = v
+					case 1:
+						want[i] += v
+					default:
+						want[i] = float32(beta*want[i]) + v
+					}
+				}
+				wb = 1
+			}
+			if rows > 0 {
+				gemmBF16Ref(false, true, rows, Out, K*In, 1, im2col(x, rows, s.Length, In, K, -reach, s.Dilation), K*In, w, K*In, wb, want, Out, kc)
+			}
+			check("forward", y, want)
+			// Backward data: dx = beta*dx + im2col(dy, mirrored) w'.
+			dx := fill(rows * In)
+			want = append([]float32(nil), dx...)
+			p.bf16.conv(convBackData, s, dx, dy, w, nil, beta)
+			if rows > 0 {
+				wsw := swapWeights(nil, w, [3]int{Out, K, In})
+				gemmBF16Ref(false, false, rows, In, K*Out, 1, im2col(dy, rows, s.Length, Out, K, reach, -s.Dilation), K*Out, wsw, In, beta, want, In, kc)
+			}
+			check("backward data", dx, want)
+			// Backward filter: dw = beta*dw + dy^T im2col(x).
+			dw := fill(Out * K * In)
+			want = append([]float32(nil), dw...)
+			p.bf16.conv(convBackFilter, s, dw, x, dy, nil, beta)
+			if rows > 0 {
+				gemmBF16Ref(true, false, Out, K*In, rows, 1, dy, Out, im2col(x, rows, s.Length, In, K, -reach, s.Dilation), K*In, beta, want, K*In, kc)
+			} else {
+				for i := range want {
+					want[i] = map[float32]float32{0: 0, 1: want[i], 0.5: 0.5 * want[i]}[beta]
+				}
+			}
+			check("backward filter", dw, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"sync"
 	"unsafe"
 )
@@ -35,7 +36,8 @@ func asWords(s []float32) []uint32 {
 // rows ip*mr.., each op(A)[i, pc+2q] (low half) and op(A)[i, pc+2q+1]
 // rounded to bfloat16; missing rows and an odd kb's last high halves are
 // zero. A row of A stored by rows is contiguous over the steps, so it is
-// rounded in one call of the path's conversion.
+// rounded in one call of the path's conversion; other layouts (a
+// transposed or gathered A) are packed as float32 first (packAOther).
 func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 	mr, kw := g.mk.mr, (kb+1)/2
 	a := f32s(g.a)
@@ -49,24 +51,8 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 		pan := dw[ip*mr*kw : (ip+1)*mr*kw]
 		rows := min(mr, mb-ip*mr)
 		i0 := ic + ip*mr
-		if g.transA {
-			// op(A)[i,p] = a[p*lda+i]: a step's rows are contiguous.
-			for q := 0; q < kw; q++ {
-				p := pc + 2*q
-				r0 := a[p*g.lda+i0:][:rows]
-				d := pan[q*mr : (q+1)*mr]
-				if 2*q+1 < kb {
-					r1 := a[(p+1)*g.lda+i0:][:rows]
-					for r, v := range r0 {
-						d[r] = uint32(bf16Of(f32bits(v))) | uint32(bf16Of(f32bits(r1[r])))<<16
-					}
-				} else {
-					for r, v := range r0 {
-						d[r] = uint32(bf16Of(f32bits(v)))
-					}
-				}
-				clear(d[rows:])
-			}
+		if g.transA || g.ga.ch > 0 {
+			g.packAOther(pan, i0, pc, rows, kb)
 			continue
 		}
 		if rows == 6 && mr == 6 && g.mk.packA6 != nil && kw >= 16 {
@@ -86,6 +72,71 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 			}
 		}
 	}
+}
+
+// floatScratch holds the float32 panels that packAOther and packBOther
+// convert.
+var floatScratch = sync.Pool{New: func() any { return new([]float32) }}
+
+// packAOther packs one panel (rows rows from i0) of a transposed or
+// gathered A: packAFloat packs it as float32, with the taps that the
+// float32 kernels would skip (all padding for the panel) cleared, since
+// the bfloat16 kernels run every step; then pairify converts it.
+func (g *gemmCall[T]) packAOther(pan []uint32, i0, pc, rows, kb int) {
+	mr := g.mk.mr
+	tp := floatScratch.Get().(*[]float32)
+	defer floatScratch.Put(tp)
+	tmp := grow(*tp, mr*kb)
+	*tp = tmp
+	g.packAFloat(any(tmp).([]T), i0, pc, rows, kb, 0, 1)
+	if g.ga.ch > 0 {
+		ch, first := g.ga.ch, pc/g.ga.ch
+		for skip := g.buf.askip[i0/mr]; skip != 0; skip &= skip - 1 {
+			t := first + trailingZeros(skip)
+			p0, p1 := max(pc, t*ch), min(pc+kb, (t+1)*ch)
+			clear(tmp[(p0-pc)*mr : (p1-pc)*mr])
+		}
+	}
+	g.pairify(pan, tmp, mr, kb)
+}
+
+// pairify sets the words of a panel of width w from the float32 panel
+// tmp of kb steps of w values: word q*w+j holds steps 2q (low half) and
+// 2q+1 of column j rounded to bfloat16. A whole B panel goes through
+// packNBF16.
+func (g *gemmCall[T]) pairify(pan []uint32, tmp []float32, w, kb int) {
+	kw, q0 := (kb+1)/2, 0
+	if w == g.mk.nr && g.mk.packNBF16 != nil && kb >= 2 {
+		q0 = kb / 2
+		g.mk.packNBF16(q0, (*T)(unsafe.Pointer(&tmp[0])), w, (*T)(unsafe.Pointer(&pan[0])))
+	}
+	sp := scratchBF16(2 * w)
+	defer bf16Scratch.Put(sp)
+	lo16, hi16 := (*sp)[:w], (*sp)[w:]
+	for q := q0; q < kw; q++ {
+		g.mk.toBF16(lo16, tmp[2*q*w:][:w])
+		if 2*q+1 < kb {
+			g.mk.toBF16(hi16, tmp[(2*q+1)*w:][:w])
+		} else {
+			clear(hi16)
+		}
+		d := pan[q*w : (q+1)*w]
+		for j, v := range lo16 {
+			d[j] = uint32(v) | uint32(hi16[j])<<16
+		}
+	}
+}
+
+// packBOther packs one panel (cols columns from j0) of a gathered B, or
+// of a B with a bias row, as float32 (packBFloat), then converts it.
+func (g *gemmCall[T]) packBOther(pan []uint32, pc, j0, cols, kb int) {
+	nr := g.mk.nr
+	tp := floatScratch.Get().(*[]float32)
+	defer floatScratch.Put(tp)
+	tmp := grow(*tp, nr*kb)
+	*tp = tmp
+	g.packBFloat(any(tmp).([]T), pc, j0, kb, cols, 0, 1)
+	g.pairify(pan, tmp, nr, kb)
 }
 
 // packA6Pairs packs a whole panel of six rows of A stored by rows (from
@@ -128,6 +179,10 @@ func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
 		pan := dw[jp*nr*kw : (jp+1)*nr*kw]
 		cols := min(nr, nb-jp*nr)
 		j0 := jc + jp*nr
+		if g.gb.ch > 0 || g.bias != nil {
+			g.packBOther(pan, pc, j0, cols, kb)
+			continue
+		}
 		if g.transB {
 			// op(B)[p,j] = b[j*ldb+p]: a column's steps are contiguous,
 			// so its words are its rounded values taken in pairs.
@@ -191,4 +246,4 @@ func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
 	}
 }
 
-func f32bits(v float32) uint32 { return *(*uint32)(unsafe.Pointer(&v)) }
+func trailingZeros(x uint64) int { return bits.TrailingZeros64(x) }

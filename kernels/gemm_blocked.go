@@ -315,7 +315,7 @@ func (g *gemmCall[T]) macro(ap, bp []T, ic, jc, mb, nb, kb, lo, hi int, tile []T
 		rows := min(mr, mb-ip*mr)
 		a0 := ip * mr * kw
 		var skip uint64 // a gathered A's taps of padding (packAGather)
-		if g.ga.ch > 0 {
+		if g.ga.ch > 0 && !g.mk.pairs {
 			skip = g.buf.askip[ic/mr+ip]
 		}
 		for jp := 0; jp*nr < nb; jp++ {

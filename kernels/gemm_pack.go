@@ -7,12 +7,18 @@ package kernels
 // generic code also compiles to memmove, cost a third of a transposed
 // GEMM).
 func (g *gemmCall[T]) packA(dst []T, ic, pc, mb, kb, lo, hi int) {
-	if g.ga.ch > 0 {
-		g.packAGather(dst, ic, pc, mb, kb, lo, hi)
-		return
-	}
 	if g.mk.pairs {
 		g.packAPairs(f32s(dst), ic, pc, mb, kb, lo, hi)
+		return
+	}
+	g.packAFloat(dst, ic, pc, mb, kb, lo, hi)
+}
+
+// packAFloat is packA into panels of T (every micro-kernel's but the
+// bfloat16 ones, which also use it for a panel to convert).
+func (g *gemmCall[T]) packAFloat(dst []T, ic, pc, mb, kb, lo, hi int) {
+	if g.ga.ch > 0 {
+		g.packAGather(dst, ic, pc, mb, kb, lo, hi)
 		return
 	}
 	mr := g.mk.mr
@@ -88,12 +94,17 @@ func (g *gemmCall[T]) packRows6(d, a []T, o, lda, n int) {
 // packB packs panels lo..hi of the kb x nb block of op(B) at (pc, jc) into
 // nr-wide panels: panel jp holds kb steps of nr values, zero-padded.
 func (g *gemmCall[T]) packB(dst []T, pc, jc, kb, nb, lo, hi int) {
-	if g.gb.ch > 0 {
-		g.packBGather(dst, pc, jc, kb, nb, lo, hi)
-		return
-	}
 	if g.mk.pairs {
 		g.packBPairs(f32s(dst), pc, jc, kb, nb, lo, hi)
+		return
+	}
+	g.packBFloat(dst, pc, jc, kb, nb, lo, hi)
+}
+
+// packBFloat is packB into panels of T (see packAFloat).
+func (g *gemmCall[T]) packBFloat(dst []T, pc, jc, kb, nb, lo, hi int) {
+	if g.gb.ch > 0 {
+		g.packBGather(dst, pc, jc, kb, nb, lo, hi)
 		return
 	}
 	nr := g.mk.nr
