@@ -396,6 +396,10 @@ func TestConvBF16Paths(t *testing.T) {
 				s = ConvShape{Batch: 2, Length: 300, In: 65, Out: 70, Kernel: 9, Dilation: 2}
 			case trial == 1: // taps of padding for whole panels
 				s = ConvShape{Batch: 2, Length: 30, In: 7, Out: 9, Kernel: 7, Dilation: 4}
+			case trial == 2: // even channels: A gathered in pairs (packAGatherPairs)
+				s = ConvShape{Batch: 2, Length: 40, In: 64, Out: 70, Kernel: 5, Dilation: 2}
+			case trial == 3 && !testing.Short(): // and over two slices of k
+				s = ConvShape{Batch: 1, Length: 30, In: 130, Out: 66, Kernel: 5, Dilation: 3}
 			}
 			rows, K, In, Out := s.Batch*s.Length, s.Kernel, s.In, s.Out
 			reach := (K - 1) / 2 * s.Dilation

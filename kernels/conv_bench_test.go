@@ -9,7 +9,8 @@ import (
 // BenchmarkConv1d times the three convolutions on the promoter model's
 // block layer (batch 8, 1024 positions, 256 channels, 9 taps) at
 // dilations 1 and 64, and the enhancer's (batch 32, 500 positions, 128
-// channels), in float32 with all threads.
+// channels), in float32 and (where the CPU has VDPBF16PS) bfloat16, with
+// all threads.
 func BenchmarkConv1d(b *testing.B) {
 	shapes := []struct {
 		name string
@@ -38,6 +39,24 @@ func BenchmarkConv1d(b *testing.B) {
 							kernels.Conv1dBackwardData(s, y, w, 0, x)
 						case "filter":
 							kernels.Conv1dBackwardFilter(s, x, y, 1, w)
+						}
+					}
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+			for _, op := range []string{"forward", "data", "filter"} {
+				b.Run(sh.name+"/bf16/"+op, func(b *testing.B) {
+					if !kernels.HasBF16() {
+						b.Skip("without VDPBF16PS the bfloat16 convolutions run the generic loops")
+					}
+					for b.Loop() {
+						switch op {
+						case "forward":
+							kernels.Conv1dBF16(s, x, w, nil, 0, y)
+						case "data":
+							kernels.Conv1dBackwardDataBF16(s, y, w, 0, x)
+						case "filter":
+							kernels.Conv1dBackwardFilterBF16(s, x, y, 1, w)
 						}
 					}
 					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")

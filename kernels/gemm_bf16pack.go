@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/bits"
 	"sync"
 	"unsafe"
@@ -51,12 +52,16 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 		pan := dw[ip*mr*kw : (ip+1)*mr*kw]
 		rows := min(mr, mb-ip*mr)
 		i0 := ic + ip*mr
+		if g.ga.ch > 0 && g.ga.ch%2 == 0 && mr == 6 && g.mk.packA6 != nil {
+			g.packAGatherPairs(pan, i0, pc, rows, kb)
+			continue
+		}
 		if g.transA || g.ga.ch > 0 {
 			g.packAOther(pan, i0, pc, rows, kb)
 			continue
 		}
 		if rows == 6 && mr == 6 && g.mk.packA6 != nil && kw >= 16 {
-			g.packA6Pairs(pan, a[i0*g.lda+pc:], kb)
+			g.packA6Pairs(pan, a[i0*g.lda+pc:], g.lda, kb)
 			continue
 		}
 		for r := 0; r < mr; r++ {
@@ -71,6 +76,47 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 				pan[q*mr+r] = w
 			}
 		}
+	}
+}
+
+// packAGatherPairs packs one panel (rows rows from i0) of a gathered A
+// whose channels are even, so that no pair of steps spans two taps (pc,
+// a multiple of kc, is even): within a tap, six consecutive positions of
+// the sequence are six rows of x (row stride ch) packed by packA6Pairs, a
+// tap of padding for the whole panel is zeros, and a panel at a
+// sequence's edge goes value by value.
+func (g *gemmCall[T]) packAGatherPairs(pan []uint32, i0, pc, rows, kb int) {
+	ga, mr := &g.ga, g.mk.mr
+	x := f32s(ga.x)
+	for p := pc; p < pc+kb; {
+		s, c0 := p/ga.ch, p%ga.ch
+		n := min(pc+kb, (s+1)*ga.ch) - p // steps in this tap
+		d := pan[(p-pc)/2*mr : (p-pc+n+1)/2*mr]
+		o, run := ga.run(i0, s, i0+rows)
+		switch {
+		case run == rows && o < 0:
+			clear(d)
+		case run == rows && rows == 6 && n >= 32:
+			g.packA6Pairs(d, x[o+c0:], ga.ch, n)
+		default:
+			for r := 0; r < mr; r++ {
+				o := -1
+				if r < rows {
+					o, _ = ga.run(i0+r, s, i0+r+1)
+				}
+				for q := 0; 2*q < n; q++ {
+					var w uint32
+					if o >= 0 {
+						w = uint32(bf16Of(math.Float32bits(x[o+c0+2*q])))
+						if 2*q+1 < n {
+							w |= uint32(bf16Of(math.Float32bits(x[o+c0+2*q+1]))) << 16
+						}
+					}
+					d[q*mr+r] = w
+				}
+			}
+		}
+		p += n
 	}
 }
 
@@ -110,16 +156,17 @@ func (g *gemmCall[T]) pairify(pan []uint32, tmp []float32, w, kb int) {
 		q0 = kb / 2
 		g.mk.packNBF16(q0, (*T)(unsafe.Pointer(&tmp[0])), w, (*T)(unsafe.Pointer(&pan[0])))
 	}
-	sp := scratchBF16(2 * w)
+	if q0 == kw {
+		return
+	}
+	// The remaining steps in one conversion, then interleaved.
+	sp := scratchBF16(2 * w * (kw - q0))
 	defer bf16Scratch.Put(sp)
-	lo16, hi16 := (*sp)[:w], (*sp)[w:]
+	s := *sp
+	clear(s[(kb-2*q0)*w:])
+	g.mk.toBF16(s[:(kb-2*q0)*w], tmp[2*q0*w:kb*w])
 	for q := q0; q < kw; q++ {
-		g.mk.toBF16(lo16, tmp[2*q*w:][:w])
-		if 2*q+1 < kb {
-			g.mk.toBF16(hi16, tmp[(2*q+1)*w:][:w])
-		} else {
-			clear(hi16)
-		}
+		lo16, hi16 := s[2*(q-q0)*w:][:w], s[(2*(q-q0)+1)*w:][:w]
 		d := pan[q*w : (q+1)*w]
 		for j, v := range lo16 {
 			d[j] = uint32(v) | uint32(hi16[j])<<16
@@ -139,11 +186,11 @@ func (g *gemmCall[T]) packBOther(pan []uint32, pc, j0, cols, kb int) {
 	g.pairify(pan, tmp, nr, kb)
 }
 
-// packA6Pairs packs a whole panel of six rows of A stored by rows (from
-// a, row stride lda): each row is rounded into a scratch row of kw words,
+// packA6Pairs packs a whole panel of six rows stored by rows (from a,
+// row stride lda): each row is rounded into a scratch row of kw words,
 // which the float32 packA6 (a transposition of 32-bit values) lays out
 // sixteen pairs at a time; the last kw%16 pairs are copied here.
-func (g *gemmCall[T]) packA6Pairs(pan []uint32, a []float32, kb int) {
+func (g *gemmCall[T]) packA6Pairs(pan []uint32, a []float32, lda, kb int) {
 	kw := (kb + 1) / 2
 	sp := scratchBF16(12 * kw)
 	defer bf16Scratch.Put(sp)
@@ -151,7 +198,7 @@ func (g *gemmCall[T]) packA6Pairs(pan []uint32, a []float32, kb int) {
 	for r := 0; r < 6; r++ {
 		row := s[r*2*kw : (r+1)*2*kw]
 		row[2*kw-1] = 0
-		g.mk.toBF16(row[:kb], a[r*g.lda:][:kb])
+		g.mk.toBF16(row[:kb], a[r*lda:][:kb])
 	}
 	sw := words(s)
 	q16 := kw / 16 * 16
