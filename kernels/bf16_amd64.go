@@ -44,8 +44,15 @@ func gemmKernelBF16AVX512(kc int, a *float32, b *float32, c *float32, ldc int, a
 func gemmSetKernelBF16AVX512(kc int, a *float32, b *float32, c *float32, ldc int, alpha float32)
 
 // packNBF16AVX512 packs n pairs of rows of 64 float32 at src (row stride lds
-// elements) into dst, rounded to bfloat16: word 64q+j of dst holds
+// elements) into dst, rounded to bfloat16: word 64*q+j of dst holds
 // src[2q*lds+j] (low half) and src[(2q+1)*lds+j] (high half).
 //
 //go:noescape
 func packNBF16AVX512(n int, src *float32, lds int, dst *float32)
+
+// packN48BF16AVX512 packs n pairs of rows of 48 float32 at src (row stride lds
+// elements) into dst, rounded to bfloat16: word 48*q+j of dst holds
+// src[2q*lds+j] (low half) and src[(2q+1)*lds+j] (high half).
+//
+//go:noescape
+func packN48BF16AVX512(n int, src *float32, lds int, dst *float32)

@@ -2657,9 +2657,9 @@ TEXT ·packNBF16AVX512(SB), NOSPLIT, $0-32
 	SHLQ      $0x02, DX
 	VMOVDQU32 bf16interleave<>+0(SB), Z31
 
-packloop:
+packNBF16AVX512loop:
 	TESTQ   AX, AX
-	JZ      packdone
+	JZ      packNBF16AVX512done
 	LEAQ    (CX)(DX*1), SI
 	VMOVUPS (CX), Z0
 	VMOVUPS (SI), Z1
@@ -2712,9 +2712,9 @@ packloop:
 	LEAQ      (SI)(DX*1), CX
 	ADDQ      $0x00000100, BX
 	DECQ      AX
-	JMP       packloop
+	JMP       packNBF16AVX512loop
 
-packdone:
+packNBF16AVX512done:
 	VZEROUPPER
 	RET
 
@@ -2735,3 +2735,62 @@ DATA bf16interleave<>+52(SB)/4, $0x001d000d
 DATA bf16interleave<>+56(SB)/4, $0x001e000e
 DATA bf16interleave<>+60(SB)/4, $0x001f000f
 GLOBL bf16interleave<>(SB), RODATA|NOPTR, $64
+
+// func packN48BF16AVX512(n int, src *float32, lds int, dst *float32)
+// Requires: AVX, AVX512BW, AVX512F
+TEXT ·packN48BF16AVX512(SB), NOSPLIT, $0-32
+	MOVQ      n+0(FP), AX
+	MOVQ      src+8(FP), CX
+	MOVQ      lds+16(FP), DX
+	MOVQ      dst+24(FP), BX
+	SHLQ      $0x02, DX
+	VMOVDQU32 bf16interleave<>+0(SB), Z31
+
+packN48BF16AVX512loop:
+	TESTQ   AX, AX
+	JZ      packN48BF16AVX512done
+	LEAQ    (CX)(DX*1), SI
+	VMOVUPS (CX), Z0
+	VMOVUPS (SI), Z1
+	VMOVUPS 64(CX), Z2
+	VMOVUPS 64(SI), Z3
+	VMOVUPS 128(CX), Z4
+	VMOVUPS 128(SI), Z5
+
+	// VCVTNE2PS2BF16 Z8, Z1, Z0
+	BYTE $0x62
+	BYTE $0x72
+	BYTE $0x77
+	BYTE $0x48
+	BYTE $0x72
+	BYTE $0xc0
+
+	// VCVTNE2PS2BF16 Z9, Z3, Z2
+	BYTE $0x62
+	BYTE $0x72
+	BYTE $0x67
+	BYTE $0x48
+	BYTE $0x72
+	BYTE $0xca
+
+	// VCVTNE2PS2BF16 Z10, Z5, Z4
+	BYTE      $0x62
+	BYTE      $0x72
+	BYTE      $0x57
+	BYTE      $0x48
+	BYTE      $0x72
+	BYTE      $0xd4
+	VPERMW    Z8, Z31, Z16
+	VMOVDQU32 Z16, (BX)
+	VPERMW    Z9, Z31, Z17
+	VMOVDQU32 Z17, 64(BX)
+	VPERMW    Z10, Z31, Z18
+	VMOVDQU32 Z18, 128(BX)
+	LEAQ      (SI)(DX*1), CX
+	ADDQ      $0x000000c0, BX
+	DECQ      AX
+	JMP       packN48BF16AVX512loop
+
+packN48BF16AVX512done:
+	VZEROUPPER
+	RET

@@ -284,6 +284,13 @@ func TestGemmBF16Paths(t *testing.T) {
 			if trial%2 == 0 && testing.Short() {
 				k = r.IntN(70)
 			}
+			if trial%5 == 4 { // eight whole panels and more (packA48Pairs)
+				m = 48 + r.IntN(20)
+				if trial%2 == 1 {
+					bl.mc = bf16MR * (8 + r.IntN(4))
+					gemm = newBlockedWith(p.bf16.mk, scaleGeneric[float32], bl).gemmBF16
+				}
+			}
 			tA, tB := r.IntN(2) == 1, r.IntN(2) == 1
 			ar, ac, br, bc := m, k, k, n
 			if tA {
@@ -470,4 +477,27 @@ func TestConvBF16Paths(t *testing.T) {
 			check("backward filter", dw, want)
 		}
 	}
+}
+
+// BenchmarkBF16MicroKernel times the active path's bfloat16 micro-kernel
+// as the blocked product runs it: one A panel of kc = 256 pairs against
+// eight B panels (512 KiB, half of a 1 MiB L2), into one C tile; the
+// ceiling of GemmBF16 without packing.
+func BenchmarkBF16MicroKernel(b *testing.B) {
+	mk := active.Load().bf16.mk
+	const kc, panels = 256, 8
+	a, bp := make([]float32, bf16MR*kc), make([]float32, panels*bf16NR*kc)
+	for i := range a {
+		a[i] = math.Float32frombits(0x3f803f80)
+	}
+	for i := range bp {
+		bp[i] = math.Float32frombits(0x3f003f00)
+	}
+	c := make([]float32, bf16MR*bf16NR)
+	for b.Loop() {
+		for p := 0; p < panels; p++ {
+			mk.fn(kc, &a[0], &bp[p*bf16NR*kc], &c[0], bf16NR, 1)
+		}
+	}
+	b.ReportMetric(float64(b.N)*panels*2*bf16MR*bf16NR*2*kc/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

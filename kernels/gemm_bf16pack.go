@@ -48,6 +48,11 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 	s := *sp
 	s[len(s)-1] = 0
 	sw := words(s)
+	if g.transA && g.ga.ch == 0 && mr == 6 && g.mk.packN48BF16 != nil && g.mk.packA6T8 != nil {
+		for ; lo+8 <= hi && (lo+8)*6 <= mb; lo += 8 {
+			g.packA48Pairs(dw[lo*mr*kw:], a, ic+lo*mr, pc, kb)
+		}
+	}
 	for ip := lo; ip < hi; ip++ {
 		pan := dw[ip*mr*kw : (ip+1)*mr*kw]
 		rows := min(mr, mb-ip*mr)
@@ -77,6 +82,29 @@ func (g *gemmCall[T]) packAPairs(dst []float32, ic, pc, mb, kb, lo, hi int) {
 			}
 		}
 	}
+}
+
+// packA48Pairs packs eight whole panels of a transposed A, columns i0..
+// i0+48 (a step's 48 values contiguous): packN48BF16 rounds and
+// interleaves pairs of steps into a scratch of kw rows of 48 words, and
+// the float32 packA6T8 deals them to the eight panels (at dst, 6*kw words
+// apart).
+func (g *gemmCall[T]) packA48Pairs(dst []uint32, a []float32, i0, pc, kb int) {
+	kw := (kb + 1) / 2
+	sp := scratchBF16(96 * kw)
+	defer bf16Scratch.Put(sp)
+	sw := words(*sp)
+	if kb >= 2 {
+		g.mk.packN48BF16(kb/2, (*T)(unsafe.Pointer(&a[pc*g.lda+i0])), g.lda, (*T)(unsafe.Pointer(&sw[0])))
+	}
+	if kb%2 == 1 {
+		last := a[(pc+kb-1)*g.lda+i0:][:48]
+		row := sw[(kw-1)*48 : kw*48]
+		for j, v := range last {
+			row[j] = uint32(bf16Of(math.Float32bits(v)))
+		}
+	}
+	g.mk.packA6T8(kw, (*T)(unsafe.Pointer(&sw[0])), 48, (*T)(unsafe.Pointer(&dst[0])))
 }
 
 // packAGatherPairs packs one panel (rows rows from i0) of a gathered A

@@ -49,4 +49,7 @@ type microKernel[T float32 | float64] struct {
 	// packNBF16, if set, packs n pairs of rows of nr values of B stored
 	// by rows into a panel of words (see packBPairs).
 	packNBF16 func(n int, src *T, lds int, dst *T)
+	// packN48BF16, if set, is packNBF16 for rows of 48 values: eight
+	// panels of a transposed A (with packA6T8).
+	packN48BF16 func(n int, src *T, lds int, dst *T)
 }

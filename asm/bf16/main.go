@@ -18,6 +18,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -34,7 +36,8 @@ func main() {
 	fromBF16(emit.AVX2)
 	kernel(false)
 	kernel(true)
-	packN()
+	packN("packNBF16AVX512", nv)
+	packN("packN48BF16AVX512", 3)
 	emit.GenerateFile()
 }
 
@@ -295,48 +298,62 @@ func kernel(set bool) {
 	emit.Ret()
 }
 
-// packN emits the packing of a B panel stored by rows: for n pairs of
-// rows (2q, 2q+1) of 64 float32 at src (row stride lds elements), the
-// 64 words of dst[64q:] take column j's two values rounded to bfloat16,
-// row 2q low. Per 16 columns one VCVTNE2PS2BF16 rounds both rows into
-// one register (row 2q in the low half) and a VPERMW interleaves them.
-func packN() {
-	TEXT("packNBF16AVX512", NOSPLIT, "func(n int, src *float32, lds int, dst *float32)")
+// packN emits the packing of pairs of rows of w = 16*vecs float32 (a B
+// panel stored by rows, vecs = 4; or eight A panels of a transposed A,
+// vecs = 3): for n pairs of rows (2q, 2q+1) at src (row stride lds
+// elements), the w words of dst[w*q:] take column j's two values rounded
+// to bfloat16, row 2q low. Per 16 columns one VCVTNE2PS2BF16 rounds both
+// rows into one register (row 2q in the low half) and a VPERMW
+// interleaves them.
+func packN(name string, vecs int) {
+	w := 16 * vecs
+	TEXT(name, NOSPLIT, "func(n int, src *float32, lds int, dst *float32)")
 	Pragma("noescape")
-	Doc(doc.Lines("packNBF16AVX512 packs n pairs of rows of 64 float32 at src (row stride lds elements) into dst, rounded to bfloat16: word 64q+j of dst holds src[2q*lds+j] (low half) and src[(2q+1)*lds+j] (high half).")...)
+	Doc(doc.Lines(fmt.Sprintf("%s packs n pairs of rows of %d float32 at src (row stride lds elements) into dst, rounded to bfloat16: word %d*q+j of dst holds src[2q*lds+j] (low half) and src[(2q+1)*lds+j] (high half).", name, w, w))...)
 	n := Load(Param("n"), GP64())
 	src := Load(Param("src"), GP64())
 	lds := Load(Param("lds"), GP64())
 	dst := Load(Param("dst"), GP64())
 	SHLQ(U8(2), lds)
-	idx := GLOBL("bf16interleave", RODATA|NOPTR)
-	for j := 0; j < 16; j++ {
-		DATA(4*j, U32(uint32(j)|uint32(16+j)<<16))
-	}
 	ix := z(31)
-	VMOVDQU32(idx, ix)
-	loop, done := "packloop", "packdone"
+	VMOVDQU32(interleave(), ix)
+	loop, done := name+"loop", name+"done"
 	Label(loop)
 	TESTQ(n, n)
 	JZ(LabelRef(done))
 	r1 := GP64()
 	LEAQ(Mem{Base: src, Index: lds, Scale: 1}, r1)
-	for v := 0; v < nv; v++ {
+	for v := 0; v < vecs; v++ {
 		VMOVUPS(Mem{Base: src, Disp: 64 * v}, z(2*v))
 		VMOVUPS(Mem{Base: r1, Disp: 64 * v}, z(2*v+1))
 	}
-	for v := 0; v < nv; v++ {
+	for v := 0; v < vecs; v++ {
 		// Intel order: dst, src1 (high half), src2 (low half).
 		emit.VCVTNE2PS2BF16.Emit(512, z(8+v), z(2*v+1), z(2*v))
 	}
-	for v := 0; v < nv; v++ {
+	for v := 0; v < vecs; v++ {
 		VPERMW(z(8+v), ix, z(16+v))
 		VMOVDQU32(z(16+v), Mem{Base: dst, Disp: 64 * v})
 	}
 	LEAQ(Mem{Base: r1, Index: lds, Scale: 1}, src)
-	ADDQ(U32(256), dst)
+	ADDQ(U32(uint32(4*w)), dst)
 	DECQ(n)
 	JMP(LabelRef(loop))
 	Label(done)
 	emit.Ret()
+}
+
+var interleaveTable *Mem
+
+// interleave returns the VPERMW indices that interleave the low and high
+// 16 words of a register: word 2j takes word j, word 2j+1 word 16+j.
+func interleave() Mem {
+	if interleaveTable == nil {
+		m := GLOBL("bf16interleave", RODATA|NOPTR)
+		for j := 0; j < 16; j++ {
+			DATA(4*j, U32(uint32(j)|uint32(16+j)<<16))
+		}
+		interleaveTable = &m
+	}
+	return *interleaveTable
 }

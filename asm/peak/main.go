@@ -8,6 +8,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -46,31 +48,34 @@ func main() {
 			triad(k)
 		}
 	}
-	dpbf16()
+	dpbf16(Chains)
+	dpbf16(2 * Chains)
 	emit.GenerateFile()
 }
 
 // dpbf16 emits the same loop of VDPBF16PS zmm (AVX512_BF16: 16 lanes, two
 // bfloat16 products each), written as bytes by emit.EVEXOp on physical
-// registers Z0..Z13.
-func dpbf16() {
-	TEXT("dpbf16AVX512", NOSPLIT, "func(iters int)")
+// registers, with chains accumulators.
+func dpbf16(chains int) {
+	name := fmt.Sprintf("dpbf16x%dAVX512", chains)
+	TEXT(name, NOSPLIT, "func(iters int)")
 	Pragma("noescape")
-	Doc("dpbf16AVX512 runs iters iterations of 12 independent VDPBF16PS zmm.")
+	Doc(fmt.Sprintf("%s runs iters iterations of %d independent VDPBF16PS zmm.", name, chains))
 	n := Load(Param("iters"), GP64())
 	z := func(i int) reg.Physical { return reg.Vector.Lookup(reg.Index(i), reg.S512) }
-	for i := 0; i < Chains+2; i++ {
+	for i := 0; i < chains+2; i++ {
 		VPXORD(z(i), z(i), z(i))
 	}
-	Label("dploop")
+	loop, done := name+"loop", name+"done"
+	Label(loop)
 	TESTQ(n, n)
-	JZ(LabelRef("dpdone"))
-	for i := 0; i < Chains; i++ {
-		emit.VDPBF16PS.Emit(512, z(i), z(Chains), z(Chains+1))
+	JZ(LabelRef(done))
+	for i := 0; i < chains; i++ {
+		emit.VDPBF16PS.Emit(512, z(i), z(chains), z(chains+1))
 	}
 	DECQ(n)
-	JMP(LabelRef("dploop"))
-	Label("dpdone")
+	JMP(LabelRef(loop))
+	Label(done)
 	emit.Ret()
 }
 

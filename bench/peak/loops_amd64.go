@@ -14,7 +14,8 @@ func loops() []loop {
 		{"avx2", "f32", 8, fmaAVX2F32, avx2},
 		{"avx2", "f64", 4, fmaAVX2F64, avx2},
 		// VDPBF16PS: 16 lanes of two multiply-adds each.
-		{"avx512", "bf16", 32, dpbf16AVX512, func() bool { return f.AVX512BF16 }},
+		{"avx512", "bf16", 32, dpbf16x12AVX512, func() bool { return f.AVX512BF16 }},
+		{"avx512", "bf16x24", 32, dpbf16x24AVX512, func() bool { return f.AVX512BF16 }},
 	}
 }
 

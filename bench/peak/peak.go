@@ -6,6 +6,7 @@ package peak
 //go:generate sh -c "cd ../../asm && go run ./peak -out ../bench/peak/peak_amd64.s -stubs ../bench/peak/peak_amd64.go -pkg peak"
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -73,7 +74,7 @@ func rate(l loop, threads int, d time.Duration) float64 {
 	}
 	wg.Wait()
 	el := time.Since(t0).Seconds()
-	return float64(threads) * float64(iters) * Chains * float64(l.lanes) * 2 / el / 1e9
+	return float64(threads) * float64(iters) * float64(l.chains()) * float64(l.lanes) * 2 / el / 1e9
 }
 
 // Rate measures one loop, isa and prec as in Result, on threads
@@ -85,4 +86,13 @@ func Rate(isa, prec string, threads int, d time.Duration) (gflops float64, ok bo
 		}
 	}
 	return 0, false
+}
+
+// chains returns the loop's accumulators: Chains, or twice as many for
+// the loops whose precision says x24.
+func (l loop) chains() int {
+	if strings.HasSuffix(l.prec, "x24") {
+		return 2 * Chains
+	}
+	return Chains
 }

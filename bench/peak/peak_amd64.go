@@ -36,7 +36,12 @@ func fmaAVX512F64(iters int)
 //go:noescape
 func triadAVX512F64(a []float64, b []float64, c []float64, s float64)
 
-// dpbf16AVX512 runs iters iterations of 12 independent VDPBF16PS zmm.
+// dpbf16x12AVX512 runs iters iterations of 12 independent VDPBF16PS zmm.
 //
 //go:noescape
-func dpbf16AVX512(iters int)
+func dpbf16x12AVX512(iters int)
+
+// dpbf16x24AVX512 runs iters iterations of 24 independent VDPBF16PS zmm.
+//
+//go:noescape
+func dpbf16x24AVX512(iters int)
