@@ -148,6 +148,48 @@ func (g *gemmCall[T]) packAGatherPairs(pan []uint32, i0, pc, rows, kb int) {
 	}
 }
 
+// packBGatherPairs packs a whole panel of a gathered B that lies within
+// one tap (its steps the positions, its nr columns channels c0.. of tap
+// s): a run of consecutive positions is rows of x (row stride ch), packed
+// by packNBF16 two at a time, a run of padding is zeros, and a pair of
+// steps that spans two runs (a sequence's edge) is rounded row by row.
+func (g *gemmCall[T]) packBGatherPairs(pan []uint32, pc, j0, kb int) {
+	gb, nr := &g.gb, g.mk.nr
+	x := f32s(gb.x)
+	s, c0 := j0/gb.ch, j0%gb.ch
+	sp := scratchBF16(2 * nr)
+	defer bf16Scratch.Put(sp)
+	lo16, hi16 := (*sp)[:nr], (*sp)[nr:]
+	for p := pc; p < pc+kb; {
+		o, n := gb.run(p, s, pc+kb)
+		d := pan[(p-pc)/2*nr:]
+		if m := n / 2; m > 0 {
+			if o < 0 {
+				clear(d[:m*nr])
+			} else {
+				g.mk.packNBF16(m, (*T)(unsafe.Pointer(&x[o+c0])), gb.ch, (*T)(unsafe.Pointer(&d[0])))
+			}
+			p += 2 * m
+			continue
+		}
+		// One step left in this run: it pairs with the next run's first.
+		clear(lo16)
+		if o >= 0 {
+			g.mk.toBF16(lo16, x[o+c0:][:nr])
+		}
+		clear(hi16)
+		if p+1 < pc+kb {
+			if o1, _ := gb.run(p+1, s, p+2); o1 >= 0 {
+				g.mk.toBF16(hi16, x[o1+c0:][:nr])
+			}
+		}
+		for j, v := range lo16 {
+			d[j] = uint32(v) | uint32(hi16[j])<<16
+		}
+		p += 2
+	}
+}
+
 // floatScratch holds the float32 panels that packAOther and packBOther
 // convert.
 var floatScratch = sync.Pool{New: func() any { return new([]float32) }}
@@ -254,6 +296,10 @@ func (g *gemmCall[T]) packBPairs(dst []float32, pc, jc, kb, nb, lo, hi int) {
 		pan := dw[jp*nr*kw : (jp+1)*nr*kw]
 		cols := min(nr, nb-jp*nr)
 		j0 := jc + jp*nr
+		if g.gb.ch > 0 && g.bias == nil && cols == nr && j0%g.gb.ch+nr <= g.gb.ch && g.mk.packNBF16 != nil {
+			g.packBGatherPairs(pan, pc, j0, kb)
+			continue
+		}
 		if g.gb.ch > 0 || g.bias != nil {
 			g.packBOther(pan, pc, j0, cols, kb)
 			continue
