@@ -89,3 +89,23 @@ func TestPlots(t *testing.T) {
 		}
 	}
 }
+
+// TestBF16PeakFraction checks that a bfloat16 GEMM row states its
+// fraction of the VDPBF16PS peak (bench/peak's avx512/bf16).
+func TestBF16PeakFraction(t *testing.T) {
+	res, err := Parse(strings.NewReader("BenchmarkGemm/avx512/square/bf16/1024x1024x1024/threads=1-2  10  500000 ns/op  300 GFLOP/s\n" +
+		"BenchmarkGemm/avx512/square/f32/1024x1024x1024/threads=1-2  10  500000 ns/op  150 GFLOP/s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	Markdown(&b, res, Peaks{GFLOPS: map[string]float64{"avx512/bf16/1": 400, "avx512/f32/1": 200}, DefaultThreads: 2})
+	for _, want := range []string{
+		"| square/bf16/1024x1024x1024/threads=1 | 300 GFLOP/s (75% of peak) |",
+		"| square/f32/1024x1024x1024/threads=1 | 150 GFLOP/s (75% of peak) |",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+}
