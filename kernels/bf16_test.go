@@ -292,72 +292,81 @@ func TestGemmBF16Paths(t *testing.T) {
 				}
 			}
 			tA, tB := r.IntN(2) == 1, r.IntN(2) == 1
-			ar, ac, br, bc := m, k, k, n
-			if tA {
-				ar, ac = k, m
-			}
-			if tB {
-				br, bc = n, k
-			}
-			lda, ldb, ldc := max(ac, 1)+r.IntN(3), max(bc, 1)+r.IntN(3), n+r.IntN(3)
-			a, b := make([]float32, ar*lda+1), make([]float32, br*ldb+1)
-			for i := range a {
-				a[i] = float32(r.NormFloat64())
-			}
-			for i := range b {
-				b[i] = float32(r.NormFloat64())
-			}
-			const sentinel = -12345.5
-			c := make([]float32, m*ldc+1)
-			for i := range c {
-				c[i] = sentinel
-				if i < m*ldc && i%ldc < n {
-					c[i] = float32(r.NormFloat64())
-				}
-			}
-			c0 := append([]float32(nil), c...)
-			want := append([]float32(nil), c...)
 			alpha := []float32{1, -0.75, 0, 1.5}[r.IntN(4)]
 			beta := []float32{0, 1, 0.5, -2}[r.IntN(4)]
-			gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-			gemmBF16Ref(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc, bl.kc)
-			for i := range c {
-				if i >= m*ldc || i%ldc >= n {
-					if c[i] != sentinel {
-						t.Fatalf("%s: wrote c[%d] outside C", p.name, i)
-					}
-					continue
-				}
-				row, col := i/ldc, i%ldc
-				if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("%s: %dx%dx%d tA=%v tB=%v alpha=%g beta=%g kc=%d: C[%d,%d] = %g, reference %g", p.name, m, n, k, tA, tB, alpha, beta, bl.kc, row, col, c[i], want[i])
-				}
-				var exact, mag float64
-				for q := 0; q < k; q++ {
-					var av, bv float64
-					if tA {
-						av = float64(a[q*lda+row])
-					} else {
-						av = float64(a[row*lda+q])
-					}
-					if tB {
-						bv = float64(b[col*ldb+q])
-					} else {
-						bv = float64(b[q*ldb+col])
-					}
-					exact += av * bv
-					mag += math.Abs(av * bv)
-				}
-				cb := float64(beta) * float64(c0[i])
-				if beta == 0 {
-					cb = 0
-				}
-				exact = float64(alpha)*exact + cb
-				bound := (0x1p-7+0x1p-15+float64(k+2)*0x1p-23)*(math.Abs(float64(alpha))*mag+math.Abs(cb)) + float64(k)*0x1p-126
-				if e := math.Abs(float64(c[i]) - exact); e > bound {
-					t.Fatalf("%s: %dx%dx%d: C[%d,%d] error %g > bound %g", p.name, m, n, k, row, col, e, bound)
-				}
+			checkGemmBF16(t, p.name, gemm, bl.kc, r, tA, tB, m, n, k, alpha, beta)
+		}
+	}
+}
+
+// checkGemmBF16 runs gemm on random operands of the given shape (padded
+// leading dimensions, sentinels around C) against gemmBF16Ref with the
+// blocking kc: the same bits, within the stated bound of the float64
+// product of the unrounded operands, and nothing outside C written.
+func checkGemmBF16(t *testing.T, name string, gemm func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int), kc int, r *rand.Rand, tA, tB bool, m, n, k int, alpha, beta float32) {
+	t.Helper()
+	ar, ac, br, bc := m, k, k, n
+	if tA {
+		ar, ac = k, m
+	}
+	if tB {
+		br, bc = n, k
+	}
+	lda, ldb, ldc := max(ac, 1)+r.IntN(3), max(bc, 1)+r.IntN(3), n+r.IntN(3)
+	a, b := make([]float32, ar*lda+1), make([]float32, br*ldb+1)
+	for i := range a {
+		a[i] = float32(r.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(r.NormFloat64())
+	}
+	const sentinel = -12345.5
+	c := make([]float32, m*ldc+1)
+	for i := range c {
+		c[i] = sentinel
+		if i < m*ldc && i%ldc < n {
+			c[i] = float32(r.NormFloat64())
+		}
+	}
+	c0 := append([]float32(nil), c...)
+	want := append([]float32(nil), c...)
+	gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmBF16Ref(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, want, ldc, kc)
+	for i := range c {
+		if i >= m*ldc || i%ldc >= n {
+			if c[i] != sentinel {
+				t.Fatalf("%s: wrote c[%d] outside C", name, i)
 			}
+			continue
+		}
+		row, col := i/ldc, i%ldc
+		if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: %dx%dx%d tA=%v tB=%v alpha=%g beta=%g kc=%d: C[%d,%d] = %g, reference %g", name, m, n, k, tA, tB, alpha, beta, kc, row, col, c[i], want[i])
+		}
+		var exact, mag float64
+		for q := 0; q < k; q++ {
+			var av, bv float64
+			if tA {
+				av = float64(a[q*lda+row])
+			} else {
+				av = float64(a[row*lda+q])
+			}
+			if tB {
+				bv = float64(b[col*ldb+q])
+			} else {
+				bv = float64(b[q*ldb+col])
+			}
+			exact += av * bv
+			mag += math.Abs(av * bv)
+		}
+		cb := float64(beta) * float64(c0[i])
+		if beta == 0 {
+			cb = 0
+		}
+		exact = float64(alpha)*exact + cb
+		bound := (0x1p-7+0x1p-15+float64(k+2)*0x1p-23)*(math.Abs(float64(alpha))*mag+math.Abs(cb)) + float64(k)*0x1p-126
+		if e := math.Abs(float64(c[i]) - exact); e > bound {
+			t.Fatalf("%s: %dx%dx%d: C[%d,%d] error %g > bound %g", name, m, n, k, row, col, e, bound)
 		}
 	}
 }
@@ -500,4 +509,20 @@ func BenchmarkBF16MicroKernel(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)*panels*2*bf16MR*bf16NR*2*kc/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// FuzzGemmBF16 runs every path's GemmBF16 (its own blocking, the threads
+// of SetThreads) on random operands of fuzzed shape, transposes, alpha and
+// beta against gemmBF16Ref (checkGemmBF16).
+func FuzzGemmBF16(f *testing.F) {
+	f.Add(uint64(1), uint8(7), uint8(65), uint8(33), false, true, int8(4), int8(0))
+	f.Add(uint64(2), uint8(13), uint8(3), uint8(1), true, false, int8(-3), int8(2))
+	f.Fuzz(func(t *testing.T, seed uint64, mb, nb, kb uint8, tA, tB bool, alpha, beta int8) {
+		r := rand.New(rand.NewPCG(seed, 0x5eed))
+		m, n, k := 1+int(mb%70), 1+int(nb%140), int(kb)
+		kc := blockingFor(bf16MR, bf16NR, 4).kc
+		for _, p := range supportedPaths() {
+			checkGemmBF16(t, p.name, p.bf16.gemm, kc, r, tA, tB, m, n, k, float32(alpha)/4, float32(beta)/4)
+		}
+	})
 }
