@@ -117,9 +117,13 @@ type bf16Ops struct {
 func newBF16Ops(to func(dst []uint16, src []float32), from func(dst []float32, src []uint16), mk microKernel[float32], hw bool) *bf16Ops {
 	mk.pairs = true
 	mk.toBF16 = to
-	bg := newBlocked(mk, scaleGeneric[float32])
+	bg := newBlockedWith(mk, scaleGeneric[float32], bf16Blocking())
 	return &bf16Ops{toBF16: to, fromBF16: from, gemm: bg.gemmBF16, conv: bg.convBF16, mk: mk, hw: hw}
 }
+
+// bf16Blocking is the blocking of every path's bfloat16 products, from
+// the caches at 2 bytes per step of a panel.
+func bf16Blocking() blocking { return blockingFor(bf16MR, bf16NR, 2) }
 
 // gemmBF16 is GemmBF16 on checked arguments: always blocked (the packing
 // is where the operands are rounded).

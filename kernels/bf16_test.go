@@ -270,7 +270,7 @@ func TestGemmBF16Paths(t *testing.T) {
 	}
 	for _, p := range supportedPaths() {
 		for trial := 0; trial < trials; trial++ {
-			bl := blockingFor(bf16MR, bf16NR, 4)
+			bl := bf16Blocking()
 			gemm := p.bf16.gemm
 			if trial%2 == 1 {
 				bl = blocking{kc: 8 * (1 + r.IntN(3)), mc: bf16MR * (1 + r.IntN(3)), nc: bf16NR * (1 + r.IntN(2)), flopsPerThread: 1}
@@ -395,7 +395,7 @@ func im2col(x []float32, rows, length, ch, taps, off0, step int) []float32 {
 func TestConvBF16Paths(t *testing.T) {
 	defer SetThreads(SetThreads(0))
 	r := rand.New(rand.NewPCG(11, 12))
-	kc := blockingFor(bf16MR, bf16NR, 4).kc
+	kc := bf16Blocking().kc
 	trials := 30
 	if testing.Short() {
 		trials = 10
@@ -520,7 +520,7 @@ func FuzzGemmBF16(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64, mb, nb, kb uint8, tA, tB bool, alpha, beta int8) {
 		r := rand.New(rand.NewPCG(seed, 0x5eed))
 		m, n, k := 1+int(mb%70), 1+int(nb%140), int(kb)
-		kc := blockingFor(bf16MR, bf16NR, 4).kc
+		kc := bf16Blocking().kc
 		for _, p := range supportedPaths() {
 			checkGemmBF16(t, p.name, p.bf16.gemm, kc, r, tA, tB, m, n, k, float32(alpha)/4, float32(beta)/4)
 		}

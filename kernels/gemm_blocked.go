@@ -34,7 +34,14 @@ func blockingFor(mr, nr, size int) blocking {
 	if l3 <= 0 {
 		l3 = 8 << 20
 	}
-	kc := min(max(l1/2/(mr*size)/8*8, 64), 512)
+	// At most 512 steps, or 1024 of bfloat16 (size 2, GemmBF16), whose
+	// panels take the bytes of 512 float32: fewer slices of k, each of
+	// which reads and writes C once more.
+	kcMax := 512
+	if size == 2 {
+		kcMax = 1024
+	}
+	kc := min(max(l1/2/(mr*size)/8*8, 64), kcMax)
 	nc := min(max(l2/2/(kc*size)/nr*nr, nr), 8192/nr*nr)
 	mc := min(max(l3/2/(kc*size)/mr*mr, mr), 8192/mr*mr)
 	return blocking{kc: kc, mc: mc, nc: nc, flopsPerThread: gemmFlopsPerThread}
