@@ -56,3 +56,10 @@ func packNBF16AVX512(n int, src *float32, lds int, dst *float32)
 //
 //go:noescape
 func packN48BF16AVX512(n int, src *float32, lds int, dst *float32)
+
+// packA6BF16AVX512 packs n pairs of steps (n a multiple of 16) of six rows of
+// A (row stride lds elements) into dst, rounded to bfloat16: word 6q+r of dst
+// holds src[r*lds+2q] (low half) and src[r*lds+2q+1] (high half).
+//
+//go:noescape
+func packA6BF16AVX512(n int, src *float32, lds int, dst *float32)

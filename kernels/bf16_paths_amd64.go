@@ -9,6 +9,7 @@ func bf16OpsAVX512BF16() *bf16Ops {
 	return newBF16Ops(toBF16AVX512, fromBF16AVX512Tail, microKernel[float32]{
 		mr: bf16MR, nr: bf16NR, fn: gemmKernelBF16AVX512, set: gemmSetKernelBF16AVX512,
 		packNBF16: packNBF16AVX512, packN48BF16: packN48BF16AVX512, packA6T8: packA6T8AVX512F32,
+		packA6BF16: packA6BF16AVX512,
 		// The float32 transpositions move the packed words (32 bits each).
 		packA6: packA6AVX512F32, packT: packTAVX512F32, tl: 16,
 	}, true)

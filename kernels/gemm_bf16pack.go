@@ -262,6 +262,23 @@ func (g *gemmCall[T]) packBOther(pan []uint32, pc, j0, cols, kb int) {
 // sixteen pairs at a time; the last kw%16 pairs are copied here.
 func (g *gemmCall[T]) packA6Pairs(pan []uint32, a []float32, lda, kb int) {
 	kw := (kb + 1) / 2
+	if g.mk.packA6BF16 != nil {
+		// One pass (packA6BF16) over the whole pairs, sixteen at a time;
+		// the rest here.
+		q16 := kb / 2 / 16 * 16
+		g.mk.packA6BF16(q16, (*T)(unsafe.Pointer(&a[0])), lda, (*T)(unsafe.Pointer(&pan[0])))
+		for q := q16; q < kw; q++ {
+			d := pan[q*6 : q*6+6 : q*6+6]
+			for r := range d {
+				w := uint32(bf16Of(math.Float32bits(a[r*lda+2*q])))
+				if 2*q+1 < kb {
+					w |= uint32(bf16Of(math.Float32bits(a[r*lda+2*q+1]))) << 16
+				}
+				d[r] = w
+			}
+		}
+		return
+	}
 	sp := scratchBF16(12 * kw)
 	defer bf16Scratch.Put(sp)
 	s := *sp

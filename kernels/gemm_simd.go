@@ -52,4 +52,7 @@ type microKernel[T float32 | float64] struct {
 	// packN48BF16, if set, is packNBF16 for rows of 48 values: eight
 	// panels of a transposed A (with packA6T8).
 	packN48BF16 func(n int, src *T, lds int, dst *T)
+	// packA6BF16, if set, packs n pairs of steps (a multiple of 16) of
+	// six rows of A stored by rows into a panel of words.
+	packA6BF16 func(n int, src *T, lds int, dst *T)
 }

@@ -38,6 +38,7 @@ func main() {
 	kernel(true)
 	packN("packNBF16AVX512", nv)
 	packN("packN48BF16AVX512", 3)
+	packA6()
 	emit.GenerateFile()
 }
 
@@ -356,4 +357,100 @@ func interleave() Mem {
 		interleaveTable = &m
 	}
 	return *interleaveTable
+}
+
+// packA6 emits the packing of a whole panel of six rows of A stored by
+// rows, 16 pairs of steps per iteration: each row's 32 values are
+// rounded by one VCVTNE2PS2BF16 into 16 words (pairs of consecutive
+// steps, in order), and the six vectors of words are laid out step by
+// step as asm/gemm's packA6 does with six rows of float32 (VPERMI2PS
+// pairs the rows, VPERMI2PD and a masked VPERMPD deal the units), in one
+// pass where rounding into a scratch and then packA6 took two.
+func packA6() {
+	TEXT("packA6BF16AVX512", NOSPLIT, "func(n int, src *float32, lds int, dst *float32)")
+	Pragma("noescape")
+	Doc(doc.Lines("packA6BF16AVX512 packs n pairs of steps (n a multiple of 16) of six rows of A (row stride lds elements) into dst, rounded to bfloat16: word 6q+r of dst holds src[r*lds+2q] (low half) and src[r*lds+2q+1] (high half).")...)
+	n := Load(Param("n"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	dst := Load(Param("dst"), GP64())
+	SHLQ(U8(2), lds)
+	pairIdx := GLOBL("bf16A6pair", RODATA|NOPTR)
+	for i := 0; i < 32; i++ {
+		half, e := i/16, i%16
+		DATA(4*i, U32(uint32(8*half+e/2+16*(e%2))))
+	}
+	units := GLOBL("bf16A6units", RODATA|NOPTR)
+	masks := make([]uint8, 3)
+	for o := 0; o < 3; o++ {
+		for u := 0; u < 8; u++ {
+			t := 8*o + u
+			p, j := t/3, t%3
+			v := p
+			if j == 1 {
+				v = 8 + p
+			}
+			if j == 2 {
+				masks[o] |= 1 << u
+			}
+			DATA(64*o+8*u, U64(uint64(v)))
+		}
+	}
+	il, ih := z(18), z(19)
+	VMOVDQU32(pairIdx, il)
+	VMOVDQU32(pairIdx.Offset(64), ih)
+	idx := []reg.Physical{z(20), z(21), z(22)}
+	km := make([]reg.OpmaskVirtual, 3)
+	for o := range idx {
+		VMOVDQU64(units.Offset(64*o), idx[o])
+		km[o] = K()
+		g := GP32()
+		MOVL(U32(uint32(masks[o])), g)
+		KMOVW(g, km[o])
+	}
+	lds3 := GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	loop, done := "packA6loop", "packA6done"
+	Label(loop)
+	CMPQ(n, U8(0))
+	JE(LabelRef(done))
+	r3 := GP64()
+	LEAQ(Mem{Base: src, Index: lds3, Scale: 1}, r3)
+	rows := make([]reg.Physical, 6)
+	for r := range rows {
+		base := src
+		if r >= 3 {
+			base = r3
+		}
+		m := Mem{Base: base}
+		if r%3 > 0 {
+			m = Mem{Base: base, Index: lds, Scale: uint8(r % 3)}
+		}
+		VMOVUPS(m, z(2*r))
+		VMOVUPS(m.Offset(64), z(2*r+1))
+	}
+	for r := range rows {
+		rows[r] = z(12 + r)
+		emit.VCVTNE2PS2BF16.Emit(512, rows[r], z(2*r+1), z(2*r))
+	}
+	for half, ix := range []reg.Physical{il, ih} {
+		pairs := []reg.Physical{z(23), z(24), z(25)}
+		for j := range pairs {
+			VMOVDQU32(ix, pairs[j])
+			VPERMI2PS(rows[2*j+1], rows[2*j], pairs[j])
+		}
+		for o := 0; o < 3; o++ {
+			out := z(26 + o)
+			VMOVDQU64(idx[o], out)
+			VPERMI2PD(pairs[1], pairs[0], out)
+			VPERMPD(pairs[2], idx[o], km[o], out)
+			VMOVUPS(out, Mem{Base: dst, Disp: 64 * (3*half + o)})
+		}
+	}
+	ADDQ(U8(128), src)
+	ADDQ(U32(384), dst)
+	SUBQ(U8(16), n)
+	JMP(LabelRef(loop))
+	Label(done)
+	emit.Ret()
 }
