@@ -229,12 +229,12 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 			{p.Name, p.W}, {"best/" + p.Name, tr.best[i]},
 			{"adamw.m/" + p.Name, tr.opt.M[i]}, {"adamw.v/" + p.Name, tr.opt.V[i]},
 		} {
-			if err := loadTensor(ck.tensors, l.name, p, l.dst); err != nil {
+			if err := LoadTensor(ck.tensors, l.name, p, l.dst); err != nil {
 				return err
 			}
 		}
 		if tr.ema != nil {
-			if err := loadTensor(ck.tensors, "ema/"+p.Name, p, tr.ema.Avg[i]); err != nil {
+			if err := LoadTensor(ck.tensors, "ema/"+p.Name, p, tr.ema.Avg[i]); err != nil {
 				return err
 			}
 		}
@@ -292,10 +292,11 @@ func bufferTensors(net any, ema bool) []safetensors.Tensor {
 	return ts
 }
 
-// loadTensor sets dst (p's layout, T or float64 values) from the tensor
+// LoadTensor sets dst (p's layout, T or float64 values) from the tensor
 // name of ts, in PyTorch's layout: of p's PyTorch shape, and of dst's
-// type, as a checkpoint writes it.
-func loadTensor[T nn.Float](ts map[string]safetensors.Tensor, name string, p *nn.Param[T], dst any) error {
+// type, as a checkpoint writes it. The molecule trainer's checkpoints
+// load through it too.
+func LoadTensor[T nn.Float](ts map[string]safetensors.Tensor, name string, p *nn.Param[T], dst any) error {
 	t, ok := ts[name]
 	if !ok {
 		return fmt.Errorf("checkpoint has no tensor %q", name)

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/fisherflow/fisherflow/fisherflow"
@@ -150,29 +149,6 @@ func NewSampler[T nn.Float](ck *CheckpointFile, best bool) (*Trainer[T], error) 
 	return tr, nil
 }
 
-func load[T nn.Float](ck *CheckpointFile, name string, p *nn.Param[T], dst any) error {
-	t, ok := ck.tensors[name]
-	if !ok {
-		return fmt.Errorf("checkpoint has no tensor %q", name)
-	}
-	if shape := p.TorchShape(); !slices.Equal(t.Shape, shape) {
-		return fmt.Errorf("checkpoint tensor %q has shape %v, the network's is %v", name, t.Shape, shape)
-	}
-	switch dst := dst.(type) {
-	case []float32:
-		if t.F32 == nil || len(t.F32) != len(dst) {
-			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F32 of %d values", name, t.DType(), t.Shape, len(dst))
-		}
-		nn.FromTorch(p, dst, t.F32)
-	case []float64:
-		if t.F64 == nil || len(t.F64) != len(dst) {
-			return fmt.Errorf("checkpoint tensor %q: %s of %v, want F64 of %d values", name, t.DType(), t.Shape, len(dst))
-		}
-		nn.FromTorch(p, dst, t.F64)
-	}
-	return nil
-}
-
 // LoadStateDict sets the network's weights from b, a safetensors file of
 // the PyTorch EGNN's state_dict (fisherflow.LoadStateDict: strict names
 // and PyTorch's shapes): the weights a model trained in PyTorch hands
@@ -214,7 +190,7 @@ func (tr *Trainer[T]) Restore(ck *CheckpointFile) error {
 			}{"ema/" + p.Name, tr.ema.Avg[i]})
 		}
 		for _, l := range dsts {
-			if err := load(ck, l.name, p, l.dst); err != nil {
+			if err := fisherflow.LoadTensor(ck.tensors, l.name, p, l.dst); err != nil {
 				return fmt.Errorf("moltrain: %w", err)
 			}
 		}
